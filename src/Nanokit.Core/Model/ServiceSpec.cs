@@ -1,0 +1,78 @@
+using System.Collections.Immutable;
+using Nanokit.Core.Diagnostics;
+
+namespace Nanokit.Core.Model;
+
+/// <summary>
+/// One resolved service. Two definitions are the same when their config hashes are equal
+/// (<c>Nanokit.Core.Plan.ConfigHash</c>): collections here compare by reference, as records of immutable collections do.
+/// Environment values are null for a variable declared without a value (Compose passes it through unset).
+/// </summary>
+public sealed record ServiceSpec
+{
+    public required string Name { get; init; }
+    public string? Image { get; init; }
+    public ImmutableArray<string>? Command { get; init; }
+    public ImmutableArray<string>? Entrypoint { get; init; }
+    public string? WorkingDir { get; init; }
+    public ImmutableSortedDictionary<string, string?> Environment { get; init; } = ImmutableSortedDictionary<string, string?>.Empty;
+    public ImmutableArray<PortMapping> Ports { get; init; } = [];
+    public ImmutableArray<VolumeMount> Volumes { get; init; } = [];
+    public ImmutableSortedDictionary<string, string> Labels { get; init; } = ImmutableSortedDictionary<string, string>.Empty;
+    public ImmutableSortedDictionary<string, Dependency> DependsOn { get; init; } = ImmutableSortedDictionary<string, Dependency>.Empty;
+    public HealthcheckSpec? Healthcheck { get; init; }
+    public int Replicas { get; init; } = 1;
+    public ImmutableArray<string> Profiles { get; init; } = [];
+    public HooksSpec Hooks { get; init; } = HooksSpec.None;
+    public TimeSpan StopGracePeriod { get; init; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>Environment variable names whose values are secret (declared with <c>secret_env</c>, or matching the secret name patterns).</summary>
+    public ImmutableSortedSet<string> SecretEnvironment { get; init; } = ImmutableSortedSet<string>.Empty;
+
+    /// <summary>Runtime-specific options (<c>runtime:</c> mapping on the service), passed to the provider untouched.</summary>
+    public ImmutableSortedDictionary<string, string> RuntimeOptions { get; init; } = ImmutableSortedDictionary<string, string>.Empty;
+
+    /// <summary>Where the service is declared (its key in <c>services:</c>).</summary>
+    public SourceLocation Location { get; init; } = SourceLocation.Unknown;
+}
+
+/// <summary>An edge of the dependency graph: this service waits for <see cref="Service"/> to meet <see cref="Condition"/>.</summary>
+public sealed record Dependency(string Service, DependencyCondition Condition, bool Required, bool Restart, SourceLocation Location);
+
+public enum DependencyCondition
+{
+    ServiceStarted,
+    ServiceHealthy,
+    ServiceCompletedSuccessfully,
+}
+
+public sealed record PortMapping(string? HostIp, int? HostPort, int ContainerPort, string Protocol)
+{
+    public override string ToString() =>
+        (HostIp is null ? "" : HostIp + ":") + (HostPort is null ? "" : HostPort + ":") + ContainerPort + "/" + Protocol;
+}
+
+/// <summary>A bind mount (Source is a path), a named volume (Source is a name) or an anonymous volume (Source null).</summary>
+public sealed record VolumeMount(string Type, string? Source, string Target, bool ReadOnly);
+
+public sealed record HealthcheckSpec(
+    ImmutableArray<string> Test,
+    TimeSpan Interval,
+    TimeSpan Timeout,
+    int Retries,
+    TimeSpan StartPeriod,
+    bool Disabled);
+
+public sealed record HooksSpec(Hook? Prestart, Hook? Poststart, Hook? Prestop)
+{
+    public static readonly HooksSpec None = new(null, null, null);
+}
+
+public enum HookLocation
+{
+    Service,
+    Host,
+}
+
+/// <summary>A lifecycle hook: a command in exec form (a string command is split as Compose splits <c>command</c>).</summary>
+public sealed record Hook(ImmutableArray<string> Command, HookLocation RunOn, TimeSpan Timeout);
