@@ -1,0 +1,223 @@
+using Nanokit.Core.Diagnostics;
+using YamlDotNet.Core;
+using YamlDotNet.Core.Events;
+
+namespace Nanokit.Core.Config;
+
+/// <summary>
+/// Turns YAML text into a <see cref="ConfigNode"/> tree from YamlDotNet's event parser.
+/// Design note: the builder is iterative (an explicit stack), so nesting depth is checked before it can
+/// overflow anything; aliases point at the anchored node instead of copying it, and every alias adds the
+/// anchored node's expanded weight to a budget, which stops "billion laughs" documents before any walk
+/// expands them. Merge keys (<c>&lt;&lt;</c>) are resolved here, as YAML 1.1 and Compose define them.
+/// </summary>
+internal static class YamlReader
+{
+    internal const int MaxDepth = 64;
+    internal const long MaxAliasExpansion = 1_000_000;
+
+    public static ConfigNode? Read(string file, string text, List<ConfigError> errors)
+    {
+        var parser = new Parser(new StringReader(text));
+        var anchors = new Dictionary<string, ConfigNode>(StringComparer.Ordinal);
+        var stack = new Stack<Frame>();
+        ConfigNode? root = null;
+        var documents = 0;
+        long aliasBudget = 0;
+        try
+        {
+            while (parser.MoveNext())
+            {
+                var ev = parser.Current!;
+                switch (ev)
+                {
+                    case DocumentStart:
+                        documents++;
+                        if (documents > 1)
+                        {
+                            errors.Add(new ConfigError(Loc(file, ev.Start), "a configuration file holds one YAML document; found a second one"));
+                            return null;
+                        }
+
+                        break;
+                    case Scalar s:
+                        Add(new ScalarNode(Loc(file, s.Start), s.Value, s.Style == ScalarStyle.Plain && s.Tag.IsEmpty), s.Anchor);
+                        break;
+                    case AnchorAlias a:
+                        if (!anchors.TryGetValue(a.Value.Value, out var target))
+                        {
+                            errors.Add(new ConfigError(Loc(file, a.Start), $"unknown alias *{a.Value.Value} (an alias must follow its anchor, and cannot refer to a node that contains it)"));
+                            return null;
+                        }
+
+                        aliasBudget += target.Weight;
+                        if (aliasBudget > MaxAliasExpansion)
+                        {
+                            errors.Add(new ConfigError(Loc(file, a.Start), $"aliases expand to more than {MaxAliasExpansion} nodes; refusing a document that could exhaust memory"));
+                            return null;
+                        }
+
+                        Add(target, AnchorName.Empty);
+                        break;
+                    case SequenceStart ss:
+                        if (!Push(new Frame(Loc(file, ss.Start), ss.Anchor, isMapping: false)))
+                        {
+                            return null;
+                        }
+
+                        break;
+                    case MappingStart ms:
+                        if (!Push(new Frame(Loc(file, ms.Start), ms.Anchor, isMapping: true)))
+                        {
+                            return null;
+                        }
+
+                        break;
+                    case SequenceEnd:
+                    case MappingEnd:
+                        var frame = stack.Pop();
+                        var node = frame.Build(errors);
+                        if (node is null)
+                        {
+                            return null;
+                        }
+
+                        Add(node, frame.Anchor);
+                        break;
+                }
+            }
+        }
+        catch (YamlException ex)
+        {
+            errors.Add(new ConfigError(Loc(file, ex.Start), "YAML syntax error: " + Describe(ex)));
+            return null;
+        }
+
+        return root ?? new ScalarNode(new SourceLocation(file, 1, 1), "", isPlain: true);
+
+        bool Push(Frame frame)
+        {
+            if (stack.Count >= MaxDepth)
+            {
+                errors.Add(new ConfigError(frame.Location, $"nesting deeper than {MaxDepth} levels"));
+                return false;
+            }
+
+            stack.Push(frame);
+            return true;
+        }
+
+        void Add(ConfigNode node, AnchorName anchor)
+        {
+            if (!anchor.IsEmpty)
+            {
+                anchors[anchor.Value] = node;
+            }
+
+            if (stack.Count == 0)
+            {
+                root = node;
+            }
+            else
+            {
+                stack.Peek().Children.Add(node);
+            }
+        }
+    }
+
+    private static SourceLocation Loc(string file, Mark mark) => new(file, (int)Math.Max(1, mark.Line), (int)Math.Max(1, mark.Column));
+
+    private static string Describe(YamlException ex)
+    {
+        // YamlDotNet prefixes messages with "(Line: 3, Col: 5, Idx: ...) - (...): "; the location is already in front.
+        var message = ex.Message;
+        var cut = message.LastIndexOf("): ", StringComparison.Ordinal);
+        return cut >= 0 ? message[(cut + 3)..] : message;
+    }
+
+    private sealed class Frame(SourceLocation location, AnchorName anchor, bool isMapping)
+    {
+        public SourceLocation Location { get; } = location;
+
+        public AnchorName Anchor { get; } = anchor;
+
+        public List<ConfigNode> Children { get; } = [];
+
+        public ConfigNode? Build(List<ConfigError> errors)
+        {
+            long weight = 1;
+            foreach (var child in Children)
+            {
+                weight += child.Weight;
+            }
+
+            if (!isMapping)
+            {
+                return new SequenceNode(Location, Children.ToArray()) { Weight = weight };
+            }
+
+            var entries = new List<KeyValuePair<ScalarNode, ConfigNode>>(Children.Count / 2);
+            var seen = new HashSet<string>(StringComparer.Ordinal);
+            List<(ScalarNode Key, ConfigNode Value)>? merges = null;
+            for (var i = 0; i + 1 < Children.Count; i += 2)
+            {
+                if (Children[i] is not ScalarNode key)
+                {
+                    errors.Add(new ConfigError(Children[i].Location, $"a mapping key must be a string, got {Children[i].KindName}"));
+                    continue;
+                }
+
+                if (key.IsPlain && key.Value == "<<")
+                {
+                    (merges ??= []).Add((key, Children[i + 1]));
+                    continue;
+                }
+
+                if (!seen.Add(key.Value))
+                {
+                    errors.Add(new ConfigError(key.Location, $"duplicate key \"{key.Value}\" in mapping"));
+                    continue;
+                }
+
+                entries.Add(new(key, Children[i + 1]));
+            }
+
+            if (merges is not null)
+            {
+                foreach (var (key, value) in merges)
+                {
+                    MergeInto(key, value, entries, seen, errors);
+                }
+            }
+
+            return new MappingNode(Location, entries) { Weight = weight };
+        }
+
+        // YAML merge keys: explicit keys win, then earlier merge sources win over later ones.
+        private static void MergeInto(ScalarNode key, ConfigNode value, List<KeyValuePair<ScalarNode, ConfigNode>> entries, HashSet<string> seen, List<ConfigError> errors)
+        {
+            var sources = value switch
+            {
+                MappingNode m => [m],
+                SequenceNode s when s.Items.All(i => i is MappingNode) => s.Items.Cast<MappingNode>().ToArray(),
+                _ => null,
+            };
+            if (sources is null)
+            {
+                errors.Add(new ConfigError(value.Location, $"merge key << expects a mapping or a sequence of mappings, got {value.KindName}"));
+                return;
+            }
+
+            foreach (var source in sources)
+            {
+                foreach (var entry in source.Entries)
+                {
+                    if (seen.Add(entry.Key.Value))
+                    {
+                        entries.Add(entry);
+                    }
+                }
+            }
+        }
+    }
+}
