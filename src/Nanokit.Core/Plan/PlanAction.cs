@@ -1,0 +1,34 @@
+namespace Nanokit.Core.Plan;
+
+/// <summary>What the executor does to one replica.</summary>
+public enum ActionType
+{
+    /// <summary>Up to date: nothing to do.</summary>
+    NoOp,
+
+    /// <summary>Create a replica that does not exist.</summary>
+    Create,
+
+    /// <summary>Start an existing, stopped replica whose definition is current.</summary>
+    Start,
+
+    /// <summary>Recreate a replica: remove it and create it from the current definition.</summary>
+    Update,
+
+    /// <summary>Remove a replica.</summary>
+    Delete,
+}
+
+/// <summary>
+/// One step of a plan for one replica (1-based, as Compose numbers containers), with the reason for it.
+/// <see cref="Cause"/> never contains a secret value.
+/// </summary>
+/// <param name="ConfigHash">The hash the replica has after the action; null for a deletion.</param>
+/// <param name="ReplicaId">The runtime's id of the observed replica acted on; null when there is none.</param>
+public sealed record PlanAction(
+    string Service,
+    int Replica,
+    ActionType Action,
+    string Cause,
+    string? ConfigHash = null,
+    string? ReplicaId = null);

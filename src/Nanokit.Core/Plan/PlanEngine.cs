@@ -1,0 +1,218 @@
+using System.Collections.Immutable;
+using Nanokit.Core.Graph;
+using Nanokit.Core.Model;
+
+namespace Nanokit.Core.Plan;
+
+/// <summary>
+/// The planner: a pure function of the desired project and the observed state to a <see cref="ServicePlan"/>.
+/// </summary>
+/// <remarks>
+/// Design note. Per replica (1-based) of every service in scope, the config hash alone decides:
+/// <list type="bullet">
+/// <item>absent → CREATE "not deployed"; observed as Missing → CREATE "missing";</item>
+/// <item>hash differs → UPDATE (recreate), explained from the replica's applied definition when known;</item>
+/// <item>same hash: Running → NO_OP; Exited → START "exited (code)", except a replica that exited 0 and
+/// that another service waits on with <c>service_completed_successfully</c> (a finished job) → NO_OP;
+/// Unhealthy → UPDATE "unhealthy", since a fresh replica is the level-triggered remedy;</item>
+/// <item>indexes above the desired count → DELETE "replica 3 above desired 2"; a second replica claiming an
+/// index already taken → DELETE. Scaling never touches the replicas it keeps: replicas are not hashed.</item>
+/// </list>
+/// Layers: orphan deletions come first, so an orphan frees its ports and names before a renamed service
+/// takes them, ordered dependents first (from the orphans' applied definitions; an orphan whose
+/// dependencies are unknown is treated as depending on nothing, so it goes as early as anything that
+/// needs it allows). Then the execution layers of the project graph, each holding its services' actions
+/// (a scale-down deletion in its service's layer). Actions inside a layer are sorted by service then replica.
+/// Layers without actions are left out; <see cref="PlanLayer.Index"/> numbers the plan's layers from 0.
+/// Cost: O(services + edges + observed replicas), plus one hash per service in scope.
+/// </remarks>
+public static class PlanEngine
+{
+    private const string UpToDate = "up to date";
+    private const string Orphan = "not in configuration (orphan)";
+
+    /// <summary>Builds the project's graph and plans it; throws <see cref="Diagnostics.ConfigException"/> on cycles.</summary>
+    public static ServicePlan Plan(ProjectSpec desired, ObservedState observed, PlanOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(desired);
+        return Plan(desired, GraphEngine.Build(desired), observed, options);
+    }
+
+    /// <summary>Plans with a graph already built from <paramref name="desired"/> (by <see cref="GraphEngine.Build"/>).</summary>
+    public static ServicePlan Plan(ProjectSpec desired, ExecutionGraph graph, ObservedState observed, PlanOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(desired);
+        ArgumentNullException.ThrowIfNull(graph);
+        ArgumentNullException.ThrowIfNull(observed);
+        options ??= PlanOptions.Default;
+        var subset = !options.Services.IsDefaultOrEmpty;
+        var scope = subset ? graph.Subgraph(options.Services) : graph;
+        var byService = GroupByService(observed);
+        var layers = ImmutableArray.CreateBuilder<PlanLayer>();
+
+        if (options.RemoveOrphans ?? !subset)
+        {
+            foreach (var actions in OrphanDeletions(desired, byService))
+            {
+                layers.Add(new PlanLayer(layers.Count, actions));
+            }
+        }
+
+        var finishedJobs = FinishedJobServices(desired);
+        var actionsOfLayer = new List<PlanAction>();
+        foreach (var layer in scope.Layers)
+        {
+            actionsOfLayer.Clear();
+            foreach (var name in layer)
+            {
+                byService.TryGetValue(name, out var replicas);
+                PlanService(desired.Services[name], replicas, finishedJobs.Contains(name), actionsOfLayer);
+            }
+
+            if (actionsOfLayer.Count > 0)
+            {
+                layers.Add(new PlanLayer(layers.Count, [.. actionsOfLayer]));
+            }
+        }
+
+        return new ServicePlan(desired.Name, layers.ToImmutable());
+    }
+
+    private static void PlanService(ServiceSpec spec, List<ObservedReplica>? observed, bool finishedJob, List<PlanAction> actions)
+    {
+        var hash = ConfigHash.Compute(spec);
+        var desiredCount = Math.Max(spec.Replicas, 0);
+        var next = 1;
+        if (observed is not null)
+        {
+            ObservedReplica? previous = null;
+            foreach (var replica in observed)
+            {
+                for (; next < replica.Replica && next <= desiredCount; next++)
+                {
+                    actions.Add(new PlanAction(spec.Name, next, ActionType.Create, "not deployed", hash));
+                }
+
+                if (replica.Replica < 1)
+                {
+                    actions.Add(Delete(replica, $"replica {replica.Replica} is not a valid index"));
+                }
+                else if (previous is not null && previous.Replica == replica.Replica)
+                {
+                    actions.Add(Delete(replica, $"duplicate of replica {replica.Replica}"));
+                }
+                else if (replica.Replica > desiredCount)
+                {
+                    actions.Add(Delete(replica, $"replica {replica.Replica} above desired {desiredCount}"));
+                }
+                else
+                {
+                    actions.Add(Decide(spec, hash, replica, finishedJob));
+                    next = replica.Replica + 1;
+                }
+
+                previous = replica;
+            }
+        }
+
+        for (; next <= desiredCount; next++)
+        {
+            actions.Add(new PlanAction(spec.Name, next, ActionType.Create, "not deployed", hash));
+        }
+    }
+
+    private static PlanAction Decide(ServiceSpec spec, string hash, ObservedReplica replica, bool finishedJob)
+    {
+        var (action, cause) = replica.State switch
+        {
+            ReplicaState.Missing => (ActionType.Create, "missing"),
+            _ when !string.Equals(replica.ConfigHash, hash, StringComparison.Ordinal) =>
+                (ActionType.Update, ChangeExplainer.Explain(replica.AppliedDefinition, spec)),
+            ReplicaState.Running => (ActionType.NoOp, UpToDate),
+            ReplicaState.Exited when replica.ExitCode == 0 && finishedJob => (ActionType.NoOp, "completed successfully"),
+            ReplicaState.Exited => (ActionType.Start, replica.ExitCode is { } code ? $"exited ({code})" : "exited"),
+            ReplicaState.Unhealthy => (ActionType.Update, "unhealthy"),
+            _ => throw new ArgumentOutOfRangeException(nameof(replica), replica.State, "unknown replica state"),
+        };
+        return new PlanAction(spec.Name, replica.Replica, action, cause, hash, replica.Id);
+    }
+
+    private static PlanAction Delete(ObservedReplica replica, string cause) =>
+        new(replica.Service, replica.Replica, ActionType.Delete, cause, null, replica.Id);
+
+    /// <summary>Observed replicas per service, each list sorted by replica index then id, so duplicates resolve the same way every time.</summary>
+    private static Dictionary<string, List<ObservedReplica>> GroupByService(ObservedState observed)
+    {
+        var byService = new Dictionary<string, List<ObservedReplica>>(StringComparer.Ordinal);
+        foreach (var replica in observed.Replicas)
+        {
+            if (!byService.TryGetValue(replica.Service, out var list))
+            {
+                list = [];
+                byService.Add(replica.Service, list);
+            }
+
+            list.Add(replica);
+        }
+
+        foreach (var list in byService.Values)
+        {
+            if (list.Count > 1)
+            {
+                list.Sort(static (a, b) =>
+                {
+                    var byIndex = a.Replica.CompareTo(b.Replica);
+                    return byIndex != 0 ? byIndex : string.CompareOrdinal(a.Id, b.Id);
+                });
+            }
+        }
+
+        return byService;
+    }
+
+    /// <summary>Services some other service waits on to complete: their replicas are jobs, done once they exit 0.</summary>
+    private static HashSet<string> FinishedJobServices(ProjectSpec desired)
+    {
+        var jobs = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var service in desired.Services.Values)
+        {
+            foreach (var dependency in service.DependsOn.Values)
+            {
+                if (dependency.Condition == DependencyCondition.ServiceCompletedSuccessfully)
+                {
+                    jobs.Add(dependency.Service);
+                }
+            }
+        }
+
+        return jobs;
+    }
+
+    private static IEnumerable<ImmutableArray<PlanAction>> OrphanDeletions(
+        ProjectSpec desired,
+        Dictionary<string, List<ObservedReplica>> byService)
+    {
+        var orphans = new SortedDictionary<string, List<ObservedReplica>>(StringComparer.Ordinal);
+        foreach (var (name, replicas) in byService)
+        {
+            if (!desired.Services.ContainsKey(name))
+            {
+                orphans.Add(name, replicas);
+            }
+        }
+
+        foreach (var layer in OrphanLayers.Order(orphans))
+        {
+            var actions = ImmutableArray.CreateBuilder<PlanAction>();
+            foreach (var name in layer)
+            {
+                foreach (var replica in orphans[name])
+                {
+                    actions.Add(Delete(replica, Orphan));
+                }
+            }
+
+            yield return actions.ToImmutable();
+        }
+    }
+}
