@@ -1,0 +1,19 @@
+namespace Nanokit.Runtime;
+
+/// <summary>
+/// Reading a replica's output, for <c>nkapp logs</c>. Separate from <see cref="IRuntimeProvider"/> because not every
+/// provider keeps logs the same way; a provider that has them implements both.
+/// </summary>
+public interface IReplicaLogs
+{
+    /// <summary>
+    /// The last <see cref="LogReadOptions.Tail"/> lines (all when null), then, when following, every new line until
+    /// cancelled. Following survives log rotation and a replica being replaced.
+    /// </summary>
+    IAsyncEnumerable<string> ReadLogsAsync(ReplicaId replica, LogReadOptions options, CancellationToken cancellationToken);
+}
+
+public sealed record LogReadOptions(int? Tail = null, bool Follow = false)
+{
+    public static readonly LogReadOptions All = new();
+}

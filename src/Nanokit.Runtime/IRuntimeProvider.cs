@@ -1,0 +1,54 @@
+using Nanokit.Core.Model;
+
+namespace Nanokit.Runtime;
+
+/// <summary>
+/// The one seam between the reconciler and a platform (local processes, Docker, Kubernetes, simulated):
+/// the seeds' Deploy / Undeploy / Discover, plus what health gating and hooks need.
+/// Every resource a provider creates carries project, service, replica index, config hash and generation,
+/// so <see cref="ObserveAsync"/> alone is enough to rebuild the picture after a crash.
+/// All methods are idempotent where the reconciler may retry them, and fail with <see cref="RuntimeException"/>.
+/// </summary>
+public interface IRuntimeProvider
+{
+    /// <summary>Short provider name for messages and traces ("local", "docker", "simulated").</summary>
+    string Name { get; }
+
+    /// <summary>Every replica this provider holds for the project, including ones whose service left the spec (orphans).</summary>
+    Task<ObservedState> ObserveAsync(ProjectRef project, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Converges one replica slot to <paramref name="replica"/>: when a replica with the same config hash is already
+    /// running it is kept (and returned), otherwise whatever holds the slot is stopped and a new one is started.
+    /// Retrying after a crash therefore never leaves two replicas in one slot.
+    /// </summary>
+    Task<ObservedReplica> CreateAsync(ReplicaSpec replica, CancellationToken cancellationToken);
+
+    /// <summary>Starts again an existing replica that has exited, from the definition it was created with.</summary>
+    Task<ObservedReplica> StartAsync(ReplicaId replica, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Stops the replica gracefully (SIGTERM or the platform's equivalent, then a kill once the applied
+    /// definition's stop grace period is over) and forgets it. Deleting a replica that does not exist succeeds.
+    /// </summary>
+    Task DeleteAsync(ReplicaId replica, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// The replica's health with Docker's semantics (Starting until the first success, Unhealthy after
+    /// <c>retries</c> consecutive failures once <c>start_period</c> is over). Providers that probe themselves run
+    /// at most one probe per healthcheck interval and otherwise return the last result, so callers may poll freely.
+    /// </summary>
+    Task<HealthStatus> ProbeHealthAsync(ReplicaId replica, CancellationToken cancellationToken);
+
+    /// <summary>Waits until the replica's process has ended and returns its exit code (for <c>service_completed_successfully</c>).</summary>
+    Task<int> WaitForCompletionAsync(ReplicaId replica, CancellationToken cancellationToken);
+
+    /// <summary>Runs a lifecycle hook for a service, killing it when its timeout passes; a non-zero exit is a result, not an exception.</summary>
+    Task<HookResult> RunHookAsync(ProjectRef project, ServiceSpec service, Hook hook, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Changes noticed after the call (a replica exiting, vanishing, appearing), for drift detection faster than a
+    /// periodic observe. Providers with no change stream return an empty sequence that completes at once.
+    /// </summary>
+    IAsyncEnumerable<RuntimeChange> WatchAsync(ProjectRef project, CancellationToken cancellationToken);
+}

@@ -1,0 +1,36 @@
+namespace Nanokit.Runtime;
+
+/// <summary>
+/// A provider operation failed. The message always names the project, service and replica, then the cause,
+/// so it can be shown to the user as is ("local runtime: shop/api-1: command 'srv' not found in PATH").
+/// </summary>
+public sealed class RuntimeException : Exception
+{
+    public RuntimeException(string provider, string project, string service, int? replica, string cause, Exception? inner = null)
+        : base(Format(provider, project, service, replica, cause), inner)
+    {
+        Provider = provider;
+        Project = project;
+        Service = service;
+        Replica = replica;
+    }
+
+    public RuntimeException(string provider, ReplicaId replica, string cause, Exception? inner = null)
+        : this(provider, replica.Project.Name, replica.Service, replica.Replica, cause, inner)
+    {
+    }
+
+    public string Provider { get; }
+
+    public string Project { get; }
+
+    public string Service { get; }
+
+    /// <summary>Null when the failure concerns the service as a whole (a hook).</summary>
+    public int? Replica { get; }
+
+    private static string Format(string provider, string project, string service, int? replica, string cause) =>
+        replica is null
+            ? $"{provider} runtime: {project}/{service}: {cause}"
+            : $"{provider} runtime: {project}/{service}-{replica}: {cause}";
+}
