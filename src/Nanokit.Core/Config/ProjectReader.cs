@@ -1,0 +1,115 @@
+using System.Collections.Immutable;
+using System.Text.RegularExpressions;
+using Nanokit.Core.Diagnostics;
+using Nanokit.Core.Model;
+
+namespace Nanokit.Core.Config;
+
+/// <summary>Reads the merged top level (name, runtime, drift, volumes, services) into a <see cref="ProjectSpec"/>.</summary>
+internal sealed partial class ProjectReader(NodeReader reader, LoadContext context)
+{
+    internal static readonly string[] Keys = ["name", "services", "runtime", "drift", "environments", "volumes", "version"];
+    private static readonly HashSet<string> UnsupportedKeys = ["networks", "secrets", "configs", "include", "models"];
+    private static readonly string[] DriftKeys = ["interval", "heal"];
+    private static readonly string[] Runtimes = ["local", "docker", "kubernetes"];
+
+    public ImmutableHashSet<string> DeclaredVolumes { get; private set; } = [];
+
+    /// <summary>Returns the project (possibly partial when errors were recorded) with <paramref name="name"/> already resolved.</summary>
+    public ProjectSpec? Read(MappingNode root, string name)
+    {
+        reader.CheckKeys(root, "at the top level", Keys, UnsupportedKeys);
+        var runtime = RuntimeKind.Local;
+        if (root["runtime"] is { } runtimeNode && reader.String(runtimeNode, "runtime") is { } runtimeText)
+        {
+            runtime = runtimeText switch
+            {
+                "local" => RuntimeKind.Local,
+                "docker" => RuntimeKind.Docker,
+                "kubernetes" => RuntimeKind.Kubernetes,
+                _ => Invalid(runtimeNode, runtimeText),
+            };
+        }
+
+        var drift = root["drift"] is { } driftNode ? ReadDrift(driftNode) : DriftSettings.Default;
+        if (root["volumes"] is { } volumes)
+        {
+            DeclaredVolumes = ReadVolumeDeclarations(volumes);
+        }
+
+        var services = ImmutableSortedDictionary.CreateBuilder<string, ServiceSpec>(StringComparer.Ordinal);
+        if (root["services"] is { } servicesNode && reader.Mapping(servicesNode, "services") is { } servicesMap)
+        {
+            var serviceReader = new ServiceReader(reader, context);
+            foreach (var (key, value) in servicesMap.Entries)
+            {
+                if (serviceReader.Read(key, value) is { } service)
+                {
+                    services[key.Value] = service;
+                }
+            }
+        }
+
+        return new ProjectSpec(name, runtime, drift, services.ToImmutable(), context.ProjectDirectory);
+    }
+
+    private RuntimeKind Invalid(ConfigNode node, string text)
+    {
+        var hint = Suggest.Closest(text, Runtimes);
+        reader.Error(node, $"invalid runtime \"{text}\": use local, docker or kubernetes" + (hint is null ? "" : $"; did you mean \"{hint}\"?"));
+        return RuntimeKind.Local;
+    }
+
+    private DriftSettings ReadDrift(ConfigNode node)
+    {
+        if (reader.Mapping(node, "drift") is not { } map)
+        {
+            return DriftSettings.Default;
+        }
+
+        reader.CheckKeys(map, "in drift", DriftKeys);
+        var interval = map["interval"] is { } i ? reader.Duration(i, "drift.interval") ?? DriftSettings.Default.Interval : DriftSettings.Default.Interval;
+        if (interval <= TimeSpan.Zero)
+        {
+            reader.Error(map["interval"]!, "drift.interval must be greater than zero");
+        }
+
+        var heal = map["heal"] is { } h ? reader.Bool(h, "drift.heal") ?? DriftSettings.Default.Heal : DriftSettings.Default.Heal;
+        return new DriftSettings(interval, heal);
+    }
+
+    // Named volumes must be declared, as Compose requires; their options (driver, external…) are not supported yet.
+    private ImmutableHashSet<string> ReadVolumeDeclarations(ConfigNode node)
+    {
+        if (reader.Mapping(node, "volumes") is not { } map)
+        {
+            return [];
+        }
+
+        foreach (var (key, value) in map.Entries)
+        {
+            if (value is MappingNode { Entries.Count: > 0 } options)
+            {
+                reader.Error(options.Entries[0].Key, $"volume \"{key.Value}\": options (driver, external, name…) are not supported by nanokit yet");
+            }
+            else if (value is not MappingNode and not ScalarNode { IsNull: true })
+            {
+                reader.Error(value, $"volume \"{key.Value}\": expected a mapping or nothing, got {value.KindName}");
+            }
+        }
+
+        return map.Entries.Select(e => e.Key.Value).ToImmutableHashSet(StringComparer.Ordinal);
+    }
+
+    /// <summary>Compose's rule for a project name taken from a directory: lowercase, keep only [a-z0-9_-], start with a letter or digit.</summary>
+    internal static string NormaliseName(string raw)
+    {
+        var chars = raw.ToLowerInvariant().Where(c => c is >= 'a' and <= 'z' or >= '0' and <= '9' or '_' or '-').ToArray();
+        return new string(chars).TrimStart('_', '-');
+    }
+
+    [GeneratedRegex("^[a-z0-9][a-z0-9_-]*$")]
+    internal static partial Regex ProjectName();
+
+    internal static SourceLocation At(ConfigNode? node, string fallbackFile) => node?.Location ?? new SourceLocation(fallbackFile, 1, 1);
+}

@@ -1,0 +1,304 @@
+using System.Collections.Immutable;
+using System.Text.RegularExpressions;
+using Nanokit.Core.Model;
+
+namespace Nanokit.Core.Config;
+
+/// <summary>
+/// Reads one merged, interpolated service mapping into a <see cref="ServiceSpec"/>, reporting every problem.
+/// Compose service keys nanokit does not implement (build, networks, restart, user…) are errors rather than
+/// silently ignored: each would change what runs, and a user must know it is not honoured.
+/// </summary>
+internal sealed partial class ServiceReader(NodeReader reader, LoadContext context)
+{
+    internal static readonly string[] Keys =
+    [
+        "image", "command", "entrypoint", "working_dir", "environment", "env_file", "ports", "volumes", "labels",
+        "depends_on", "healthcheck", "deploy", "scale", "profiles", "stop_grace_period", "hooks", "runtime", "secret_env",
+    ];
+
+    internal static readonly HashSet<string> UnsupportedComposeKeys =
+    [
+        "annotations", "attach", "blkio_config", "build", "cap_add", "cap_drop", "cgroup", "cgroup_parent", "configs",
+        "container_name", "cpu_count", "cpu_percent", "cpu_period", "cpu_quota", "cpu_rt_period", "cpu_rt_runtime",
+        "cpu_shares", "cpus", "cpuset", "credential_spec", "develop", "device_cgroup_rules", "devices", "dns",
+        "dns_opt", "dns_search", "domainname", "expose", "extends", "external_links", "extra_hosts", "gpus",
+        "group_add", "hostname", "init", "ipc", "isolation", "links", "logging", "mac_address", "mem_limit",
+        "mem_reservation", "mem_swappiness", "memswap_limit", "network_mode", "networks", "oom_kill_disable",
+        "oom_score_adj", "pid", "pids_limit", "platform", "post_start", "pre_stop", "privileged", "provider",
+        "pull_policy", "read_only", "restart", "secrets", "security_opt", "shm_size", "stdin_open", "stop_signal",
+        "storage_opt", "sysctls", "tmpfs", "tty", "ulimits", "user", "userns_mode", "uts", "volumes_from",
+    ];
+
+    private static readonly string[] HealthcheckKeys = ["test", "interval", "timeout", "retries", "start_period", "disable"];
+    private static readonly HashSet<string> HealthcheckUnsupported = ["start_interval"];
+    private static readonly string[] DeployKeys = ["replicas"];
+    private static readonly HashSet<string> DeployUnsupported = ["mode", "endpoint_mode", "labels", "placement", "resources", "restart_policy", "rollback_config", "update_config"];
+    private static readonly string[] DependsOnKeys = ["condition", "required", "restart"];
+    private static readonly string[] Conditions = ["service_started", "service_healthy", "service_completed_successfully"];
+    private static readonly string[] HookKeys = ["prestart", "poststart", "prestop"];
+    private static readonly string[] HookMappingKeys = ["command", "run_on", "timeout"];
+    private static readonly string[] EnvFileKeys = ["path", "required", "format"];
+    internal static readonly TimeSpan DefaultHookTimeout = TimeSpan.FromSeconds(60);
+
+    public ServiceSpec? Read(ScalarNode nameNode, ConfigNode node)
+    {
+        var name = nameNode.Value;
+        if (!ServiceName().IsMatch(name))
+        {
+            reader.Error(nameNode, $"invalid service name \"{name}\": use letters, digits, '.', '_' and '-', starting with a letter or digit");
+        }
+
+        var map = reader.Mapping(node, $"service \"{name}\"");
+        if (map is null)
+        {
+            return null;
+        }
+
+        var where = $"in service \"{name}\"";
+        reader.CheckKeys(map, where, Keys, UnsupportedComposeKeys);
+        var spec = new ServiceSpec { Name = name, Location = nameNode.Location };
+
+        if (map["image"] is { } image)
+        {
+            spec = spec with { Image = reader.String(image, "image") };
+        }
+
+        if (map["command"] is { } command)
+        {
+            spec = spec with { Command = reader.Command(command, "command") };
+        }
+
+        if (map["entrypoint"] is { } entrypoint)
+        {
+            spec = spec with { Entrypoint = reader.Command(entrypoint, "entrypoint") };
+        }
+
+        if (map["working_dir"] is { } workingDir)
+        {
+            spec = spec with { WorkingDir = reader.String(workingDir, "working_dir") };
+        }
+
+        var environment = ReadEnvironment(map);
+        spec = spec with
+        {
+            Environment = environment,
+            SecretEnvironment = Secrets(map, environment),
+            Labels = map["labels"] is { } labels ? ReadLabels(labels) : spec.Labels,
+            Ports = map["ports"] is { } ports ? ReadPorts(name, ports) : spec.Ports,
+            Volumes = map["volumes"] is { } volumes ? ReadVolumes(volumes) : spec.Volumes,
+            DependsOn = map["depends_on"] is { } dependsOn ? ReadDependsOn(dependsOn) : spec.DependsOn,
+            Healthcheck = map["healthcheck"] is { } healthcheck ? ReadHealthcheck(healthcheck) : null,
+            Replicas = ReadReplicas(map),
+            Profiles = map["profiles"] is { } profiles ? ReadProfiles(profiles) : spec.Profiles,
+            Hooks = map["hooks"] is { } hooks ? ReadHooks(hooks) : spec.Hooks,
+            RuntimeOptions = map["runtime"] is { } runtime ? ReadRuntimeOptions(runtime) : spec.RuntimeOptions,
+        };
+
+        if (map["stop_grace_period"] is { } grace && reader.Duration(grace, "stop_grace_period") is { } period)
+        {
+            spec = spec with { StopGracePeriod = period };
+        }
+
+        return spec;
+    }
+
+    private ImmutableSortedDictionary<string, string?> ReadEnvironment(MappingNode map)
+    {
+        var result = ImmutableSortedDictionary.CreateBuilder<string, string?>(StringComparer.Ordinal);
+        if (map["env_file"] is { } envFile)
+        {
+            ReadEnvFiles(envFile, result);
+        }
+
+        if (map["environment"] is not { } node)
+        {
+            return result.ToImmutable();
+        }
+
+        var env = Merge.AsMapping(node, '=');
+        if (env is null)
+        {
+            reader.Error(node, node is SequenceNode
+                ? "environment: expected a list of KEY=VALUE strings"
+                : $"environment: expected a mapping or a sequence, got {node.KindName}");
+            return result.ToImmutable();
+        }
+
+        foreach (var (key, value) in env.Entries)
+        {
+            if (key.Value.Length == 0)
+            {
+                reader.Error(key, "environment: a variable name cannot be empty");
+                continue;
+            }
+
+            if (value is not ScalarNode s)
+            {
+                reader.Error(value, $"environment.{key.Value}: expected a string, number, boolean or null, got {value.KindName}");
+                continue;
+            }
+
+            result[key.Value] = s.IsNull ? null : s.Value;
+        }
+
+        return result.ToImmutable();
+    }
+
+    private void ReadEnvFiles(ConfigNode node, ImmutableSortedDictionary<string, string?>.Builder into)
+    {
+        IEnumerable<ConfigNode> entries = node is SequenceNode seq ? seq.Items : [node];
+        foreach (var entry in entries)
+        {
+            string? path;
+            var required = true;
+            if (entry is MappingNode m)
+            {
+                reader.CheckKeys(m, "in an env_file entry", EnvFileKeys);
+                path = m["path"] is { } p ? reader.String(p, "env_file.path") : null;
+                if (m["required"] is { } r)
+                {
+                    required = reader.Bool(r, "env_file.required") ?? true;
+                }
+
+                if (path is null)
+                {
+                    reader.Error(m, "env_file entry: \"path\" is required");
+                    continue;
+                }
+            }
+            else
+            {
+                path = reader.String(entry, "env_file");
+                if (path is null)
+                {
+                    continue;
+                }
+            }
+
+            var full = Path.GetFullPath(path, context.ProjectDirectory);
+            var text = context.ReadFile(full);
+            if (text is null)
+            {
+                if (required)
+                {
+                    reader.Error(entry, $"env_file \"{path}\" not found (resolved to {full}); mark it required: false if it is optional");
+                }
+
+                continue;
+            }
+
+            foreach (var (key, value) in DotEnv.Parse(full, text, context.Lookup, reader.Errors))
+            {
+                into[key] = value;
+            }
+        }
+    }
+
+    private ImmutableSortedSet<string> Secrets(MappingNode map, ImmutableSortedDictionary<string, string?> environment)
+    {
+        var result = ImmutableSortedSet.CreateBuilder<string>(StringComparer.Ordinal);
+        if (map["secret_env"] is { } declared)
+        {
+            result.UnionWith(reader.StringList(declared, "secret_env", allowSingle: false));
+        }
+
+        foreach (var key in environment.Keys)
+        {
+            if (IsSecretName(key))
+            {
+                result.Add(key);
+            }
+        }
+
+        return result.ToImmutable();
+    }
+
+    internal static bool IsSecretName(string name) =>
+        name.Contains("PASSWORD", StringComparison.OrdinalIgnoreCase) || name.Contains("TOKEN", StringComparison.OrdinalIgnoreCase)
+        || name.Contains("SECRET", StringComparison.OrdinalIgnoreCase) || name.Contains("KEY", StringComparison.OrdinalIgnoreCase);
+
+    private ImmutableSortedDictionary<string, string> ReadLabels(ConfigNode node)
+    {
+        var result = ImmutableSortedDictionary.CreateBuilder<string, string>(StringComparer.Ordinal);
+        var labels = Merge.AsMapping(node, '=');
+        if (labels is null)
+        {
+            reader.Error(node, $"labels: expected a mapping or a list of KEY=VALUE strings, got {node.KindName}");
+            return result.ToImmutable();
+        }
+
+        foreach (var (key, value) in labels.Entries)
+        {
+            result[key.Value] = reader.String(value, $"labels.{key.Value}") ?? "";
+        }
+
+        return result.ToImmutable();
+    }
+
+    private ImmutableArray<PortMapping> ReadPorts(string serviceName, ConfigNode node)
+    {
+        if (node is not SequenceNode seq)
+        {
+            reader.Error(node, $"ports: expected a sequence, got {node.KindName}");
+            return [];
+        }
+
+        var all = new List<PortMapping>();
+        var sites = new List<(PortMapping, Diagnostics.SourceLocation)>();
+        foreach (var item in seq.Items)
+        {
+            var before = all.Count;
+            Ports.Read(item, reader, all);
+            for (var i = before; i < all.Count; i++)
+            {
+                sites.Add((all[i], item.Location));
+            }
+        }
+
+        context.PortSites[serviceName] = sites;
+
+        // Ports are unique by {ip, published, target, protocol} (Compose merge rules): identical entries collapse.
+        return [.. all.Distinct()];
+    }
+
+    private ImmutableArray<VolumeMount> ReadVolumes(ConfigNode node)
+    {
+        if (node is not SequenceNode seq)
+        {
+            reader.Error(node, $"volumes: expected a sequence, got {node.KindName}");
+            return [];
+        }
+
+        // Volumes are unique by target; a later entry (an override file) replaces an earlier one in place.
+        var byTarget = new Dictionary<string, int>(StringComparer.Ordinal);
+        var result = new List<VolumeMount>();
+        foreach (var item in seq.Items)
+        {
+            if (Volumes.Read(item, reader, context.ProjectDirectory, context.Variables) is not { } mount)
+            {
+                continue;
+            }
+
+            if (mount.Type == "volume" && mount.Source is not null)
+            {
+                context.NamedVolumeUses.Add((mount.Source, item));
+            }
+
+            if (byTarget.TryGetValue(mount.Target, out var at))
+            {
+                result[at] = mount;
+            }
+            else
+            {
+                byTarget[mount.Target] = result.Count;
+                result.Add(mount);
+            }
+        }
+
+        return [.. result];
+    }
+
+    [GeneratedRegex("^[a-zA-Z0-9][a-zA-Z0-9._-]*$")]
+    internal static partial Regex ServiceName();
+}

@@ -1,0 +1,120 @@
+using System.Collections.Immutable;
+using Nanokit.Core.Model;
+
+namespace Nanokit.Core.Config;
+
+/// <summary>
+/// Checks that need the whole project: profiles, dependencies that point nowhere, host ports published twice,
+/// named volumes without a declaration, and what the chosen runtime needs (an image for docker/kubernetes, a
+/// command for local). Cycles are left to the graph engine, which can print their path.
+/// </summary>
+internal static class Validation
+{
+    public static ProjectSpec Apply(ProjectSpec project, ISet<string> enabledProfiles, bool allProfiles, ImmutableHashSet<string> declaredVolumes, LoadContext context, NodeReader reader)
+    {
+        bool Active(ServiceSpec s) => s.Profiles.IsEmpty || allProfiles || s.Profiles.Any(enabledProfiles.Contains);
+
+        var active = ImmutableSortedDictionary.CreateBuilder<string, ServiceSpec>(StringComparer.Ordinal);
+        foreach (var service in project.Services.Values)
+        {
+            if (Active(service))
+            {
+                active[service.Name] = service;
+            }
+        }
+
+        foreach (var service in active.Values.ToArray())
+        {
+            active[service.Name] = CheckDependencies(service, project.Services, active, reader);
+            CheckRuntimeNeeds(service, project.Runtime, reader);
+        }
+
+        CheckHostPorts(active, context, reader);
+        foreach (var (name, node) in context.NamedVolumeUses)
+        {
+            if (!declaredVolumes.Contains(name))
+            {
+                reader.Error(node, $"named volume \"{name}\" is not declared in the top-level volumes section");
+            }
+        }
+
+        return project with { Services = active.ToImmutable() };
+    }
+
+    // A dependency with required: false on a service that does not exist (or is disabled) is dropped, as Compose does.
+    private static ServiceSpec CheckDependencies(ServiceSpec service, IReadOnlyDictionary<string, ServiceSpec> all, IReadOnlyDictionary<string, ServiceSpec> active, NodeReader reader)
+    {
+        var kept = service.DependsOn;
+        foreach (var dependency in service.DependsOn.Values)
+        {
+            if (active.ContainsKey(dependency.Service))
+            {
+                continue;
+            }
+
+            if (!dependency.Required)
+            {
+                kept = kept.Remove(dependency.Service);
+                continue;
+            }
+
+            if (all.TryGetValue(dependency.Service, out var disabled))
+            {
+                reader.Error(dependency.Location, $"service \"{service.Name}\" depends on service \"{dependency.Service}\", which is disabled; enable one of its profiles ({string.Join(", ", disabled.Profiles)}) or set required: false");
+            }
+            else
+            {
+                var hint = Suggest.Closest(dependency.Service, all.Keys);
+                reader.Error(dependency.Location, $"service \"{service.Name}\" depends on undefined service \"{dependency.Service}\""
+                    + (hint is null ? "" : $"; did you mean \"{hint}\"?"));
+            }
+        }
+
+        return kept == service.DependsOn ? service : service with { DependsOn = kept };
+    }
+
+    private static void CheckRuntimeNeeds(ServiceSpec service, RuntimeKind runtime, NodeReader reader)
+    {
+        if (runtime is RuntimeKind.Docker or RuntimeKind.Kubernetes && string.IsNullOrEmpty(service.Image))
+        {
+            reader.Error(service.Location, $"service \"{service.Name}\" has no image; runtime {runtime.ToString().ToLowerInvariant()} needs one");
+        }
+
+        if (runtime is RuntimeKind.Local && service.Command is not { Length: > 0 })
+        {
+            reader.Error(service.Location, $"service \"{service.Name}\" has no command; runtime local runs a process and needs one");
+        }
+    }
+
+    // One pass with a dictionary: a host port (per address and protocol) can be published once in the whole project.
+    private static void CheckHostPorts(IReadOnlyDictionary<string, ServiceSpec> active, LoadContext context, NodeReader reader)
+    {
+        var owners = new Dictionary<(string Ip, int Port, string Protocol), (string Service, Diagnostics.SourceLocation Location)>();
+        foreach (var name in active.Keys)
+        {
+            if (!context.PortSites.TryGetValue(name, out var sites))
+            {
+                continue;
+            }
+
+            var seenHere = new HashSet<PortMapping>();
+            foreach (var (port, location) in sites)
+            {
+                if (port.HostPort is not { } hostPort || !seenHere.Add(port))
+                {
+                    continue;
+                }
+
+                var key = (port.HostIp ?? "0.0.0.0", hostPort, port.Protocol);
+                if (owners.TryGetValue(key, out var owner))
+                {
+                    reader.Error(location, $"host port {(port.HostIp is null ? "" : port.HostIp + ":")}{hostPort}/{port.Protocol} is already published by service \"{owner.Service}\" at {owner.Location}");
+                }
+                else
+                {
+                    owners[key] = (name, location);
+                }
+            }
+        }
+    }
+}
