@@ -30,9 +30,7 @@ public sealed class ExecutionGraph
         this.deps = deps;
         this.layerOf = layerOf;
         Layers = BuildLayers(names, layerOf);
-        var reverse = Layers.ToBuilder();
-        reverse.Reverse();
-        ReverseLayers = reverse.MoveToImmutable();
+        ReverseLayers = [.. Layers.Reverse()];
     }
 
     /// <summary>Execution layers, first to last; each layer's names sorted ordinally.</summary>
