@@ -1,0 +1,32 @@
+namespace Nanokit.Providers.Local;
+
+/// <summary>Tunables of the local runtime; defaults suit a developer machine.</summary>
+public sealed record LocalRuntimeOptions
+{
+    /// <summary>A log file larger than this is rotated, at replica start and whenever observation notices it.</summary>
+    public long LogMaxBytes { get; init; } = 10 * 1024 * 1024;
+
+    /// <summary>Rotated files kept (<c>.1</c> newest .. <c>.N</c> oldest).</summary>
+    public int LogFilesKept { get; init; } = 3;
+
+    /// <summary>How often <see cref="LocalRuntime.WatchAsync"/> re-reads /proc for changes.</summary>
+    public TimeSpan WatchInterval { get; init; } = TimeSpan.FromMilliseconds(500);
+
+    /// <summary>How often stop and completion waits poll /proc.</summary>
+    public TimeSpan PollInterval { get; init; } = TimeSpan.FromMilliseconds(50);
+
+    /// <summary>After SIGKILL, how long to wait for the group to vanish before reporting failure.</summary>
+    public TimeSpan KillTimeout { get; init; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>Bytes of hook output kept in <see cref="Nanokit.Runtime.HookResult.OutputTail"/>.</summary>
+    public int HookOutputTailChars { get; init; } = 4096;
+
+    internal void Validate()
+    {
+        if (LogMaxBytes <= 0 || LogFilesKept < 1 || WatchInterval <= TimeSpan.Zero || PollInterval <= TimeSpan.Zero
+            || KillTimeout <= TimeSpan.Zero || HookOutputTailChars < 0)
+        {
+            throw new ArgumentOutOfRangeException(nameof(LocalRuntimeOptions), this, "local runtime options must be positive");
+        }
+    }
+}

@@ -1,0 +1,98 @@
+using System.Diagnostics;
+using Nanokit.Core.Model;
+using Nanokit.Runtime;
+
+namespace Nanokit.Providers.Local;
+
+/// <summary>
+/// Starts a replica as a detached process tree that outlives nkapp.
+///
+/// Design: <c>setsid sh -c WRAPPER</c>. setsid gives the wrapper its own session and process group (pgid = its pid),
+/// so Ctrl-C, a closing terminal or a group kill aimed at nkapp never reaches the service, and stop can signal the
+/// whole group (the command and anything it forked). stdin is /dev/null and output is appended to the log file by the
+/// wrapper itself, so no pipe ties the service to nkapp.
+///
+/// The recorded pid is the wrapper's, not the command's: the wrapper does nothing but wait for the command and then
+/// write <c>$?</c> to the exit file (another process cannot waitpid a detached child, so this is the only way to learn
+/// its exit code). The wrapper lives exactly as long as the command, and as group leader its pid names the group.
+/// It traps TERM/INT/HUP with a no-op, so a group SIGTERM lets it survive to record the command's status (the trap is
+/// reset to the default in the command by exec). A SIGKILL'd group records nothing: that replica becomes Missing.
+///
+/// Crash safety: the wrapper is spawned gated. It waits (up to 30 s) until the state file's first line holds its
+/// random token before it runs the command, and nkapp writes that file right after the spawn. If nkapp dies in
+/// between, the wrapper gives up without ever running the command, so no untracked replica can exist.
+/// </summary>
+internal static class ProcessLauncher
+{
+    private const string Wrapper = """
+        state=$1; token=$2; log=$3; exitfile=$4; sleep=$5; mv=$6; shift 6
+        exec </dev/null >>"$log" 2>&1
+        trap : TERM INT HUP
+        tries=0
+        while :; do
+          line=
+          { read -r line; } <"$state" 2>/dev/null
+          case $line in *"$token"*) break ;; esac
+          tries=$((tries + 1))
+          [ "$tries" -gt 1500 ] && exit 125
+          "$sleep" 0.02
+        done
+        "$@"
+        rc=$?
+        echo "$rc" >"$exitfile.tmp" && "$mv" -f "$exitfile.tmp" "$exitfile"
+        exit "$rc"
+        """;
+
+    private static readonly Lazy<(string Setsid, string Shell, string Sleep, string Move)> Tools = new(() =>
+        (ProcessEnvironment.HostTool("setsid"), ProcessEnvironment.HostTool("sh"), ProcessEnvironment.HostTool("sleep"),
+            ProcessEnvironment.HostTool("mv")));
+
+    /// <summary>Spawns the gated wrapper and returns its pid; the caller must then write the record holding <paramref name="token"/>.</summary>
+    public static int Spawn(
+        ReplicaId id, ServiceSpec service, LocalPaths paths, string token, string workingDirectory,
+        IReadOnlyDictionary<string, string> environment, IReadOnlyList<string> commandLine)
+    {
+        var tools = Tools.Value;
+        var start = new ProcessStartInfo(tools.Setsid)
+        {
+            UseShellExecute = false,
+            WorkingDirectory = workingDirectory,
+        };
+        foreach (var arg in new[]
+                 {
+                     tools.Shell, "-c", Wrapper, "nanokit-" + service.Name,
+                     paths.StateFile(id.Service, id.Replica), token, paths.LogFile(id.Service, id.Replica),
+                     paths.ExitFile(id.Service, id.Replica), tools.Sleep, tools.Move,
+                 })
+        {
+            start.ArgumentList.Add(arg);
+        }
+
+        foreach (var arg in commandLine)
+        {
+            start.ArgumentList.Add(arg);
+        }
+
+        start.Environment.Clear();
+        foreach (var (name, value) in environment)
+        {
+            start.Environment[name] = value;
+        }
+
+        Process process;
+        try
+        {
+            process = Process.Start(start) ?? throw new InvalidOperationException("Process.Start returned null");
+        }
+        catch (Exception e) when (e is System.ComponentModel.Win32Exception or InvalidOperationException)
+        {
+            throw new RuntimeException("local", id, $"cannot start '{tools.Setsid}': {e.Message}", e);
+        }
+
+        var pid = process.Id;
+
+        // Keep the Process tracked until it exits so the runtime reaps it while nkapp lives (after that, init does).
+        _ = process.WaitForExitAsync().ContinueWith(_ => process.Dispose(), TaskScheduler.Default);
+        return pid;
+    }
+}
