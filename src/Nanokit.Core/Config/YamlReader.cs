@@ -24,11 +24,13 @@ internal static class YamlReader
         ConfigNode? root = null;
         var documents = 0;
         long aliasBudget = 0;
+        var lastMark = Mark.Empty;
         try
         {
             while (parser.MoveNext())
             {
                 var ev = parser.Current!;
+                lastMark = ev.End;
                 switch (ev)
                 {
                     case DocumentStart:
@@ -90,6 +92,13 @@ internal static class YamlReader
         catch (YamlException ex)
         {
             errors.Add(new ConfigError(Loc(file, ex.Start), "YAML syntax error: " + Describe(ex)));
+            return null;
+        }
+        catch (Exception ex) when (ex is InvalidOperationException or ArgumentException or IndexOutOfRangeException or FormatException or OverflowException)
+        {
+            // YamlDotNet's scanner throws these on some malformed input (found by the fuzz test) instead of a
+            // YamlException; the last event that parsed is the closest position we know.
+            errors.Add(new ConfigError(Loc(file, lastMark), "YAML syntax error after this point: the document could not be parsed"));
             return null;
         }
 
