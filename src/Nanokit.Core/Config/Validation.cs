@@ -90,7 +90,9 @@ internal static class Validation
     private static void CheckHostPorts(IReadOnlyDictionary<string, ServiceSpec> active, LoadContext context, NodeReader reader)
     {
         var owners = new Dictionary<(string Ip, int Port, string Protocol), (string Service, Diagnostics.SourceLocation Location)>();
-        foreach (var name in active.Keys)
+        // Walk in declaration order so the second declaration is the one reported, as a reader would expect.
+        var inFileOrder = active.Values.OrderBy(s => s.Location.File, StringComparer.Ordinal).ThenBy(s => s.Location.Line).ThenBy(s => s.Location.Column);
+        foreach (var name in inFileOrder.Select(s => s.Name))
         {
             if (!context.PortSites.TryGetValue(name, out var sites))
             {

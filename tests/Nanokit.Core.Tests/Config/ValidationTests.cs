@@ -1,0 +1,85 @@
+using Xunit;
+
+namespace Nanokit.Core.Tests.Config;
+
+public sealed class ValidationTests
+{
+    [Fact]
+    public void Validation_reports_all_errors_at_once_each_located()
+    {
+        const string yaml = """
+            services:
+              web:
+                imgae: app
+                command: run
+                ports: ["8080:80"]
+                depends_on: [dbb]
+                healthcheck: [curl]
+                stop_grace_period: soon
+              "bad name!":
+                command: run
+              api:
+                command: run
+                ports: ["8080:81"]
+                build: .
+            """;
+        Assert.Equal(
+            [
+                "nanokit.yml:3:5: unknown key \"imgae\" in service \"web\"; did you mean \"image\"?",
+                "nanokit.yml:6:18: service \"web\" depends on undefined service \"dbb\"",
+                "nanokit.yml:7:18: healthcheck: expected a mapping, got a sequence",
+                "nanokit.yml:8:24: stop_grace_period: invalid duration \"soon\" (use a number with a unit, e.g. 1m30s, 10s, 500ms, 1h)",
+                "nanokit.yml:9:3: invalid service name \"bad name!\": use letters, digits, '.', '_' and '-', starting with a letter or digit",
+                "nanokit.yml:13:13: host port 8080/tcp is already published by service \"web\" at nanokit.yml:5:13",
+                "nanokit.yml:14:5: \"build\" in service \"api\" is a Compose key not supported by nanokit yet",
+            ],
+            Load.Errors(yaml));
+    }
+
+    [Fact]
+    public void Validation_suggests_the_nearest_key_only_for_likely_typos()
+    {
+        Assert.Equal(["nanokit.yml:1:1: unknown key \"servces\" at the top level; did you mean \"services\"?"], Load.Errors("servces: {}\n"));
+        Assert.Equal(["nanokit.yml:3:5: unknown key \"frobnicate\" in service \"web\""], Load.Errors("services:\n  web:\n    frobnicate: 1\n    command: x\n"));
+        Assert.Equal(["nanokit.yml:5:7: unknown key \"retires\" in healthcheck; did you mean \"retries\"?"],
+            Load.Errors("services:\n  web:\n    command: x\n    healthcheck:\n      retires: 3\n"));
+    }
+
+    [Fact]
+    public void Validation_reports_wrong_types()
+    {
+        Assert.Equal(["nanokit.yml:2:8: service \"web\": expected a mapping, got a sequence"], Load.Errors("services:\n  web: [a]\n"));
+        Assert.Equal(["nanokit.yml:4:24: deploy.replicas: expected an integer, got \"many\""], Load.Errors("services:\n  web:\n    command: x\n    deploy: {replicas: many}\n"));
+        Assert.Equal(["nanokit.yml:3:12: image: expected a string, got a mapping"], Load.Errors("services:\n  web:\n    image: {a: b}\n    command: x\n"));
+    }
+
+    [Fact]
+    public void Validation_drops_optional_dependencies_on_missing_services()
+    {
+        var web = Load.Service("services:\n  web:\n    command: x\n    depends_on:\n      ghost:\n        required: false\n");
+        Assert.Empty(web.DependsOn);
+    }
+
+    [Fact]
+    public void Validation_requires_an_image_for_container_runtimes_and_a_command_for_local()
+    {
+        Assert.Equal(["nanokit.yml:3:3: service \"web\" has no image; runtime docker needs one"], Load.Errors("runtime: docker\nservices:\n  web:\n    command: x\n"));
+        Assert.Equal(["nanokit.yml:3:3: service \"web\" has no image; runtime kubernetes needs one"], Load.Errors("runtime: kubernetes\nservices:\n  web: {}\n"));
+        Assert.Equal(["nanokit.yml:2:3: service \"web\" has no command; runtime local runs a process and needs one"], Load.Errors("services:\n  web:\n    image: x\n"));
+        Assert.Equal("x", Load.Yaml("runtime: docker\nservices:\n  web:\n    image: x\n").Services["web"].Image);
+    }
+
+    [Fact]
+    public void Validation_allows_the_same_host_port_on_different_addresses_or_protocols()
+    {
+        var project = Load.Yaml("services:\n  a:\n    command: x\n    ports: [\"8080:80\", \"8080:80/udp\"]\n  b:\n    command: x\n    ports: [\"127.0.0.1:8080:80\"]\n");
+        Assert.Equal(2, project.Services["a"].Ports.Length);
+    }
+
+    [Fact]
+    public void Validation_ignores_x_extensions_everywhere()
+    {
+        var web = Load.Service("x-top: 1\nservices:\n  web:\n    x-note: {any: thing}\n    command: x\n    healthcheck:\n      x-why: slow\n      test: true\n");
+        Assert.Equal(["CMD-SHELL", "true"], web.Healthcheck!.Test.ToArray());
+    }
+}
