@@ -1,0 +1,69 @@
+using System.Collections.Immutable;
+using System.CommandLine;
+using Nanokit.Core.Diagnostics;
+using Nanokit.Core.Graph;
+using Nanokit.Core.Model;
+using Nanokit.Core.Plan;
+
+namespace Nanokit.Cli.Commands;
+
+/// <summary>
+/// <c>nkapp plan</c>: what <c>up</c> would do. Until a runtime is attached it plans against nothing
+/// deployed, or against an observed-state file (<see cref="ObservedStateFile"/>).
+/// </summary>
+internal static class PlanCommand
+{
+    public static Command Create(CliContext context)
+    {
+        var project = new ProjectOptions();
+        var observed = new Option<string?>("--observed") { Description = "Observed-state JSON file to plan against (default: nothing deployed)" };
+        var format = new Option<string>("--format") { Description = "Output format", DefaultValueFactory = _ => "text" };
+        format.AcceptOnlyFromAmong("text", "json");
+        var detailed = new Option<bool>("--detailed-exitcode") { Description = "Exit 0 when there are no changes, 2 when there are, 1 on error (as Terraform)" };
+        var removeOrphans = new Option<bool?>("--remove-orphans") { Description = "Delete replicas of services no longer configured (default: yes for the whole project, no for named services)" };
+        var services = new Argument<string[]>("SERVICE") { Description = "Plan only these services and their dependencies", Arity = ArgumentArity.ZeroOrMore };
+        var command = new Command("plan", "Show what up would create, recreate and destroy") { observed, format, detailed, removeOrphans, services };
+        project.AddTo(command);
+        command.SetAction(parse =>
+        {
+            if (project.Load(parse, context) is not { } loaded)
+            {
+                return ExitCodes.Error;
+            }
+
+            var state = ObservedState.Empty;
+            if (parse.GetValue(observed) is { } observedPath)
+            {
+                try
+                {
+                    state = ObservedStateFile.Read(Path.GetFullPath(observedPath, context.WorkingDirectory));
+                }
+                catch (ConfigException e)
+                {
+                    ProjectOptions.WriteErrors(context, e.Errors);
+                    return ExitCodes.Error;
+                }
+            }
+
+            var options = new PlanOptions
+            {
+                Services = (parse.GetValue(services) ?? []).ToImmutableArray(),
+                RemoveOrphans = parse.GetValue(removeOrphans),
+            };
+            ServicePlan plan;
+            try
+            {
+                plan = PlanEngine.Plan(loaded.Spec, loaded.Graph, state, options);
+            }
+            catch (UnknownServiceException e)
+            {
+                context.Error.WriteLine(e.Message);
+                return ExitCodes.Error;
+            }
+
+            context.Out.WriteLine(parse.GetValue(format) == "json" ? PlanJsonRenderer.Render(plan, indented: true) : plan.ToString());
+            return parse.GetValue(detailed) && plan.HasChanges ? ExitCodes.Changes : ExitCodes.Ok;
+        });
+        return command;
+    }
+}

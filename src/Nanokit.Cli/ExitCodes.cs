@@ -1,0 +1,9 @@
+namespace Nanokit.Cli;
+
+/// <summary>Exit codes follow Terraform's <c>-detailed-exitcode</c>: 0 ok / no changes, 1 error, 2 changes present.</summary>
+internal static class ExitCodes
+{
+    public const int Ok = 0;
+    public const int Error = 1;
+    public const int Changes = 2;
+}

@@ -1,0 +1,96 @@
+using System.Collections.Immutable;
+using System.CommandLine;
+using Nanokit.Core.Config;
+using Nanokit.Core.Diagnostics;
+using Nanokit.Core.Graph;
+using Nanokit.Core.Model;
+
+namespace Nanokit.Cli;
+
+/// <summary>The options every project command shares, as <c>docker compose</c> spells them.</summary>
+internal sealed class ProjectOptions
+{
+    private readonly Option<string[]> files = new("--file", "-f")
+    {
+        Description = "Configuration file; repeat to merge several in order (default: nanokit.yml, compose.yaml, ...)",
+        AllowMultipleArgumentsPerToken = false,
+    };
+
+    private readonly Option<string?> environment = new("--env", "-e")
+    {
+        Description = "Environment whose overrides are merged onto the base (default: $NANOKIT_ENV)",
+    };
+
+    private readonly Option<string[]> profiles = new("--profile")
+    {
+        Description = "Enable services of this profile; repeatable",
+    };
+
+    private readonly Option<string?> projectDirectory = new("--project-directory")
+    {
+        Description = "Directory that relative paths and .env are resolved from (default: the first file's directory)",
+    };
+
+    private readonly Option<string?> projectName = new("--project-name", "-p")
+    {
+        Description = "Project name (default: name: in the file, else the directory name)",
+    };
+
+    public void AddTo(Command command)
+    {
+        command.Add(files);
+        command.Add(environment);
+        command.Add(profiles);
+        command.Add(projectDirectory);
+        command.Add(projectName);
+    }
+
+    /// <summary>
+    /// Loads the project and builds its dependency graph (so cycles are configuration errors too),
+    /// or writes every located error to stderr and returns null.
+    /// </summary>
+    public LoadedProject? Load(ParseResult parse, CliContext context)
+    {
+        try
+        {
+            var spec = ProjectLoader.Load(ToLoadOptions(parse, context));
+            return new LoadedProject(spec, GraphEngine.Build(spec));
+        }
+        catch (ConfigException e)
+        {
+            WriteErrors(context, e.Errors);
+            return null;
+        }
+    }
+
+    public static void WriteErrors(CliContext context, IReadOnlyCollection<ConfigError> errors)
+    {
+        foreach (var error in errors)
+        {
+            context.Error.WriteLine(error.ToString());
+        }
+
+        context.Error.WriteLine(errors.Count == 1 ? "1 error" : $"{errors.Count} errors");
+    }
+
+    private ProjectLoadOptions ToLoadOptions(ParseResult parse, CliContext context)
+    {
+        var fileList = (parse.GetValue(files) ?? [])
+            .Select(f => Path.GetFullPath(f, context.WorkingDirectory))
+            .ToImmutableArray();
+        var directory = parse.GetValue(projectDirectory) is { } dir
+            ? Path.GetFullPath(dir, context.WorkingDirectory)
+            : fileList.Length > 0 ? Path.GetDirectoryName(fileList[0])! : context.WorkingDirectory;
+        var env = parse.GetValue(environment)
+            ?? (context.Environment.TryGetValue("NANOKIT_ENV", out var fromEnv) && fromEnv.Length > 0 ? fromEnv : null);
+        return new ProjectLoadOptions(
+            fileList,
+            directory,
+            env,
+            (parse.GetValue(profiles) ?? []).ToImmutableArray(),
+            context.Environment,
+            parse.GetValue(projectName));
+    }
+}
+
+internal sealed record LoadedProject(ProjectSpec Spec, ExecutionGraph Graph);
