@@ -8,7 +8,7 @@ namespace Nanokit.Benchmarks;
 /// <summary>
 /// Generates realistic large projects for the planning benchmarks: ten layers of equal size, each service
 /// depending on one to three services of the layer below, with an image, a command, a few environment
-/// variables (one secret), a label, some ports and healthchecks, and one to three replicas.
+/// variables (one secret), a label, a unique host port on every fourth service, healthchecks, and one to three replicas.
 /// A fixed seed makes every run plan the same project.
 /// </summary>
 internal static class CoreProjectGenerator
@@ -34,7 +34,7 @@ internal static class CoreProjectGenerator
                 .Append("    labels:\n      team: team-").Append(i % 12).Append('\n');
             if (i % 4 == 0)
             {
-                yaml.Append("    ports:\n      - \"").Append(20000 + (i % 40000)).Append(":8080\"\n");
+                yaml.Append("    ports:\n      - \"").Append(10000 + (i / 4)).Append(":8080\"\n");
             }
 
             if (i % 3 == 0)

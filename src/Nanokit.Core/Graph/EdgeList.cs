@@ -41,17 +41,19 @@ internal sealed class EdgeList
 
     public static EdgeList From(ProjectSpec project)
     {
-        var services = project.Services;
-        var names = new string[services.Count];
+        var names = new string[project.Services.Count];
+        var specs = new ServiceSpec[names.Length];
         var n = 0;
         var edgeCount = 0;
-        foreach (var (name, service) in services)
+        foreach (var (name, service) in project.Services)
         {
-            names[n++] = name;
+            names[n] = name;
+            specs[n++] = service;
             edgeCount += service.DependsOn.Count;
         }
 
-        Array.Sort(names, StringComparer.Ordinal);
+        // The map's own comparer may not be ordinal; sorting both arrays together avoids a lookup per service.
+        Array.Sort(names, specs, StringComparer.Ordinal);
         var index = new Dictionary<string, int>(names.Length, StringComparer.Ordinal);
         for (var i = 0; i < names.Length; i++)
         {
@@ -67,7 +69,7 @@ internal sealed class EdgeList
         for (var i = 0; i < names.Length; i++)
         {
             row.Clear();
-            foreach (var (target, dependency) in services[names[i]].DependsOn)
+            foreach (var (target, dependency) in specs[i].DependsOn)
             {
                 if (index.TryGetValue(target, out var j))
                 {

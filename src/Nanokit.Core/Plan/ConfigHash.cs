@@ -22,6 +22,32 @@ namespace Nanokit.Core.Plan;
 /// </remarks>
 public static class ConfigHash
 {
+    // Pre-encoded property names: the writer copies their UTF-8 bytes instead of transcoding each time.
+    private static readonly JsonEncodedText CommandKey = JsonEncodedText.Encode("command");
+    private static readonly JsonEncodedText ContainerPortKey = JsonEncodedText.Encode("container_port");
+    private static readonly JsonEncodedText DisabledKey = JsonEncodedText.Encode("disabled");
+    private static readonly JsonEncodedText EntrypointKey = JsonEncodedText.Encode("entrypoint");
+    private static readonly JsonEncodedText EnvironmentKey = JsonEncodedText.Encode("environment");
+    private static readonly JsonEncodedText HealthcheckKey = JsonEncodedText.Encode("healthcheck");
+    private static readonly JsonEncodedText HostIpKey = JsonEncodedText.Encode("host_ip");
+    private static readonly JsonEncodedText HostPortKey = JsonEncodedText.Encode("host_port");
+    private static readonly JsonEncodedText ImageKey = JsonEncodedText.Encode("image");
+    private static readonly JsonEncodedText IntervalKey = JsonEncodedText.Encode("interval");
+    private static readonly JsonEncodedText LabelsKey = JsonEncodedText.Encode("labels");
+    private static readonly JsonEncodedText PortsKey = JsonEncodedText.Encode("ports");
+    private static readonly JsonEncodedText ProtocolKey = JsonEncodedText.Encode("protocol");
+    private static readonly JsonEncodedText ReadOnlyKey = JsonEncodedText.Encode("read_only");
+    private static readonly JsonEncodedText RetriesKey = JsonEncodedText.Encode("retries");
+    private static readonly JsonEncodedText RuntimeKey = JsonEncodedText.Encode("runtime");
+    private static readonly JsonEncodedText SourceKey = JsonEncodedText.Encode("source");
+    private static readonly JsonEncodedText StartPeriodKey = JsonEncodedText.Encode("start_period");
+    private static readonly JsonEncodedText StopGracePeriodKey = JsonEncodedText.Encode("stop_grace_period");
+    private static readonly JsonEncodedText TargetKey = JsonEncodedText.Encode("target");
+    private static readonly JsonEncodedText TestKey = JsonEncodedText.Encode("test");
+    private static readonly JsonEncodedText TimeoutKey = JsonEncodedText.Encode("timeout");
+    private static readonly JsonEncodedText TypeKey = JsonEncodedText.Encode("type");
+    private static readonly JsonEncodedText VolumesKey = JsonEncodedText.Encode("volumes");
+    private static readonly JsonEncodedText WorkingDirKey = JsonEncodedText.Encode("working_dir");
     [ThreadStatic]
     private static ArrayBufferWriter<byte>? buffer;
 
@@ -52,67 +78,67 @@ public static class ConfigHash
     private static void Write(Utf8JsonWriter w, ServiceSpec s)
     {
         w.WriteStartObject();
-        WriteSequence(w, "command", s.Command);
-        WriteSequence(w, "entrypoint", s.Entrypoint);
-        WriteMapping(w, "environment", s.Environment);
+        WriteSequence(w, CommandKey, s.Command);
+        WriteSequence(w, EntrypointKey, s.Entrypoint);
+        WriteMapping(w, EnvironmentKey, s.Environment);
         if (s.Healthcheck is { } health)
         {
-            w.WriteStartObject("healthcheck");
-            w.WriteBoolean("disabled", health.Disabled);
-            w.WriteNumber("interval", health.Interval.Ticks);
-            w.WriteNumber("retries", health.Retries);
-            w.WriteNumber("start_period", health.StartPeriod.Ticks);
-            WriteSequence(w, "test", health.Test);
-            w.WriteNumber("timeout", health.Timeout.Ticks);
+            w.WriteStartObject(HealthcheckKey);
+            w.WriteBoolean(DisabledKey, health.Disabled);
+            w.WriteNumber(IntervalKey, health.Interval.Ticks);
+            w.WriteNumber(RetriesKey, health.Retries);
+            w.WriteNumber(StartPeriodKey, health.StartPeriod.Ticks);
+            WriteSequence(w, TestKey, health.Test);
+            w.WriteNumber(TimeoutKey, health.Timeout.Ticks);
             w.WriteEndObject();
         }
 
         if (s.Image is not null)
         {
-            w.WriteString("image", s.Image);
+            w.WriteString(ImageKey, s.Image);
         }
 
-        WriteMapping(w, "labels", s.Labels);
+        WriteMapping(w, LabelsKey, s.Labels);
         if (!s.Ports.IsDefaultOrEmpty)
         {
-            w.WriteStartArray("ports");
+            w.WriteStartArray(PortsKey);
             foreach (var port in s.Ports)
             {
                 w.WriteStartObject();
-                w.WriteNumber("container_port", port.ContainerPort);
+                w.WriteNumber(ContainerPortKey, port.ContainerPort);
                 if (port.HostIp is not null)
                 {
-                    w.WriteString("host_ip", port.HostIp);
+                    w.WriteString(HostIpKey, port.HostIp);
                 }
 
                 if (port.HostPort is { } hostPort)
                 {
-                    w.WriteNumber("host_port", hostPort);
+                    w.WriteNumber(HostPortKey, hostPort);
                 }
 
-                w.WriteString("protocol", port.Protocol);
+                w.WriteString(ProtocolKey, port.Protocol);
                 w.WriteEndObject();
             }
 
             w.WriteEndArray();
         }
 
-        WriteMapping(w, "runtime", s.RuntimeOptions);
-        w.WriteNumber("stop_grace_period", s.StopGracePeriod.Ticks);
+        WriteMapping(w, RuntimeKey, s.RuntimeOptions);
+        w.WriteNumber(StopGracePeriodKey, s.StopGracePeriod.Ticks);
         if (!s.Volumes.IsDefaultOrEmpty)
         {
-            w.WriteStartArray("volumes");
+            w.WriteStartArray(VolumesKey);
             foreach (var volume in s.Volumes)
             {
                 w.WriteStartObject();
-                w.WriteBoolean("read_only", volume.ReadOnly);
+                w.WriteBoolean(ReadOnlyKey, volume.ReadOnly);
                 if (volume.Source is not null)
                 {
-                    w.WriteString("source", volume.Source);
+                    w.WriteString(SourceKey, volume.Source);
                 }
 
-                w.WriteString("target", volume.Target);
-                w.WriteString("type", volume.Type);
+                w.WriteString(TargetKey, volume.Target);
+                w.WriteString(TypeKey, volume.Type);
                 w.WriteEndObject();
             }
 
@@ -121,13 +147,13 @@ public static class ConfigHash
 
         if (s.WorkingDir is not null)
         {
-            w.WriteString("working_dir", s.WorkingDir);
+            w.WriteString(WorkingDirKey, s.WorkingDir);
         }
 
         w.WriteEndObject();
     }
 
-    private static void WriteSequence(Utf8JsonWriter w, string key, ImmutableArray<string>? values)
+    private static void WriteSequence(Utf8JsonWriter w, JsonEncodedText key, ImmutableArray<string>? values)
     {
         if (values is not { IsDefault: false } items)
         {
@@ -144,7 +170,7 @@ public static class ConfigHash
         w.WriteEndArray();
     }
 
-    private static void WriteMapping<TValue>(Utf8JsonWriter w, string key, ImmutableSortedDictionary<string, TValue> map)
+    private static void WriteMapping<TValue>(Utf8JsonWriter w, JsonEncodedText key, ImmutableSortedDictionary<string, TValue> map)
     {
         if (map.IsEmpty)
         {

@@ -59,6 +59,14 @@ public static class PlanEngine
         }
 
         var finishedJobs = FinishedJobServices(desired);
+
+        // One pass over the sorted map beats a tree lookup per service (its comparer need not even be ordinal).
+        var specs = new Dictionary<string, ServiceSpec>(desired.Services.Count, StringComparer.Ordinal);
+        foreach (var (name, spec) in desired.Services)
+        {
+            specs.Add(name, spec);
+        }
+
         var actionsOfLayer = new List<PlanAction>();
         foreach (var layer in scope.Layers)
         {
@@ -66,7 +74,7 @@ public static class PlanEngine
             foreach (var name in layer)
             {
                 byService.TryGetValue(name, out var replicas);
-                PlanService(desired.Services[name], replicas, finishedJobs.Contains(name), actionsOfLayer);
+                PlanService(specs[name], replicas, finishedJobs.Contains(name), actionsOfLayer);
             }
 
             if (actionsOfLayer.Count > 0)
