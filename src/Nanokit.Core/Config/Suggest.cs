@@ -21,6 +21,7 @@ internal static class Suggest
         return bestDistance <= allowed ? best : null;
     }
 
+    /// <summary>Levenshtein distance where swapping two neighbours counts as one edit (optimal string alignment): "imgae" is 1 from "image".</summary>
     public static int Distance(string a, string b)
     {
         if (a.Length > 64 || b.Length > 64)
@@ -28,6 +29,7 @@ internal static class Suggest
             return int.MaxValue;
         }
 
+        Span<int> beforePrevious = stackalloc int[b.Length + 1];
         Span<int> previous = stackalloc int[b.Length + 1];
         Span<int> current = stackalloc int[b.Length + 1];
         for (var j = 0; j <= b.Length; j++)
@@ -42,8 +44,13 @@ internal static class Suggest
             {
                 var cost = a[i - 1] == b[j - 1] ? 0 : 1;
                 current[j] = Math.Min(Math.Min(current[j - 1] + 1, previous[j] + 1), previous[j - 1] + cost);
+                if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1])
+                {
+                    current[j] = Math.Min(current[j], beforePrevious[j - 2] + 1);
+                }
             }
 
+            previous.CopyTo(beforePrevious);
             current.CopyTo(previous);
         }
 

@@ -23,7 +23,7 @@ public sealed class ValidationTests
                 ports: ["8080:81"]
                 build: .
             """;
-        Assert.Equal(
+        string[] expected =
             [
                 "nanokit.yml:3:5: unknown key \"imgae\" in service \"web\"; did you mean \"image\"?",
                 "nanokit.yml:6:18: service \"web\" depends on undefined service \"dbb\"",
@@ -32,8 +32,8 @@ public sealed class ValidationTests
                 "nanokit.yml:9:3: invalid service name \"bad name!\": use letters, digits, '.', '_' and '-', starting with a letter or digit",
                 "nanokit.yml:13:13: host port 8080/tcp is already published by service \"web\" at nanokit.yml:5:13",
                 "nanokit.yml:14:5: \"build\" in service \"api\" is a Compose key not supported by nanokit yet",
-            ],
-            Load.Errors(yaml));
+            ];
+        Assert.Equal(string.Join("\n", expected), string.Join("\n", Load.Errors(yaml)));
     }
 
     [Fact]
