@@ -31,7 +31,7 @@ internal static class ProcessLauncher
         tries=0
         while :; do
           line=
-          { read -r line; } <"$state" 2>/dev/null
+          [ -r "$state" ] && { read -r line; } 2>/dev/null <"$state"
           case $line in *"$token"*) break ;; esac
           tries=$((tries + 1))
           [ "$tries" -gt 1500 ] && exit 125
