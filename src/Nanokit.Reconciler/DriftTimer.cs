@@ -1,0 +1,83 @@
+using Nanokit.Actors;
+using Nanokit.Actors.Scheduling;
+using Nanokit.Runtime;
+
+namespace Nanokit.Reconciler;
+
+/// <summary>
+/// Tells its parent (the project actor) when to re-observe: every drift interval, moved by a random jitter so
+/// many projects don't observe in lockstep, and at once (debounced) when the runtime's change stream reports a
+/// replica exiting or vanishing — Argo CD polls every few minutes; an event gets a heal under a second.
+/// </summary>
+internal sealed class DriftTimer : ReceiveActor, IWithTimers
+{
+    private readonly TimeSpan interval;
+    private readonly ReconcilerSettings settings;
+    private readonly Random random = new();
+    private readonly CancellationTokenSource watching = new();
+    private string? pendingChange;
+
+    public DriftTimer(ProjectRef project, IRuntimeProvider provider, TimeSpan interval, ReconcilerSettings settings)
+    {
+        this.interval = interval;
+        this.settings = settings;
+        Receive<Tick>(_ =>
+        {
+            Context.Parent.Tell(new DriftTick("drift interval"), Self);
+            ArmTick();
+        });
+        Receive<RuntimeChange>(change =>
+        {
+            pendingChange ??= $"{change.Replica.Service}[{change.Replica.Replica}] {change.Replica.State.ToString().ToLowerInvariant()}";
+            Timers.StartSingleTimer(Debounced.Instance, Debounced.Instance, settings.ChangeDebounce);
+        });
+        Receive<Debounced>(_ =>
+        {
+            Context.Parent.Tell(new DriftTick("runtime change: " + pendingChange), Self);
+            pendingChange = null;
+        });
+        var self = Self;
+        _ = Task.Run(async () =>
+        {
+            try
+            {
+                await foreach (var change in provider.WatchAsync(project, watching.Token).ConfigureAwait(false))
+                {
+                    self.Tell(change, self);
+                }
+            }
+            catch (OperationCanceledException)
+            {
+            }
+        });
+    }
+
+    public ITimerScheduler Timers { get; set; } = null!;
+
+    public static Props Props(ProjectRef project, IRuntimeProvider provider, TimeSpan interval, ReconcilerSettings settings) =>
+        Nanokit.Actors.Props.Create(() => new DriftTimer(project, provider, interval, settings));
+
+    protected override void PreStart() => ArmTick();
+
+    protected override void PostStop()
+    {
+        watching.Cancel();
+        watching.Dispose();
+    }
+
+    private void ArmTick()
+    {
+        var factor = 1 + settings.DriftJitter * (2 * random.NextDouble() - 1);
+        Timers.StartSingleTimer(Tick.Instance, Tick.Instance, interval * factor);
+    }
+
+    private sealed record Tick
+    {
+        public static readonly Tick Instance = new();
+    }
+
+    private sealed record Debounced
+    {
+        public static readonly Debounced Instance = new();
+    }
+}

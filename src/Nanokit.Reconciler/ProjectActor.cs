@@ -1,0 +1,276 @@
+using System.Collections.Immutable;
+using Nanokit.Actors;
+using Nanokit.Actors.Scheduling;
+using Nanokit.Core.Model;
+using Nanokit.Core.Plan;
+using Nanokit.Persistence;
+using Nanokit.Runtime;
+
+namespace Nanokit.Reconciler;
+
+/// <summary>
+/// One project (persistent): its intent by generation, the run converging it, and the status derived from
+/// both. Accepting a spec persists <see cref="GenerationAccepted"/> before replying, so an acknowledged intent
+/// survives a crash; after recovery a generation not yet converged is resumed. Each run is a
+/// <see cref="ProjectSupervisor"/> child; a newer generation stops the older run before starting its own.
+/// The actor also routes <see cref="ExecuteService"/> to its service actors, creating them on first use.
+/// </summary>
+internal sealed partial class ProjectActor : PersistentActor, IWithTimers
+{
+    private readonly string name;
+    private readonly string directory;
+    private readonly IRuntimeProvider provider;
+    private readonly ReconcilerSettings settings;
+    private readonly Random random = new();
+    private readonly List<IActorRef> driftWaiters = [];
+    private long generation;
+    private GenerationAccepted? intent;
+    private long observedGeneration;
+    private RunRecorded? lastRun;
+    private DriftObserved? lastDrift;
+    private IActorRef? supervisor;
+    private RunRequest? running;
+    private DriftCheckMode? queuedDriftCheck;
+    private int failedRuns;
+    private IActorRef? driftTimer;
+    private TimeSpan? driftInterval;
+    private int driftTimers;
+
+    public ProjectActor(string name, string directory, IRuntimeProvider provider, ReconcilerSettings settings)
+    {
+        this.name = name;
+        this.directory = directory;
+        this.provider = provider;
+        this.settings = settings;
+        Recover<GenerationAccepted>(Apply);
+        Recover<RunRecorded>(Apply);
+        Recover<RecoveryCompleted>(_ => AfterRecovery());
+        Command<ApplySpec>(m => Accept(m.Spec, m.Options.Services, m.Options.RemoveOrphans));
+        Command<DestroyProject>(m => Accept(null, [], true, m.LastKnownSpec));
+        Command<ExecuteService>(Route);
+        Command<RunFinished>(Finished, _ => ReferenceEquals(Sender, supervisor));
+        Command<DriftObserved>(Drifted, _ => ReferenceEquals(Sender, supervisor));
+        Command<DriftTick>(_ => CheckDrift(null));
+        Command<CheckDrift>(m =>
+        {
+            driftWaiters.Add(Sender);
+            CheckDrift(new DriftCheckMode(m.Heal));
+        });
+        Command<RetryRun>(_ => StartRun(RunTrigger.Retry, null));
+        Command<Terminated>(Lost);
+        Command<SupervisorLost>(
+            _ => Finished(new RunFinished(running!.Generation, running.Trigger, new RunResult(false, [new ServiceFailure("*", "the run stopped unexpectedly")], TimeSpan.Zero))),
+            m => ReferenceEquals(m.Supervisor, supervisor));
+        Command<GetProjectStatus>(_ => Sender.Tell(new CurrentProjectStatus(Status())));
+    }
+
+    public ITimerScheduler Timers { get; set; } = null!;
+
+    public override string PersistenceId => $"project|{name}";
+
+    public static Props Props(string name, string directory, IRuntimeProvider provider, ReconcilerSettings settings) =>
+        Nanokit.Actors.Props.Create(() => new ProjectActor(name, directory, provider, settings));
+
+    private ProjectRef Ref => new(name, directory);
+
+    private void Accept(ProjectSpec? spec, ImmutableArray<string> services, bool? removeOrphans, ProjectSpec? lastKnown = null)
+    {
+        // A destroyed project keeps the last spec it knew so that `down` orders deletions by its graph.
+        var accepted = new GenerationAccepted(generation + 1, spec, services, removeOrphans, DateTimeOffset.UtcNow);
+        Persist(accepted, e =>
+        {
+            Apply(e);
+            Sender.Tell(new SpecAccepted(name, e.Generation), Self);
+            failedRuns = 0;
+            Timers.Cancel(RetryRun.Instance);
+            StartRun(RunTrigger.Spec, null, lastKnown);
+            UpdateDriftTimer();
+        });
+    }
+
+    private void Apply(GenerationAccepted e)
+    {
+        generation = e.Generation;
+        intent = e;
+        lastDrift = null;
+    }
+
+    private void Apply(RunRecorded e)
+    {
+        lastRun = e;
+        if (e.Succeeded && e.Generation > observedGeneration)
+        {
+            observedGeneration = e.Generation;
+        }
+    }
+
+    private void AfterRecovery()
+    {
+        if (intent is not null && observedGeneration < generation)
+        {
+            StartRun(RunTrigger.Resume, null);
+        }
+
+        UpdateDriftTimer();
+    }
+
+    private void StartRun(RunTrigger trigger, DriftCheckMode? drift, ProjectSpec? lastKnown = null)
+    {
+        if (intent is null)
+        {
+            return;
+        }
+
+        if (supervisor is not null)
+        {
+            Context.Unwatch(supervisor);
+            Context.Stop(supervisor);
+        }
+
+        var desired = intent.Spec ?? Empty(lastKnown);
+        var options = new PlanOptions { Services = intent.Services, RemoveOrphans = intent.Spec is null ? true : intent.RemoveOrphans };
+        running = new RunRequest(generation, trigger, desired, options, drift);
+        supervisor = Context.Watch(Context.ActorOf(ProjectSupervisor.Props(running, Ref, provider, Self)));
+    }
+
+    private ProjectSpec Empty(ProjectSpec? lastKnown) =>
+        new(name, lastKnown?.Runtime ?? RuntimeKind.Local, DriftSettings.Default, ImmutableSortedDictionary<string, ServiceSpec>.Empty, directory);
+
+    private void Route(ExecuteService command)
+    {
+        var childName = "service-" + command.Service;
+        var child = Context.Child(childName)
+            ?? Context.Watch(Context.ActorOf(ServiceActor.Props(name, command.Service, provider, settings.ActionRetry), childName));
+        child.Forward(command);
+    }
+
+    private void Finished(RunFinished message)
+    {
+        var request = running!;
+        Context.Unwatch(supervisor!);
+        supervisor = null;
+        running = null;
+        var recorded = new RunRecorded(message.Generation, message.Trigger, message.Result.Succeeded, message.Result.Failures, DateTimeOffset.UtcNow);
+        Persist(recorded, e =>
+        {
+            Apply(e);
+            if (request.Drift is not null)
+            {
+                lastDrift = null;
+            }
+
+            Context.System.EventStream.Publish(new RunCompleted(name, message.Generation, message.Trigger, message.Result));
+            ScheduleRetry(e.Succeeded);
+            RunQueuedDriftCheck();
+        });
+    }
+
+    private void Drifted(DriftObserved message)
+    {
+        if (message.Plan.HasChanges)
+        {
+            ReconcilerTelemetry.Drifts.Add(1);
+        }
+
+        lastDrift = message.Plan.HasChanges && !message.Healing ? message : null;
+        foreach (var waiter in driftWaiters)
+        {
+            waiter.Tell(new DriftReport(name, message.Plan, message.Healing), Self);
+        }
+
+        driftWaiters.Clear();
+        if (!message.Healing)
+        {
+            // A report-only check ends here: the supervisor stops without a run to record.
+            Context.Unwatch(supervisor!);
+            supervisor = null;
+            running = null;
+            RunQueuedDriftCheck();
+        }
+    }
+
+    /// <summary>A tick (mode null: heal as the spec says) or a request; queued while a run is in flight.</summary>
+    private void CheckDrift(DriftCheckMode? mode)
+    {
+        if (intent?.Spec is not { } spec)
+        {
+            foreach (var waiter in driftWaiters)
+            {
+                waiter.Tell(new DriftReport(name, new ServicePlan(name, []), false), Self);
+            }
+
+            driftWaiters.Clear();
+            return;
+        }
+
+        mode ??= new DriftCheckMode(spec.Drift.Heal);
+        if (supervisor is not null)
+        {
+            queuedDriftCheck = queuedDriftCheck is null ? mode : new DriftCheckMode(queuedDriftCheck.Heal || mode.Heal);
+            return;
+        }
+
+        StartRun(RunTrigger.Drift, mode);
+    }
+
+    private void RunQueuedDriftCheck()
+    {
+        if (queuedDriftCheck is { } queued && supervisor is null)
+        {
+            queuedDriftCheck = null;
+            StartRun(RunTrigger.Drift, queued);
+        }
+    }
+
+    private void ScheduleRetry(bool succeeded)
+    {
+        failedRuns = succeeded ? 0 : failedRuns + 1;
+        if (!succeeded && settings.RetryFailedRuns)
+        {
+            Timers.StartSingleTimer(RetryRun.Instance, RetryRun.Instance, settings.RunRetry.DelayAfter(failedRuns, random));
+        }
+    }
+
+    private void Lost(Terminated terminated)
+    {
+        if (ReferenceEquals(terminated.ActorRef, supervisor))
+        {
+            // The run's last message may still be queued behind this notification: decide after it.
+            Self.Tell(new SupervisorLost(terminated.ActorRef), Self);
+        }
+        else if (running is not null && terminated.ActorRef.Path.Name.StartsWith("service-", StringComparison.Ordinal))
+        {
+            supervisor?.Tell(new ServiceFailed(running.Generation, terminated.ActorRef.Path.Name["service-".Length..], "the service actor stopped (journal failure); it recovers on the next run"), Self);
+        }
+    }
+
+    /// <summary>Starts, restarts (new interval) or stops the drift timer to match the intent.</summary>
+    private void UpdateDriftTimer()
+    {
+        var wanted = settings.DriftTimer && intent?.Spec is { } spec && spec.Drift.Interval > TimeSpan.Zero ? intent.Spec.Drift.Interval : (TimeSpan?)null;
+        if (wanted == driftInterval)
+        {
+            return;
+        }
+
+        if (driftTimer is not null)
+        {
+            Context.Stop(driftTimer);
+            driftTimer = null;
+        }
+
+        driftInterval = wanted;
+        if (wanted is { } interval)
+        {
+            // A fresh name per interval: the old timer may still be stopping.
+            driftTimer = Context.ActorOf(DriftTimer.Props(Ref, provider, interval, settings), "drift-" + (++driftTimers));
+        }
+    }
+
+    private sealed record RetryRun
+    {
+        public static readonly RetryRun Instance = new();
+    }
+
+    private sealed record SupervisorLost(IActorRef Supervisor);
+}

@@ -1,0 +1,208 @@
+using System.Collections.Immutable;
+using System.Diagnostics;
+using Nanokit.Actors;
+using Nanokit.Core.Graph;
+using Nanokit.Core.Model;
+using Nanokit.Core.Plan;
+using Nanokit.Runtime;
+
+namespace Nanokit.Reconciler;
+
+/// <summary>What one run is asked to do: converge <see cref="Desired"/> (empty after <c>down</c>), or only check for drift.</summary>
+internal sealed record RunRequest(long Generation, RunTrigger Trigger, ProjectSpec Desired, PlanOptions Options, DriftCheckMode? Drift);
+
+/// <summary>A drift check heals (runs the plan) or only reports it.</summary>
+internal sealed record DriftCheckMode(bool Heal);
+
+/// <summary>
+/// Drives one run of one generation (a child of the project actor, stopped when a newer generation supersedes it):
+/// observes the runtime, plans, then executes the plan layer by layer. Every service of a layer is messaged at
+/// once and the next layer starts when all have answered; a failed service blocks only its dependents, whose
+/// actions are skipped as "blocked", while independent branches go on. Stopping the supervisor cancels the
+/// run's token, which ends any provider call still in flight, so no dependent of a stale generation starts.
+/// </summary>
+internal sealed class ProjectSupervisor : ReceiveActor
+{
+    private readonly RunRequest request;
+    private readonly ProjectRef project;
+    private readonly IRuntimeProvider provider;
+    private readonly IActorRef services;
+    private readonly CancellationTokenSource cancel = new();
+    private readonly Stopwatch clock = Stopwatch.StartNew();
+    private readonly Dictionary<string, string> failures = new(StringComparer.Ordinal);
+    private readonly HashSet<string> pending = new(StringComparer.Ordinal);
+    private ServicePlan? plan;
+    private ExecutionGraph? graph;
+    private Dictionary<string, DependencyCondition> readiness = new(StringComparer.Ordinal);
+    private int layer = -1;
+    private Activity? runSpan;
+    private Activity? layerSpan;
+
+    /// <param name="services">Where <see cref="ExecuteService"/> goes: the project actor, which routes it to the service's actor.</param>
+    public ProjectSupervisor(RunRequest request, ProjectRef project, IRuntimeProvider provider, IActorRef services)
+    {
+        this.request = request;
+        this.project = project;
+        this.provider = provider;
+        this.services = services;
+        ReceiveAsync<Begin>(_ => BeginAsync());
+        Receive<ServiceSucceeded>(m => m.Generation == request.Generation, m => Answered(m.Service, null));
+        Receive<ServiceFailed>(m => m.Generation == request.Generation, m => Answered(m.Service, m.Reason));
+    }
+
+    public static Props Props(RunRequest request, ProjectRef project, IRuntimeProvider provider, IActorRef services) =>
+        Nanokit.Actors.Props.Create(() => new ProjectSupervisor(request, project, provider, services));
+
+    protected override void PreStart() => Self.Tell(Begin.Instance, Self);
+
+    protected override void PostStop()
+    {
+        cancel.Cancel();
+        cancel.Dispose();
+        layerSpan?.Dispose();
+        runSpan?.Dispose();
+    }
+
+    private async Task BeginAsync()
+    {
+        runSpan = Spans.Start("reconcile", default);
+        runSpan?.SetTag("nanokit.project", project.Name);
+        runSpan?.SetTag("nanokit.generation", request.Generation);
+        runSpan?.SetTag("nanokit.trigger", request.Trigger.ToString());
+        ReconcilerTelemetry.Reconciles.Add(1);
+        ObservedState observed;
+        try
+        {
+            observed = await provider.ObserveAsync(project, cancel.Token).ConfigureAwait(true);
+        }
+        catch (RuntimeException e)
+        {
+            Finish([new ServiceFailure("*", "cannot observe the runtime: " + e.Message)]);
+            return;
+        }
+
+        graph = GraphEngine.Build(request.Desired);
+        plan = PlanEngine.Plan(request.Desired, graph, observed, request.Options);
+        readiness = ReadinessOf(request.Desired);
+        if (request.Drift is { } drift)
+        {
+            var healing = drift.Heal && plan.HasChanges;
+            Context.Parent.Tell(new DriftObserved(plan, healing), Self);
+            if (!healing)
+            {
+                Context.Stop(Self);
+                return;
+            }
+        }
+
+        Context.System.EventStream.Publish(new RunStarted(project.Name, request.Generation, request.Trigger, plan));
+        if (!plan.HasChanges && readiness.Count == 0)
+        {
+            Finish([]);
+            return;
+        }
+
+        NextLayer();
+    }
+
+    private void NextLayer()
+    {
+        layerSpan?.Dispose();
+        layerSpan = null;
+        while (++layer < plan!.Layers.Length)
+        {
+            layerSpan = Spans.Start("layer", runSpan?.Context ?? default);
+            layerSpan?.SetTag("nanokit.layer", layer);
+            foreach (var group in plan.Layers[layer].Actions.GroupBy(a => a.Service, StringComparer.Ordinal))
+            {
+                Dispatch(group.Key, group.ToImmutableArray());
+            }
+
+            if (pending.Count > 0)
+            {
+                return;
+            }
+
+            layerSpan?.Dispose();
+            layerSpan = null;
+        }
+
+        Finish(failures.Select(f => new ServiceFailure(f.Key, f.Value)).ToImmutableArray());
+    }
+
+    private void Dispatch(string service, ImmutableArray<PlanAction> actions)
+    {
+        request.Desired.Services.TryGetValue(service, out var spec);
+        var deleting = actions.All(a => a.Action == ActionType.Delete);
+        if (!deleting && spec is not null && spec.DependsOn.Keys.FirstOrDefault(failures.ContainsKey) is { } failed)
+        {
+            failures[service] = $"blocked: dependency {failed} failed";
+            Context.System.EventStream.Publish(new ServiceProgress(project.Name, request.Generation, service, ServicePhase.Blocked, failures[service], clock.Elapsed));
+            return;
+        }
+
+        var condition = readiness.GetValueOrDefault(service, DependencyCondition.ServiceStarted);
+        if (actions.All(a => a.Action == ActionType.NoOp) && condition == DependencyCondition.ServiceStarted)
+        {
+            return;
+        }
+
+        pending.Add(service);
+        services.Tell(
+            new ExecuteService(request.Generation, project, service, spec, actions, condition, layerSpan?.Context ?? default, cancel.Token),
+            Self);
+    }
+
+    private void Answered(string service, string? failure)
+    {
+        if (!pending.Remove(service))
+        {
+            return;
+        }
+
+        if (failure is not null)
+        {
+            failures[service] = failure;
+        }
+
+        if (pending.Count == 0)
+        {
+            NextLayer();
+        }
+    }
+
+    private void Finish(ImmutableArray<ServiceFailure> failed)
+    {
+        var result = new RunResult(failed.IsEmpty, failed, clock.Elapsed);
+        runSpan?.SetTag("nanokit.succeeded", result.Succeeded);
+        if (!result.Succeeded)
+        {
+            runSpan?.SetStatus(ActivityStatusCode.Error, string.Join("; ", failed.Select(f => $"{f.Service}: {f.Reason}")));
+        }
+
+        ReconcilerTelemetry.ReconcileDuration.Record(clock.Elapsed.TotalSeconds);
+        Context.Parent.Tell(new RunFinished(request.Generation, request.Trigger, result), Self);
+        Context.Stop(Self);
+    }
+
+    /// <summary>For each service, the strongest condition any dependent waits for (Compose: service_started unless asked).</summary>
+    private static Dictionary<string, DependencyCondition> ReadinessOf(ProjectSpec spec)
+    {
+        var result = new Dictionary<string, DependencyCondition>(StringComparer.Ordinal);
+        foreach (var dependency in spec.Services.Values.SelectMany(s => s.DependsOn.Values))
+        {
+            if (dependency.Condition != DependencyCondition.ServiceStarted
+                && (!result.TryGetValue(dependency.Service, out var current) || dependency.Condition > current))
+            {
+                result[dependency.Service] = dependency.Condition;
+            }
+        }
+
+        return result;
+    }
+
+    private sealed record Begin
+    {
+        public static readonly Begin Instance = new();
+    }
+}

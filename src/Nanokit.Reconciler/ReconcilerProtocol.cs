@@ -1,0 +1,98 @@
+using System.Collections.Immutable;
+using Nanokit.Core.Model;
+using Nanokit.Core.Plan;
+using Nanokit.Runtime;
+
+namespace Nanokit.Reconciler;
+
+/// <summary>Make the project match <paramref name="Spec"/>: a new generation. Replied with <see cref="SpecAccepted"/> once durable.</summary>
+public sealed record ApplySpec(ProjectSpec Spec, PlanOptions Options);
+
+/// <summary>Remove every replica of the project, dependents first (<c>nkapp down</c>): a new generation with nothing desired.</summary>
+public sealed record DestroyProject(ProjectSpec LastKnownSpec);
+
+/// <summary>The intent is durable; the run that converges it has started or is queued.</summary>
+public sealed record SpecAccepted(string Project, long Generation);
+
+/// <summary>Re-observe now and report (or heal, when <paramref name="Heal"/>) the differences; replied with <see cref="DriftReport"/>.</summary>
+public sealed record CheckDrift(bool Heal);
+
+/// <summary>What a drift check found: the plan that would make the runtime match the spec again.</summary>
+public sealed record DriftReport(string Project, ServicePlan Plan, bool Healing);
+
+public sealed record GetProjectStatus
+{
+    public static readonly GetProjectStatus Instance = new();
+}
+
+public sealed record CurrentProjectStatus(ProjectStatus Status);
+
+/// <summary>Published on the event stream when a run has planned its work.</summary>
+public sealed record RunStarted(string Project, long Generation, RunTrigger Trigger, ServicePlan Plan);
+
+/// <summary>Published on the event stream as each service moves through its actions.</summary>
+public sealed record ServiceProgress(string Project, long Generation, string Service, ServicePhase Phase, string Message, TimeSpan Elapsed);
+
+/// <summary>Published on the event stream when a run ends, successfully or not.</summary>
+public sealed record RunCompleted(string Project, long Generation, RunTrigger Trigger, RunResult Result);
+
+public enum RunTrigger
+{
+    /// <summary>A new generation was accepted.</summary>
+    Spec,
+
+    /// <summary>The node restarted with a generation not yet converged.</summary>
+    Resume,
+
+    /// <summary>The drift timer or a runtime change found a difference and heals it.</summary>
+    Drift,
+
+    /// <summary>A failed run is tried again after its backoff.</summary>
+    Retry,
+}
+
+public enum ServicePhase
+{
+    Queued,
+    Prestart,
+    Applying,
+    Waiting,
+    Poststart,
+    Prestop,
+    Deleting,
+    Retrying,
+    Succeeded,
+    Failed,
+    Blocked,
+}
+
+public sealed record ServiceFailure(string Service, string Reason);
+
+public sealed record RunResult(bool Succeeded, ImmutableArray<ServiceFailure> Failures, TimeSpan Duration)
+{
+    public static RunResult Success(TimeSpan duration) => new(true, [], duration);
+}
+
+/// <summary>Supervisor → service actor: carry out this service's actions of one layer, then wait until it is <paramref name="Readiness"/>.</summary>
+internal sealed record ExecuteService(
+    long Generation,
+    ProjectRef Project,
+    string Service,
+    ServiceSpec? Spec,
+    ImmutableArray<PlanAction> Actions,
+    DependencyCondition Readiness,
+    System.Diagnostics.ActivityContext Parent,
+    CancellationToken Cancellation);
+
+internal sealed record ServiceSucceeded(long Generation, string Service);
+
+internal sealed record ServiceFailed(long Generation, string Service, string Reason);
+
+/// <summary>Supervisor → project actor: the run of <paramref name="Generation"/> is over.</summary>
+internal sealed record RunFinished(long Generation, RunTrigger Trigger, RunResult Result);
+
+/// <summary>Supervisor → project actor: a drift check's plan (the run stops there unless it heals).</summary>
+internal sealed record DriftObserved(ServicePlan Plan, bool Healing);
+
+/// <summary>Drift timer → project actor: time (or a runtime change) to re-observe.</summary>
+internal sealed record DriftTick(string Reason);

@@ -1,0 +1,21 @@
+namespace Nanokit.Reconciler;
+
+/// <summary>
+/// Exponential backoff with jitter and a cap, per item (a service's action, a project's run):
+/// delay(n) = min(Max, Base * 2^(n-1)) scaled by a random factor in [1 - Jitter, 1 + Jitter].
+/// </summary>
+public sealed record RetryPolicy(TimeSpan Base, TimeSpan Max, double Jitter, int MaxAttempts)
+{
+    /// <summary>Base 1 s, cap 5 min, ±20 % jitter, 3 attempts of one action within one run.</summary>
+    public static readonly RetryPolicy Default = new(TimeSpan.FromSeconds(1), TimeSpan.FromMinutes(5), 0.2, 3);
+
+    /// <summary>The wait before attempt <paramref name="attempt"/> + 1, after <paramref name="attempt"/> failures (1-based).</summary>
+    public TimeSpan DelayAfter(int attempt, Random random)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(attempt, 1);
+        var exponential = Base.TotalMilliseconds * Math.Pow(2, Math.Min(attempt - 1, 30));
+        var capped = Math.Min(exponential, Max.TotalMilliseconds);
+        var factor = 1 + Jitter * (2 * random.NextDouble() - 1);
+        return TimeSpan.FromMilliseconds(Math.Min(capped * factor, Max.TotalMilliseconds));
+    }
+}

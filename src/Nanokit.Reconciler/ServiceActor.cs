@@ -1,0 +1,241 @@
+using System.Collections.Immutable;
+using System.Diagnostics;
+using Nanokit.Actors;
+using Nanokit.Core.Model;
+using Nanokit.Core.Plan;
+using Nanokit.Persistence;
+using Nanokit.Runtime;
+
+namespace Nanokit.Reconciler;
+
+/// <summary>
+/// One service of one project (persistent). Carries out the service's actions of a run through the runtime
+/// provider — prestop and deletions; prestart, create/recreate/start, the readiness its dependents need,
+/// poststart — retrying each provider call with backoff, and records what happened as events.
+/// One run's work at a time: the actor's mailbox is the queue. A cancelled run (superseded generation)
+/// ends the work at the next provider call.
+/// </summary>
+internal sealed class ServiceActor : PersistentActor
+{
+    private static readonly TimeSpan HealthPoll = TimeSpan.FromMilliseconds(100);
+
+    private readonly string project;
+    private readonly string service;
+    private readonly IRuntimeProvider provider;
+    private readonly RetryPolicy retry;
+    private readonly Random random = new();
+    private long lastGeneration;
+    private string? lastFailure;
+
+    public ServiceActor(string project, string service, IRuntimeProvider provider, RetryPolicy retry)
+    {
+        this.project = project;
+        this.service = service;
+        this.provider = provider;
+        this.retry = retry;
+        Recover<ServiceActionsStarted>(e => lastGeneration = e.Generation);
+        Recover<ServiceActionsSucceeded>(_ => lastFailure = null);
+        Recover<ServiceActionsFailed>(e => lastFailure = e.Reason);
+        CommandAsync<ExecuteService>(ExecuteAsync);
+    }
+
+    public override string PersistenceId => $"service|{project}|{service}";
+
+    public static Props Props(string project, string service, IRuntimeProvider provider, RetryPolicy retry) =>
+        Nanokit.Actors.Props.Create(() => new ServiceActor(project, service, provider, retry));
+
+    private async Task ExecuteAsync(ExecuteService command)
+    {
+        var replyTo = Sender;
+        var started = Stopwatch.StartNew();
+        var actions = command.Actions.Where(a => a.Action != ActionType.NoOp).Select(Describe).ToImmutableArray();
+        if (!actions.IsEmpty)
+        {
+            lastGeneration = command.Generation;
+            Persist(new ServiceActionsStarted(command.Generation, actions, DateTimeOffset.UtcNow), _ => { });
+        }
+
+        using var activity = ReconcilerTelemetry.Source.StartActivity("action", ActivityKind.Internal, command.Parent);
+        activity?.SetTag("nanokit.service", service);
+        activity?.SetTag("nanokit.actions", string.Join(", ", actions));
+        try
+        {
+            await new ServiceExecution(this, Context.System.EventStream, command, started).RunAsync().ConfigureAwait(true);
+            ReconcilerTelemetry.ActionDuration.Record(started.Elapsed.TotalSeconds);
+            if (!actions.IsEmpty || lastFailure is not null)
+            {
+                Persist(new ServiceActionsSucceeded(command.Generation, DateTimeOffset.UtcNow), _ => lastFailure = null);
+            }
+
+            Progress(command, ServicePhase.Succeeded, actions.IsEmpty ? "up to date" : "done", started.Elapsed);
+            replyTo.Tell(new ServiceSucceeded(command.Generation, service), Self);
+        }
+        catch (OperationCanceledException) when (command.Cancellation.IsCancellationRequested)
+        {
+            activity?.SetStatus(ActivityStatusCode.Error, "cancelled");
+            replyTo.Tell(new ServiceFailed(command.Generation, service, "cancelled: a newer generation superseded this run"), Self);
+        }
+        catch (Exception e) when (e is RuntimeException or ServiceFailedException or OperationCanceledException)
+        {
+            var reason = e is OperationCanceledException ? "timed out" : e.Message;
+            activity?.SetStatus(ActivityStatusCode.Error, reason);
+            ReconcilerTelemetry.Failures.Add(1, new KeyValuePair<string, object?>("service", service));
+            Persist(new ServiceActionsFailed(command.Generation, reason, DateTimeOffset.UtcNow), _ => lastFailure = reason);
+            Progress(command, ServicePhase.Failed, reason, started.Elapsed);
+            replyTo.Tell(new ServiceFailed(command.Generation, service, reason), Self);
+        }
+    }
+
+    private void Progress(ExecuteService command, ServicePhase phase, string message, TimeSpan elapsed) =>
+        Context.System.EventStream.Publish(new ServiceProgress(project, command.Generation, service, phase, message, elapsed));
+
+    private static string Describe(PlanAction action) => $"{PlanJsonRenderer.WireName(action.Action)} {action.Service}[{action.Replica}]: {action.Cause}";
+
+    /// <summary>
+    /// The steps of one <see cref="ExecuteService"/>, in the order the lifecycle requires. Runs partly off the
+    /// actor thread (provider continuations), so it touches no actor state: progress goes to the event stream.
+    /// </summary>
+    private sealed class ServiceExecution(ServiceActor owner, EventStream events, ExecuteService command, Stopwatch clock)
+    {
+        private CancellationToken Cancel => command.Cancellation;
+
+        public async Task RunAsync()
+        {
+            var deletions = command.Actions.Where(a => a.Action == ActionType.Delete).ToList();
+            var applies = command.Actions.Where(a => a.Action is ActionType.Create or ActionType.Update or ActionType.Start).ToList();
+            if (deletions.Count > 0)
+            {
+                await HookAsync(ServicePhase.Prestop, "prestop", command.Spec?.Hooks.Prestop).ConfigureAwait(true);
+                Report(ServicePhase.Deleting, $"removing {Replicas(deletions)}");
+                await Task.WhenAll(deletions.Select(a => WithRetryAsync($"remove replica {a.Replica}", () => owner.provider.DeleteAsync(Id(a), Cancel)))).ConfigureAwait(true);
+            }
+
+            if (command.Spec is not { } spec)
+            {
+                return;
+            }
+
+            if (applies.Count > 0)
+            {
+                await HookAsync(ServicePhase.Prestart, "prestart", spec.Hooks.Prestart).ConfigureAwait(true);
+                Report(ServicePhase.Applying, string.Join(", ", applies.Select(a => $"{Verb(a.Action)} {a.Replica}")));
+                await Task.WhenAll(applies.Select(a => ApplyAsync(spec, a))).ConfigureAwait(true);
+            }
+
+            await WaitReadyAsync(spec).ConfigureAwait(true);
+            if (applies.Count > 0)
+            {
+                await HookAsync(ServicePhase.Poststart, "poststart", spec.Hooks.Poststart).ConfigureAwait(true);
+            }
+        }
+
+        private Task ApplyAsync(ServiceSpec spec, PlanAction action) => action.Action == ActionType.Start
+            ? WithRetryAsync($"start replica {action.Replica}", () => owner.provider.StartAsync(Id(action), Cancel))
+            : WithRetryAsync(
+                $"{Verb(action.Action)} replica {action.Replica}",
+                () => owner.provider.CreateAsync(new ReplicaSpec(command.Project, spec, action.Replica, action.ConfigHash!, command.Generation), Cancel));
+
+        /// <summary>Waits for every desired replica to meet the condition the service's dependents declared (Compose semantics).</summary>
+        private async Task WaitReadyAsync(ServiceSpec spec)
+        {
+            if (command.Readiness == DependencyCondition.ServiceStarted || spec.Replicas == 0)
+            {
+                return;
+            }
+
+            Report(ServicePhase.Waiting, command.Readiness == DependencyCondition.ServiceHealthy ? "waiting until healthy" : "waiting until completed");
+            using var span = ReconcilerTelemetry.Source.StartActivity("wait");
+            span?.SetTag("nanokit.condition", command.Readiness.ToString());
+            var replicas = Enumerable.Range(1, spec.Replicas).Select(n => new ReplicaId(command.Project, spec.Name, n));
+            await Task.WhenAll(replicas.Select(WaitReplicaAsync)).ConfigureAwait(true);
+        }
+
+        private async Task WaitReplicaAsync(ReplicaId replica)
+        {
+            if (command.Readiness == DependencyCondition.ServiceCompletedSuccessfully)
+            {
+                var exit = await owner.provider.WaitForCompletionAsync(replica, Cancel).ConfigureAwait(false);
+                if (exit != 0)
+                {
+                    throw new ServiceFailedException($"replica {replica.Replica} exited with code {exit}; dependents need service_completed_successfully");
+                }
+
+                return;
+            }
+
+            var health = await owner.provider.WaitForHealthAsync(replica, HealthPoll, Cancel).ConfigureAwait(false);
+            switch (health)
+            {
+                case HealthStatus.Unhealthy:
+                    throw new ServiceFailedException($"replica {replica.Replica} is unhealthy; dependents need service_healthy");
+                case HealthStatus.None:
+                    throw new ServiceFailedException($"replica {replica.Replica} has no healthcheck, but dependents need service_healthy");
+            }
+        }
+
+        private async Task HookAsync(ServicePhase phase, string name, Hook? hook)
+        {
+            if (hook is null)
+            {
+                return;
+            }
+
+            Report(phase, $"running {name} hook");
+            using var span = ReconcilerTelemetry.Source.StartActivity("hook");
+            span?.SetTag("nanokit.hook", name);
+            var result = await owner.provider.RunHookAsync(command.Project, command.Spec!, hook, Cancel).ConfigureAwait(true);
+            if (!result.Succeeded)
+            {
+                // The output tail is not quoted: a hook may print secrets.
+                var why = result.TimedOut ? $"timed out after {hook.Timeout.TotalSeconds:0.#}s" : $"exited with code {result.ExitCode}";
+                span?.SetStatus(ActivityStatusCode.Error, why);
+                throw new ServiceFailedException($"{name} hook {why}");
+            }
+        }
+
+        private async Task WithRetryAsync<T>(string what, Func<Task<T>> operation)
+        {
+            for (var attempt = 1; ; attempt++)
+            {
+                try
+                {
+                    await operation().ConfigureAwait(false);
+                    ReconcilerTelemetry.Actions.Add(1, new KeyValuePair<string, object?>("service", command.Service));
+                    return;
+                }
+                catch (RuntimeException e) when (attempt < owner.retry.MaxAttempts && !Cancel.IsCancellationRequested)
+                {
+                    var delay = owner.retry.DelayAfter(attempt, owner.random);
+                    Report(ServicePhase.Retrying, $"{what} failed (attempt {attempt}/{owner.retry.MaxAttempts}), retrying in {delay.TotalSeconds:0.#}s: {e.Message}");
+                    await Task.Delay(delay, Cancel).ConfigureAwait(false);
+                }
+            }
+        }
+
+        private Task WithRetryAsync(string what, Func<Task> operation) =>
+            WithRetryAsync(what, async () =>
+            {
+                await operation().ConfigureAwait(false);
+                return true;
+            });
+
+        private void Report(ServicePhase phase, string message) =>
+            events.Publish(new ServiceProgress(command.Project.Name, command.Generation, command.Service, phase, message, clock.Elapsed));
+
+        private ReplicaId Id(PlanAction action) => new(command.Project, action.Service, action.Replica);
+
+        private static string Replicas(List<PlanAction> actions) =>
+            actions.Count == 1 ? $"replica {actions[0].Replica}" : $"{actions.Count} replicas";
+
+        private static string Verb(ActionType action) => action switch
+        {
+            ActionType.Create => "create",
+            ActionType.Update => "recreate",
+            ActionType.Start => "start",
+            _ => action.ToString().ToLowerInvariant(),
+        };
+    }
+}
+
+/// <summary>A service cannot reach its desired state for a reason retrying will not change within this run.</summary>
+internal sealed class ServiceFailedException(string message) : Exception(message);
