@@ -56,6 +56,14 @@ internal sealed class MappingNode : ConfigNode
         }
     }
 
+    /// <summary>For the YAML reader, which has already built the index while checking for duplicate keys.</summary>
+    internal MappingNode(SourceLocation location, IReadOnlyList<KeyValuePair<ScalarNode, ConfigNode>> entries, Dictionary<string, int> index)
+        : base(location)
+    {
+        Entries = entries;
+        _index = index;
+    }
+
     public IReadOnlyList<KeyValuePair<ScalarNode, ConfigNode>> Entries { get; }
 
     public override string KindName => "a mapping";

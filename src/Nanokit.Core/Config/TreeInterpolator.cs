@@ -15,7 +15,7 @@ internal static class TreeInterpolator
                     return s;
                 }
 
-                var value = Interpolation.Interpolate(s.Value, lookup, out var failure);
+                var text = Interpolation.Interpolate(s.Value, lookup, out var failure);
                 if (failure is not null)
                 {
                     errors.Add(new ConfigError(Offset(s, failure.Offset), failure.Message));
@@ -23,23 +23,29 @@ internal static class TreeInterpolator
                 }
 
                 // An interpolated value is a string even when the scalar was plain: `${EMPTY}` must not become null.
-                return value == s.Value ? s : new ScalarNode(s.Location, value!, isPlain: false);
+                return text == s.Value ? s : new ScalarNode(s.Location, text!, isPlain: false);
             case SequenceNode q:
                 var items = new ConfigNode[q.Items.Count];
+                var itemsChanged = false;
                 for (var i = 0; i < items.Length; i++)
                 {
                     items[i] = Apply(q.Items[i], lookup, errors);
+                    itemsChanged |= !ReferenceEquals(items[i], q.Items[i]);
                 }
 
-                return new SequenceNode(q.Location, items);
+                // Unchanged subtrees are shared, so a file without variables costs one walk and no copies.
+                return itemsChanged ? new SequenceNode(q.Location, items) : q;
             case MappingNode m:
                 var entries = new KeyValuePair<ScalarNode, ConfigNode>[m.Entries.Count];
+                var entriesChanged = false;
                 for (var i = 0; i < entries.Length; i++)
                 {
-                    entries[i] = new(m.Entries[i].Key, Apply(m.Entries[i].Value, lookup, errors));
+                    var value = Apply(m.Entries[i].Value, lookup, errors);
+                    entriesChanged |= !ReferenceEquals(value, m.Entries[i].Value);
+                    entries[i] = new(m.Entries[i].Key, value);
                 }
 
-                return new MappingNode(m.Location, entries);
+                return entriesChanged ? new MappingNode(m.Location, entries) : m;
             default:
                 return node;
         }

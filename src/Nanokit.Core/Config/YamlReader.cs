@@ -166,7 +166,7 @@ internal static class YamlReader
             }
 
             var entries = new List<KeyValuePair<ScalarNode, ConfigNode>>(Children.Count / 2);
-            var seen = new HashSet<string>(StringComparer.Ordinal);
+            var seen = new Dictionary<string, int>(Children.Count / 2, StringComparer.Ordinal);
             List<(ScalarNode Key, ConfigNode Value)>? merges = null;
             for (var i = 0; i + 1 < Children.Count; i += 2)
             {
@@ -182,7 +182,7 @@ internal static class YamlReader
                     continue;
                 }
 
-                if (!seen.Add(key.Value))
+                if (!seen.TryAdd(key.Value, entries.Count))
                 {
                     errors.Add(new ConfigError(key.Location, $"duplicate key \"{key.Value}\" in mapping"));
                     continue;
@@ -199,11 +199,11 @@ internal static class YamlReader
                 }
             }
 
-            return new MappingNode(Location, entries) { Weight = weight };
+            return new MappingNode(Location, entries, seen) { Weight = weight };
         }
 
         // YAML merge keys: explicit keys win, then earlier merge sources win over later ones.
-        private static void MergeInto(ScalarNode key, ConfigNode value, List<KeyValuePair<ScalarNode, ConfigNode>> entries, HashSet<string> seen, List<ConfigError> errors)
+        private static void MergeInto(ScalarNode key, ConfigNode value, List<KeyValuePair<ScalarNode, ConfigNode>> entries, Dictionary<string, int> seen, List<ConfigError> errors)
         {
             var sources = value switch
             {
@@ -221,7 +221,7 @@ internal static class YamlReader
             {
                 foreach (var entry in source.Entries)
                 {
-                    if (seen.Add(entry.Key.Value))
+                    if (seen.TryAdd(entry.Key.Value, entries.Count))
                     {
                         entries.Add(entry);
                     }
