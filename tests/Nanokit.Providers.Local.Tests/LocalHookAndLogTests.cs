@@ -88,7 +88,7 @@ public sealed class LocalHookAndLogTests
         await f.Runtime.CreateAsync(f.Replica(service), default);
         Assert.StartsWith("ooo", await File.ReadAllTextAsync(log + ".1"), StringComparison.Ordinal);
 
-        await Poll.UntilAsync(() => new FileInfo(log).Length > 1000, Within, "the service wrote more than the limit");
+        await Poll.UntilAsync(() => File.Exists(log) && new FileInfo(log).Length > 1000, Within, "the service wrote more than the limit");
         await f.Runtime.ObserveAsync(f.Project, default);
 
         Assert.True(new FileInfo(log).Length < 1000);
