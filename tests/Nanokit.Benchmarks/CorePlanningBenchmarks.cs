@@ -14,7 +14,7 @@ namespace Nanokit.Benchmarks;
 /// Run: <c>dotnet run -c Release --project tests/Nanokit.Benchmarks -- --filter '*CorePlanning*'</c>.
 /// </summary>
 [MemoryDiagnoser]
-[SimpleJob(launchCount: 1, warmupCount: 2, iterationCount: 7)]
+[SimpleJob(launchCount: 1, warmupCount: 2, iterationCount: 5)]
 public class CorePlanningBenchmarks
 {
     private static readonly ProjectLoadOptions Options = new(

@@ -1,4 +1,5 @@
 using System.Collections.Immutable;
+using System.Runtime.InteropServices;
 
 namespace Nanokit.Core.Graph;
 
@@ -43,7 +44,7 @@ public sealed class ExecutionGraph
     public int Count => names.Length;
 
     /// <summary>All services, sorted ordinally.</summary>
-    public IReadOnlyList<string> Services => names;
+    public ImmutableArray<string> Services => ImmutableCollectionsMarshal.AsImmutableArray(names);
 
     public bool Contains(string service) => index.ContainsKey(service);
 

@@ -58,7 +58,8 @@ public static class PlanEngine
             }
         }
 
-        var finishedJobs = FinishedJobServices(desired);
+        // Only a replica that exited 0 asks whether its service is a job; most plans never do.
+        var finishedJobs = new Lazy<HashSet<string>>(() => FinishedJobServices(desired), LazyThreadSafetyMode.None);
 
         // One pass over the sorted map beats a tree lookup per service (its comparer need not even be ordinal).
         var specs = new Dictionary<string, ServiceSpec>(desired.Services.Count, StringComparer.Ordinal);
@@ -74,7 +75,7 @@ public static class PlanEngine
             foreach (var name in layer)
             {
                 byService.TryGetValue(name, out var replicas);
-                PlanService(specs[name], replicas, finishedJobs.Contains(name), actionsOfLayer);
+                PlanService(specs[name], replicas, finishedJobs, actionsOfLayer);
             }
 
             if (actionsOfLayer.Count > 0)
@@ -86,7 +87,7 @@ public static class PlanEngine
         return new ServicePlan(desired.Name, layers.ToImmutable());
     }
 
-    private static void PlanService(ServiceSpec spec, List<ObservedReplica>? observed, bool finishedJob, List<PlanAction> actions)
+    private static void PlanService(ServiceSpec spec, List<ObservedReplica>? observed, Lazy<HashSet<string>> finishedJobs, List<PlanAction> actions)
     {
         var hash = ConfigHash.Compute(spec);
         var desiredCount = Math.Max(spec.Replicas, 0);
@@ -115,7 +116,7 @@ public static class PlanEngine
                 }
                 else
                 {
-                    actions.Add(Decide(spec, hash, replica, finishedJob));
+                    actions.Add(Decide(spec, hash, replica, finishedJobs));
                     next = replica.Replica + 1;
                 }
 
@@ -129,7 +130,7 @@ public static class PlanEngine
         }
     }
 
-    private static PlanAction Decide(ServiceSpec spec, string hash, ObservedReplica replica, bool finishedJob)
+    private static PlanAction Decide(ServiceSpec spec, string hash, ObservedReplica replica, Lazy<HashSet<string>> finishedJobs)
     {
         var (action, cause) = replica.State switch
         {
@@ -137,7 +138,7 @@ public static class PlanEngine
             _ when !string.Equals(replica.ConfigHash, hash, StringComparison.Ordinal) =>
                 (ActionType.Update, ChangeExplainer.Explain(replica.AppliedDefinition, spec)),
             ReplicaState.Running => (ActionType.NoOp, UpToDate),
-            ReplicaState.Exited when replica.ExitCode == 0 && finishedJob => (ActionType.NoOp, "completed successfully"),
+            ReplicaState.Exited when replica.ExitCode == 0 && finishedJobs.Value.Contains(spec.Name) => (ActionType.NoOp, "completed successfully"),
             ReplicaState.Exited => (ActionType.Start, replica.ExitCode is { } code ? $"exited ({code})" : "exited"),
             ReplicaState.Unhealthy => (ActionType.Update, "unhealthy"),
             _ => throw new ArgumentOutOfRangeException(nameof(replica), replica.State, "unknown replica state"),
