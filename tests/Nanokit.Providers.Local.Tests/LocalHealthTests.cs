@@ -52,11 +52,11 @@ public sealed class LocalHealthTests
     {
         await using var f = new LocalFixture();
         var clock = Stopwatch.StartNew();
-        await f.Runtime.CreateAsync(f.Replica(Checked("api", ["CMD-SHELL", "exit 1"], retries: 1, startPeriod: TimeSpan.FromMilliseconds(800))), default);
+        await f.Runtime.CreateAsync(f.Replica(Checked("api", ["CMD-SHELL", "exit 1"], retries: 1, startPeriod: TimeSpan.FromSeconds(3))), default);
 
         Assert.Equal(HealthStatus.Starting, await f.Runtime.ProbeHealthAsync(f.Id("api"), default));
         Assert.Equal(HealthStatus.Unhealthy, await WaitAsync(f, "api"));
-        Assert.True(clock.Elapsed >= TimeSpan.FromMilliseconds(750), $"unhealthy during the start period: {clock.Elapsed}");
+        Assert.True(clock.Elapsed >= TimeSpan.FromMilliseconds(2900), $"unhealthy during the start period: {clock.Elapsed}");
     }
 
     [Fact]
