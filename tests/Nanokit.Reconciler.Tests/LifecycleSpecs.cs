@@ -1,0 +1,183 @@
+using System.Diagnostics;
+using Nanokit.Actors;
+using Nanokit.Core.Model;
+using Nanokit.Core.Plan;
+using Nanokit.Runtime;
+using Nanokit.Runtime.Simulated;
+
+namespace Nanokit.Reconciler.Tests;
+
+public sealed class LifecycleSpecs() : ReconcilerFixture(new SimulatedRuntimeOptions { HealthDelay = TimeSpan.FromMilliseconds(400) })
+{
+    private const string Spec = """
+        services:
+          db:
+            command: [db]
+            healthcheck: {test: [CMD, check], interval: 1s}
+          api:
+            command: [api, v1]
+            depends_on: {db: {condition: service_healthy}}
+        """;
+
+    [Fact]
+    public void A_newer_generation_supersedes_a_run_in_flight_and_no_dependent_of_the_stale_one_starts()
+    {
+        var project = Project();
+        var first = Apply(project, Load(Spec));
+        Events.FishForMessage<ServiceProgress>(p => p.Generation == first.Generation && p.Service == "db" && p.Phase == ServicePhase.Waiting);
+
+        var second = Apply(project, Load(Spec.Replace("v1", "v2")));
+        var (completed, _) = AwaitRun(second.Generation);
+
+        Assert.True(completed.Result.Succeeded, string.Join("; ", completed.Result.Failures));
+        var api = Observe().Replicas.Single(r => r.Service == "api");
+        Assert.Equal(second.Generation, api.Generation);
+        Assert.Equal(1, Runtime.Stats.Creates - 1);
+        Events.ExpectNoMsg(TimeSpan.FromMilliseconds(300));
+    }
+
+    [Fact]
+    public async Task An_accepted_spec_survives_a_crash_and_the_restarted_node_resumes_the_run()
+    {
+        var crashed = ActorSystem.Create("crashed");
+        Register(crashed, Storage);
+        var project = Project(system: crashed);
+        project.Tell(new ApplySpec(Load(Spec), PlanOptions.Default), TestActor);
+        var accepted = ExpectMsg<SpecAccepted>();
+        await crashed.Terminate().WaitAsync(TimeSpan.FromSeconds(10));
+
+        var restarted = ActorSystem.Create("restarted");
+        try
+        {
+            Register(restarted, Storage);
+            var events = CreateTestProbe();
+            Subscribe(restarted, events);
+            Project(system: restarted);
+
+            var (completed, _) = AwaitRun(accepted.Generation, events);
+
+            Assert.Equal(RunTrigger.Resume, completed.Trigger);
+            Assert.True(completed.Result.Succeeded);
+            Assert.Equal("api[1] db[1]", Replicas(Observe()));
+        }
+        finally
+        {
+            await restarted.Terminate().WaitAsync(TimeSpan.FromSeconds(10));
+        }
+    }
+
+    [Fact]
+    public async Task A_converged_generation_is_not_run_again_after_a_restart()
+    {
+        var first = ActorSystem.Create("first");
+        Register(first, Storage);
+        var events = CreateTestProbe();
+        Subscribe(first, events);
+        var project = Project(system: first);
+        project.Tell(new ApplySpec(Load(Spec), PlanOptions.Default), TestActor);
+        AwaitRun(ExpectMsg<SpecAccepted>().Generation, events);
+        await first.Terminate().WaitAsync(TimeSpan.FromSeconds(10));
+        var creates = Runtime.Stats.Creates;
+
+        Project().Tell(GetProjectStatus.Instance, TestActor);
+        var status = ExpectMsg<CurrentProjectStatus>().Status;
+
+        Assert.Equal(1, status.ObservedGeneration);
+        Assert.False(status.Running);
+        Events.ExpectNoMsg(TimeSpan.FromMilliseconds(300));
+        Assert.Equal(creates, Runtime.Stats.Creates);
+    }
+
+    [Fact]
+    public void A_replica_removed_by_hand_is_healed_from_the_runtime_change_stream()
+    {
+        var project = Project(Fast with { DriftTimer = true });
+        AwaitRun(Apply(project, Load(Spec + "\ndrift: {interval: 1h, heal: true}\n")).Generation);
+
+        Runtime.Remove(new ReplicaId(new ProjectRef("shop", "/tmp/nanokit-reconciler-spec"), "api", 1));
+        var healed = Events.FishForMessage<RunCompleted>(c => c.Trigger == RunTrigger.Drift, TimeSpan.FromSeconds(10));
+
+        Assert.True(healed.Result.Succeeded);
+        Assert.Equal("api[1] db[1]", Replicas(Observe()));
+    }
+
+    [Fact]
+    public void The_drift_timer_reports_without_healing_when_heal_is_off()
+    {
+        var project = Project(Fast with { DriftTimer = true });
+        AwaitRun(Apply(project, Load(Spec + "\ndrift: {interval: 1h, heal: false}\n")).Generation);
+
+        Runtime.Crash(new ReplicaId(new ProjectRef("shop", "/tmp/nanokit-reconciler-spec"), "api", 1));
+        AwaitAssert(() =>
+        {
+            project.Tell(GetProjectStatus.Instance, TestActor);
+            Assert.True(ExpectMsg<CurrentProjectStatus>().Status.Conditions.Single(c => c.Type == "Drifted").Status);
+        });
+
+        Assert.Equal(ReplicaState.Exited, Observe().Replicas.Single(r => r.Service == "api").State);
+        project.Tell(new CheckDrift(Heal: false), TestActor);
+        var report = ExpectMsg<DriftReport>();
+        Assert.False(report.Healing);
+        var action = report.Plan.Actions.Single(a => a.Action != ActionType.NoOp);
+        Assert.Equal(("api", 1, ActionType.Start, "exited (137)"), (action.Service, action.Replica, action.Action, action.Cause));
+    }
+
+    [Fact]
+    public void A_drift_check_on_request_heals_when_asked()
+    {
+        var project = Project();
+        AwaitRun(Apply(project, Load(Spec)).Generation);
+        Runtime.Crash(new ReplicaId(new ProjectRef("shop", "/tmp/nanokit-reconciler-spec"), "db", 1));
+
+        project.Tell(new CheckDrift(Heal: true), TestActor);
+        var report = ExpectMsg<DriftReport>();
+        var healed = Events.FishForMessage<RunCompleted>(c => c.Trigger == RunTrigger.Drift);
+
+        Assert.True(report.Healing);
+        Assert.True(healed.Result.Succeeded);
+        Assert.All(Observe().Replicas, r => Assert.Equal(ReplicaState.Running, r.State));
+    }
+
+    [Fact]
+    public void Every_run_is_traced_as_reconcile_then_layer_then_action_then_wait()
+    {
+        var spans = new List<Activity>();
+        using var listener = new ActivityListener
+        {
+            ShouldListenTo = source => source.Name == ReconcilerTelemetry.SourceName,
+            Sample = (ref ActivityCreationOptions<ActivityContext> _) => ActivitySamplingResult.AllDataAndRecorded,
+            ActivityStopped = activity =>
+            {
+                lock (spans)
+                {
+                    spans.Add(activity);
+                }
+            },
+        };
+        ActivitySource.AddActivityListener(listener);
+        var project = Project();
+
+        AwaitRun(Apply(project, Load(Spec)).Generation);
+        AwaitCondition(() =>
+        {
+            lock (spans)
+            {
+                return spans.Any(s => s.OperationName == "reconcile");
+            }
+        });
+
+        lock (spans)
+        {
+            var reconcile = spans.Single(s => s.OperationName == "reconcile");
+            var layers = spans.Where(s => s.OperationName == "layer").ToList();
+            var actions = spans.Where(s => s.OperationName == "action").ToList();
+            var wait = spans.Single(s => s.OperationName == "wait");
+            Assert.Equal("shop", reconcile.GetTagItem("nanokit.project"));
+            Assert.Equal(2, layers.Count);
+            Assert.All(layers, l => Assert.Equal(reconcile.SpanId, l.ParentSpanId));
+            Assert.All(actions, a => Assert.Contains(layers, l => l.SpanId == a.ParentSpanId));
+            Assert.Equal("db", actions.Single(a => a.SpanId == wait.ParentSpanId).GetTagItem("nanokit.service"));
+            Assert.All(spans, s => Assert.Equal(reconcile.TraceId, s.TraceId));
+        }
+    }
+}
