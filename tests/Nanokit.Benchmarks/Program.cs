@@ -5,5 +5,15 @@ namespace Nanokit.Benchmarks;
 /// <summary>Entry point: <c>dotnet run -c Release --project tests/Nanokit.Benchmarks -- --filter '*Name*'</c>.</summary>
 public static class Program
 {
-    public static void Main(string[] args) => BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);
+    public static void Main(string[] args)
+    {
+        // Macro benchmarks (one timed run per process: `scale`, `latency`) bypass the harness; see ReconcilerMacro.
+        if (ReconcilerMacro.Handles(args))
+        {
+            Environment.ExitCode = ReconcilerMacro.Run(args);
+            return;
+        }
+
+        BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);
+    }
 }

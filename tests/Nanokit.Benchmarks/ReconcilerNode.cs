@@ -1,0 +1,111 @@
+using Microsoft.Data.Sqlite;
+using Nanokit.Actors;
+using Nanokit.Persistence;
+using Nanokit.Persistence.InMemory;
+using Nanokit.Persistence.Sqlite;
+
+namespace Nanokit.Benchmarks;
+
+/// <summary>Which journal the benchmark's actor system writes to.</summary>
+internal enum ReconcilerJournal
+{
+    /// <summary>The embedded default: one SQLite file (WAL, synchronous=FULL, group commit), as <c>nkapp up</c> uses.</summary>
+    Sqlite,
+
+    /// <summary>No I/O at all, to tell persistence cost apart from the actors' own.</summary>
+    Memory,
+}
+
+/// <summary>
+/// One actor system wired like the embedded node (EmbeddedNode), with the reconciler's event registry and either
+/// journal, in a directory of its own that is deleted afterwards so every run starts from an empty store.
+/// </summary>
+internal sealed class ReconcilerNode : IAsyncDisposable
+{
+    private readonly SqliteJournal? sqlite;
+
+    private ReconcilerNode(ActorSystem system, string directory, SqliteJournal? sqlite, ReconcilerStoreTimings timings)
+    {
+        System = system;
+        Root = directory;
+        this.sqlite = sqlite;
+        StoreTimings = timings;
+    }
+
+    public ActorSystem System { get; }
+
+    /// <summary>Where the journal lives; also the projects' working directory (the simulated runtime never reads it).</summary>
+    public string Root { get; }
+
+    /// <summary>Calls the persistent actors made on the store, and how long they took.</summary>
+    public ReconcilerStoreTimings StoreTimings { get; }
+
+    /// <summary>Group commits of the SQLite journal so far (0 for the in-memory one).</summary>
+    public long CommittedBatches => sqlite?.CommittedBatches ?? 0;
+
+    public static async Task<ReconcilerNode> StartAsync(ReconcilerJournal journal, string parent, CancellationToken cancellationToken)
+    {
+        var directory = Path.Combine(parent, $"nanokit-bench-{Environment.ProcessId}-{Guid.NewGuid():N}");
+        Directory.CreateDirectory(directory);
+        var registry = Nanokit.Reconciler.ReconcilerEvents.CreateRegistry();
+        var system = ActorSystem.Create("bench");
+        var timings = new ReconcilerStoreTimings();
+        SqliteJournal? sqlite = null;
+        if (journal == ReconcilerJournal.Sqlite)
+        {
+            var options = new SqliteStoreOptions(Path.Combine(directory, "state.db"));
+            sqlite = await SqliteJournal.OpenAsync(options, registry, cancellationToken).ConfigureAwait(false);
+            var snapshots = await SqliteSnapshotStore.OpenAsync(options, registry, cancellationToken).ConfigureAwait(false);
+            Persistence.Persistence.Register(system, new PersistenceSettings(timings.Wrap(sqlite), timings.Wrap(snapshots)));
+        }
+        else
+        {
+            var storage = new InMemoryStorage();
+            Persistence.Persistence.Register(
+                system, new PersistenceSettings(timings.Wrap(new InMemoryJournal(storage, registry)), timings.Wrap(new InMemorySnapshotStore(storage, registry))));
+        }
+
+        return new ReconcilerNode(system, directory, sqlite, timings);
+    }
+
+    /// <summary>Size of the SQLite file and its write-ahead log, in bytes (0 for the in-memory journal).</summary>
+    public long StoreBytes() => sqlite is null
+        ? 0
+        : new DirectoryInfo(Root).EnumerateFiles("state.db*").Sum(f => f.Length);
+
+    /// <summary>Events and payload bytes per event type in the SQLite journal: which events make the store (and its writes) big.</summary>
+    public async Task<string> JournalBreakdownAsync(CancellationToken cancellationToken)
+    {
+        if (sqlite is null)
+        {
+            return "";
+        }
+
+        await using var connection = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = Path.Combine(Root, "state.db"), Mode = SqliteOpenMode.ReadOnly }.ToString());
+        await connection.OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using var command = connection.CreateCommand();
+        command.CommandText = "SELECT manifest, count(*), sum(length(payload)) FROM journal GROUP BY manifest ORDER BY 3 DESC;";
+        var parts = new List<string>();
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+        {
+            var (manifest, count, bytes) = (reader.GetString(0), reader.GetInt64(1), reader.GetInt64(2));
+            parts.Add($"{manifest} {count:N0} x {bytes / count:N0} B = {ReconcilerMemory.Megabytes(bytes)}");
+        }
+
+        return string.Join("; ", parts);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await System.Terminate().ConfigureAwait(false);
+        if (sqlite is not null)
+        {
+            await sqlite.DisposeAsync().ConfigureAwait(false);
+        }
+
+        // Pooled SQLite connections keep the file open; clearing the pool lets the directory go.
+        SqliteConnection.ClearAllPools();
+        Directory.Delete(Root, recursive: true);
+    }
+}
