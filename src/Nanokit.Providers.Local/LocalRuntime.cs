@@ -206,7 +206,7 @@ public sealed class LocalRuntime : IRuntimeProvider, IReplicaLogs
             var now = _time.GetUtcNow();
             foreach (var (slot, replica) in current)
             {
-                if (!previous.TryGetValue(slot, out var before) || before != replica)
+                if (!previous.TryGetValue(slot, out var before) || Changed(before, replica))
                 {
                     yield return new RuntimeChange(project.Name, replica, now);
                 }
@@ -223,6 +223,14 @@ public sealed class LocalRuntime : IRuntimeProvider, IReplicaLogs
             previous = current;
         }
     }
+
+    /// <summary>
+    /// Whether a replica changed between two polls. Not record equality: the applied definition is read afresh
+    /// each time and its collections compare by reference, which would report every replica on every poll.
+    /// </summary>
+    private static bool Changed(ObservedReplica before, ObservedReplica now) =>
+        before.State != now.State || before.ExitCode != now.ExitCode || before.Id != now.Id
+        || before.ConfigHash != now.ConfigHash || before.Generation != now.Generation;
 
     public IAsyncEnumerable<string> ReadLogsAsync(ReplicaId replica, LogReadOptions options, CancellationToken cancellationToken)
     {

@@ -36,20 +36,14 @@ internal sealed class DriftTimer : ReceiveActor, IWithTimers
             Context.Parent.Tell(new DriftTick("runtime change: " + pendingChange), Self);
             pendingChange = null;
         });
-        var self = Self;
-        _ = Task.Run(async () =>
+        Receive<WatchFailed>(failed =>
         {
-            try
-            {
-                await foreach (var change in provider.WatchAsync(project, watching.Token).ConfigureAwait(false))
-                {
-                    self.Tell(change, self);
-                }
-            }
-            catch (OperationCanceledException)
-            {
-            }
+            // The periodic tick still covers drift meanwhile; the stream is re-opened after a pause.
+            Context.Parent.Tell(new DriftTick("runtime change stream failed: " + failed.Reason), Self);
+            Timers.StartSingleTimer(RestartWatch.Instance, RestartWatch.Instance, settings.WatchRestartDelay);
         });
+        Receive<RestartWatch>(_ => Watch(project, provider));
+        Watch(project, provider);
     }
 
     public ITimerScheduler Timers { get; set; } = null!;
@@ -65,6 +59,29 @@ internal sealed class DriftTimer : ReceiveActor, IWithTimers
         watching.Dispose();
     }
 
+    /// <summary>Pumps the provider's change stream into this actor's mailbox until stopped; a failure comes back as a message.</summary>
+    private void Watch(ProjectRef project, IRuntimeProvider provider)
+    {
+        var (self, token) = (Self, watching.Token);
+        _ = Task.Run(async () =>
+        {
+            try
+            {
+                await foreach (var change in provider.WatchAsync(project, token).ConfigureAwait(false))
+                {
+                    self.Tell(change, self);
+                }
+            }
+            catch (OperationCanceledException) when (token.IsCancellationRequested)
+            {
+            }
+            catch (Exception e)
+            {
+                self.Tell(new WatchFailed(e.Message), self);
+            }
+        });
+    }
+
     private void ArmTick()
     {
         var factor = 1 + settings.DriftJitter * (2 * random.NextDouble() - 1);
@@ -74,6 +91,13 @@ internal sealed class DriftTimer : ReceiveActor, IWithTimers
     private sealed record Tick
     {
         public static readonly Tick Instance = new();
+    }
+
+    private sealed record WatchFailed(string Reason);
+
+    private sealed record RestartWatch
+    {
+        public static readonly RestartWatch Instance = new();
     }
 
     private sealed record Debounced

@@ -46,7 +46,7 @@ internal sealed partial class ProjectActor : PersistentActor, IWithTimers
         Recover<RunRecorded>(Apply);
         Recover<RecoveryCompleted>(_ => AfterRecovery());
         Command<ApplySpec>(m => Accept(m.Spec, m.Options.Services, m.Options.RemoveOrphans));
-        Command<DestroyProject>(m => Accept(null, [], true, m.LastKnownSpec));
+        Command<DestroyProject>(_ => Accept(null, [], true));
         Command<ExecuteService>(Route);
         Command<RunFinished>(Finished, _ => ReferenceEquals(Sender, supervisor));
         Command<DriftObserved>(Drifted, _ => ReferenceEquals(Sender, supervisor));
@@ -73,9 +73,8 @@ internal sealed partial class ProjectActor : PersistentActor, IWithTimers
 
     private ProjectRef Ref => new(name, directory);
 
-    private void Accept(ProjectSpec? spec, ImmutableArray<string> services, bool? removeOrphans, ProjectSpec? lastKnown = null)
+    private void Accept(ProjectSpec? spec, ImmutableArray<string> services, bool? removeOrphans)
     {
-        // A destroyed project keeps the last spec it knew so that `down` orders deletions by its graph.
         var accepted = new GenerationAccepted(generation + 1, spec, services, removeOrphans, DateTimeOffset.UtcNow);
         Persist(accepted, e =>
         {
@@ -83,7 +82,7 @@ internal sealed partial class ProjectActor : PersistentActor, IWithTimers
             Sender.Tell(new SpecAccepted(name, e.Generation), Self);
             failedRuns = 0;
             Timers.Cancel(RetryRun.Instance);
-            StartRun(RunTrigger.Spec, null, lastKnown);
+            StartRun(RunTrigger.Spec, null);
             UpdateDriftTimer();
         });
     }
@@ -114,7 +113,7 @@ internal sealed partial class ProjectActor : PersistentActor, IWithTimers
         UpdateDriftTimer();
     }
 
-    private void StartRun(RunTrigger trigger, DriftCheckMode? drift, ProjectSpec? lastKnown = null)
+    private void StartRun(RunTrigger trigger, DriftCheckMode? drift)
     {
         if (intent is null)
         {
@@ -127,14 +126,14 @@ internal sealed partial class ProjectActor : PersistentActor, IWithTimers
             Context.Stop(supervisor);
         }
 
-        var desired = intent.Spec ?? Empty(lastKnown);
+        var desired = intent.Spec ?? Empty();
         var options = new PlanOptions { Services = intent.Services, RemoveOrphans = intent.Spec is null ? true : intent.RemoveOrphans };
         running = new RunRequest(generation, trigger, desired, options, drift);
         supervisor = Context.Watch(Context.ActorOf(ProjectSupervisor.Props(running, Ref, provider, Self)));
     }
 
-    private ProjectSpec Empty(ProjectSpec? lastKnown) =>
-        new(name, lastKnown?.Runtime ?? RuntimeKind.Local, DriftSettings.Default, ImmutableSortedDictionary<string, ServiceSpec>.Empty, directory);
+    private ProjectSpec Empty() =>
+        new(name, RuntimeKind.Local, DriftSettings.Default, ImmutableSortedDictionary<string, ServiceSpec>.Empty, directory);
 
     private void Route(ExecuteService command)
     {

@@ -8,8 +8,15 @@ namespace Nanokit.Reconciler;
 /// <summary>Make the project match <paramref name="Spec"/>: a new generation. Replied with <see cref="SpecAccepted"/> once durable.</summary>
 public sealed record ApplySpec(ProjectSpec Spec, PlanOptions Options);
 
-/// <summary>Remove every replica of the project, dependents first (<c>nkapp down</c>): a new generation with nothing desired.</summary>
-public sealed record DestroyProject(ProjectSpec LastKnownSpec);
+/// <summary>
+/// Remove every replica the runtime holds for the project, dependents first (<c>nkapp down</c>): a new generation
+/// with nothing desired. The order comes from the definitions the replicas were created from, so it holds even
+/// for services no longer in the file, and after a crash.
+/// </summary>
+public sealed record DestroyProject
+{
+    public static readonly DestroyProject Instance = new();
+}
 
 /// <summary>The intent is durable; the run that converges it has started or is queued.</summary>
 public sealed record SpecAccepted(string Project, long Generation);

@@ -22,4 +22,7 @@ public sealed record ReconcilerSettings
 
     /// <summary>Runtime changes closer together than this are folded into one re-observation.</summary>
     public TimeSpan ChangeDebounce { get; init; } = TimeSpan.FromMilliseconds(100);
+
+    /// <summary>Pause before a failed runtime change stream is opened again.</summary>
+    public TimeSpan WatchRestartDelay { get; init; } = TimeSpan.FromSeconds(1);
 }

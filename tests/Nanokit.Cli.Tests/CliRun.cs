@@ -17,13 +17,13 @@ internal sealed class CliRun : IDisposable
         return path;
     }
 
-    public (int Exit, string Out, string Error) Run(params string[] args) => Run(new Dictionary<string, string>(), args);
+    public Task<(int Exit, string Out, string Error)> RunAsync(params string[] args) => RunAsync(new Dictionary<string, string>(), args);
 
-    public (int Exit, string Out, string Error) Run(IReadOnlyDictionary<string, string> environment, params string[] args)
+    public async Task<(int Exit, string Out, string Error)> RunAsync(IReadOnlyDictionary<string, string> environment, params string[] args)
     {
         var stdout = new StringWriter();
         var stderr = new StringWriter();
-        var exit = Nkapp.Run(args, new CliContext(stdout, stderr, Directory, environment));
+        var exit = await Nkapp.RunAsync(args, new CliContext(stdout, stderr, Directory, environment));
         return (exit, stdout.ToString(), stderr.ToString());
     }
 

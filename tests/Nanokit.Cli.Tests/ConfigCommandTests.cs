@@ -9,13 +9,13 @@ public sealed class ConfigCommandTests : IDisposable
     public void Dispose() => cli.Dispose();
 
     [Fact]
-    public void Config_json_prints_the_resolved_project_with_interpolation_and_merge_applied()
+    public async Task Config_json_prints_the_resolved_project_with_interpolation_and_merge_applied()
     {
         cli.Write(".env", "TAG=2\n");
         cli.Write("nanokit.yml", "name: shop\nruntime: docker\nservices:\n  api:\n    image: shop/api:${TAG}\n    environment: [A=1]\n");
         cli.Write("override.yml", "services:\n  api:\n    environment: {B: '2'}\n    deploy: {replicas: 3}\n");
 
-        var (exit, output, _) = cli.Run("config", "-f", "nanokit.yml", "-f", "override.yml", "--format", "json");
+        var (exit, output, _) = await cli.RunAsync("config", "-f", "nanokit.yml", "-f", "override.yml", "--format", "json");
 
         Assert.Equal(0, exit);
         using var json = JsonDocument.Parse(output);
@@ -28,12 +28,12 @@ public sealed class ConfigCommandTests : IDisposable
     }
 
     [Fact]
-    public void Config_masks_secret_values_unless_asked_to_show_them()
+    public async Task Config_masks_secret_values_unless_asked_to_show_them()
     {
         cli.Write("nanokit.yml", "services:\n  db:\n    command: x\n    environment: {DB_PASSWORD: hunter2, PLAIN: visible}\n");
 
-        var masked = cli.Run("config", "--format", "json").Out;
-        var shown = cli.Run("config", "--format", "json", "--show-secrets").Out;
+        var masked = (await cli.RunAsync("config", "--format", "json")).Out;
+        var shown = (await cli.RunAsync("config", "--format", "json", "--show-secrets")).Out;
 
         Assert.DoesNotContain("hunter2", masked);
         Assert.Contains("visible", masked);
@@ -41,15 +41,15 @@ public sealed class ConfigCommandTests : IDisposable
     }
 
     [Fact]
-    public void Config_hash_ignores_replicas_and_changes_with_the_command()
+    public async Task Config_hash_ignores_replicas_and_changes_with_the_command()
     {
         cli.Write("a.yml", "services:\n  api:\n    command: [sleep, '1']\n");
         cli.Write("b.yml", "services:\n  api:\n    command: [sleep, '1']\n    deploy: {replicas: 4}\n");
         cli.Write("c.yml", "services:\n  api:\n    command: [sleep, '2']\n");
 
-        var a = cli.Run("config", "-f", "a.yml", "--hash", "*").Out;
-        var b = cli.Run("config", "-f", "b.yml", "--hash", "api").Out;
-        var c = cli.Run("config", "-f", "c.yml", "--hash", "api").Out;
+        var a = (await cli.RunAsync("config", "-f", "a.yml", "--hash", "*")).Out;
+        var b = (await cli.RunAsync("config", "-f", "b.yml", "--hash", "api")).Out;
+        var c = (await cli.RunAsync("config", "-f", "c.yml", "--hash", "api")).Out;
 
         Assert.Matches("^api [0-9a-f]{64}\n$", a.Replace("\r", ""));
         Assert.Equal(a, b);
@@ -57,11 +57,11 @@ public sealed class ConfigCommandTests : IDisposable
     }
 
     [Fact]
-    public void Config_hash_of_an_unknown_service_is_an_error()
+    public async Task Config_hash_of_an_unknown_service_is_an_error()
     {
         cli.Write("nanokit.yml", "services:\n  api:\n    command: x\n");
 
-        var (exit, _, error) = cli.Run("config", "--hash", "web");
+        var (exit, _, error) = await cli.RunAsync("config", "--hash", "web");
 
         Assert.Equal(1, exit);
         Assert.Contains("no such service: web", error);

@@ -11,11 +11,11 @@ public sealed class PlanCommandTests : IDisposable
     public void Dispose() => cli.Dispose();
 
     [Fact]
-    public void Plan_against_nothing_deployed_creates_every_replica_in_layer_order()
+    public async Task Plan_against_nothing_deployed_creates_every_replica_in_layer_order()
     {
         cli.Write("nanokit.yml", TwoLayers);
 
-        var (exit, output, _) = cli.Run("plan");
+        var (exit, output, _) = await cli.RunAsync("plan");
 
         Assert.Equal(0, exit);
         Assert.True(output.IndexOf("+ create db[1]", StringComparison.Ordinal) < output.IndexOf("+ create api[1]", StringComparison.Ordinal));
@@ -23,27 +23,27 @@ public sealed class PlanCommandTests : IDisposable
     }
 
     [Fact]
-    public void Plan_detailed_exitcode_is_2_with_changes_and_0_without()
+    public async Task Plan_detailed_exitcode_is_2_with_changes_and_0_without()
     {
         cli.Write("nanokit.yml", TwoLayers);
-        Assert.Equal(2, cli.Run("plan", "--detailed-exitcode").Exit);
+        Assert.Equal(2, (await cli.RunAsync("plan", "--detailed-exitcode")).Exit);
 
-        var hashes = cli.Run("config", "--hash", "*").Out.Split('\n', StringSplitOptions.RemoveEmptyEntries)
+        var hashes = (await cli.RunAsync("config", "--hash", "*")).Out.Split('\n', StringSplitOptions.RemoveEmptyEntries)
             .Select(line => line.Split(' '))
             .Select(parts => $"{{\"service\":\"{parts[0]}\",\"replica\":1,\"configHash\":\"{parts[1]}\",\"state\":\"running\"}}");
         cli.Write("observed.json", $"{{\"replicas\":[{string.Join(",", hashes)}]}}");
 
-        var (exit, output, _) = cli.Run("plan", "--observed", "observed.json", "--detailed-exitcode");
+        var (exit, output, _) = await cli.RunAsync("plan", "--observed", "observed.json", "--detailed-exitcode");
 
         Assert.Equal(0, exit);
         Assert.Contains("No changes.", output);
     }
 
     [Fact]
-    public void Plan_deletes_orphans_and_restarts_exited_replicas_from_the_observed_file()
+    public async Task Plan_deletes_orphans_and_restarts_exited_replicas_from_the_observed_file()
     {
         cli.Write("nanokit.yml", TwoLayers);
-        var dbHash = cli.Run("config", "--hash", "db").Out.Split(' ')[1].Trim();
+        var dbHash = (await cli.RunAsync("config", "--hash", "db")).Out.Split(' ')[1].Trim();
         cli.Write("observed.json", $$"""
             {"replicas": [
               {"service": "db", "replica": 1, "configHash": "{{dbHash}}", "state": "exited", "exitCode": 137},
@@ -51,7 +51,7 @@ public sealed class PlanCommandTests : IDisposable
             ]}
             """);
 
-        var (exit, output, _) = cli.Run("plan", "--observed", "observed.json", "--format", "json");
+        var (exit, output, _) = await cli.RunAsync("plan", "--observed", "observed.json", "--format", "json");
 
         Assert.Equal(0, exit);
         using var json = JsonDocument.Parse(output);
@@ -65,12 +65,12 @@ public sealed class PlanCommandTests : IDisposable
     }
 
     [Fact]
-    public void Plan_reports_a_located_error_for_a_malformed_observed_file()
+    public async Task Plan_reports_a_located_error_for_a_malformed_observed_file()
     {
         cli.Write("nanokit.yml", TwoLayers);
         var observed = cli.Write("observed.json", "{\"replicas\": [\n  {\"service\": \"db\", \"replica\": 1, \"configHash\": \"x\", \"state\": \"sleeping\"}\n]}");
 
-        var (exit, output, error) = cli.Run("plan", "--observed", "observed.json");
+        var (exit, output, error) = await cli.RunAsync("plan", "--observed", "observed.json");
 
         Assert.Equal(1, exit);
         Assert.Empty(output);
@@ -79,11 +79,11 @@ public sealed class PlanCommandTests : IDisposable
     }
 
     [Fact]
-    public void Plan_of_named_services_includes_their_dependencies_only()
+    public async Task Plan_of_named_services_includes_their_dependencies_only()
     {
         cli.Write("nanokit.yml", TwoLayers + "  web:\n    command: [sleep, '1']\n");
 
-        var (exit, output, _) = cli.Run("plan", "api");
+        var (exit, output, _) = await cli.RunAsync("plan", "api");
 
         Assert.Equal(0, exit);
         Assert.Contains("db[1]", output);
@@ -92,11 +92,11 @@ public sealed class PlanCommandTests : IDisposable
     }
 
     [Fact]
-    public void Plan_of_an_unknown_service_is_an_error()
+    public async Task Plan_of_an_unknown_service_is_an_error()
     {
         cli.Write("nanokit.yml", TwoLayers);
 
-        var (exit, _, error) = cli.Run("plan", "nosuch");
+        var (exit, _, error) = await cli.RunAsync("plan", "nosuch");
 
         Assert.Equal(1, exit);
         Assert.Contains("no such service: nosuch", error);

@@ -75,7 +75,7 @@ public sealed class ProjectActorSpecs : ReconcilerFixture
         var spec = Load(Chain);
         AwaitRun(Apply(project, spec).Generation);
 
-        project.Tell(new DestroyProject(spec), TestActor);
+        project.Tell(DestroyProject.Instance, TestActor);
         var (completed, progress) = AwaitRun(ExpectMsg<SpecAccepted>().Generation);
 
         Assert.True(completed.Result.Succeeded);

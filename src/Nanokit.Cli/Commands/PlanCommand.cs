@@ -1,22 +1,24 @@
 using System.Collections.Immutable;
 using System.CommandLine;
+using Nanokit.Cli.Running;
 using Nanokit.Core.Diagnostics;
 using Nanokit.Core.Graph;
 using Nanokit.Core.Model;
 using Nanokit.Core.Plan;
+using Nanokit.Runtime;
 
 namespace Nanokit.Cli.Commands;
 
 /// <summary>
-/// <c>nkapp plan</c>: what <c>up</c> would do. Until a runtime is attached it plans against nothing
-/// deployed, or against an observed-state file (<see cref="ObservedStateFile"/>).
+/// <c>nkapp plan</c>: what <c>up</c> would do, against what the project's runtime holds now — or against an
+/// observed-state file (<see cref="ObservedStateFile"/>) for a runtime this machine cannot reach. Read-only.
 /// </summary>
 internal static class PlanCommand
 {
     public static Command Create(CliContext context)
     {
         var project = new ProjectOptions();
-        var observed = new Option<string?>("--observed") { Description = "Observed-state JSON file to plan against (default: nothing deployed)" };
+        var observed = new Option<string?>("--observed") { Description = "Observed-state JSON file to plan against (default: observe the runtime)" };
         var format = new Option<string>("--format") { Description = "Output format", DefaultValueFactory = _ => "text" };
         format.AcceptOnlyFromAmong("text", "json");
         var detailed = new Option<bool>("--detailed-exitcode") { Description = "Exit 0 when there are no changes, 2 when there are, 1 on error (as Terraform)" };
@@ -24,25 +26,29 @@ internal static class PlanCommand
         var services = new Argument<string[]>("SERVICE") { Description = "Plan only these services and their dependencies", Arity = ArgumentArity.ZeroOrMore };
         var command = new Command("plan", "Show what up would create, recreate and destroy") { observed, format, detailed, removeOrphans, services };
         project.AddTo(command);
-        command.SetAction(parse =>
+        command.SetAction(async (parse, cancellationToken) =>
         {
             if (project.Load(parse, context) is not { } loaded)
             {
                 return ExitCodes.Error;
             }
 
-            var state = ObservedState.Empty;
-            if (parse.GetValue(observed) is { } observedPath)
+            ObservedState state;
+            try
             {
-                try
-                {
-                    state = ObservedStateFile.Read(Path.GetFullPath(observedPath, context.WorkingDirectory));
-                }
-                catch (ConfigException e)
-                {
-                    ProjectOptions.WriteErrors(context, e.Errors);
-                    return ExitCodes.Error;
-                }
+                state = parse.GetValue(observed) is { } observedPath
+                    ? ObservedStateFile.Read(Path.GetFullPath(observedPath, context.WorkingDirectory))
+                    : await RuntimeProviders.For(loaded.Spec).ObserveAsync(ProjectRef.Of(loaded.Spec), cancellationToken).ConfigureAwait(false);
+            }
+            catch (ConfigException e)
+            {
+                ProjectOptions.WriteErrors(context, e.Errors);
+                return ExitCodes.Error;
+            }
+            catch (Exception e) when (e is RuntimeUnavailableException or RuntimeException)
+            {
+                context.Error.WriteLine(e.Message);
+                return ExitCodes.Error;
             }
 
             var options = new PlanOptions

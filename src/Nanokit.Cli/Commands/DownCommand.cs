@@ -1,0 +1,39 @@
+using System.CommandLine;
+using Nanokit.Actors;
+using Nanokit.Cli.Running;
+using Nanokit.Reconciler;
+
+namespace Nanokit.Cli.Commands;
+
+/// <summary>
+/// <c>nkapp down</c>: remove every replica the runtime holds for the project, dependents before their
+/// dependencies, running prestop hooks first. Like <c>terraform destroy</c>, it removes what is deployed,
+/// including services no longer in the file.
+/// </summary>
+internal static class DownCommand
+{
+    public static Command Create(CliContext context)
+    {
+        var project = new ProjectOptions();
+        var command = new Command("down", "Remove every service of the project, in reverse dependency order");
+        project.AddTo(command);
+        command.SetAction(async (parse, cancellationToken) =>
+        {
+            if (project.Load(parse, context) is not { } loaded)
+            {
+                return ExitCodes.Error;
+            }
+
+            await using var session = await SessionOrError.StartAsync(loaded.Spec, ReconcilerSettings.Default, "down", context, cancellationToken).ConfigureAwait(false);
+            if (session is null)
+            {
+                return ExitCodes.Error;
+            }
+
+            var accepted = await session.Project.Ask<SpecAccepted>(DestroyProject.Instance, TimeSpan.FromSeconds(30), cancellationToken).ConfigureAwait(false);
+            var completed = await session.AwaitRunAsync(accepted.Generation, null, cancellationToken).ConfigureAwait(false);
+            return completed?.Result.Succeeded == true ? ExitCodes.Ok : ExitCodes.Error;
+        });
+        return command;
+    }
+}

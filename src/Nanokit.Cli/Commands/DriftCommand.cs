@@ -1,0 +1,61 @@
+using System.CommandLine;
+using Nanokit.Actors;
+using Nanokit.Cli.Running;
+using Nanokit.Reconciler;
+
+namespace Nanokit.Cli.Commands;
+
+/// <summary>
+/// <c>nkapp drift</c>: re-observe and show what differs from the last applied generation; exit 0 in sync, 2 when
+/// drift is found (also when <c>--heal</c> repaired it), 1 on error.
+/// </summary>
+internal static class DriftCommand
+{
+    public static Command Create(CliContext context)
+    {
+        var project = new ProjectOptions();
+        var heal = new Option<bool>("--heal") { Description = "Repair what drifted, then exit" };
+        var command = new Command("drift", "Compare the runtime with the last applied generation") { heal };
+        project.AddTo(command);
+        command.SetAction(async (parse, cancellationToken) =>
+        {
+            if (project.Load(parse, context) is not { } loaded)
+            {
+                return ExitCodes.Error;
+            }
+
+            await using var session = await SessionOrError.StartAsync(loaded.Spec, ReconcilerSettings.Default, "drift", context, cancellationToken).ConfigureAwait(false);
+            if (session is null)
+            {
+                return ExitCodes.Error;
+            }
+
+            var status = await session.Project.Ask<CurrentProjectStatus>(GetProjectStatus.Instance, TimeSpan.FromSeconds(30), cancellationToken).ConfigureAwait(false);
+            if (status.Status.Generation == 0)
+            {
+                context.Error.WriteLine($"{loaded.Spec.Name}: nothing applied yet; run `nkapp up` first");
+                return ExitCodes.Error;
+            }
+
+            var report = await session.Project.Ask<DriftReport>(new CheckDrift(parse.GetValue(heal)), TimeSpan.FromMinutes(1), cancellationToken).ConfigureAwait(false);
+            if (!report.Plan.HasChanges)
+            {
+                context.Out.WriteLine($"{report.Project}: no drift; the runtime matches generation {status.Status.Generation}");
+                return ExitCodes.Ok;
+            }
+
+            context.Out.WriteLine(report.Plan.ToString());
+            if (report.Healing)
+            {
+                var healed = await session.AwaitRunAsync(status.Status.Generation, RunTrigger.Drift, cancellationToken).ConfigureAwait(false);
+                if (healed?.Result.Succeeded != true)
+                {
+                    return ExitCodes.Error;
+                }
+            }
+
+            return ExitCodes.Changes;
+        });
+        return command;
+    }
+}

@@ -1,0 +1,79 @@
+using System.Collections.Immutable;
+using System.CommandLine;
+using Nanokit.Actors;
+using Nanokit.Cli.Running;
+using Nanokit.Core.Plan;
+using Nanokit.Reconciler;
+using Nanokit.Reconciler.Hosting;
+
+namespace Nanokit.Cli.Commands;
+
+/// <summary>
+/// <c>nkapp up</c>: make the runtime match the file, layer by layer, then exit 0 — or 1 naming each failed service
+/// and why. With <c>--watch</c> it stays, heals drift and retries failures until Ctrl-C; services keep running.
+/// </summary>
+internal static class UpCommand
+{
+    public static Command Create(CliContext context)
+    {
+        var project = new ProjectOptions();
+        var services = new Argument<string[]>("SERVICE") { Description = "Only these services and their dependencies", Arity = ArgumentArity.ZeroOrMore };
+        var watch = new Option<bool>("--watch", "-w") { Description = "Stay running: heal drift and retry failures until Ctrl-C" };
+        var timeout = new Option<TimeSpan?>("--timeout") { Description = "Give up waiting for convergence after this long (e.g. 00:05:00); services keep running" };
+        var trace = new Option<string?>("--trace") { Description = "Write the run's spans to this file as JSON lines" };
+        var removeOrphans = new Option<bool?>("--remove-orphans") { Description = "Remove replicas of services no longer in the file (default: yes, unless services are named)" };
+        var command = new Command("up", "Create, recreate and remove services until the runtime matches the file") { services, watch, timeout, trace, removeOrphans };
+        project.AddTo(command);
+        command.SetAction(async (parse, cancellationToken) =>
+        {
+            if (project.Load(parse, context) is not { } loaded)
+            {
+                return ExitCodes.Error;
+            }
+
+            var named = (parse.GetValue(services) ?? []).ToImmutableArray();
+            if (named.FirstOrDefault(s => !loaded.Spec.Services.ContainsKey(s)) is { } unknown)
+            {
+                context.Error.WriteLine($"no such service: {unknown}");
+                return ExitCodes.Error;
+            }
+
+            var watching = parse.GetValue(watch);
+            var settings = ReconcilerSettings.Default with { DriftTimer = watching, RetryFailedRuns = watching };
+            using var traceFile = parse.GetValue(trace) is { } tracePath ? new TraceFile(Path.GetFullPath(tracePath, context.WorkingDirectory)) : null;
+            using var otlp = Otlp.StartIfConfigured(context.Environment);
+            await using var session = await SessionOrError.StartAsync(loaded.Spec, settings, "up", context, cancellationToken).ConfigureAwait(false);
+            if (session is null)
+            {
+                return ExitCodes.Error;
+            }
+
+            var options = new PlanOptions { Services = named, RemoveOrphans = parse.GetValue(removeOrphans) };
+            var accepted = await session.Project.Ask<SpecAccepted>(new ApplySpec(loaded.Spec, options), TimeSpan.FromSeconds(30), cancellationToken).ConfigureAwait(false);
+            using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            if (parse.GetValue(timeout) is { } limit)
+            {
+                deadline.CancelAfter(limit);
+            }
+
+            var completed = await session.AwaitRunAsync(accepted.Generation, null, deadline.Token).ConfigureAwait(false);
+            if (completed is null)
+            {
+                context.Error.WriteLine(cancellationToken.IsCancellationRequested
+                    ? "interrupted: the run stops here; services already started keep running, and the next `nkapp up` resumes"
+                    : $"timed out after {parse.GetValue(timeout)} waiting for generation {accepted.Generation} to converge");
+                return ExitCodes.Error;
+            }
+
+            if (watching)
+            {
+                context.Out.WriteLine("watching for drift; Ctrl-C to stop (services keep running)");
+                await session.WatchAsync(cancellationToken).ConfigureAwait(false);
+                return ExitCodes.Ok;
+            }
+
+            return completed.Result.Succeeded ? ExitCodes.Ok : ExitCodes.Error;
+        });
+        return command;
+    }
+}

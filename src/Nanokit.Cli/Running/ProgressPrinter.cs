@@ -1,0 +1,56 @@
+using Nanokit.Core.Plan;
+using Nanokit.Reconciler;
+
+namespace Nanokit.Cli.Running;
+
+/// <summary>
+/// Prints a run as it happens, one line per step with the run's elapsed time, then a summary. Plain lines
+/// work the same in a terminal, a pipe and a CI log, and every line can be grepped.
+/// </summary>
+internal sealed class ProgressPrinter(TextWriter output, int nameWidth)
+{
+    public void Started(RunStarted started)
+    {
+        output.WriteLine($"{started.Project}: generation {started.Generation} ({Trigger(started.Trigger)}): {Summary(started.Plan)}");
+        foreach (var layer in started.Plan.Layers)
+        {
+            var work = layer.Actions.Where(a => a.Action != ActionType.NoOp).ToList();
+            if (work.Count > 0)
+            {
+                output.WriteLine($"  layer {layer.Index}: {string.Join(", ", work.Select(a => $"{PlanJsonRenderer.WireName(a.Action).ToLowerInvariant()} {a.Service}[{a.Replica}]"))}");
+            }
+        }
+    }
+
+    public void Progress(ServiceProgress progress) =>
+        output.WriteLine($"[{progress.Elapsed.TotalSeconds,6:0.0}s] {progress.Service.PadRight(nameWidth)} {Phase(progress.Phase),-9} {progress.Message}");
+
+    public void Completed(RunCompleted completed)
+    {
+        if (completed.Result.Succeeded)
+        {
+            output.WriteLine($"{completed.Project}: generation {completed.Generation} converged in {completed.Result.Duration.TotalSeconds:0.0}s");
+            return;
+        }
+
+        output.WriteLine($"{completed.Project}: generation {completed.Generation} failed after {completed.Result.Duration.TotalSeconds:0.0}s:");
+        foreach (var failure in completed.Result.Failures)
+        {
+            output.WriteLine($"  {failure.Service}: {failure.Reason}");
+        }
+    }
+
+    private static string Summary(ServicePlan plan) =>
+        plan.HasChanges ? $"{plan.Summary.Add} to add, {plan.Summary.Change} to change, {plan.Summary.Destroy} to destroy" : "no changes";
+
+    private static string Trigger(RunTrigger trigger) => trigger switch
+    {
+        RunTrigger.Spec => "apply",
+        RunTrigger.Resume => "resuming after a restart",
+        RunTrigger.Drift => "healing drift",
+        RunTrigger.Retry => "retrying",
+        _ => trigger.ToString(),
+    };
+
+    private static string Phase(ServicePhase phase) => phase.ToString().ToLowerInvariant();
+}

@@ -1,0 +1,91 @@
+using System.Threading.Channels;
+using Nanokit.Actors;
+using Nanokit.Core.Model;
+using Nanokit.Reconciler;
+using Nanokit.Reconciler.Hosting;
+using Nanokit.Runtime;
+
+namespace Nanokit.Cli.Running;
+
+/// <summary>
+/// A CLI command that drives the embedded reconciler: holds the node, prints the runs it observes, and waits for
+/// the run of the generation it asked for. Services keep running after the session ends; only nkapp exits.
+/// </summary>
+internal sealed class RunSession : IAsyncDisposable
+{
+    private readonly EmbeddedNode node;
+    private readonly ChannelReader<object> events;
+    private readonly ProgressPrinter printer;
+
+    private RunSession(EmbeddedNode node, ChannelReader<object> events, ProgressPrinter printer)
+    {
+        this.node = node;
+        this.events = events;
+        this.printer = printer;
+    }
+
+    public IActorRef Project => node.Project;
+
+    public static async Task<RunSession> StartAsync(ProjectSpec spec, IRuntimeProvider provider, ReconcilerSettings settings, string command, CliContext context, CancellationToken cancellationToken)
+    {
+        var node = await EmbeddedNode.StartAsync(spec.Name, spec.WorkingDirectory, provider, settings, command, cancellationToken).ConfigureAwait(false);
+        var events = EventBridge.Attach(node.System);
+        var width = Math.Max(8, spec.Services.Keys.Select(k => k.Length).DefaultIfEmpty(0).Max());
+        return new RunSession(node, events, new ProgressPrinter(context.Out, width));
+    }
+
+    /// <summary>Prints events until the run of <paramref name="generation"/> (and, when given, <paramref name="trigger"/>) completes; null when cancelled first.</summary>
+    public async Task<RunCompleted?> AwaitRunAsync(long generation, RunTrigger? trigger, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await foreach (var message in events.ReadAllAsync(cancellationToken).ConfigureAwait(false))
+            {
+                if (Print(message) is { } completed && completed.Generation == generation && (trigger is null || completed.Trigger == trigger))
+                {
+                    return completed;
+                }
+            }
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+        }
+
+        return null;
+    }
+
+    /// <summary>Prints every run (drift heals) until cancelled: <c>up --watch</c>.</summary>
+    public async Task WatchAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            await foreach (var message in events.ReadAllAsync(cancellationToken).ConfigureAwait(false))
+            {
+                Print(message);
+            }
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+        }
+    }
+
+    public ValueTask DisposeAsync() => node.DisposeAsync();
+
+    private RunCompleted? Print(object message)
+    {
+        switch (message)
+        {
+            case RunStarted started:
+                printer.Started(started);
+                return null;
+            case ServiceProgress progress:
+                printer.Progress(progress);
+                return null;
+            case RunCompleted completed:
+                printer.Completed(completed);
+                return completed;
+            default:
+                return null;
+        }
+    }
+}

@@ -1,0 +1,53 @@
+namespace Nanokit.Reconciler.Hosting;
+
+/// <summary>
+/// One reconciling process per project directory: an exclusive lock on <c>.nanokit/lock</c> (flock on Linux,
+/// released by the kernel when the holder dies, even by SIGKILL). The holder writes who it is to
+/// <c>.nanokit/lock.holder</c> — a separate file, since the locked one cannot be opened by others — so that a
+/// second <c>nkapp up</c> can say who is in the way.
+/// </summary>
+public sealed class ProjectLock : IDisposable
+{
+    private readonly FileStream stream;
+
+    private ProjectLock(FileStream stream)
+    {
+        this.stream = stream;
+    }
+
+    public static ProjectLock Acquire(string stateDirectory, string command)
+    {
+        Directory.CreateDirectory(stateDirectory);
+        var path = Path.Combine(stateDirectory, "lock");
+        FileStream stream;
+        try
+        {
+            stream = new FileStream(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
+        }
+        catch (IOException)
+        {
+            throw new ProjectLockedException($"the project is locked by {Holder(path)}; wait for it to finish or stop it");
+        }
+
+        File.WriteAllText(HolderPath(path), $"nkapp {command} (pid {Environment.ProcessId} on {Environment.MachineName}, since {DateTimeOffset.UtcNow:yyyy-MM-dd HH:mm:ss}Z)\n");
+        return new ProjectLock(stream);
+    }
+
+    public void Dispose() => stream.Dispose();
+
+    private static string Holder(string path)
+    {
+        try
+        {
+            return File.ReadLines(HolderPath(path)).FirstOrDefault() is { Length: > 0 } line ? line : "another process";
+        }
+        catch (IOException)
+        {
+            return "another process";
+        }
+    }
+
+    private static string HolderPath(string lockPath) => lockPath + ".holder";
+}
+
+public sealed class ProjectLockedException(string message) : Exception(message);
