@@ -86,6 +86,9 @@ internal sealed class GroupCommitWriter : IAsyncDisposable
         var batch = new List<PendingAppend>();
         while (await reader.WaitToReadAsync().ConfigureAwait(false))
         {
+            // The callers just released by the previous commit are about to append again;
+            // yielding once lets those already runnable join this batch instead of the next.
+            await Task.Yield();
             batch.Clear();
             var events = 0;
             while (events < _maxBatchEvents && reader.TryRead(out var pending))

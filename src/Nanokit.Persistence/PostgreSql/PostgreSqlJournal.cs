@@ -8,9 +8,9 @@ using Npgsql;
 namespace Nanokit.Persistence.PostgreSql;
 
 /// <summary>
-/// The multi-node journal. A group commit is one transaction of two round trips: an
-/// advisory lock plus a single INSERT … SELECT unnest(arrays) carrying every event (and,
-/// through a CTE, every tag row) of the batch, then COMMIT.
+/// The multi-node journal. A group commit is one implicit transaction in one round trip:
+/// an advisory lock plus a single INSERT … SELECT unnest(arrays) carrying every event (and,
+/// through a CTE, every tag row) of the batch.
 ///
 /// The advisory lock serializes commits of all nodes on this schema. Without it, two
 /// transactions could take identity values 10 and 11 and commit 11 first; a tag reader
@@ -178,34 +178,33 @@ public sealed class PostgreSqlJournal : IJournal, IAsyncDisposable
             i++;
         }
 
+        // No explicit transaction: the statements of one batch travel in one round trip and,
+        // ending in a single Sync, run as one implicit transaction that commits (durably,
+        // synchronous_commit on) when the last succeeds, or rolls back whole on any error.
         await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
-        await using var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
-        await using (var command = new NpgsqlBatch(connection, transaction))
-        {
-            var lockCommand = new NpgsqlBatchCommand("SELECT pg_advisory_xact_lock($1)");
-            lockCommand.Parameters.Add(new NpgsqlParameter<long> { TypedValue = _orderingLockKey });
-            command.BatchCommands.Add(lockCommand);
-            var insert = new NpgsqlBatchCommand(_insertSql);
-            // Batch commands take positional parameters only.
-            foreach (var value in new object[] { pids, seqs, manifests, payloads, tags, ats, tagPids.ToArray(), tagSeqs.ToArray(), tagNames.ToArray() })
-            {
-                insert.Parameters.Add(new NpgsqlParameter { Value = value });
-            }
+        await using var command = new NpgsqlBatch(connection);
+        var lockCommand = new NpgsqlBatchCommand("SELECT pg_advisory_xact_lock($1)");
+        lockCommand.Parameters.Add(new NpgsqlParameter<long> { TypedValue = _orderingLockKey });
+        command.BatchCommands.Add(lockCommand);
+        var insert = new NpgsqlBatchCommand(_insertSql);
 
-            command.BatchCommands.Add(insert);
-            try
-            {
-                await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
-            }
-            catch (PostgresException e) when (PostgreSqlDatabase.IsUniqueViolation(e))
-            {
-                // The error does not say which append of the batch conflicted; the writer
-                // retries each append alone, and then the range named here is exact.
-                throw new JournalConflictException(batch[0].PersistenceId, batch[0].FromSequenceNr, batch[0].ToSequenceNr, e);
-            }
+        // Batch commands take positional parameters only.
+        foreach (var value in new object[] { pids, seqs, manifests, payloads, tags, ats, tagPids.ToArray(), tagSeqs.ToArray(), tagNames.ToArray() })
+        {
+            insert.Parameters.Add(new NpgsqlParameter { Value = value });
         }
 
-        await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+        command.BatchCommands.Add(insert);
+        try
+        {
+            await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (PostgresException e) when (PostgreSqlDatabase.IsUniqueViolation(e))
+        {
+            // The error does not say which append of the batch conflicted; the writer
+            // retries each append alone, and then the range named here is exact.
+            throw new JournalConflictException(batch[0].PersistenceId, batch[0].FromSequenceNr, batch[0].ToSequenceNr, e);
+        }
     }
 
     private PersistentEvent ReadEvent(NpgsqlDataReader reader, int first)
