@@ -1,0 +1,144 @@
+using System.Diagnostics;
+using System.Text.Json;
+using Nanokit.Reconciler.Hosting;
+
+namespace Nanokit.Cli.Tests;
+
+/// <summary>The embedded reconciler driven through nkapp, with real local processes.</summary>
+public sealed class EndToEndTests : IDisposable
+{
+    private readonly CliRun cli = new();
+    private readonly string marker = Random.Shared.Next(10_000, 99_999).ToString();
+
+    public void Dispose()
+    {
+        RealProcesses.KillAll($"sleep {marker}");
+        cli.Dispose();
+    }
+
+    private string Sleep(int n) => $"{marker}{n}";
+
+    private string Project() => $"""
+        name: e2e
+        services:
+          store:
+            command: [sh, -c, "sleep 0.3; touch ready; exec sleep {Sleep(1)}"]
+            healthcheck: {"{"}test: [CMD-SHELL, test -f ready], interval: 1s, retries: 30{"}"}
+            hooks: {"{"}prestart: [rm, -f, ready]{"}"}
+          api:
+            command: [sleep, "{Sleep(2)}"]
+            deploy: {"{"}replicas: 2{"}"}
+            depends_on: {"{"}store: {"{"}condition: service_healthy{"}"}{"}"}
+        """;
+
+    [Fact]
+    public async Task Up_starts_every_service_in_dependency_order_and_down_removes_them_all()
+    {
+        cli.Write("nanokit.yml", Project());
+
+        var up = await cli.RunAsync("up");
+
+        Assert.True(up.Exit == 0, up.Out + up.Error);
+        Assert.Contains("e2e: generation 1 converged", up.Out);
+        Assert.True(up.Out.IndexOf("store    succeeded", StringComparison.Ordinal) < up.Out.IndexOf("api      applying", StringComparison.Ordinal), up.Out);
+        Assert.Equal(1, RealProcesses.Count("sleep", Sleep(1)));
+        Assert.Equal(2, RealProcesses.Count("sleep", Sleep(2)));
+        var status = JsonDocument.Parse((await cli.RunAsync("status", "--format", "json")).Out);
+        Assert.Equal(3, status.RootElement.GetProperty("replicas").GetArrayLength());
+        Assert.All(status.RootElement.GetProperty("replicas").EnumerateArray(), r => Assert.Equal("running", r.GetProperty("state").GetString()));
+
+        var down = await cli.RunAsync("down");
+
+        Assert.True(down.Exit == 0, down.Out + down.Error);
+        Assert.True(down.Out.IndexOf("api      deleting", StringComparison.Ordinal) < down.Out.IndexOf("store    deleting", StringComparison.Ordinal), down.Out);
+        Assert.Equal(0, RealProcesses.Count("sleep", Sleep(1)));
+        Assert.Equal(0, RealProcesses.Count("sleep", Sleep(2)));
+        Assert.Contains("nothing deployed", (await cli.RunAsync("status")).Out);
+    }
+
+    [Fact]
+    public async Task Up_exits_1_naming_each_failed_service_and_why()
+    {
+        cli.Write("nanokit.yml", $"name: e2e\nservices:\n  broken:\n    command: [no-such-program-{marker}]\n  after:\n    command: [sleep, '{Sleep(3)}']\n    depends_on: [broken]\n");
+
+        var (exit, output, _) = await cli.RunAsync("up");
+
+        Assert.Equal(1, exit);
+        Assert.Contains("e2e: generation 1 failed", output);
+        Assert.Matches($"  broken: .*no-such-program-{marker}", output);
+        Assert.Contains("  after: blocked: dependency broken failed", output);
+        Assert.Equal(0, RealProcesses.Count("sleep", Sleep(3)));
+    }
+
+    [Fact]
+    public async Task Drift_finds_a_process_killed_by_hand_and_heal_restarts_it()
+    {
+        cli.Write("nanokit.yml", Project());
+        Assert.Equal(0, (await cli.RunAsync("up")).Exit);
+        Assert.Equal(0, (await cli.RunAsync("drift")).Exit);
+
+        RealProcesses.KillAll($"^sleep {Sleep(1)}$");
+        await UntilAsync(async () => !(await cli.RunAsync("status")).Out.Contains("store                  1 running", StringComparison.Ordinal));
+        var found = await cli.RunAsync("drift");
+        var healed = await cli.RunAsync("drift", "--heal");
+
+        Assert.Equal(2, found.Exit);
+        Assert.Contains("store[1]  # exited (137)", found.Out);
+        Assert.Equal(2, healed.Exit);
+        Assert.Contains("converged", healed.Out);
+        Assert.Equal(1, RealProcesses.Count("sleep", Sleep(1)));
+        Assert.Equal(0, (await cli.RunAsync("drift")).Exit);
+    }
+
+    /// <summary>Polls a condition of the outside world (a process's exit being recorded) with a deadline.</summary>
+    private static async Task UntilAsync(Func<Task<bool>> condition)
+    {
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(10);
+        while (!await condition())
+        {
+            Assert.True(DateTime.UtcNow < deadline, "condition not met within 10 s");
+            await Task.Delay(50);
+        }
+    }
+
+    [Fact]
+    public async Task A_second_nkapp_is_refused_while_the_project_is_locked_and_is_told_who_holds_it()
+    {
+        cli.Write("nanokit.yml", Project());
+        using var held = ProjectLock.Acquire(Path.Combine(cli.Directory, ".nanokit"), "up");
+
+        var (exit, output, error) = await cli.RunAsync("up");
+
+        Assert.Equal(1, exit);
+        Assert.Empty(output);
+        Assert.Contains($"the project is locked by nkapp up (pid {Environment.ProcessId}", error);
+        Assert.Equal(0, RealProcesses.Count("sleep", Sleep(1)));
+    }
+
+    [Fact]
+    public async Task Up_killed_with_SIGKILL_at_any_point_converges_on_the_next_run_without_duplicates()
+    {
+        cli.Write("nanokit.yml", Project());
+        var nkapp = Path.Combine(AppContext.BaseDirectory, "nkapp.dll");
+        var killPoints = new[] { 150, 300, 500, 700, 900, 1200, 1600, 2200 };
+        foreach (var point in killPoints)
+        {
+            // Each run changes the spec, so every run has work to be interrupted in.
+            cli.Write("nanokit.yml", Project().Replace("replicas: 2", $"replicas: {2 + (point / 500 % 2)}"));
+            using var child = Process.Start(new ProcessStartInfo("dotnet", [nkapp, "up"]) { WorkingDirectory = cli.Directory, RedirectStandardOutput = true, RedirectStandardError = true })!;
+            await Task.Delay(point);
+            child.Kill();
+            await child.WaitForExitAsync();
+        }
+
+        cli.Write("nanokit.yml", Project());
+        var final = await cli.RunAsync("up");
+
+        Assert.True(final.Exit == 0, final.Out + final.Error);
+        Assert.Equal(1, RealProcesses.Count("sleep", Sleep(1)));
+        Assert.Equal(2, RealProcesses.Count("sleep", Sleep(2)));
+        Assert.Equal(0, (await cli.RunAsync("drift")).Exit);
+        Assert.Equal(0, (await cli.RunAsync("down")).Exit);
+        Assert.Equal(0, RealProcesses.Count("sleep", Sleep(1)) + RealProcesses.Count("sleep", Sleep(2)));
+    }
+}
