@@ -197,6 +197,9 @@ public sealed class PostgreSqlJournal : IJournal, IAsyncDisposable
         command.BatchCommands.Add(insert);
         try
         {
+            // Prepared statements persist on the pooled physical connection, so after the first
+            // batch on a connection this is a lookup and PostgreSQL skips parsing and planning.
+            await command.PrepareAsync(cancellationToken).ConfigureAwait(false);
             await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
         }
         catch (PostgresException e) when (PostgreSqlDatabase.IsUniqueViolation(e))
