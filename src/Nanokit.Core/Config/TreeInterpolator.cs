@@ -7,14 +7,15 @@ internal static class TreeInterpolator
 {
     public static ConfigNode Apply(ConfigNode node, Func<string, string?> lookup, List<ConfigError> errors)
     {
+        // The readers mark subtrees without any '$' in a value, so a file without variables costs no walk at all.
+        if (!node.MayInterpolate)
+        {
+            return node;
+        }
+
         switch (node)
         {
             case ScalarNode s:
-                if (s.Value.IndexOf('$') < 0)
-                {
-                    return s;
-                }
-
                 var text = Interpolation.Interpolate(s.Value, lookup, out var failure);
                 if (failure is not null)
                 {
@@ -25,27 +26,48 @@ internal static class TreeInterpolator
                 // An interpolated value is a string even when the scalar was plain: `${EMPTY}` must not become null.
                 return text == s.Value ? s : new ScalarNode(s.Location, text!, isPlain: false);
             case SequenceNode q:
-                var items = new ConfigNode[q.Items.Count];
-                var itemsChanged = false;
-                for (var i = 0; i < items.Length; i++)
+                ConfigNode[]? items = null;
+                for (var i = 0; i < q.Items.Count; i++)
                 {
-                    items[i] = Apply(q.Items[i], lookup, errors);
-                    itemsChanged |= !ReferenceEquals(items[i], q.Items[i]);
+                    var item = Apply(q.Items[i], lookup, errors);
+                    if (items is null && !ReferenceEquals(item, q.Items[i]))
+                    {
+                        items = new ConfigNode[q.Items.Count];
+                        for (var j = 0; j < i; j++)
+                        {
+                            items[j] = q.Items[j];
+                        }
+                    }
+
+                    if (items is not null)
+                    {
+                        items[i] = item;
+                    }
                 }
 
-                // Unchanged subtrees are shared, so a file without variables costs one walk and no copies.
-                return itemsChanged ? new SequenceNode(q.Location, items) : q;
+                // Unchanged subtrees are shared: only the path to a changed scalar is copied.
+                return items is null ? q : new SequenceNode(q.Location, items);
             case MappingNode m:
-                var entries = new KeyValuePair<ScalarNode, ConfigNode>[m.Entries.Count];
-                var entriesChanged = false;
-                for (var i = 0; i < entries.Length; i++)
+                KeyValuePair<ScalarNode, ConfigNode>[]? entries = null;
+                for (var i = 0; i < m.Entries.Count; i++)
                 {
                     var value = Apply(m.Entries[i].Value, lookup, errors);
-                    entriesChanged |= !ReferenceEquals(value, m.Entries[i].Value);
-                    entries[i] = new(m.Entries[i].Key, value);
+                    if (entries is null && !ReferenceEquals(value, m.Entries[i].Value))
+                    {
+                        entries = new KeyValuePair<ScalarNode, ConfigNode>[m.Entries.Count];
+                        for (var j = 0; j < i; j++)
+                        {
+                            entries[j] = m.Entries[j];
+                        }
+                    }
+
+                    if (entries is not null)
+                    {
+                        entries[i] = new(m.Entries[i].Key, value);
+                    }
                 }
 
-                return entriesChanged ? new MappingNode(m.Location, entries) : m;
+                return entries is null ? m : new MappingNode(m.Location, entries);
             default:
                 return node;
         }

@@ -10,13 +10,20 @@ namespace Nanokit.Core.Config;
 /// overflow anything; aliases point at the anchored node instead of copying it, and every alias adds the
 /// anchored node's expanded weight to a budget, which stops "billion laughs" documents before any walk
 /// expands them. Merge keys (<c>&lt;&lt;</c>) are resolved here, as YAML 1.1 and Compose define them.
+/// Most files are plain block YAML; <see cref="BlockYamlReader"/> reads those several times faster and hands
+/// everything else (anchors, block scalars, escapes, anything malformed) to the event parser below, which
+/// stays the reference: the two must build identical trees, locations included.
 /// </summary>
 internal static class YamlReader
 {
     internal const int MaxDepth = 64;
     internal const long MaxAliasExpansion = 1_000_000;
 
-    public static ConfigNode? Read(string file, string text, List<ConfigError> errors)
+    public static ConfigNode? Read(string file, string text, List<ConfigError> errors) =>
+        BlockYamlReader.TryRead(file, text) ?? ReadEvents(file, text, errors);
+
+    /// <summary>The reference reader on YamlDotNet's event parser: any YAML, every error located.</summary>
+    internal static ConfigNode? ReadEvents(string file, string text, List<ConfigError> errors)
     {
         var parser = new Parser(new StringReader(text));
         var anchors = new Dictionary<string, ConfigNode>(StringComparer.Ordinal);
@@ -43,7 +50,7 @@ internal static class YamlReader
 
                         break;
                     case Scalar s:
-                        Add(new ScalarNode(Loc(file, s.Start), s.Value, s.Style == ScalarStyle.Plain && s.Tag.IsEmpty), s.Anchor);
+                        Add(new ScalarNode(file, Line(s.Start), Column(s.Start), s.Value, s.Style == ScalarStyle.Plain && s.Tag.IsEmpty), s.Anchor);
                         break;
                     case AnchorAlias a:
                         if (!anchors.TryGetValue(a.Value.Value, out var target))
@@ -62,14 +69,14 @@ internal static class YamlReader
                         Add(target, AnchorName.Empty);
                         break;
                     case SequenceStart ss:
-                        if (!Push(new Frame(Loc(file, ss.Start), ss.Anchor, isMapping: false)))
+                        if (!Push(new Frame(file, ss.Start, ss.Anchor, isMapping: false)))
                         {
                             return null;
                         }
 
                         break;
                     case MappingStart ms:
-                        if (!Push(new Frame(Loc(file, ms.Start), ms.Anchor, isMapping: true)))
+                        if (!Push(new Frame(file, ms.Start, ms.Anchor, isMapping: true)))
                         {
                             return null;
                         }
@@ -102,13 +109,13 @@ internal static class YamlReader
             return null;
         }
 
-        return root ?? new ScalarNode(new SourceLocation(file, 1, 1), "", isPlain: true);
+        return root ?? new ScalarNode(file, 1, 1, "", isPlain: true);
 
         bool Push(Frame frame)
         {
             if (stack.Count >= MaxDepth)
             {
-                errors.Add(new ConfigError(frame.Location, $"nesting deeper than {MaxDepth} levels"));
+                errors.Add(new ConfigError(new SourceLocation(frame.File, frame.Line, frame.Column), $"nesting deeper than {MaxDepth} levels"));
                 return false;
             }
 
@@ -134,7 +141,11 @@ internal static class YamlReader
         }
     }
 
-    private static SourceLocation Loc(string file, Mark mark) => new(file, (int)Math.Max(1, mark.Line), (int)Math.Max(1, mark.Column));
+    private static SourceLocation Loc(string file, Mark mark) => new(file, Line(mark), Column(mark));
+
+    private static int Line(Mark mark) => (int)Math.Max(1, mark.Line);
+
+    private static int Column(Mark mark) => (int)Math.Max(1, mark.Column);
 
     private static string Describe(YamlException ex)
     {
@@ -144,9 +155,13 @@ internal static class YamlReader
         return cut >= 0 ? message[(cut + 3)..] : message;
     }
 
-    private sealed class Frame(SourceLocation location, AnchorName anchor, bool isMapping)
+    private sealed class Frame(string file, Mark start, AnchorName anchor, bool isMapping)
     {
-        public SourceLocation Location { get; } = location;
+        public string File { get; } = file;
+
+        public int Line { get; } = YamlReader.Line(start);
+
+        public int Column { get; } = YamlReader.Column(start);
 
         public AnchorName Anchor { get; } = anchor;
 
@@ -155,14 +170,18 @@ internal static class YamlReader
         public ConfigNode? Build(List<ConfigError> errors)
         {
             long weight = 1;
-            foreach (var child in Children)
+            var mayInterpolate = false;
+            for (var i = 0; i < Children.Count; i++)
             {
-                weight += child.Weight;
+                weight += Children[i].Weight;
+
+                // Keys are never interpolated, so only values (every child of a sequence, odd children of a mapping) count.
+                mayInterpolate |= (!isMapping || i % 2 == 1) && Children[i].MayInterpolate;
             }
 
             if (!isMapping)
             {
-                return new SequenceNode(Location, Children.ToArray()) { Weight = weight };
+                return new SequenceNode(File, Line, Column, Children.ToArray()) { Weight = weight, MayInterpolate = mayInterpolate };
             }
 
             var entries = new List<KeyValuePair<ScalarNode, ConfigNode>>(Children.Count / 2);
@@ -199,7 +218,8 @@ internal static class YamlReader
                 }
             }
 
-            return new MappingNode(Location, entries, seen) { Weight = weight };
+            // Merged entries come from nodes already counted above (the << value), so the flag stays exact.
+            return new MappingNode(File, Line, Column, entries, seen) { Weight = weight, MayInterpolate = mayInterpolate };
         }
 
         // YAML merge keys: explicit keys win, then earlier merge sources win over later ones.
