@@ -90,9 +90,24 @@ internal static class ProcessLauncher
         }
 
         var pid = process.Id;
+        AwaitOwnGroup(pid);
 
         // Keep the Process tracked until it exits so the runtime reaps it while nkapp lives (after that, init does).
         _ = process.WaitForExitAsync().ContinueWith(_ => process.Dispose(), TaskScheduler.Default);
         return pid;
+    }
+
+    /// <summary>
+    /// setsid makes the wrapper its own process-group leader a moment after the fork. Until then every
+    /// group-based check (observe, health, stop) would find nothing of ours and call the replica gone, so the
+    /// spawn returns only once the wrapper leads its group (or has already exited, which observation reports).
+    /// </summary>
+    private static void AwaitOwnGroup(int pid)
+    {
+        var deadline = Environment.TickCount64 + 5_000;
+        while (ProcTable.Read(pid) is { } stat && stat.ProcessGroup != pid && Environment.TickCount64 < deadline)
+        {
+            Thread.Sleep(1);
+        }
     }
 }

@@ -41,8 +41,8 @@ public sealed class EndToEndTests : IDisposable
         Assert.True(up.Exit == 0, up.Out + up.Error);
         Assert.Contains("e2e: generation 1 converged", up.Out);
         Assert.True(up.Out.IndexOf("store    succeeded", StringComparison.Ordinal) < up.Out.IndexOf("api      applying", StringComparison.Ordinal), up.Out);
-        Assert.Equal(1, RealProcesses.Count("sleep", Sleep(1)));
-        Assert.Equal(2, RealProcesses.Count("sleep", Sleep(2)));
+        await ExpectProcessesAsync(1, Sleep(1));
+        await ExpectProcessesAsync(2, Sleep(2));
         var status = JsonDocument.Parse((await cli.RunAsync("status", "--format", "json")).Out);
         Assert.Equal(3, status.RootElement.GetProperty("replicas").GetArrayLength());
         Assert.All(status.RootElement.GetProperty("replicas").EnumerateArray(), r => Assert.Equal("running", r.GetProperty("state").GetString()));
@@ -51,8 +51,8 @@ public sealed class EndToEndTests : IDisposable
 
         Assert.True(down.Exit == 0, down.Out + down.Error);
         Assert.True(down.Out.IndexOf("api      deleting", StringComparison.Ordinal) < down.Out.IndexOf("store    deleting", StringComparison.Ordinal), down.Out);
-        Assert.Equal(0, RealProcesses.Count("sleep", Sleep(1)));
-        Assert.Equal(0, RealProcesses.Count("sleep", Sleep(2)));
+        await ExpectProcessesAsync(0, Sleep(1));
+        await ExpectProcessesAsync(0, Sleep(2));
         Assert.Contains("nothing deployed", (await cli.RunAsync("status")).Out);
     }
 
@@ -67,7 +67,7 @@ public sealed class EndToEndTests : IDisposable
         Assert.Contains("e2e: generation 1 failed", output);
         Assert.Matches($"  broken: .*no-such-program-{marker}", output);
         Assert.Contains("  after: blocked: dependency broken failed", output);
-        Assert.Equal(0, RealProcesses.Count("sleep", Sleep(3)));
+        await ExpectProcessesAsync(0, Sleep(3));
     }
 
     [Fact]
@@ -86,20 +86,27 @@ public sealed class EndToEndTests : IDisposable
         Assert.Contains("store[1]  # exited (137)", found.Out);
         Assert.Equal(2, healed.Exit);
         Assert.Contains("converged", healed.Out);
-        Assert.Equal(1, RealProcesses.Count("sleep", Sleep(1)));
+        await ExpectProcessesAsync(1, Sleep(1));
         Assert.Equal(0, (await cli.RunAsync("drift")).Exit);
     }
 
     /// <summary>Polls a condition of the outside world (a process's exit being recorded) with a deadline.</summary>
-    private static async Task UntilAsync(Func<Task<bool>> condition)
+    private static async Task UntilAsync(Func<Task<bool>> condition, string what = "condition")
     {
         var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(10);
         while (!await condition())
         {
-            Assert.True(DateTime.UtcNow < deadline, "condition not met within 10 s");
+            Assert.True(DateTime.UtcNow < deadline, $"{what}: not met within 10 s");
             await Task.Delay(50);
         }
     }
+
+    /// <summary>
+    /// Waits until exactly <paramref name="count"/> processes run <c>sleep ARG</c>. A replica's command starts a
+    /// moment after nkapp records it (the wrapper waits for its record), so the count settles rather than jumps.
+    /// </summary>
+    private static Task ExpectProcessesAsync(int count, string arg) =>
+        UntilAsync(() => Task.FromResult(RealProcesses.Count("sleep", arg) == count), $"{count} processes running sleep {arg}");
 
     [Fact]
     public async Task A_second_nkapp_is_refused_while_the_project_is_locked_and_is_told_who_holds_it()
@@ -112,7 +119,7 @@ public sealed class EndToEndTests : IDisposable
         Assert.Equal(1, exit);
         Assert.Empty(output);
         Assert.Contains($"the project is locked by nkapp up (pid {Environment.ProcessId}", error);
-        Assert.Equal(0, RealProcesses.Count("sleep", Sleep(1)));
+        await ExpectProcessesAsync(0, Sleep(1));
     }
 
     [Fact]
@@ -135,10 +142,11 @@ public sealed class EndToEndTests : IDisposable
         var final = await cli.RunAsync("up");
 
         Assert.True(final.Exit == 0, final.Out + final.Error);
-        Assert.Equal(1, RealProcesses.Count("sleep", Sleep(1)));
-        Assert.Equal(2, RealProcesses.Count("sleep", Sleep(2)));
+        await ExpectProcessesAsync(1, Sleep(1));
+        await ExpectProcessesAsync(2, Sleep(2));
         Assert.Equal(0, (await cli.RunAsync("drift")).Exit);
         Assert.Equal(0, (await cli.RunAsync("down")).Exit);
-        Assert.Equal(0, RealProcesses.Count("sleep", Sleep(1)) + RealProcesses.Count("sleep", Sleep(2)));
+        await ExpectProcessesAsync(0, Sleep(1));
+        await ExpectProcessesAsync(0, Sleep(2));
     }
 }

@@ -1,4 +1,5 @@
 using Nanokit.Actors;
+using Nanokit.Actors.Supervision;
 using Nanokit.Persistence;
 using Nanokit.Persistence.Sqlite;
 using Nanokit.Runtime;
@@ -45,7 +46,11 @@ public sealed class EmbeddedNode : IAsyncDisposable
             var snapshots = await SqliteSnapshotStore.OpenAsync(options, registry, cancellationToken).ConfigureAwait(false);
             var system = ActorSystem.Create("nanokit");
             Persistence.Persistence.Register(system, new PersistenceSettings(journal, snapshots));
-            var project = system.ActorOf(ProjectActor.Props(projectName, projectDirectory, provider, settings), "project-" + projectName);
+            // A journal failure stops a persistent actor (it cannot know what was written); the backoff
+            // supervisor recreates it, and recovery resumes the unfinished generation.
+            var backoff = BackoffOptions.OnStop(
+                ProjectActor.Props(projectName, projectDirectory, provider, settings), "project", TimeSpan.FromMilliseconds(200), TimeSpan.FromSeconds(30), 0.2);
+            var project = system.ActorOf(BackoffSupervisor.Props(backoff), "project-" + projectName);
             return new EmbeddedNode(system, held, journal, project);
         }
         catch
