@@ -51,6 +51,20 @@ internal sealed class NodeReader(List<ConfigError> errors)
         }
     }
 
+    /// <summary>Whether <see cref="CheckKeys"/> would find nothing to report: lets callers skip formatting its message.</summary>
+    public static bool AllKnown(MappingNode map, IReadOnlySet<string> known)
+    {
+        foreach (var (key, _) in map.Entries)
+        {
+            if (!known.Contains(key.Value) && !key.Value.StartsWith("x-", StringComparison.Ordinal))
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+
     /// <summary>A scalar as text (numbers and booleans keep their YAML spelling); null for YAML null or a wrong type.</summary>
     public string? String(ConfigNode node, string what)
     {

@@ -10,6 +10,18 @@ internal sealed partial class ServiceReader
     private ImmutableSortedDictionary<string, Dependency> ReadDependsOn(ConfigNode node)
     {
         var result = ImmutableSortedDictionary.CreateBuilder<string, Dependency>(StringComparer.Ordinal);
+        if (node is SequenceNode list && list.Items.All(i => i is ScalarNode { IsNull: false }))
+        {
+            // The list form, read without building the mapping Merge.AsMapping would make of it: the last entry for a name wins.
+            foreach (var item in list.Items)
+            {
+                var dependency = (ScalarNode)item;
+                result[dependency.Value] = new Dependency(dependency.Value, DependencyCondition.ServiceStarted, true, false, dependency.Location);
+            }
+
+            return result.ToImmutable();
+        }
+
         var map = Merge.AsMapping(node, null);
         if (map is null)
         {
@@ -220,7 +232,7 @@ internal sealed partial class ServiceReader
 
         foreach (var (key, value) in map.Entries)
         {
-            if (reader.String(value, $"runtime.{key.Value}") is { } text)
+            if ((value is ScalarNode s ? (s.IsNull ? null : s.Value) : reader.String(value, $"runtime.{key.Value}")) is { } text)
             {
                 result[key.Value] = text;
             }

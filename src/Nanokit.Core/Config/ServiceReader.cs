@@ -1,3 +1,4 @@
+using System.Collections.Frozen;
 using System.Collections.Immutable;
 using System.Text.RegularExpressions;
 using Nanokit.Core.Model;
@@ -40,6 +41,10 @@ internal sealed partial class ServiceReader(NodeReader reader, LoadContext conte
     private static readonly string[] HookMappingKeys = ["command", "run_on", "timeout"];
     private static readonly string[] EnvFileKeys = ["path", "required", "format"];
     internal static readonly TimeSpan DefaultHookTimeout = TimeSpan.FromSeconds(60);
+    private static readonly FrozenSet<string> KeySet = Keys.ToFrozenSet(StringComparer.Ordinal);
+
+    /// <summary>The model's defaults for keys a service leaves out.</summary>
+    private static readonly ServiceSpec Defaults = new() { Name = "" };
 
     public ServiceSpec? Read(ScalarNode nameNode, ConfigNode node)
     {
@@ -49,58 +54,56 @@ internal sealed partial class ServiceReader(NodeReader reader, LoadContext conte
             reader.Error(nameNode, $"invalid service name \"{name}\": use letters, digits, '.', '_' and '-', starting with a letter or digit");
         }
 
-        var map = reader.Mapping(node, $"service \"{name}\"");
-        if (map is null)
+        // Messages naming the service are only formatted when there is something to report: this runs once per service.
+        if (node is not MappingNode map)
         {
+            reader.Mapping(node, $"service \"{name}\"");
             return null;
         }
 
-        var where = $"in service \"{name}\"";
-        reader.CheckKeys(map, where, Keys, UnsupportedComposeKeys);
-        var spec = new ServiceSpec { Name = name, Location = nameNode.Location };
-
-        if (map["image"] is { } image)
+        if (!NodeReader.AllKnown(map, KeySet))
         {
-            spec = spec with { Image = reader.String(image, "image") };
+            reader.CheckKeys(map, $"in service \"{name}\"", Keys, UnsupportedComposeKeys);
         }
 
-        if (map["command"] is { } command)
-        {
-            spec = spec with { Command = reader.Command(command, "command") };
-        }
-
-        if (map["entrypoint"] is { } entrypoint)
-        {
-            spec = spec with { Entrypoint = reader.Command(entrypoint, "entrypoint") };
-        }
-
-        if (map["working_dir"] is { } workingDir)
-        {
-            spec = spec with { WorkingDir = reader.String(workingDir, "working_dir") };
-        }
-
+        // Read in a fixed order (errors at one location keep their order) and build the record once.
+        var image = map["image"] is { } imageNode ? reader.String(imageNode, "image") : null;
+        var command = map["command"] is { } commandNode ? reader.Command(commandNode, "command") : null;
+        var entrypoint = map["entrypoint"] is { } entrypointNode ? reader.Command(entrypointNode, "entrypoint") : null;
+        var workingDir = map["working_dir"] is { } workingDirNode ? reader.String(workingDirNode, "working_dir") : null;
         var environment = ReadEnvironment(map);
-        spec = spec with
+        var secrets = Secrets(map, environment);
+        var labels = map["labels"] is { } labelsNode ? ReadLabels(labelsNode) : Defaults.Labels;
+        var ports = map["ports"] is { } portsNode ? ReadPorts(name, portsNode) : Defaults.Ports;
+        var volumes = map["volumes"] is { } volumesNode ? ReadVolumes(volumesNode) : Defaults.Volumes;
+        var dependsOn = map["depends_on"] is { } dependsOnNode ? ReadDependsOn(dependsOnNode) : Defaults.DependsOn;
+        var healthcheck = map["healthcheck"] is { } healthcheckNode ? ReadHealthcheck(healthcheckNode) : null;
+        var replicas = ReadReplicas(map);
+        var profiles = map["profiles"] is { } profilesNode ? ReadProfiles(profilesNode) : Defaults.Profiles;
+        var hooks = map["hooks"] is { } hooksNode ? ReadHooks(hooksNode) : Defaults.Hooks;
+        var runtimeOptions = map["runtime"] is { } runtimeNode ? ReadRuntimeOptions(runtimeNode) : Defaults.RuntimeOptions;
+        var stopGracePeriod = map["stop_grace_period"] is { } grace ? reader.Duration(grace, "stop_grace_period") : null;
+        return new ServiceSpec
         {
+            Name = name,
+            Location = nameNode.Location,
+            Image = image,
+            Command = command,
+            Entrypoint = entrypoint,
+            WorkingDir = workingDir,
             Environment = environment,
-            SecretEnvironment = Secrets(map, environment),
-            Labels = map["labels"] is { } labels ? ReadLabels(labels) : spec.Labels,
-            Ports = map["ports"] is { } ports ? ReadPorts(name, ports) : spec.Ports,
-            Volumes = map["volumes"] is { } volumes ? ReadVolumes(volumes) : spec.Volumes,
-            DependsOn = map["depends_on"] is { } dependsOn ? ReadDependsOn(dependsOn) : spec.DependsOn,
-            Healthcheck = map["healthcheck"] is { } healthcheck ? ReadHealthcheck(healthcheck) : null,
-            Replicas = ReadReplicas(map),
-            Profiles = map["profiles"] is { } profiles ? ReadProfiles(profiles) : spec.Profiles,
-            Hooks = map["hooks"] is { } hooks ? ReadHooks(hooks) : spec.Hooks,
-            RuntimeOptions = map["runtime"] is { } runtime ? ReadRuntimeOptions(runtime) : spec.RuntimeOptions,
+            SecretEnvironment = secrets,
+            Labels = labels,
+            Ports = ports,
+            Volumes = volumes,
+            DependsOn = dependsOn,
+            Healthcheck = healthcheck,
+            Replicas = replicas,
+            Profiles = profiles,
+            Hooks = hooks,
+            RuntimeOptions = runtimeOptions,
+            StopGracePeriod = stopGracePeriod ?? Defaults.StopGracePeriod,
         };
-
-        if (map["stop_grace_period"] is { } grace && reader.Duration(grace, "stop_grace_period") is { } period)
-        {
-            spec = spec with { StopGracePeriod = period };
-        }
-
-        return spec;
     }
 
     private ImmutableSortedDictionary<string, string?> ReadEnvironment(MappingNode map)
@@ -230,7 +233,7 @@ internal sealed partial class ServiceReader(NodeReader reader, LoadContext conte
 
         foreach (var (key, value) in labels.Entries)
         {
-            result[key.Value] = reader.String(value, $"labels.{key.Value}") ?? "";
+            result[key.Value] = (value is ScalarNode s ? (s.IsNull ? null : s.Value) : reader.String(value, $"labels.{key.Value}")) ?? "";
         }
 
         return result.ToImmutable();

@@ -14,18 +14,25 @@ internal static class Validation
     {
         bool Active(ServiceSpec s) => s.Profiles.IsEmpty || allProfiles || s.Profiles.Any(enabledProfiles.Contains);
 
-        var active = ImmutableSortedDictionary.CreateBuilder<string, ServiceSpec>(StringComparer.Ordinal);
+        // Starting from the loaded dictionary (not an empty one) makes the usual case — every service active,
+        // no dependency dropped — cost no tree rebuilding: only what changes is written.
+        var active = project.Services.ToBuilder();
         foreach (var service in project.Services.Values)
         {
-            if (Active(service))
+            if (!Active(service))
             {
-                active[service.Name] = service;
+                active.Remove(service.Name);
             }
         }
 
         foreach (var service in active.Values.ToArray())
         {
-            active[service.Name] = CheckDependencies(service, project.Services, active, reader);
+            var checkedService = CheckDependencies(service, project.Services, active, reader);
+            if (!ReferenceEquals(checkedService, service))
+            {
+                active[service.Name] = checkedService;
+            }
+
             CheckRuntimeNeeds(service, project.Runtime, reader);
         }
 
@@ -91,7 +98,8 @@ internal static class Validation
     {
         var owners = new Dictionary<(string Ip, int Port, string Protocol), (string Service, Diagnostics.SourceLocation Location)>();
         // Walk in declaration order so the second declaration is the one reported, as a reader would expect.
-        var inFileOrder = active.Values.OrderBy(s => s.Location.File, StringComparer.Ordinal).ThenBy(s => s.Location.Line).ThenBy(s => s.Location.Column);
+        var inFileOrder = active.Values.Where(s => context.PortSites.ContainsKey(s.Name))
+            .OrderBy(s => s.Location.File, StringComparer.Ordinal).ThenBy(s => s.Location.Line).ThenBy(s => s.Location.Column);
         foreach (var name in inFileOrder.Select(s => s.Name))
         {
             if (!context.PortSites.TryGetValue(name, out var sites))
