@@ -172,6 +172,11 @@ internal sealed partial class ProjectActor : PersistentActor, IWithTimers
         }
 
         lastDrift = message.Plan.HasChanges && !message.Healing ? message : null;
+        if (lastDrift is not null)
+        {
+            Context.System.EventStream.Publish(new DriftReport(name, message.Plan, Healing: false));
+        }
+
         foreach (var waiter in driftWaiters)
         {
             waiter.Tell(new DriftReport(name, message.Plan, message.Healing), Self);

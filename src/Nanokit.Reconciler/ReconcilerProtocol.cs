@@ -24,7 +24,10 @@ public sealed record SpecAccepted(string Project, long Generation);
 /// <summary>Re-observe now and report (or heal, when <paramref name="Heal"/>) the differences; replied with <see cref="DriftReport"/>.</summary>
 public sealed record CheckDrift(bool Heal);
 
-/// <summary>What a drift check found: the plan that would make the runtime match the spec again.</summary>
+/// <summary>
+/// What a drift check found: the plan that would make the runtime match the spec again. The reply to
+/// <see cref="CheckDrift"/>; also published on the event stream when drift is found and not healed.
+/// </summary>
 public sealed record DriftReport(string Project, ServicePlan Plan, bool Healing);
 
 public sealed record GetProjectStatus

@@ -109,6 +109,102 @@ public sealed class EndToEndTests : IDisposable
         UntilAsync(() => Task.FromResult(RealProcesses.Count("sleep", arg) == count), $"{count} processes running sleep {arg}");
 
     [Fact]
+    public async Task Up_watch_restarts_a_process_killed_by_hand_and_stops_cleanly_on_SIGTERM()
+    {
+        cli.Write("nanokit.yml", Project());
+        using var watcher = StartNkapp("up", "--watch");
+        await UntilAsync(() => Task.FromResult(watcher.Output.Contains("watching for drift")), "the watcher converged");
+        await ExpectProcessesAsync(1, Sleep(1));
+
+        RealProcesses.KillAll($"^sleep {Sleep(1)}$");
+
+        await UntilAsync(() => Task.FromResult(watcher.Output.Contains("(healing drift)")), "a heal run started");
+        await ExpectProcessesAsync(1, Sleep(1));
+        using (var term = Process.Start("kill", ["-TERM", watcher.Process.Id.ToString()]))
+        {
+            await term.WaitForExitAsync();
+        }
+
+        await watcher.Process.WaitForExitAsync();
+        Assert.Equal(0, watcher.Process.ExitCode);
+        var status = JsonDocument.Parse((await cli.RunAsync("status", "--format", "json")).Out);
+        Assert.All(status.RootElement.GetProperty("replicas").EnumerateArray(), r => Assert.Equal("running", r.GetProperty("state").GetString()));
+    }
+
+    [Fact]
+    public async Task Up_watch_with_heal_off_reports_drift_and_leaves_it()
+    {
+        cli.Write("nanokit.yml", Project() + "\ndrift: {interval: 1h, heal: false}\n");
+        using var watcher = StartNkapp("up", "--watch");
+        await UntilAsync(() => Task.FromResult(watcher.Output.Contains("watching for drift")), "the watcher converged");
+
+        RealProcesses.KillAll($"^sleep {Sleep(1)}$");
+
+        await UntilAsync(() => Task.FromResult(watcher.Output.Contains("drift found, not healing")), "drift reported");
+        Assert.Contains("~ update in-place store[1]  # exited (137)", watcher.Output);
+        Assert.DoesNotContain("(healing drift)", watcher.Output);
+        await ExpectProcessesAsync(0, Sleep(1));
+    }
+
+    /// <summary>nkapp as a real child process (so signals and kills are real), its output collected as it comes.</summary>
+    private NkappProcess StartNkapp(params string[] args)
+    {
+        var start = new ProcessStartInfo("dotnet") { WorkingDirectory = cli.Directory, RedirectStandardOutput = true, RedirectStandardError = true };
+        start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "nkapp.dll"));
+        foreach (var arg in args)
+        {
+            start.ArgumentList.Add(arg);
+        }
+
+        return new NkappProcess(Process.Start(start)!);
+    }
+
+    private sealed class NkappProcess : IDisposable
+    {
+        private readonly System.Text.StringBuilder output = new();
+
+        public NkappProcess(Process process)
+        {
+            Process = process;
+            process.OutputDataReceived += (_, e) => Append(e.Data);
+            process.ErrorDataReceived += (_, e) => Append(e.Data);
+            process.BeginOutputReadLine();
+            process.BeginErrorReadLine();
+        }
+
+        public Process Process { get; }
+
+        public string Output
+        {
+            get
+            {
+                lock (output)
+                {
+                    return output.ToString();
+                }
+            }
+        }
+
+        public void Dispose()
+        {
+            if (!Process.HasExited)
+            {
+                Process.Kill();
+            }
+
+            Process.Dispose();
+        }
+
+        private void Append(string? line)
+        {
+            lock (output)
+            {
+                output.AppendLine(line);
+            }
+        }
+    }
+
+    [Fact]
     public async Task A_second_nkapp_is_refused_while_the_project_is_locked_and_is_told_who_holds_it()
     {
         cli.Write("nanokit.yml", Project());

@@ -19,6 +19,7 @@ internal sealed class EventBridge : ReceiveActor
         system.EventStream.Subscribe(bridge, typeof(RunStarted));
         system.EventStream.Subscribe(bridge, typeof(ServiceProgress));
         system.EventStream.Subscribe(bridge, typeof(RunCompleted));
+        system.EventStream.Subscribe(bridge, typeof(DriftReport));
         return channel.Reader;
     }
 }

@@ -40,6 +40,12 @@ internal sealed class ProgressPrinter(TextWriter output, int nameWidth)
         }
     }
 
+    public void Drifted(DriftReport drift)
+    {
+        output.WriteLine($"{drift.Project}: drift found, not healing (drift.heal is false): {Summary(drift.Plan)}");
+        output.WriteLine(drift.Plan.ToString());
+    }
+
     private static string Summary(ServicePlan plan) =>
         plan.HasChanges ? $"{plan.Summary.Add} to add, {plan.Summary.Change} to change, {plan.Summary.Destroy} to destroy" : "no changes";
 

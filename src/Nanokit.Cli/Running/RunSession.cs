@@ -84,6 +84,9 @@ internal sealed class RunSession : IAsyncDisposable
             case RunCompleted completed:
                 printer.Completed(completed);
                 return completed;
+            case DriftReport drift:
+                printer.Drifted(drift);
+                return null;
             default:
                 return null;
         }
