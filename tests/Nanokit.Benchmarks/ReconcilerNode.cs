@@ -43,7 +43,7 @@ internal sealed class ReconcilerNode : IAsyncDisposable
     /// <summary>Group commits of the SQLite journal so far (0 for the in-memory one).</summary>
     public long CommittedBatches => sqlite?.CommittedBatches ?? 0;
 
-    public static async Task<ReconcilerNode> StartAsync(ReconcilerJournal journal, string parent, CancellationToken cancellationToken)
+    public static async Task<ReconcilerNode> StartAsync(ReconcilerJournal journal, string parent, TimeSpan journalCallTimeout, CancellationToken cancellationToken)
     {
         var directory = Path.Combine(parent, $"nanokit-bench-{Environment.ProcessId}-{Guid.NewGuid():N}");
         Directory.CreateDirectory(directory);
@@ -56,13 +56,13 @@ internal sealed class ReconcilerNode : IAsyncDisposable
             var options = new SqliteStoreOptions(Path.Combine(directory, "state.db"));
             sqlite = await SqliteJournal.OpenAsync(options, registry, cancellationToken).ConfigureAwait(false);
             var snapshots = await SqliteSnapshotStore.OpenAsync(options, registry, cancellationToken).ConfigureAwait(false);
-            Persistence.Persistence.Register(system, new PersistenceSettings(timings.Wrap(sqlite), timings.Wrap(snapshots)));
+            Persistence.Persistence.Register(system, new PersistenceSettings(timings.Wrap(sqlite), timings.Wrap(snapshots)) { JournalCallTimeout = journalCallTimeout });
         }
         else
         {
             var storage = new InMemoryStorage();
             Persistence.Persistence.Register(
-                system, new PersistenceSettings(timings.Wrap(new InMemoryJournal(storage, registry)), timings.Wrap(new InMemorySnapshotStore(storage, registry))));
+                system, new PersistenceSettings(timings.Wrap(new InMemoryJournal(storage, registry)), timings.Wrap(new InMemorySnapshotStore(storage, registry))) { JournalCallTimeout = journalCallTimeout });
         }
 
         return new ReconcilerNode(system, directory, sqlite, timings);
