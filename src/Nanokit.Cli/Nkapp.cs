@@ -18,6 +18,7 @@ public static class Nkapp
             StatusCommand.Create(context),
             DriftCommand.Create(context),
             LogsCommand.Create(context),
+            StateCommand.Create(context),
         };
         // Signals are the caller's to turn into cancellation (Program.Main does); the library's own handling exits too soon.
         var invocation = new InvocationConfiguration { Output = context.Out, Error = context.Error, ProcessTerminationTimeout = null };

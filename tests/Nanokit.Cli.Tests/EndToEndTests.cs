@@ -57,6 +57,26 @@ public sealed class EndToEndTests : IDisposable
     }
 
     [Fact]
+    public async Task State_export_records_what_is_deployed_without_secret_values()
+    {
+        cli.Write("nanokit.yml", Project().Replace("command: [sleep", "environment: {API_TOKEN: hunter2}\n    command: [sleep"));
+        Assert.Equal(0, (await cli.RunAsync("up")).Exit);
+
+        var (exit, output, _) = await cli.RunAsync("state", "export");
+
+        Assert.Equal(0, exit);
+        Assert.DoesNotContain("hunter2", output);
+        using var state = JsonDocument.Parse(output);
+        Assert.Equal(1, state.RootElement.GetProperty("generation").GetInt64());
+        Assert.Equal(1, state.RootElement.GetProperty("observedGeneration").GetInt64());
+        var hashes = (await cli.RunAsync("config", "--hash", "*")).Out.Split('\n', StringSplitOptions.RemoveEmptyEntries).ToDictionary(l => l.Split(' ')[0], l => l.Split(' ')[1]);
+        var replicas = state.RootElement.GetProperty("replicas").EnumerateArray().ToList();
+        Assert.Equal(3, replicas.Count);
+        Assert.All(replicas, r => Assert.Equal(hashes[r.GetProperty("service").GetString()!], r.GetProperty("configHash").GetString()));
+        Assert.All(replicas, r => Assert.StartsWith("local:", r.GetProperty("id").GetString()));
+    }
+
+    [Fact]
     public async Task Up_exits_1_naming_each_failed_service_and_why()
     {
         cli.Write("nanokit.yml", $"name: e2e\nservices:\n  broken:\n    command: [no-such-program-{marker}]\n  after:\n    command: [sleep, '{Sleep(3)}']\n    depends_on: [broken]\n");
