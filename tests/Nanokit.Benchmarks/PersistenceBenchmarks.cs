@@ -14,9 +14,10 @@ namespace Nanokit.Benchmarks;
 /// <summary>
 /// Persistence (DESIGN.md §6: batched persist ≥ 20 k events/s on PostgreSQL, recovery ≥ 150 k events/s;
 /// Akka.Persistence.Sql 4.4–14 k/s and 79–115 k/s).
-/// <see cref="Persist"/>: 100 persistent actors each persist 100 events one after another (each
-/// handler runs after its durable write, then the next Persist); the journal's group commit batches
-/// the concurrent writes. <see cref="Recover"/>: 100 actors recover 1,000 events each from the journal.
+/// <see cref="Persist"/>: <see cref="Writers"/> persistent actors persist 10,000 events in all, each actor
+/// one after another (each handler runs after its durable write, then the next Persist); the journal's
+/// group commit batches the concurrent writes, so a commit holds at most one event per writer.
+/// <see cref="Recover"/>: 100 actors recover 1,000 events each from the journal (Writers does not apply).
 /// One operation is one event, so events/s = 10^9 / (ns/op). Durable settings: SQLite synchronous=FULL,
 /// PostgreSQL fsync and synchronous_commit on.
 /// Run (PostgreSQL from <c>scripts/postgres.sh start</c>, or <c>NANOKIT_BENCH_POSTGRES</c>):
@@ -24,8 +25,8 @@ namespace Nanokit.Benchmarks;
 /// </summary>
 public class PersistenceBenchmarks
 {
-    private const int Actors = 100;
-    private const int EventsPerActor = 100;
+    private const int PersistedEvents = 10_000;
+    private const int RecoveringActors = 100;
     private const int RecoveredEventsPerActor = 1_000;
     private const string DefaultPostgres = "Host=127.0.0.1;Port=55432;Username=postgres;Database=postgres;Pooling=true;Timeout=5";
 
@@ -41,6 +42,9 @@ public class PersistenceBenchmarks
 
     [Params("sqlite", "postgresql")]
     public string Engine { get; set; } = "sqlite";
+
+    [Params(100, 1_000)]
+    public int Writers { get; set; } = 100;
 
     [GlobalSetup]
     public async Task Setup()
@@ -99,13 +103,13 @@ public class PersistenceBenchmarks
     }
 
     [IterationSetup(Target = nameof(Persist))]
-    public void SpawnWriters() => _actors = SpawnAndAwaitRecovery($"write-{++_iteration}-");
+    public void SpawnWriters() => _actors = SpawnAndAwaitRecovery($"write-{++_iteration}-", Writers);
 
-    [Benchmark(OperationsPerInvoke = Actors * EventsPerActor)]
-    public Task Persist() => Task.WhenAll(_actors.Select(a => a.Ask<Done>(new Run(EventsPerActor), TimeSpan.FromMinutes(1))));
+    [Benchmark(OperationsPerInvoke = PersistedEvents)]
+    public Task Persist() => Task.WhenAll(_actors.Select(a => a.Ask<Done>(new Run(PersistedEvents / Writers), TimeSpan.FromMinutes(1))));
 
-    [Benchmark(OperationsPerInvoke = Actors * RecoveredEventsPerActor)]
-    public void Recover() => _actors = SpawnAndAwaitRecovery("recover-");
+    [Benchmark(OperationsPerInvoke = RecoveringActors * RecoveredEventsPerActor)]
+    public void Recover() => _actors = SpawnAndAwaitRecovery("recover-", RecoveringActors);
 
     [IterationCleanup]
     public void StopActors()
@@ -116,9 +120,9 @@ public class PersistenceBenchmarks
         }
     }
 
-    private IActorRef[] SpawnAndAwaitRecovery(string idPrefix)
+    private IActorRef[] SpawnAndAwaitRecovery(string idPrefix, int count)
     {
-        var actors = Enumerable.Range(0, Actors)
+        var actors = Enumerable.Range(0, count)
             .Select(i => _system.ActorOf(Props.Create(() => new BenchActor($"{idPrefix}{i}"))))
             .ToArray();
 
@@ -129,7 +133,7 @@ public class PersistenceBenchmarks
 
     private async Task SeedRecoveryJournalAsync()
     {
-        await Task.WhenAll(Enumerable.Range(0, Actors).Select(async i =>
+        await Task.WhenAll(Enumerable.Range(0, RecoveringActors).Select(async i =>
         {
             for (var from = 1; from <= RecoveredEventsPerActor; from += 100)
             {
