@@ -16,12 +16,14 @@ internal sealed class RunSession : IAsyncDisposable
     private readonly EmbeddedNode node;
     private readonly ChannelReader<object> events;
     private readonly ProgressPrinter printer;
+    private readonly bool live;
 
-    private RunSession(EmbeddedNode node, ChannelReader<object> events, ProgressPrinter printer)
+    private RunSession(EmbeddedNode node, ChannelReader<object> events, ProgressPrinter printer, bool live)
     {
         this.node = node;
         this.events = events;
         this.printer = printer;
+        this.live = live;
     }
 
     public IActorRef Project => node.Project;
@@ -31,17 +33,39 @@ internal sealed class RunSession : IAsyncDisposable
         var node = await EmbeddedNode.StartAsync(spec.Name, spec.WorkingDirectory, provider, settings, command, cancellationToken).ConfigureAwait(false);
         var events = EventBridge.Attach(node.System);
         var width = Math.Max(8, spec.Services.Keys.Select(k => k.Length).DefaultIfEmpty(0).Max());
-        return new RunSession(node, events, new ProgressPrinter(context.Out, width));
+        return new RunSession(node, events, new ProgressPrinter(context.Out, width), LiveProgress.Available(context));
     }
 
     /// <summary>Prints events until the run of <paramref name="generation"/> (and, when given, <paramref name="trigger"/>) completes; null when cancelled first.</summary>
     public async Task<RunCompleted?> AwaitRunAsync(long generation, RunTrigger? trigger, CancellationToken cancellationToken)
     {
+        bool Wanted(RunCompleted c) => c.Generation == generation && (trigger is null || c.Trigger == trigger);
+        if (live)
+        {
+            // The live table shows one run at a time: draw runs until the wanted one ends, then print its summary.
+            try
+            {
+                while (await new LiveProgress().RunAsync(() => NextAsync(cancellationToken)).ConfigureAwait(false) is { } completed)
+                {
+                    printer.Completed(completed);
+                    if (Wanted(completed))
+                    {
+                        return completed;
+                    }
+                }
+            }
+            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+            {
+            }
+
+            return null;
+        }
+
         try
         {
             await foreach (var message in events.ReadAllAsync(cancellationToken).ConfigureAwait(false))
             {
-                if (Print(message) is { } completed && completed.Generation == generation && (trigger is null || completed.Trigger == trigger))
+                if (Print(message) is { } completed && Wanted(completed))
                 {
                     return completed;
                 }
@@ -70,6 +94,9 @@ internal sealed class RunSession : IAsyncDisposable
     }
 
     public ValueTask DisposeAsync() => node.DisposeAsync();
+
+    private async Task<object?> NextAsync(CancellationToken cancellationToken) =>
+        await events.WaitToReadAsync(cancellationToken).ConfigureAwait(false) && events.TryRead(out var message) ? message : null;
 
     private RunCompleted? Print(object message)
     {
