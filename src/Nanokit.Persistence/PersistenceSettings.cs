@@ -25,7 +25,7 @@ public sealed record PersistenceSettings
     /// <summary>Events read per journal page during recovery (<c>persistent-actor.recovery-page-size</c>).</summary>
     public int RecoveryPageSize { get; init; } = 10_000;
 
-    /// <summary>Longest a journal or snapshot call may take before it counts as failed (<c>persistent-actor.journal-call-timeout</c>).</summary>
+    /// <summary>Longest a read, snapshot or delete call may take before it counts as failed (<c>persistent-actor.journal-call-timeout</c>); appends are not timed out here, see <c>PersistentActor.StartWrite</c>.</summary>
     public TimeSpan JournalCallTimeout { get; init; } = TimeSpan.FromSeconds(30);
 
     internal PersistenceSettings Validate()

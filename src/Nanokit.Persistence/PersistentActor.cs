@@ -288,8 +288,10 @@ public abstract partial class PersistentActor : ActorBase, IWithStash
         {
             try
             {
-                using var timeout = new CancellationTokenSource(settings.JournalCallTimeout);
-                await settings.Journal.AppendAsync(events, timeout.Token).ConfigureAwait(false);
+                // No timeout here: a queued append is committed by the writer even if its caller stops waiting,
+                // so giving up would stop this actor for a write that succeeds. Under a burst the queue is long
+                // but moves; a dead database still fails the batch (driver command and busy timeouts).
+                await settings.Journal.AppendAsync(events, CancellationToken.None).ConfigureAwait(false);
                 self.Tell(new WriteSucceeded(owner), sender);
             }
             catch (Exception e)
