@@ -30,14 +30,8 @@ internal static class LogsCommand
                 return ExitCodes.Error;
             }
 
-            IRuntimeProvider provider;
-            try
+            if (RuntimeProviders.ForOrReport(loaded.Spec, context) is not { } provider)
             {
-                provider = RuntimeProviders.For(loaded.Spec);
-            }
-            catch (RuntimeUnavailableException e)
-            {
-                context.Error.WriteLine(e.Message);
                 return ExitCodes.Error;
             }
 

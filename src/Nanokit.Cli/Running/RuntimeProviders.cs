@@ -13,6 +13,20 @@ internal static class RuntimeProviders
         _ => throw new RuntimeUnavailableException(
             $"{spec.Name}: runtime \"{spec.Runtime.ToString().ToLowerInvariant()}\" is not available in this build yet; use runtime: local"),
     };
+
+    /// <summary>The provider, or null after writing why it is unavailable to stderr.</summary>
+    public static IRuntimeProvider? ForOrReport(ProjectSpec spec, CliContext context)
+    {
+        try
+        {
+            return For(spec);
+        }
+        catch (RuntimeUnavailableException e)
+        {
+            context.Error.WriteLine(e.Message);
+            return null;
+        }
+    }
 }
 
 internal sealed class RuntimeUnavailableException(string message) : Exception(message);
