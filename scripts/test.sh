@@ -8,6 +8,9 @@ scripts/provision.sh
 scripts/postgres.sh start
 NANOKIT_TEST_POSTGRES="$(scripts/postgres.sh url)"
 export NANOKIT_TEST_POSTGRES
+scripts/dockerd.sh start
+NANOKIT_TEST_DOCKER_HOST="$(scripts/dockerd.sh env | sed 's/^DOCKER_HOST=//')"
+export NANOKIT_TEST_DOCKER_HOST
 
 dotnet build Nanokit.sln -c Release -warnaserror
 # Test projects run one after another: on two cores, parallel suites only fight
