@@ -77,6 +77,20 @@ public sealed class EndToEndTests : IDisposable
     }
 
     [Fact]
+    public async Task Logs_prints_each_replica_prefixed_and_takes_the_file_option()
+    {
+        cli.Write("other.yml", $"name: e2e\nservices:\n  talker:\n    command: [sh, -c, 'echo hello from $$NANOKIT_REPLICA; exec sleep {Sleep(4)}']\n    deploy: {{replicas: 2}}\n");
+        Assert.Equal(0, (await cli.RunAsync("up", "-f", "other.yml")).Exit);
+        await ExpectProcessesAsync(2, Sleep(4));
+
+        var (exit, output, error) = await cli.RunAsync("logs", "-f", "other.yml", "talker", "--tail", "5");
+
+        Assert.True(exit == 0, error);
+        Assert.Contains("talker-1 | hello from 1", output);
+        Assert.Contains("talker-2 | hello from 2", output);
+    }
+
+    [Fact]
     public async Task Up_exits_1_naming_each_failed_service_and_why()
     {
         cli.Write("nanokit.yml", $"name: e2e\nservices:\n  broken:\n    command: [no-such-program-{marker}]\n  after:\n    command: [sleep, '{Sleep(3)}']\n    depends_on: [broken]\n");

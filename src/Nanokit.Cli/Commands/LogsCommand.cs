@@ -12,7 +12,7 @@ internal static class LogsCommand
     {
         var project = new ProjectOptions();
         var service = new Argument<string>("SERVICE") { Description = "The service whose output to show" };
-        var follow = new Option<bool>("--follow", "-f") { Description = "Keep printing new output until Ctrl-C" };
+        var follow = new Option<bool>("--follow") { Description = "Keep printing new output until Ctrl-C (-f means --file in every nkapp command)" };
         var tail = new Option<int?>("--tail") { Description = "Only the last N lines of each replica" };
         var command = new Command("logs", "Show a service's output") { service, follow, tail };
         project.AddTo(command);
