@@ -32,6 +32,8 @@ internal sealed partial class ProjectActor : PersistentActor, IWithTimers
     private RunRequest? running;
     private DriftCheckMode? queuedDriftCheck;
     private int failedRuns;
+    private int consecutiveHeals;
+    private DateTimeOffset lastHeal;
     private IActorRef? driftTimer;
     private TimeSpan? driftInterval;
     private int driftTimers;
@@ -50,7 +52,7 @@ internal sealed partial class ProjectActor : PersistentActor, IWithTimers
         Command<ExecuteService>(Route);
         Command<RunFinished>(Finished, _ => ReferenceEquals(Sender, supervisor));
         Command<DriftObserved>(Drifted, _ => ReferenceEquals(Sender, supervisor));
-        Command<DriftTick>(_ => CheckDrift(null));
+        Command<DriftTick>(Tick);
         Command<CheckDrift>(m =>
         {
             driftWaiters.Add(Sender);
@@ -171,6 +173,16 @@ internal sealed partial class ProjectActor : PersistentActor, IWithTimers
             ReconcilerTelemetry.Drifts.Add(1);
         }
 
+        if (message.Healing)
+        {
+            consecutiveHeals++;
+            lastHeal = DateTimeOffset.UtcNow;
+        }
+        else if (!message.Plan.HasChanges)
+        {
+            consecutiveHeals = 0;
+        }
+
         lastDrift = message.Plan.HasChanges && !message.Healing ? message : null;
         if (lastDrift is not null)
         {
@@ -191,6 +203,26 @@ internal sealed partial class ProjectActor : PersistentActor, IWithTimers
             running = null;
             RunQueuedDriftCheck();
         }
+    }
+
+    /// <summary>
+    /// A drift tick, held back while heals keep following each other: a service that exits right after every
+    /// restart is restarted after 1 s, 2 s, 4 s... (the run retry policy), not on every change event.
+    /// A check that finds nothing to heal resets the count.
+    /// </summary>
+    private void Tick(DriftTick tick)
+    {
+        if (consecutiveHeals > 0)
+        {
+            var wait = settings.RunRetry.DelayAfter(consecutiveHeals, random) - (DateTimeOffset.UtcNow - lastHeal);
+            if (wait > TimeSpan.Zero)
+            {
+                Timers.StartSingleTimer(HealBackoff.Instance, tick, wait);
+                return;
+            }
+        }
+
+        CheckDrift(null);
     }
 
     /// <summary>A tick (mode null: heal as the spec says) or a request; queued while a run is in flight.</summary>
@@ -277,4 +309,9 @@ internal sealed partial class ProjectActor : PersistentActor, IWithTimers
     }
 
     private sealed record SupervisorLost(IActorRef Supervisor);
+
+    private sealed record HealBackoff
+    {
+        public static readonly HealBackoff Instance = new();
+    }
 }

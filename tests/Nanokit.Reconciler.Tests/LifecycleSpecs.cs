@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Collections.Immutable;
 using Nanokit.Actors;
 using Nanokit.Core.Model;
 using Nanokit.Core.Plan;
@@ -120,6 +121,31 @@ public sealed class LifecycleSpecs() : ReconcilerFixture(new SimulatedRuntimeOpt
         Assert.False(report.Healing);
         var action = report.Plan.Actions.Single(a => a.Action != ActionType.NoOp);
         Assert.Equal(("api", 1, ActionType.Start, "exited (137)"), (action.Service, action.Replica, action.Action, action.Cause));
+    }
+
+    [Fact]
+    public void A_service_that_keeps_exiting_is_healed_with_growing_delays_not_in_a_tight_loop()
+    {
+        var runtime = new SimulatedRuntime(new SimulatedRuntimeOptions
+        {
+            Services = ImmutableDictionary<string, SimulatedServiceBehavior>.Empty.Add("flaky", new SimulatedServiceBehavior(ExitAfter: TimeSpan.FromMilliseconds(5), ExitCode: 1)),
+        });
+        var settings = Fast with { DriftTimer = true, RunRetry = new RetryPolicy(TimeSpan.FromMilliseconds(200), TimeSpan.FromSeconds(5), 0, int.MaxValue) };
+        var project = Sys.ActorOf(ProjectActor.Props("shop", "/tmp/nanokit-reconciler-spec", runtime, settings));
+        project.Tell(new ApplySpec(Load("services:\n  flaky:\n    command: [x]\ndrift: {interval: 1h, heal: true}\n"), PlanOptions.Default), TestActor);
+        ExpectMsg<SpecAccepted>();
+
+        var heals = new List<TimeSpan>();
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        while (heals.Count < 4)
+        {
+            Events.FishForMessage<RunCompleted>(c => c.Trigger == RunTrigger.Drift, TimeSpan.FromSeconds(10));
+            heals.Add(clock.Elapsed);
+        }
+
+        // Delays of 200, 400, 800 ms between heals (no jitter here): the gaps grow instead of repeating every event.
+        Assert.True(heals[2] - heals[1] >= TimeSpan.FromMilliseconds(350), string.Join(", ", heals));
+        Assert.True(heals[3] - heals[2] >= TimeSpan.FromMilliseconds(750), string.Join(", ", heals));
     }
 
     [Fact]
