@@ -1,0 +1,195 @@
+using System.Collections.Immutable;
+using System.Globalization;
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using Nanokit.Core.Model;
+using Nanokit.Runtime;
+
+namespace Nanokit.Providers.Docker;
+
+/// <summary>
+/// Maps a <see cref="ServiceSpec"/> to a container-create request, and names and labels the result.
+/// The applied definition travels in the <see cref="Applied"/> label (like kubectl's last-applied annotation) with the
+/// values of secret environment variables replaced by null, so a label dump never shows a secret; the container's own
+/// Env (visible to <c>docker inspect</c>) necessarily holds them, as with any Docker deployment.
+/// No restart policy is set: Nanokit heals, Docker must not race it.
+/// </summary>
+internal static class ContainerDefinition
+{
+    public const string Project = "io.nanokit.project";
+    public const string Service = "io.nanokit.service";
+    public const string Replica = "io.nanokit.replica";
+    public const string ConfigHash = "io.nanokit.config-hash";
+    public const string Generation = "io.nanokit.generation";
+    public const string Applied = "io.nanokit.applied";
+    public const string Hook = "io.nanokit.hook";
+    public const string Volume = "io.nanokit.volume";
+
+    public static string ContainerName(ReplicaId id) => $"{id.Project.Name}-{id.Service}-{id.Replica}";
+
+    /// <summary>Compose's naming for named volumes: project-scoped, so two projects never share one by accident.</summary>
+    public static string VolumeName(string project, string volume) => $"{project}_{volume}";
+
+    /// <summary>Docker's rule for container names, which every part of ours must satisfy.</summary>
+    public static bool IsValidNamePart(string name) =>
+        name.Length > 0 && char.IsAsciiLetterOrDigit(name[0]) && name.All(c => char.IsAsciiLetterOrDigit(c) || c is '_' or '.' or '-');
+
+    public static ContainerCreateRequest For(ReplicaSpec replica, string? networkMode)
+    {
+        var service = replica.Service;
+        var labels = new SortedDictionary<string, string>(service.Labels, StringComparer.Ordinal)
+        {
+            [Project] = replica.Project.Name,
+            [Service] = service.Name,
+            [Replica] = replica.Replica.ToString(CultureInfo.InvariantCulture),
+            [ConfigHash] = replica.ConfigHash,
+            [Generation] = replica.Generation.ToString(CultureInfo.InvariantCulture),
+            [Applied] = Serialize(service),
+        };
+        return Base(replica.Project, service, networkMode) with
+        {
+            Labels = labels,
+            Healthcheck = Health(service.Healthcheck),
+            StopTimeout = (int)Math.Ceiling(service.StopGracePeriod.TotalSeconds),
+        };
+    }
+
+    /// <summary>A one-off container running <paramref name="command"/> with the service's image, environment and mounts.</summary>
+    public static ContainerCreateRequest ForHook(ProjectRef project, ServiceSpec service, ImmutableArray<string> command, string? networkMode) =>
+        Base(project, service, networkMode) with
+        {
+            Entrypoint = [],
+            Cmd = command,
+            Labels = new Dictionary<string, string>(StringComparer.Ordinal) { [Project] = project.Name, [Hook] = service.Name },
+        };
+
+    public static IEnumerable<string> NamedVolumes(ServiceSpec service) =>
+        service.Volumes.Where(v => v.Type == "volume" && !string.IsNullOrEmpty(v.Source)).Select(v => v.Source!).Distinct(StringComparer.Ordinal);
+
+    public static IReadOnlyList<string> Environment(ServiceSpec service)
+    {
+        var result = new List<string>();
+        foreach (var (name, value) in service.Environment)
+        {
+            // Compose semantics: a variable declared without a value passes the host's through, or stays unset.
+            var resolved = value ?? System.Environment.GetEnvironmentVariable(name);
+            if (resolved is not null)
+            {
+                result.Add(name + "=" + resolved);
+            }
+        }
+
+        return result;
+    }
+
+    public static ServiceSpec? Deserialize(string? json)
+    {
+        if (string.IsNullOrEmpty(json))
+        {
+            return null;
+        }
+
+        try
+        {
+            return JsonSerializer.Deserialize(json, AppliedJson.Default.ServiceSpec);
+        }
+        catch (JsonException)
+        {
+            // Written by another Nanokit version: the planner falls back to the config hash alone.
+            return null;
+        }
+    }
+
+    public static bool IsSecret(ServiceSpec service, string name) =>
+        service.SecretEnvironment.Contains(name)
+        || name.Contains("PASSWORD", StringComparison.OrdinalIgnoreCase) || name.Contains("TOKEN", StringComparison.OrdinalIgnoreCase)
+        || name.Contains("SECRET", StringComparison.OrdinalIgnoreCase) || name.Contains("KEY", StringComparison.OrdinalIgnoreCase);
+
+    private static string Serialize(ServiceSpec service)
+    {
+        var redacted = service.Environment.ToImmutableSortedDictionary(
+            e => e.Key, e => IsSecret(service, e.Key) ? null : e.Value, StringComparer.Ordinal);
+        return JsonSerializer.Serialize(service with { Environment = redacted }, AppliedJson.Default.ServiceSpec);
+    }
+
+    private static ContainerCreateRequest Base(ProjectRef project, ServiceSpec service, string? networkMode)
+    {
+        var binds = new List<string>();
+        var anonymous = new Dictionary<string, EmptyObject>(StringComparer.Ordinal);
+        foreach (var volume in service.Volumes)
+        {
+            var mode = volume.ReadOnly ? ":ro" : "";
+            switch (volume.Type)
+            {
+                case "bind" when !string.IsNullOrEmpty(volume.Source):
+                    binds.Add(Path.GetFullPath(volume.Source, Path.GetFullPath(project.Directory)) + ":" + volume.Target + mode);
+                    break;
+                case "volume" when !string.IsNullOrEmpty(volume.Source):
+                    binds.Add(VolumeName(project.Name, volume.Source) + ":" + volume.Target + mode);
+                    break;
+                case "volume":
+                    anonymous[volume.Target] = EmptyObject.Instance;
+                    break;
+                default:
+                    throw new ArgumentException($"volume type '{volume.Type}' for '{volume.Target}' is not supported by the docker runtime (bind, volume)");
+            }
+        }
+
+        var exposed = new Dictionary<string, EmptyObject>(StringComparer.Ordinal);
+        var bindings = new Dictionary<string, List<PortBinding>>(StringComparer.Ordinal);
+        foreach (var port in service.Ports)
+        {
+            var key = port.ContainerPort.ToString(CultureInfo.InvariantCulture) + "/" + port.Protocol;
+            exposed[key] = EmptyObject.Instance;
+            if (port.HostPort is { } hostPort)
+            {
+                if (!bindings.TryGetValue(key, out var list))
+                {
+                    bindings[key] = list = [];
+                }
+
+                list.Add(new PortBinding(port.HostIp ?? "", hostPort.ToString(CultureInfo.InvariantCulture)));
+            }
+        }
+
+        return new ContainerCreateRequest
+        {
+            Image = service.Image,
+            Cmd = service.Command,
+            Entrypoint = service.Entrypoint,
+            Env = Environment(service),
+            WorkingDir = service.WorkingDir,
+            Volumes = anonymous.Count > 0 ? anonymous : null,
+            ExposedPorts = exposed.Count > 0 ? exposed : null,
+            HostConfig = new HostConfig
+            {
+                Binds = binds.Count > 0 ? binds : null,
+                PortBindings = bindings.Count > 0 ? bindings.ToDictionary(b => b.Key, b => (IReadOnlyList<PortBinding>)b.Value) : null,
+                NetworkMode = networkMode,
+            },
+        };
+    }
+
+    private static HealthConfig? Health(HealthcheckSpec? check)
+    {
+        if (check is null)
+        {
+            return null;
+        }
+
+        if (check.Disabled || check.Test.IsDefaultOrEmpty || check.Test[0] == "NONE")
+        {
+            return new HealthConfig(["NONE"], 0, 0, 0, 0);
+        }
+
+        IReadOnlyList<string> test = check.Test[0] is "CMD" or "CMD-SHELL" ? check.Test : ["CMD", .. check.Test];
+        return new HealthConfig(test, Nanos(check.Interval), Nanos(check.Timeout), check.Retries, Nanos(check.StartPeriod));
+    }
+
+    // Docker rejects intervals under 1 ms; zero means "the daemon's default".
+    private static long Nanos(TimeSpan span) => span <= TimeSpan.Zero ? 0 : Math.Max(1_000_000, span.Ticks * 100);
+}
+
+[JsonSourceGenerationOptions(DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]
+[JsonSerializable(typeof(ServiceSpec))]
+internal sealed partial class AppliedJson : JsonSerializerContext;

@@ -1,0 +1,93 @@
+using System.Text.Json.Serialization;
+
+namespace Nanokit.Providers.Docker;
+
+// The subset of the Docker Engine API (v1.41) this provider uses. Property names follow the API's PascalCase;
+// nulls are omitted so the daemon applies its own defaults.
+
+internal sealed record VersionResponse(string? ApiVersion, string? Version, string? MinAPIVersion);
+
+internal sealed record ErrorResponse(string? Message);
+
+internal sealed record IdResponse(string Id);
+
+internal sealed record ContainerCreateRequest
+{
+    public string? Image { get; init; }
+    public IReadOnlyList<string>? Cmd { get; init; }
+    public IReadOnlyList<string>? Entrypoint { get; init; }
+    public IReadOnlyList<string>? Env { get; init; }
+    public string? WorkingDir { get; init; }
+    public IReadOnlyDictionary<string, string>? Labels { get; init; }
+    public HealthConfig? Healthcheck { get; init; }
+    public int? StopTimeout { get; init; }
+    public IReadOnlyDictionary<string, EmptyObject>? Volumes { get; init; }
+    public IReadOnlyDictionary<string, EmptyObject>? ExposedPorts { get; init; }
+    public HostConfig? HostConfig { get; init; }
+}
+
+/// <summary>Docker's <c>{}</c> values in maps used as sets (ExposedPorts, Volumes).</summary>
+internal sealed record EmptyObject
+{
+    public static readonly EmptyObject Instance = new();
+}
+
+internal sealed record PortBinding(string HostIp, string HostPort);
+
+internal sealed record HealthConfig(IReadOnlyList<string> Test, long Interval, long Timeout, int Retries, long StartPeriod);
+
+internal sealed record HostConfig
+{
+    public IReadOnlyList<string>? Binds { get; init; }
+    public IReadOnlyDictionary<string, IReadOnlyList<PortBinding>>? PortBindings { get; init; }
+    public string? NetworkMode { get; init; }
+}
+
+internal sealed record ContainerSummary(string Id, IReadOnlyList<string>? Names, string? State, IReadOnlyDictionary<string, string>? Labels);
+
+internal sealed record ContainerInspect(string Id, string? Name, ContainerState? State, ContainerConfig? Config);
+
+internal sealed record ContainerConfig(string? Image, IReadOnlyDictionary<string, string>? Labels);
+
+internal sealed record ContainerState(string? Status, bool Running, int ExitCode, HealthState? Health);
+
+internal sealed record HealthState(string? Status, int FailingStreak);
+
+internal sealed record WaitResponse(long StatusCode, WaitError? Error);
+
+internal sealed record WaitError(string? Message);
+
+internal sealed record ExecCreateRequest(IReadOnlyList<string> Cmd, bool AttachStdout, bool AttachStderr, IReadOnlyList<string>? Env);
+
+internal sealed record ExecStartRequest(bool Detach, bool Tty);
+
+internal sealed record ExecInspect(bool Running, int? ExitCode, int Pid);
+
+internal sealed record VolumeCreateRequest(string Name, IReadOnlyDictionary<string, string> Labels);
+
+internal sealed record EventMessage(string? Type, string? Action, EventActor? Actor, long TimeNano)
+{
+    [JsonPropertyName("time")]
+    public long Time { get; init; }
+}
+
+internal sealed record EventActor(string? ID, IReadOnlyDictionary<string, string>? Attributes);
+
+internal sealed record PullProgress(string? Status, string? Error);
+
+[JsonSourceGenerationOptions(DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull, PropertyNameCaseInsensitive = true)]
+[JsonSerializable(typeof(VersionResponse))]
+[JsonSerializable(typeof(ErrorResponse))]
+[JsonSerializable(typeof(IdResponse))]
+[JsonSerializable(typeof(ContainerCreateRequest))]
+[JsonSerializable(typeof(List<ContainerSummary>))]
+[JsonSerializable(typeof(ContainerInspect))]
+[JsonSerializable(typeof(WaitResponse))]
+[JsonSerializable(typeof(ExecCreateRequest))]
+[JsonSerializable(typeof(ExecStartRequest))]
+[JsonSerializable(typeof(ExecInspect))]
+[JsonSerializable(typeof(VolumeCreateRequest))]
+[JsonSerializable(typeof(EventMessage))]
+[JsonSerializable(typeof(PullProgress))]
+[JsonSerializable(typeof(Dictionary<string, List<string>>))]
+internal sealed partial class DockerJson : JsonSerializerContext;

@@ -1,0 +1,169 @@
+using System.Collections.Immutable;
+using System.Diagnostics;
+using System.Net.Http.Json;
+using System.Text;
+using Nanokit.Core.Model;
+using Nanokit.Runtime;
+
+namespace Nanokit.Providers.Docker;
+
+// Hooks. The interface passes the hook, not its kind: the service's own Prestart instance is recognised by equality
+// and runs as a one-off container of the service image (the replicas do not exist yet); poststart and prestop run
+// through the exec API in replica 1. run_on: host runs on this machine, from the project directory.
+public sealed partial class DockerRuntime
+{
+    public async Task<HookResult> RunHookAsync(ProjectRef project, ServiceSpec service, Hook hook, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(project);
+        ArgumentNullException.ThrowIfNull(service);
+        ArgumentNullException.ThrowIfNull(hook);
+        if (hook.Command.IsDefaultOrEmpty)
+        {
+            throw new RuntimeException(ProviderName, project.Name, service.Name, null, "hook has an empty command");
+        }
+
+        var timeout = hook.Timeout > TimeSpan.Zero ? hook.Timeout : Timeout.InfiniteTimeSpan;
+        var clock = Stopwatch.StartNew();
+        try
+        {
+            var (exitCode, output, timedOut) = hook.RunOn == HookLocation.Host
+                ? await RunOnHostAsync(project, service, hook, timeout, cancellationToken).ConfigureAwait(false)
+                : hook == service.Hooks.Prestart
+                    ? await RunInOneOffContainerAsync(project, service, hook.Command, timeout, cancellationToken).ConfigureAwait(false)
+                    : await RunInReplicaAsync(project, service, hook.Command, timeout, cancellationToken).ConfigureAwait(false);
+            return new HookResult(exitCode, output, timedOut, clock.Elapsed);
+        }
+        catch (DockerException e)
+        {
+            throw new RuntimeException(ProviderName, project.Name, service.Name, null, "hook: " + e.Message, e);
+        }
+        catch (InvalidOperationException e)
+        {
+            throw new RuntimeException(ProviderName, project.Name, service.Name, null, e.Message, e);
+        }
+    }
+
+    private Task<(int, string, bool)> RunOnHostAsync(ProjectRef project, ServiceSpec service, Hook hook, TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        var directory = Path.GetFullPath(project.Directory);
+        if (!Directory.Exists(directory))
+        {
+            throw new InvalidOperationException($"hook working directory '{directory}' does not exist");
+        }
+
+        var environment = ContainerDefinition.Environment(service)
+            .Select(e => e.Split('=', 2))
+            .Select(p => KeyValuePair.Create(p[0], p[1]))
+            .Append(KeyValuePair.Create("NANOKIT_PROJECT", project.Name))
+            .Append(KeyValuePair.Create("NANOKIT_SERVICE", service.Name));
+        return HostCommand.RunAsync(hook.Command, directory, environment, timeout, _options.HookOutputTailChars, cancellationToken);
+    }
+
+    private async Task<(int, string, bool)> RunInOneOffContainerAsync(
+        ProjectRef project, ServiceSpec service, ImmutableArray<string> command, TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        if (string.IsNullOrEmpty(service.Image))
+        {
+            throw new InvalidOperationException("a prestart hook in the service needs its 'image' (or use run_on: host)");
+        }
+
+        await EnsureImageAsync(service, cancellationToken).ConfigureAwait(false);
+        var name = $"{project.Name}-{service.Name}-prestart-{Guid.NewGuid().ToString("N")[..8]}";
+        var request = ContainerDefinition.ForHook(project, service, command, NetworkMode(service));
+        await _client.PostAsync(
+            "containers/create?name=" + Uri.EscapeDataString(name), request,
+            DockerJson.Default.ContainerCreateRequest, DockerJson.Default.IdResponse, cancellationToken).ConfigureAwait(false);
+        try
+        {
+            await StartContainerAsync(name, cancellationToken).ConfigureAwait(false);
+            using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            deadline.CancelAfter(timeout);
+            var timedOut = false;
+            int exitCode;
+            try
+            {
+                exitCode = await WaitAsync(name, deadline.Token).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+            {
+                timedOut = true;
+                await _client.CallAsync(HttpMethod.Post, "containers/" + name + "/kill", cancellationToken, notFoundIsFine: true).ConfigureAwait(false);
+                exitCode = await WaitAsync(name, cancellationToken).ConfigureAwait(false);
+            }
+
+            var output = new StringBuilder();
+            await foreach (var line in ReadContainerLogsAsync(name, null, follow: false, cancellationToken).ConfigureAwait(false))
+            {
+                output.Append(line).Append('\n');
+            }
+
+            return (exitCode, Tail(output.ToString()), timedOut);
+        }
+        finally
+        {
+            await RemoveAsync(name, stopFirst: false, CancellationToken.None).ConfigureAwait(false);
+        }
+    }
+
+    private async Task<(int, string, bool)> RunInReplicaAsync(
+        ProjectRef project, ServiceSpec service, ImmutableArray<string> command, TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        var container = ContainerDefinition.ContainerName(new ReplicaId(project, service.Name, 1));
+        IdResponse exec;
+        try
+        {
+            exec = await _client.PostAsync(
+                "containers/" + Uri.EscapeDataString(container) + "/exec", new ExecCreateRequest(command, true, true, null),
+                DockerJson.Default.ExecCreateRequest, DockerJson.Default.IdResponse, cancellationToken).ConfigureAwait(false);
+        }
+        catch (DockerException e) when (e.StatusCode is 404 or 409)
+        {
+            throw new DockerException(e.StatusCode, $"cannot exec in {container}: {e.Message}", e);
+        }
+
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        deadline.CancelAfter(timeout);
+        var output = new StringBuilder();
+        var timedOut = false;
+        try
+        {
+            using var response = await _client.SendAsync(
+                HttpMethod.Post, "exec/" + exec.Id + "/start", JsonContent.Create(new ExecStartRequest(false, false), DockerJson.Default.ExecStartRequest),
+                deadline.Token, HttpCompletionOption.ResponseHeadersRead).ConfigureAwait(false);
+            await using var stream = await response.Content.ReadAsStreamAsync(deadline.Token).ConfigureAwait(false);
+            await foreach (var line in MultiplexedStream.ReadLinesAsync(stream, deadline.Token).ConfigureAwait(false))
+            {
+                output.Append(line).Append('\n');
+            }
+        }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            timedOut = true;
+        }
+
+        var state = await _client.GetAsync("exec/" + exec.Id + "/json", DockerJson.Default.ExecInspect, cancellationToken).ConfigureAwait(false);
+        if (timedOut && state is { Running: true, Pid: > 0 })
+        {
+            // The exec API cannot kill an exec; its Pid is in the host's namespace, so on a local daemon we can.
+            KillHostProcess(state.Pid);
+        }
+
+        return (timedOut ? -1 : state?.ExitCode ?? -1, Tail(output.ToString()), timedOut);
+    }
+
+    private static void KillHostProcess(int pid)
+    {
+        try
+        {
+            using var process = Process.GetProcessById(pid);
+            process.Kill(entireProcessTree: true);
+        }
+        catch (Exception e) when (e is ArgumentException or InvalidOperationException or System.ComponentModel.Win32Exception)
+        {
+            // Already gone, or a remote daemon: the timeout is still reported.
+        }
+    }
+
+    private string Tail(string text) =>
+        text.Length > _options.HookOutputTailChars ? text[^_options.HookOutputTailChars..] : text;
+}

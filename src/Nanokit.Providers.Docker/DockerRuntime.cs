@@ -1,0 +1,366 @@
+using System.Collections.Concurrent;
+using System.Collections.Immutable;
+using System.Globalization;
+using System.Net;
+using Nanokit.Core.Model;
+using Nanokit.Runtime;
+
+namespace Nanokit.Providers.Docker;
+
+/// <summary>
+/// Replicas as Docker containers, over the Engine API (see <see cref="DockerClient"/>). A replica is the container
+/// named <c>project-service-n</c>; everything Nanokit needs to rebuild its picture after a crash is in the container's
+/// labels (<see cref="ContainerDefinition"/>), so there is no state besides the daemon's.
+/// Service options read from the service's <c>runtime:</c> mapping: <c>pull_policy</c> (missing, always, never;
+/// default missing) and <c>network_mode</c>. Calls on one slot are serialized within this process.
+/// </summary>
+public sealed partial class DockerRuntime : IRuntimeProvider, IReplicaLogs, IDisposable
+{
+    private const string ProviderName = "docker";
+
+    private readonly DockerClient _client;
+    private readonly DockerRuntimeOptions _options;
+    private readonly ConcurrentDictionary<string, SemaphoreSlim> _slotLocks = new(StringComparer.Ordinal);
+
+    public DockerRuntime(DockerRuntimeOptions? options = null)
+    {
+        _options = options ?? new DockerRuntimeOptions();
+        _options.Validate();
+        _client = new DockerClient(_options.Endpoint);
+    }
+
+    public string Name => ProviderName;
+
+    /// <summary>The daemon this runtime talks to.</summary>
+    public DockerEndpoint Endpoint => _client.Endpoint;
+
+    public void Dispose() => _client.Dispose();
+
+    /// <summary>Checks that the daemon answers and negotiates the API version ("1.41"); a RuntimeException names the socket otherwise.</summary>
+    public async Task<string> ConnectAsync(string project, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await _client.NegotiateAsync(cancellationToken).ConfigureAwait(false);
+            return _client.ApiVersion!;
+        }
+        catch (DockerException e)
+        {
+            throw new RuntimeException(ProviderName, project, "*", null, e.Message, e);
+        }
+    }
+
+    public async Task<ObservedState> ObserveAsync(ProjectRef project, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(project);
+        try
+        {
+            var path = "containers/json?all=true&filters=" + DockerClient.Filters((("label", ContainerDefinition.Project + "=" + project.Name)));
+            using var response = await _client.SendAsync(HttpMethod.Get, path, null, cancellationToken).ConfigureAwait(false);
+            var list = await System.Net.Http.Json.HttpContentJsonExtensions.ReadFromJsonAsync(
+                response.Content, DockerJson.Default.ListContainerSummary, cancellationToken).ConfigureAwait(false) ?? [];
+            var inspected = await Task.WhenAll(list
+                .Where(c => c.Labels?.ContainsKey(ContainerDefinition.Replica) == true)
+                .Select(c => InspectAsync(c.Id, cancellationToken))).ConfigureAwait(false);
+            return new ObservedState(inspected
+                .Where(c => c is not null)
+                .Select(c => ToObserved(c!))
+                .Where(r => r is not null)
+                .Select(r => r!)
+                .OrderBy(r => r.Service, StringComparer.Ordinal)
+                .ThenBy(r => r.Replica)
+                .ToImmutableArray());
+        }
+        catch (DockerException e)
+        {
+            throw new RuntimeException(ProviderName, project.Name, "*", null, e.Message, e);
+        }
+    }
+
+    public async Task<ObservedReplica> CreateAsync(ReplicaSpec replica, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(replica);
+        var id = replica.Id;
+        Validate(id, replica.Service);
+        using var slot = await LockAsync(id, cancellationToken).ConfigureAwait(false);
+        var name = ContainerDefinition.ContainerName(id);
+        try
+        {
+            if (await InspectAsync(name, cancellationToken).ConfigureAwait(false) is { } existing)
+            {
+                var labels = existing.Config?.Labels;
+                if (existing.State?.Running == true && labels is not null
+                    && labels.GetValueOrDefault(ContainerDefinition.ConfigHash) == replica.ConfigHash
+                    && ToObserved(existing) is { } kept)
+                {
+                    return kept;
+                }
+
+                await RemoveAsync(name, stopFirst: true, cancellationToken).ConfigureAwait(false);
+            }
+
+            await EnsureImageAsync(replica.Service, cancellationToken).ConfigureAwait(false);
+            await EnsureVolumesAsync(id.Project, replica.Service, cancellationToken).ConfigureAwait(false);
+            ContainerCreateRequest request;
+            try
+            {
+                request = ContainerDefinition.For(replica, NetworkMode(replica.Service));
+            }
+            catch (ArgumentException e)
+            {
+                throw new DockerException(400, e.Message, e);
+            }
+
+            await _client.PostAsync(
+                "containers/create?name=" + Uri.EscapeDataString(name), request,
+                DockerJson.Default.ContainerCreateRequest, DockerJson.Default.IdResponse, cancellationToken).ConfigureAwait(false);
+            await StartContainerAsync(name, cancellationToken).ConfigureAwait(false);
+            return ToObserved(await InspectAsync(name, cancellationToken).ConfigureAwait(false)
+                              ?? throw new DockerException(404, "the container vanished right after it was started"))
+                   ?? throw new DockerException(500, "the container lost its labels");
+        }
+        catch (DockerException e)
+        {
+            throw new RuntimeException(ProviderName, id, e.Message, e);
+        }
+    }
+
+    public async Task<ObservedReplica> StartAsync(ReplicaId replica, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(replica);
+        using var slot = await LockAsync(replica, cancellationToken).ConfigureAwait(false);
+        var name = ContainerDefinition.ContainerName(replica);
+        try
+        {
+            if (await InspectAsync(name, cancellationToken).ConfigureAwait(false) is null)
+            {
+                throw new DockerException(404, "cannot start: the replica does not exist (create it instead)");
+            }
+
+            await StartContainerAsync(name, cancellationToken).ConfigureAwait(false);
+            return ToObserved(await InspectAsync(name, cancellationToken).ConfigureAwait(false)
+                              ?? throw new DockerException(404, "the container vanished right after it was started"))
+                   ?? throw new DockerException(500, "the container lost its labels");
+        }
+        catch (DockerException e)
+        {
+            throw new RuntimeException(ProviderName, replica, e.Message, e);
+        }
+    }
+
+    public async Task DeleteAsync(ReplicaId replica, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(replica);
+        using var slot = await LockAsync(replica, cancellationToken).ConfigureAwait(false);
+        try
+        {
+            await RemoveAsync(ContainerDefinition.ContainerName(replica), stopFirst: true, cancellationToken).ConfigureAwait(false);
+        }
+        catch (DockerException e)
+        {
+            throw new RuntimeException(ProviderName, replica, e.Message, e);
+        }
+    }
+
+    public async Task<HealthStatus> ProbeHealthAsync(ReplicaId replica, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(replica);
+        try
+        {
+            var container = await InspectAsync(ContainerDefinition.ContainerName(replica), cancellationToken).ConfigureAwait(false);
+            if (container?.State is not { Running: true } state)
+            {
+                return HealthStatus.Unhealthy;
+            }
+
+            return state.Health?.Status switch
+            {
+                null or "" or "none" => HealthStatus.None,
+                "starting" => HealthStatus.Starting,
+                "healthy" => HealthStatus.Healthy,
+                _ => HealthStatus.Unhealthy,
+            };
+        }
+        catch (DockerException e)
+        {
+            throw new RuntimeException(ProviderName, replica, e.Message, e);
+        }
+    }
+
+    public async Task<int> WaitForCompletionAsync(ReplicaId replica, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(replica);
+        try
+        {
+            return await WaitAsync(ContainerDefinition.ContainerName(replica), cancellationToken).ConfigureAwait(false);
+        }
+        catch (DockerException e)
+        {
+            throw new RuntimeException(ProviderName, replica, e.StatusCode == 404 ? "cannot wait for completion: the replica does not exist" : e.Message, e);
+        }
+    }
+
+    private async Task<int> WaitAsync(string container, CancellationToken cancellationToken)
+    {
+        using var response = await _client.SendAsync(
+            HttpMethod.Post, "containers/" + Uri.EscapeDataString(container) + "/wait?condition=not-running", null, cancellationToken).ConfigureAwait(false);
+        var result = await System.Net.Http.Json.HttpContentJsonExtensions.ReadFromJsonAsync(
+            response.Content, DockerJson.Default.WaitResponse, cancellationToken).ConfigureAwait(false);
+        if (result?.Error?.Message is { Length: > 0 } error)
+        {
+            throw new DockerException(500, error);
+        }
+
+        return (int)(result?.StatusCode ?? -1);
+    }
+
+    private async Task<ContainerInspect?> InspectAsync(string idOrName, CancellationToken cancellationToken) =>
+        await _client.GetAsync("containers/" + Uri.EscapeDataString(idOrName) + "/json", DockerJson.Default.ContainerInspect, cancellationToken).ConfigureAwait(false);
+
+    private async Task StartContainerAsync(string name, CancellationToken cancellationToken) =>
+        await _client.CallAsync(HttpMethod.Post, "containers/" + Uri.EscapeDataString(name) + "/start", cancellationToken).ConfigureAwait(false);
+
+    /// <summary>Stops (SIGTERM, then SIGKILL after the container's own StopTimeout) and removes; a missing container is fine.</summary>
+    private async Task RemoveAsync(string name, bool stopFirst, CancellationToken cancellationToken)
+    {
+        var path = "containers/" + Uri.EscapeDataString(name);
+        if (stopFirst)
+        {
+            await _client.CallAsync(HttpMethod.Post, path + "/stop", cancellationToken, notFoundIsFine: true).ConfigureAwait(false);
+        }
+
+        // 409: removal already in progress (a concurrent delete); the wait below sees it through.
+        using var response = await _client.SendAsync(HttpMethod.Delete, path + "?force=true", null, cancellationToken, accepted: [404, 409]).ConfigureAwait(false);
+        if (response.StatusCode == HttpStatusCode.Conflict)
+        {
+            await _client.SendAsync(HttpMethod.Post, path + "/wait?condition=removed", null, cancellationToken, accepted: 404).ConfigureAwait(false);
+        }
+    }
+
+    private async Task EnsureImageAsync(ServiceSpec service, CancellationToken cancellationToken)
+    {
+        var image = service.Image!;
+        var policy = service.RuntimeOptions.GetValueOrDefault("pull_policy", "missing");
+        if (policy is not ("missing" or "always" or "never" or "if_not_present"))
+        {
+            throw new DockerException(400, $"pull_policy '{policy}' is not one of missing, always, never");
+        }
+
+        if (policy != "always"
+            && await _client.GetAsync("images/" + Uri.EscapeDataString(image) + "/json", DockerJson.Default.IdResponse, cancellationToken).ConfigureAwait(false) is not null)
+        {
+            return;
+        }
+
+        if (policy == "never")
+        {
+            throw new DockerException(404, $"image {image} not present and pull_policy is never");
+        }
+
+        await PullAsync(image, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Pulls an image; the daemon streams JSON progress lines, and a failure mid-pull arrives as an "error" line, not a status.</summary>
+    private async Task PullAsync(string image, CancellationToken cancellationToken)
+    {
+        var (repository, tag) = SplitImage(image);
+        var path = "images/create?fromImage=" + Uri.EscapeDataString(repository) + "&tag=" + Uri.EscapeDataString(tag);
+        try
+        {
+            using var response = await _client.SendAsync(HttpMethod.Post, path, null, cancellationToken, HttpCompletionOption.ResponseHeadersRead).ConfigureAwait(false);
+            using var reader = new StreamReader(await response.Content.ReadAsStreamAsync(cancellationToken).ConfigureAwait(false));
+            while (await reader.ReadLineAsync(cancellationToken).ConfigureAwait(false) is { } line)
+            {
+                if (line.Length > 0 && System.Text.Json.JsonSerializer.Deserialize(line, DockerJson.Default.PullProgress) is { Error: { Length: > 0 } error })
+                {
+                    throw new DockerException(500, error);
+                }
+            }
+        }
+        catch (DockerException e) when (!e.Unreachable)
+        {
+            throw new DockerException(e.StatusCode, $"cannot pull image {image}: {e.Message}", e);
+        }
+    }
+
+    private static (string Repository, string Tag) SplitImage(string image)
+    {
+        if (image.Contains('@', StringComparison.Ordinal))
+        {
+            return (image, "");
+        }
+
+        var colon = image.LastIndexOf(':');
+        return colon > image.LastIndexOf('/') ? (image[..colon], image[(colon + 1)..]) : (image, "latest");
+    }
+
+    private async Task EnsureVolumesAsync(ProjectRef project, ServiceSpec service, CancellationToken cancellationToken)
+    {
+        foreach (var volume in ContainerDefinition.NamedVolumes(service))
+        {
+            // Creating an existing volume with the same driver is a no-op in Docker, so this stays idempotent.
+            var labels = new Dictionary<string, string>(StringComparer.Ordinal)
+            {
+                [ContainerDefinition.Project] = project.Name,
+                [ContainerDefinition.Volume] = volume,
+            };
+            using var response = await _client.SendAsync(
+                HttpMethod.Post, "volumes/create",
+                System.Net.Http.Json.JsonContent.Create(new VolumeCreateRequest(ContainerDefinition.VolumeName(project.Name, volume), labels), DockerJson.Default.VolumeCreateRequest),
+                cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    private string? NetworkMode(ServiceSpec service) =>
+        service.RuntimeOptions.GetValueOrDefault("network_mode") ?? _options.DefaultNetworkMode;
+
+    /// <summary>The replica a container holds, or null when it is not one of ours (a hook container, foreign labels).</summary>
+    private static ObservedReplica? ToObserved(ContainerInspect container)
+    {
+        var labels = container.Config?.Labels;
+        if (labels is null
+            || !labels.TryGetValue(ContainerDefinition.Service, out var service)
+            || !int.TryParse(labels.GetValueOrDefault(ContainerDefinition.Replica), NumberStyles.None, CultureInfo.InvariantCulture, out var replica))
+        {
+            return null;
+        }
+
+        _ = long.TryParse(labels.GetValueOrDefault(ContainerDefinition.Generation), NumberStyles.None, CultureInfo.InvariantCulture, out var generation);
+        var state = container.State;
+        var (replicaState, exitCode) = state switch
+        {
+            { Running: true, Health.Status: "unhealthy" } => (ReplicaState.Unhealthy, (int?)null),
+            { Running: true } => (ReplicaState.Running, null),
+            null => (ReplicaState.Missing, null),
+            _ => (ReplicaState.Exited, state.ExitCode),
+        };
+        return new ObservedReplica(
+            service, replica, labels.GetValueOrDefault(ContainerDefinition.ConfigHash, ""), replicaState, exitCode, container.Id, generation,
+            ContainerDefinition.Deserialize(labels.GetValueOrDefault(ContainerDefinition.Applied)));
+    }
+
+    private static void Validate(ReplicaId id, ServiceSpec service)
+    {
+        if (!ContainerDefinition.IsValidNamePart(id.Project.Name) || !ContainerDefinition.IsValidNamePart(service.Name) || id.Replica < 0)
+        {
+            throw new RuntimeException(ProviderName, id, "project and service names must be valid container name parts ([a-zA-Z0-9][a-zA-Z0-9_.-]*) and the replica index non-negative");
+        }
+
+        if (string.IsNullOrEmpty(service.Image))
+        {
+            throw new RuntimeException(ProviderName, id, "no 'image' to run (runtime docker runs images; use 'runtime: local' for plain commands)");
+        }
+    }
+
+    private async Task<IDisposable> LockAsync(ReplicaId id, CancellationToken cancellationToken)
+    {
+        var gate = _slotLocks.GetOrAdd(ContainerDefinition.ContainerName(id), static _ => new SemaphoreSlim(1, 1));
+        await gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        return new Releaser(gate);
+    }
+
+    private sealed class Releaser(SemaphoreSlim gate) : IDisposable
+    {
+        public void Dispose() => gate.Release();
+    }
+}

@@ -1,0 +1,106 @@
+using System.Collections.Immutable;
+using System.Diagnostics;
+using Nanokit.Core.Model;
+using Nanokit.Runtime;
+
+namespace Nanokit.Providers.Docker.Tests;
+
+/// <summary>
+/// One test project on the private daemon (scripts/dockerd.sh): a unique project name, a runtime, and cleanup of every
+/// container it holds. A daemon that does not answer fails the test: these tests never skip.
+/// </summary>
+internal sealed class DockerProject : IAsyncDisposable
+{
+    public const string Image1 = "nanokit-test/busybox:1";
+    public const string Image2 = "nanokit-test/busybox:2";
+
+    public static readonly string Host =
+        Environment.GetEnvironmentVariable("NANOKIT_TEST_DOCKER_HOST") is { Length: > 0 } host ? host : "unix:///tmp/nanokit-docker/docker.sock";
+
+    private DockerProject(DockerRuntime runtime, ProjectRef project)
+    {
+        Runtime = runtime;
+        Project = project;
+    }
+
+    public DockerRuntime Runtime { get; }
+
+    public ProjectRef Project { get; }
+
+    public static async Task<DockerProject> StartAsync()
+    {
+        var runtime = new DockerRuntime(new DockerRuntimeOptions { Endpoint = DockerEndpoint.Parse(Host) });
+        try
+        {
+            await runtime.ConnectAsync("test", Timeout()).ConfigureAwait(false);
+        }
+        catch (RuntimeException e)
+        {
+            runtime.Dispose();
+            throw new InvalidOperationException($"the private dockerd at {Host} does not answer: run scripts/test.sh (or scripts/dockerd.sh start). {e.Message}", e);
+        }
+
+        var directory = Directory.CreateTempSubdirectory("nanokit-docker-test-").FullName;
+        return new DockerProject(runtime, new ProjectRef("nk" + Guid.NewGuid().ToString("N")[..10], directory));
+    }
+
+    /// <summary>A long-running service that exits at once on SIGTERM (a bare sleep as PID 1 would ignore it).</summary>
+    public static ServiceSpec Service(string name, string image = Image1) => new()
+    {
+        Name = name,
+        Image = image,
+        Command = ["sh", "-c", "trap 'exit 0' TERM; while :; do sleep 0.2; done"],
+        StopGracePeriod = TimeSpan.FromSeconds(2),
+        RuntimeOptions = ImmutableSortedDictionary<string, string>.Empty.Add("pull_policy", "never"),
+    };
+
+    public ReplicaSpec Replica(ServiceSpec service, int replica = 1, string hash = "h1", long generation = 1) =>
+        new(Project, service, replica, hash, generation);
+
+    public ReplicaId Id(string service, int replica = 1) => new(Project, service, replica);
+
+    public static CancellationToken Timeout(int seconds = 30) => new CancellationTokenSource(TimeSpan.FromSeconds(seconds)).Token;
+
+    /// <summary>Polls <paramref name="condition"/> until it holds or the deadline passes.</summary>
+    public static async Task<T> EventuallyAsync<T>(Func<Task<T>> probe, Func<T, bool> condition, int seconds = 20)
+    {
+        var deadline = Stopwatch.StartNew();
+        while (true)
+        {
+            var value = await probe().ConfigureAwait(false);
+            if (condition(value) || deadline.Elapsed > TimeSpan.FromSeconds(seconds))
+            {
+                return value;
+            }
+
+            await Task.Delay(100).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>Runs the docker CLI against the private daemon, as a person changing things by hand would.</summary>
+    public static async Task<string> DockerCliAsync(params string[] args)
+    {
+        var start = new ProcessStartInfo("docker") { RedirectStandardOutput = true, RedirectStandardError = true };
+        start.ArgumentList.Add("-H");
+        start.ArgumentList.Add(Host);
+        foreach (var arg in args)
+        {
+            start.ArgumentList.Add(arg);
+        }
+
+        using var process = Process.Start(start)!;
+        var output = await process.StandardOutput.ReadToEndAsync().ConfigureAwait(false);
+        await process.WaitForExitAsync().ConfigureAwait(false);
+        Assert.True(process.ExitCode == 0, $"docker {string.Join(' ', args)} failed: {await process.StandardError.ReadToEndAsync().ConfigureAwait(false)}");
+        return output;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        var observed = await Runtime.ObserveAsync(Project, cts.Token).ConfigureAwait(false);
+        await Task.WhenAll(observed.Replicas.Select(r => Runtime.DeleteAsync(Id(r.Service, r.Replica), cts.Token))).ConfigureAwait(false);
+        Runtime.Dispose();
+        Directory.Delete(Project.Directory, recursive: true);
+    }
+}

@@ -1,0 +1,44 @@
+using System.Buffers.Binary;
+using System.Text;
+
+namespace Nanokit.Providers.Docker.Tests;
+
+public sealed class ParsingTests
+{
+    [Fact]
+    public void Docker_host_defaults_to_the_standard_socket_and_accepts_unix_and_tcp()
+    {
+        Assert.Equal("/var/run/docker.sock", DockerEndpoint.Parse(null).SocketPath);
+        Assert.Equal("/tmp/d.sock", DockerEndpoint.Parse("unix:///tmp/d.sock").SocketPath);
+        Assert.Equal(new Uri("http://127.0.0.1:2375/"), DockerEndpoint.Parse("tcp://127.0.0.1:2375").TcpBase);
+        Assert.Throws<ArgumentException>(() => DockerEndpoint.Parse("ssh://host"));
+    }
+
+    [Fact]
+    public async Task Multiplexed_frames_are_demultiplexed_into_lines_per_stream()
+    {
+        using var stream = new MemoryStream();
+        Frame(stream, 1, "hello wo");
+        Frame(stream, 2, "oops\n");
+        Frame(stream, 1, "rld\nsecond\r\nrest");
+        stream.Position = 0;
+
+        var lines = new List<string>();
+        await foreach (var line in MultiplexedStream.ReadLinesAsync(stream, CancellationToken.None))
+        {
+            lines.Add(line);
+        }
+
+        Assert.Equal(["oops", "hello world", "second", "rest"], lines);
+    }
+
+    private static void Frame(Stream stream, byte type, string text)
+    {
+        var payload = Encoding.UTF8.GetBytes(text);
+        var header = new byte[8];
+        header[0] = type;
+        BinaryPrimitives.WriteUInt32BigEndian(header.AsSpan(4), (uint)payload.Length);
+        stream.Write(header);
+        stream.Write(payload);
+    }
+}
