@@ -1,0 +1,84 @@
+using Nanokit.Core.Model;
+using Nanokit.Runtime;
+
+namespace Nanokit.Providers.Docker.Tests;
+
+public sealed class DockerHookAndLogTests
+{
+    [Fact]
+    public async Task A_host_hook_runs_on_the_host_with_the_service_environment_and_reports_its_exit_code()
+    {
+        await using var p = await DockerProject.StartAsync();
+        var hook = new Hook(["sh", "-c", "echo \"$GREETING from $(pwd)\"; exit 4"], HookLocation.Host, TimeSpan.FromSeconds(10));
+        var service = DockerProject.Service("web") with
+        {
+            Environment = System.Collections.Immutable.ImmutableSortedDictionary<string, string?>.Empty.Add("GREETING", "hello"),
+            Hooks = new HooksSpec(hook, null, null),
+        };
+
+        var result = await p.Runtime.RunHookAsync(p.Project, service, hook, DockerProject.Timeout());
+
+        Assert.Equal((4, false), (result.ExitCode, result.TimedOut));
+        Assert.Equal($"hello from {p.Project.Directory}", result.OutputTail.Trim());
+    }
+
+    [Fact]
+    public async Task A_prestart_hook_runs_in_a_one_off_container_of_the_service_image_that_is_removed_afterwards()
+    {
+        await using var p = await DockerProject.StartAsync();
+        var hook = new Hook(["sh", "-c", "cat /etc/nanokit-image; echo to-stderr >&2"], HookLocation.Service, TimeSpan.FromSeconds(20));
+        var service = DockerProject.Service("web", DockerProject.Image2) with { Hooks = new HooksSpec(hook, null, null) };
+
+        var result = await p.Runtime.RunHookAsync(p.Project, service, hook, DockerProject.Timeout());
+
+        Assert.True(result.Succeeded, result.OutputTail);
+        Assert.Equal(["nanokit-test/busybox:2", "to-stderr"], result.OutputTail.Split('\n', StringSplitOptions.RemoveEmptyEntries).Order());
+        Assert.Equal("", (await DockerProject.DockerCliAsync("ps", "-aq", "--filter", "label=io.nanokit.project=" + p.Project.Name)).Trim());
+    }
+
+    [Fact]
+    public async Task Poststart_hooks_exec_in_replica_1_and_a_hook_past_its_timeout_is_reported_timed_out()
+    {
+        await using var p = await DockerProject.StartAsync();
+        var poststart = new Hook(["sh", "-c", "touch /tmp/hooked && echo done; exit 2"], HookLocation.Service, TimeSpan.FromSeconds(10));
+        var slow = new Hook(["sleep", "30"], HookLocation.Service, TimeSpan.FromSeconds(1));
+        var service = DockerProject.Service("web") with { Hooks = new HooksSpec(null, poststart, slow) };
+        var created = await p.Runtime.CreateAsync(p.Replica(service), DockerProject.Timeout());
+
+        var result = await p.Runtime.RunHookAsync(p.Project, service, poststart, DockerProject.Timeout());
+        var timedOut = await p.Runtime.RunHookAsync(p.Project, service, slow, DockerProject.Timeout());
+
+        Assert.Equal((2, "done"), (result.ExitCode, result.OutputTail.Trim()));
+        await DockerProject.DockerCliAsync("exec", created.Id!, "test", "-f", "/tmp/hooked");
+        Assert.True(timedOut.TimedOut);
+        Assert.True(timedOut.Duration < TimeSpan.FromSeconds(10), $"took {timedOut.Duration}");
+    }
+
+    [Fact]
+    public async Task Logs_are_demultiplexed_into_lines_from_stdout_and_stderr_and_tail_limits_them()
+    {
+        await using var p = await DockerProject.StartAsync();
+        var service = DockerProject.Service("web") with { Command = ["sh", "-c", "echo one; echo two >&2; echo three; exit 0"] };
+        await p.Runtime.CreateAsync(p.Replica(service), DockerProject.Timeout());
+        await p.Runtime.WaitForCompletionAsync(p.Id("web"), DockerProject.Timeout());
+
+        var all = await ReadAsync(p.Runtime.ReadLogsAsync(p.Id("web"), LogReadOptions.All, DockerProject.Timeout()));
+        var tail = await ReadAsync(p.Runtime.ReadLogsAsync(p.Id("web"), new LogReadOptions(Tail: 1), DockerProject.Timeout()));
+
+        Assert.Equal(["one", "three", "two"], all.Order());
+        Assert.Single(tail);
+        var missing = await Assert.ThrowsAsync<RuntimeException>(() => ReadAsync(p.Runtime.ReadLogsAsync(p.Id("nope"), LogReadOptions.All, DockerProject.Timeout())));
+        Assert.Contains($"{p.Project.Name}/nope-1: logs:", missing.Message);
+    }
+
+    private static async Task<List<string>> ReadAsync(IAsyncEnumerable<string> lines)
+    {
+        var result = new List<string>();
+        await foreach (var line in lines)
+        {
+            result.Add(line);
+        }
+
+        return result;
+    }
+}
