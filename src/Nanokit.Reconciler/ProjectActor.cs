@@ -107,7 +107,7 @@ internal sealed partial class ProjectActor : PersistentActor, IWithTimers
 
     private void AfterRecovery()
     {
-        if (intent is not null && observedGeneration < generation)
+        if (settings.ResumeOnRecovery && intent is not null && observedGeneration < generation)
         {
             StartRun(RunTrigger.Resume, null);
         }

@@ -32,7 +32,6 @@ internal sealed class ProjectSupervisor : ReceiveActor
     private readonly Dictionary<string, string> failures = new(StringComparer.Ordinal);
     private readonly HashSet<string> pending = new(StringComparer.Ordinal);
     private ServicePlan? plan;
-    private ExecutionGraph? graph;
     private Dictionary<string, DependencyCondition> readiness = new(StringComparer.Ordinal);
     private int layer = -1;
     private Activity? runSpan;
@@ -81,8 +80,7 @@ internal sealed class ProjectSupervisor : ReceiveActor
             return;
         }
 
-        graph = GraphEngine.Build(request.Desired);
-        plan = PlanEngine.Plan(request.Desired, graph, observed, request.Options);
+        plan = PlanEngine.Plan(request.Desired, GraphEngine.Build(request.Desired), observed, request.Options);
         readiness = ReadinessOf(request.Desired);
         if (request.Drift is { } drift)
         {

@@ -14,6 +14,12 @@ public sealed record ReconcilerSettings
     /// <summary>Whether failed runs are retried automatically (a long-lived node or <c>up --watch</c>; a one-shot <c>up</c> reports instead).</summary>
     public bool RetryFailedRuns { get; init; }
 
+    /// <summary>
+    /// Whether a project that recovers with a generation not yet converged resumes its run at once (a node,
+    /// <c>up</c>, <c>down</c>). Off for commands that only look (<c>drift</c> without <c>--heal</c>, <c>state export</c>).
+    /// </summary>
+    public bool ResumeOnRecovery { get; init; } = true;
+
     /// <summary>Whether the drift timer runs (a long-lived node or <c>up --watch</c>).</summary>
     public bool DriftTimer { get; init; }
 

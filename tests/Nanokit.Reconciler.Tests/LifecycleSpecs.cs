@@ -68,6 +68,26 @@ public sealed class LifecycleSpecs() : ReconcilerFixture(new SimulatedRuntimeOpt
     }
 
     [Fact]
+    public async Task A_looking_only_node_recovers_an_unconverged_generation_without_running_it()
+    {
+        var crashed = ActorSystem.Create("crashed");
+        Register(crashed, Storage);
+        Project(system: crashed).Tell(new ApplySpec(Load(Spec), PlanOptions.Default), TestActor);
+        ExpectMsg<SpecAccepted>();
+        await crashed.Terminate().WaitAsync(TimeSpan.FromSeconds(10));
+        var creates = Runtime.Stats.Creates;
+
+        var project = Project(Fast with { ResumeOnRecovery = false });
+        project.Tell(GetProjectStatus.Instance, TestActor);
+        var status = ExpectMsg<CurrentProjectStatus>().Status;
+
+        Assert.Equal(1, status.Generation);
+        Assert.False(status.Running);
+        Events.ExpectNoMsg(TimeSpan.FromMilliseconds(500));
+        Assert.Equal(creates, Runtime.Stats.Creates);
+    }
+
+    [Fact]
     public async Task A_converged_generation_is_not_run_again_after_a_restart()
     {
         var first = ActorSystem.Create("first");

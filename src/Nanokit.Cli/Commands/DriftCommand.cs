@@ -24,7 +24,8 @@ internal static class DriftCommand
                 return ExitCodes.Error;
             }
 
-            await using var session = await SessionOrError.StartAsync(loaded.Spec, ReconcilerSettings.Default, "drift", context, cancellationToken).ConfigureAwait(false);
+            var settings = ReconcilerSettings.Default with { ResumeOnRecovery = parse.GetValue(heal) };
+            await using var session = await SessionOrError.StartAsync(loaded.Spec, settings, "drift", context, cancellationToken).ConfigureAwait(false);
             if (session is null)
             {
                 return ExitCodes.Error;

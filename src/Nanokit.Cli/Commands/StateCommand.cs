@@ -26,7 +26,7 @@ internal static class StateCommand
                 return ExitCodes.Error;
             }
 
-            await using var session = await SessionOrError.StartAsync(loaded.Spec, ReconcilerSettings.Default, "state export", context, cancellationToken).ConfigureAwait(false);
+            await using var session = await SessionOrError.StartAsync(loaded.Spec, ReconcilerSettings.Default with { ResumeOnRecovery = false }, "state export", context, cancellationToken).ConfigureAwait(false);
             if (session is null)
             {
                 return ExitCodes.Error;
