@@ -82,6 +82,25 @@ public sealed class DockerLifecycleTests
     }
 
     [Fact]
+    public async Task Bind_mounts_resolve_against_the_project_directory_and_named_volumes_are_created_and_labelled()
+    {
+        await using var p = await DockerProject.StartAsync();
+        await File.WriteAllTextAsync(Path.Combine(p.Project.Directory, "config.txt"), "from-host");
+        var service = DockerProject.Service("web") with
+        {
+            Command = ["sh", "-c", "cat /config/config.txt > /data/copy; exit 0"],
+            Volumes = [new VolumeMount("bind", ".", "/config", true), new VolumeMount("volume", "data", "/data", false)],
+        };
+        await p.Runtime.CreateAsync(p.Replica(service), DockerProject.Timeout());
+
+        Assert.Equal(0, await p.Runtime.WaitForCompletionAsync(p.Id("web"), DockerProject.Timeout()));
+        var volume = p.Project.Name + "_data";
+        Assert.Equal(p.Project.Name, (await DockerProject.DockerCliAsync("volume", "inspect", "-f", "{{index .Labels \"io.nanokit.project\"}}", volume)).Trim());
+        await p.Runtime.DeleteAsync(p.Id("web"), DockerProject.Timeout());
+        await DockerProject.DockerCliAsync("volume", "rm", volume);
+    }
+
+    [Fact]
     public async Task Pull_policy_never_with_a_missing_image_fails_with_a_clear_error()
     {
         await using var p = await DockerProject.StartAsync();
