@@ -1,4 +1,6 @@
 using System.CommandLine;
+using Nanokit.Actors;
+using Nanokit.Runtime;
 using Nanokit.Cli.Commands;
 
 namespace Nanokit.Cli;
@@ -21,7 +23,35 @@ public static class Nkapp
             StateCommand.Create(context),
         };
         // Signals are the caller's to turn into cancellation (Program.Main does); the library's own handling exits too soon.
-        var invocation = new InvocationConfiguration { Output = context.Out, Error = context.Error, ProcessTerminationTimeout = null };
-        return root.Parse(args).InvokeAsync(invocation, cancellationToken);
+        var invocation = new InvocationConfiguration
+        {
+            Output = context.Out,
+            Error = context.Error,
+            ProcessTerminationTimeout = null,
+            EnableDefaultExceptionHandler = false,
+        };
+        return InvokeAsync(root.Parse(args), invocation, context, cancellationToken);
+    }
+
+    /// <summary>
+    /// Failures the user can act on (a runtime that cannot be reached, a reconciler that does not answer) end
+    /// as one line on stderr and exit 1; anything else is a bug and keeps its stack trace.
+    /// </summary>
+    private static async Task<int> InvokeAsync(ParseResult parse, InvocationConfiguration invocation, CliContext context, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await parse.InvokeAsync(invocation, cancellationToken).ConfigureAwait(false);
+        }
+        catch (RuntimeException e)
+        {
+            context.Error.WriteLine(e.Message);
+            return ExitCodes.Error;
+        }
+        catch (AskTimeoutException e)
+        {
+            context.Error.WriteLine($"the reconciler did not answer in time ({e.Message})");
+            return ExitCodes.Error;
+        }
     }
 }

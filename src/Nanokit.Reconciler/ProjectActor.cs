@@ -160,6 +160,12 @@ internal sealed partial class ProjectActor : PersistentActor, IWithTimers
                 lastDrift = null;
             }
 
+            if (request.Drift is not null && !e.Succeeded)
+            {
+                // A check that could not observe never sent its plan: its waiters still need an answer.
+                AnswerDriftWaiters(new DriftReport(name, new ServicePlan(name, []), false, string.Join("; ", e.Failures.Select(f => f.Reason))));
+            }
+
             Context.System.EventStream.Publish(new RunCompleted(name, message.Generation, message.Trigger, message.Result));
             ScheduleRetry(e.Succeeded);
             RunQueuedDriftCheck();
@@ -189,12 +195,7 @@ internal sealed partial class ProjectActor : PersistentActor, IWithTimers
             Context.System.EventStream.Publish(new DriftReport(name, message.Plan, Healing: false));
         }
 
-        foreach (var waiter in driftWaiters)
-        {
-            waiter.Tell(new DriftReport(name, message.Plan, message.Healing), Self);
-        }
-
-        driftWaiters.Clear();
+        AnswerDriftWaiters(new DriftReport(name, message.Plan, message.Healing));
         if (!message.Healing)
         {
             // A report-only check ends here: the supervisor stops without a run to record.
@@ -228,18 +229,14 @@ internal sealed partial class ProjectActor : PersistentActor, IWithTimers
     /// <summary>A tick (mode null: heal as the spec says) or a request; queued while a run is in flight.</summary>
     private void CheckDrift(DriftCheckMode? mode)
     {
-        if (intent?.Spec is not { } spec)
+        if (intent is null)
         {
-            foreach (var waiter in driftWaiters)
-            {
-                waiter.Tell(new DriftReport(name, new ServicePlan(name, []), false), Self);
-            }
-
-            driftWaiters.Clear();
+            AnswerDriftWaiters(new DriftReport(name, new ServicePlan(name, []), false));
             return;
         }
 
-        mode ??= new DriftCheckMode(spec.Drift.Heal);
+        // After `down` nothing is desired, so anything still running is drift.
+        mode ??= new DriftCheckMode(intent.Spec?.Drift.Heal ?? true);
         if (supervisor is not null)
         {
             queuedDriftCheck = queuedDriftCheck is null ? mode : new DriftCheckMode(queuedDriftCheck.Heal || mode.Heal);
@@ -247,6 +244,16 @@ internal sealed partial class ProjectActor : PersistentActor, IWithTimers
         }
 
         StartRun(RunTrigger.Drift, mode);
+    }
+
+    private void AnswerDriftWaiters(DriftReport report)
+    {
+        foreach (var waiter in driftWaiters)
+        {
+            waiter.Tell(report, Self);
+        }
+
+        driftWaiters.Clear();
     }
 
     private void RunQueuedDriftCheck()

@@ -28,7 +28,8 @@ public sealed record CheckDrift(bool Heal);
 /// What a drift check found: the plan that would make the runtime match the spec again. The reply to
 /// <see cref="CheckDrift"/>; also published on the event stream when drift is found and not healed.
 /// </summary>
-public sealed record DriftReport(string Project, ServicePlan Plan, bool Healing);
+/// <param name="Failure">Why the check could not be made (the runtime could not be observed); the plan is then empty.</param>
+public sealed record DriftReport(string Project, ServicePlan Plan, bool Healing, string? Failure = null);
 
 public sealed record GetProjectStatus
 {

@@ -91,6 +91,24 @@ public sealed class EndToEndTests : IDisposable
     }
 
     [Fact]
+    public async Task Every_command_reports_an_unreachable_docker_daemon_in_one_line_and_exits_1()
+    {
+        cli.Write("nanokit.yml", "name: e2e\nruntime: docker\nservices:\n  web:\n    image: nanokit-test/busybox:1\n");
+        var environment = new Dictionary<string, string> { ["DOCKER_HOST"] = $"unix:///tmp/nanokit-no-daemon-{marker}.sock" };
+
+        foreach (var command in new[] { "up", "status", "plan", "drift", "logs web" })
+        {
+            var (exit, output, error) = await cli.RunAsync(environment, command.Split(' '));
+
+            // up reports it in the run's failure summary (stdout), the other commands as their one error line.
+            error = output + error;
+            Assert.True(exit == 1, $"{command}: exit {exit}: {error}");
+            Assert.True(error.Contains($"cannot reach the Docker daemon at unix:///tmp/nanokit-no-daemon-{marker}.sock", StringComparison.Ordinal), $"{command}: {error}");
+            Assert.False(error.Contains("   at ", StringComparison.Ordinal), $"{command}: {error}");
+        }
+    }
+
+    [Fact]
     public async Task Up_exits_1_naming_each_failed_service_and_why()
     {
         cli.Write("nanokit.yml", $"name: e2e\nservices:\n  broken:\n    command: [no-such-program-{marker}]\n  after:\n    command: [sleep, '{Sleep(3)}']\n    depends_on: [broken]\n");

@@ -39,6 +39,12 @@ internal static class DriftCommand
             }
 
             var report = await session.Project.Ask<DriftReport>(new CheckDrift(parse.GetValue(heal)), TimeSpan.FromMinutes(1), cancellationToken).ConfigureAwait(false);
+            if (report.Failure is { } failure)
+            {
+                context.Error.WriteLine($"{report.Project}: cannot check for drift: {failure}");
+                return ExitCodes.Error;
+            }
+
             if (!report.Plan.HasChanges)
             {
                 context.Out.WriteLine($"{report.Project}: no drift; the runtime matches generation {status.Status.Generation}");

@@ -38,7 +38,7 @@ internal static class PlanCommand
             {
                 state = parse.GetValue(observed) is { } observedPath
                     ? ObservedStateFile.Read(Path.GetFullPath(observedPath, context.WorkingDirectory))
-                    : await RuntimeProviders.For(loaded.Spec).ObserveAsync(ProjectRef.Of(loaded.Spec), cancellationToken).ConfigureAwait(false);
+                    : await RuntimeProviders.For(loaded.Spec, context).ObserveAsync(ProjectRef.Of(loaded.Spec), cancellationToken).ConfigureAwait(false);
             }
             catch (ConfigException e)
             {

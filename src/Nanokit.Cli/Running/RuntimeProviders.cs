@@ -1,15 +1,20 @@
 using Nanokit.Core.Model;
+using Nanokit.Providers.Docker;
 using Nanokit.Providers.Local;
 using Nanokit.Runtime;
 
 namespace Nanokit.Cli.Running;
 
-/// <summary>The provider a project's <c>runtime:</c> names.</summary>
+/// <summary>The provider a project's <c>runtime:</c> names; Docker's daemon comes from <c>DOCKER_HOST</c> as the docker CLI reads it.</summary>
 internal static class RuntimeProviders
 {
-    public static IRuntimeProvider For(ProjectSpec spec) => spec.Runtime switch
+    public static IRuntimeProvider For(ProjectSpec spec, CliContext context) => spec.Runtime switch
     {
         RuntimeKind.Local => new LocalRuntime(),
+        RuntimeKind.Docker => new DockerRuntime(new DockerRuntimeOptions
+        {
+            Endpoint = DockerEndpoint.Parse(context.Environment.GetValueOrDefault("DOCKER_HOST")),
+        }),
         _ => throw new RuntimeUnavailableException(
             $"{spec.Name}: runtime \"{spec.Runtime.ToString().ToLowerInvariant()}\" is not available in this build yet; use runtime: local"),
     };
@@ -19,7 +24,7 @@ internal static class RuntimeProviders
     {
         try
         {
-            return For(spec);
+            return For(spec, context);
         }
         catch (RuntimeUnavailableException e)
         {
