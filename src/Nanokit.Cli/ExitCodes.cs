@@ -6,4 +6,7 @@ internal static class ExitCodes
     public const int Ok = 0;
     public const int Error = 1;
     public const int Changes = 2;
+
+    /// <summary>Stopped by SIGINT or SIGTERM before the command finished (128 + SIGINT, as shells report it).</summary>
+    public const int Interrupted = 130;
 }

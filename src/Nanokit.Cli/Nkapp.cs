@@ -53,5 +53,10 @@ public static class Nkapp
             context.Error.WriteLine($"the reconciler did not answer in time ({e.Message})");
             return ExitCodes.Error;
         }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            context.Error.WriteLine("interrupted; services already started keep running");
+            return ExitCodes.Interrupted;
+        }
     }
 }

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using Nanokit.Actors;
 using Nanokit.Actors.Scheduling;
 using Nanokit.Runtime;
@@ -13,7 +14,6 @@ internal sealed class DriftTimer : ReceiveActor, IWithTimers
 {
     private readonly TimeSpan interval;
     private readonly ReconcilerSettings settings;
-    private readonly Random random = new();
     private readonly CancellationTokenSource watching = new();
     private string? pendingChange;
 
@@ -42,6 +42,15 @@ internal sealed class DriftTimer : ReceiveActor, IWithTimers
             Context.Parent.Tell(new DriftTick("runtime change stream failed: " + failed.Reason), Self);
             Timers.StartSingleTimer(RestartWatch.Instance, RestartWatch.Instance, settings.WatchRestartDelay);
         });
+        Receive<WatchEnded>(ended =>
+        {
+            // A stream that ends at once is a provider without one; a stream that ran and ended was closed by
+            // the other side (daemon restart, idle proxy): reopen it rather than fall back to ticks alone.
+            if (ended.After >= settings.WatchRestartDelay)
+            {
+                Timers.StartSingleTimer(RestartWatch.Instance, RestartWatch.Instance, settings.WatchRestartDelay);
+            }
+        });
         Receive<RestartWatch>(_ => Watch(project, provider));
         Watch(project, provider);
     }
@@ -62,7 +71,7 @@ internal sealed class DriftTimer : ReceiveActor, IWithTimers
     /// <summary>Pumps the provider's change stream into this actor's mailbox until stopped; a failure comes back as a message.</summary>
     private void Watch(ProjectRef project, IRuntimeProvider provider)
     {
-        var (self, token) = (Self, watching.Token);
+        var (self, token, opened) = (Self, watching.Token, Stopwatch.GetTimestamp());
         _ = Task.Run(async () =>
         {
             try
@@ -70,6 +79,11 @@ internal sealed class DriftTimer : ReceiveActor, IWithTimers
                 await foreach (var change in provider.WatchAsync(project, token).ConfigureAwait(false))
                 {
                     self.Tell(change, self);
+                }
+
+                if (!token.IsCancellationRequested)
+                {
+                    self.Tell(new WatchEnded(Stopwatch.GetElapsedTime(opened)), self);
                 }
             }
             catch (OperationCanceledException) when (token.IsCancellationRequested)
@@ -84,7 +98,7 @@ internal sealed class DriftTimer : ReceiveActor, IWithTimers
 
     private void ArmTick()
     {
-        var factor = 1 + settings.DriftJitter * (2 * random.NextDouble() - 1);
+        var factor = 1 + settings.DriftJitter * (2 * Random.Shared.NextDouble() - 1);
         Timers.StartSingleTimer(Tick.Instance, Tick.Instance, interval * factor);
     }
 
@@ -94,6 +108,8 @@ internal sealed class DriftTimer : ReceiveActor, IWithTimers
     }
 
     private sealed record WatchFailed(string Reason);
+
+    private sealed record WatchEnded(TimeSpan After);
 
     private sealed record RestartWatch
     {

@@ -21,7 +21,6 @@ internal sealed partial class ProjectActor : PersistentActor, IWithTimers
     private readonly string directory;
     private readonly IRuntimeProvider provider;
     private readonly ReconcilerSettings settings;
-    private readonly Random random = new();
     private readonly List<IActorRef> driftWaiters = [];
     private long generation;
     private GenerationAccepted? intent;
@@ -124,6 +123,12 @@ internal sealed partial class ProjectActor : PersistentActor, IWithTimers
 
         if (supervisor is not null)
         {
+            if (running?.Drift is { } interrupted && drift is null)
+            {
+                // The check this run replaces still owes its callers an answer: run it after.
+                queuedDriftCheck = queuedDriftCheck is null ? interrupted : new DriftCheckMode(queuedDriftCheck.Heal || interrupted.Heal);
+            }
+
             Context.Unwatch(supervisor);
             Context.Stop(supervisor);
         }
@@ -167,7 +172,12 @@ internal sealed partial class ProjectActor : PersistentActor, IWithTimers
             }
 
             Context.System.EventStream.Publish(new RunCompleted(name, message.Generation, message.Trigger, message.Result));
-            ScheduleRetry(e.Succeeded);
+            if (request.Drift is null || request.Drift.Heal)
+            {
+                // A report-only check that failed must not turn into a full run (which would heal).
+                ScheduleRetry(e.Succeeded);
+            }
+
             RunQueuedDriftCheck();
         });
     }
@@ -215,7 +225,7 @@ internal sealed partial class ProjectActor : PersistentActor, IWithTimers
     {
         if (consecutiveHeals > 0)
         {
-            var wait = settings.RunRetry.DelayAfter(consecutiveHeals, random) - (DateTimeOffset.UtcNow - lastHeal);
+            var wait = settings.RunRetry.DelayAfter(consecutiveHeals, Random.Shared) - (DateTimeOffset.UtcNow - lastHeal);
             if (wait > TimeSpan.Zero)
             {
                 Timers.StartSingleTimer(HealBackoff.Instance, tick, wait);
@@ -270,7 +280,7 @@ internal sealed partial class ProjectActor : PersistentActor, IWithTimers
         failedRuns = succeeded ? 0 : failedRuns + 1;
         if (!succeeded && settings.RetryFailedRuns)
         {
-            Timers.StartSingleTimer(RetryRun.Instance, RetryRun.Instance, settings.RunRetry.DelayAfter(failedRuns, random));
+            Timers.StartSingleTimer(RetryRun.Instance, RetryRun.Instance, settings.RunRetry.DelayAfter(failedRuns, Random.Shared));
         }
     }
 

@@ -69,18 +69,19 @@ internal sealed class ProjectSupervisor : ReceiveActor
         runSpan?.SetTag("nanokit.generation", request.Generation);
         runSpan?.SetTag("nanokit.trigger", request.Trigger.ToString());
         ReconcilerTelemetry.Reconciles.Add(1);
-        ObservedState observed;
         try
         {
-            observed = await provider.ObserveAsync(project, cancel.Token).ConfigureAwait(true);
+            var observed = await provider.ObserveAsync(project, cancel.Token).ConfigureAwait(true);
+            plan = PlanEngine.Plan(request.Desired, GraphEngine.Build(request.Desired), observed, request.Options);
         }
-        catch (RuntimeException e)
+        catch (Exception e) when (e is not (OutOfMemoryException or OperationCanceledException))
         {
-            Finish([new ServiceFailure("*", "cannot observe the runtime: " + e.Message)]);
+            // A restart would only observe again at once, without backoff: end the run; the engine retries it.
+            var why = e is RuntimeException ? e.Message : $"unexpected {e.GetType().Name}: {e.Message}";
+            Finish([new ServiceFailure("*", "cannot observe the runtime: " + why)]);
             return;
         }
 
-        plan = PlanEngine.Plan(request.Desired, GraphEngine.Build(request.Desired), observed, request.Options);
         readiness = ReadinessOf(request.Desired);
         if (request.Drift is { } drift)
         {

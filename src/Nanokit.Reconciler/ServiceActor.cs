@@ -23,7 +23,6 @@ internal sealed class ServiceActor : PersistentActor
     private readonly string service;
     private readonly IRuntimeProvider provider;
     private readonly RetryPolicy retry;
-    private readonly Random random = new();
     private long lastGeneration;
     private string? lastFailure;
 
@@ -47,6 +46,13 @@ internal sealed class ServiceActor : PersistentActor
     private async Task ExecuteAsync(ExecuteService command)
     {
         var replyTo = Sender;
+        if (command.Cancellation.IsCancellationRequested)
+        {
+            // Queued behind the work of a run that has since been superseded: nothing to record.
+            replyTo.Tell(new ServiceFailed(command.Generation, service, "cancelled: a newer generation superseded this run"), Self);
+            return;
+        }
+
         var started = Stopwatch.StartNew();
         var actions = command.Actions.Where(a => a.Action != ActionType.NoOp).Select(Describe).ToImmutableArray();
         if (!actions.IsEmpty)
@@ -75,9 +81,15 @@ internal sealed class ServiceActor : PersistentActor
             activity?.SetStatus(ActivityStatusCode.Error, "cancelled");
             replyTo.Tell(new ServiceFailed(command.Generation, service, "cancelled: a newer generation superseded this run"), Self);
         }
-        catch (Exception e) when (e is RuntimeException or ServiceFailedException or OperationCanceledException)
+        catch (Exception e) when (e is not OutOfMemoryException)
         {
-            var reason = e is OperationCanceledException ? "timed out" : e.Message;
+            // Any failure of the work ends as a reply: a restart would drop the command and leave the run waiting.
+            var reason = e switch
+            {
+                OperationCanceledException => "timed out",
+                RuntimeException or ServiceFailedException => e.Message,
+                _ => $"unexpected {e.GetType().Name}: {e.Message}",
+            };
             activity?.SetStatus(ActivityStatusCode.Error, reason);
             ReconcilerTelemetry.Failures.Add(1, new KeyValuePair<string, object?>("service", service));
             Persist(new ServiceActionsFailed(command.Generation, reason, DateTimeOffset.UtcNow), _ => lastFailure = reason);
@@ -205,7 +217,7 @@ internal sealed class ServiceActor : PersistentActor
                 }
                 catch (RuntimeException e) when (attempt < owner.retry.MaxAttempts && !Cancel.IsCancellationRequested)
                 {
-                    var delay = owner.retry.DelayAfter(attempt, owner.random);
+                    var delay = owner.retry.DelayAfter(attempt, Random.Shared);
                     Report(ServicePhase.Retrying, $"{what} failed (attempt {attempt}/{owner.retry.MaxAttempts}), retrying in {delay.TotalSeconds:0.#}s: {e.Message}");
                     await Task.Delay(delay, Cancel).ConfigureAwait(false);
                 }

@@ -48,7 +48,7 @@ internal static class LogsCommand
             var options = new LogReadOptions(parse.GetValue(tail), parse.GetValue(follow));
             var lines = Channel.CreateUnbounded<string>();
             var readers = replicas.Select(n => Pump(logs, new ReplicaId(projectRef, name, n), options, lines.Writer, cancellationToken)).ToList();
-            _ = Task.WhenAll(readers).ContinueWith(_ => lines.Writer.TryComplete(), TaskScheduler.Default);
+            _ = Task.WhenAll(readers).ContinueWith(t => lines.Writer.TryComplete(t.Exception?.GetBaseException()), TaskScheduler.Default);
             try
             {
                 await foreach (var line in lines.Reader.ReadAllAsync(cancellationToken).ConfigureAwait(false))
@@ -58,6 +58,12 @@ internal static class LogsCommand
             }
             catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
             {
+            }
+            catch (Exception e) when (e is RuntimeException or IOException)
+            {
+                // A reader failed (a replica gone, the daemon away): say so instead of ending quietly with 0.
+                context.Error.WriteLine(e.Message);
+                return ExitCodes.Error;
             }
 
             return ExitCodes.Ok;

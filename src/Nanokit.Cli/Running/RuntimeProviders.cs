@@ -11,13 +11,23 @@ internal static class RuntimeProviders
     public static IRuntimeProvider For(ProjectSpec spec, CliContext context) => spec.Runtime switch
     {
         RuntimeKind.Local => new LocalRuntime(),
-        RuntimeKind.Docker => new DockerRuntime(new DockerRuntimeOptions
-        {
-            Endpoint = DockerEndpoint.Parse(context.Environment.GetValueOrDefault("DOCKER_HOST")),
-        }),
+        RuntimeKind.Docker => new DockerRuntime(new DockerRuntimeOptions { Endpoint = DockerHost(spec, context) }),
         _ => throw new RuntimeUnavailableException(
             $"{spec.Name}: runtime \"{spec.Runtime.ToString().ToLowerInvariant()}\" is not available in this build yet; use runtime: local"),
     };
+
+    private static DockerEndpoint DockerHost(ProjectSpec spec, CliContext context)
+    {
+        var value = context.Environment.GetValueOrDefault("DOCKER_HOST");
+        try
+        {
+            return DockerEndpoint.Parse(value);
+        }
+        catch (ArgumentException e)
+        {
+            throw new RuntimeUnavailableException($"{spec.Name}: DOCKER_HOST \"{value}\" is not usable: {e.Message}");
+        }
+    }
 
     /// <summary>The provider, or null after writing why it is unavailable to stderr.</summary>
     public static IRuntimeProvider? ForOrReport(ProjectSpec spec, CliContext context)

@@ -17,7 +17,12 @@ public sealed class ProjectLock : IDisposable
 
     public static ProjectLock Acquire(string stateDirectory, string command)
     {
+        // The journal holds the resolved spec, secret values included: only the owner may read the directory.
         Directory.CreateDirectory(stateDirectory);
+        if (!OperatingSystem.IsWindows())
+        {
+            File.SetUnixFileMode(stateDirectory, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        }
         var path = Path.Combine(stateDirectory, "lock");
         FileStream stream;
         try

@@ -1,0 +1,61 @@
+using Nanokit.Core.Model;
+using Nanokit.Core.Plan;
+using Nanokit.Runtime;
+using Nanokit.Runtime.Simulated;
+
+namespace Nanokit.Reconciler.Tests;
+
+public sealed class UnexpectedFailureSpecs : ReconcilerFixture
+{
+    [Fact]
+    public void An_unexpected_exception_from_the_provider_fails_the_service_instead_of_hanging_the_run()
+    {
+        var provider = new Throwing(Runtime, failCreateOf: "broken");
+        var project = Sys.ActorOf(ProjectActor.Props("shop", "/tmp/nanokit-reconciler-spec", provider, Fast));
+
+        project.Tell(new ApplySpec(Load("services:\n  broken: {command: [x]}\n  after: {command: [x], depends_on: [broken]}\n  fine: {command: [x]}\n"), PlanOptions.Default), TestActor);
+        var (completed, _) = AwaitRun(ExpectMsg<SpecAccepted>().Generation);
+
+        var failures = completed.Result.Failures.ToDictionary(f => f.Service, f => f.Reason);
+        Assert.Equal("unexpected InvalidOperationException: wire protocol broke", failures["broken"]);
+        Assert.Equal("blocked: dependency broken failed", failures["after"]);
+        Assert.DoesNotContain("fine", failures.Keys);
+    }
+
+    [Fact]
+    public void An_unexpected_exception_while_observing_ends_the_run_with_the_reason()
+    {
+        var provider = new Throwing(Runtime, failObserve: true);
+        var project = Sys.ActorOf(ProjectActor.Props("shop", "/tmp/nanokit-reconciler-spec", provider, Fast));
+
+        project.Tell(new ApplySpec(Load("services:\n  web: {command: [x]}\n"), PlanOptions.Default), TestActor);
+        var (completed, _) = AwaitRun(ExpectMsg<SpecAccepted>().Generation);
+
+        Assert.Equal("cannot observe the runtime: unexpected FormatException: garbled answer", completed.Result.Failures.Single().Reason);
+    }
+
+    /// <summary>A provider whose calls fail with exceptions that are not <see cref="RuntimeException"/> (a driver bug, a garbled stream).</summary>
+    private sealed class Throwing(SimulatedRuntime inner, string? failCreateOf = null, bool failObserve = false) : IRuntimeProvider
+    {
+        public string Name => "throwing";
+
+        public Task<ObservedState> ObserveAsync(ProjectRef project, CancellationToken cancellationToken) =>
+            failObserve ? throw new FormatException("garbled answer") : inner.ObserveAsync(project, cancellationToken);
+
+        public Task<ObservedReplica> CreateAsync(ReplicaSpec replica, CancellationToken cancellationToken) =>
+            replica.Service.Name == failCreateOf ? throw new InvalidOperationException("wire protocol broke") : inner.CreateAsync(replica, cancellationToken);
+
+        public Task<ObservedReplica> StartAsync(ReplicaId replica, CancellationToken cancellationToken) => inner.StartAsync(replica, cancellationToken);
+
+        public Task DeleteAsync(ReplicaId replica, CancellationToken cancellationToken) => inner.DeleteAsync(replica, cancellationToken);
+
+        public Task<HealthStatus> ProbeHealthAsync(ReplicaId replica, CancellationToken cancellationToken) => inner.ProbeHealthAsync(replica, cancellationToken);
+
+        public Task<int> WaitForCompletionAsync(ReplicaId replica, CancellationToken cancellationToken) => inner.WaitForCompletionAsync(replica, cancellationToken);
+
+        public Task<HookResult> RunHookAsync(ProjectRef project, ServiceSpec service, Hook hook, CancellationToken cancellationToken) =>
+            inner.RunHookAsync(project, service, hook, cancellationToken);
+
+        public IAsyncEnumerable<RuntimeChange> WatchAsync(ProjectRef project, CancellationToken cancellationToken) => inner.WatchAsync(project, cancellationToken);
+    }
+}
