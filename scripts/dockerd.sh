@@ -102,6 +102,10 @@ stop() {
     done
   fi
   rm -f "$pidfile"
+  # dockerd bind-mounts its data root onto itself and leaves the mount behind when it exits.
+  if mountpoint -q "$dir/data" 2>/dev/null; then
+    umount "$dir/data" || true
+  fi
 }
 
 case "${1:-}" in
