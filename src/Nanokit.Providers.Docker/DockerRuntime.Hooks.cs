@@ -43,7 +43,7 @@ public sealed partial class DockerRuntime
         }
     }
 
-    private Task<(int, string, bool)> RunOnHostAsync(ProjectRef project, ServiceSpec service, Hook hook, TimeSpan timeout, CancellationToken cancellationToken)
+    private async Task<(int, string, bool)> RunOnHostAsync(ProjectRef project, ServiceSpec service, Hook hook, TimeSpan timeout, CancellationToken cancellationToken)
     {
         var directory = Path.GetFullPath(project.Directory);
         if (!Directory.Exists(directory))
@@ -51,12 +51,22 @@ public sealed partial class DockerRuntime
             throw new InvalidOperationException($"hook working directory '{directory}' does not exist");
         }
 
-        var environment = ContainerDefinition.Environment(service)
-            .Select(e => e.Split('=', 2))
-            .Select(p => KeyValuePair.Create(p[0], p[1]))
-            .Append(KeyValuePair.Create("NANOKIT_PROJECT", project.Name))
-            .Append(KeyValuePair.Create("NANOKIT_SERVICE", service.Name));
-        return HostCommand.RunAsync(hook.Command, directory, environment, timeout, _options.HookOutputTailChars, cancellationToken);
+        // A host hook runs in the caller's environment (docker CLI and all) with the service's on top.
+        var environment = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (System.Collections.DictionaryEntry entry in Environment.GetEnvironmentVariables())
+        {
+            environment[(string)entry.Key] = (string?)entry.Value ?? "";
+        }
+
+        foreach (var pair in ContainerDefinition.Environment(service).Select(e => e.Split('=', 2)))
+        {
+            environment[pair[0]] = pair[1];
+        }
+
+        environment["NANOKIT_PROJECT"] = project.Name;
+        environment["NANOKIT_SERVICE"] = service.Name;
+        var outcome = await HostCommand.RunAsync(hook.Command, directory, environment, timeout, _options.HookOutputTailChars, cancellationToken).ConfigureAwait(false);
+        return (outcome.ExitCode, outcome.OutputTail, outcome.TimedOut);
     }
 
     private async Task<(int, string, bool)> RunInOneOffContainerAsync(

@@ -1,6 +1,7 @@
 using System.Collections.Immutable;
 using System.Net.Sockets;
 using Nanokit.Core.Model;
+using Nanokit.Runtime;
 
 namespace Nanokit.Providers.Local;
 
@@ -55,7 +56,7 @@ internal static class HealthProbe
 
         try
         {
-            var outcome = await CommandRunner.RunAsync(commandLine, workingDirectory, environment, timeout, 0, cancellationToken)
+            var outcome = await HostCommand.RunAsync(commandLine, workingDirectory, environment, timeout, 0, cancellationToken)
                 .ConfigureAwait(false);
             return outcome is { TimedOut: false, ExitCode: 0 };
         }

@@ -184,7 +184,7 @@ public sealed class LocalRuntime : IRuntimeProvider, IReplicaLogs
         var timeout = hook.Timeout > TimeSpan.Zero ? hook.Timeout : Timeout.InfiniteTimeSpan;
         try
         {
-            var outcome = await CommandRunner.RunAsync(
+            var outcome = await HostCommand.RunAsync(
                 hook.Command, workingDirectory, environment, timeout, _options.HookOutputTailChars, cancellationToken).ConfigureAwait(false);
             return new HookResult(outcome.ExitCode, outcome.OutputTail, outcome.TimedOut, outcome.Duration);
         }

@@ -2,16 +2,18 @@ using System.ComponentModel;
 using System.Diagnostics;
 using System.Text;
 
-namespace Nanokit.Providers.Local;
+namespace Nanokit.Runtime;
 
 /// <summary>How a short-lived command (hook or exec health probe) ended.</summary>
 internal sealed record CommandOutcome(int ExitCode, string OutputTail, bool TimedOut, TimeSpan Duration);
 
 /// <summary>
-/// Runs a short-lived command on the host with a timeout, keeping the tail of its combined output.
-/// On timeout or cancellation the whole process tree is killed, so a hook that forks cannot linger.
+/// Runs a short-lived command on the host with a timeout, keeping the tail of its combined output: local
+/// hooks and exec health probes, and every provider's <c>run_on: host</c> hooks. The command gets exactly
+/// <paramref name="environment"/>, nothing inherited. On timeout or cancellation the whole process tree is
+/// killed, so a hook that forks cannot linger.
 /// </summary>
-internal static class CommandRunner
+internal static class HostCommand
 {
     public static async Task<CommandOutcome> RunAsync(
         IReadOnlyList<string> commandLine, string workingDirectory, IReadOnlyDictionary<string, string> environment,
