@@ -35,13 +35,13 @@ public sealed class DockerEndToEndTests : IDisposable
                 image: nanokit-test/busybox:1
                 command: [sh, -c, "sleep 1; touch /tmp/ready; exec sleep 3600"]
                 healthcheck: {"{"}test: [CMD, test, -f, /tmp/ready], interval: 1s, retries: 30{"}"}
-                runtime: {"{"}network_mode: none{"}"}
+                network_mode: none
               api:
                 image: nanokit-test/busybox:1
                 command: [sleep, "3600"]
                 deploy: {"{"}replicas: 2{"}"}
                 depends_on: {"{"}db: {"{"}condition: service_healthy{"}"}{"}"}
-                runtime: {"{"}network_mode: none{"}"}
+                network_mode: none
             """);
         var reachable = await cli.RunAsync(environment, "status");
         Assert.True(reachable.Exit == 0, $"the private dockerd does not answer ({reachable.Error.Trim()}): run scripts/test.sh (or scripts/dockerd.sh start)");

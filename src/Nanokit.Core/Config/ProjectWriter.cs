@@ -11,8 +11,8 @@ namespace Nanokit.Core.Config;
 /// Renders a resolved project for <c>nkapp config</c>, like <c>docker compose config</c>. Both formats come from one
 /// ordered tree so they cannot drift apart. Shape: <c>{"name", "services": {NAME: {"image", "command",
 /// "environment": {K: V}, "ports", "depends_on": {NAME: {"condition", "required"}}, "healthcheck",
-/// "deploy": {"replicas"}, "hooks"}}}</c> plus entrypoint, working_dir, volumes, labels, profiles,
-/// stop_grace_period, runtime and secret_env when they differ from the defaults; absent optional keys are omitted.
+/// "deploy": {"replicas", "resources", "update_config"}, "hooks"}}}</c> plus entrypoint, working_dir, volumes, labels,
+/// profiles, stop_grace_period, pull_policy, network_mode, runtime and secret_env when they differ from the defaults; absent optional keys are omitted.
 /// </summary>
 public static partial class ProjectWriter
 {
@@ -151,7 +151,16 @@ public static partial class ProjectWriter
             m.Put("healthcheck", Healthcheck(h));
         }
 
-        m.Put("deploy", new Map { new("replicas", s.Replicas) });
+        m.Put("deploy", Deploy(s));
+        if (s.PullPolicy != PullPolicy.Missing)
+        {
+            m.Put("pull_policy", s.PullPolicy == PullPolicy.Always ? "always" : "never");
+        }
+
+        if (s.NetworkMode is not null)
+        {
+            m.Put("network_mode", s.NetworkMode);
+        }
         if (!s.Profiles.IsEmpty)
         {
             m.Put("profiles", s.Profiles.Cast<object?>().ToList());
@@ -183,6 +192,45 @@ public static partial class ProjectWriter
         }
 
         return m;
+    }
+
+    private static Map Deploy(ServiceSpec s)
+    {
+        var deploy = new Map { new("replicas", s.Replicas) };
+        if (s.Limits is { } l)
+        {
+            var limits = new Map();
+            if (l.Cpus is { } cpus)
+            {
+                limits.Put("cpus", cpus.ToString(CultureInfo.InvariantCulture));
+            }
+
+            if (l.MemoryBytes is { } memory)
+            {
+                limits.Put("memory", memory.ToString(CultureInfo.InvariantCulture));
+            }
+
+            if (l.Pids is { } pids)
+            {
+                limits.Put("pids", pids);
+            }
+
+            deploy.Put("resources", new Map { new("limits", limits) });
+        }
+
+        if (s.Update != UpdatePolicy.Default)
+        {
+            var update = new Map();
+            if (s.Update.Parallelism is { } parallelism)
+            {
+                update.Put("parallelism", parallelism);
+            }
+
+            update.Put("order", s.Update.Order == UpdateOrder.StartFirst ? "start-first" : "stop-first");
+            deploy.Put("update_config", update);
+        }
+
+        return deploy;
     }
 
     private static Map Port(PortMapping p)

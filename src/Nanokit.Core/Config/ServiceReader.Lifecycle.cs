@@ -232,6 +232,12 @@ internal sealed partial class ServiceReader
 
         foreach (var (key, value) in map.Entries)
         {
+            if (key.Value is "pull_policy" or "network_mode")
+            {
+                reader.Error(key, $"runtime.{key.Value}: set {key.Value} on the service itself, as in Compose");
+                continue;
+            }
+
             if ((value is ScalarNode s ? (s.IsNull ? null : s.Value) : reader.String(value, $"runtime.{key.Value}")) is { } text)
             {
                 result[key.Value] = text;

@@ -16,6 +16,7 @@ internal sealed partial class ServiceReader(NodeReader reader, LoadContext conte
     [
         "image", "command", "entrypoint", "working_dir", "environment", "env_file", "ports", "volumes", "labels",
         "depends_on", "healthcheck", "deploy", "scale", "profiles", "stop_grace_period", "hooks", "runtime", "secret_env",
+        "pull_policy", "network_mode",
     ];
 
     internal static readonly HashSet<string> UnsupportedComposeKeys =
@@ -25,16 +26,16 @@ internal sealed partial class ServiceReader(NodeReader reader, LoadContext conte
         "cpu_shares", "cpus", "cpuset", "credential_spec", "develop", "device_cgroup_rules", "devices", "dns",
         "dns_opt", "dns_search", "domainname", "expose", "extends", "external_links", "extra_hosts", "gpus",
         "group_add", "hostname", "init", "ipc", "isolation", "links", "logging", "mac_address", "mem_limit",
-        "mem_reservation", "mem_swappiness", "memswap_limit", "network_mode", "networks", "oom_kill_disable",
+        "mem_reservation", "mem_swappiness", "memswap_limit", "networks", "oom_kill_disable",
         "oom_score_adj", "pid", "pids_limit", "platform", "post_start", "pre_stop", "privileged", "provider",
-        "pull_policy", "read_only", "restart", "secrets", "security_opt", "shm_size", "stdin_open", "stop_signal",
+        "read_only", "restart", "secrets", "security_opt", "shm_size", "stdin_open", "stop_signal",
         "storage_opt", "sysctls", "tmpfs", "tty", "ulimits", "user", "userns_mode", "uts", "volumes_from",
     ];
 
     private static readonly string[] HealthcheckKeys = ["test", "interval", "timeout", "retries", "start_period", "disable"];
     private static readonly HashSet<string> HealthcheckUnsupported = ["start_interval"];
-    private static readonly string[] DeployKeys = ["replicas"];
-    private static readonly HashSet<string> DeployUnsupported = ["mode", "endpoint_mode", "labels", "placement", "resources", "restart_policy", "rollback_config", "update_config"];
+    private static readonly string[] DeployKeys = ["replicas", "resources", "update_config"];
+    private static readonly HashSet<string> DeployUnsupported = ["mode", "endpoint_mode", "labels", "placement", "restart_policy", "rollback_config"];
     private static readonly string[] DependsOnKeys = ["condition", "required", "restart"];
     private static readonly string[] Conditions = ["service_started", "service_healthy", "service_completed_successfully"];
     private static readonly string[] HookKeys = ["prestart", "poststart", "prestop"];
@@ -79,6 +80,9 @@ internal sealed partial class ServiceReader(NodeReader reader, LoadContext conte
         var dependsOn = map["depends_on"] is { } dependsOnNode ? ReadDependsOn(dependsOnNode) : Defaults.DependsOn;
         var healthcheck = map["healthcheck"] is { } healthcheckNode ? ReadHealthcheck(healthcheckNode) : null;
         var replicas = ReadReplicas(map);
+        var (limits, update) = map["deploy"] is MappingNode deployMap ? ReadDeploy(deployMap) : (null, Defaults.Update);
+        var pullPolicy = map["pull_policy"] is { } pullNode ? ReadPullPolicy(pullNode) : Defaults.PullPolicy;
+        var networkMode = map["network_mode"] is { } networkNode ? ReadNetworkMode(networkNode) : null;
         var profiles = map["profiles"] is { } profilesNode ? ReadProfiles(profilesNode) : Defaults.Profiles;
         var hooks = map["hooks"] is { } hooksNode ? ReadHooks(hooksNode) : Defaults.Hooks;
         var runtimeOptions = map["runtime"] is { } runtimeNode ? ReadRuntimeOptions(runtimeNode) : Defaults.RuntimeOptions;
@@ -103,6 +107,10 @@ internal sealed partial class ServiceReader(NodeReader reader, LoadContext conte
             Hooks = hooks,
             RuntimeOptions = runtimeOptions,
             StopGracePeriod = stopGracePeriod ?? Defaults.StopGracePeriod,
+            PullPolicy = pullPolicy,
+            NetworkMode = networkMode,
+            Limits = limits,
+            Update = update,
         };
     }
 

@@ -26,6 +26,18 @@ public sealed record ServiceSpec
     public HooksSpec Hooks { get; init; } = HooksSpec.None;
     public TimeSpan StopGracePeriod { get; init; } = TimeSpan.FromSeconds(10);
 
+    /// <summary>Compose <c>pull_policy</c>: when the runtime fetches the image. Not part of the config hash.</summary>
+    public PullPolicy PullPolicy { get; init; } = PullPolicy.Missing;
+
+    /// <summary>Compose <c>network_mode</c> (none, host, service:NAME, container:ID, or a network name); null is the project's network.</summary>
+    public string? NetworkMode { get; init; }
+
+    /// <summary>Compose <c>deploy.resources.limits</c>; null when none are set.</summary>
+    public ResourceLimits? Limits { get; init; }
+
+    /// <summary>Compose <c>deploy.update_config</c>: how replicas are replaced. Not part of the config hash.</summary>
+    public UpdatePolicy Update { get; init; } = UpdatePolicy.Default;
+
     /// <summary>Environment variable names whose values are secret (declared with <c>secret_env</c>, or matching the secret name patterns).</summary>
     public ImmutableSortedSet<string> SecretEnvironment { get; init; } = ImmutableSortedSet<string>.Empty;
 
@@ -34,6 +46,32 @@ public sealed record ServiceSpec
 
     /// <summary>Where the service is declared (its key in <c>services:</c>).</summary>
     public SourceLocation Location { get; init; } = SourceLocation.Unknown;
+}
+
+public enum PullPolicy
+{
+    /// <summary>Pull only when the image is not present (Compose's default; <c>if_not_present</c> is the same).</summary>
+    Missing,
+    Always,
+    Never,
+}
+
+/// <summary>Hard limits for each replica: CPUs (fractional), memory in bytes, process count.</summary>
+public sealed record ResourceLimits(double? Cpus, long? MemoryBytes, int? Pids);
+
+public enum UpdateOrder
+{
+    /// <summary>Stop the old replica, then start its replacement (Compose's default).</summary>
+    StopFirst,
+
+    /// <summary>Start the replacement, wait until it is healthy (or running, without a healthcheck), then stop the old one.</summary>
+    StartFirst,
+}
+
+/// <summary>How an update replaces replicas: how many slots at once (null: all), and in which order within a slot.</summary>
+public sealed record UpdatePolicy(int? Parallelism, UpdateOrder Order)
+{
+    public static readonly UpdatePolicy Default = new(null, UpdateOrder.StopFirst);
 }
 
 /// <summary>An edge of the dependency graph: this service waits for <see cref="Service"/> to meet <see cref="Condition"/>.</summary>

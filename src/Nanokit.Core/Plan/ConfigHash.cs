@@ -16,8 +16,8 @@ namespace Nanokit.Core.Plan;
 /// empty values, so adding an optional key to the model later does not change existing hashes.
 /// Left out on purpose, because changing them needs no recreation: the name (the identity, not the
 /// definition), replicas (scaling adds or removes replicas), depends_on (ordering only), profiles,
-/// hooks (run around a replica, not part of it), the source location, and which environment variables
-/// are secret (their values are hashed like any other, and never leave this method).
+/// hooks (run around a replica, not part of it), pull_policy and update_config (how, not what, runs),
+/// the source location, and which environment variables are secret (their values are hashed like any other, and never leave this method).
 /// The writer and its buffer are reused per thread: hashing 10 k services allocates only the hex strings.
 /// </remarks>
 public static class ConfigHash
@@ -34,6 +34,11 @@ public static class ConfigHash
     private static readonly JsonEncodedText ImageKey = JsonEncodedText.Encode("image");
     private static readonly JsonEncodedText IntervalKey = JsonEncodedText.Encode("interval");
     private static readonly JsonEncodedText LabelsKey = JsonEncodedText.Encode("labels");
+    private static readonly JsonEncodedText LimitsKey = JsonEncodedText.Encode("limits");
+    private static readonly JsonEncodedText CpusKey = JsonEncodedText.Encode("cpus");
+    private static readonly JsonEncodedText MemoryKey = JsonEncodedText.Encode("memory");
+    private static readonly JsonEncodedText NetworkModeKey = JsonEncodedText.Encode("network_mode");
+    private static readonly JsonEncodedText PidsKey = JsonEncodedText.Encode("pids");
     private static readonly JsonEncodedText PortsKey = JsonEncodedText.Encode("ports");
     private static readonly JsonEncodedText ProtocolKey = JsonEncodedText.Encode("protocol");
     private static readonly JsonEncodedText ReadOnlyKey = JsonEncodedText.Encode("read_only");
@@ -99,6 +104,32 @@ public static class ConfigHash
         }
 
         WriteMapping(w, LabelsKey, s.Labels);
+        if (s.Limits is { } limits)
+        {
+            w.WriteStartObject(LimitsKey);
+            if (limits.Cpus is { } cpus)
+            {
+                w.WriteNumber(CpusKey, cpus);
+            }
+
+            if (limits.MemoryBytes is { } memory)
+            {
+                w.WriteNumber(MemoryKey, memory);
+            }
+
+            if (limits.Pids is { } pids)
+            {
+                w.WriteNumber(PidsKey, pids);
+            }
+
+            w.WriteEndObject();
+        }
+
+        if (s.NetworkMode is not null)
+        {
+            w.WriteString(NetworkModeKey, s.NetworkMode);
+        }
+
         if (!s.Ports.IsDefaultOrEmpty)
         {
             w.WriteStartArray(PortsKey);
