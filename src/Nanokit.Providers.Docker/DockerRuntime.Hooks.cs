@@ -7,16 +7,15 @@ using Nanokit.Runtime;
 
 namespace Nanokit.Providers.Docker;
 
-// Hooks. The interface passes the hook, not its kind: the service's own Prestart instance is recognised by equality
-// and runs as a one-off container of the service image (the replicas do not exist yet); poststart and prestop run
+// Hooks. Prestart runs as a one-off container of the service image (the replicas do not exist yet); poststart and prestop run
 // through the exec API in replica 1. run_on: host runs on this machine, from the project directory.
 public sealed partial class DockerRuntime
 {
-    public async Task<HookResult> RunHookAsync(ProjectRef project, ServiceSpec service, Hook hook, CancellationToken cancellationToken)
+    public async Task<HookResult> RunHookAsync(ProjectRef project, ServiceSpec service, HookKind kind, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(project);
         ArgumentNullException.ThrowIfNull(service);
-        ArgumentNullException.ThrowIfNull(hook);
+        var hook = service.Hooks.For(kind) ?? throw new ArgumentException($"service {service.Name} has no {kind} hook", nameof(kind));
         if (hook.Command.IsDefaultOrEmpty)
         {
             throw new RuntimeException(ProviderName, project.Name, service.Name, null, "hook has an empty command");
@@ -28,7 +27,7 @@ public sealed partial class DockerRuntime
         {
             var (exitCode, output, timedOut) = hook.RunOn == HookLocation.Host
                 ? await RunOnHostAsync(project, service, hook, timeout, cancellationToken).ConfigureAwait(false)
-                : hook == service.Hooks.Prestart
+                : kind == HookKind.Prestart
                     ? await RunInOneOffContainerAsync(project, service, hook.Command, timeout, cancellationToken).ConfigureAwait(false)
                     : await RunInReplicaAsync(project, service, hook.Command, timeout, cancellationToken).ConfigureAwait(false);
             return new HookResult(exitCode, output, timedOut, clock.Elapsed);

@@ -159,11 +159,11 @@ public sealed class LocalRuntime : IRuntimeProvider, IReplicaLogs
         }
     }
 
-    public async Task<HookResult> RunHookAsync(ProjectRef project, ServiceSpec service, Hook hook, CancellationToken cancellationToken)
+    public async Task<HookResult> RunHookAsync(ProjectRef project, ServiceSpec service, HookKind kind, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(project);
         ArgumentNullException.ThrowIfNull(service);
-        ArgumentNullException.ThrowIfNull(hook);
+        var hook = service.Hooks.For(kind) ?? throw new ArgumentException($"service {service.Name} has no {kind} hook", nameof(kind));
         if (hook.Command.IsDefaultOrEmpty)
         {
             throw new RuntimeException(ProviderName, project.Name, service.Name, null, "hook has an empty command");

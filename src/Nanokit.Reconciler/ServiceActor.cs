@@ -117,7 +117,7 @@ internal sealed class ServiceActor : PersistentActor
             var applies = command.Actions.Where(a => a.Action is ActionType.Create or ActionType.Update or ActionType.Start).ToList();
             if (deletions.Count > 0)
             {
-                await HookAsync(ServicePhase.Prestop, "prestop", command.Spec?.Hooks.Prestop).ConfigureAwait(true);
+                await HookAsync(ServicePhase.Prestop, HookKind.Prestop).ConfigureAwait(true);
                 Report(ServicePhase.Deleting, $"removing {Replicas(deletions)}");
                 await Task.WhenAll(deletions.Select(a => WithRetryAsync($"remove replica {a.Replica}", () => owner.provider.DeleteAsync(Id(a), Cancel)))).ConfigureAwait(true);
             }
@@ -129,7 +129,7 @@ internal sealed class ServiceActor : PersistentActor
 
             if (applies.Count > 0)
             {
-                await HookAsync(ServicePhase.Prestart, "prestart", spec.Hooks.Prestart).ConfigureAwait(true);
+                await HookAsync(ServicePhase.Prestart, HookKind.Prestart).ConfigureAwait(true);
                 Report(ServicePhase.Applying, string.Join(", ", applies.Select(a => $"{Verb(a.Action)} {a.Replica}")));
                 await Task.WhenAll(applies.Select(a => ApplyAsync(spec, a))).ConfigureAwait(true);
             }
@@ -137,7 +137,7 @@ internal sealed class ServiceActor : PersistentActor
             await WaitReadyAsync(spec).ConfigureAwait(true);
             if (applies.Count > 0)
             {
-                await HookAsync(ServicePhase.Poststart, "poststart", spec.Hooks.Poststart).ConfigureAwait(true);
+                await HookAsync(ServicePhase.Poststart, HookKind.Poststart).ConfigureAwait(true);
             }
         }
 
@@ -185,17 +185,18 @@ internal sealed class ServiceActor : PersistentActor
             }
         }
 
-        private async Task HookAsync(ServicePhase phase, string name, Hook? hook)
+        private async Task HookAsync(ServicePhase phase, HookKind kind)
         {
-            if (hook is null)
+            if (command.Spec?.Hooks.For(kind) is not { } hook)
             {
                 return;
             }
 
+            var name = kind.ToString().ToLowerInvariant();
             Report(phase, $"running {name} hook");
             using var span = ReconcilerTelemetry.Source.StartActivity("hook");
             span?.SetTag("nanokit.hook", name);
-            var result = await owner.provider.RunHookAsync(command.Project, command.Spec!, hook, Cancel).ConfigureAwait(true);
+            var result = await owner.provider.RunHookAsync(command.Project, command.Spec, kind, Cancel).ConfigureAwait(true);
             if (!result.Succeeded)
             {
                 // The output tail is not quoted: a hook may print secrets.

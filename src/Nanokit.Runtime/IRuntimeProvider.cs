@@ -43,8 +43,11 @@ public interface IRuntimeProvider
     /// <summary>Waits until the replica's process has ended and returns its exit code (for <c>service_completed_successfully</c>).</summary>
     Task<int> WaitForCompletionAsync(ReplicaId replica, CancellationToken cancellationToken);
 
-    /// <summary>Runs a lifecycle hook for a service, killing it when its timeout passes; a non-zero exit is a result, not an exception.</summary>
-    Task<HookResult> RunHookAsync(ProjectRef project, ServiceSpec service, Hook hook, CancellationToken cancellationToken);
+    /// <summary>
+    /// Runs the service's <paramref name="kind"/> hook (<c>service.Hooks.For(kind)</c>), killing it when its timeout passes;
+    /// a non-zero exit is a result, not an exception. A service without that hook is a caller error (ArgumentException).
+    /// </summary>
+    Task<HookResult> RunHookAsync(ProjectRef project, ServiceSpec service, HookKind kind, CancellationToken cancellationToken);
 
     /// <summary>
     /// Changes noticed after the call (a replica exiting, vanishing, appearing), for drift detection faster than a

@@ -16,7 +16,7 @@ public sealed class DockerHookAndLogTests
             Hooks = new HooksSpec(hook, null, null),
         };
 
-        var result = await p.Runtime.RunHookAsync(p.Project, service, hook, DockerProject.Timeout());
+        var result = await p.Runtime.RunHookAsync(p.Project, service, HookKind.Prestart, DockerProject.Timeout());
 
         Assert.Equal((4, false), (result.ExitCode, result.TimedOut));
         Assert.Equal($"hello from {p.Project.Directory}", result.OutputTail.Trim());
@@ -29,7 +29,7 @@ public sealed class DockerHookAndLogTests
         var hook = new Hook(["sh", "-c", "cat /etc/nanokit-image; echo to-stderr >&2"], HookLocation.Service, TimeSpan.FromSeconds(20));
         var service = DockerProject.Service("web", DockerProject.Image2) with { Hooks = new HooksSpec(hook, null, null) };
 
-        var result = await p.Runtime.RunHookAsync(p.Project, service, hook, DockerProject.Timeout());
+        var result = await p.Runtime.RunHookAsync(p.Project, service, HookKind.Prestart, DockerProject.Timeout());
 
         Assert.True(result.Succeeded, result.OutputTail);
         Assert.Equal(["nanokit-test/busybox:2", "to-stderr"], result.OutputTail.Split('\n', StringSplitOptions.RemoveEmptyEntries).Order());
@@ -45,8 +45,8 @@ public sealed class DockerHookAndLogTests
         var service = DockerProject.Service("web") with { Hooks = new HooksSpec(null, poststart, slow) };
         var created = await p.Runtime.CreateAsync(p.Replica(service), DockerProject.Timeout());
 
-        var result = await p.Runtime.RunHookAsync(p.Project, service, poststart, DockerProject.Timeout());
-        var timedOut = await p.Runtime.RunHookAsync(p.Project, service, slow, DockerProject.Timeout());
+        var result = await p.Runtime.RunHookAsync(p.Project, service, HookKind.Poststart, DockerProject.Timeout());
+        var timedOut = await p.Runtime.RunHookAsync(p.Project, service, HookKind.Prestop, DockerProject.Timeout());
 
         Assert.Equal((2, "done"), (result.ExitCode, result.OutputTail.Trim()));
         await DockerProject.DockerCliAsync("exec", created.Id!, "test", "-f", "/tmp/hooked");

@@ -16,10 +16,10 @@ public sealed class LocalHookAndLogTests
         var service = LocalFixture.Service("api", "sleep", "30") with
         {
             Environment = System.Collections.Immutable.ImmutableSortedDictionary<string, string?>.Empty.Add("GREETING", "hi"),
+            Hooks = new HooksSpec(null, new Hook(["sh", "-c", "echo $GREETING from $NANOKIT_SERVICE; echo oops >&2; exit 4"], HookLocation.Host, TimeSpan.FromSeconds(10)), null),
         };
-        var hook = new Hook(["sh", "-c", "echo $GREETING from $NANOKIT_SERVICE; echo oops >&2; exit 4"], HookLocation.Host, TimeSpan.FromSeconds(10));
 
-        var result = await f.Runtime.RunHookAsync(f.Project, service, hook, default);
+        var result = await f.Runtime.RunHookAsync(f.Project, service, HookKind.Poststart, default);
 
         Assert.Equal(4, result.ExitCode);
         Assert.False(result.TimedOut);
@@ -35,7 +35,7 @@ public sealed class LocalHookAndLogTests
         var hook = new Hook(["sh", "-c", $"sleep 30 & echo $$ $! > {pids}; echo started; wait"], HookLocation.Host, TimeSpan.FromMilliseconds(500));
 
         var clock = Stopwatch.StartNew();
-        var result = await f.Runtime.RunHookAsync(f.Project, LocalFixture.Service("api", "true"), hook, default);
+        var result = await f.Runtime.RunHookAsync(f.Project, LocalFixture.Service("api", "true") with { Hooks = new HooksSpec(hook, null, null) }, HookKind.Prestart, default);
 
         Assert.True(result.TimedOut);
         Assert.False(result.Succeeded);

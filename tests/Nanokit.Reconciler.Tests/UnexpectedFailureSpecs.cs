@@ -53,8 +53,8 @@ public sealed class UnexpectedFailureSpecs : ReconcilerFixture
 
         public Task<int> WaitForCompletionAsync(ReplicaId replica, CancellationToken cancellationToken) => inner.WaitForCompletionAsync(replica, cancellationToken);
 
-        public Task<HookResult> RunHookAsync(ProjectRef project, ServiceSpec service, Hook hook, CancellationToken cancellationToken) =>
-            inner.RunHookAsync(project, service, hook, cancellationToken);
+        public Task<HookResult> RunHookAsync(ProjectRef project, ServiceSpec service, HookKind kind, CancellationToken cancellationToken) =>
+            inner.RunHookAsync(project, service, kind, cancellationToken);
 
         public IAsyncEnumerable<RuntimeChange> WatchAsync(ProjectRef project, CancellationToken cancellationToken) => inner.WatchAsync(project, cancellationToken);
     }

@@ -157,8 +157,8 @@ public sealed class SimulatedRuntimeTests
         });
         var hook = new Hook(["migrate"], HookLocation.Host, TimeSpan.FromSeconds(1));
 
-        Assert.True((await runtime.RunHookAsync(Project, Service("good"), hook, default)).Succeeded);
-        Assert.False((await runtime.RunHookAsync(Project, Service("bad"), hook, default)).Succeeded);
+        Assert.True((await runtime.RunHookAsync(Project, Service("good") with { Hooks = new HooksSpec(hook, null, null) }, HookKind.Prestart, default)).Succeeded);
+        Assert.False((await runtime.RunHookAsync(Project, Service("bad") with { Hooks = new HooksSpec(hook, null, null) }, HookKind.Prestart, default)).Succeeded);
     }
 
     [Fact]

@@ -104,6 +104,22 @@ public sealed record HealthcheckSpec(
 public sealed record HooksSpec(Hook? Prestart, Hook? Poststart, Hook? Prestop)
 {
     public static readonly HooksSpec None = new(null, null, null);
+
+    public Hook? For(HookKind kind) => kind switch
+    {
+        HookKind.Prestart => Prestart,
+        HookKind.Poststart => Poststart,
+        HookKind.Prestop => Prestop,
+        _ => throw new ArgumentOutOfRangeException(nameof(kind), kind, null),
+    };
+}
+
+/// <summary>When a hook runs: before the service's replicas are (re)created, after they are ready, before they are removed.</summary>
+public enum HookKind
+{
+    Prestart,
+    Poststart,
+    Prestop,
 }
 
 public enum HookLocation

@@ -161,11 +161,11 @@ public sealed class SimulatedRuntime : IRuntimeProvider, IReplicaLogs
         return await found.Exited.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
     }
 
-    public async Task<HookResult> RunHookAsync(ProjectRef project, ServiceSpec service, Hook hook, CancellationToken cancellationToken)
+    public async Task<HookResult> RunHookAsync(ProjectRef project, ServiceSpec service, HookKind kind, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(project);
         ArgumentNullException.ThrowIfNull(service);
-        ArgumentNullException.ThrowIfNull(hook);
+        var hook = service.Hooks.For(kind) ?? throw new ArgumentException($"service {service.Name} has no {kind} hook", nameof(kind));
         Interlocked.Increment(ref _hooks);
         var started = Now;
         await DelayAsync(cancellationToken).ConfigureAwait(false);
