@@ -131,13 +131,26 @@ internal sealed class ServiceActor : PersistentActor
             {
                 await HookAsync(ServicePhase.Prestart, HookKind.Prestart).ConfigureAwait(true);
                 Report(ServicePhase.Applying, string.Join(", ", applies.Select(a => $"{Verb(a.Action)} {a.Replica}")));
-                await Task.WhenAll(applies.Select(a => ApplyAsync(spec, a))).ConfigureAwait(true);
+                var updates = applies.Where(a => a.Action == ActionType.Update).ToList();
+                await Task.WhenAll(applies.Except(updates).Select(a => ApplyAsync(spec, a)).Append(RollAsync(spec, updates))).ConfigureAwait(true);
             }
 
             await WaitReadyAsync(spec).ConfigureAwait(true);
             if (applies.Count > 0)
             {
                 await HookAsync(ServicePhase.Poststart, HookKind.Poststart).ConfigureAwait(true);
+            }
+        }
+
+        /// <summary>
+        /// Replaces replicas <c>deploy.update_config.parallelism</c> slots at a time (all at once when unset, as Compose
+        /// does); a batch must succeed before the next starts, so a bad update stops after the first batch.
+        /// </summary>
+        private async Task RollAsync(ServiceSpec spec, List<PlanAction> updates)
+        {
+            foreach (var batch in updates.Chunk(spec.Update.Parallelism ?? Math.Max(1, updates.Count)))
+            {
+                await Task.WhenAll(batch.Select(a => ApplyAsync(spec, a))).ConfigureAwait(true);
             }
         }
 
