@@ -17,8 +17,8 @@ work=$(mktemp -d)
 trap 'cd "$work/compose" && docker-compose down -t 1 >/dev/null 2>&1 || true; cd "$work/nanokit" && $nkapp down >/dev/null 2>&1 || true; rm -rf "$work"' EXIT
 mkdir -p "$work/compose" "$work/nanokit"
 
-# One generator, two spellings: Compose's `runtime` key means something else, so nkapp's network mode
-# goes under its `runtime:` mapping while docker-compose gets `network_mode` (the daemon has no bridge).
+# One generator for both tools: the same services, each on the project's own network (both create
+# `benchcompose_default`); only the header differs (Compose file v2.4 for docker-compose 1.29).
 generate() { # $1 = compose|nanokit
   echo "name: benchcompose"
   [ "$1" = nanokit ] && echo "runtime: docker"
@@ -30,7 +30,6 @@ generate() { # $1 = compose|nanokit
       echo "    command: [sh, -c, \"sleep 1; touch /tmp/ready; exec sleep 3600\"]"
       echo "    stop_grace_period: 1s"
       echo "    healthcheck: {test: [CMD, test, -f, /tmp/ready], interval: 1s, timeout: 1s, retries: 30}"
-      if [ "$1" = nanokit ]; then echo "    runtime: {network_mode: none}"; else echo "    network_mode: none"; fi
       if [ "$l" -gt 1 ]; then
         echo "    depends_on:"
         for p in $(seq 1 $width); do echo "      l$((l - 1))-s$p: {condition: service_healthy}"; done

@@ -20,7 +20,7 @@ services:
   web:
     image: nanokit-test/busybox:1
     command: [sleep, "3600"]
-    runtime: {network_mode: none}
+    network_mode: none
 YAML
 
 cd "$work"
