@@ -17,8 +17,6 @@ namespace Nanokit.Reconciler;
 /// </summary>
 internal sealed class ServiceActor : PersistentActor
 {
-    private static readonly TimeSpan HealthPoll = TimeSpan.FromMilliseconds(100);
-
     private readonly string project;
     private readonly string service;
     private readonly IRuntimeProvider provider;
@@ -188,7 +186,7 @@ internal sealed class ServiceActor : PersistentActor
                 return;
             }
 
-            var health = await owner.provider.WaitForHealthAsync(replica, HealthPoll, Cancel).ConfigureAwait(false);
+            var health = await owner.provider.WaitForHealthAsync(replica, Cancel).ConfigureAwait(false);
             switch (health)
             {
                 case HealthStatus.Unhealthy:

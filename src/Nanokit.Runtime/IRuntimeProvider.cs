@@ -40,6 +40,13 @@ public interface IRuntimeProvider
     /// </summary>
     Task<HealthStatus> ProbeHealthAsync(ReplicaId replica, CancellationToken cancellationToken);
 
+    /// <summary>
+    /// Waits until the replica is Healthy or Unhealthy, or turns out to have no healthcheck, and returns that status.
+    /// The default polls <see cref="ProbeHealthAsync"/> every 100 ms; a provider with a change stream answers from it.
+    /// </summary>
+    Task<HealthStatus> WaitForHealthAsync(ReplicaId replica, CancellationToken cancellationToken) =>
+        this.WaitForHealthAsync(replica, TimeSpan.FromMilliseconds(100), cancellationToken);
+
     /// <summary>Waits until the replica's process has ended and returns its exit code (for <c>service_completed_successfully</c>).</summary>
     Task<int> WaitForCompletionAsync(ReplicaId replica, CancellationToken cancellationToken);
 
