@@ -35,6 +35,8 @@ internal static class LogsCommand
                 return ExitCodes.Error;
             }
 
+            await using var owned = RuntimeProviders.Own(provider);
+
             if (provider is not IReplicaLogs logs)
             {
                 context.Error.WriteLine($"runtime {provider.Name} keeps no logs");

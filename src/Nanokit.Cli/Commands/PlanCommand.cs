@@ -38,7 +38,7 @@ internal static class PlanCommand
             {
                 state = parse.GetValue(observed) is { } observedPath
                     ? ObservedStateFile.Read(Path.GetFullPath(observedPath, context.WorkingDirectory))
-                    : await RuntimeProviders.For(loaded.Spec, context).ObserveAsync(ProjectRef.Of(loaded.Spec), cancellationToken).ConfigureAwait(false);
+                    : await ObserveAsync(loaded.Spec, context, cancellationToken).ConfigureAwait(false);
             }
             catch (ConfigException e)
             {
@@ -71,5 +71,12 @@ internal static class PlanCommand
             return parse.GetValue(detailed) && plan.HasChanges ? ExitCodes.Changes : ExitCodes.Ok;
         });
         return command;
+    }
+
+    private static async Task<ObservedState> ObserveAsync(ProjectSpec spec, CliContext context, CancellationToken cancellationToken)
+    {
+        var provider = RuntimeProviders.For(spec, context);
+        await using var owned = RuntimeProviders.Own(provider);
+        return await provider.ObserveAsync(ProjectRef.Of(spec), cancellationToken).ConfigureAwait(false);
     }
 }

@@ -33,7 +33,7 @@ internal static class StateCommand
             }
 
             var status = (await session.Project.Ask<CurrentProjectStatus>(GetProjectStatus.Instance, TimeSpan.FromSeconds(30), cancellationToken).ConfigureAwait(false)).Status;
-            var observed = await RuntimeProviders.For(loaded.Spec, context).ObserveAsync(ProjectRef.Of(loaded.Spec), cancellationToken).ConfigureAwait(false);
+            var observed = await session.Provider.ObserveAsync(ProjectRef.Of(loaded.Spec), cancellationToken).ConfigureAwait(false);
             var state = new
             {
                 version = 1,

@@ -32,6 +32,8 @@ internal static class StatusCommand
                 return ExitCodes.Error;
             }
 
+            await using var owned = RuntimeProviders.Own(provider);
+
             var projectRef = ProjectRef.Of(loaded.Spec);
             var observed = await provider.ObserveAsync(projectRef, cancellationToken).ConfigureAwait(false);
             var rows = new List<Row>();

@@ -9,7 +9,8 @@ namespace Nanokit.Cli.Running;
 
 /// <summary>
 /// A CLI command that drives the embedded reconciler: holds the node, prints the runs it observes, and waits for
-/// the run of the generation it asked for. Services keep running after the session ends; only nkapp exits.
+/// the run of the generation it asked for. It creates the runtime provider and disposes it after the node, whose
+/// actors call it until they stop. Services keep running after the session ends; only nkapp exits.
 /// </summary>
 internal sealed class RunSession : IAsyncDisposable
 {
@@ -18,9 +19,10 @@ internal sealed class RunSession : IAsyncDisposable
     private readonly ProgressPrinter printer;
     private readonly bool live;
 
-    private RunSession(EmbeddedNode node, ChannelReader<object> events, ProgressPrinter printer, bool live)
+    private RunSession(EmbeddedNode node, IRuntimeProvider provider, ChannelReader<object> events, ProgressPrinter printer, bool live)
     {
         this.node = node;
+        Provider = provider;
         this.events = events;
         this.printer = printer;
         this.live = live;
@@ -28,12 +30,25 @@ internal sealed class RunSession : IAsyncDisposable
 
     public IActorRef Project => node.Project;
 
-    public static async Task<RunSession> StartAsync(ProjectSpec spec, IRuntimeProvider provider, ReconcilerSettings settings, string command, CliContext context, CancellationToken cancellationToken)
+    /// <summary>The project's runtime, for a command that also looks at it directly.</summary>
+    public IRuntimeProvider Provider { get; }
+
+    /// <summary>Throws <see cref="RuntimeUnavailableException"/> or <see cref="ProjectLockedException"/> for the expected refusals.</summary>
+    public static async Task<RunSession> StartAsync(ProjectSpec spec, ReconcilerSettings settings, string command, CliContext context, CancellationToken cancellationToken)
     {
-        var node = await EmbeddedNode.StartAsync(spec.Name, spec.WorkingDirectory, provider, settings, command, cancellationToken).ConfigureAwait(false);
-        var events = EventBridge.Attach(node.System);
-        var width = Math.Max(8, spec.Services.Keys.Select(k => k.Length).DefaultIfEmpty(0).Max());
-        return new RunSession(node, events, new ProgressPrinter(context.Out, width), LiveProgress.Available(context));
+        var provider = RuntimeProviders.For(spec, context);
+        try
+        {
+            var node = await EmbeddedNode.StartAsync(spec.Name, spec.WorkingDirectory, provider, settings, command, cancellationToken).ConfigureAwait(false);
+            var events = EventBridge.Attach(node.System);
+            var width = Math.Max(8, spec.Services.Keys.Select(k => k.Length).DefaultIfEmpty(0).Max());
+            return new RunSession(node, provider, events, new ProgressPrinter(context.Out, width), LiveProgress.Available(context));
+        }
+        catch
+        {
+            await RuntimeProviders.DisposeAsync(provider).ConfigureAwait(false);
+            throw;
+        }
     }
 
     /// <summary>Prints events until the run of <paramref name="generation"/> (and, when given, <paramref name="trigger"/>) completes; null when cancelled first.</summary>
@@ -93,7 +108,11 @@ internal sealed class RunSession : IAsyncDisposable
         }
     }
 
-    public ValueTask DisposeAsync() => node.DisposeAsync();
+    public async ValueTask DisposeAsync()
+    {
+        await node.DisposeAsync().ConfigureAwait(false);
+        await RuntimeProviders.DisposeAsync(Provider).ConfigureAwait(false);
+    }
 
     private async Task<object?> NextAsync(CancellationToken cancellationToken) =>
         await events.WaitToReadAsync(cancellationToken).ConfigureAwait(false) && events.TryRead(out var message) ? message : null;

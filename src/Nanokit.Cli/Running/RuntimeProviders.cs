@@ -5,7 +5,10 @@ using Nanokit.Runtime;
 
 namespace Nanokit.Cli.Running;
 
-/// <summary>The provider a project's <c>runtime:</c> names; Docker's daemon comes from <c>DOCKER_HOST</c> as the docker CLI reads it.</summary>
+/// <summary>
+/// The provider a project's <c>runtime:</c> names; Docker's daemon comes from <c>DOCKER_HOST</c> as the docker CLI reads it.
+/// Whoever creates a provider owns it and disposes it through <see cref="Own"/> when its command ends.
+/// </summary>
 internal static class RuntimeProviders
 {
     public static IRuntimeProvider For(ProjectSpec spec, CliContext context) => spec.Runtime switch
@@ -42,6 +45,27 @@ internal static class RuntimeProviders
             return null;
         }
     }
-}
 
-internal sealed class RuntimeUnavailableException(string message) : Exception(message);
+    /// <summary>A handle for <c>await using</c> that disposes <paramref name="provider"/> through <see cref="DisposeAsync"/>.</summary>
+    public static IAsyncDisposable Own(IRuntimeProvider provider) => new Owned(provider);
+
+    /// <summary>Disposes the provider if it holds anything (Docker's owns an HTTP client; the local runtime holds nothing).</summary>
+    public static ValueTask DisposeAsync(IRuntimeProvider provider)
+    {
+        switch (provider)
+        {
+            case IAsyncDisposable disposable:
+                return disposable.DisposeAsync();
+            case IDisposable disposable:
+                disposable.Dispose();
+                break;
+        }
+
+        return ValueTask.CompletedTask;
+    }
+
+    private sealed class Owned(IRuntimeProvider provider) : IAsyncDisposable
+    {
+        public ValueTask DisposeAsync() => RuntimeProviders.DisposeAsync(provider);
+    }
+}

@@ -11,7 +11,7 @@ internal static class SessionOrError
     {
         try
         {
-            return await RunSession.StartAsync(spec, RuntimeProviders.For(spec, context), settings, command, context, cancellationToken).ConfigureAwait(false);
+            return await RunSession.StartAsync(spec, settings, command, context, cancellationToken).ConfigureAwait(false);
         }
         catch (Exception e) when (e is RuntimeUnavailableException or ProjectLockedException)
         {
