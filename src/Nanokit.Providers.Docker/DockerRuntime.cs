@@ -11,8 +11,7 @@ namespace Nanokit.Providers.Docker;
 /// Replicas as Docker containers, over the Engine API (see <see cref="DockerClient"/>). A replica is the container
 /// named <c>project-service-n</c>; everything Nanokit needs to rebuild its picture after a crash is in the container's
 /// labels (<see cref="ContainerDefinition"/>), so there is no state besides the daemon's.
-/// Service options read from the service's <c>runtime:</c> mapping: <c>pull_policy</c> (missing, always, never;
-/// default missing) and <c>network_mode</c>. Calls on one slot are serialized within this process.
+/// The service's <c>pull_policy</c> and <c>network_mode</c> apply as in Compose. Calls on one slot are serialized within this process.
 /// </summary>
 public sealed partial class DockerRuntime : IRuntimeProvider, IReplicaLogs, IDisposable
 {
@@ -240,19 +239,13 @@ public sealed partial class DockerRuntime : IRuntimeProvider, IReplicaLogs, IDis
     private async Task EnsureImageAsync(ServiceSpec service, CancellationToken cancellationToken)
     {
         var image = service.Image!;
-        var policy = service.RuntimeOptions.GetValueOrDefault("pull_policy", "missing");
-        if (policy is not ("missing" or "always" or "never" or "if_not_present"))
-        {
-            throw new DockerException(400, $"pull_policy '{policy}' is not one of missing, always, never");
-        }
-
-        if (policy != "always"
+        if (service.PullPolicy != PullPolicy.Always
             && await _client.GetAsync("images/" + Uri.EscapeDataString(image) + "/json", DockerJson.Default.IdResponse, cancellationToken).ConfigureAwait(false) is not null)
         {
             return;
         }
 
-        if (policy == "never")
+        if (service.PullPolicy == PullPolicy.Never)
         {
             throw new DockerException(404, $"image {image} not present and pull_policy is never");
         }
@@ -312,7 +305,7 @@ public sealed partial class DockerRuntime : IRuntimeProvider, IReplicaLogs, IDis
     }
 
     private string? NetworkMode(ServiceSpec service) =>
-        service.RuntimeOptions.GetValueOrDefault("network_mode") ?? _options.DefaultNetworkMode;
+        service.NetworkMode ?? _options.DefaultNetworkMode;
 
     /// <summary>The replica a container holds, or null when it is not one of ours (a hook container, foreign labels).</summary>
     private static ObservedReplica? ToObserved(ContainerInspect container)

@@ -7,7 +7,7 @@ public sealed record DockerRuntimeOptions
     public DockerEndpoint Endpoint { get; init; } = DockerEndpoint.FromEnvironment();
 
     /// <summary>
-    /// network_mode for services that set none in their <c>runtime:</c> options; null leaves the daemon's default
+    /// network_mode for services that set none; null leaves the daemon's default
     /// (bridge). A daemon started with <c>--bridge=none</c> (scripts/dockerd.sh) gives containers no network either way.
     /// </summary>
     public string? DefaultNetworkMode { get; init; }

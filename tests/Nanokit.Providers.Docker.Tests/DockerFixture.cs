@@ -1,4 +1,3 @@
-using System.Collections.Immutable;
 using System.Diagnostics;
 using Nanokit.Core.Model;
 using Nanokit.Runtime;
@@ -51,7 +50,7 @@ internal sealed class DockerProject : IAsyncDisposable
         Image = image,
         Command = ["sh", "-c", "trap 'exit 0' TERM; while :; do sleep 0.2; done"],
         StopGracePeriod = TimeSpan.FromSeconds(2),
-        RuntimeOptions = ImmutableSortedDictionary<string, string>.Empty.Add("pull_policy", "never"),
+        PullPolicy = PullPolicy.Never,
     };
 
     public ReplicaSpec Replica(ServiceSpec service, int replica = 1, string hash = "h1", long generation = 1) =>
