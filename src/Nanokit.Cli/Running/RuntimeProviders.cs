@@ -69,3 +69,5 @@ internal static class RuntimeProviders
         public ValueTask DisposeAsync() => RuntimeProviders.DisposeAsync(provider);
     }
 }
+
+internal sealed class RuntimeUnavailableException(string message) : Exception(message);
