@@ -22,3 +22,9 @@ public sealed record DeleteMessagesSucceeded(long ToSequenceNr);
 
 /// <summary>Sent to the actor itself when <c>DeleteMessages</c> failed; the actor keeps running.</summary>
 public sealed record DeleteMessagesFailed(long ToSequenceNr, Exception Cause);
+
+/// <summary>Sent to the actor itself when <c>DeleteSnapshots</c> completed.</summary>
+public sealed record DeleteSnapshotsSucceeded(SnapshotSelectionCriteria Criteria);
+
+/// <summary>Sent to the actor itself when <c>DeleteSnapshots</c> failed; the actor keeps running.</summary>
+public sealed record DeleteSnapshotsFailed(SnapshotSelectionCriteria Criteria, Exception Cause);

@@ -148,6 +148,26 @@ public abstract partial class PersistentActor : ActorBase, IWithStash
         });
     }
 
+    /// <summary>Deletes this id's snapshots matching <paramref name="criteria"/>; replies <see cref="DeleteSnapshotsSucceeded"/> or <see cref="DeleteSnapshotsFailed"/>.</summary>
+    protected void DeleteSnapshots(SnapshotSelectionCriteria criteria)
+    {
+        ArgumentNullException.ThrowIfNull(criteria);
+        var (self, settings, pid) = (Self, Settings, PersistenceIdCached);
+        _ = Task.Run(async () =>
+        {
+            try
+            {
+                using var timeout = new CancellationTokenSource(settings.JournalCallTimeout);
+                await settings.SnapshotStore.DeleteAsync(pid, criteria, timeout.Token).ConfigureAwait(false);
+                self.Tell(new DeleteSnapshotsSucceeded(criteria), self);
+            }
+            catch (Exception e)
+            {
+                self.Tell(new DeleteSnapshotsFailed(criteria, e), self);
+            }
+        });
+    }
+
     /// <summary>Called before the actor stops because an append failed; the events were not acknowledged.</summary>
     protected virtual void OnPersistFailure(Exception cause, IReadOnlyList<object> events)
     {

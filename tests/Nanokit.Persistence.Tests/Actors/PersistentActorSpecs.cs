@@ -192,6 +192,32 @@ public sealed class PersistentActorSpecs : TestKit, IAsyncLifetime
         ExpectMsg(new AddAcked(4, 4));
     }
 
+    [Fact]
+    public async Task Deleting_older_snapshots_keeps_the_latest_for_the_next_incarnation()
+    {
+        var counter = Counter("counter-1");
+        ExpectMsg(new Recovered(0, 0));
+        counter.Tell(new AddMany([1, 2]));
+        ReceiveN(2);
+        counter.Tell(TakeSnapshot.Instance);
+        ExpectMsg<SaveSnapshotSucceeded>();
+        counter.Tell(new Add(3));
+        ExpectMsg(new AddAcked(3, 3));
+        counter.Tell(TakeSnapshot.Instance);
+        ExpectMsg<SaveSnapshotSucceeded>();
+
+        counter.Tell(new DeleteSnapshotsUpTo(2));
+        Assert.Equal(2, ExpectMsg<DeleteSnapshotsSucceeded>().Criteria.MaxSequenceNr);
+
+        Assert.Null(await _snapshots.LoadAsync("counter-1", SnapshotSelectionCriteria.Latest with { MaxSequenceNr = 2 }, default));
+        Watch(counter);
+        Sys.Stop(counter);
+        ExpectTerminated(counter);
+        Counter("counter-1");
+        Assert.Equal(3, ExpectMsg<SnapshotOffer>().Metadata.SequenceNr);
+        ExpectMsg(new Recovered(6, 3));
+    }
+
     private IActorRef Counter(string id) => Sys.ActorOf(Props.Create(() => new CounterActor(id, TestActor)));
 
     private int RestartCount(IActorRef supervisor)

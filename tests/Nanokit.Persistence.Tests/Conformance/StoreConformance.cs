@@ -1,3 +1,5 @@
+using Nanokit.Actors;
+using Nanokit.Actors.TestKit;
 using Nanokit.Persistence.Journal;
 using Nanokit.Persistence.Serialization;
 using Nanokit.Persistence.Snapshots;
@@ -226,6 +228,39 @@ public abstract class StoreConformance : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_persistent_actor_compacted_to_its_snapshot_recovers_from_it_and_the_events_after()
+    {
+        using var kit = new ActorKit();
+        var settings = new PersistenceSettings(await JournalAsync(CounterActor.Registry), await OpenSnapshotStoreAsync(CounterActor.Registry));
+        var counter = kit.Sys.ActorOf(Props.Create(() => new CounterActor("counter-1", kit.TestActor, settings)));
+        kit.ExpectMsg(new Recovered(0, 0));
+        counter.Tell(new AddMany([1, 2, 3]));
+        kit.ReceiveN(3);
+        counter.Tell(TakeSnapshot.Instance);
+        kit.ExpectMsg<SaveSnapshotSucceeded>();
+        counter.Tell(new Add(4));
+        kit.ExpectMsg(new AddAcked(4, 4));
+        counter.Tell(TakeSnapshot.Instance);
+        Assert.Equal(4, kit.ExpectMsg<SaveSnapshotSucceeded>().Metadata.SequenceNr);
+        counter.Tell(new DeleteUpTo(4));
+        kit.ExpectMsg(new DeleteMessagesSucceeded(4));
+        counter.Tell(new DeleteSnapshotsUpTo(3));
+        kit.ExpectMsg<DeleteSnapshotsSucceeded>();
+        counter.Tell(new Add(5));
+        kit.ExpectMsg(new AddAcked(5, 5));
+        kit.Watch(counter);
+        kit.Sys.Stop(counter);
+        kit.ExpectTerminated(counter);
+
+        var reopened = new PersistenceSettings(await JournalAsync(CounterActor.Registry), await OpenSnapshotStoreAsync(CounterActor.Registry));
+        Assert.Equal([5L], (await reopened.Journal.ReadAsync("counter-1", 1, long.MaxValue, long.MaxValue, default).ToListAsync()).Select(e => e.SequenceNr));
+        Assert.Null(await reopened.SnapshotStore.LoadAsync("counter-1", SnapshotSelectionCriteria.Latest with { MaxSequenceNr = 3 }, default));
+        kit.Sys.ActorOf(Props.Create(() => new CounterActor("counter-1", kit.TestActor, reopened)));
+        Assert.Equal(4, kit.ExpectMsg<SnapshotOffer>().Metadata.SequenceNr);
+        kit.ExpectMsg(new Recovered(15, 5));
+    }
+
+    [Fact]
     public async Task Schema_migration_is_idempotent_and_safe_when_stores_start_at_once()
     {
         var opening = Enumerable.Range(0, 4).Select(_ => JournalAsync()).ToList();
@@ -271,4 +306,7 @@ public abstract class StoreConformance : IAsyncLifetime
     }
 
     private Task<ISnapshotStore> SnapshotStoreAsync() => OpenSnapshotStoreAsync(TestRegistry.Current);
+
+    /// <summary>An actor system and test actor for the specs that run a persistent actor on the engine.</summary>
+    private sealed class ActorKit() : TestKit("conformance");
 }

@@ -1,6 +1,7 @@
 using System.Collections.Immutable;
 using Nanokit.Actors;
 using Nanokit.Persistence.Serialization;
+using Nanokit.Persistence.Snapshots;
 
 namespace Nanokit.Persistence.Tests.Support;
 
@@ -28,6 +29,8 @@ public sealed record TakeSnapshot
 }
 
 public sealed record DeleteUpTo(long SequenceNr);
+
+public sealed record DeleteSnapshotsUpTo(long SequenceNr);
 
 public sealed record CounterSnapshot(int Total, ImmutableArray<int> History);
 
@@ -82,6 +85,8 @@ public sealed class CounterActor : PersistentActor
         Command<SaveSnapshotSucceeded>(saved => probe.Tell(saved, Self));
         Command<DeleteUpTo>(delete => DeleteMessages(delete.SequenceNr));
         Command<DeleteMessagesSucceeded>(deleted => probe.Tell(deleted, Self));
+        Command<DeleteSnapshotsUpTo>(delete => DeleteSnapshots(SnapshotSelectionCriteria.Latest with { MaxSequenceNr = delete.SequenceNr }));
+        Command<DeleteSnapshotsSucceeded>(deleted => probe.Tell(deleted, Self));
     }
 
     public override string PersistenceId => _id;
