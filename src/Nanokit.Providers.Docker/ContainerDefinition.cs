@@ -13,6 +13,10 @@ namespace Nanokit.Providers.Docker;
 /// values of secret environment variables replaced by null, so a label dump never shows a secret; the container's own
 /// Env (visible to <c>docker inspect</c>) necessarily holds them, as with any Docker deployment.
 /// No restart policy is set: Nanokit heals, Docker must not race it.
+/// A service without <c>network_mode</c> joins its project's network (<see cref="ProjectNetwork"/>) under its own name as an
+/// alias, as Compose does, so services reach each other by name.
+/// A replica is the container with its slot's name (<see cref="ContainerName"/>): a start-first replacement carries the
+/// slot's labels from its creation but is only in flight until it is renamed to that name (<see cref="SuccessorName"/>).
 /// </summary>
 internal static class ContainerDefinition
 {
@@ -24,8 +28,26 @@ internal static class ContainerDefinition
     public const string Applied = "io.nanokit.applied";
     public const string Hook = "io.nanokit.hook";
     public const string Volume = "io.nanokit.volume";
+    public const string Network = "io.nanokit.network";
 
-    public static string ContainerName(ReplicaId id) => $"{id.Project.Name}-{id.Service}-{id.Replica}";
+    /// <summary>On a start-first replacement: the id of the container it replaces. Still there after the rename (labels are fixed).</summary>
+    public const string SuccessorOf = "io.nanokit.successor-of";
+
+    public static string ContainerName(ReplicaId id) => ContainerName(id.Project.Name, id.Service, id.Replica);
+
+    public static string ContainerName(string project, string service, int replica) => $"{project}-{service}-{replica}";
+
+    /// <summary>Where a start-first replacement runs until it takes over the slot. Never a replica's name: those end in a number.</summary>
+    public static string SuccessorName(ReplicaId id) => ContainerName(id) + "-next";
+
+    /// <summary>Compose's default network of a project.</summary>
+    public static string ProjectNetwork(string project) => project + "_default";
+
+    public static bool UsesProjectNetwork(ServiceSpec service) => service.NetworkMode is null;
+
+    /// <summary>Whether a container (its name as the API reports it, with a leading slash) holds the slot its labels name.</summary>
+    public static bool HoldsSlot(string? containerName, string project, string service, int replica) =>
+        containerName is not null && containerName.AsSpan().TrimStart('/').SequenceEqual(ContainerName(project, service, replica));
 
     /// <summary>Compose's naming for named volumes: project-scoped, so two projects never share one by accident.</summary>
     public static string VolumeName(string project, string volume) => $"{project}_{volume}";
@@ -34,7 +56,8 @@ internal static class ContainerDefinition
     public static bool IsValidNamePart(string name) =>
         name.Length > 0 && char.IsAsciiLetterOrDigit(name[0]) && name.All(c => char.IsAsciiLetterOrDigit(c) || c is '_' or '.' or '-');
 
-    public static ContainerCreateRequest For(ReplicaSpec replica, string? networkMode)
+    /// <summary>The replica's container; <paramref name="successorOf"/> is the container a start-first replacement takes over from.</summary>
+    public static ContainerCreateRequest For(ReplicaSpec replica, string? successorOf = null)
     {
         var service = replica.Service;
         var labels = new SortedDictionary<string, string>(service.Labels, StringComparer.Ordinal)
@@ -46,17 +69,26 @@ internal static class ContainerDefinition
             [Generation] = replica.Generation.ToString(CultureInfo.InvariantCulture),
             [Applied] = Serialize(service),
         };
-        return Base(replica.Project, service, networkMode) with
+        if (successorOf is not null)
+        {
+            labels[SuccessorOf] = successorOf;
+        }
+
+        var network = ProjectNetwork(replica.Project.Name);
+        return Base(replica.Project, service) with
         {
             Labels = labels,
+            NetworkingConfig = UsesProjectNetwork(service)
+                ? new NetworkingConfig(new Dictionary<string, EndpointSettings>(StringComparer.Ordinal) { [network] = new EndpointSettings([service.Name]) })
+                : null,
             Healthcheck = Health(service.Healthcheck),
             StopTimeout = (int)Math.Ceiling(service.StopGracePeriod.TotalSeconds),
         };
     }
 
     /// <summary>A one-off container running <paramref name="command"/> with the service's image, environment and mounts.</summary>
-    public static ContainerCreateRequest ForHook(ProjectRef project, ServiceSpec service, ImmutableArray<string> command, string? networkMode) =>
-        Base(project, service, networkMode) with
+    public static ContainerCreateRequest ForHook(ProjectRef project, ServiceSpec service, ImmutableArray<string> command) =>
+        Base(project, service) with
         {
             Entrypoint = [],
             Cmd = command,
@@ -112,7 +144,7 @@ internal static class ContainerDefinition
         return JsonSerializer.Serialize(service with { Environment = redacted }, AppliedJson.Default.ServiceSpec);
     }
 
-    private static ContainerCreateRequest Base(ProjectRef project, ServiceSpec service, string? networkMode)
+    private static ContainerCreateRequest Base(ProjectRef project, ServiceSpec service)
     {
         var binds = new List<string>();
         var anonymous = new Dictionary<string, EmptyObject>(StringComparer.Ordinal);
@@ -165,7 +197,10 @@ internal static class ContainerDefinition
             {
                 Binds = binds.Count > 0 ? binds : null,
                 PortBindings = bindings.Count > 0 ? bindings.ToDictionary(b => b.Key, b => (IReadOnlyList<PortBinding>)b.Value) : null,
-                NetworkMode = networkMode,
+                NetworkMode = service.NetworkMode ?? ProjectNetwork(project.Name),
+                NanoCpus = service.Limits?.Cpus is { } cpus ? (long)Math.Round(cpus * 1e9) : null,
+                Memory = service.Limits?.MemoryBytes,
+                PidsLimit = service.Limits?.Pids,
             },
         };
     }

@@ -24,6 +24,7 @@ internal sealed record ContainerCreateRequest
     public IReadOnlyDictionary<string, EmptyObject>? Volumes { get; init; }
     public IReadOnlyDictionary<string, EmptyObject>? ExposedPorts { get; init; }
     public HostConfig? HostConfig { get; init; }
+    public NetworkingConfig? NetworkingConfig { get; init; }
 }
 
 /// <summary>Docker's <c>{}</c> values in maps used as sets (ExposedPorts, Volumes).</summary>
@@ -41,7 +42,19 @@ internal sealed record HostConfig
     public IReadOnlyList<string>? Binds { get; init; }
     public IReadOnlyDictionary<string, IReadOnlyList<PortBinding>>? PortBindings { get; init; }
     public string? NetworkMode { get; init; }
+    public long? NanoCpus { get; init; }
+    public long? Memory { get; init; }
+    public long? PidsLimit { get; init; }
 }
+
+internal sealed record NetworkingConfig(IReadOnlyDictionary<string, EndpointSettings> EndpointsConfig);
+
+internal sealed record EndpointSettings(IReadOnlyList<string>? Aliases);
+
+/// <summary><c>CheckDuplicate</c>: before API 1.44 the daemon happily creates a second network of the same name unless asked not to.</summary>
+internal sealed record NetworkCreateRequest(string Name, string Driver, bool CheckDuplicate, IReadOnlyDictionary<string, string> Labels);
+
+internal sealed record NetworkSummary(string Id, string Name);
 
 internal sealed record ContainerSummary(string Id, IReadOnlyList<string>? Names, string? State, IReadOnlyDictionary<string, string>? Labels);
 
@@ -49,9 +62,11 @@ internal sealed record ContainerInspect(string Id, string? Name, ContainerState?
 
 internal sealed record ContainerConfig(string? Image, IReadOnlyDictionary<string, string>? Labels);
 
-internal sealed record ContainerState(string? Status, bool Running, int ExitCode, HealthState? Health);
+internal sealed record ContainerState(string? Status, bool Running, int ExitCode, string? StartedAt, HealthState? Health);
 
-internal sealed record HealthState(string? Status, int FailingStreak);
+internal sealed record HealthState(string? Status, int FailingStreak, IReadOnlyList<HealthLog>? Log);
+
+internal sealed record HealthLog(int ExitCode, string? Output);
 
 internal sealed record WaitResponse(long StatusCode, WaitError? Error);
 
@@ -87,6 +102,8 @@ internal sealed record PullProgress(string? Status, string? Error);
 [JsonSerializable(typeof(ExecStartRequest))]
 [JsonSerializable(typeof(ExecInspect))]
 [JsonSerializable(typeof(VolumeCreateRequest))]
+[JsonSerializable(typeof(NetworkCreateRequest))]
+[JsonSerializable(typeof(List<NetworkSummary>))]
 [JsonSerializable(typeof(EventMessage))]
 [JsonSerializable(typeof(PullProgress))]
 [JsonSerializable(typeof(Dictionary<string, List<string>>))]

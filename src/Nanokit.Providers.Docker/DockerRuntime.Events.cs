@@ -9,12 +9,13 @@ namespace Nanokit.Providers.Docker;
 // Change stream and logs: both are long-lived HTTP responses read as they arrive.
 public sealed partial class DockerRuntime
 {
-    private static readonly HashSet<string> WatchedActions = new(StringComparer.Ordinal) { "start", "die", "stop", "kill", "destroy" };
+    private static readonly HashSet<string> WatchedActions = new(StringComparer.Ordinal) { "start", "die", "stop", "kill", "destroy", "rename" };
 
     /// <summary>
     /// Docker's <c>/events</c>, filtered by the project label, from the moment of the call (the <c>since</c> parameter
-    /// closes the gap before the stream is open). Each start, die, stop, kill, destroy or health_status event of a
-    /// replica yields the replica's state as inspected then; destroy yields it Missing.
+    /// closes the gap before the stream is open). Each start, die, stop, kill, destroy, rename or health_status event of a
+    /// replica yields the replica's state as inspected then; destroy yields it Missing. A start-first successor's events
+    /// are not the replica's until its rename gives it the slot's name.
     /// </summary>
     public IAsyncEnumerable<RuntimeChange> WatchAsync(ProjectRef project, CancellationToken cancellationToken)
     {
@@ -73,7 +74,8 @@ public sealed partial class DockerRuntime
         var attributes = actor.Attributes;
         if (attributes is null
             || !attributes.TryGetValue(ContainerDefinition.Service, out var service)
-            || !int.TryParse(attributes.GetValueOrDefault(ContainerDefinition.Replica), NumberStyles.None, CultureInfo.InvariantCulture, out var replica))
+            || !int.TryParse(attributes.GetValueOrDefault(ContainerDefinition.Replica), NumberStyles.None, CultureInfo.InvariantCulture, out var replica)
+            || !HoldsSlot(attributes.GetValueOrDefault("name"), attributes))
         {
             return null;
         }

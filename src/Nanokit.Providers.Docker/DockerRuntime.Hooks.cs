@@ -76,15 +76,15 @@ public sealed partial class DockerRuntime
             throw new InvalidOperationException("a prestart hook in the service needs its 'image' (or use run_on: host)");
         }
 
-        await EnsureImageAsync(service, cancellationToken).ConfigureAwait(false);
+        await SweepHookContainersAsync(project, service, cancellationToken).ConfigureAwait(false);
+        await PrepareAsync(project, service, cancellationToken).ConfigureAwait(false);
         var name = $"{project.Name}-{service.Name}-prestart-{Guid.NewGuid().ToString("N")[..8]}";
-        var request = ContainerDefinition.ForHook(project, service, command, NetworkMode(service));
-        await _client.PostAsync(
-            "containers/create?name=" + Uri.EscapeDataString(name), request,
-            DockerJson.Default.ContainerCreateRequest, DockerJson.Default.IdResponse, cancellationToken).ConfigureAwait(false);
+        var request = ContainerDefinition.ForHook(project, service, command);
         try
         {
-            await StartContainerAsync(name, cancellationToken).ConfigureAwait(false);
+            // Not the caller's token for the create: cancelled after the daemon made the container but before its answer,
+            // the finally below would not know to remove it. Creating takes a moment; the start and wait honour cancellation.
+            await RunContainerAsync(project, service, name, request, CancellationToken.None, cancellationToken).ConfigureAwait(false);
             using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
             deadline.CancelAfter(timeout);
             var timedOut = false;
@@ -111,6 +111,18 @@ public sealed partial class DockerRuntime
         finally
         {
             await RemoveAsync(name, stopFirst: false, CancellationToken.None).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>Removes the service's hook containers that are not running: left by a process that died mid-hook. Running ones may be another caller's.</summary>
+    private async Task SweepHookContainersAsync(ProjectRef project, ServiceSpec service, CancellationToken cancellationToken)
+    {
+        var path = "containers/json?all=true&filters=" + DockerClient.Filters(
+            ("label", ContainerDefinition.Project + "=" + project.Name), ("label", ContainerDefinition.Hook + "=" + service.Name));
+        var stale = await _client.GetAsync(path, DockerJson.Default.ListContainerSummary, cancellationToken).ConfigureAwait(false) ?? [];
+        foreach (var container in stale.Where(c => c.State != "running"))
+        {
+            await RemoveAsync(container.Id, stopFirst: false, cancellationToken).ConfigureAwait(false);
         }
     }
 

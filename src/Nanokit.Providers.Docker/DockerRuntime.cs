@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Collections.Immutable;
+using System.Diagnostics.CodeAnalysis;
 using System.Globalization;
 using System.Net;
 using Nanokit.Core.Model;
@@ -10,8 +11,10 @@ namespace Nanokit.Providers.Docker;
 /// <summary>
 /// Replicas as Docker containers, over the Engine API (see <see cref="DockerClient"/>). A replica is the container
 /// named <c>project-service-n</c>; everything Nanokit needs to rebuild its picture after a crash is in the container's
-/// labels (<see cref="ContainerDefinition"/>), so there is no state besides the daemon's.
-/// The service's <c>pull_policy</c> and <c>network_mode</c> apply as in Compose. Calls on one slot are serialized within this process.
+/// labels and name (<see cref="ContainerDefinition"/>), so there is no state besides the daemon's.
+/// The service's <c>pull_policy</c>, <c>network_mode</c> (default: the project's network, created on demand),
+/// <c>deploy.resources.limits</c> and <c>deploy.update_config.order</c> apply as in Compose.
+/// Calls on one slot are serialized within this process.
 /// </summary>
 public sealed partial class DockerRuntime : IRuntimeProvider, IReplicaLogs, IDisposable
 {
@@ -19,7 +22,7 @@ public sealed partial class DockerRuntime : IRuntimeProvider, IReplicaLogs, IDis
 
     private readonly DockerClient _client;
     private readonly DockerRuntimeOptions _options;
-    private readonly ConcurrentDictionary<string, SemaphoreSlim> _slotLocks = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, SemaphoreSlim> _locks = new(StringComparer.Ordinal);
 
     public DockerRuntime(DockerRuntimeOptions? options = null)
     {
@@ -59,7 +62,7 @@ public sealed partial class DockerRuntime : IRuntimeProvider, IReplicaLogs, IDis
             var list = await System.Net.Http.Json.HttpContentJsonExtensions.ReadFromJsonAsync(
                 response.Content, DockerJson.Default.ListContainerSummary, cancellationToken).ConfigureAwait(false) ?? [];
             var inspected = await Task.WhenAll(list
-                .Where(c => c.Labels?.ContainsKey(ContainerDefinition.Replica) == true)
+                .Where(c => c.Labels?.ContainsKey(ContainerDefinition.Replica) == true && c.Names?.Any(n => HoldsSlot(n, c.Labels)) == true)
                 .Select(c => InspectAsync(c.Id, cancellationToken))).ConfigureAwait(false);
             return new ObservedState(inspected
                 .Where(c => c is not null)
@@ -81,42 +84,41 @@ public sealed partial class DockerRuntime : IRuntimeProvider, IReplicaLogs, IDis
         ArgumentNullException.ThrowIfNull(replica);
         var id = replica.Id;
         Validate(id, replica.Service);
-        using var slot = await LockAsync(id, cancellationToken).ConfigureAwait(false);
+        using var slot = await LockAsync(ContainerDefinition.ContainerName(id), cancellationToken).ConfigureAwait(false);
         var name = ContainerDefinition.ContainerName(id);
         try
         {
-            if (await InspectAsync(name, cancellationToken).ConfigureAwait(false) is { } existing)
+            var request = Definition(replica);
+            var existing = await InspectAsync(name, cancellationToken).ConfigureAwait(false);
+            if (await InspectAsync(ContainerDefinition.SuccessorName(id), cancellationToken).ConfigureAwait(false) is { } successor)
             {
-                var labels = existing.Config?.Labels;
-                if (existing.State?.Running == true && labels is not null
-                    && labels.GetValueOrDefault(ContainerDefinition.ConfigHash) == replica.ConfigHash
-                    && ToObserved(existing) is { } kept)
+                if (IsRunningWith(successor, replica.ConfigHash) && !IsRunningWith(existing, replica.ConfigHash))
                 {
-                    return kept;
+                    return await TakeOverAsync(id, successor, existing, cancellationToken).ConfigureAwait(false);
+                }
+
+                await RemoveAsync(successor.Id, stopFirst: true, cancellationToken).ConfigureAwait(false);
+            }
+
+            if (IsRunningWith(existing, replica.ConfigHash) && ToObserved(existing) is { } kept)
+            {
+                return kept;
+            }
+
+            // Image and volumes first: a pull that fails leaves the old replica running.
+            await PrepareAsync(id.Project, replica.Service, cancellationToken).ConfigureAwait(false);
+            if (existing is not null)
+            {
+                if (existing.State?.Running == true && replica.Service.Update.Order == UpdateOrder.StartFirst)
+                {
+                    return await ReplaceStartFirstAsync(replica, existing, cancellationToken).ConfigureAwait(false);
                 }
 
                 await RemoveAsync(name, stopFirst: true, cancellationToken).ConfigureAwait(false);
             }
 
-            await EnsureImageAsync(replica.Service, cancellationToken).ConfigureAwait(false);
-            await EnsureVolumesAsync(id.Project, replica.Service, cancellationToken).ConfigureAwait(false);
-            ContainerCreateRequest request;
-            try
-            {
-                request = ContainerDefinition.For(replica, NetworkMode(replica.Service));
-            }
-            catch (ArgumentException e)
-            {
-                throw new DockerException(400, e.Message, e);
-            }
-
-            await _client.PostAsync(
-                "containers/create?name=" + Uri.EscapeDataString(name), request,
-                DockerJson.Default.ContainerCreateRequest, DockerJson.Default.IdResponse, cancellationToken).ConfigureAwait(false);
-            await StartContainerAsync(name, cancellationToken).ConfigureAwait(false);
-            return ToObserved(await InspectAsync(name, cancellationToken).ConfigureAwait(false)
-                              ?? throw new DockerException(404, "the container vanished right after it was started"))
-                   ?? throw new DockerException(500, "the container lost its labels");
+            await RunContainerAsync(id.Project, replica.Service, name, request, cancellationToken, cancellationToken).ConfigureAwait(false);
+            return await ObserveContainerAsync(name, cancellationToken).ConfigureAwait(false);
         }
         catch (DockerException e)
         {
@@ -127,7 +129,7 @@ public sealed partial class DockerRuntime : IRuntimeProvider, IReplicaLogs, IDis
     public async Task<ObservedReplica> StartAsync(ReplicaId replica, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(replica);
-        using var slot = await LockAsync(replica, cancellationToken).ConfigureAwait(false);
+        using var slot = await LockAsync(ContainerDefinition.ContainerName(replica), cancellationToken).ConfigureAwait(false);
         var name = ContainerDefinition.ContainerName(replica);
         try
         {
@@ -137,9 +139,7 @@ public sealed partial class DockerRuntime : IRuntimeProvider, IReplicaLogs, IDis
             }
 
             await StartContainerAsync(name, cancellationToken).ConfigureAwait(false);
-            return ToObserved(await InspectAsync(name, cancellationToken).ConfigureAwait(false)
-                              ?? throw new DockerException(404, "the container vanished right after it was started"))
-                   ?? throw new DockerException(500, "the container lost its labels");
+            return await ObserveContainerAsync(name, cancellationToken).ConfigureAwait(false);
         }
         catch (DockerException e)
         {
@@ -150,10 +150,13 @@ public sealed partial class DockerRuntime : IRuntimeProvider, IReplicaLogs, IDis
     public async Task DeleteAsync(ReplicaId replica, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(replica);
-        using var slot = await LockAsync(replica, cancellationToken).ConfigureAwait(false);
+        using var slot = await LockAsync(ContainerDefinition.ContainerName(replica), cancellationToken).ConfigureAwait(false);
         try
         {
+            // A successor is in flight, never the replica: it goes without the grace a replica gets.
+            await RemoveAsync(ContainerDefinition.SuccessorName(replica), stopFirst: false, cancellationToken).ConfigureAwait(false);
             await RemoveAsync(ContainerDefinition.ContainerName(replica), stopFirst: true, cancellationToken).ConfigureAwait(false);
+            await RemoveProjectNetworkIfUnusedAsync(replica.Project.Name, cancellationToken).ConfigureAwait(false);
         }
         catch (DockerException e)
         {
@@ -236,84 +239,14 @@ public sealed partial class DockerRuntime : IRuntimeProvider, IReplicaLogs, IDis
         }
     }
 
-    private async Task EnsureImageAsync(ServiceSpec service, CancellationToken cancellationToken)
-    {
-        var image = service.Image!;
-        if (service.PullPolicy != PullPolicy.Always
-            && await _client.GetAsync("images/" + Uri.EscapeDataString(image) + "/json", DockerJson.Default.IdResponse, cancellationToken).ConfigureAwait(false) is not null)
-        {
-            return;
-        }
-
-        if (service.PullPolicy == PullPolicy.Never)
-        {
-            throw new DockerException(404, $"image {image} not present and pull_policy is never");
-        }
-
-        await PullAsync(image, cancellationToken).ConfigureAwait(false);
-    }
-
-    /// <summary>Pulls an image; the daemon streams JSON progress lines, and a failure mid-pull arrives as an "error" line, not a status.</summary>
-    private async Task PullAsync(string image, CancellationToken cancellationToken)
-    {
-        var (repository, tag) = SplitImage(image);
-        var path = "images/create?fromImage=" + Uri.EscapeDataString(repository) + "&tag=" + Uri.EscapeDataString(tag);
-        try
-        {
-            using var response = await _client.SendAsync(HttpMethod.Post, path, null, cancellationToken, HttpCompletionOption.ResponseHeadersRead).ConfigureAwait(false);
-            using var reader = new StreamReader(await response.Content.ReadAsStreamAsync(cancellationToken).ConfigureAwait(false));
-            while (await reader.ReadLineAsync(cancellationToken).ConfigureAwait(false) is { } line)
-            {
-                if (line.Length > 0 && System.Text.Json.JsonSerializer.Deserialize(line, DockerJson.Default.PullProgress) is { Error: { Length: > 0 } error })
-                {
-                    throw new DockerException(500, error);
-                }
-            }
-        }
-        catch (DockerException e) when (!e.Unreachable)
-        {
-            throw new DockerException(e.StatusCode, $"cannot pull image {image}: {e.Message}", e);
-        }
-    }
-
-    private static (string Repository, string Tag) SplitImage(string image)
-    {
-        if (image.Contains('@', StringComparison.Ordinal))
-        {
-            return (image, "");
-        }
-
-        var colon = image.LastIndexOf(':');
-        return colon > image.LastIndexOf('/') ? (image[..colon], image[(colon + 1)..]) : (image, "latest");
-    }
-
-    private async Task EnsureVolumesAsync(ProjectRef project, ServiceSpec service, CancellationToken cancellationToken)
-    {
-        foreach (var volume in ContainerDefinition.NamedVolumes(service))
-        {
-            // Creating an existing volume with the same driver is a no-op in Docker, so this stays idempotent.
-            var labels = new Dictionary<string, string>(StringComparer.Ordinal)
-            {
-                [ContainerDefinition.Project] = project.Name,
-                [ContainerDefinition.Volume] = volume,
-            };
-            using var response = await _client.SendAsync(
-                HttpMethod.Post, "volumes/create",
-                System.Net.Http.Json.JsonContent.Create(new VolumeCreateRequest(ContainerDefinition.VolumeName(project.Name, volume), labels), DockerJson.Default.VolumeCreateRequest),
-                cancellationToken).ConfigureAwait(false);
-        }
-    }
-
-    private string? NetworkMode(ServiceSpec service) =>
-        service.NetworkMode ?? _options.DefaultNetworkMode;
-
     /// <summary>The replica a container holds, or null when it is not one of ours (a hook container, foreign labels).</summary>
     private static ObservedReplica? ToObserved(ContainerInspect container)
     {
         var labels = container.Config?.Labels;
         if (labels is null
             || !labels.TryGetValue(ContainerDefinition.Service, out var service)
-            || !int.TryParse(labels.GetValueOrDefault(ContainerDefinition.Replica), NumberStyles.None, CultureInfo.InvariantCulture, out var replica))
+            || !int.TryParse(labels.GetValueOrDefault(ContainerDefinition.Replica), NumberStyles.None, CultureInfo.InvariantCulture, out var replica)
+            || !HoldsSlot(container.Name, labels))
         {
             return null;
         }
@@ -332,6 +265,34 @@ public sealed partial class DockerRuntime : IRuntimeProvider, IReplicaLogs, IDis
             ContainerDefinition.Deserialize(labels.GetValueOrDefault(ContainerDefinition.Applied)));
     }
 
+    /// <summary>Whether a container's name is the slot its labels name: a start-first successor is not (yet) a replica.</summary>
+    private static bool HoldsSlot(string? containerName, IReadOnlyDictionary<string, string> labels) =>
+        labels.TryGetValue(ContainerDefinition.Project, out var project)
+        && labels.TryGetValue(ContainerDefinition.Service, out var service)
+        && int.TryParse(labels.GetValueOrDefault(ContainerDefinition.Replica), NumberStyles.None, CultureInfo.InvariantCulture, out var replica)
+        && ContainerDefinition.HoldsSlot(containerName, project, service, replica);
+
+    private static bool IsRunningWith([NotNullWhen(true)] ContainerInspect? container, string configHash) =>
+        container is { State.Running: true } && container.Config?.Labels?.GetValueOrDefault(ContainerDefinition.ConfigHash) == configHash;
+
+    /// <summary>The replica's create request; a definition Docker cannot express fails before anything in the slot is touched.</summary>
+    private static ContainerCreateRequest Definition(ReplicaSpec replica, string? successorOf = null)
+    {
+        try
+        {
+            return ContainerDefinition.For(replica, successorOf);
+        }
+        catch (ArgumentException e)
+        {
+            throw new DockerException(400, e.Message, e);
+        }
+    }
+
+    private async Task<ObservedReplica> ObserveContainerAsync(string name, CancellationToken cancellationToken) =>
+        ToObserved(await InspectAsync(name, cancellationToken).ConfigureAwait(false)
+                   ?? throw new DockerException(404, "the container vanished right after it was started"))
+        ?? throw new DockerException(500, "the container lost its labels");
+
     private static void Validate(ReplicaId id, ServiceSpec service)
     {
         if (!ContainerDefinition.IsValidNamePart(id.Project.Name) || !ContainerDefinition.IsValidNamePart(service.Name) || id.Replica < 0)
@@ -345,9 +306,10 @@ public sealed partial class DockerRuntime : IRuntimeProvider, IReplicaLogs, IDis
         }
     }
 
-    private async Task<IDisposable> LockAsync(ReplicaId id, CancellationToken cancellationToken)
+    /// <summary>Serializes work on one slot (by its container name) or one network within this process.</summary>
+    private async Task<IDisposable> LockAsync(string key, CancellationToken cancellationToken)
     {
-        var gate = _slotLocks.GetOrAdd(ContainerDefinition.ContainerName(id), static _ => new SemaphoreSlim(1, 1));
+        var gate = _locks.GetOrAdd(key, static _ => new SemaphoreSlim(1, 1));
         await gate.WaitAsync(cancellationToken).ConfigureAwait(false);
         return new Releaser(gate);
     }

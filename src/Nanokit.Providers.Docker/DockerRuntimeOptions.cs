@@ -6,12 +6,6 @@ public sealed record DockerRuntimeOptions
     /// <summary>The daemon; default from DOCKER_HOST, else /var/run/docker.sock.</summary>
     public DockerEndpoint Endpoint { get; init; } = DockerEndpoint.FromEnvironment();
 
-    /// <summary>
-    /// network_mode for services that set none; null leaves the daemon's default
-    /// (bridge). A daemon started with <c>--bridge=none</c> (scripts/dockerd.sh) gives containers no network either way.
-    /// </summary>
-    public string? DefaultNetworkMode { get; init; }
-
     /// <summary>How much of a hook's output <see cref="Nanokit.Runtime.HookResult.OutputTail"/> keeps, in characters.</summary>
     public int HookOutputTailChars { get; init; } = 4096;
 

@@ -79,6 +79,13 @@ internal sealed class DockerProject : IAsyncDisposable
     /// <summary>Runs the docker CLI against the private daemon, as a person changing things by hand would.</summary>
     public static async Task<string> DockerCliAsync(params string[] args)
     {
+        var (exitCode, output, error) = await TryDockerCliAsync(args).ConfigureAwait(false);
+        Assert.True(exitCode == 0, $"docker {string.Join(' ', args)} failed: {error}");
+        return output;
+    }
+
+    public static async Task<(int ExitCode, string Output, string Error)> TryDockerCliAsync(params string[] args)
+    {
         var start = new ProcessStartInfo("docker") { RedirectStandardOutput = true, RedirectStandardError = true };
         start.ArgumentList.Add("-H");
         start.ArgumentList.Add(Host);
@@ -88,18 +95,40 @@ internal sealed class DockerProject : IAsyncDisposable
         }
 
         using var process = Process.Start(start)!;
-        var output = await process.StandardOutput.ReadToEndAsync().ConfigureAwait(false);
+        var output = process.StandardOutput.ReadToEndAsync();
+        var error = process.StandardError.ReadToEndAsync();
         await process.WaitForExitAsync().ConfigureAwait(false);
-        Assert.True(process.ExitCode == 0, $"docker {string.Join(' ', args)} failed: {await process.StandardError.ReadToEndAsync().ConfigureAwait(false)}");
-        return output;
+        return (process.ExitCode, await output.ConfigureAwait(false), await error.ConfigureAwait(false));
     }
 
+    /// <summary>Names of the project's containers (replicas, successors, hook containers), sorted.</summary>
+    public async Task<string[]> ContainerNamesAsync(string filter = "") =>
+        (await DockerCliAsync("ps", "-a", "--filter", "label=io.nanokit.project=" + Project.Name, "--filter", "name=" + Project.Name + "-" + filter, "--format", "{{.Names}}").ConfigureAwait(false))
+        .Split('\n', StringSplitOptions.RemoveEmptyEntries).Order(StringComparer.Ordinal).ToArray();
+
+    /// <summary>Names of the project's networks.</summary>
+    public async Task<string[]> NetworkNamesAsync() =>
+        (await DockerCliAsync("network", "ls", "--filter", "label=io.nanokit.project=" + Project.Name, "--format", "{{.Name}}").ConfigureAwait(false))
+        .Split('\n', StringSplitOptions.RemoveEmptyEntries);
+
+    /// <summary>Deletes every replica through the runtime, then whatever a failed test left (hook containers, successors, the network).</summary>
     public async ValueTask DisposeAsync()
     {
         using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(60));
         var observed = await Runtime.ObserveAsync(Project, cts.Token).ConfigureAwait(false);
         await Task.WhenAll(observed.Replicas.Select(r => Runtime.DeleteAsync(Id(r.Service, r.Replica), cts.Token))).ConfigureAwait(false);
         Runtime.Dispose();
+        var (_, leftovers, _) = await TryDockerCliAsync("ps", "-aq", "--filter", "label=io.nanokit.project=" + Project.Name).ConfigureAwait(false);
+        if (leftovers.Split('\n', StringSplitOptions.RemoveEmptyEntries) is { Length: > 0 } containers)
+        {
+            await TryDockerCliAsync(["rm", "-f", .. containers]).ConfigureAwait(false);
+        }
+
+        foreach (var network in await NetworkNamesAsync().ConfigureAwait(false))
+        {
+            await TryDockerCliAsync("network", "rm", network).ConfigureAwait(false);
+        }
+
         Directory.Delete(Project.Directory, recursive: true);
     }
 }

@@ -101,6 +101,19 @@ public sealed class DockerLifecycleTests
     }
 
     [Fact]
+    public async Task Resource_limits_become_the_containers_cpu_memory_and_pids_limits()
+    {
+        await using var p = await DockerProject.StartAsync();
+        var service = DockerProject.Service("web") with { Limits = new ResourceLimits(0.5, 64L * 1024 * 1024, 50) };
+
+        var created = await p.Runtime.CreateAsync(p.Replica(service), DockerProject.Timeout());
+
+        Assert.Equal(
+            "500000000 67108864 50",
+            (await DockerProject.DockerCliAsync("inspect", "-f", "{{.HostConfig.NanoCpus}} {{.HostConfig.Memory}} {{.HostConfig.PidsLimit}}", created.Id!)).Trim());
+    }
+
+    [Fact]
     public async Task Pull_policy_never_with_a_missing_image_fails_with_a_clear_error()
     {
         await using var p = await DockerProject.StartAsync();

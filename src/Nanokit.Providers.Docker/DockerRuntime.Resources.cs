@@ -1,0 +1,206 @@
+using System.Net.Http.Json;
+using System.Text.Json;
+using Nanokit.Core.Model;
+using Nanokit.Runtime;
+
+namespace Nanokit.Providers.Docker;
+
+// What a container needs before it runs (its image, named volumes, the project's network), and running it.
+// The project network is created on demand and removed with the project's last container, as Compose's up and down do;
+// containers carry the project label, so "the last one" is a list call away and needs no state of ours.
+public sealed partial class DockerRuntime
+{
+    /// <summary>
+    /// Creates and starts a container. One that fails to start is removed, so nothing half-made holds the name: the start is
+    /// where Docker reports most mistakes (a host port already allocated, a bind mount of the wrong type, a missing network).
+    /// A project network removed since it was ensured (the project's last container went in between) is ensured again, once.
+    /// <paramref name="createToken"/> guards the create request alone: a caller that must not orphan what it creates passes one
+    /// that is not cancelled with it.
+    /// </summary>
+    private async Task RunContainerAsync(
+        ProjectRef project, ServiceSpec service, string name, ContainerCreateRequest request, CancellationToken createToken, CancellationToken cancellationToken)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                if (ContainerDefinition.UsesProjectNetwork(service))
+                {
+                    await EnsureProjectNetworkAsync(project.Name, cancellationToken).ConfigureAwait(false);
+                }
+
+                await _client.PostAsync(
+                    "containers/create?name=" + Uri.EscapeDataString(name), request,
+                    DockerJson.Default.ContainerCreateRequest, DockerJson.Default.IdResponse, createToken).ConfigureAwait(false);
+            }
+            catch (DockerException e) when (attempt == 1 && IsMissingProjectNetwork(e, project, service))
+            {
+                continue;
+            }
+
+            try
+            {
+                await StartContainerAsync(name, cancellationToken).ConfigureAwait(false);
+                return;
+            }
+            catch (Exception e)
+            {
+                await RemoveQuietlyAsync(name).ConfigureAwait(false);
+                if (attempt == 1 && e is DockerException docker && IsMissingProjectNetwork(docker, project, service))
+                {
+                    continue;
+                }
+
+                throw;
+            }
+        }
+    }
+
+    /// <summary>Removes (killing) what a failed step left, keeping the step's error as the one to report.</summary>
+    private async Task RemoveQuietlyAsync(string container)
+    {
+        try
+        {
+            await RemoveAsync(container, stopFirst: false, CancellationToken.None).ConfigureAwait(false);
+        }
+        catch (DockerException)
+        {
+            // The daemon cannot even remove it: the slot's next create (or the next hook's sweep) will.
+        }
+    }
+
+    private static bool IsMissingProjectNetwork(DockerException e, ProjectRef project, ServiceSpec service) =>
+        e.StatusCode == 404 && ContainerDefinition.UsesProjectNetwork(service)
+        && e.Message.Contains("network " + ContainerDefinition.ProjectNetwork(project.Name), StringComparison.Ordinal);
+
+    /// <summary>Creates the project's network unless it exists. Creates are serialized per network in this process, and the daemon refuses a duplicate name from another one.</summary>
+    private async Task EnsureProjectNetworkAsync(string project, CancellationToken cancellationToken)
+    {
+        var network = ContainerDefinition.ProjectNetwork(project);
+        if (await NetworkExistsAsync(network, cancellationToken).ConfigureAwait(false))
+        {
+            return;
+        }
+
+        using var gate = await LockAsync("network " + network, cancellationToken).ConfigureAwait(false);
+        if (await NetworkExistsAsync(network, cancellationToken).ConfigureAwait(false))
+        {
+            return;
+        }
+
+        var labels = new Dictionary<string, string>(StringComparer.Ordinal)
+        {
+            [ContainerDefinition.Project] = project,
+            [ContainerDefinition.Network] = "default",
+        };
+        using var response = await _client.SendAsync(
+            HttpMethod.Post, "networks/create",
+            JsonContent.Create(new NetworkCreateRequest(network, "bridge", CheckDuplicate: true, labels), DockerJson.Default.NetworkCreateRequest),
+            cancellationToken, accepted: 409).ConfigureAwait(false);
+    }
+
+    private async Task<bool> NetworkExistsAsync(string network, CancellationToken cancellationToken)
+    {
+        using var response = await _client.SendAsync(HttpMethod.Get, "networks/" + Uri.EscapeDataString(network), null, cancellationToken, accepted: 404).ConfigureAwait(false);
+        return response.StatusCode != System.Net.HttpStatusCode.NotFound;
+    }
+
+    /// <summary>
+    /// Removes the project's network once no container of the project is left. A container created meanwhile keeps it
+    /// (403 "has active endpoints", or 409), or finds it gone and ensures it again (<see cref="RunContainerAsync"/>).
+    /// </summary>
+    private async Task RemoveProjectNetworkIfUnusedAsync(string project, CancellationToken cancellationToken)
+    {
+        var label = ContainerDefinition.Project + "=" + project;
+        var containers = await _client.GetAsync(
+            "containers/json?all=true&limit=1&filters=" + DockerClient.Filters(("label", label)), DockerJson.Default.ListContainerSummary, cancellationToken).ConfigureAwait(false);
+        if (containers is not { Count: 0 })
+        {
+            return;
+        }
+
+        // By label as well as name: a network of that name that Nanokit did not create is not Nanokit's to remove.
+        var network = ContainerDefinition.ProjectNetwork(project);
+        var networks = await _client.GetAsync(
+            "networks?filters=" + DockerClient.Filters(("label", label), ("name", network)), DockerJson.Default.ListNetworkSummary, cancellationToken).ConfigureAwait(false) ?? [];
+        foreach (var found in networks.Where(n => n.Name == network))
+        {
+            using var response = await _client.SendAsync(
+                HttpMethod.Delete, "networks/" + Uri.EscapeDataString(found.Id), null, cancellationToken, accepted: [403, 404, 409]).ConfigureAwait(false);
+        }
+    }
+
+    private async Task PrepareAsync(ProjectRef project, ServiceSpec service, CancellationToken cancellationToken)
+    {
+        await EnsureImageAsync(service, cancellationToken).ConfigureAwait(false);
+        await EnsureVolumesAsync(project, service, cancellationToken).ConfigureAwait(false);
+    }
+
+    private async Task EnsureImageAsync(ServiceSpec service, CancellationToken cancellationToken)
+    {
+        var image = service.Image!;
+        if (service.PullPolicy != PullPolicy.Always
+            && await _client.GetAsync("images/" + Uri.EscapeDataString(image) + "/json", DockerJson.Default.IdResponse, cancellationToken).ConfigureAwait(false) is not null)
+        {
+            return;
+        }
+
+        if (service.PullPolicy == PullPolicy.Never)
+        {
+            throw new DockerException(404, $"image {image} not present and pull_policy is never");
+        }
+
+        await PullAsync(image, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Pulls an image; the daemon streams JSON progress lines, and a failure mid-pull arrives as an "error" line, not a status.</summary>
+    private async Task PullAsync(string image, CancellationToken cancellationToken)
+    {
+        var (repository, tag) = SplitImage(image);
+        var path = "images/create?fromImage=" + Uri.EscapeDataString(repository) + "&tag=" + Uri.EscapeDataString(tag);
+        try
+        {
+            using var response = await _client.SendAsync(HttpMethod.Post, path, null, cancellationToken, HttpCompletionOption.ResponseHeadersRead).ConfigureAwait(false);
+            using var reader = new StreamReader(await response.Content.ReadAsStreamAsync(cancellationToken).ConfigureAwait(false));
+            while (await reader.ReadLineAsync(cancellationToken).ConfigureAwait(false) is { } line)
+            {
+                if (line.Length > 0 && JsonSerializer.Deserialize(line, DockerJson.Default.PullProgress) is { Error: { Length: > 0 } error })
+                {
+                    throw new DockerException(500, error);
+                }
+            }
+        }
+        catch (DockerException e) when (!e.Unreachable)
+        {
+            throw new DockerException(e.StatusCode, $"cannot pull image {image}: {e.Message}", e);
+        }
+    }
+
+    private static (string Repository, string Tag) SplitImage(string image)
+    {
+        if (image.Contains('@', StringComparison.Ordinal))
+        {
+            return (image, "");
+        }
+
+        var colon = image.LastIndexOf(':');
+        return colon > image.LastIndexOf('/') ? (image[..colon], image[(colon + 1)..]) : (image, "latest");
+    }
+
+    private async Task EnsureVolumesAsync(ProjectRef project, ServiceSpec service, CancellationToken cancellationToken)
+    {
+        foreach (var volume in ContainerDefinition.NamedVolumes(service))
+        {
+            // Creating an existing volume with the same driver is a no-op in Docker, so this stays idempotent.
+            var labels = new Dictionary<string, string>(StringComparer.Ordinal)
+            {
+                [ContainerDefinition.Project] = project.Name,
+                [ContainerDefinition.Volume] = volume,
+            };
+            using var response = await _client.SendAsync(
+                HttpMethod.Post, "volumes/create",
+                JsonContent.Create(new VolumeCreateRequest(ContainerDefinition.VolumeName(project.Name, volume), labels), DockerJson.Default.VolumeCreateRequest),
+                cancellationToken).ConfigureAwait(false);
+        }
+    }
+}

@@ -1,0 +1,96 @@
+using Nanokit.Core.Model;
+using Nanokit.Runtime;
+
+namespace Nanokit.Providers.Docker;
+
+// Start-first updates (deploy.update_config.order: start-first). The replacement runs beside the old replica under the
+// slot's successor name (ContainerDefinition.SuccessorName) until it is ready: healthy, or running when it has no
+// healthcheck. Only then is the old replica stopped and removed, and the replacement renamed to the slot's name, so the
+// slot always has a running container. Each step shows in the daemon, so a crash anywhere leaves a state the slot's next
+// CreateAsync finishes: a running successor of the wanted config takes over, any other successor is removed.
+public sealed partial class DockerRuntime
+{
+    private static readonly TimeSpan ReadinessPoll = TimeSpan.FromMilliseconds(100);
+
+    private async Task<ObservedReplica> ReplaceStartFirstAsync(ReplicaSpec replica, ContainerInspect current, CancellationToken cancellationToken)
+    {
+        var request = Definition(replica, successorOf: current.Id);
+        var name = ContainerDefinition.SuccessorName(replica.Id);
+        await RunContainerAsync(replica.Project, replica.Service, name, request, cancellationToken, cancellationToken).ConfigureAwait(false);
+        var successor = await InspectAsync(name, cancellationToken).ConfigureAwait(false)
+                        ?? throw new DockerException(404, "start-first update: the replacement vanished right after it was started");
+        return await TakeOverAsync(replica.Id, successor, current, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Waits until <paramref name="successor"/> is ready, then removes <paramref name="current"/> (if any) and gives the
+    /// successor the slot's name. A successor that exits or turns unhealthy is removed and the current replica left running.
+    /// </summary>
+    private async Task<ObservedReplica> TakeOverAsync(ReplicaId id, ContainerInspect successor, ContainerInspect? current, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await WaitUntilReadyAsync(successor.Id, cancellationToken).ConfigureAwait(false);
+        }
+        catch (DockerException e) when (!e.Unreachable)
+        {
+            await RemoveAsync(successor.Id, stopFirst: true, cancellationToken).ConfigureAwait(false);
+            var kept = current is null ? "" : " and the old container keeps running";
+            throw new DockerException(e.StatusCode, $"start-first update: {e.Message}; the replacement was removed{kept}", e);
+        }
+        catch (OperationCanceledException)
+        {
+            await RemoveQuietlyAsync(successor.Id).ConfigureAwait(false);
+            throw;
+        }
+
+        if (current is not null)
+        {
+            await RemoveAsync(current.Id, stopFirst: true, cancellationToken).ConfigureAwait(false);
+        }
+
+        await _client.CallAsync(
+            HttpMethod.Post, "containers/" + successor.Id + "/rename?name=" + Uri.EscapeDataString(ContainerDefinition.ContainerName(id)),
+            cancellationToken).ConfigureAwait(false);
+        return await ObserveContainerAsync(successor.Id, cancellationToken).ConfigureAwait(false);
+    }
+
+    private async Task WaitUntilReadyAsync(string container, CancellationToken cancellationToken)
+    {
+        while (true)
+        {
+            var state = (await InspectAsync(container, cancellationToken).ConfigureAwait(false))?.State
+                        ?? throw new DockerException(404, "the replacement vanished before it was ready");
+            if (!state.Running)
+            {
+                throw new DockerException(500, $"the replacement exited with code {state.ExitCode} before it was ready");
+            }
+
+            switch (state.Health?.Status)
+            {
+                case null or "" or "none" or "healthy":
+                    return;
+                case "unhealthy":
+                    throw new DockerException(500, "the replacement turned unhealthy" + LastCheck(state.Health));
+            }
+
+            await Task.Delay(ReadinessPoll, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    private static string LastCheck(HealthState health)
+    {
+        if (health.Log is not [.., var last])
+        {
+            return "";
+        }
+
+        var output = (last.Output ?? "").Trim();
+        if (output.Length > 200)
+        {
+            output = output[..200] + "...";
+        }
+
+        return output.Length == 0 ? $" (last check: exit {last.ExitCode})" : $" (last check: exit {last.ExitCode}: {output})";
+    }
+}
