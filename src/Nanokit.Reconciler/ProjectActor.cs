@@ -11,8 +11,9 @@ namespace Nanokit.Reconciler;
 /// <summary>
 /// One project (persistent): its intent by generation, the run converging it, and the status derived from
 /// both. Accepting a spec persists <see cref="GenerationAccepted"/> before replying, so an acknowledged intent
-/// survives a crash; after recovery a generation not yet converged is resumed. Each run is a
-/// <see cref="ProjectSupervisor"/> child; a newer generation stops the older run before starting its own.
+/// survives a crash; after recovery (from the latest <see cref="ProjectSnapshot"/> and the events after it) a
+/// generation not yet converged is resumed. Each run is a <see cref="ProjectSupervisor"/> child; a newer
+/// generation stops the older run before starting its own.
 /// The actor also routes <see cref="ExecuteService"/> to its service actors, creating them on first use.
 /// </summary>
 internal sealed partial class ProjectActor : PersistentActor, IWithTimers
@@ -43,6 +44,7 @@ internal sealed partial class ProjectActor : PersistentActor, IWithTimers
         this.directory = directory;
         this.provider = provider;
         this.settings = settings;
+        Recover<SnapshotOffer>(Apply);
         Recover<GenerationAccepted>(Apply);
         Recover<RunRecorded>(Apply);
         Recover<RecoveryCompleted>(_ => AfterRecovery());
@@ -63,6 +65,13 @@ internal sealed partial class ProjectActor : PersistentActor, IWithTimers
             _ => Finished(new RunFinished(running!.Generation, running.Trigger, new RunResult(false, [new ServiceFailure("*", "the run stopped unexpectedly")], TimeSpan.Zero))),
             m => ReferenceEquals(m.Supervisor, supervisor));
         Command<GetProjectStatus>(_ => Sender.Tell(new CurrentProjectStatus(Status())));
+        Command<SaveSnapshotSucceeded>(Compact);
+        // Logged by PersistentActor; the events stay and the next interval tries again.
+        Command<SaveSnapshotFailed>(_ => { });
+        Command<DeleteMessagesSucceeded>(_ => { });
+        Command<DeleteMessagesFailed>(m => Log.JournalDeleteFailed(name, m.ToSequenceNr, m.Cause));
+        Command<DeleteSnapshotsSucceeded>(_ => { });
+        Command<DeleteSnapshotsFailed>(m => Log.SnapshotDeleteFailed(name, m.Criteria.MaxSequenceNr + 1, m.Cause));
     }
 
     public ITimerScheduler Timers { get; set; } = null!;
@@ -80,6 +89,7 @@ internal sealed partial class ProjectActor : PersistentActor, IWithTimers
         Persist(accepted, e =>
         {
             Apply(e);
+            SnapshotIfDue();
             Sender.Tell(new SpecAccepted(name, e.Generation), Self);
             failedRuns = 0;
             Timers.Cancel(RetryRun.Instance);
@@ -160,6 +170,7 @@ internal sealed partial class ProjectActor : PersistentActor, IWithTimers
         Persist(recorded, e =>
         {
             Apply(e);
+            SnapshotIfDue();
             if (request.Drift is not null)
             {
                 lastDrift = null;

@@ -31,4 +31,14 @@ public sealed record ReconcilerSettings
 
     /// <summary>Pause before a failed runtime change stream is opened again.</summary>
     public TimeSpan WatchRestartDelay { get; init; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>
+    /// Events a project persists between two snapshots of its state; after each snapshot the events it covers
+    /// and the older snapshots are deleted, so a project's journal holds at most this many events. 0: never.
+    /// </summary>
+    public int SnapshotEvery
+    {
+        get;
+        init => field = value >= 0 ? value : throw new ArgumentOutOfRangeException(nameof(SnapshotEvery), value, "snapshot-every must be 0 (off) or more");
+    } = 50;
 }
