@@ -9,6 +9,8 @@ namespace Nanokit.Providers.Docker;
 // Change stream and logs: both are long-lived HTTP responses read as they arrive.
 public sealed partial class DockerRuntime
 {
+    private static readonly TimeSpan FollowPoll = TimeSpan.FromMilliseconds(250);
+
     private static readonly HashSet<string> WatchedActions = new(StringComparer.Ordinal) { "start", "die", "stop", "kill", "destroy", "rename" };
 
     /// <summary>
@@ -23,11 +25,19 @@ public sealed partial class DockerRuntime
         return WatchSinceAsync(project, DateTimeOffset.UtcNow, cancellationToken);
     }
 
+    /// <summary>
+    /// The replica's log lines. Following follows the slot rather than one container (see <see cref="FollowSlotLogsAsync"/>),
+    /// so a replica restarted or replaced, by Nanokit or by hand, goes on in the same stream.
+    /// </summary>
     public IAsyncEnumerable<string> ReadLogsAsync(ReplicaId replica, LogReadOptions options, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(replica);
         ArgumentNullException.ThrowIfNull(options);
-        return Wrap(replica, ReadContainerLogsAsync(ContainerDefinition.ContainerName(replica), options.Tail, options.Follow, cancellationToken), cancellationToken);
+        var name = ContainerDefinition.ContainerName(replica);
+        return Wrap(
+            replica,
+            options.Follow ? FollowSlotLogsAsync(name, options.Tail, cancellationToken) : ReadContainerLogsAsync(name, options.Tail, follow: false, since: null, cancellationToken),
+            cancellationToken);
     }
 
     private async IAsyncEnumerable<RuntimeChange> WatchSinceAsync(ProjectRef project, DateTimeOffset since, [EnumeratorCancellation] CancellationToken cancellationToken)
@@ -98,16 +108,94 @@ public sealed partial class DockerRuntime
         }
     }
 
-    private async IAsyncEnumerable<string> ReadContainerLogsAsync(string container, int? tail, bool follow, [EnumeratorCancellation] CancellationToken cancellationToken)
+    /// <summary>
+    /// Docker ends a follow stream when its container stops. Then this waits (until cancelled) for the slot's name to hold a
+    /// container that is another one, or the same one started again, and goes on: another container from its start, the same
+    /// one after the last line already given. Lines are told apart by the timestamps Docker prefixes when asked
+    /// (RFC 3339 with nanoseconds, fixed width, UTC: their ordinal order is their time order).
+    /// </summary>
+    private async IAsyncEnumerable<string> FollowSlotLogsAsync(string name, int? tail, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
-        var path = "containers/" + Uri.EscapeDataString(container) + "/logs?stdout=true&stderr=true&follow=" + (follow ? "true" : "false")
-            + "&tail=" + (tail is { } n ? n.ToString(CultureInfo.InvariantCulture) : "all");
-        using var response = await _client.SendAsync(HttpMethod.Get, path, null, cancellationToken, HttpCompletionOption.ResponseHeadersRead).ConfigureAwait(false);
+        var container = await InspectAsync(name, cancellationToken).ConfigureAwait(false) ?? throw new DockerException(404, "No such container: " + name);
+        string? last = null;
+        while (true)
+        {
+            await foreach (var entry in ReadContainerLogsAsync(container.Id, tail, follow: true, since: last, cancellationToken).ConfigureAwait(false))
+            {
+                var space = entry.IndexOf(' ', StringComparison.Ordinal);
+                var timestamp = space > 0 ? entry[..space] : "";
+                if (last is not null && string.CompareOrdinal(timestamp, last) <= 0)
+                {
+                    continue;
+                }
+
+                last = timestamp;
+                yield return entry[(space + 1)..];
+            }
+
+            tail = null;
+            var next = await NextInSlotAsync(name, container, cancellationToken).ConfigureAwait(false);
+            if (next.Id != container.Id)
+            {
+                last = null;
+            }
+
+            container = next;
+        }
+    }
+
+    private async Task<ContainerInspect> NextInSlotAsync(string name, ContainerInspect previous, CancellationToken cancellationToken)
+    {
+        while (true)
+        {
+            await Task.Delay(FollowPoll, cancellationToken).ConfigureAwait(false);
+            if (await InspectAsync(name, cancellationToken).ConfigureAwait(false) is { } current
+                && (current.Id != previous.Id || current.State?.Running == true || current.State?.StartedAt != previous.State?.StartedAt))
+            {
+                return current;
+            }
+        }
+    }
+
+    /// <summary>
+    /// A container's log lines. With <paramref name="follow"/>, each line starts with its timestamp and a space; a container
+    /// already gone ends the stream; <paramref name="since"/> (such a timestamp) skips older lines, though not the ones of that instant.
+    /// </summary>
+    private async IAsyncEnumerable<string> ReadContainerLogsAsync(
+        string container, int? tail, bool follow, string? since, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        var path = "containers/" + Uri.EscapeDataString(container) + "/logs?stdout=true&stderr=true"
+            + (follow ? "&follow=true&timestamps=true" : "")
+            + "&tail=" + (tail is { } n ? n.ToString(CultureInfo.InvariantCulture) : "all")
+            + (since is not null && UnixTime(since) is { } unix ? "&since=" + unix : "");
+        int[] accepted = follow ? [404] : [];
+        using var response = await _client.SendAsync(HttpMethod.Get, path, null, cancellationToken, HttpCompletionOption.ResponseHeadersRead, accepted).ConfigureAwait(false);
+        if (response.StatusCode == System.Net.HttpStatusCode.NotFound)
+        {
+            yield break;
+        }
+
         await using var stream = await response.Content.ReadAsStreamAsync(cancellationToken).ConfigureAwait(false);
         await foreach (var line in MultiplexedStream.ReadLinesAsync(stream, cancellationToken).ConfigureAwait(false))
         {
             yield return line;
         }
+    }
+
+    /// <summary>"2024-05-01T10:00:00.123456789Z" as Docker's "seconds.nanoseconds"; null for anything else (then nothing is skipped by time).</summary>
+    internal static string? UnixTime(string timestamp)
+    {
+        var dot = timestamp.IndexOf('.', StringComparison.Ordinal);
+        if (dot < 0 || !timestamp.EndsWith('Z')
+            || !DateTimeOffset.TryParseExact(timestamp[..dot], "yyyy-MM-dd'T'HH:mm:ss", CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var seconds))
+        {
+            return null;
+        }
+
+        var fraction = timestamp[(dot + 1)..^1];
+        return fraction.Length > 0 && fraction.All(char.IsAsciiDigit)
+            ? seconds.ToUnixTimeSeconds().ToString(CultureInfo.InvariantCulture) + "." + fraction
+            : null;
     }
 
     private static async IAsyncEnumerable<string> Wrap(ReplicaId replica, IAsyncEnumerable<string> lines, [EnumeratorCancellation] CancellationToken cancellationToken)

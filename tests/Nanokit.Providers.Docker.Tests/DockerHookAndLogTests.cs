@@ -37,6 +37,75 @@ public sealed class DockerHookAndLogTests
     }
 
     [Fact]
+    public async Task A_prestart_hook_cancelled_while_its_container_runs_leaves_no_container_behind()
+    {
+        await using var p = await DockerProject.StartAsync();
+        var service = DockerProject.Service("web") with { Hooks = new HooksSpec(new Hook(["sleep", "30"], HookLocation.Service, TimeSpan.FromSeconds(60)), null, null) };
+        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+
+        var run = p.Runtime.RunHookAsync(p.Project, service, HookKind.Prestart, cts.Token);
+        var running = await DockerProject.EventuallyAsync(() => HookContainersAsync(p, "web", "--filter", "status=running"), ids => ids.Length > 0, seconds: 30);
+        await cts.CancelAsync();
+
+        Assert.NotEmpty(running);
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => run);
+        Assert.Empty(await HookContainersAsync(p, "web"));
+    }
+
+    [Fact]
+    public async Task A_prestart_hook_first_removes_the_services_hook_containers_a_crash_left_behind()
+    {
+        await using var p = await DockerProject.StartAsync();
+        foreach (var (name, hookOf) in new[] { ("web-prestart-dead", "web"), ("api-prestart-dead", "api") })
+        {
+            await DockerProject.DockerCliAsync(
+                "create", "--name", $"{p.Project.Name}-{name}", "--label", "io.nanokit.project=" + p.Project.Name, "--label", "io.nanokit.hook=" + hookOf,
+                DockerProject.Image1, "true");
+        }
+
+        var service = DockerProject.Service("web") with { Hooks = new HooksSpec(new Hook(["true"], HookLocation.Service, TimeSpan.FromSeconds(30)), null, null) };
+        var result = await p.Runtime.RunHookAsync(p.Project, service, HookKind.Prestart, DockerProject.Timeout());
+
+        Assert.True(result.Succeeded, result.OutputTail);
+        Assert.Empty(await HookContainersAsync(p, "web"));
+        Assert.Single(await HookContainersAsync(p, "api"));
+    }
+
+    [Fact]
+    public async Task Following_logs_goes_on_with_the_replacement_and_the_restarted_container_without_repeating_lines()
+    {
+        await using var p = await DockerProject.StartAsync();
+        var v1 = DockerProject.Service("web") with { Command = ["sh", "-c", "trap 'exit 0' TERM; echo first; while :; do sleep 0.2; done"] };
+        var v2 = v1 with
+        {
+            Command = ["sh", "-c", "trap 'exit 0' TERM; n=$(cat /tmp/runs 2>/dev/null || echo 0); n=$((n+1)); echo $n > /tmp/runs; echo run $n; while :; do sleep 0.2; done"],
+        };
+        await p.Runtime.CreateAsync(p.Replica(v1), DockerProject.Timeout());
+        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(90));
+        var lines = p.Runtime.ReadLogsAsync(p.Id("web"), new LogReadOptions(Follow: true), cts.Token).GetAsyncEnumerator(cts.Token);
+        try
+        {
+            Assert.True(await lines.MoveNextAsync());
+            Assert.Equal("first", lines.Current);
+
+            var replaced = lines.MoveNextAsync().AsTask();
+            await p.Runtime.CreateAsync(p.Replica(v2, hash: "h2"), DockerProject.Timeout());
+            Assert.True(await replaced);
+            Assert.Equal("run 1", lines.Current);
+
+            var restarted = lines.MoveNextAsync().AsTask();
+            await DockerProject.DockerCliAsync("restart", "-t", "5", p.Project.Name + "-web-1");
+            Assert.True(await restarted);
+            Assert.Equal("run 2", lines.Current);
+        }
+        finally
+        {
+            await cts.CancelAsync();
+            await lines.DisposeAsync();
+        }
+    }
+
+    [Fact]
     public async Task Poststart_hooks_exec_in_replica_1_and_a_hook_past_its_timeout_is_reported_timed_out()
     {
         await using var p = await DockerProject.StartAsync();
@@ -70,6 +139,11 @@ public sealed class DockerHookAndLogTests
         var missing = await Assert.ThrowsAsync<RuntimeException>(() => ReadAsync(p.Runtime.ReadLogsAsync(p.Id("nope"), LogReadOptions.All, DockerProject.Timeout())));
         Assert.Contains($"{p.Project.Name}/nope-1: logs:", missing.Message);
     }
+
+    private static async Task<string[]> HookContainersAsync(DockerProject p, string service, params string[] filters) =>
+        (await DockerProject.DockerCliAsync(
+            ["ps", "-aq", "--filter", "label=io.nanokit.project=" + p.Project.Name, "--filter", "label=io.nanokit.hook=" + service, .. filters]))
+        .Split('\n', StringSplitOptions.RemoveEmptyEntries);
 
     private static async Task<List<string>> ReadAsync(IAsyncEnumerable<string> lines)
     {

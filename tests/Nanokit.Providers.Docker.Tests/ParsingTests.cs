@@ -15,6 +15,14 @@ public sealed class ParsingTests
     }
 
     [Fact]
+    public void Log_timestamps_convert_to_the_since_parameter_with_nanoseconds_kept()
+    {
+        Assert.Equal("1714557600.123456789", DockerRuntime.UnixTime("2024-05-01T10:00:00.123456789Z"));
+        Assert.Null(DockerRuntime.UnixTime("2024-05-01T12:00:00.123456789+02:00"));
+        Assert.Null(DockerRuntime.UnixTime("not-a-time"));
+    }
+
+    [Fact]
     public async Task Multiplexed_frames_are_demultiplexed_into_lines_per_stream()
     {
         using var stream = new MemoryStream();
