@@ -177,7 +177,8 @@ internal sealed class ServiceActor : PersistentActor
         {
             if (command.Readiness == DependencyCondition.ServiceCompletedSuccessfully)
             {
-                var exit = await owner.provider.WaitForCompletionAsync(replica, Cancel).ConfigureAwait(false);
+                var exit = await RetryAsync(
+                    $"wait for replica {replica.Replica}", () => owner.provider.WaitForCompletionAsync(replica, Cancel), transientOnly: true).ConfigureAwait(false);
                 if (exit != 0)
                 {
                     throw new ServiceFailedException($"replica {replica.Replica} exited with code {exit}; dependents need service_completed_successfully");
@@ -186,7 +187,8 @@ internal sealed class ServiceActor : PersistentActor
                 return;
             }
 
-            var health = await owner.provider.WaitForHealthAsync(replica, Cancel).ConfigureAwait(false);
+            var health = await RetryAsync(
+                $"health of replica {replica.Replica}", () => owner.provider.WaitForHealthAsync(replica, Cancel), transientOnly: true).ConfigureAwait(false);
             switch (health)
             {
                 case HealthStatus.Unhealthy:
@@ -217,23 +219,11 @@ internal sealed class ServiceActor : PersistentActor
             }
         }
 
+        /// <summary>An action on the runtime (create, start, delete): retried, then counted.</summary>
         private async Task WithRetryAsync<T>(string what, Func<Task<T>> operation)
         {
-            for (var attempt = 1; ; attempt++)
-            {
-                try
-                {
-                    await operation().ConfigureAwait(false);
-                    ReconcilerTelemetry.Actions.Add(1, new KeyValuePair<string, object?>("service", command.Service));
-                    return;
-                }
-                catch (RuntimeException e) when (attempt < owner.retry.MaxAttempts && !Cancel.IsCancellationRequested)
-                {
-                    var delay = owner.retry.DelayAfter(attempt, Random.Shared);
-                    Report(ServicePhase.Retrying, $"{what} failed (attempt {attempt}/{owner.retry.MaxAttempts}), retrying in {delay.TotalSeconds:0.#}s: {e.Message}");
-                    await Task.Delay(delay, Cancel).ConfigureAwait(false);
-                }
-            }
+            await RetryAsync(what, operation, transientOnly: false).ConfigureAwait(false);
+            ReconcilerTelemetry.Actions.Add(1, new KeyValuePair<string, object?>("service", command.Service));
         }
 
         private Task WithRetryAsync(string what, Func<Task> operation) =>
@@ -242,6 +232,31 @@ internal sealed class ServiceActor : PersistentActor
                 await operation().ConfigureAwait(false);
                 return true;
             });
+
+        /// <summary>
+        /// Runs <paramref name="operation"/> again after a <see cref="RuntimeException"/>, as <see cref="RetryPolicy"/> allows:
+        /// a few attempts for a failure the platform reported, longer while the platform cannot be reached at all.
+        /// With <paramref name="transientOnly"/> only the latter is retried (a wait whose answer is a verdict).
+        /// </summary>
+        private async Task<T> RetryAsync<T>(string what, Func<Task<T>> operation, bool transientOnly)
+        {
+            Stopwatch? outage = null;
+            for (var attempt = 1; ; attempt++)
+            {
+                try
+                {
+                    return await operation().ConfigureAwait(false);
+                }
+                catch (RuntimeException e) when (!Cancel.IsCancellationRequested && (e.Transient || !transientOnly)
+                    && owner.retry.ShouldRetry(attempt, e.Transient, (outage ??= Stopwatch.StartNew()).Elapsed))
+                {
+                    var delay = owner.retry.DelayAfter(attempt, Random.Shared);
+                    var budget = e.Transient ? "platform unreachable" : $"attempt {attempt}/{owner.retry.MaxAttempts}";
+                    Report(ServicePhase.Retrying, $"{what} failed ({budget}), retrying in {delay.TotalSeconds:0.#}s: {e.Message}");
+                    await Task.Delay(delay, Cancel).ConfigureAwait(false);
+                }
+            }
+        }
 
         private void Report(ServicePhase phase, string message) =>
             events.Publish(new ServiceProgress(command.Project.Name, command.Generation, command.Service, phase, message, clock.Elapsed));

@@ -29,6 +29,12 @@ public sealed class RuntimeException : Exception
     /// <summary>Null when the failure concerns the service as a whole (a hook).</summary>
     public int? Replica { get; }
 
+    /// <summary>
+    /// The platform itself could not be reached (a daemon restarting, an API server away): the same call is expected to
+    /// succeed once it is back, so callers retry it for longer than a failure the platform reported.
+    /// </summary>
+    public bool Transient { get; init; }
+
     private static string Format(string provider, string project, string service, int? replica, string cause) =>
         replica is null
             ? $"{provider} runtime: {project}/{service}: {cause}"

@@ -35,27 +35,12 @@ public sealed class UnexpectedFailureSpecs : ReconcilerFixture
     }
 
     /// <summary>A provider whose calls fail with exceptions that are not <see cref="RuntimeException"/> (a driver bug, a garbled stream).</summary>
-    private sealed class Throwing(SimulatedRuntime inner, string? failCreateOf = null, bool failObserve = false) : IRuntimeProvider
+    private sealed class Throwing(SimulatedRuntime inner, string? failCreateOf = null, bool failObserve = false) : DelegatingProvider(inner)
     {
-        public string Name => "throwing";
+        public override Task<ObservedState> ObserveAsync(ProjectRef project, CancellationToken cancellationToken) =>
+            failObserve ? throw new FormatException("garbled answer") : base.ObserveAsync(project, cancellationToken);
 
-        public Task<ObservedState> ObserveAsync(ProjectRef project, CancellationToken cancellationToken) =>
-            failObserve ? throw new FormatException("garbled answer") : inner.ObserveAsync(project, cancellationToken);
-
-        public Task<ObservedReplica> CreateAsync(ReplicaSpec replica, CancellationToken cancellationToken) =>
-            replica.Service.Name == failCreateOf ? throw new InvalidOperationException("wire protocol broke") : inner.CreateAsync(replica, cancellationToken);
-
-        public Task<ObservedReplica> StartAsync(ReplicaId replica, CancellationToken cancellationToken) => inner.StartAsync(replica, cancellationToken);
-
-        public Task DeleteAsync(ReplicaId replica, CancellationToken cancellationToken) => inner.DeleteAsync(replica, cancellationToken);
-
-        public Task<HealthStatus> ProbeHealthAsync(ReplicaId replica, CancellationToken cancellationToken) => inner.ProbeHealthAsync(replica, cancellationToken);
-
-        public Task<int> WaitForCompletionAsync(ReplicaId replica, CancellationToken cancellationToken) => inner.WaitForCompletionAsync(replica, cancellationToken);
-
-        public Task<HookResult> RunHookAsync(ProjectRef project, ServiceSpec service, HookKind kind, CancellationToken cancellationToken) =>
-            inner.RunHookAsync(project, service, kind, cancellationToken);
-
-        public IAsyncEnumerable<RuntimeChange> WatchAsync(ProjectRef project, CancellationToken cancellationToken) => inner.WatchAsync(project, cancellationToken);
+        public override Task<ObservedReplica> CreateAsync(ReplicaSpec replica, CancellationToken cancellationToken) =>
+            replica.Service.Name == failCreateOf ? throw new InvalidOperationException("wire protocol broke") : base.CreateAsync(replica, cancellationToken);
     }
 }

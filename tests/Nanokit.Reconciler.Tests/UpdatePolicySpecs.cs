@@ -31,7 +31,7 @@ public sealed class UpdatePolicySpecs : ReconcilerFixture
     }
 
     /// <summary>Counts CreateAsync calls and the most that were in flight together.</summary>
-    private sealed class Counting(SimulatedRuntime inner) : IRuntimeProvider
+    private sealed class Counting(SimulatedRuntime inner) : DelegatingProvider(inner)
     {
         private int inFlight;
         private int creates;
@@ -41,11 +41,9 @@ public sealed class UpdatePolicySpecs : ReconcilerFixture
 
         public int MostAtOnce => Volatile.Read(ref mostAtOnce);
 
-        public string Name => "counting";
-
         public void Reset() => (creates, mostAtOnce) = (0, 0);
 
-        public async Task<ObservedReplica> CreateAsync(ReplicaSpec replica, CancellationToken cancellationToken)
+        public override async Task<ObservedReplica> CreateAsync(ReplicaSpec replica, CancellationToken cancellationToken)
         {
             Interlocked.Increment(ref creates);
             var now = Interlocked.Increment(ref inFlight);
@@ -56,27 +54,12 @@ public sealed class UpdatePolicySpecs : ReconcilerFixture
 
             try
             {
-                return await inner.CreateAsync(replica, cancellationToken);
+                return await base.CreateAsync(replica, cancellationToken);
             }
             finally
             {
                 Interlocked.Decrement(ref inFlight);
             }
         }
-
-        public Task<ObservedState> ObserveAsync(ProjectRef project, CancellationToken cancellationToken) => inner.ObserveAsync(project, cancellationToken);
-
-        public Task<ObservedReplica> StartAsync(ReplicaId replica, CancellationToken cancellationToken) => inner.StartAsync(replica, cancellationToken);
-
-        public Task DeleteAsync(ReplicaId replica, CancellationToken cancellationToken) => inner.DeleteAsync(replica, cancellationToken);
-
-        public Task<HealthStatus> ProbeHealthAsync(ReplicaId replica, CancellationToken cancellationToken) => inner.ProbeHealthAsync(replica, cancellationToken);
-
-        public Task<int> WaitForCompletionAsync(ReplicaId replica, CancellationToken cancellationToken) => inner.WaitForCompletionAsync(replica, cancellationToken);
-
-        public Task<HookResult> RunHookAsync(ProjectRef project, ServiceSpec service, HookKind kind, CancellationToken cancellationToken) =>
-            inner.RunHookAsync(project, service, kind, cancellationToken);
-
-        public IAsyncEnumerable<RuntimeChange> WatchAsync(ProjectRef project, CancellationToken cancellationToken) => inner.WatchAsync(project, cancellationToken);
     }
 }
