@@ -112,7 +112,8 @@ public sealed partial class DockerRuntime
     /// Docker ends a follow stream when its container stops. Then this waits (until cancelled) for the slot's name to hold a
     /// container that is another one, or the same one started again, and goes on: another container from its start, the same
     /// one after the last line already given. Lines are told apart by the timestamps Docker prefixes when asked
-    /// (RFC 3339 with nanoseconds, fixed width, UTC: their ordinal order is their time order).
+    /// (RFC 3339 with nanoseconds, fixed width, UTC: their ordinal order is their time order). A line longer than the
+    /// 16 KiB Docker's log drivers split at shows the timestamps of its later parts.
     /// </summary>
     private async IAsyncEnumerable<string> FollowSlotLogsAsync(string name, int? tail, [EnumeratorCancellation] CancellationToken cancellationToken)
     {

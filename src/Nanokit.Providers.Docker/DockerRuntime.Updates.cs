@@ -16,7 +16,16 @@ public sealed partial class DockerRuntime
     {
         var request = Definition(replica, successorOf: current.Id);
         var name = ContainerDefinition.SuccessorName(replica.Id);
-        await RunContainerAsync(replica.Project, replica.Service, name, request, cancellationToken, cancellationToken).ConfigureAwait(false);
+        try
+        {
+            await RunContainerAsync(replica.Project, replica.Service, name, request, cancellationToken, cancellationToken).ConfigureAwait(false);
+        }
+        catch (DockerException e) when (!e.Unreachable)
+        {
+            // A host port the old replica publishes is the usual cause: start-first cannot work with one (as in Compose).
+            throw new DockerException(e.StatusCode, $"start-first update: the replacement did not start: {e.Message}; the old container keeps running", e);
+        }
+
         var successor = await InspectAsync(name, cancellationToken).ConfigureAwait(false)
                         ?? throw new DockerException(404, "start-first update: the replacement vanished right after it was started");
         return await TakeOverAsync(replica.Id, successor, current, cancellationToken).ConfigureAwait(false);

@@ -65,7 +65,7 @@ public sealed class DockerErrorTests
         Assert.Equal((created.Id, "h1", ReplicaState.Running), (observed.Id, observed.ConfigHash, observed.State));
     }
 
-    private static int FreePort()
+    internal static int FreePort()
     {
         using var listener = new TcpListener(IPAddress.Loopback, 0);
         listener.Start();

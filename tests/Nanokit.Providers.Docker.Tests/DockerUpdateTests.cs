@@ -72,6 +72,24 @@ public sealed class DockerUpdateTests
     }
 
     [Fact]
+    public async Task A_start_first_replacement_that_cannot_start_leaves_the_old_replica_running()
+    {
+        await using var p = await DockerProject.StartAsync();
+        var port = DockerErrorTests.FreePort();
+        var v1 = DockerProject.Service("web") with { Ports = [new PortMapping(null, port, 80, "tcp")] };
+        var created = await p.Runtime.CreateAsync(p.Replica(v1), DockerProject.Timeout());
+
+        var error = await Assert.ThrowsAsync<RuntimeException>(
+            () => p.Runtime.CreateAsync(p.Replica(v1 with { Image = DockerProject.Image2, Update = StartFirst }, hash: "h2"), DockerProject.Timeout()));
+
+        Assert.StartsWith($"docker runtime: {p.Project.Name}/web-1: start-first update: the replacement did not start: ", error.Message);
+        Assert.EndsWith($"Bind for 0.0.0.0:{port} failed: port is already allocated; the old container keeps running", error.Message);
+        var observed = Assert.Single((await p.Runtime.ObserveAsync(p.Project, DockerProject.Timeout())).Replicas);
+        Assert.Equal((created.Id, ReplicaState.Running), (observed.Id, observed.State));
+        Assert.Equal([$"{p.Project.Name}-web-1"], await p.ContainerNamesAsync());
+    }
+
+    [Fact]
     public async Task A_successor_left_by_a_crash_is_not_observed_and_the_next_create_finishes_the_swap()
     {
         await using var p = await DockerProject.StartAsync();
