@@ -13,6 +13,7 @@ namespace Nanokit.Reconciler;
 internal sealed partial class ProjectActor
 {
     private long snapshotAt;
+    private long latestSnapshot;
     private ILogger? logger;
 
     private ILogger Log => logger ??= Context.System.Settings.LoggerFactory.CreateLogger<ProjectActor>();
@@ -42,9 +43,14 @@ internal sealed partial class ProjectActor
         SaveSnapshot(new ProjectSnapshot(intent, observedGeneration, lastRun));
     }
 
+    /// <summary>
+    /// Saves run concurrently and may finish out of order: a snapshot that becomes durable after a newer one is
+    /// deleted by its own success, since the deletion always keeps only the newest snapshot known to be durable.
+    /// </summary>
     private void Compact(SaveSnapshotSucceeded saved)
     {
-        DeleteMessages(saved.Metadata.SequenceNr);
-        DeleteSnapshots(SnapshotSelectionCriteria.Latest with { MaxSequenceNr = saved.Metadata.SequenceNr - 1 });
+        latestSnapshot = Math.Max(latestSnapshot, saved.Metadata.SequenceNr);
+        DeleteMessages(latestSnapshot);
+        DeleteSnapshots(SnapshotSelectionCriteria.Latest with { MaxSequenceNr = latestSnapshot - 1 });
     }
 }

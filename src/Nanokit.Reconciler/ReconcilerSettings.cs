@@ -34,7 +34,8 @@ public sealed record ReconcilerSettings
 
     /// <summary>
     /// Events a project persists between two snapshots of its state; after each snapshot the events it covers
-    /// and the older snapshots are deleted, so a project's journal holds at most this many events. 0: never.
+    /// and the older snapshots are deleted, so a project's journal holds at most this many events (twice as many
+    /// while a snapshot or its deletion did not happen). 0: never.
     /// </summary>
     public int SnapshotEvery
     {

@@ -15,6 +15,11 @@ namespace Nanokit.Reconciler.Tests;
 /// persists two events (the accepted generation and the recorded run), so with a snapshot every 3 events
 /// the snapshots fall alternately after an accepted generation and after a run.
 /// </summary>
+/// <remarks>
+/// Run alone, not beside the other classes: its thirty-odd runs would otherwise land in the process-wide
+/// activity listener of the tracing spec and crowd the two cores the timing-sensitive specs share.
+/// </remarks>
+[Collection(nameof(ProjectSnapshotSpecs))]
 public sealed class ProjectSnapshotSpecs : ReconcilerFixture, IAsyncLifetime
 {
     private const string PersistenceId = "project|shop";
@@ -98,6 +103,27 @@ public sealed class ProjectSnapshotSpecs : ReconcilerFixture, IAsyncLifetime
             Assert.Empty(SequenceNrs(journal));
             Assert.Equal([12L], SequenceNrs(snapshots));
         });
+    }
+
+    [Fact]
+    public async Task A_failing_snapshot_store_leaves_the_journal_whole_and_the_project_recoverable()
+    {
+        var registry = ReconcilerEvents.CreateRegistry();
+        var written = new InMemoryJournal(Storage, registry);
+        opened.Add(written);
+        var before = await RunInOtherSystemAsync(
+            "first",
+            Snapshotting,
+            applies: 4,
+            system => Persistence.Persistence.Register(system, new PersistenceSettings(written, new SavesFail())),
+            () => { });
+        Assert.Equal(Enumerable.Range(1, 8).Select(i => (long)i), SequenceNrs(journal));
+        Assert.Empty(SequenceNrs(snapshots));
+
+        var project = Project(Snapshotting);
+
+        Assert.Equal(before, Describe(Status(project)));
+        AssertRecoveredSpecMatchesTheRuntime(project, expectedGeneration: 4);
     }
 
     [Fact]
@@ -258,6 +284,18 @@ public sealed class ProjectSnapshotSpecs : ReconcilerFixture, IAsyncLifetime
         Assert.Equal((creates, deletes), (Runtime.Stats.Creates, Runtime.Stats.Deletes));
     }
 
+    /// <summary>A snapshot store that cannot save (a full disk, a lost database).</summary>
+    private sealed class SavesFail : ISnapshotStore
+    {
+        public Task SaveAsync(SnapshotMetadata metadata, object snapshot, CancellationToken cancellationToken) =>
+            Task.FromException(new IOException("no space left on device"));
+
+        public Task<SelectedSnapshot?> LoadAsync(string persistenceId, SnapshotSelectionCriteria criteria, CancellationToken cancellationToken) =>
+            Task.FromResult<SelectedSnapshot?>(null);
+
+        public Task DeleteAsync(string persistenceId, SnapshotSelectionCriteria criteria, CancellationToken cancellationToken) => Task.CompletedTask;
+    }
+
     /// <summary>A journal whose deletions fail, as if the process died between a snapshot and its deletion.</summary>
     private sealed class DeletesFail(IJournal inner) : IJournal
     {
@@ -275,3 +313,6 @@ public sealed class ProjectSnapshotSpecs : ReconcilerFixture, IAsyncLifetime
             inner.ReadByTagAsync(tag, afterOffset, max, cancellationToken);
     }
 }
+
+[CollectionDefinition(nameof(ProjectSnapshotSpecs), DisableParallelization = true)]
+public sealed class ProjectSnapshotCollection;
