@@ -156,7 +156,9 @@ internal sealed class DockerClient : IDisposable
         }
         catch (HttpRequestException e)
         {
-            throw new DockerException(0, $"cannot reach the Docker daemon at {Endpoint} ({e.InnerException?.Message ?? e.Message}); is dockerd running? (tests: scripts/dockerd.sh start)", e);
+            // A missing socket file surfaces as "Cannot assign requested address", which explains nothing.
+            var reason = Endpoint.SocketPath is { } socket && !File.Exists(socket) ? "no such socket" : e.InnerException?.Message ?? e.Message;
+            throw new DockerException(0, $"cannot reach the Docker daemon at {Endpoint} ({reason}); is dockerd running? (tests: scripts/dockerd.sh start)", e);
         }
         finally
         {

@@ -51,7 +51,7 @@ public sealed partial class DockerRuntime
         }
         catch (DockerException e)
         {
-            throw new RuntimeException(ProviderName, project.Name, "*", null, "event stream: " + e.Message, e);
+            throw Failure(project.Name, "*", e, "event stream: " + e.Message);
         }
 
         using (response)
@@ -216,7 +216,7 @@ public sealed partial class DockerRuntime
             }
             catch (DockerException e)
             {
-                throw new RuntimeException(ProviderName, replica, "logs: " + e.Message, e);
+                throw Failure(replica, e, "logs: " + e.Message);
             }
 
             yield return line;

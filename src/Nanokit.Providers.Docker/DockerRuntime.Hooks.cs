@@ -34,7 +34,7 @@ public sealed partial class DockerRuntime
         }
         catch (DockerException e)
         {
-            throw new RuntimeException(ProviderName, project.Name, service.Name, null, "hook: " + e.Message, e);
+            throw Failure(project.Name, service.Name, e, "hook: " + e.Message);
         }
         catch (InvalidOperationException e)
         {

@@ -10,8 +10,6 @@ namespace Nanokit.Providers.Docker;
 // CreateAsync finishes: a running successor of the wanted config takes over, any other successor is removed.
 public sealed partial class DockerRuntime
 {
-    private static readonly TimeSpan ReadinessPoll = TimeSpan.FromMilliseconds(100);
-
     private async Task<ObservedReplica> ReplaceStartFirstAsync(ReplicaSpec replica, ContainerInspect current, CancellationToken cancellationToken)
     {
         var request = Definition(replica, successorOf: current.Id);
@@ -66,24 +64,15 @@ public sealed partial class DockerRuntime
 
     private async Task WaitUntilReadyAsync(string container, CancellationToken cancellationToken)
     {
-        while (true)
+        var state = await WaitForVerdictAsync(container, cancellationToken).ConfigureAwait(false);
+        if (!state.Running)
         {
-            var state = (await InspectAsync(container, cancellationToken).ConfigureAwait(false))?.State
-                        ?? throw new DockerException(404, "the replacement vanished before it was ready");
-            if (!state.Running)
-            {
-                throw new DockerException(500, $"the replacement exited with code {state.ExitCode} before it was ready");
-            }
+            throw new DockerException(500, $"the replacement exited with code {state.ExitCode} before it was ready");
+        }
 
-            switch (state.Health?.Status)
-            {
-                case null or "" or "none" or "healthy":
-                    return;
-                case "unhealthy":
-                    throw new DockerException(500, "the replacement turned unhealthy" + LastCheck(state.Health));
-            }
-
-            await Task.Delay(ReadinessPoll, cancellationToken).ConfigureAwait(false);
+        if (state.Health?.Status == "unhealthy")
+        {
+            throw new DockerException(500, "the replacement turned unhealthy" + LastCheck(state.Health));
         }
     }
 

@@ -48,7 +48,7 @@ public sealed partial class DockerRuntime : IRuntimeProvider, IReplicaLogs, IDis
         }
         catch (DockerException e)
         {
-            throw new RuntimeException(ProviderName, project, "*", null, e.Message, e);
+            throw Failure(project, "*", e);
         }
     }
 
@@ -75,7 +75,7 @@ public sealed partial class DockerRuntime : IRuntimeProvider, IReplicaLogs, IDis
         }
         catch (DockerException e)
         {
-            throw new RuntimeException(ProviderName, project.Name, "*", null, e.Message, e);
+            throw Failure(project.Name, "*", e);
         }
     }
 
@@ -122,7 +122,7 @@ public sealed partial class DockerRuntime : IRuntimeProvider, IReplicaLogs, IDis
         }
         catch (DockerException e)
         {
-            throw new RuntimeException(ProviderName, id, e.Message, e);
+            throw Failure(id, e);
         }
     }
 
@@ -143,7 +143,7 @@ public sealed partial class DockerRuntime : IRuntimeProvider, IReplicaLogs, IDis
         }
         catch (DockerException e)
         {
-            throw new RuntimeException(ProviderName, replica, e.Message, e);
+            throw Failure(replica, e);
         }
     }
 
@@ -160,7 +160,7 @@ public sealed partial class DockerRuntime : IRuntimeProvider, IReplicaLogs, IDis
         }
         catch (DockerException e)
         {
-            throw new RuntimeException(ProviderName, replica, e.Message, e);
+            throw Failure(replica, e);
         }
     }
 
@@ -185,7 +185,7 @@ public sealed partial class DockerRuntime : IRuntimeProvider, IReplicaLogs, IDis
         }
         catch (DockerException e)
         {
-            throw new RuntimeException(ProviderName, replica, e.Message, e);
+            throw Failure(replica, e);
         }
     }
 
@@ -198,7 +198,7 @@ public sealed partial class DockerRuntime : IRuntimeProvider, IReplicaLogs, IDis
         }
         catch (DockerException e)
         {
-            throw new RuntimeException(ProviderName, replica, e.StatusCode == 404 ? "cannot wait for completion: the replica does not exist" : e.Message, e);
+            throw Failure(replica, e, e.StatusCode == 404 ? "cannot wait for completion: the replica does not exist" : null);
         }
     }
 

@@ -17,7 +17,7 @@ public sealed class DockerHealthAndWatchTests
         await p.Runtime.CreateAsync(p.Replica(service), DockerProject.Timeout());
 
         Assert.Equal(HealthStatus.Starting, await p.Runtime.ProbeHealthAsync(p.Id("db"), DockerProject.Timeout()));
-        Assert.Equal(HealthStatus.Healthy, await p.Runtime.WaitForHealthAsync(p.Id("db"), TimeSpan.FromMilliseconds(100), DockerProject.Timeout()));
+        Assert.Equal(HealthStatus.Healthy, await p.Runtime.WaitForHealthAsync(p.Id("db"), DockerProject.Timeout()));
     }
 
     [Fact]
@@ -32,10 +32,29 @@ public sealed class DockerHealthAndWatchTests
         var plain = DockerProject.Service("web");
         await p.Runtime.CreateAsync(p.Replica(plain), DockerProject.Timeout());
 
-        Assert.Equal(HealthStatus.Unhealthy, await p.Runtime.WaitForHealthAsync(p.Id("db"), TimeSpan.FromMilliseconds(100), DockerProject.Timeout()));
+        Assert.Equal(HealthStatus.Unhealthy, await p.Runtime.WaitForHealthAsync(p.Id("db"), DockerProject.Timeout()));
         Assert.Equal(HealthStatus.None, await p.Runtime.ProbeHealthAsync(p.Id("web"), DockerProject.Timeout()));
         var observed = (await p.Runtime.ObserveAsync(p.Project, DockerProject.Timeout())).Replicas;
         Assert.Equal([ReplicaState.Unhealthy, ReplicaState.Running], observed.Select(r => r.State));
+    }
+
+    [Fact]
+    public async Task Waiting_for_health_reports_a_replica_that_exits_or_has_no_healthcheck()
+    {
+        await using var p = await DockerProject.StartAsync();
+        var crashing = DockerProject.Service("db") with
+        {
+            Command = ["sh", "-c", "sleep 1; exit 3"],
+            Healthcheck = new HealthcheckSpec(["CMD", "false"], TimeSpan.FromSeconds(30), TimeSpan.FromSeconds(2), 3, TimeSpan.Zero, false),
+        };
+        await p.Runtime.CreateAsync(p.Replica(crashing), DockerProject.Timeout());
+        await p.Runtime.CreateAsync(p.Replica(DockerProject.Service("web")), DockerProject.Timeout());
+
+        // The first probe is 30 s away: the wait ends on the container exiting, not on a health verdict.
+        var error = await Assert.ThrowsAsync<RuntimeException>(() => p.Runtime.WaitForHealthAsync(p.Id("db"), DockerProject.Timeout(20)));
+
+        Assert.Equal($"docker runtime: {p.Project.Name}/db-1: the container exited with code 3 before it became healthy", error.Message);
+        Assert.Equal(HealthStatus.None, await p.Runtime.WaitForHealthAsync(p.Id("web"), DockerProject.Timeout()));
     }
 
     [Fact]

@@ -131,6 +131,17 @@ public sealed class DockerLifecycleTests
 
         var error = await Assert.ThrowsAsync<RuntimeException>(() => runtime.ObserveAsync(new ProjectRef("shop", "/tmp"), DockerProject.Timeout()));
 
-        Assert.StartsWith("docker runtime: shop/*: cannot reach the Docker daemon at unix:///tmp/nanokit-no-such-daemon.sock", error.Message);
+        Assert.StartsWith("docker runtime: shop/*: cannot reach the Docker daemon at unix:///tmp/nanokit-no-such-daemon.sock (no such socket)", error.Message);
+        Assert.True(error.Transient, "an unreachable daemon is an outage the reconciler waits out");
+    }
+
+    [Fact]
+    public async Task A_failure_the_daemon_reports_is_not_transient()
+    {
+        await using var p = await DockerProject.StartAsync();
+
+        var error = await Assert.ThrowsAsync<RuntimeException>(() => p.Runtime.StartAsync(p.Id("never-created"), DockerProject.Timeout()));
+
+        Assert.False(error.Transient);
     }
 }

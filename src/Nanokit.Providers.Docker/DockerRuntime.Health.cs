@@ -1,0 +1,101 @@
+using Nanokit.Runtime;
+
+namespace Nanokit.Providers.Docker;
+
+// Health gating driven by the daemon's events: a waiter subscribes to the container's health_status, die and destroy
+// events, inspects, and inspects again only when one arrives, instead of polling the daemon every 100 ms per replica.
+public sealed partial class DockerRuntime
+{
+    // A missed event cannot leave a waiter stuck: it looks again this often anyway.
+    private static readonly TimeSpan EventSilenceRecheck = TimeSpan.FromSeconds(5);
+
+    public async Task<HealthStatus> WaitForHealthAsync(ReplicaId replica, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(replica);
+        try
+        {
+            var state = await WaitForVerdictAsync(ContainerDefinition.ContainerName(replica), cancellationToken).ConfigureAwait(false);
+            if (!state.Running)
+            {
+                throw new DockerException(409, $"the container exited with code {state.ExitCode} before it became healthy");
+            }
+
+            return state.Health?.Status switch
+            {
+                null or "" or "none" => HealthStatus.None,
+                "healthy" => HealthStatus.Healthy,
+                _ => HealthStatus.Unhealthy,
+            };
+        }
+        catch (DockerException e)
+        {
+            throw Failure(replica, e);
+        }
+    }
+
+    /// <summary>
+    /// The container's state once it is decided: not running, healthy, unhealthy, or running without a healthcheck.
+    /// The event stream is opened with <c>since</c> a second back and before the first inspect, so an event between the
+    /// two is replayed rather than lost. A stream the daemon closes (it is going away) is an unreachable daemon.
+    /// </summary>
+    private async Task<ContainerState> WaitForVerdictAsync(string container, CancellationToken cancellationToken)
+    {
+        var since = DateTimeOffset.UtcNow.AddSeconds(-1).ToUnixTimeSeconds();
+        var path = "events?since=" + since + "&filters=" + DockerClient.Filters(
+            ("type", "container"), ("container", container), ("event", "health_status"), ("event", "die"), ("event", "destroy"));
+        using var response = await _client.SendAsync(HttpMethod.Get, path, null, cancellationToken, HttpCompletionOption.ResponseHeadersRead).ConfigureAwait(false);
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        using var arrived = new SemaphoreSlim(0);
+        var closed = false;
+        var pump = PumpAsync();
+        try
+        {
+            while (true)
+            {
+                var state = (await InspectAsync(container, cancellationToken).ConfigureAwait(false))?.State
+                            ?? throw new DockerException(404, "the container is gone (removed while waiting for it)");
+                if (!state.Running || state.Health?.Status is null or "" or "none" or "healthy" or "unhealthy")
+                {
+                    return state;
+                }
+
+                await arrived.WaitAsync(EventSilenceRecheck, cancellationToken).ConfigureAwait(false);
+                if (Volatile.Read(ref closed))
+                {
+                    throw new DockerException(0, $"the Docker daemon at {_client.Endpoint} closed its event stream (is it restarting?)");
+                }
+            }
+        }
+        finally
+        {
+            await stop.CancelAsync().ConfigureAwait(false);
+            await pump.ConfigureAwait(false);
+        }
+
+        async Task PumpAsync()
+        {
+            try
+            {
+                using var reader = new StreamReader(await response.Content.ReadAsStreamAsync(stop.Token).ConfigureAwait(false));
+                while (await reader.ReadLineAsync(stop.Token).ConfigureAwait(false) is not null)
+                {
+                    arrived.Release();
+                }
+            }
+            catch (Exception e) when (e is IOException or HttpRequestException or OperationCanceledException or ObjectDisposedException)
+            {
+                // The daemon went away, or the wait is over: either way the stream has nothing more to say.
+            }
+
+            Volatile.Write(ref closed, true);
+            arrived.Release();
+        }
+    }
+
+    /// <summary>A failed Docker call as the reconciler sees it: naming the replica, and transient when the daemon could not be reached.</summary>
+    private static RuntimeException Failure(ReplicaId replica, DockerException e, string? cause = null) =>
+        new(ProviderName, replica, cause ?? e.Message, e) { Transient = e.Unreachable };
+
+    private static RuntimeException Failure(string project, string service, DockerException e, string? cause = null) =>
+        new(ProviderName, project, service, null, cause ?? e.Message, e) { Transient = e.Unreachable };
+}
