@@ -1,3 +1,4 @@
+using System.Collections.Immutable;
 using System.Globalization;
 using Nanokit.Core.Model;
 
@@ -14,7 +15,7 @@ internal sealed partial class ServiceReader
     private static readonly string[] PullPolicies = ["missing", "if_not_present", "always", "never"];
     private static readonly string[] UpdateOrders = ["stop-first", "start-first"];
 
-    private (ResourceLimits? Limits, UpdatePolicy Update) ReadDeploy(MappingNode deploy)
+    private (ResourceLimits? Limits, UpdatePolicy Update) ReadDeploy(MappingNode deploy, ImmutableArray<PortMapping> ports)
     {
         ResourceLimits? limits = null;
         if (deploy["resources"] is { } resourcesNode && reader.Mapping(resourcesNode, "deploy.resources") is { } resources)
@@ -44,6 +45,11 @@ internal sealed partial class ServiceReader
                     "start-first" => UpdateOrder.StartFirst,
                     _ => Invalid(orderNode, "deploy.update_config.order", text, UpdateOrders, UpdateOrder.StopFirst),
                 };
+                if (order == UpdateOrder.StartFirst && ports.FirstOrDefault(p => p.HostPort is not null) is { } published)
+                {
+                    // Old and new replica would both bind it: the replacement could never start.
+                    reader.Error(orderNode, $"deploy.update_config.order: start-first cannot replace a replica that publishes host port {published.HostPort}; use stop-first or leave the host port out");
+                }
             }
 
             update = new UpdatePolicy(parallelism, order);

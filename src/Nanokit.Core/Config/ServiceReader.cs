@@ -80,7 +80,7 @@ internal sealed partial class ServiceReader(NodeReader reader, LoadContext conte
         var dependsOn = map["depends_on"] is { } dependsOnNode ? ReadDependsOn(dependsOnNode) : Defaults.DependsOn;
         var healthcheck = map["healthcheck"] is { } healthcheckNode ? ReadHealthcheck(healthcheckNode) : null;
         var replicas = ReadReplicas(map);
-        var (limits, update) = map["deploy"] is MappingNode deployMap ? ReadDeploy(deployMap) : (null, Defaults.Update);
+        var (limits, update) = map["deploy"] is MappingNode deployMap ? ReadDeploy(deployMap, ports) : (null, Defaults.Update);
         var pullPolicy = map["pull_policy"] is { } pullNode ? ReadPullPolicy(pullNode) : Defaults.PullPolicy;
         var networkMode = map["network_mode"] is { } networkNode ? ReadNetworkMode(networkNode) : null;
         var profiles = map["profiles"] is { } profilesNode ? ReadProfiles(profilesNode) : Defaults.Profiles;

@@ -48,6 +48,10 @@ public sealed class DeployTests
         Assert.Equal(
             ["nanokit.yml:4:37: deploy.update_config.order: \"start_first\" is not one of stop-first, start-first; did you mean \"start-first\"?"],
             Load.Errors("services:\n  web:\n    image: app:1\n    deploy: {update_config: {order: start_first}}\n" + Docker));
+        Assert.Equal(
+            ["nanokit.yml:5:37: deploy.update_config.order: start-first cannot replace a replica that publishes host port 8080; use stop-first or leave the host port out"],
+            Load.Errors("services:\n  web:\n    image: app:1\n    ports: [\"8080:80\"]\n    deploy: {update_config: {order: start-first}}\n" + Docker));
+        Assert.Equal(UpdateOrder.StartFirst, Web("    ports: [\"80\"]\n    deploy: {update_config: {order: start-first}}\n").Update.Order);
     }
 
     [Fact]
