@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # A private Docker daemon for tests and benchmarks: its own socket, data and exec roots,
-# vfs storage (works inside containers and on any filesystem), no iptables and no bridge
-# (so containers run with network_mode none). No registry is reachable from here, so the
-# test images are built locally with `docker import` from a busybox rootfs.
+# vfs storage (works inside containers and on any filesystem), no iptables and no default bridge
+# (user-defined networks, such as a project's, still work). No registry is reachable from here,
+# so the test images are built locally with `docker import` from a busybox rootfs.
 # Idempotent: `start` when it already runs only makes sure the images exist.
 #
 #   scripts/dockerd.sh start   # start (installing docker.io/busybox-static if missing), wait, build images
