@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Logging;
 using System.Collections.Immutable;
 using System.Diagnostics;
 using Nanokit.Actors;
@@ -21,8 +22,8 @@ internal sealed class ServiceActor : PersistentActor
     private readonly string service;
     private readonly IRuntimeProvider provider;
     private readonly RetryPolicy retry;
-    private long lastGeneration;
     private string? lastFailure;
+    private long trimmedTo;
 
     public ServiceActor(string project, string service, IRuntimeProvider provider, RetryPolicy retry)
     {
@@ -30,11 +31,19 @@ internal sealed class ServiceActor : PersistentActor
         this.service = service;
         this.provider = provider;
         this.retry = retry;
-        Recover<ServiceActionsStarted>(e => lastGeneration = e.Generation);
+        Recover<ServiceActionsStarted>(_ => { });
         Recover<ServiceActionsSucceeded>(_ => lastFailure = null);
         Recover<ServiceActionsFailed>(e => lastFailure = e.Reason);
         CommandAsync<ExecuteService>(ExecuteAsync);
+        Command<DeleteMessagesSucceeded>(m => trimmedTo = Math.Max(trimmedTo, m.ToSequenceNr));
+        Command<DeleteMessagesFailed>(m => Context.System.Settings.LoggerFactory.CreateLogger<ServiceActor>().JournalDeleteFailed(PersistenceId, m.ToSequenceNr, m.Cause));
     }
+
+    /// <summary>
+    /// How many of its latest events a service keeps. Its state is only whether the last run failed, which the newest
+    /// events always hold, so older ones are history and are deleted in batches of this size.
+    /// </summary>
+    internal const int KeptEvents = 32;
 
     public override string PersistenceId => $"service|{project}|{service}";
 
@@ -55,7 +64,6 @@ internal sealed class ServiceActor : PersistentActor
         var actions = command.Actions.Where(a => a.Action != ActionType.NoOp).Select(Describe).ToImmutableArray();
         if (!actions.IsEmpty)
         {
-            lastGeneration = command.Generation;
             Persist(new ServiceActionsStarted(command.Generation, actions, DateTimeOffset.UtcNow), _ => { });
         }
 
@@ -68,7 +76,11 @@ internal sealed class ServiceActor : PersistentActor
             ReconcilerTelemetry.ActionDuration.Record(started.Elapsed.TotalSeconds);
             if (!actions.IsEmpty || lastFailure is not null)
             {
-                Persist(new ServiceActionsSucceeded(command.Generation, DateTimeOffset.UtcNow), _ => lastFailure = null);
+                Persist(new ServiceActionsSucceeded(command.Generation, DateTimeOffset.UtcNow), _ =>
+                {
+                    lastFailure = null;
+                    TrimJournal();
+                });
             }
 
             Progress(command, ServicePhase.Succeeded, actions.IsEmpty ? "up to date" : "done", started.Elapsed);
@@ -90,9 +102,23 @@ internal sealed class ServiceActor : PersistentActor
             };
             activity?.SetStatus(ActivityStatusCode.Error, reason);
             ReconcilerTelemetry.Failures.Add(1, new KeyValuePair<string, object?>("service", service));
-            Persist(new ServiceActionsFailed(command.Generation, reason, DateTimeOffset.UtcNow), _ => lastFailure = reason);
+            Persist(new ServiceActionsFailed(command.Generation, reason, DateTimeOffset.UtcNow), _ =>
+            {
+                lastFailure = reason;
+                TrimJournal();
+            });
             Progress(command, ServicePhase.Failed, reason, started.Elapsed);
             replyTo.Tell(new ServiceFailed(command.Generation, service, reason), Self);
+        }
+    }
+
+    /// <summary>Called after a run's last event: deletes all but the newest <see cref="KeptEvents"/> once twice as many have piled up.</summary>
+    private void TrimJournal()
+    {
+        if (LastSequenceNr - trimmedTo >= 2 * KeptEvents)
+        {
+            trimmedTo = LastSequenceNr - KeptEvents;
+            DeleteMessages(trimmedTo);
         }
     }
 
