@@ -17,8 +17,9 @@ work=$(mktemp -d)
 trap 'cd "$work/compose" && docker-compose down -t 1 >/dev/null 2>&1 || true; cd "$work/nanokit" && $nkapp down >/dev/null 2>&1 || true; rm -rf "$work"' EXIT
 mkdir -p "$work/compose" "$work/nanokit"
 
-# One generator for both tools: the same services, each on the project's own network (both create
-# `benchcompose_default`); only the header differs (Compose file v2.4 for docker-compose 1.29).
+# One generator for both tools: the same services, each tool on its project's own network
+# (`compose_default` for docker-compose 1.29, which names the project after the directory and reads a
+# Compose file v2.4; `benchcompose_default` for nkapp); only the header differs.
 generate() { # $1 = compose|nanokit
   echo "name: benchcompose"
   [ "$1" = nanokit ] && echo "runtime: docker"
@@ -76,7 +77,7 @@ record_events() { # $1 = label filter, $2 = file; prints the watcher's pid
 
 compose=(); nk=(); cp=(); ccp=()
 for r in $(seq 1 "$runs"); do
-  events=$(record_events com.docker.compose.project=benchcompose "$work/compose-events-$r.jsonl")
+  events=$(record_events com.docker.compose.project=compose "$work/compose-events-$r.jsonl")
   sleep 0.5
   c=$(cd "$work/compose" && seconds docker-compose up -d)
   kill "$events"; wait "$events" 2>/dev/null || true
