@@ -7,7 +7,7 @@ public static class Program
 {
     public static void Main(string[] args)
     {
-        // Macro benchmarks (one timed run per process: `scale`, `latency`) bypass the harness; see ReconcilerMacro.
+        // Macro benchmarks (one timed run per process: `scale`, `latency`, `journal`) bypass the harness; see ReconcilerMacro.
         if (ReconcilerMacro.Handles(args))
         {
             Environment.ExitCode = ReconcilerMacro.Run(args);

@@ -75,7 +75,7 @@ internal static class ReconcilerLatency
         $"median {Percentile(samples, 50),7:F2} ms  p95 {Percentile(samples, 95),7:F2} ms  p99 {Percentile(samples, 99),7:F2} ms  max {samples.Max(),7:F2} ms";
 
     /// <summary>Nearest-rank percentile.</summary>
-    private static double Percentile(List<double> samples, double percent)
+    internal static double Percentile(List<double> samples, double percent)
     {
         var sorted = samples.Order().ToArray();
         var rank = (int)Math.Ceiling(percent / 100 * sorted.Length);

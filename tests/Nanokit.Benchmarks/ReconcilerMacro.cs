@@ -5,17 +5,24 @@ namespace Nanokit.Benchmarks;
 /// <summary>
 /// The reconciler's macro benchmarks: one whole run per process, timed once, which BenchmarkDotNet's
 /// many-invocation harness does not fit (a 10 k-project run is one 10-second operation whose peak memory is part
-/// of the result). <c>scale</c> is <see cref="ReconcilerScale"/>, <c>latency</c> is <see cref="ReconcilerLatency"/>;
-/// options are <c>--name value</c> pairs. <c>scripts/bench-scale.sh</c> repeats them and prints medians.
+/// of the result). <c>scale</c> is <see cref="ReconcilerScale"/>, <c>latency</c> is <see cref="ReconcilerLatency"/>,
+/// <c>journal</c> is <see cref="ReconcilerJournalSize"/>; options are <c>--name value</c> pairs.
+/// <c>scripts/bench-scale.sh</c> repeats the first two and prints medians.
 /// </summary>
 internal static class ReconcilerMacro
 {
-    public static bool Handles(string[] args) => args is ["scale" or "latency", ..];
+    public static bool Handles(string[] args) => args is ["scale" or "latency" or "journal", ..];
 
     public static int Run(string[] args)
     {
         var arguments = new Arguments(args[1..]);
-        return (args[0] == "scale" ? ReconcilerScale.RunAsync(arguments) : ReconcilerLatency.RunAsync(arguments)).GetAwaiter().GetResult();
+        var run = args[0] switch
+        {
+            "scale" => ReconcilerScale.RunAsync(arguments),
+            "latency" => ReconcilerLatency.RunAsync(arguments),
+            _ => ReconcilerJournalSize.RunAsync(arguments),
+        };
+        return run.GetAwaiter().GetResult();
     }
 
     internal sealed class Arguments

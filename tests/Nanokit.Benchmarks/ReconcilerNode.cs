@@ -81,8 +81,7 @@ internal sealed class ReconcilerNode : IAsyncDisposable
             return "";
         }
 
-        await using var connection = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = Path.Combine(Root, "state.db"), Mode = SqliteOpenMode.ReadOnly }.ToString());
-        await connection.OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using var connection = await OpenStoreAsync(SqliteOpenMode.ReadOnly, cancellationToken).ConfigureAwait(false);
         await using var command = connection.CreateCommand();
         command.CommandText = "SELECT manifest, count(*), sum(length(payload)) FROM journal GROUP BY manifest ORDER BY 3 DESC;";
         var parts = new List<string>();
@@ -96,6 +95,34 @@ internal sealed class ReconcilerNode : IAsyncDisposable
         return string.Join("; ", parts);
     }
 
+    /// <summary>The first row of a query on the SQLite store, as integers.</summary>
+    public async Task<long[]> QueryAsync(string sql, CancellationToken cancellationToken)
+    {
+        await using var connection = await OpenStoreAsync(SqliteOpenMode.ReadOnly, cancellationToken).ConfigureAwait(false);
+        await using var command = connection.CreateCommand();
+        command.CommandText = sql;
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        await reader.ReadAsync(cancellationToken).ConfigureAwait(false);
+        return Enumerable.Range(0, reader.FieldCount).Select(reader.GetInt64).ToArray();
+    }
+
+    /// <summary>
+    /// Size of the SQLite file once the write-ahead log is folded into it and emptied: what the store takes on
+    /// disk, without the log's leftover length (a log is reused, not shrunk, between checkpoints) or the shared-memory
+    /// index. Call it while the store is idle: a checkpoint that cannot finish leaves the rest in the log, counted too.
+    /// </summary>
+    public async Task<long> CheckpointedStoreBytesAsync(CancellationToken cancellationToken)
+    {
+        await using (var connection = await OpenStoreAsync(SqliteOpenMode.ReadWrite, cancellationToken).ConfigureAwait(false))
+        {
+            await using var command = connection.CreateCommand();
+            command.CommandText = "PRAGMA wal_checkpoint(TRUNCATE);";
+            await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+        }
+
+        return new[] { "state.db", "state.db-wal" }.Select(f => new FileInfo(Path.Combine(Root, f))).Where(f => f.Exists).Sum(f => f.Length);
+    }
+
     public async ValueTask DisposeAsync()
     {
         await System.Terminate().ConfigureAwait(false);
@@ -107,5 +134,12 @@ internal sealed class ReconcilerNode : IAsyncDisposable
         // Pooled SQLite connections keep the file open; clearing the pool lets the directory go.
         SqliteConnection.ClearAllPools();
         Directory.Delete(Root, recursive: true);
+    }
+
+    private async Task<SqliteConnection> OpenStoreAsync(SqliteOpenMode mode, CancellationToken cancellationToken)
+    {
+        var connection = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = Path.Combine(Root, "state.db"), Mode = mode }.ToString());
+        await connection.OpenAsync(cancellationToken).ConfigureAwait(false);
+        return connection;
     }
 }

@@ -58,6 +58,57 @@ internal static class ReconcilerWorkload
             command: [app]
         """);
 
+    /// <summary>
+    /// A realistic shop of six services (eight replicas, published ports, a volume) whose every service carries
+    /// <paramref name="release"/> in its environment: a new release changes, and so recreates, all of them.
+    /// </summary>
+    public static ProjectSpec Shop(string name, string directory, int release) => Load(name, directory, $$"""
+        services:
+          db:
+            image: postgres:16
+            command: [postgres, -c, max_connections=200]
+            environment: {RELEASE: "{{release}}", POSTGRES_DB: shop, POSTGRES_USER: shop, PGDATA: /var/lib/postgresql/data/pgdata}
+            ports: ["5432:5432"]
+            volumes: ["dbdata:/var/lib/postgresql/data"]
+            labels: {tier: data, team: platform}
+          cache:
+            image: redis:7
+            command: [redis-server, --appendonly, "yes"]
+            environment: {RELEASE: "{{release}}"}
+            ports: ["6379:6379"]
+            labels: {tier: data, team: platform}
+          api:
+            image: shop/api:1.4.2
+            command: [api, serve, --port, "8080"]
+            environment: {RELEASE: "{{release}}", DB_HOST: db, CACHE_HOST: cache, LOG_LEVEL: info, FEATURE_FLAGS: "checkout,wishlist"}
+            ports: ["8080:8080"]
+            deploy: {replicas: 2}
+            depends_on: [db, cache]
+            labels: {tier: backend, team: shop}
+          worker:
+            image: shop/worker:1.4.2
+            command: [worker, --queue, orders]
+            environment: {RELEASE: "{{release}}", DB_HOST: db, CACHE_HOST: cache, LOG_LEVEL: info}
+            deploy: {replicas: 2}
+            depends_on: [db, cache]
+            labels: {tier: backend, team: shop}
+          web:
+            image: shop/web:2.0.1
+            command: [nginx, -g, "daemon off;"]
+            environment: {RELEASE: "{{release}}", API_URL: "http://api:8080", PUBLIC_URL: "https://shop.example.com"}
+            ports: ["80:80", "443:443"]
+            depends_on: [api]
+            labels: {tier: frontend, team: shop}
+          scheduler:
+            image: shop/worker:1.4.2
+            command: [scheduler, --interval, 60s]
+            environment: {RELEASE: "{{release}}", DB_HOST: db, LOG_LEVEL: info}
+            depends_on: [db]
+            labels: {tier: backend, team: shop}
+        volumes:
+          dbdata: {}
+        """);
+
     private static ProjectSpec Load(string name, string directory, string yaml) => ProjectLoader.Parse(
         [("nanokit.yml", yaml)],
         new ProjectLoadOptions([], directory, null, [], ImmutableDictionary<string, string>.Empty, name));
