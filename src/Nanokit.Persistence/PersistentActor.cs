@@ -112,59 +112,57 @@ public abstract partial class PersistentActor : ActorBase, IWithStash
     {
         ArgumentNullException.ThrowIfNull(snapshot);
         var metadata = new SnapshotMetadata(PersistenceIdCached, LastSequenceNr, DateTimeOffset.UtcNow);
-        var (self, settings, logger, path) = (Self, Settings, _logger!, Self.Path);
-        _ = Task.Run(async () =>
-        {
-            try
-            {
-                using var timeout = new CancellationTokenSource(settings.JournalCallTimeout);
-                await settings.SnapshotStore.SaveAsync(metadata, snapshot, timeout.Token).ConfigureAwait(false);
-                self.Tell(new SaveSnapshotSucceeded(metadata), self);
-            }
-            catch (Exception e)
+        var (logger, path) = (_logger!, Self.Path);
+        InBackground(
+            (settings, token) => settings.SnapshotStore.SaveAsync(metadata, snapshot, token),
+            () => new SaveSnapshotSucceeded(metadata),
+            e =>
             {
                 logger.SnapshotFailed(path, metadata.PersistenceId, metadata.SequenceNr, e);
-                self.Tell(new SaveSnapshotFailed(metadata, e), self);
-            }
-        });
+                return new SaveSnapshotFailed(metadata, e);
+            });
     }
 
     /// <summary>Deletes the journal's events up to <paramref name="toSequenceNr"/>; replies <see cref="DeleteMessagesSucceeded"/> or <see cref="DeleteMessagesFailed"/>.</summary>
     protected void DeleteMessages(long toSequenceNr)
     {
-        var (self, settings, pid) = (Self, Settings, PersistenceIdCached);
-        _ = Task.Run(async () =>
-        {
-            try
-            {
-                using var timeout = new CancellationTokenSource(settings.JournalCallTimeout);
-                await settings.Journal.DeleteToAsync(pid, toSequenceNr, timeout.Token).ConfigureAwait(false);
-                self.Tell(new DeleteMessagesSucceeded(toSequenceNr), self);
-            }
-            catch (Exception e)
-            {
-                self.Tell(new DeleteMessagesFailed(toSequenceNr, e), self);
-            }
-        });
+        var pid = PersistenceIdCached;
+        InBackground(
+            (settings, token) => settings.Journal.DeleteToAsync(pid, toSequenceNr, token),
+            () => new DeleteMessagesSucceeded(toSequenceNr),
+            e => new DeleteMessagesFailed(toSequenceNr, e));
     }
 
     /// <summary>Deletes this id's snapshots matching <paramref name="criteria"/>; replies <see cref="DeleteSnapshotsSucceeded"/> or <see cref="DeleteSnapshotsFailed"/>.</summary>
     protected void DeleteSnapshots(SnapshotSelectionCriteria criteria)
     {
         ArgumentNullException.ThrowIfNull(criteria);
-        var (self, settings, pid) = (Self, Settings, PersistenceIdCached);
+        var pid = PersistenceIdCached;
+        InBackground(
+            (settings, token) => settings.SnapshotStore.DeleteAsync(pid, criteria, token),
+            () => new DeleteSnapshotsSucceeded(criteria),
+            e => new DeleteSnapshotsFailed(criteria, e));
+    }
+
+    /// <summary>Runs a store call off the actor thread, bounded by the journal call timeout, and tells the actor how it went.</summary>
+    private void InBackground(Func<PersistenceSettings, CancellationToken, Task> call, Func<object> succeeded, Func<Exception, object> failed)
+    {
+        var (self, settings) = (Self, Settings);
         _ = Task.Run(async () =>
         {
+            object outcome;
             try
             {
                 using var timeout = new CancellationTokenSource(settings.JournalCallTimeout);
-                await settings.SnapshotStore.DeleteAsync(pid, criteria, timeout.Token).ConfigureAwait(false);
-                self.Tell(new DeleteSnapshotsSucceeded(criteria), self);
+                await call(settings, timeout.Token).ConfigureAwait(false);
+                outcome = succeeded();
             }
             catch (Exception e)
             {
-                self.Tell(new DeleteSnapshotsFailed(criteria, e), self);
+                outcome = failed(e);
             }
+
+            self.Tell(outcome, self);
         });
     }
 
