@@ -182,7 +182,12 @@ internal sealed class ServiceActor : PersistentActor
             ? WithRetryAsync($"start replica {action.Replica}", () => owner.provider.StartAsync(Id(action), Cancel))
             : WithRetryAsync(
                 $"{Verb(action.Action)} replica {action.Replica}",
-                () => owner.provider.CreateAsync(new ReplicaSpec(command.Project, spec, action.Replica, action.ConfigHash!, command.Generation), Cancel));
+                () => owner.provider.CreateAsync(
+                    new ReplicaSpec(command.Project, spec, action.Replica, action.ConfigHash!, command.Generation)
+                    {
+                        Progress = new Reporter(message => Report(ServicePhase.Applying, $"replica {action.Replica}: {message}")),
+                    },
+                    Cancel));
 
         /// <summary>Waits for every desired replica to meet the condition the service's dependents declared (Compose semantics).</summary>
         private async Task WaitReadyAsync(ServiceSpec spec)
@@ -282,6 +287,12 @@ internal sealed class ServiceActor : PersistentActor
                     await Task.Delay(delay, Cancel).ConfigureAwait(false);
                 }
             }
+        }
+
+        /// <summary>Reports on the calling thread (System.Progress would post to a synchronization context).</summary>
+        private sealed class Reporter(Action<string> report) : IProgress<string>
+        {
+            public void Report(string value) => report(value);
         }
 
         private void Report(ServicePhase phase, string message) =>

@@ -24,4 +24,7 @@ public sealed record ReplicaId(ProjectRef Project, string Service, int Replica)
 public sealed record ReplicaSpec(ProjectRef Project, ServiceSpec Service, int Replica, string ConfigHash, long Generation)
 {
     public ReplicaId Id => new(Project, Service.Name, Replica);
+
+    /// <summary>Where a long step of the create reports how it goes ("pulling nginx:1.27: 3/7 layers"), for people watching; may be null.</summary>
+    public IProgress<string>? Progress { get; init; }
 }
