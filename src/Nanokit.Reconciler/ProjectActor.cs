@@ -131,8 +131,10 @@ internal sealed partial class ProjectActor : PersistentActor, IWithTimers
             return;
         }
 
+        ImmutableArray<IActorRef> busy = [];
         if (supervisor is not null)
         {
+            busy = [.. Context.Children.Where(c => c.Path.Name.StartsWith("service-", StringComparison.Ordinal))];
             if (running?.Drift is { } interrupted && drift is null)
             {
                 // The check this run replaces still owes its callers an answer: run it after.
@@ -145,7 +147,7 @@ internal sealed partial class ProjectActor : PersistentActor, IWithTimers
 
         var desired = intent.Spec ?? Empty();
         var options = new PlanOptions { Services = intent.Services, RemoveOrphans = intent.Spec is null ? true : intent.RemoveOrphans };
-        running = new RunRequest(generation, trigger, desired, options, drift);
+        running = new RunRequest(generation, trigger, desired, options, drift) { SettleFirst = busy };
         supervisor = Context.Watch(Context.ActorOf(ProjectSupervisor.Props(running, Ref, provider, Self)));
     }
 

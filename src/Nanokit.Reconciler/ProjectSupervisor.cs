@@ -8,8 +8,16 @@ using Nanokit.Runtime;
 
 namespace Nanokit.Reconciler;
 
-/// <summary>What one run is asked to do: converge <see cref="Desired"/> (empty after <c>down</c>), or only check for drift.</summary>
-internal sealed record RunRequest(long Generation, RunTrigger Trigger, ProjectSpec Desired, PlanOptions Options, DriftCheckMode? Drift);
+/// <summary>
+/// What one run is asked to do: converge <see cref="Desired"/> (empty after <c>down</c>), or only check for drift.
+/// <see cref="SettleFirst"/> lists the service actors a superseded run may have left busy: the run waits until each has
+/// finished what it was doing before it observes, so a provider call that completes after its run was cancelled is
+/// in the observation instead of planned again.
+/// </summary>
+internal sealed record RunRequest(long Generation, RunTrigger Trigger, ProjectSpec Desired, PlanOptions Options, DriftCheckMode? Drift)
+{
+    public ImmutableArray<IActorRef> SettleFirst { get; init; } = [];
+}
 
 /// <summary>A drift check heals (runs the plan) or only reports it.</summary>
 internal sealed record DriftCheckMode(bool Heal);
@@ -23,6 +31,8 @@ internal sealed record DriftCheckMode(bool Heal);
 /// </summary>
 internal sealed class ProjectSupervisor : ReceiveActor
 {
+    private static readonly TimeSpan SettleTimeout = TimeSpan.FromSeconds(30);
+
     private readonly RunRequest request;
     private readonly ProjectRef project;
     private readonly IRuntimeProvider provider;
@@ -71,6 +81,7 @@ internal sealed class ProjectSupervisor : ReceiveActor
         ReconcilerTelemetry.Reconciles.Add(1);
         try
         {
+            await SettleAsync().ConfigureAwait(true);
             var observed = await provider.ObserveAsync(project, cancel.Token).ConfigureAwait(true);
             plan = PlanEngine.Plan(request.Desired, GraphEngine.Build(request.Desired), observed, request.Options);
         }
@@ -102,6 +113,28 @@ internal sealed class ProjectSupervisor : ReceiveActor
         }
 
         NextLayer();
+    }
+
+    /// <summary>
+    /// A service actor answers <see cref="Settle"/> only after the work ahead of it in its mailbox: the superseded run's
+    /// commands, which end at their next provider call. One that does not answer in time is not waited for longer.
+    /// </summary>
+    private async Task SettleAsync()
+    {
+        if (request.SettleFirst.IsEmpty)
+        {
+            return;
+        }
+
+        using var span = Spans.Start("settle", runSpan?.Context ?? default);
+        try
+        {
+            await Task.WhenAll(request.SettleFirst.Select(s => s.Ask<Settled>(Settle.Instance, SettleTimeout, cancel.Token))).ConfigureAwait(true);
+        }
+        catch (TimeoutException)
+        {
+            span?.SetStatus(ActivityStatusCode.Error, "a service actor did not settle in time");
+        }
     }
 
     private void NextLayer()

@@ -107,3 +107,14 @@ internal sealed record DriftObserved(ServicePlan Plan, bool Healing);
 
 /// <summary>Drift timer → project actor: time (or a runtime change) to re-observe.</summary>
 internal sealed record DriftTick(string Reason);
+
+/// <summary>Asks a service actor to answer <see cref="Settled"/> once the work queued before this message is done.</summary>
+internal sealed record Settle
+{
+    public static readonly Settle Instance = new();
+}
+
+internal sealed record Settled
+{
+    public static readonly Settled Instance = new();
+}

@@ -35,6 +35,7 @@ internal sealed class ServiceActor : PersistentActor
         Recover<ServiceActionsSucceeded>(_ => lastFailure = null);
         Recover<ServiceActionsFailed>(e => lastFailure = e.Reason);
         CommandAsync<ExecuteService>(ExecuteAsync);
+        Command<Settle>(_ => Sender.Tell(Settled.Instance, Self));
         Command<DeleteMessagesSucceeded>(m => trimmedTo = Math.Max(trimmedTo, m.ToSequenceNr));
         Command<DeleteMessagesFailed>(m => Context.System.Settings.LoggerFactory.CreateLogger<ServiceActor>().JournalDeleteFailed(PersistenceId, m.ToSequenceNr, m.Cause));
     }
