@@ -157,8 +157,19 @@ internal sealed partial class ProjectActor : PersistentActor, IWithTimers
     private void Route(ExecuteService command)
     {
         var childName = "service-" + command.Service;
-        var child = Context.Child(childName)
-            ?? Context.Watch(Context.ActorOf(ServiceActor.Props(name, command.Service, provider, settings.ActionRetry), childName));
+        IActorRef child;
+        try
+        {
+            child = Context.Child(childName)
+                ?? Context.Watch(Context.ActorOf(ServiceActor.Props(name, command.Service, provider, settings.ActionRetry), childName));
+        }
+        catch (InvalidActorNameException)
+        {
+            // The service's actor has stopped (a journal failure) and its name is free only once its Terminated is handled.
+            Sender.Tell(new ServiceFailed(command.Generation, command.Service, "the service actor stopped (journal failure); it recovers on the next run"), Self);
+            return;
+        }
+
         child.Forward(command);
     }
 
