@@ -8,6 +8,8 @@ command -v docker-compose >/dev/null 2>&1 || need+=(docker-compose)
 [ -x /usr/lib/postgresql/15/bin/initdb ] || need+=(postgresql)
 [ -x /usr/sbin/dockerd ] || need+=(docker.io)
 [ -x /bin/busybox ] || need+=(busybox-static)
+[ -x /usr/bin/docker-registry ] || need+=(docker-registry)
+command -v curl >/dev/null 2>&1 || need+=(curl)
 
 if [ ${#need[@]} -gt 0 ]; then
   echo "provision: installing ${need[*]}"

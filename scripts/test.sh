@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Runs every test on this machine: provisions what the tests need, starts the
-# private PostgreSQL, builds once, then runs each test project.
+# private PostgreSQL, dockerd and image registry, builds once, then runs each test project.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -11,6 +11,9 @@ export NANOKIT_TEST_POSTGRES
 scripts/dockerd.sh start
 NANOKIT_TEST_DOCKER_HOST="$(scripts/dockerd.sh env | sed 's/^DOCKER_HOST=//')"
 export NANOKIT_TEST_DOCKER_HOST
+scripts/registry.sh start
+NANOKIT_TEST_REGISTRY="$(scripts/registry.sh url)"
+export NANOKIT_TEST_REGISTRY
 
 dotnet build Nanokit.sln -c Release -warnaserror
 # Test projects run one after another: on two cores, parallel suites only fight

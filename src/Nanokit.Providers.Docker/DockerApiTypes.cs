@@ -88,7 +88,13 @@ internal sealed record EventMessage(string? Type, string? Action, EventActor? Ac
 
 internal sealed record EventActor(string? ID, IReadOnlyDictionary<string, string>? Attributes);
 
-internal sealed record PullProgress(string? Status, string? Error);
+/// <summary>
+/// One line of a pull's progress stream. On layer lines <c>Id</c> is the layer's short digest (on "Pulling from" it is the tag);
+/// <c>ProgressDetail</c> counts bytes while downloading and extracting, and is empty otherwise. A failure mid-pull is an <c>Error</c> line.
+/// </summary>
+internal sealed record PullProgress(string? Status, string? Id, PullProgressDetail? ProgressDetail, string? Error);
+
+internal sealed record PullProgressDetail(long Current, long Total);
 
 [JsonSourceGenerationOptions(DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull, PropertyNameCaseInsensitive = true)]
 [JsonSerializable(typeof(VersionResponse))]

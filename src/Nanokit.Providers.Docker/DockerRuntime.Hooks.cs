@@ -77,7 +77,7 @@ public sealed partial class DockerRuntime
         }
 
         await SweepHookContainersAsync(project, service, cancellationToken).ConfigureAwait(false);
-        await PrepareAsync(project, service, cancellationToken).ConfigureAwait(false);
+        await PrepareAsync(project, service, progress: null, cancellationToken).ConfigureAwait(false);
         var name = $"{project.Name}-{service.Name}-prestart-{Guid.NewGuid().ToString("N")[..8]}";
         var request = ContainerDefinition.ForHook(project, service, command);
         try

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Net.Http.Json;
 using System.Text.Json;
 using Nanokit.Core.Model;
@@ -10,6 +11,9 @@ namespace Nanokit.Providers.Docker;
 // containers carry the project label, so "the last one" is a list call away and needs no state of ours.
 public sealed partial class DockerRuntime
 {
+    /// <summary>A pull's progress line is a person's to read: twice a second is as often as one can.</summary>
+    private static readonly TimeSpan PullReportInterval = TimeSpan.FromMilliseconds(500);
+
     /// <summary>
     /// Creates and starts a container. One that fails to start is removed, so nothing half-made holds the name: the start is
     /// where Docker reports most mistakes (a host port already allocated, a bind mount of the wrong type, a missing network).
@@ -130,13 +134,14 @@ public sealed partial class DockerRuntime
         }
     }
 
-    private async Task PrepareAsync(ProjectRef project, ServiceSpec service, CancellationToken cancellationToken)
+    /// <summary>Ensures the image and named volumes; <paramref name="progress"/> hears how a pull goes (null: nobody watches).</summary>
+    private async Task PrepareAsync(ProjectRef project, ServiceSpec service, IProgress<string>? progress, CancellationToken cancellationToken)
     {
-        await EnsureImageAsync(service, cancellationToken).ConfigureAwait(false);
+        await EnsureImageAsync(service, progress, cancellationToken).ConfigureAwait(false);
         await EnsureVolumesAsync(project, service, cancellationToken).ConfigureAwait(false);
     }
 
-    private async Task EnsureImageAsync(ServiceSpec service, CancellationToken cancellationToken)
+    private async Task EnsureImageAsync(ServiceSpec service, IProgress<string>? progress, CancellationToken cancellationToken)
     {
         var image = service.Image!;
         if (service.PullPolicy != PullPolicy.Always
@@ -150,29 +155,54 @@ public sealed partial class DockerRuntime
             throw new DockerException(404, $"image {image} not present and pull_policy is never");
         }
 
-        await PullAsync(image, cancellationToken).ConfigureAwait(false);
+        await PullAsync(image, progress, cancellationToken).ConfigureAwait(false);
     }
 
-    /// <summary>Pulls an image; the daemon streams JSON progress lines, and a failure mid-pull arrives as an "error" line, not a status.</summary>
-    private async Task PullAsync(string image, CancellationToken cancellationToken)
+    /// <summary>
+    /// Pulls an image; the daemon streams JSON progress lines, and a failure mid-pull arrives as an "error" line, not a status.
+    /// The summary is reported as the pull starts, then at most once per <see cref="PullReportInterval"/> (a pull of many
+    /// layers sends dozens of lines a second), and at the end unless the last report already says it.
+    /// </summary>
+    private async Task PullAsync(string image, IProgress<string>? progress, CancellationToken cancellationToken)
     {
         var (repository, tag) = SplitImage(image);
         var path = "images/create?fromImage=" + Uri.EscapeDataString(repository) + "&tag=" + Uri.EscapeDataString(tag);
+        var summary = new PullSummary(image);
+        string? reported = null;
+        var reportedAt = 0L;
         try
         {
             using var response = await _client.SendAsync(HttpMethod.Post, path, null, cancellationToken, HttpCompletionOption.ResponseHeadersRead).ConfigureAwait(false);
             using var reader = new StreamReader(await response.Content.ReadAsStreamAsync(cancellationToken).ConfigureAwait(false));
             while (await reader.ReadLineAsync(cancellationToken).ConfigureAwait(false) is { } line)
             {
-                if (line.Length > 0 && JsonSerializer.Deserialize(line, DockerJson.Default.PullProgress) is { Error: { Length: > 0 } error })
+                if (line.Length == 0 || JsonSerializer.Deserialize(line, DockerJson.Default.PullProgress) is not { } message)
+                {
+                    continue;
+                }
+
+                if (message.Error is { Length: > 0 } error)
                 {
                     throw new DockerException(500, error);
+                }
+
+                summary.Apply(message);
+                if (progress is not null && (reported is null || Stopwatch.GetElapsedTime(reportedAt) >= PullReportInterval))
+                {
+                    reported = summary.Summary;
+                    reportedAt = Stopwatch.GetTimestamp();
+                    progress.Report(reported);
                 }
             }
         }
         catch (DockerException e) when (!e.Unreachable)
         {
             throw new DockerException(e.StatusCode, $"cannot pull image {image}: {e.Message}", e);
+        }
+
+        if (progress is not null && summary.Summary != reported)
+        {
+            progress.Report(summary.Summary);
         }
     }
 

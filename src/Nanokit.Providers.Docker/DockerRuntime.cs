@@ -106,7 +106,7 @@ public sealed partial class DockerRuntime : IRuntimeProvider, IReplicaLogs, IDis
             }
 
             // Image and volumes first: a pull that fails leaves the old replica running.
-            await PrepareAsync(id.Project, replica.Service, cancellationToken).ConfigureAwait(false);
+            await PrepareAsync(id.Project, replica.Service, replica.Progress, cancellationToken).ConfigureAwait(false);
             if (existing is not null)
             {
                 if (existing.State?.Running == true && replica.Service.Update.Order == UpdateOrder.StartFirst)

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Globalization;
 using Nanokit.Core.Model;
 using Nanokit.Runtime;
 
@@ -15,6 +16,12 @@ internal sealed class DockerProject : IAsyncDisposable
 
     public static readonly string Host =
         Environment.GetEnvironmentVariable("NANOKIT_TEST_DOCKER_HOST") is { Length: > 0 } host ? host : "unix:///tmp/nanokit-docker/docker.sock";
+
+    /// <summary>The private registry (scripts/registry.sh url), the prefix of the images the pull tests push.</summary>
+    public static readonly string Registry =
+        Environment.GetEnvironmentVariable("NANOKIT_TEST_REGISTRY") is { Length: > 0 } registry ? registry : "127.0.0.1:55000";
+
+    private readonly List<string> _pushed = [];
 
     private DockerProject(DockerRuntime runtime, ProjectRef project)
     {
@@ -59,6 +66,50 @@ internal sealed class DockerProject : IAsyncDisposable
     public ReplicaId Id(string service, int replica = 1) => new(Project, service, replica);
 
     public static CancellationToken Timeout(int seconds = 30) => new CancellationTokenSource(TimeSpan.FromSeconds(seconds)).Token;
+
+    /// <summary>
+    /// Pushes <see cref="Image1"/> to the private registry under this project's own name and removes that name from the daemon,
+    /// so only a pull brings it back; no other test uses the name, so tests need no order. A registry that does not answer fails the test.
+    /// </summary>
+    public async Task<string> PushOwnImageAsync()
+    {
+        var image = $"{Registry}/nanokit-test/{Project.Name}:1";
+        _pushed.Add(image);
+        await DockerCliAsync("tag", Image1, image).ConfigureAwait(false);
+        var (exitCode, _, error) = await TryDockerCliAsync("push", image).ConfigureAwait(false);
+        Assert.True(exitCode == 0, $"cannot push {image} to the private registry: run scripts/test.sh (or scripts/registry.sh start). {error}");
+        await DockerCliAsync("rmi", image).ConfigureAwait(false);
+        return image;
+    }
+
+    /// <summary>Fails the test unless the private registry answers (a pull from one that is down fails for another reason).</summary>
+    public static async Task RegistryAnswersAsync()
+    {
+        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(10) };
+        try
+        {
+            using var response = await http.GetAsync(new Uri($"http://{Registry}/v2/")).ConfigureAwait(false);
+            response.EnsureSuccessStatusCode();
+        }
+        catch (Exception e) when (e is HttpRequestException or TaskCanceledException)
+        {
+            Assert.Fail($"the private registry at {Registry} does not answer: run scripts/test.sh (or scripts/registry.sh start). {e.Message}");
+        }
+    }
+
+    /// <summary>
+    /// How many times the daemon pulled <paramref name="image"/> from <paramref name="since"/> until now, by its event log.
+    /// A pull's event is logged before the pull's answer ends, so a pull that <c>CreateAsync</c> awaited is counted.
+    /// </summary>
+    public static async Task<int> PullsAsync(string image, DateTimeOffset since)
+    {
+        var ids = await DockerCliAsync(
+            "events", "--since", UnixTime(since), "--until", UnixTime(DateTimeOffset.UtcNow),
+            "--filter", "type=image", "--filter", "event=pull", "--format", "{{.Actor.ID}}").ConfigureAwait(false);
+        return ids.Split('\n', StringSplitOptions.RemoveEmptyEntries).Count(id => id == image);
+    }
+
+    private static string UnixTime(DateTimeOffset time) => (time.ToUnixTimeMilliseconds() / 1000.0).ToString("F3", CultureInfo.InvariantCulture);
 
     /// <summary>Polls <paramref name="condition"/> until it holds or the deadline passes.</summary>
     public static async Task<T> EventuallyAsync<T>(Func<Task<T>> probe, Func<T, bool> condition, int seconds = 20)
@@ -111,7 +162,7 @@ internal sealed class DockerProject : IAsyncDisposable
         (await DockerCliAsync("network", "ls", "--filter", "label=io.nanokit.project=" + Project.Name, "--format", "{{.Name}}").ConfigureAwait(false))
         .Split('\n', StringSplitOptions.RemoveEmptyEntries);
 
-    /// <summary>Deletes every replica through the runtime, then whatever a failed test left (hook containers, successors, the network).</summary>
+    /// <summary>Deletes every replica through the runtime, then whatever a failed test left (hook containers, successors, the network, pulled images).</summary>
     public async ValueTask DisposeAsync()
     {
         using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(60));
@@ -127,6 +178,11 @@ internal sealed class DockerProject : IAsyncDisposable
         foreach (var network in await NetworkNamesAsync().ConfigureAwait(false))
         {
             await TryDockerCliAsync("network", "rm", network).ConfigureAwait(false);
+        }
+
+        foreach (var image in _pushed)
+        {
+            await TryDockerCliAsync("rmi", image).ConfigureAwait(false);
         }
 
         Directory.Delete(Project.Directory, recursive: true);
