@@ -11,6 +11,8 @@
 #
 # NANOKIT_DOCKER_DIR selects another instance.
 set -euo pipefail
+# shellcheck source=lib.sh
+. "$(dirname "$0")/lib.sh"
 
 dir="${NANOKIT_DOCKER_DIR:-/tmp/nanokit-docker}"
 sock="$dir/docker.sock"
@@ -92,16 +94,7 @@ start() {
 }
 
 stop() {
-  if [ -f "$pidfile" ] && kill -0 "$(cat "$pidfile")" 2>/dev/null; then
-    local pid
-    pid="$(cat "$pidfile")"
-    kill "$pid"
-    for _ in $(seq 1 60); do
-      kill -0 "$pid" 2>/dev/null || break
-      sleep 0.5
-    done
-  fi
-  rm -f "$pidfile"
+  stop_pidfile "$pidfile"
   # dockerd bind-mounts its data root onto itself and leaves the mount behind when it exits.
   if mountpoint -q "$dir/data" 2>/dev/null; then
     umount "$dir/data" || true

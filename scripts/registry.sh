@@ -11,6 +11,8 @@
 #
 # NANOKIT_REGISTRY_PORT and NANOKIT_REGISTRY_DIR select another instance.
 set -euo pipefail
+# shellcheck source=lib.sh
+. "$(dirname "$0")/lib.sh"
 
 port="${NANOKIT_REGISTRY_PORT:-55000}"
 dir="${NANOKIT_REGISTRY_DIR:-/tmp/nanokit-registry}"
@@ -78,16 +80,7 @@ EOF
 }
 
 stop() {
-  if [ -f "$pidfile" ] && kill -0 "$(cat "$pidfile")" 2>/dev/null; then
-    local pid
-    pid="$(cat "$pidfile")"
-    kill "$pid"
-    for _ in $(seq 1 60); do
-      kill -0 "$pid" 2>/dev/null || break
-      sleep 0.5
-    done
-  fi
-  rm -f "$pidfile"
+  stop_pidfile "$pidfile"
 }
 
 case "${1:-}" in
