@@ -31,6 +31,9 @@ internal sealed partial class ProjectActor : PersistentActor, IWithTimers
     private IActorRef? supervisor;
     private RunRequest? running;
     private DriftCheckMode? queuedDriftCheck;
+
+    // Whether the running drift check has sent its report: after that, waiters belong to the next check.
+    private bool driftReported;
     private int failedRuns;
     private int consecutiveHeals;
     private DateTimeOffset lastHeal;
@@ -148,6 +151,7 @@ internal sealed partial class ProjectActor : PersistentActor, IWithTimers
         var desired = intent.Spec ?? Empty();
         var options = new PlanOptions { Services = intent.Services, RemoveOrphans = intent.Spec is null ? true : intent.RemoveOrphans };
         running = new RunRequest(generation, trigger, desired, options, drift) { SettleFirst = busy };
+        driftReported = false;
         supervisor = Context.Watch(Context.ActorOf(ProjectSupervisor.Props(running, Ref, provider, Self)));
     }
 
@@ -189,9 +193,10 @@ internal sealed partial class ProjectActor : PersistentActor, IWithTimers
                 lastDrift = null;
             }
 
-            if (request.Drift is not null && !e.Succeeded)
+            if (request.Drift is not null && !e.Succeeded && !driftReported)
             {
                 // A check that could not observe never sent its plan: its waiters still need an answer.
+                // (A heal that fails after its report does not answer: those waiting now asked for the next check.)
                 AnswerDriftWaiters(new DriftReport(name, new ServicePlan(name, []), false, string.Join("; ", e.Failures.Select(f => f.Reason))));
             }
 
@@ -223,6 +228,7 @@ internal sealed partial class ProjectActor : PersistentActor, IWithTimers
             consecutiveHeals = 0;
         }
 
+        driftReported = true;
         lastDrift = message.Plan.HasChanges && !message.Healing ? message : null;
         if (lastDrift is not null)
         {
