@@ -7,7 +7,7 @@ internal sealed partial class BlockYamlReader
     {
         var column = Column(_pos);
         _pos++;
-        var items = new List<ConfigNode>();
+        var first = _items.Count;
         long weight = 1;
         var mayInterpolate = false;
         SkipSpaces();
@@ -31,7 +31,7 @@ internal sealed partial class BlockYamlReader
                 return null;
             }
 
-            items.Add(item);
+            _items.Add(item);
             weight += 1;
             mayInterpolate |= item.MayInterpolate;
             SkipSpaces();
@@ -43,7 +43,7 @@ internal sealed partial class BlockYamlReader
             var c = _text[_pos++];
             if (c == ']')
             {
-                return new SequenceNode(_file, _line, column, items.ToArray()) { Weight = weight, MayInterpolate = mayInterpolate };
+                return new SequenceNode(_file, _line, column, Take(_items, first)) { Weight = weight, MayInterpolate = mayInterpolate };
             }
 
             if (c != ',')
@@ -58,7 +58,7 @@ internal sealed partial class BlockYamlReader
     {
         var column = Column(_pos);
         _pos++;
-        var entries = new List<KeyValuePair<ScalarNode, ConfigNode>>();
+        var first = _entries.Count;
         Dictionary<string, int>? index = null;
         long weight = 1;
         var mayInterpolate = false;
@@ -81,8 +81,8 @@ internal sealed partial class BlockYamlReader
                 return null;
             }
 
-            var key = new ScalarNode(_file, _line, Column(keyStart), _text[keyStart.._pos], isPlain: true);
-            if (!AddKey(entries, ref index, key.Value))
+            var key = new ScalarNode(_file, _line, Column(keyStart), Text(keyStart, _pos), isPlain: true);
+            if (!AddKey(first, ref index, key.Value))
             {
                 return null;
             }
@@ -105,7 +105,7 @@ internal sealed partial class BlockYamlReader
                 return null;
             }
 
-            entries.Add(new(key, value));
+            _entries.Add(new(key, value));
             weight += 1 + value.Weight;
             mayInterpolate |= value.MayInterpolate;
             SkipSpaces();
@@ -117,7 +117,7 @@ internal sealed partial class BlockYamlReader
             var c = _text[_pos++];
             if (c == '}')
             {
-                return new MappingNode(_file, _line, column, entries, index) { Weight = weight, MayInterpolate = mayInterpolate };
+                return new MappingNode(_file, _line, column, Take(_entries, first), index) { Weight = weight, MayInterpolate = mayInterpolate };
             }
 
             if (c != ',')
@@ -158,6 +158,6 @@ internal sealed partial class BlockYamlReader
         }
 
         _pos = stop;
-        return new ScalarNode(_file, _line, Column(start), _text[start..stop], isPlain: true);
+        return new ScalarNode(_file, _line, Column(start), Text(start, stop), isPlain: true);
     }
 }

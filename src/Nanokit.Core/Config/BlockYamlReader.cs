@@ -26,6 +26,15 @@ internal sealed partial class BlockYamlReader
     private readonly string _file;
     private readonly string _text;
 
+    // Entries and items of the collections being read, innermost last: a finished collection moves its own into an
+    // array of the exact size, so no list is allocated or grown per collection.
+    private readonly List<KeyValuePair<ScalarNode, ConfigNode>> _entries = [];
+    private readonly List<ConfigNode> _items = [];
+
+    // Keys and many values repeat across services ("image", "CMD", "5s"): each distinct text is allocated once per file.
+    private readonly HashSet<string>.AlternateLookup<ReadOnlySpan<char>> _strings =
+        new HashSet<string>(StringComparer.Ordinal).GetAlternateLookup<ReadOnlySpan<char>>();
+
     // The current line: its 1-based number, where it starts, where its content (after the indentation) starts,
     // and where it ends (before "\n" or "\r\n"). _pos moves within it.
     private int _line;
@@ -117,6 +126,34 @@ internal sealed partial class BlockYamlReader
 
     private int Column(int index) => index - _lineStart + 1;
 
+    /// <summary>The text between <paramref name="start"/> and <paramref name="end"/>, shared with every equal text read before.</summary>
+    private string Text(int start, int end)
+    {
+        var span = _text.AsSpan(start, end - start);
+        if (!_strings.TryGetValue(span, out var text))
+        {
+            text = span.ToString();
+            _strings.Set.Add(text);
+        }
+
+        return text;
+    }
+
+    /// <summary>Moves the entries or items a collection added to <paramref name="scratch"/> from <paramref name="first"/> on into an array.</summary>
+    private static T[] Take<T>(List<T> scratch, int first)
+    {
+        var count = scratch.Count - first;
+        if (count == 0)
+        {
+            return [];
+        }
+
+        var taken = new T[count];
+        scratch.CopyTo(first, taken, 0, count);
+        scratch.RemoveRange(first, count);
+        return taken;
+    }
+
     /// <summary>A block mapping or sequence whose first entry starts at _pos, at column <paramref name="indent"/> (0-based).</summary>
     private ConfigNode? Block(int indent)
     {
@@ -144,7 +181,7 @@ internal sealed partial class BlockYamlReader
     {
         var line = _line;
         var column = Column(_pos);
-        var entries = new List<KeyValuePair<ScalarNode, ConfigNode>>();
+        var first = _entries.Count;
         Dictionary<string, int>? index = null;
         long weight = 1;
         var mayInterpolate = false;
@@ -156,8 +193,8 @@ internal sealed partial class BlockYamlReader
                 return null;
             }
 
-            var key = new ScalarNode(_file, _line, Column(_pos), _text[_pos..keyEnd], isPlain: true);
-            if (!AddKey(entries, ref index, key.Value))
+            var key = new ScalarNode(_file, _line, Column(_pos), Text(_pos, keyEnd), isPlain: true);
+            if (!AddKey(first, ref index, key.Value))
             {
                 return null;
             }
@@ -170,7 +207,7 @@ internal sealed partial class BlockYamlReader
                 return null;
             }
 
-            entries.Add(new(key, value));
+            _entries.Add(new(key, value));
             weight += 1 + value.Weight;
             mayInterpolate |= value.MayInterpolate;
             if (_eof || _indent < indent)
@@ -184,14 +221,14 @@ internal sealed partial class BlockYamlReader
             }
         }
 
-        return new MappingNode(_file, line, column, entries, index) { Weight = weight, MayInterpolate = mayInterpolate };
+        return new MappingNode(_file, line, column, Take(_entries, first), index) { Weight = weight, MayInterpolate = mayInterpolate };
     }
 
     private ConfigNode? Sequence(int indent)
     {
         var line = _line;
         var column = Column(_pos);
-        var items = new List<ConfigNode>();
+        var first = _items.Count;
         long weight = 1;
         var mayInterpolate = false;
         while (true)
@@ -204,7 +241,7 @@ internal sealed partial class BlockYamlReader
                 return null;
             }
 
-            items.Add(item);
+            _items.Add(item);
             weight += item.Weight;
             mayInterpolate |= item.MayInterpolate;
 
@@ -221,7 +258,7 @@ internal sealed partial class BlockYamlReader
             }
         }
 
-        return new SequenceNode(_file, line, column, items.ToArray()) { Weight = weight, MayInterpolate = mayInterpolate };
+        return new SequenceNode(_file, line, column, Take(_items, first)) { Weight = weight, MayInterpolate = mayInterpolate };
     }
 
     /// <summary>
@@ -312,7 +349,7 @@ internal sealed partial class BlockYamlReader
         }
 
         _pos = stop;
-        return new ScalarNode(_file, _line, Column(start), _text[start..stop], isPlain: true);
+        return new ScalarNode(_file, _line, Column(start), Text(start, stop), isPlain: true);
     }
 
     /// <summary>A quoted scalar on one line: double-quoted without escapes, or single-quoted without doubled quotes.</summary>
@@ -326,8 +363,7 @@ internal sealed partial class BlockYamlReader
             return null;
         }
 
-        var content = _text.AsSpan(start + 1, close - start - 1);
-        if ((quote == '"' && content.Contains('\\')) || (quote == '\'' && close + 1 < _end && _text[close + 1] == '\''))
+        if ((quote == '"' && _text.AsSpan(start + 1, close - start - 1).Contains('\\')) || (quote == '\'' && close + 1 < _end && _text[close + 1] == '\''))
         {
             return null;
         }
@@ -340,7 +376,7 @@ internal sealed partial class BlockYamlReader
             return null;
         }
 
-        return new ScalarNode(_file, _line, Column(start), content.ToString(), isPlain: false);
+        return new ScalarNode(_file, _line, Column(start), Text(start + 1, close), isPlain: false);
     }
 
     /// <summary>Where a plain key starting at <paramref name="at"/> ends (its ':'), or -1 when the line does not start with one.</summary>
@@ -369,30 +405,35 @@ internal sealed partial class BlockYamlReader
         return -1;
     }
 
-    private static bool AddKey(List<KeyValuePair<ScalarNode, ConfigNode>> entries, ref Dictionary<string, int>? index, string key)
+    /// <summary>
+    /// False when <paramref name="key"/> is already among the entries of the mapping starting at <paramref name="first"/>
+    /// in _entries; past <see cref="MappingNode.LinearSearchLimit"/> entries it keeps the mapping's index of keys.
+    /// </summary>
+    private bool AddKey(int first, ref Dictionary<string, int>? index, string key)
     {
+        var count = _entries.Count - first;
         if (index is not null)
         {
-            return index.TryAdd(key, entries.Count);
+            return index.TryAdd(key, count);
         }
 
-        for (var i = 0; i < entries.Count; i++)
+        for (var i = first; i < _entries.Count; i++)
         {
-            if (string.Equals(entries[i].Key.Value, key, StringComparison.Ordinal))
+            if (string.Equals(_entries[i].Key.Value, key, StringComparison.Ordinal))
             {
                 return false;
             }
         }
 
-        if (entries.Count == MappingNode.LinearSearchLimit)
+        if (count == MappingNode.LinearSearchLimit)
         {
             index = new Dictionary<string, int>(StringComparer.Ordinal);
-            for (var i = 0; i < entries.Count; i++)
+            for (var i = 0; i < count; i++)
             {
-                index[entries[i].Key.Value] = i;
+                index[_entries[first + i].Key.Value] = i;
             }
 
-            index[key] = entries.Count;
+            index[key] = count;
         }
 
         return true;
