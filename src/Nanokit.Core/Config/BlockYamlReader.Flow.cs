@@ -14,7 +14,7 @@ internal sealed partial class BlockYamlReader
         if (_pos < _end && _text[_pos] == ']')
         {
             _pos++;
-            return new SequenceNode(_file, _line, column, []) { MayInterpolate = false };
+            return new SequenceNode(_file, _line, column, [], weight: 1) { MayInterpolate = false };
         }
 
         while (true)
@@ -43,7 +43,7 @@ internal sealed partial class BlockYamlReader
             var c = _text[_pos++];
             if (c == ']')
             {
-                return new SequenceNode(_file, _line, column, Take(_items, first)) { Weight = weight, MayInterpolate = mayInterpolate };
+                return new SequenceNode(_file, _line, column, Take(_items, first), weight) { MayInterpolate = mayInterpolate };
             }
 
             if (c != ',')
@@ -117,7 +117,7 @@ internal sealed partial class BlockYamlReader
             var c = _text[_pos++];
             if (c == '}')
             {
-                return new MappingNode(_file, _line, column, Take(_entries, first), index) { Weight = weight, MayInterpolate = mayInterpolate };
+                return new MappingNode(_file, _line, column, Take(_entries, first), index, weight) { MayInterpolate = mayInterpolate };
             }
 
             if (c != ',')

@@ -221,7 +221,7 @@ internal sealed partial class BlockYamlReader
             }
         }
 
-        return new MappingNode(_file, line, column, Take(_entries, first), index) { Weight = weight, MayInterpolate = mayInterpolate };
+        return new MappingNode(_file, line, column, Take(_entries, first), index, weight) { MayInterpolate = mayInterpolate };
     }
 
     private ConfigNode? Sequence(int indent)
@@ -258,7 +258,7 @@ internal sealed partial class BlockYamlReader
             }
         }
 
-        return new SequenceNode(_file, line, column, Take(_items, first)) { Weight = weight, MayInterpolate = mayInterpolate };
+        return new SequenceNode(_file, line, column, Take(_items, first), weight) { MayInterpolate = mayInterpolate };
     }
 
     /// <summary>

@@ -29,7 +29,7 @@ internal abstract class ConfigNode
     public SourceLocation Location => new(_file, _line, _column);
 
     /// <summary>Nodes this subtree stands for once aliases are expanded; bounds every later walk.</summary>
-    public long Weight { get; init; } = 1;
+    public abstract long Weight { get; }
 
     /// <summary>
     /// Whether a scalar value in this subtree contains <c>$</c>, so interpolation can skip whole subtrees;
@@ -61,6 +61,9 @@ internal sealed class ScalarNode : ConfigNode
 
     public string Value { get; }
 
+    // Not stored: a scalar is one node, and there are hundreds of thousands of them in a large file.
+    public override long Weight => 1;
+
     /// <summary>Plain (unquoted, not produced by interpolation): only these can be null, booleans or numbers in YAML's core schema.</summary>
     public bool IsPlain { get; }
 
@@ -81,13 +84,17 @@ internal sealed class SequenceNode : ConfigNode
         Items = items;
     }
 
-    public SequenceNode(string file, int line, int column, IReadOnlyList<ConfigNode> items)
+    /// <summary>For the YAML readers, which know the <paramref name="weight"/> of what they read.</summary>
+    public SequenceNode(string file, int line, int column, IReadOnlyList<ConfigNode> items, long weight)
         : base(file, line, column)
     {
         Items = items;
+        Weight = weight;
     }
 
     public IReadOnlyList<ConfigNode> Items { get; }
+
+    public override long Weight { get; } = 1;
 
     public override string KindName => "a sequence";
 }
@@ -118,15 +125,18 @@ internal sealed class MappingNode : ConfigNode
         }
     }
 
-    /// <summary>For the YAML readers, which have already checked the keys for duplicates (<paramref name="index"/> is null for small mappings).</summary>
-    internal MappingNode(string file, int line, int column, IReadOnlyList<KeyValuePair<ScalarNode, ConfigNode>> entries, Dictionary<string, int>? index)
+    /// <summary>For the YAML readers, which have already checked the keys for duplicates (<paramref name="index"/> is null for small mappings) and know the <paramref name="weight"/> of what they read.</summary>
+    internal MappingNode(string file, int line, int column, IReadOnlyList<KeyValuePair<ScalarNode, ConfigNode>> entries, Dictionary<string, int>? index, long weight)
         : base(file, line, column)
     {
         Entries = entries;
         _index = entries.Count > LinearSearchLimit ? index : null;
+        Weight = weight;
     }
 
     public IReadOnlyList<KeyValuePair<ScalarNode, ConfigNode>> Entries { get; }
+
+    public override long Weight { get; } = 1;
 
     public override string KindName => "a mapping";
 

@@ -155,7 +155,8 @@ internal sealed class NodeReader(List<ConfigError> errors)
             }
         }
 
-        return builder.ToImmutable();
+        // Without errors the builder is exactly full and its array becomes the result, uncopied.
+        return builder.DrainToImmutable();
     }
 
     /// <summary>A command as Compose reads <c>command</c>: a string split as a shell would, or a list taken verbatim.</summary>

@@ -214,7 +214,7 @@ internal sealed partial class ServiceReader(NodeReader reader, LoadContext conte
             result.UnionWith(reader.StringList(declared, "secret_env", allowSingle: false));
         }
 
-        foreach (var key in environment.Keys)
+        foreach (var (key, _) in environment)
         {
             if (IsSecretName(key))
             {

@@ -52,7 +52,7 @@ internal static class Validation
     private static ServiceSpec CheckDependencies(ServiceSpec service, IReadOnlyDictionary<string, ServiceSpec> all, IReadOnlyDictionary<string, ServiceSpec> active, NodeReader reader)
     {
         var kept = service.DependsOn;
-        foreach (var dependency in service.DependsOn.Values)
+        foreach (var (_, dependency) in service.DependsOn)
         {
             if (active.ContainsKey(dependency.Service))
             {
@@ -96,7 +96,7 @@ internal static class Validation
     // One pass with a dictionary: a host port (per address and protocol) can be published once in the whole project.
     private static void CheckHostPorts(IReadOnlyDictionary<string, ServiceSpec> active, LoadContext context, NodeReader reader)
     {
-        var owners = new Dictionary<(string Ip, int Port, string Protocol), (string Service, Diagnostics.SourceLocation Location)>();
+        var owners = new Dictionary<(string Ip, int Port, string Protocol), (string Service, Diagnostics.SourceLocation Location)>(context.PortSites.Count);
         // Walk in declaration order so the second declaration is the one reported, as a reader would expect.
         var inFileOrder = active.Values.Where(s => context.PortSites.ContainsKey(s.Name))
             .OrderBy(s => s.Location.File, StringComparer.Ordinal).ThenBy(s => s.Location.Line).ThenBy(s => s.Location.Column);
@@ -107,10 +107,11 @@ internal static class Validation
                 continue;
             }
 
-            var seenHere = new HashSet<PortMapping>();
+            // A service may list the same mapping twice (it collapses); most publish one port and need no set.
+            var seenHere = sites.Count > 1 ? new HashSet<PortMapping>() : null;
             foreach (var (port, location) in sites)
             {
-                if (port.HostPort is not { } hostPort || !seenHere.Add(port))
+                if (port.HostPort is not { } hostPort || seenHere?.Add(port) == false)
                 {
                     continue;
                 }
