@@ -1,4 +1,6 @@
 using System.Buffers;
+using System.Collections.Immutable;
+using System.Runtime.InteropServices;
 
 namespace Nanokit.Core.Config;
 
@@ -140,17 +142,10 @@ internal sealed partial class BlockYamlReader
     }
 
     /// <summary>Moves the entries or items a collection added to <paramref name="scratch"/> from <paramref name="first"/> on into an array.</summary>
-    private static T[] Take<T>(List<T> scratch, int first)
+    private static ImmutableArray<T> Take<T>(List<T> scratch, int first)
     {
-        var count = scratch.Count - first;
-        if (count == 0)
-        {
-            return [];
-        }
-
-        var taken = new T[count];
-        scratch.CopyTo(first, taken, 0, count);
-        scratch.RemoveRange(first, count);
+        ImmutableArray<T> taken = [.. CollectionsMarshal.AsSpan(scratch)[first..]];
+        scratch.RemoveRange(first, taken.Length);
         return taken;
     }
 

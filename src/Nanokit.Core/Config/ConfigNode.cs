@@ -1,3 +1,4 @@
+using System.Collections.Immutable;
 using Nanokit.Core.Diagnostics;
 
 namespace Nanokit.Core.Config;
@@ -78,21 +79,21 @@ internal sealed class ScalarNode : ConfigNode
 
 internal sealed class SequenceNode : ConfigNode
 {
-    public SequenceNode(SourceLocation location, IReadOnlyList<ConfigNode> items)
+    public SequenceNode(SourceLocation location, ImmutableArray<ConfigNode> items)
         : base(location)
     {
         Items = items;
     }
 
     /// <summary>For the YAML readers, which know the <paramref name="weight"/> of what they read.</summary>
-    public SequenceNode(string file, int line, int column, IReadOnlyList<ConfigNode> items, long weight)
+    public SequenceNode(string file, int line, int column, ImmutableArray<ConfigNode> items, long weight)
         : base(file, line, column)
     {
         Items = items;
         Weight = weight;
     }
 
-    public IReadOnlyList<ConfigNode> Items { get; }
+    public ImmutableArray<ConfigNode> Items { get; }
 
     public override long Weight { get; } = 1;
 
@@ -111,14 +112,14 @@ internal sealed class MappingNode : ConfigNode
 
     private readonly Dictionary<string, int>? _index;
 
-    public MappingNode(SourceLocation location, IReadOnlyList<KeyValuePair<ScalarNode, ConfigNode>> entries)
+    public MappingNode(SourceLocation location, ImmutableArray<KeyValuePair<ScalarNode, ConfigNode>> entries)
         : base(location)
     {
         Entries = entries;
-        if (entries.Count > LinearSearchLimit)
+        if (entries.Length > LinearSearchLimit)
         {
-            _index = new Dictionary<string, int>(entries.Count, StringComparer.Ordinal);
-            for (var i = 0; i < entries.Count; i++)
+            _index = new Dictionary<string, int>(entries.Length, StringComparer.Ordinal);
+            for (var i = 0; i < entries.Length; i++)
             {
                 _index[entries[i].Key.Value] = i;
             }
@@ -126,15 +127,15 @@ internal sealed class MappingNode : ConfigNode
     }
 
     /// <summary>For the YAML readers, which have already checked the keys for duplicates (<paramref name="index"/> is null for small mappings) and know the <paramref name="weight"/> of what they read.</summary>
-    internal MappingNode(string file, int line, int column, IReadOnlyList<KeyValuePair<ScalarNode, ConfigNode>> entries, Dictionary<string, int>? index, long weight)
+    internal MappingNode(string file, int line, int column, ImmutableArray<KeyValuePair<ScalarNode, ConfigNode>> entries, Dictionary<string, int>? index, long weight)
         : base(file, line, column)
     {
         Entries = entries;
-        _index = entries.Count > LinearSearchLimit ? index : null;
+        _index = entries.Length > LinearSearchLimit ? index : null;
         Weight = weight;
     }
 
-    public IReadOnlyList<KeyValuePair<ScalarNode, ConfigNode>> Entries { get; }
+    public ImmutableArray<KeyValuePair<ScalarNode, ConfigNode>> Entries { get; }
 
     public override long Weight { get; } = 1;
 
@@ -154,7 +155,7 @@ internal sealed class MappingNode : ConfigNode
         }
 
         // From the end: with a repeated key (only possible through the public constructor) the last one wins, as with the index.
-        for (var i = Entries.Count - 1; i >= 0; i--)
+        for (var i = Entries.Length - 1; i >= 0; i--)
         {
             if (string.Equals(Entries[i].Key.Value, key, StringComparison.Ordinal))
             {

@@ -1,3 +1,5 @@
+using System.Collections.Immutable;
+
 namespace Nanokit.Core.Config;
 
 /// <summary>
@@ -55,7 +57,7 @@ internal static class Merge
 
     private static MappingNode Mappings(MappingNode a, MappingNode b, Func<string, ConfigNode, ConfigNode, ConfigNode> mergeValue)
     {
-        var entries = new List<KeyValuePair<ScalarNode, ConfigNode>>(a.Entries.Count + b.Entries.Count);
+        var entries = ImmutableArray.CreateBuilder<KeyValuePair<ScalarNode, ConfigNode>>(a.Entries.Length + b.Entries.Length);
         foreach (var entry in a.Entries)
         {
             var other = b[entry.Key.Value];
@@ -70,7 +72,7 @@ internal static class Merge
             }
         }
 
-        return new MappingNode(a.Location, entries);
+        return new MappingNode(a.Location, entries.DrainToImmutable());
     }
 
     /// <summary>
@@ -102,7 +104,7 @@ internal static class Merge
             return null;
         }
 
-        var entries = new List<KeyValuePair<ScalarNode, ConfigNode>>(seq.Items.Count);
+        var entries = ImmutableArray.CreateBuilder<KeyValuePair<ScalarNode, ConfigNode>>(seq.Items.Length);
         var index = new Dictionary<string, int>(StringComparer.Ordinal);
         foreach (var item in seq.Items)
         {
@@ -142,7 +144,7 @@ internal static class Merge
             }
         }
 
-        return new MappingNode(seq.Location, entries);
+        return new MappingNode(seq.Location, entries.DrainToImmutable());
     }
 
     private static bool IsNull(ConfigNode node) => node is ScalarNode { IsNull: true };

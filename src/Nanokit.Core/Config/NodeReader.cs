@@ -142,7 +142,7 @@ internal sealed class NodeReader(List<ConfigError> errors)
             return [];
         }
 
-        var builder = ImmutableArray.CreateBuilder<string>(seq.Items.Count);
+        var builder = ImmutableArray.CreateBuilder<string>(seq.Items.Length);
         foreach (var item in seq.Items)
         {
             if (item is ScalarNode { IsNull: false } v)

@@ -81,7 +81,7 @@ public static class ProjectLoader
             if (environments is not null)
             {
                 firstEnvironmentsKey ??= map.KeyNode("environments")!.Location;
-                map = new MappingNode(map.Location, map.Entries.Where(e => e.Key.Value != "environments").ToArray());
+                map = new MappingNode(map.Location, [.. map.Entries.Where(e => e.Key.Value != "environments")]);
                 if (reader.Mapping(environments, "environments") is { } envMap)
                 {
                     foreach (var (key, value) in envMap.Entries)

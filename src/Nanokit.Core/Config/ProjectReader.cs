@@ -88,7 +88,7 @@ internal sealed partial class ProjectReader(NodeReader reader, LoadContext conte
 
         foreach (var (key, value) in map.Entries)
         {
-            if (value is MappingNode { Entries.Count: > 0 } options)
+            if (value is MappingNode { Entries.Length: > 0 } options)
             {
                 reader.Error(options.Entries[0].Key, $"volume \"{key.Value}\": options (driver, external, name…) are not supported by nanokit yet");
             }

@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using Nanokit.Core.Diagnostics;
 
 namespace Nanokit.Core.Config;
@@ -27,12 +28,12 @@ internal static class TreeInterpolator
                 return text == s.Value ? s : new ScalarNode(s.Location, text!, isPlain: false);
             case SequenceNode q:
                 ConfigNode[]? items = null;
-                for (var i = 0; i < q.Items.Count; i++)
+                for (var i = 0; i < q.Items.Length; i++)
                 {
                     var item = Apply(q.Items[i], lookup, errors);
                     if (items is null && !ReferenceEquals(item, q.Items[i]))
                     {
-                        items = new ConfigNode[q.Items.Count];
+                        items = new ConfigNode[q.Items.Length];
                         for (var j = 0; j < i; j++)
                         {
                             items[j] = q.Items[j];
@@ -46,15 +47,15 @@ internal static class TreeInterpolator
                 }
 
                 // Unchanged subtrees are shared: only the path to a changed scalar is copied.
-                return items is null ? q : new SequenceNode(q.Location, items);
+                return items is null ? q : new SequenceNode(q.Location, ImmutableCollectionsMarshal.AsImmutableArray(items));
             case MappingNode m:
                 KeyValuePair<ScalarNode, ConfigNode>[]? entries = null;
-                for (var i = 0; i < m.Entries.Count; i++)
+                for (var i = 0; i < m.Entries.Length; i++)
                 {
                     var value = Apply(m.Entries[i].Value, lookup, errors);
                     if (entries is null && !ReferenceEquals(value, m.Entries[i].Value))
                     {
-                        entries = new KeyValuePair<ScalarNode, ConfigNode>[m.Entries.Count];
+                        entries = new KeyValuePair<ScalarNode, ConfigNode>[m.Entries.Length];
                         for (var j = 0; j < i; j++)
                         {
                             entries[j] = m.Entries[j];
@@ -67,7 +68,7 @@ internal static class TreeInterpolator
                     }
                 }
 
-                return entries is null ? m : new MappingNode(m.Location, entries);
+                return entries is null ? m : new MappingNode(m.Location, ImmutableCollectionsMarshal.AsImmutableArray(entries));
             default:
                 return node;
         }

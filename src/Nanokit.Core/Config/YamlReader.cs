@@ -181,7 +181,7 @@ internal static class YamlReader
 
             if (!isMapping)
             {
-                return new SequenceNode(File, Line, Column, Children.ToArray(), weight) { MayInterpolate = mayInterpolate };
+                return new SequenceNode(File, Line, Column, [.. Children], weight) { MayInterpolate = mayInterpolate };
             }
 
             var entries = new List<KeyValuePair<ScalarNode, ConfigNode>>(Children.Count / 2);
@@ -219,7 +219,7 @@ internal static class YamlReader
             }
 
             // Merged entries come from nodes already counted above (the << value), so the flag stays exact.
-            return new MappingNode(File, Line, Column, entries, seen, weight) { MayInterpolate = mayInterpolate };
+            return new MappingNode(File, Line, Column, [.. entries], seen, weight) { MayInterpolate = mayInterpolate };
         }
 
         // YAML merge keys: explicit keys win, then earlier merge sources win over later ones.

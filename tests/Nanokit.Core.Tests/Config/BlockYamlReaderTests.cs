@@ -118,12 +118,12 @@ public sealed class BlockYamlReaderTests
             case (ScalarNode x, ScalarNode y):
                 return x.Value == y.Value && x.IsPlain == y.IsPlain ? null : $"{path}: [{x.Value}] plain={x.IsPlain} vs [{y.Value}] plain={y.IsPlain}";
             case (SequenceNode x, SequenceNode y):
-                if (x.Items.Count != y.Items.Count)
+                if (x.Items.Length != y.Items.Length)
                 {
-                    return $"{path}: {x.Items.Count} items vs {y.Items.Count}";
+                    return $"{path}: {x.Items.Length} items vs {y.Items.Length}";
                 }
 
-                for (var i = 0; i < x.Items.Count; i++)
+                for (var i = 0; i < x.Items.Length; i++)
                 {
                     if (Difference(x.Items[i], y.Items[i], $"{path}[{i}]") is { } d)
                     {
@@ -133,12 +133,12 @@ public sealed class BlockYamlReaderTests
 
                 return null;
             case (MappingNode x, MappingNode y):
-                if (x.Entries.Count != y.Entries.Count)
+                if (x.Entries.Length != y.Entries.Length)
                 {
-                    return $"{path}: {x.Entries.Count} entries vs {y.Entries.Count}";
+                    return $"{path}: {x.Entries.Length} entries vs {y.Entries.Length}";
                 }
 
-                for (var i = 0; i < x.Entries.Count; i++)
+                for (var i = 0; i < x.Entries.Length; i++)
                 {
                     var key = x.Entries[i].Key.Value;
                     if ((Difference(x.Entries[i].Key, y.Entries[i].Key, $"{path}.<key {i}>") ?? Difference(x.Entries[i].Value, y.Entries[i].Value, $"{path}.{key}")) is { } d)
