@@ -9,7 +9,8 @@ internal sealed partial class ServiceReader
 {
     private ImmutableSortedDictionary<string, Dependency> ReadDependsOn(ConfigNode node)
     {
-        var result = ImmutableSortedDictionary.CreateBuilder<string, Dependency>(StringComparer.Ordinal);
+        var result = _dependencies;
+        result.Clear();
         if (node is SequenceNode list && list.Items.All(i => i is ScalarNode { IsNull: false }))
         {
             // The list form, read without building the mapping Merge.AsMapping would make of it: the last entry for a name wins.
@@ -223,7 +224,8 @@ internal sealed partial class ServiceReader
 
     private ImmutableSortedDictionary<string, string> ReadRuntimeOptions(ConfigNode node)
     {
-        var result = ImmutableSortedDictionary.CreateBuilder<string, string>(StringComparer.Ordinal);
+        var result = _runtimeOptions;
+        result.Clear();
         if (node is not MappingNode map)
         {
             reader.Error(node, $"runtime: expected a mapping of provider options (nanokit's per-service runtime), got {node.KindName}");

@@ -47,6 +47,14 @@ internal sealed partial class ServiceReader(NodeReader reader, LoadContext conte
     /// <summary>The model's defaults for keys a service leaves out.</summary>
     private static readonly ServiceSpec Defaults = new() { Name = "" };
 
+    // One builder of each kind serves every service (ToImmutable freezes what it built, Clear starts afresh), which
+    // spares a large project several builders per service.
+    private readonly ImmutableSortedDictionary<string, string?>.Builder _environment = ImmutableSortedDictionary.CreateBuilder<string, string?>(StringComparer.Ordinal);
+    private readonly ImmutableSortedSet<string>.Builder _secrets = ImmutableSortedSet.CreateBuilder<string>(StringComparer.Ordinal);
+    private readonly ImmutableSortedDictionary<string, string>.Builder _labels = ImmutableSortedDictionary.CreateBuilder<string, string>(StringComparer.Ordinal);
+    private readonly ImmutableSortedDictionary<string, string>.Builder _runtimeOptions = ImmutableSortedDictionary.CreateBuilder<string, string>(StringComparer.Ordinal);
+    private readonly ImmutableSortedDictionary<string, Dependency>.Builder _dependencies = ImmutableSortedDictionary.CreateBuilder<string, Dependency>(StringComparer.Ordinal);
+
     public ServiceSpec? Read(ScalarNode nameNode, ConfigNode node)
     {
         var name = nameNode.Value;
@@ -116,7 +124,8 @@ internal sealed partial class ServiceReader(NodeReader reader, LoadContext conte
 
     private ImmutableSortedDictionary<string, string?> ReadEnvironment(MappingNode map)
     {
-        var result = ImmutableSortedDictionary.CreateBuilder<string, string?>(StringComparer.Ordinal);
+        var result = _environment;
+        result.Clear();
         if (map["env_file"] is { } envFile)
         {
             ReadEnvFiles(envFile, result);
@@ -208,7 +217,8 @@ internal sealed partial class ServiceReader(NodeReader reader, LoadContext conte
 
     private ImmutableSortedSet<string> Secrets(MappingNode map, ImmutableSortedDictionary<string, string?> environment)
     {
-        var result = ImmutableSortedSet.CreateBuilder<string>(StringComparer.Ordinal);
+        var result = _secrets;
+        result.Clear();
         if (map["secret_env"] is { } declared)
         {
             result.UnionWith(reader.StringList(declared, "secret_env", allowSingle: false));
@@ -231,7 +241,8 @@ internal sealed partial class ServiceReader(NodeReader reader, LoadContext conte
 
     private ImmutableSortedDictionary<string, string> ReadLabels(ConfigNode node)
     {
-        var result = ImmutableSortedDictionary.CreateBuilder<string, string>(StringComparer.Ordinal);
+        var result = _labels;
+        result.Clear();
         var labels = Merge.AsMapping(node, '=');
         if (labels is null)
         {
