@@ -27,6 +27,30 @@ public sealed class ServiceTests
     }
 
     [Fact]
+    public void Each_service_keeps_only_its_own_environment_labels_secrets_and_dependencies()
+    {
+        var project = Load.Yaml(
+            "services:\n"
+            + "  a:\n    command: run\n    environment:\n      A_TOKEN: 1\n    labels:\n      x: 1\n    runtime:\n      r: 1\n"
+            + "  b:\n    command: run\n    environment:\n      B: 2\n    depends_on: [a]\n"
+            + "  c:\n    command: run\n    labels:\n      y: 2\n    depends_on:\n      b:\n        condition: service_started\n");
+        var (a, b, c) = (project.Services["a"], project.Services["b"], project.Services["c"]);
+        Assert.Equal(["A_TOKEN"], a.Environment.Keys);
+        Assert.Equal(["B"], b.Environment.Keys);
+        Assert.Empty(c.Environment);
+        Assert.Equal(["A_TOKEN"], a.SecretEnvironment);
+        Assert.Empty(b.SecretEnvironment);
+        Assert.Equal(["x"], a.Labels.Keys);
+        Assert.Empty(b.Labels);
+        Assert.Equal(["y"], c.Labels.Keys);
+        Assert.Equal(["r"], a.RuntimeOptions.Keys);
+        Assert.Empty(b.RuntimeOptions);
+        Assert.Empty(a.DependsOn);
+        Assert.Equal(["a"], b.DependsOn.Keys);
+        Assert.Equal(["b"], c.DependsOn.Keys);
+    }
+
+    [Fact]
     public void Ports_short_syntax_covers_ranges_addresses_and_protocols()
     {
         var ports = Web("    ports:\n      - \"8080:80\"\n      - \"8000-8001:80-81\"\n      - \"127.0.0.1:9000:90/udp\"\n      - \"[::1]:7000:70\"\n      - 3000\n      - \"4000-4001\"\n      - \"127.0.0.1::5000\"\n").Ports;
