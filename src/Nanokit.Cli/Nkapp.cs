@@ -43,7 +43,7 @@ public static class Nkapp
         {
             return await parse.InvokeAsync(invocation, cancellationToken).ConfigureAwait(false);
         }
-        catch (RuntimeException e)
+        catch (Exception e) when (e is RuntimeException or UnsafeStateDirectoryException)
         {
             context.Error.WriteLine(e.Message);
             return ExitCodes.Error;

@@ -36,6 +36,8 @@ internal static class LogsCommand
             }
 
             await using var owned = RuntimeProviders.Own(provider);
+            // Logs are read without the project lock, so the check the lock makes for planted links is made here.
+            StateDirectory.Verify(StateDirectory.Of(loaded.Spec.WorkingDirectory));
 
             if (provider is not IReplicaLogs logs)
             {

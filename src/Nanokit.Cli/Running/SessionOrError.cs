@@ -1,6 +1,7 @@
 using Nanokit.Core.Model;
 using Nanokit.Reconciler;
 using Nanokit.Reconciler.Hosting;
+using Nanokit.Runtime;
 
 namespace Nanokit.Cli.Running;
 
@@ -13,7 +14,7 @@ internal static class SessionOrError
         {
             return await RunSession.StartAsync(spec, settings, command, context, cancellationToken).ConfigureAwait(false);
         }
-        catch (Exception e) when (e is RuntimeUnavailableException or ProjectLockedException)
+        catch (Exception e) when (e is RuntimeUnavailableException or ProjectLockedException or UnsafeStateDirectoryException)
         {
             context.Error.WriteLine(e.Message);
             return null;

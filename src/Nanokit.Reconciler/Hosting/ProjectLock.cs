@@ -1,3 +1,5 @@
+using Nanokit.Runtime;
+
 namespace Nanokit.Reconciler.Hosting;
 
 /// <summary>
@@ -17,25 +19,37 @@ public sealed class ProjectLock : IDisposable
 
     public static ProjectLock Acquire(string stateDirectory, string command)
     {
-        // The journal holds the resolved spec, secret values included: only the owner may read the directory.
-        Directory.CreateDirectory(stateDirectory);
-        if (!OperatingSystem.IsWindows())
-        {
-            File.SetUnixFileMode(stateDirectory, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
-        }
+        // Every command that writes state comes through here first: the directory is checked once for planted
+        // links and made owner-only (the journal holds the resolved spec, secret values included).
+        StateDirectory.Ensure(stateDirectory);
         var path = Path.Combine(stateDirectory, "lock");
         FileStream stream;
         try
         {
-            stream = new FileStream(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
+            stream = new FileStream(path, OwnerOnly(FileMode.OpenOrCreate, FileAccess.ReadWrite));
         }
         catch (IOException)
         {
             throw new ProjectLockedException($"the project is locked by {Holder(path)}; wait for it to finish or stop it");
         }
 
-        File.WriteAllText(HolderPath(path), $"nkapp {command} (pid {Environment.ProcessId} on {Environment.MachineName}, since {DateTimeOffset.UtcNow:yyyy-MM-dd HH:mm:ss}Z)\n");
+        using (var holder = new StreamWriter(new FileStream(HolderPath(path), OwnerOnly(FileMode.Create, FileAccess.Write))))
+        {
+            holder.Write($"nkapp {command} (pid {Environment.ProcessId} on {Environment.MachineName}, since {DateTimeOffset.UtcNow:yyyy-MM-dd HH:mm:ss}Z)\n");
+        }
+
         return new ProjectLock(stream);
+    }
+
+    private static FileStreamOptions OwnerOnly(FileMode mode, FileAccess access)
+    {
+        var options = new FileStreamOptions { Mode = mode, Access = access, Share = FileShare.None };
+        if (!OperatingSystem.IsWindows())
+        {
+            options.UnixCreateMode = StateDirectory.OwnerOnlyFile;
+        }
+
+        return options;
     }
 
     public void Dispose() => stream.Dispose();
