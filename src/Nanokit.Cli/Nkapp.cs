@@ -34,8 +34,9 @@ public static class Nkapp
     }
 
     /// <summary>
-    /// Failures the user can act on (a runtime that cannot be reached, a reconciler that does not answer) end
-    /// as one line on stderr and exit 1; anything else is a bug and keeps its stack trace.
+    /// Every command ends with one line on stderr and a documented exit code. Failures the user can act on (a
+    /// runtime that cannot be reached, a reconciler that does not answer, a state file that cannot be read or
+    /// written) exit 1; anything else is a fault in nkapp, exits 70 and shows its stack trace only when asked.
     /// </summary>
     private static async Task<int> InvokeAsync(ParseResult parse, InvocationConfiguration invocation, CliContext context, CancellationToken cancellationToken)
     {
@@ -57,6 +58,19 @@ public static class Nkapp
         {
             context.Error.WriteLine("interrupted; services already started keep running");
             return ExitCodes.Interrupted;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            // The file system refused (a full disk, a read-only or unreadable .nanokit): .NET's message names the path.
+            context.Error.WriteLine($"storage: {e.Message}");
+            return ExitCodes.Error;
+        }
+        catch (Exception e)
+        {
+            context.Error.WriteLine(context.Environment.ContainsKey("NANOKIT_DEBUG")
+                ? $"nkapp: internal error: {e}"
+                : $"nkapp: internal error: {e.GetType().Name}: {e.Message} (NANOKIT_DEBUG=1 shows where)");
+            return ExitCodes.Internal;
         }
     }
 }
