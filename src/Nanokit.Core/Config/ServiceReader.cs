@@ -131,25 +131,36 @@ internal sealed partial class ServiceReader(NodeReader reader, LoadContext conte
             ReadEnvFiles(envFile, result);
         }
 
-        if (map["environment"] is not { } node)
+        if (map["environment"] is { } node)
         {
-            return result.ToImmutable();
+            ReadEnvironmentEntries(node, result);
         }
 
+        if (result.Count > context.Limits.EnvironmentEntries)
+        {
+            reader.Error(map.KeyNode("environment") ?? map.KeyNode("env_file")!,
+                $"{result.Count} environment variables; a service may have at most {context.Limits.EnvironmentEntries}");
+        }
+
+        return result.ToImmutable();
+    }
+
+    private void ReadEnvironmentEntries(ConfigNode node, ImmutableSortedDictionary<string, string?>.Builder into)
+    {
         var env = Merge.AsMapping(node, '=');
         if (env is null)
         {
             reader.Error(node, node is SequenceNode
                 ? "environment: expected a list of KEY=VALUE strings"
                 : $"environment: expected a mapping or a sequence, got {node.KindName}");
-            return result.ToImmutable();
+            return;
         }
 
         foreach (var (key, value) in env.Entries)
         {
-            if (key.Value.Length == 0)
+            if (VariableName.Problem(key.Value) is { } problem)
             {
-                reader.Error(key, "environment: a variable name cannot be empty");
+                reader.Error(key, "environment: " + problem);
                 continue;
             }
 
@@ -159,10 +170,8 @@ internal sealed partial class ServiceReader(NodeReader reader, LoadContext conte
                 continue;
             }
 
-            result[key.Value] = s.IsNull ? null : s.Value;
+            into[key.Value] = s.IsNull ? null : s.Value;
         }
-
-        return result.ToImmutable();
     }
 
     private void ReadEnvFiles(ConfigNode node, ImmutableSortedDictionary<string, string?>.Builder into)
@@ -197,20 +206,24 @@ internal sealed partial class ServiceReader(NodeReader reader, LoadContext conte
             }
 
             var full = Path.GetFullPath(path, context.ProjectDirectory);
-            var text = context.ReadFile(full);
-            if (text is null)
+            var (variables, problem) = context.EnvFile(full, reader.Errors);
+            if (problem is not null)
+            {
+                reader.Error(entry, $"env_file \"{path}\" (resolved to {full}): {problem}");
+            }
+            else if (variables is null)
             {
                 if (required)
                 {
                     reader.Error(entry, $"env_file \"{path}\" not found (resolved to {full}); mark it required: false if it is optional");
                 }
-
-                continue;
             }
-
-            foreach (var (key, value) in DotEnv.Parse(full, text, context.Lookup, reader.Errors))
+            else
             {
-                into[key] = value;
+                foreach (var (key, value) in variables)
+                {
+                    into[key] = value;
+                }
             }
         }
     }
