@@ -9,6 +9,7 @@ internal sealed class LoadContext(string projectDirectory, IReadOnlyDictionary<s
     // An env_file is read and parsed once per load however many services name it, so a file named by every
     // service of a large project costs one read, and its errors are reported once.
     private readonly Dictionary<string, (IReadOnlyList<KeyValuePair<string, string>>? Entries, string? Problem)> _envFiles = new(StringComparer.Ordinal);
+    private long _envFileBytes;
 
     public string ProjectDirectory { get; } = projectDirectory;
 
@@ -26,6 +27,9 @@ internal sealed class LoadContext(string projectDirectory, IReadOnlyDictionary<s
 
     public Dictionary<string, List<(PortMapping Port, SourceLocation Location)>> PortSites { get; } = new(StringComparer.Ordinal);
 
+    /// <summary>Port mappings read so far, ranges expanded; past <see cref="LoadLimits.PublishedPorts"/> no more services are read.</summary>
+    public int PublishedPorts { get; set; }
+
     /// <summary>
     /// The entries of the env_file at <paramref name="fullPath"/>; both null when it does not exist, or a problem
     /// (not a regular file, too large) that names no content. Syntax errors inside it go to <paramref name="errors"/>.
@@ -34,8 +38,20 @@ internal sealed class LoadContext(string projectDirectory, IReadOnlyDictionary<s
     {
         if (!_envFiles.TryGetValue(fullPath, out var read))
         {
-            var (text, problem) = BoundedFile.Read(fullPath, Limits.EnvFileBytes);
-            read = (text is null ? null : DotEnv.Parse(fullPath, text, Lookup, errors), problem);
+            // Many distinct paths can name one large file (symlinks, /proc/self/cwd/...): the total is bounded too.
+            var (text, problem) = _envFileBytes < Limits.EnvFilesBytes
+                ? BoundedFile.Read(fullPath, Limits.EnvFileBytes)
+                : (null, $"the env_files of the project already hold {LoadLimits.Bytes(Limits.EnvFilesBytes)}, the most a project may read");
+            _envFileBytes += text?.Length ?? 0;
+            var entries = text is null ? null : DotEnv.Parse(fullPath, text, Lookup, errors);
+
+            // More variables than a service may have can only fail later; dropping them keeps the cache small.
+            if (entries is { Count: var count } && count > Limits.EnvironmentEntries)
+            {
+                (entries, problem) = (null, $"the file sets {count} variables; a service may have at most {Limits.EnvironmentEntries}");
+            }
+
+            read = (entries, problem);
             _envFiles[fullPath] = read;
         }
 

@@ -97,6 +97,11 @@ internal sealed partial class ProjectReader(NodeReader reader, LoadContext conte
                 reader.Error(name, $"service \"{name.Value}\" brings the environment variables of the project to {variables}; a project may set at most {limits.ProjectEnvironmentEntries}");
                 return;
             }
+
+            if (context.PublishedPorts > limits.PublishedPorts)
+            {
+                return;
+            }
         }
     }
 

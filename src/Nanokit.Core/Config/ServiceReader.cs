@@ -281,6 +281,7 @@ internal sealed partial class ServiceReader(NodeReader reader, LoadContext conte
 
         var all = new List<PortMapping>();
         var sites = new List<(PortMapping, Diagnostics.SourceLocation)>();
+        var limit = context.Limits.PublishedPorts;
         foreach (var item in seq.Items)
         {
             var before = all.Count;
@@ -289,8 +290,16 @@ internal sealed partial class ServiceReader(NodeReader reader, LoadContext conte
             {
                 sites.Add((all[i], item.Location));
             }
+
+            // A range expands to one mapping per port, so a few short entries can ask for millions of them.
+            if (context.PublishedPorts + all.Count > limit)
+            {
+                reader.Error(item, $"ports: with ranges expanded, the project publishes more than {limit} ports, the most it may");
+                break;
+            }
         }
 
+        context.PublishedPorts += all.Count;
         context.PortSites[serviceName] = sites;
 
         // Ports are unique by {ip, published, target, protocol} (Compose merge rules): identical entries collapse.

@@ -68,6 +68,30 @@ public sealed class InputFileTests : IDisposable
     }
 
     [Fact]
+    public void Env_files_are_bounded_together_so_many_names_for_one_large_file_cannot_multiply_it()
+    {
+        Write("app.env", "A=" + new string('x', 1000) + "\n");
+        var links = Enumerable.Range(1, 4).Select(i => Path.GetFileName(Link($"link{i}.env", "app.env"))).ToArray();
+        var file = Write("nanokit.yml", "services:\n" + string.Concat(links.Select((l, i) => $"  s{i}:\n    command: run\n    env_file: {l}\n")));
+        var options = Options(file) with { Limits = LoadLimits.Default with { EnvFilesBytes = 2500 } };
+
+        var error = Assert.Single(Load.ErrorsOf(() => ProjectLoader.Load(options)));
+
+        Assert.Equal($"{file}:13:15: env_file \"link4.env\" (resolved to {dir}/link4.env): the env_files of the project already hold 2500 bytes, the most a project may read", error);
+    }
+
+    [Fact]
+    public void An_env_file_with_more_variables_than_a_service_may_have_is_an_error_at_its_entry()
+    {
+        Write("app.env", string.Concat(Enumerable.Range(0, 1001).Select(i => $"V{i}=x\n")));
+        var file = Write("nanokit.yml", "services:\n  web:\n    command: run\n    env_file: app.env\n");
+
+        var error = Assert.Single(Load.ErrorsOf(() => ProjectLoader.Load(Options(file))));
+
+        Assert.Equal($"{file}:4:15: env_file \"app.env\" (resolved to {dir}/app.env): the file sets 1001 variables; a service may have at most 1000", error);
+    }
+
+    [Fact]
     public async Task A_dotenv_fifo_is_refused_without_blocking()
     {
         var file = Write("nanokit.yml", Service);
@@ -101,6 +125,13 @@ public sealed class InputFileTests : IDisposable
     {
         var path = Path.Combine(dir, name);
         File.WriteAllText(path, text);
+        return path;
+    }
+
+    private string Link(string name, string target)
+    {
+        var path = Path.Combine(dir, name);
+        File.CreateSymbolicLink(path, target);
         return path;
     }
 

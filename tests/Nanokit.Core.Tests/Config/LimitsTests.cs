@@ -7,7 +7,10 @@ namespace Nanokit.Core.Tests.Config;
 /// <summary>Every size a file can ask for is bounded, and crossing a bound is a located error, not gigabytes of plan.</summary>
 public sealed class LimitsTests
 {
-    private static readonly LoadLimits Small = LoadLimits.Default with { Services = 3, Replicas = 10, EnvironmentEntries = 2, ProjectEnvironmentEntries = 5 };
+    private static readonly LoadLimits Small = LoadLimits.Default with
+    {
+        Services = 3, Replicas = 10, EnvironmentEntries = 2, ProjectEnvironmentEntries = 5, PublishedPorts = 100,
+    };
 
     private static string[] Errors(string yaml, LoadLimits limits) =>
         Load.ErrorsOf(() => ProjectLoader.Parse([("nanokit.yml", yaml)], Load.Options() with { Limits = limits }));
@@ -42,6 +45,11 @@ public sealed class LimitsTests
     public void The_variables_of_all_services_together_are_bounded() =>
         Assert.Equal(["nanokit.yml:4:3: service \"c\" brings the environment variables of the project to 6; a project may set at most 5"],
             Errors("services:\n  a: {command: x, environment: {A: 1, B: 2}}\n  b: {command: x, environment: {A: 1, B: 2}}\n  c: {command: x, environment: {A: 1, B: 2}}\n", Small));
+
+    [Fact]
+    public void Port_ranges_are_counted_expanded_and_the_project_stops_at_the_entry_that_crosses_the_limit() =>
+        Assert.Equal(["nanokit.yml:3:42: ports: with ranges expanded, the project publishes more than 100 ports, the most it may"],
+            Errors("services:\n  a: {command: x, ports: [\"1-60:1-60\"]}\n  b: {command: x, ports: [\"61-70:61-70\", \"71-200:71-200\", \"1-65535:1-65535\"]}\n  c: {command: x, ports: [\"1-65535:1-65535\"]}\n", Small));
 
     [Fact]
     public void The_default_limits_admit_the_ten_thousand_service_project_of_the_design_targets()
