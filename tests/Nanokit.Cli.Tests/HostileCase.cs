@@ -12,8 +12,8 @@ internal sealed record HostileCase(
     string Directory,
     string[] Args,
     int Exit,
-    Regex? Stderr,
-    Regex? Stdout,
+    Regex[] Stderr,
+    Regex[] Stdout,
     string[] Absent,
     TimeSpan MaxTime,
     long MaxMemoryKiB)
@@ -51,19 +51,19 @@ internal sealed record HostileCase(
         string Single(string key) => values.TryGetValue(key, out var v) && v.Count == 1
             ? v[0]
             : throw new FormatException($"{name}/case: \"{key}:\" must be given exactly once");
-        Regex? Pattern(string key) => values.TryGetValue(key, out var v) ? new Regex(string.Join('|', v), RegexOptions.Multiline) : null;
+        Regex[] Patterns(string key) => values.TryGetValue(key, out var v) ? [.. v.Select(p => new Regex(p, RegexOptions.Multiline))] : [];
 
         var result = new HostileCase(
             name,
             directory,
             Single("args").Split(' ', StringSplitOptions.RemoveEmptyEntries),
             int.Parse(Single("exit")),
-            Pattern("stderr"),
-            Pattern("stdout"),
+            Patterns("stderr"),
+            Patterns("stdout"),
             values.TryGetValue("absent", out var absent) ? [.. absent] : [],
             TimeSpan.FromSeconds(double.Parse(Single("seconds"), System.Globalization.CultureInfo.InvariantCulture)),
             long.Parse(Single("memory-mib")) * 1024);
-        if (result.Stderr is null && result.Stdout is null)
+        if (result.Stderr.Length + result.Stdout.Length == 0)
         {
             throw new FormatException($"{name}/case: give the message it must print with \"stderr:\" or \"stdout:\"");
         }

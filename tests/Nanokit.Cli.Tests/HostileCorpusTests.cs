@@ -49,8 +49,15 @@ public sealed class HostileCorpusTests(ITestOutputHelper output)
             var what = $"{name}: nkapp {string.Join(' ', @case.Args)}\nexit {run.Exit}\nstdout:\n{run.Out}\nstderr:\n{run.Error}";
             Assert.False(run.TimedOut, $"{what}\nstill running after {@case.MaxTime.TotalSeconds} s (killed)");
             Assert.True(run.Exit == @case.Exit, $"{what}\nexpected exit {@case.Exit}");
-            Assert.True(@case.Stderr is null || @case.Stderr.IsMatch(run.Error), $"{what}\nstderr does not match /{@case.Stderr}/");
-            Assert.True(@case.Stdout is null || @case.Stdout.IsMatch(run.Out), $"{what}\nstdout does not match /{@case.Stdout}/");
+            foreach (var pattern in @case.Stderr)
+            {
+                Assert.True(pattern.IsMatch(run.Error), $"{what}\nstderr does not match /{pattern}/");
+            }
+
+            foreach (var pattern in @case.Stdout)
+            {
+                Assert.True(pattern.IsMatch(run.Out), $"{what}\nstdout does not match /{pattern}/");
+            }
             foreach (var absent in @case.Absent)
             {
                 Assert.False(run.Out.Contains(absent, StringComparison.Ordinal) || run.Error.Contains(absent, StringComparison.Ordinal), $"{what}\nprints \"{absent}\"");
