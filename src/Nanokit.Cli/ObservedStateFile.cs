@@ -1,6 +1,7 @@
 using System.Collections.Immutable;
 using System.Text;
 using System.Text.Json;
+using Nanokit.Core.Config;
 using Nanokit.Core.Diagnostics;
 using Nanokit.Core.Model;
 
@@ -14,19 +15,18 @@ namespace Nanokit.Cli;
 /// </summary>
 internal static class ObservedStateFile
 {
+    /// <summary>Far above what 100 000 replicas take (about 15 MB), and a bound on what <c>--observed /dev/zero</c> could cost.</summary>
+    internal const long MaxBytes = 64 * 1024 * 1024;
+
     public static ObservedState Read(string path)
     {
-        byte[] bytes;
-        try
+        var (text, problem) = BoundedFile.Read(path, MaxBytes);
+        if (text is null)
         {
-            bytes = File.ReadAllBytes(path);
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            throw new ConfigException([new ConfigError(new SourceLocation(path, 0, 0), $"cannot read observed state: {e.Message}")]);
+            throw new ConfigException([new ConfigError(new SourceLocation(path, 0, 0), $"cannot read observed state: {problem ?? "file not found"}")]);
         }
 
-        return Parse(path, bytes);
+        return Parse(path, Encoding.UTF8.GetBytes(text));
     }
 
     public static ObservedState Parse(string path, byte[] bytes)

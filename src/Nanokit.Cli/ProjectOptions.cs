@@ -47,13 +47,14 @@ internal sealed class ProjectOptions
 
     /// <summary>
     /// Loads the project and builds its dependency graph (so cycles are configuration errors too),
-    /// or writes every located error to stderr and returns null.
+    /// or writes every located error to stderr and returns null. Only <c>down</c> passes
+    /// <paramref name="allowNoServices"/>: see <see cref="ProjectLoadOptions.AllowNoServices"/>.
     /// </summary>
-    public LoadedProject? Load(ParseResult parse, CliContext context)
+    public LoadedProject? Load(ParseResult parse, CliContext context, bool allowNoServices = false)
     {
         try
         {
-            var spec = ProjectLoader.Load(ToLoadOptions(parse, context));
+            var spec = ProjectLoader.Load(ToLoadOptions(parse, context) with { AllowNoServices = allowNoServices });
             return new LoadedProject(spec, GraphEngine.Build(spec));
         }
         catch (ConfigException e)

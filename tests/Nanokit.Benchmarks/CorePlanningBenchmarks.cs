@@ -17,12 +17,16 @@ namespace Nanokit.Benchmarks;
 [SimpleJob(launchCount: 1, warmupCount: 2, iterationCount: 5)]
 public class CorePlanningBenchmarks
 {
+    // The 100 k-service run is past the default limits on purpose (it measures how the loader scales), so they are raised.
     private static readonly ProjectLoadOptions Options = new(
         ["nanokit.yml"],
         "/bench",
         null,
         [],
-        ImmutableDictionary<string, string>.Empty);
+        ImmutableDictionary<string, string>.Empty)
+    {
+        Limits = LoadLimits.Default with { Services = 100_000, Replicas = 1_000_000, ProjectEnvironmentEntries = 1_000_000 },
+    };
 
     private string yaml = "";
     private ProjectSpec project = null!;

@@ -8,7 +8,7 @@ namespace Nanokit.Cli.Commands;
 /// <summary>
 /// <c>nkapp down</c>: remove every replica the runtime holds for the project, dependents before their
 /// dependencies, running prestop hooks first. Like <c>terraform destroy</c>, it removes what is deployed,
-/// including services no longer in the file.
+/// including services no longer in the file, so it is the one command that accepts a file without services.
 /// </summary>
 internal static class DownCommand
 {
@@ -19,7 +19,7 @@ internal static class DownCommand
         project.AddTo(command);
         command.SetAction(async (parse, cancellationToken) =>
         {
-            if (project.Load(parse, context) is not { } loaded)
+            if (project.Load(parse, context, allowNoServices: true) is not { } loaded)
             {
                 return ExitCodes.Error;
             }

@@ -9,7 +9,8 @@ namespace Nanokit.Core.Config;
 /// with <c>\n \r \t \\ \" \$</c> escapes that may span lines, unquoted values trimmed and cut at a <c>#</c> that
 /// follows whitespace. Unquoted and double-quoted values are interpolated; a reference resolves against
 /// <paramref name="outer"/> first (the shell wins, as compose-go does since PR #403) and then against
-/// the entries earlier in the same file.
+/// the entries earlier in the same file. Errors name the line and column and what is wrong, never the text
+/// there: an <c>env_file</c> may point at a credentials file, and its lines must not reach a CI log.
 /// </summary>
 internal static class DotEnv
 {
@@ -52,14 +53,14 @@ internal static class DotEnv
             var keyLocation = new SourceLocation(file, line, keyStart - lineStart + 1);
             if (i >= text.Length || text[i] != '=')
             {
-                errors.Add(new ConfigError(keyLocation, $"expected KEY=VALUE, got \"{key}\""));
+                errors.Add(new ConfigError(keyLocation, "expected KEY=VALUE: the line has no '='"));
                 SkipLine(text, ref i, ref line);
                 continue;
             }
 
-            if (key.Length == 0 || !IsValidKey(key))
+            if (VariableName.Problem(key) is { } problem)
             {
-                errors.Add(new ConfigError(keyLocation, $"invalid variable name \"{key}\""));
+                errors.Add(new ConfigError(keyLocation, "invalid variable name: " + problem));
                 SkipLine(text, ref i, ref line);
                 continue;
             }
@@ -76,7 +77,7 @@ internal static class DotEnv
             else if (i < text.Length && text[i] == '"')
             {
                 var raw = ReadQuoted(text, ref i, ref line, '"', out error);
-                value = raw is null ? null : InterpolateValue(raw, Lookup, out error);
+                value = raw is null || error is not null ? null : InterpolateValue(raw, Lookup, out error);
             }
             else
             {
@@ -96,20 +97,6 @@ internal static class DotEnv
         }
 
         return result;
-    }
-
-    // Keys as compose-go accepts them: no blanks and no quotes; dots and dashes are common in practice.
-    private static bool IsValidKey(string key)
-    {
-        foreach (var c in key)
-        {
-            if (char.IsWhiteSpace(c) || c is '"' or '\'' or '$' or '#')
-            {
-                return false;
-            }
-        }
-
-        return true;
     }
 
     private static string? InterpolateValue(string raw, Func<string, string?> lookup, out string? error)
@@ -183,7 +170,7 @@ internal static class DotEnv
     private static string? RestOfLine(string text, int i)
     {
         SkipBlanks(text, ref i);
-        return i >= text.Length || text[i] is '\n' or '\r' or '#' ? null : $"unexpected text after the closing quote: \"{text[i..LineEnd(text, i)]}\"";
+        return i >= text.Length || text[i] is '\n' or '\r' or '#' ? null : "unexpected text after the closing quote";
     }
 
     private static string ReadUnquoted(string text, ref int i)

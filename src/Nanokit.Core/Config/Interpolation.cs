@@ -11,8 +11,15 @@ namespace Nanokit.Core.Config;
 /// </summary>
 internal static class Interpolation
 {
-    /// <summary>An interpolation failure; <see cref="Offset"/> is the index in the input where the problem starts.</summary>
-    internal sealed record Failure(int Offset, string Message);
+    /// <summary>
+    /// An interpolation failure; <see cref="Offset"/> is the index in the input where the problem starts.
+    /// <see cref="Message"/> never quotes the input (dotenv files may hold credentials); <see cref="Detail"/> is the
+    /// author's own text from <c>${VAR:?message}</c>, which a configuration file shows and a dotenv file does not.
+    /// </summary>
+    internal sealed record Failure(int Offset, string Message, string? Detail = null)
+    {
+        public string WithDetail => Detail is null ? Message : $"{Message}: {Detail}";
+    }
 
     private const int MaxNesting = 32;
 
@@ -115,7 +122,7 @@ internal static class Interpolation
 
             if (name.Length == 0 || !IsNameStart(name[0]))
             {
-                Fail(open, $"invalid interpolation format in \"{Excerpt(open)}\": a variable name must match [_a-zA-Z][_a-zA-Z0-9]*");
+                Fail(open, "invalid interpolation format: a variable name must match [_a-zA-Z][_a-zA-Z0-9]*");
                 return "";
             }
 
@@ -130,7 +137,7 @@ internal static class Interpolation
             var op = opIndex < text.Length ? text[opIndex] : '\0';
             if (op is not ('-' or '?' or '+'))
             {
-                Fail(open, $"invalid interpolation format in \"{Excerpt(open)}\": expected \"}}\" or one of :- - :? ? :+ + after the name");
+                Fail(open, "invalid interpolation format: expected \"}\" or one of :- - :? ? :+ + after the name");
                 return "";
             }
 
@@ -171,9 +178,7 @@ internal static class Interpolation
                 default:
                     if (!hasValue)
                     {
-                        Fail(open, operand.Length == 0
-                            ? $"required variable {name} is missing a value"
-                            : $"required variable {name} is missing a value: {operand}");
+                        Fail(open, $"required variable {name} is missing a value", operand.Length == 0 ? null : operand);
                         return "";
                     }
 
@@ -181,14 +186,7 @@ internal static class Interpolation
             }
         }
 
-        private string Excerpt(int open)
-        {
-            var end = text.IndexOf('}', open);
-            var s = end < 0 ? text[open..] : text[open..(end + 1)];
-            return s.Length > 40 ? s[..40] + "…" : s;
-        }
-
-        private void Fail(int offset, string message) => Failure ??= new Failure(offset, message);
+        private void Fail(int offset, string message, string? detail = null) => Failure ??= new Failure(offset, message, detail);
     }
 
     internal static bool IsNameStart(char c) => c == '_' || c is >= 'a' and <= 'z' or >= 'A' and <= 'Z';

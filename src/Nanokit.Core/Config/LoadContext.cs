@@ -4,8 +4,13 @@ using Nanokit.Core.Model;
 namespace Nanokit.Core.Config;
 
 /// <summary>Per-load state shared by the readers: where the project lives, variables, and facts gathered for cross-service checks.</summary>
-internal sealed class LoadContext(string projectDirectory, IReadOnlyDictionary<string, string> variables, Func<string, string?> readFile)
+internal sealed class LoadContext(string projectDirectory, IReadOnlyDictionary<string, string> variables, ProjectLoadOptions options)
 {
+    // An env_file is read and parsed once per load however many services name it, so a file named by every
+    // service of a large project costs one read, and its errors are reported once.
+    private readonly Dictionary<string, (IReadOnlyList<KeyValuePair<string, string>>? Entries, string? Problem)> _envFiles = new(StringComparer.Ordinal);
+    private long _envFileBytes;
+
     public string ProjectDirectory { get; } = projectDirectory;
 
     /// <summary>.env values overlaid by the shell environment: what interpolation sees.</summary>
@@ -13,10 +18,43 @@ internal sealed class LoadContext(string projectDirectory, IReadOnlyDictionary<s
 
     public Func<string, string?> Lookup => name => Variables.TryGetValue(name, out var v) ? v : null;
 
-    /// <summary>Reads a file (env_file) or returns null when it does not exist.</summary>
-    public Func<string, string?> ReadFile { get; } = readFile;
+    public LoadLimits Limits { get; } = options.Limits;
+
+    /// <summary>True for <c>down</c>, which removes whatever is deployed and so accepts a project without services.</summary>
+    public bool AllowNoServices { get; } = options.AllowNoServices;
 
     public List<(string Name, ConfigNode Node)> NamedVolumeUses { get; } = [];
 
     public Dictionary<string, List<(PortMapping Port, SourceLocation Location)>> PortSites { get; } = new(StringComparer.Ordinal);
+
+    /// <summary>Port mappings read so far, ranges expanded; past <see cref="LoadLimits.PublishedPorts"/> no more services are read.</summary>
+    public int PublishedPorts { get; set; }
+
+    /// <summary>
+    /// The entries of the env_file at <paramref name="fullPath"/>; both null when it does not exist, or a problem
+    /// (not a regular file, too large) that names no content. Syntax errors inside it go to <paramref name="errors"/>.
+    /// </summary>
+    public (IReadOnlyList<KeyValuePair<string, string>>? Entries, string? Problem) EnvFile(string fullPath, List<ConfigError> errors)
+    {
+        if (!_envFiles.TryGetValue(fullPath, out var read))
+        {
+            // Many distinct paths can name one large file (symlinks, /proc/self/cwd/...): the total is bounded too.
+            var (text, problem) = _envFileBytes < Limits.EnvFilesBytes
+                ? BoundedFile.Read(fullPath, Limits.EnvFileBytes)
+                : (null, $"the env_files of the project already hold {LoadLimits.Bytes(Limits.EnvFilesBytes)}, the most a project may read");
+            _envFileBytes += text?.Length ?? 0;
+            var entries = text is null ? null : DotEnv.Parse(fullPath, text, Lookup, errors);
+
+            // More variables than a service may have can only fail later; dropping them keeps the cache small.
+            if (entries is { Count: var count } && count > Limits.EnvironmentEntries)
+            {
+                (entries, problem) = (null, $"the file sets {count} variables; a service may have at most {Limits.EnvironmentEntries}");
+            }
+
+            read = (entries, problem);
+            _envFiles[fullPath] = read;
+        }
+
+        return read;
+    }
 }

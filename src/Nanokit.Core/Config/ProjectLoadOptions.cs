@@ -15,4 +15,15 @@ public sealed record ProjectLoadOptions(
     string? Environment,
     ImmutableArray<string> Profiles,
     IReadOnlyDictionary<string, string> ProcessEnvironment,
-    string? ProjectName = null);
+    string? ProjectName = null)
+{
+    /// <summary>Bounds on file sizes, services, replicas and variables; <see cref="LoadLimits.Default"/> unless raised (benchmarks).</summary>
+    public LoadLimits Limits { get; init; } = LoadLimits.Default;
+
+    /// <summary>
+    /// Accept a project that defines or enables no service. Only <c>down</c> sets it: it removes what is deployed,
+    /// so a file emptied of services is a valid input there, while for <c>up</c> it would remove every replica.
+    /// An empty file is refused even then, as Compose refuses it: it no longer says which project or runtime.
+    /// </summary>
+    public bool AllowNoServices { get; init; }
+}

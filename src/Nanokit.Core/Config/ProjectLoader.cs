@@ -24,13 +24,14 @@ public static class ProjectLoader
         foreach (var path in paths)
         {
             var full = Path.GetFullPath(path, options.WorkingDirectory);
-            if (File.Exists(full))
+            var (text, problem) = BoundedFile.Read(full, options.Limits.FileBytes);
+            if (text is not null)
             {
-                documents.Add((path, File.ReadAllText(full)));
+                documents.Add((path, text));
             }
             else
             {
-                errors.Add(new ConfigError(new SourceLocation(path, 0, 0), $"file not found (resolved to {full})"));
+                errors.Add(new ConfigError(new SourceLocation(path, 0, 0), problem ?? $"file not found (resolved to {full})"));
             }
         }
 
@@ -40,7 +41,13 @@ public static class ProjectLoader
         }
 
         var dotEnvPath = Path.Combine(ProjectDirectory(documents, options), ".env");
-        return Parse(documents, options, File.Exists(dotEnvPath) ? File.ReadAllText(dotEnvPath) : null);
+        var (dotEnvText, dotEnvProblem) = BoundedFile.Read(dotEnvPath, options.Limits.EnvFileBytes);
+        if (dotEnvProblem is not null)
+        {
+            throw new ConfigException([new ConfigError(new SourceLocation(dotEnvPath, 0, 0), dotEnvProblem)]);
+        }
+
+        return Parse(documents, options, dotEnvText);
     }
 
     public static ProjectSpec Parse(IReadOnlyList<(string Path, string Text)> documents, ProjectLoadOptions options, string? dotEnvText = null)
@@ -50,28 +57,34 @@ public static class ProjectLoader
         var errors = new List<ConfigError>();
         var reader = new NodeReader(errors);
         var projectDirectory = ProjectDirectory(documents, options);
-        var context = new LoadContext(projectDirectory, Variables(options, projectDirectory, dotEnvText, errors), ReadIfExists);
+        var context = new LoadContext(projectDirectory, Variables(options, projectDirectory, dotEnvText, errors), options);
 
         ConfigNode merged = new MappingNode(new SourceLocation(documents.Count > 0 ? documents[0].Path : options.WorkingDirectory, 1, 1), []);
         ConfigNode? overlay = null;
         var knownEnvironments = new SortedSet<string>(StringComparer.Ordinal);
         var firstEnvironmentsKey = (SourceLocation?)null;
+        var unusable = false;
         foreach (var (path, text) in documents)
         {
             var root = YamlReader.Read(path, text, errors);
             if (root is null)
             {
+                unusable = true;
                 continue;
             }
 
+            // Compose refuses an empty file too: a crash-truncated file or a wrong -f must not read as "no services".
             if (root is ScalarNode { IsNull: true })
             {
+                errors.Add(new ConfigError(new SourceLocation(path, 1, 1), "the file is empty (nothing but comments or null); a configuration needs a services: section"));
+                unusable = true;
                 continue;
             }
 
             if (root is not MappingNode map)
             {
                 reader.Error(root, $"expected a mapping at the top level, got {root.KindName}");
+                unusable = true;
                 continue;
             }
 
@@ -101,6 +114,13 @@ public static class ProjectLoader
             }
 
             merged = Merge.Project(merged, TreeInterpolator.Apply(map, context.Lookup, errors));
+        }
+
+        // A file that is empty, unparsable or not a mapping says nothing about the project: checking what the
+        // others hold would only add noise ("no services" after "the file is empty").
+        if (unusable)
+        {
+            throw new ConfigException(Sort(errors, documents));
         }
 
         if (options.Environment is { } wanted && !knownEnvironments.Contains(wanted))
@@ -163,8 +183,10 @@ public static class ProjectLoader
         {
             if (!ProjectReader.ProjectName().IsMatch(explicitName))
             {
+                // Only -p is quoted back: a name from name: or COMPOSE_PROJECT_NAME comes from a file, which may not be ours to print.
+                var quoted = options.ProjectName is null ? "" : $" \"{explicitName}\"";
                 reader.Error(ProjectReader.At(nameNode, root.Location.File),
-                    $"invalid project name \"{explicitName}\": use lowercase letters, digits, '_' and '-', starting with a letter or digit");
+                    $"invalid project name{quoted}: use lowercase letters, digits, '_' and '-', starting with a letter or digit");
             }
 
             return explicitName;
@@ -234,8 +256,6 @@ public static class ProjectLoader
         throw new ConfigException([new ConfigError(new SourceLocation(directory, 0, 0),
             $"no configuration file found; looked for {string.Join(", ", DefaultFiles)}")]);
     }
-
-    private static string? ReadIfExists(string path) => File.Exists(path) ? File.ReadAllText(path) : null;
 
     private static IEnumerable<ConfigError> Sort(List<ConfigError> errors, IReadOnlyList<(string Path, string Text)> documents)
     {

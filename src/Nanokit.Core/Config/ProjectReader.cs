@@ -38,25 +38,77 @@ internal sealed partial class ProjectReader(NodeReader reader, LoadContext conte
         }
 
         var services = ImmutableSortedDictionary.CreateBuilder<string, ServiceSpec>(StringComparer.Ordinal);
-        if (root["services"] is { } servicesNode && reader.Mapping(servicesNode, "services") is { } servicesMap)
+        var servicesNode = root["services"];
+        if (servicesNode is ScalarNode { IsNull: true } or MappingNode { Entries.Length: 0 })
         {
-            var serviceReader = new ServiceReader(reader, context);
-            foreach (var (key, value) in servicesMap.Entries)
-            {
-                if (serviceReader.Read(key, value) is { } service)
-                {
-                    services[key.Value] = service;
-                }
-            }
+            NoServices(servicesNode, "services: is empty; a project needs at least one service (to remove a deployed project, run nkapp down)");
+        }
+        else if (servicesNode is null)
+        {
+            NoServices(root, "there is no services: section; a project needs at least one service (to remove a deployed project, run nkapp down)");
+        }
+        else if (reader.Mapping(servicesNode, "services") is { } servicesMap)
+        {
+            ReadServices(root.KeyNode("services")!, servicesMap, services);
         }
 
         return new ProjectSpec(name, runtime, drift, services.ToImmutable(), context.ProjectDirectory);
     }
 
+    private void NoServices(ConfigNode at, string message)
+    {
+        if (!context.AllowNoServices)
+        {
+            reader.Error(at, message);
+        }
+    }
+
+    // The limits are checked as the services are read, so a project over them stops costing memory where it crosses them.
+    private void ReadServices(ScalarNode key, MappingNode servicesMap, ImmutableSortedDictionary<string, ServiceSpec>.Builder services)
+    {
+        var limits = context.Limits;
+        if (servicesMap.Entries.Length > limits.Services)
+        {
+            reader.Error(key, $"{servicesMap.Entries.Length} services; a project may define at most {limits.Services}");
+            return;
+        }
+
+        var serviceReader = new ServiceReader(reader, context);
+        long replicas = 0;
+        long variables = 0;
+        foreach (var (name, value) in servicesMap.Entries)
+        {
+            if (serviceReader.Read(name, value) is not { } service)
+            {
+                continue;
+            }
+
+            services[name.Value] = service;
+            replicas += service.Replicas;
+            variables += service.Environment.Count;
+            if (replicas > limits.Replicas)
+            {
+                reader.Error(name, $"service \"{name.Value}\" brings the replicas of the project to {replicas}; a project may run at most {limits.Replicas}");
+                return;
+            }
+
+            if (variables > limits.ProjectEnvironmentEntries)
+            {
+                reader.Error(name, $"service \"{name.Value}\" brings the environment variables of the project to {variables}; a project may set at most {limits.ProjectEnvironmentEntries}");
+                return;
+            }
+
+            if (context.PublishedPorts > limits.PublishedPorts)
+            {
+                return;
+            }
+        }
+    }
+
     private RuntimeKind Invalid(ConfigNode node, string text)
     {
         var hint = Suggest.Closest(text, Runtimes);
-        reader.Error(node, $"invalid runtime \"{text}\": use local, docker or kubernetes" + (hint is null ? "" : $"; did you mean \"{hint}\"?"));
+        reader.Error(node, "invalid runtime: use local, docker or kubernetes" + (hint is null ? "" : $"; did you mean \"{hint}\"?"));
         return RuntimeKind.Local;
     }
 

@@ -155,6 +155,19 @@ internal sealed partial class ServiceReader
             reader.Error(scaleNode!, $"scale ({scale}) and deploy.replicas ({replicas}) disagree; set only one");
         }
 
+        var limit = context.Limits.ReplicasPerService;
+        if (replicas > limit)
+        {
+            reader.Error(replicasNode!, $"deploy.replicas is {replicas}; a service may have at most {limit} replicas");
+            return 1;
+        }
+
+        if (scale > limit)
+        {
+            reader.Error(scaleNode!, $"scale is {scale}; a service may have at most {limit} replicas");
+            return 1;
+        }
+
         return replicas ?? scale ?? 1;
     }
 

@@ -131,25 +131,36 @@ internal sealed partial class ServiceReader(NodeReader reader, LoadContext conte
             ReadEnvFiles(envFile, result);
         }
 
-        if (map["environment"] is not { } node)
+        if (map["environment"] is { } node)
         {
-            return result.ToImmutable();
+            ReadEnvironmentEntries(node, result);
         }
 
+        if (result.Count > context.Limits.EnvironmentEntries)
+        {
+            reader.Error(map.KeyNode("environment") ?? map.KeyNode("env_file")!,
+                $"{result.Count} environment variables; a service may have at most {context.Limits.EnvironmentEntries}");
+        }
+
+        return result.ToImmutable();
+    }
+
+    private void ReadEnvironmentEntries(ConfigNode node, ImmutableSortedDictionary<string, string?>.Builder into)
+    {
         var env = Merge.AsMapping(node, '=');
         if (env is null)
         {
             reader.Error(node, node is SequenceNode
                 ? "environment: expected a list of KEY=VALUE strings"
                 : $"environment: expected a mapping or a sequence, got {node.KindName}");
-            return result.ToImmutable();
+            return;
         }
 
         foreach (var (key, value) in env.Entries)
         {
-            if (key.Value.Length == 0)
+            if (VariableName.Problem(key.Value) is { } problem)
             {
-                reader.Error(key, "environment: a variable name cannot be empty");
+                reader.Error(key, "environment: " + problem);
                 continue;
             }
 
@@ -159,10 +170,8 @@ internal sealed partial class ServiceReader(NodeReader reader, LoadContext conte
                 continue;
             }
 
-            result[key.Value] = s.IsNull ? null : s.Value;
+            into[key.Value] = s.IsNull ? null : s.Value;
         }
-
-        return result.ToImmutable();
     }
 
     private void ReadEnvFiles(ConfigNode node, ImmutableSortedDictionary<string, string?>.Builder into)
@@ -197,20 +206,24 @@ internal sealed partial class ServiceReader(NodeReader reader, LoadContext conte
             }
 
             var full = Path.GetFullPath(path, context.ProjectDirectory);
-            var text = context.ReadFile(full);
-            if (text is null)
+            var (variables, problem) = context.EnvFile(full, reader.Errors);
+            if (problem is not null)
+            {
+                reader.Error(entry, $"env_file \"{path}\" (resolved to {full}): {problem}");
+            }
+            else if (variables is null)
             {
                 if (required)
                 {
                     reader.Error(entry, $"env_file \"{path}\" not found (resolved to {full}); mark it required: false if it is optional");
                 }
-
-                continue;
             }
-
-            foreach (var (key, value) in DotEnv.Parse(full, text, context.Lookup, reader.Errors))
+            else
             {
-                into[key] = value;
+                foreach (var (key, value) in variables)
+                {
+                    into[key] = value;
+                }
             }
         }
     }
@@ -268,6 +281,7 @@ internal sealed partial class ServiceReader(NodeReader reader, LoadContext conte
 
         var all = new List<PortMapping>();
         var sites = new List<(PortMapping, Diagnostics.SourceLocation)>();
+        var limit = context.Limits.PublishedPorts;
         foreach (var item in seq.Items)
         {
             var before = all.Count;
@@ -276,8 +290,16 @@ internal sealed partial class ServiceReader(NodeReader reader, LoadContext conte
             {
                 sites.Add((all[i], item.Location));
             }
+
+            // A range expands to one mapping per port, so a few short entries can ask for millions of them.
+            if (context.PublishedPorts + all.Count > limit)
+            {
+                reader.Error(item, $"ports: with ranges expanded, the project publishes more than {limit} ports, the most it may");
+                break;
+            }
         }
 
+        context.PublishedPorts += all.Count;
         context.PortSites[serviceName] = sites;
 
         // Ports are unique by {ip, published, target, protocol} (Compose merge rules): identical entries collapse.

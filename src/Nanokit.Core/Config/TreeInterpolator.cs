@@ -20,7 +20,7 @@ internal static class TreeInterpolator
                 var text = Interpolation.Interpolate(s.Value, lookup, out var failure);
                 if (failure is not null)
                 {
-                    errors.Add(new ConfigError(Offset(s, failure.Offset), failure.Message));
+                    errors.Add(new ConfigError(Offset(s, failure.Offset), failure.WithDetail));
                     return s;
                 }
 

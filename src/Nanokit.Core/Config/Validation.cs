@@ -25,6 +25,14 @@ internal static class Validation
             }
         }
 
+        // As Compose's "no service selected": an up with every service behind an unselected profile would remove them all.
+        if (active.Count == 0 && project.Services.Count > 0 && !context.AllowNoServices)
+        {
+            var first = project.Services.Values.MinBy(s => (s.Location.Line, s.Location.Column))!;
+            var profiles = project.Services.Values.SelectMany(s => s.Profiles).Distinct().Order(StringComparer.Ordinal);
+            reader.Error(first.Location, $"no service is enabled: every service belongs to a profile that is not selected ({string.Join(", ", profiles)}); select one with --profile or COMPOSE_PROFILES");
+        }
+
         foreach (var service in active.Values.ToArray())
         {
             var checkedService = CheckDependencies(service, project.Services, active, reader);

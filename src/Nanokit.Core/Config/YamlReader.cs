@@ -55,7 +55,7 @@ internal static class YamlReader
                     case AnchorAlias a:
                         if (!anchors.TryGetValue(a.Value.Value, out var target))
                         {
-                            errors.Add(new ConfigError(Loc(file, a.Start), $"unknown alias *{a.Value.Value} (an alias must follow its anchor, and cannot refer to a node that contains it)"));
+                            errors.Add(new ConfigError(Loc(file, a.Start), "unknown alias (an alias must follow its anchor, and cannot refer to a node that contains it)"));
                             return null;
                         }
 

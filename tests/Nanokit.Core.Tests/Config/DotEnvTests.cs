@@ -76,10 +76,10 @@ public sealed class DotEnvTests
     [Fact]
     public void DotEnv_reports_located_syntax_errors()
     {
-        Assert.Equal([".env:2:1: expected KEY=VALUE, got \"NOT_A_PAIR\""], Errors("A=1\nNOT_A_PAIR\n"));
+        Assert.Equal([".env:2:1: expected KEY=VALUE: the line has no '='"], Errors("A=1\nNOT_A_PAIR\n"));
         Assert.Equal([".env:1:3: unterminated double-quoted value"], Errors("A=\"open"));
         Assert.Equal([".env:3:3: unterminated \"${\": missing \"}\""], Errors("\nA=1\nB=${A\n"));
-        Assert.Equal([".env:1:3: unexpected text after the closing quote: \"tail\""], Errors("A='x' tail\n"));
+        Assert.Equal([".env:1:3: unexpected text after the closing quote"], Errors("A='x' tail\n"));
     }
 
     [Fact]
@@ -94,6 +94,19 @@ public sealed class DotEnvTests
     public void Dotenv_errors_point_into_the_dotenv_file()
     {
         var errors = Load.Errors("services:\n  web:\n    command: run\n", dotEnv: "OK=1\nBROKEN\n");
-        Assert.Equal(["/work/proj/.env:2:1: expected KEY=VALUE, got \"BROKEN\""], errors);
+        Assert.Equal(["/work/proj/.env:2:1: expected KEY=VALUE: the line has no '='"], errors);
+    }
+
+    [Fact]
+    public void Dotenv_errors_never_quote_the_file_so_a_credentials_file_cannot_leak_through_them()
+    {
+        const string credentials = "[default]\naws_access_key_id = AKIAs3cr3t1\naws_secret_access_key = s3cr3t2/K7MDENG\n"
+            + "-----BEGIN PRIVATE KEY-----\nMIIs3cr3t3\nA=\"x\" s3cr3t4\nB='x's3cr3t5\nC=${s3cr3t6 x}\nD=${X:?s3cr3t7}\ns3cr3t8 VALUE=1\nE=\"s3cr3t9\n";
+
+        var errors = Errors(credentials);
+
+        Assert.Equal(9, errors.Length);
+        Assert.All(errors, e => Assert.DoesNotContain("s3cr3t", e));
+        Assert.All(errors, e => Assert.Matches(@"^\.env:\d+:\d+: ", e));
     }
 }

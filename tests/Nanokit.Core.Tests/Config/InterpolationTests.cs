@@ -74,9 +74,9 @@ public sealed class InterpolationTests
     [Fact]
     public void Interpolation_reports_a_required_variable_with_its_message()
     {
-        Assert.Equal("required variable UNSET is missing a value: set it please", Fail("x${UNSET:?set it please}").Message);
-        Assert.Equal("required variable EMPTY is missing a value", Fail("${EMPTY:?}").Message);
-        Assert.Equal("required variable UNSET is missing a value: need FOO=foo", Fail("${UNSET?need FOO=$FOO}").Message);
+        Assert.Equal("required variable UNSET is missing a value: set it please", Fail("x${UNSET:?set it please}").WithDetail);
+        Assert.Equal("required variable EMPTY is missing a value", Fail("${EMPTY:?}").WithDetail);
+        Assert.Equal("required variable UNSET is missing a value: need FOO=foo", Fail("${UNSET?need FOO=$FOO}").WithDetail);
         Assert.Equal("value", Run("${SET:?x}"));
         Assert.Equal("", Run("${EMPTY?x}"));
     }
@@ -108,10 +108,10 @@ public sealed class InterpolationTests
     [Fact]
     public void Interpolation_applies_to_values_and_not_to_keys()
     {
-        var web = Load.Service("services:\n  web:\n    command: [\"$CMD\", \"${ARG:-x}\"]\n    environment:\n      $KEY: $VAL\n",
+        var web = Load.Service("services:\n  web:\n    command: [\"$CMD\", \"${ARG:-x}\"]\n    labels:\n      $KEY: $VAL\n",
             env: Load.Env(("CMD", "run"), ("KEY", "k"), ("VAL", "v")));
         Assert.Equal(["run", "x"], web.Command!.Value.ToArray());
-        Assert.Equal("v", web.Environment["$KEY"]);
+        Assert.Equal("v", web.Labels["$KEY"]);
     }
 
     [Fact]

@@ -6,6 +6,8 @@ namespace Nanokit.Core.Tests.Config;
 
 public sealed class ProjectTests
 {
+    private const string OneService = "services:\n  web:\n    command: run\n";
+
     private const string WithEnvironments = """
         name: shop
         runtime: local
@@ -74,13 +76,13 @@ public sealed class ProjectTests
     public void Project_name_comes_from_name_or_the_normalised_directory()
     {
         Assert.Equal("shop", Load.Yaml(WithEnvironments).Name);
-        Assert.Equal("proj", Load.Yaml("services: {}\n").Name);
-        var odd = ProjectLoader.Parse([("/tmp/My Project.v2/nanokit.yml", "services: {}\n")], Load.Options());
+        Assert.Equal("proj", Load.Yaml(OneService).Name);
+        var odd = ProjectLoader.Parse([("/tmp/My Project.v2/nanokit.yml", OneService)], Load.Options());
         Assert.Equal("myprojectv2", odd.Name);
         Assert.Equal("/tmp/My Project.v2", odd.WorkingDirectory);
-        Assert.Equal("cli", ProjectLoader.Parse([("nanokit.yml", "name: shop\nservices: {}\n")], Load.Options(projectName: "cli")).Name);
-        Assert.Equal(["nanokit.yml:1:7: invalid project name \"Shop!\": use lowercase letters, digits, '_' and '-', starting with a letter or digit"],
-            Load.Errors("name: Shop!\nservices: {}\n"));
+        Assert.Equal("cli", ProjectLoader.Parse([("nanokit.yml", "name: shop\n" + OneService)], Load.Options(projectName: "cli")).Name);
+        Assert.Equal(["nanokit.yml:1:7: invalid project name: use lowercase letters, digits, '_' and '-', starting with a letter or digit"],
+            Load.Errors("name: Shop!\n" + OneService));
     }
 
     [Fact]

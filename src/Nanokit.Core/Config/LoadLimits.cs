@@ -1,0 +1,50 @@
+namespace Nanokit.Core.Config;
+
+/// <summary>
+/// Upper bounds on what a load reads and builds, so that a hostile or mistaken input (a 200 MB file,
+/// <c>-f /dev/zero</c>, <c>replicas: 1000000000</c>) is a located error instead of minutes of work and gigabytes
+/// of memory. Every bound is far above what a real project needs; docs/config-format.md lists them.
+/// </summary>
+/// <param name="FileBytes">Size of one configuration file (<c>-f</c>, discovered or override file).</param>
+/// <param name="EnvFileBytes">Size of one dotenv file: the project <c>.env</c> or an <c>env_file</c>.</param>
+/// <param name="EnvFilesBytes">Size of all the distinct <c>env_file</c>s of the project together.</param>
+/// <param name="Services">Services in the merged project, before profiles are applied.</param>
+/// <param name="ReplicasPerService">Replicas of one service (<c>deploy.replicas</c> or <c>scale</c>).</param>
+/// <param name="Replicas">Replicas of all active services together: what a plan and a run hold in memory.</param>
+/// <param name="EnvironmentEntries">Variables of one service, <c>env_file</c> entries and <c>environment:</c> together.</param>
+/// <param name="ProjectEnvironmentEntries">Variables of all services together (one env_file named by every service counts each time).</param>
+/// <param name="PublishedPorts">Port mappings of all services together, ranges expanded (<c>1-65535:1-65535</c> is 65 535).</param>
+public sealed record LoadLimits(
+    long FileBytes,
+    long EnvFileBytes,
+    long EnvFilesBytes,
+    int Services,
+    int ReplicasPerService,
+    int Replicas,
+    int EnvironmentEntries,
+    int ProjectEnvironmentEntries,
+    int PublishedPorts)
+{
+    /// <summary>
+    /// The defaults. A 10 000-service project (the design's scale target; about 3.5 MB as the benchmarks write it)
+    /// fits every bound; a pathological 4 MiB file still loads in about a second and a few hundred MB.
+    /// </summary>
+    public static readonly LoadLimits Default = new(
+        FileBytes: 4 * 1024 * 1024,
+        EnvFileBytes: 1024 * 1024,
+        EnvFilesBytes: 32 * 1024 * 1024,
+        Services: 10_000,
+        ReplicasPerService: 1_000,
+        Replicas: 100_000,
+        EnvironmentEntries: 1_000,
+        ProjectEnvironmentEntries: 200_000,
+        PublishedPorts: 2 * 65_536);
+
+    /// <summary>A byte count as the messages write it: <c>4 MiB</c>, <c>512 KiB</c>, <c>100 bytes</c>.</summary>
+    internal static string Bytes(long bytes) => bytes switch
+    {
+        >= 1024 * 1024 when bytes % (1024 * 1024) == 0 => $"{bytes / (1024 * 1024)} MiB",
+        >= 1024 when bytes % 1024 == 0 => $"{bytes / 1024} KiB",
+        _ => $"{bytes} bytes",
+    };
+}

@@ -1,0 +1,1 @@
+seq 0 1000 | sed 's/.*/VAR_&=value/' > many.env

@@ -1,0 +1,1 @@
+yes "A=value" | head -c 2097152 > big.env

@@ -1,0 +1,1 @@
+mkfifo nanokit.yml

@@ -1,0 +1,1 @@
+{ echo "services:"; yes "  web: {command: [sleep, '1']}" | head -c 209715200; } > nanokit.yml

@@ -1,0 +1,1 @@
+{ echo "services:"; seq 0 10000 | sed 's/.*/  s&: {command: [sleep, "1"]}/'; } > nanokit.yml
