@@ -16,7 +16,7 @@ namespace Nanokit.Providers.Docker;
 /// <c>deploy.resources.limits</c> and <c>deploy.update_config.order</c> apply as in Compose.
 /// Calls on one slot are serialized within this process.
 /// </summary>
-public sealed partial class DockerRuntime : IRuntimeProvider, IReplicaLogs, IDisposable
+public sealed partial class DockerRuntime : IRuntimeProvider, IReplicaLogs, IDisposable, IAsyncDisposable
 {
     private const string ProviderName = "docker";
 

@@ -78,12 +78,13 @@ public sealed class HostileProcessTests : IDisposable
     [Fact]
     public async Task Up_stopped_with_SIGTERM_during_a_prestart_hook_stops_the_hook_before_it_exits()
     {
-        cli.Write("nanokit.yml", HookProject($"exec sleep {Sleep(2)}"));
+        // The hook leaves a helper behind in its process group, out of its process tree (a subshell's background job).
+        cli.Write("nanokit.yml", HookProject($"(sleep {Sleep(3)} &); exec sleep {Sleep(2)}"));
         using var deadline = new CancellationTokenSource(Within);
         using var nkapp = Start(":", "up");
         var output = nkapp.StandardOutput.ReadToEndAsync(deadline.Token);
         var errors = nkapp.StandardError.ReadToEndAsync(deadline.Token);
-        await UntilAsync(() => RealProcesses.Count("sleep", Sleep(2)) == 1, "the prestart hook runs");
+        await UntilAsync(() => RealProcesses.Count("sleep", Sleep(2)) == 1 && RealProcesses.Count("sleep", Sleep(3)) == 1, "the prestart hook runs");
 
         using (var term = Process.Start("kill", ["-TERM", nkapp.Id.ToString()]))
         {
@@ -91,7 +92,7 @@ public sealed class HostileProcessTests : IDisposable
         }
 
         await nkapp.WaitForExitAsync(deadline.Token);
-        Assert.True(RealProcesses.Count("sleep", Sleep(2)) == 0, "the hook outlived nkapp: " + await output + await errors);
+        Assert.True(RealProcesses.Count("sleep", Sleep(2)) + RealProcesses.Count("sleep", Sleep(3)) == 0, "the hook outlived nkapp: " + await output + await errors);
         Assert.Equal(0, RealProcesses.Count("sleep", Sleep(1)));
         Assert.NotEqual(0, nkapp.ExitCode);
     }

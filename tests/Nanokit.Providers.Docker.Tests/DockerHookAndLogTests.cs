@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using Nanokit.Core.Model;
 using Nanokit.Runtime;
 
@@ -69,6 +70,73 @@ public sealed class DockerHookAndLogTests
         Assert.True(result.Succeeded, result.OutputTail);
         Assert.Empty(await HookContainersAsync(p, "web"));
         Assert.Single(await HookContainersAsync(p, "api"));
+    }
+
+    [Fact]
+    public async Task A_prestart_hook_waits_for_the_hook_container_a_killed_nkapp_left_running_and_never_runs_alongside_it()
+    {
+        await using var p = await DockerProject.StartAsync();
+        var leftover = $"{p.Project.Name}-web-prestart-leftover";
+        var since = DateTimeOffset.UtcNow.AddSeconds(-1);
+        await DockerProject.DockerCliAsync(
+            "run", "-d", "--name", leftover, "--label", "io.nanokit.project=" + p.Project.Name, "--label", "io.nanokit.hook=web", DockerProject.Image1, "sleep", "3");
+
+        var service = DockerProject.Service("web") with { Hooks = new HooksSpec(new Hook(["true"], HookLocation.Service, TimeSpan.FromSeconds(60)), null, null) };
+        var result = await p.Runtime.RunHookAsync(p.Project, service, HookKind.Prestart, DockerProject.Timeout(60));
+
+        Assert.True(result.Succeeded, result.OutputTail);
+        var events = await HookEventsAsync(p, since);
+        var leftoverDied = Assert.Single(events, e => e.Name == leftover && e.Action == "die").At;
+        var next = Assert.Single(events, e => e.Name != leftover && e.Action == "start");
+        Assert.True(next.At > leftoverDied, $"the next hook started at {next.At}, before the leftover ended at {leftoverDied}");
+        Assert.Empty(await HookContainersAsync(p, "web"));
+    }
+
+    [Fact]
+    public async Task A_hook_container_left_running_past_its_timeout_is_killed_before_the_hook_runs_again()
+    {
+        await using var p = await DockerProject.StartAsync();
+        await DockerProject.DockerCliAsync(
+            "run", "-d", "--name", $"{p.Project.Name}-web-prestart-leftover", "--label", "io.nanokit.project=" + p.Project.Name, "--label", "io.nanokit.hook=web",
+            DockerProject.Image1, "sleep", "300");
+
+        var service = DockerProject.Service("web") with { Hooks = new HooksSpec(new Hook(["true"], HookLocation.Service, TimeSpan.FromSeconds(2)), null, null) };
+        var clock = Stopwatch.StartNew();
+        var result = await p.Runtime.RunHookAsync(p.Project, service, HookKind.Prestart, DockerProject.Timeout(60));
+
+        Assert.True(result.Succeeded, result.OutputTail);
+        Assert.Empty(await HookContainersAsync(p, "web"));
+        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(30), $"took {clock.Elapsed}");
+    }
+
+    [Fact]
+    public async Task Disposing_the_runtime_stops_its_running_hook_and_removes_the_container_before_it_returns()
+    {
+        await using var p = await DockerProject.StartAsync();
+        var runtime = new DockerRuntime(new DockerRuntimeOptions { Endpoint = DockerEndpoint.Parse(DockerProject.Host) });
+        var service = DockerProject.Service("web") with { Hooks = new HooksSpec(new Hook(["sleep", "300"], HookLocation.Service, TimeSpan.FromSeconds(600)), null, null) };
+
+        var run = runtime.RunHookAsync(p.Project, service, HookKind.Prestart, CancellationToken.None);
+        var running = await DockerProject.EventuallyAsync(() => HookContainersAsync(p, "web", "--filter", "status=running"), ids => ids.Length > 0, seconds: 30);
+        await runtime.DisposeAsync();
+
+        Assert.NotEmpty(running);
+        Assert.Empty(await HookContainersAsync(p, "web"));
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => run);
+    }
+
+    /// <summary>The daemon's start and die events of the project's hook containers since <paramref name="since"/>, to the nanosecond.</summary>
+    private static async Task<List<(string Name, string Action, long At)>> HookEventsAsync(DockerProject p, DateTimeOffset since)
+    {
+        var lines = await DockerProject.DockerCliAsync(
+            "events", "--since", since.ToUnixTimeSeconds().ToString(System.Globalization.CultureInfo.InvariantCulture),
+            "--until", DateTimeOffset.UtcNow.AddSeconds(1).ToUnixTimeSeconds().ToString(System.Globalization.CultureInfo.InvariantCulture),
+            "--filter", "type=container", "--filter", "label=io.nanokit.project=" + p.Project.Name,
+            "--filter", "event=start", "--filter", "event=die", "--format", "{{.Actor.Attributes.name}} {{.Action}} {{.TimeNano}}");
+        return lines.Split('\n', StringSplitOptions.RemoveEmptyEntries)
+            .Select(l => l.Split(' '))
+            .Select(f => (f[0], f[1], long.Parse(f[2], System.Globalization.CultureInfo.InvariantCulture)))
+            .ToList();
     }
 
     [Fact]
