@@ -243,17 +243,20 @@ public sealed partial class DockerRuntime
                 output.Append(line).Append('\n');
             }
         }
-        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        catch (OperationCanceledException)
         {
+            // Timed out, or its run is stopped: either way the hook must not go on running in the replica.
             timedOut = true;
         }
 
-        var state = await _client.GetAsync("exec/" + exec.Id + "/json", DockerJson.Default.ExecInspect, cancellationToken).ConfigureAwait(false);
+        var state = await _client.GetAsync("exec/" + exec.Id + "/json", DockerJson.Default.ExecInspect, CancellationToken.None).ConfigureAwait(false);
         if (timedOut && state is { Running: true, Pid: > 0 })
         {
             // The exec API cannot kill an exec; its Pid is in the host's namespace, so on a local daemon we can.
             KillHostProcess(state.Pid);
         }
+
+        cancellationToken.ThrowIfCancellationRequested();
 
         return (timedOut ? -1 : state?.ExitCode ?? -1, Tail(output.ToString()), timedOut);
     }

@@ -125,6 +125,42 @@ public sealed class DockerHookAndLogTests
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => run);
     }
 
+    [Fact]
+    public async Task A_poststart_hook_cancelled_while_it_runs_in_the_replica_does_not_go_on_running_there()
+    {
+        await using var p = await DockerProject.StartAsync();
+        var service = DockerProject.Service("web") with { Hooks = new HooksSpec(null, new Hook(["sleep", "301"], HookLocation.Service, TimeSpan.FromSeconds(600)), null) };
+        var created = await p.Runtime.CreateAsync(p.Replica(service), DockerProject.Timeout());
+        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+
+        var run = p.Runtime.RunHookAsync(p.Project, service, HookKind.Poststart, cts.Token);
+        var started = await DockerProject.EventuallyAsync(() => DockerProject.DockerCliAsync("top", created.Id!), top => top.Contains("sleep 301", StringComparison.Ordinal), seconds: 30);
+        await cts.CancelAsync();
+
+        Assert.Contains("sleep 301", started, StringComparison.Ordinal);
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => run);
+        var after = await DockerProject.EventuallyAsync(() => DockerProject.DockerCliAsync("top", created.Id!), top => !top.Contains("sleep 301", StringComparison.Ordinal));
+        Assert.DoesNotContain("sleep 301", after, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task An_environment_key_that_is_not_a_valid_name_never_replaces_a_variable_in_the_container()
+    {
+        await using var p = await DockerProject.StartAsync();
+        var service = DockerProject.Service("web") with
+        {
+            Environment = System.Collections.Immutable.ImmutableSortedDictionary<string, string?>.Empty.Add("PATH=/nowhere:/bin", "x").Add("GOOD", "z"),
+            Hooks = new HooksSpec(new Hook(["sh", "-c", "echo \"$PATH\"; env | grep -c nowhere; echo $GOOD"], HookLocation.Service, TimeSpan.FromSeconds(30)), null, null),
+        };
+
+        var result = await p.Runtime.RunHookAsync(p.Project, service, HookKind.Prestart, DockerProject.Timeout());
+
+        Assert.True(result.ExitCode == 0, result.OutputTail);
+        var lines = result.OutputTail.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.DoesNotContain("nowhere", lines[0], StringComparison.Ordinal);
+        Assert.Equal(["0", "z"], lines[1..]);
+    }
+
     /// <summary>The daemon's start and die events of the project's hook containers since <paramref name="since"/>, to the nanosecond.</summary>
     private static async Task<List<(string Name, string Action, long At)>> HookEventsAsync(DockerProject p, DateTimeOffset since)
     {
