@@ -4,6 +4,7 @@ using System.Diagnostics;
 using System.Net.Http.Json;
 using System.Text;
 using Nanokit.Core.Model;
+using Nanokit.Providers.Local;
 using Nanokit.Runtime;
 
 namespace Nanokit.Providers.Docker;
@@ -17,6 +18,7 @@ public sealed partial class DockerRuntime
 {
     private readonly ConcurrentDictionary<Task, byte> _hooksRunning = new();
     private readonly CancellationTokenSource _stopping = new();
+    private readonly HookRunner _hostHooks;
 
     public async Task<HookResult> RunHookAsync(ProjectRef project, ServiceSpec service, HookKind kind, CancellationToken cancellationToken)
     {
@@ -38,6 +40,7 @@ public sealed partial class DockerRuntime
     public async ValueTask DisposeAsync()
     {
         await _stopping.CancelAsync().ConfigureAwait(false);
+        await _hostHooks.DisposeAsync().ConfigureAwait(false);
         foreach (var run in _hooksRunning.Keys)
         {
             try
@@ -68,7 +71,7 @@ public sealed partial class DockerRuntime
         try
         {
             var (exitCode, output, timedOut) = hook.RunOn == HookLocation.Host
-                ? await RunOnHostAsync(project, service, hook, timeout, cancellationToken).ConfigureAwait(false)
+                ? await RunOnHostAsync(project, service, kind, hook, cancellationToken).ConfigureAwait(false)
                 : kind == HookKind.Prestart
                     ? await RunInOneOffContainerAsync(project, service, hook.Command, timeout, cancellationToken).ConfigureAwait(false)
                     : await RunInReplicaAsync(project, service, hook.Command, timeout, cancellationToken).ConfigureAwait(false);
@@ -84,7 +87,8 @@ public sealed partial class DockerRuntime
         }
     }
 
-    private async Task<(int, string, bool)> RunOnHostAsync(ProjectRef project, ServiceSpec service, Hook hook, TimeSpan timeout, CancellationToken cancellationToken)
+    /// <summary>On this machine, as the local runtime runs hooks (<see cref="HookRunner"/>): tracked, one at a time per service, a dead run's leftover waited for.</summary>
+    private async Task<(int, string, bool)> RunOnHostAsync(ProjectRef project, ServiceSpec service, HookKind kind, Hook hook, CancellationToken cancellationToken)
     {
         var directory = Path.GetFullPath(project.Directory);
         if (!Directory.Exists(directory))
@@ -106,7 +110,7 @@ public sealed partial class DockerRuntime
 
         environment["NANOKIT_PROJECT"] = project.Name;
         environment["NANOKIT_SERVICE"] = service.Name;
-        var outcome = await HostCommand.RunAsync(hook.Command, directory, environment, timeout, _options.HookOutputTailChars, cancellationToken).ConfigureAwait(false);
+        var outcome = await _hostHooks.RunAsync(project, service, kind, hook, directory, environment, cancellationToken).ConfigureAwait(false);
         return (outcome.ExitCode, outcome.OutputTail, outcome.TimedOut);
     }
 

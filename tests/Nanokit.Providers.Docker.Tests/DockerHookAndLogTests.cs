@@ -161,6 +161,25 @@ public sealed class DockerHookAndLogTests
         Assert.Equal(["0", "z"], lines[1..]);
     }
 
+    [Fact]
+    public async Task A_host_hook_still_running_for_another_nkapp_is_waited_for_and_never_runs_alongside()
+    {
+        await using var p = await DockerProject.StartAsync();
+        using var other = new DockerRuntime(new DockerRuntimeOptions { Endpoint = DockerEndpoint.Parse(DockerProject.Host) });
+        var dir = p.Project.Directory;
+        var script = $"mkdir {dir}/running || echo overlap >> {dir}/overlaps; echo start >> {dir}/runs; sleep 1; echo end >> {dir}/runs; rmdir {dir}/running";
+        var service = DockerProject.Service("web") with { Hooks = new HooksSpec(new Hook(["sh", "-c", script], HookLocation.Host, TimeSpan.FromSeconds(30)), null, null) };
+
+        var first = other.RunHookAsync(p.Project, service, HookKind.Prestart, DockerProject.Timeout());
+        await DockerProject.EventuallyAsync(() => Task.FromResult(Directory.Exists(Path.Combine(dir, "running"))), running => running);
+        var second = await p.Runtime.RunHookAsync(p.Project, service, HookKind.Prestart, DockerProject.Timeout());
+
+        Assert.True((await first).Succeeded);
+        Assert.True(second.Succeeded, second.OutputTail);
+        Assert.False(File.Exists(Path.Combine(dir, "overlaps")), "two copies of the host hook ran at once");
+        Assert.Equal(["start", "end", "start", "end"], await File.ReadAllLinesAsync(Path.Combine(dir, "runs")));
+    }
+
     /// <summary>The daemon's start and die events of the project's hook containers since <paramref name="since"/>, to the nanosecond.</summary>
     private static async Task<List<(string Name, string Action, long At)>> HookEventsAsync(DockerProject p, DateTimeOffset since)
     {
