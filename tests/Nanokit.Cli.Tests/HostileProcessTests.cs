@@ -68,6 +68,7 @@ public sealed class HostileProcessTests : IDisposable
         await nkapp.WaitForExitAsync(deadline.Token);
 
         Assert.True(nkapp.ExitCode == 0, output + await errors);
+        await UntilAsync(() => RealProcesses.Count("sleep", Sleep(1)) == 1, "the service runs");
         var service = Assert.Single(RealProcesses.Pids("sleep", Sleep(1)));
         var descriptors = Directory.GetFileSystemEntries($"/proc/{service}/fd").Select(Path.GetFileName).Order(StringComparer.Ordinal);
         Assert.Equal(["0", "1", "2"], descriptors);
@@ -115,6 +116,6 @@ public sealed class HostileProcessTests : IDisposable
         Assert.True(exit == 0, output + error);
         Assert.False(File.Exists(Path.Combine(cli.Directory, "overlaps")), "two copies of the hook ran at once");
         Assert.Equal(["start", "end", "start", "end"], await File.ReadAllLinesAsync(runs));
-        Assert.Equal(1, RealProcesses.Count("sleep", Sleep(1)));
+        await UntilAsync(() => RealProcesses.Count("sleep", Sleep(1)) == 1, "the service runs");
     }
 }
