@@ -110,6 +110,11 @@ public sealed partial class DockerRuntime
 
         environment["NANOKIT_PROJECT"] = project.Name;
         environment["NANOKIT_SERVICE"] = service.Name;
+        if (ProcessEnvironment.ResolveExecutable(hook.Command[0], directory, environment) is null)
+        {
+            throw new InvalidOperationException($"hook command '{hook.Command[0]}' not found in PATH");
+        }
+
         var outcome = await _hostHooks.RunAsync(project, service, kind, hook, directory, environment, cancellationToken).ConfigureAwait(false);
         return (outcome.ExitCode, outcome.OutputTail, outcome.TimedOut);
     }

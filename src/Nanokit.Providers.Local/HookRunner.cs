@@ -88,11 +88,11 @@ internal sealed class HookRunner : IAsyncDisposable
             File.Delete(files.Exit);
 
             var clock = Stopwatch.StartNew();
-            var secret = Guid.NewGuid().ToString("N");
+            var launchToken = Guid.NewGuid().ToString("N");
             int pid;
             try
             {
-                pid = ProcessLauncher.Spawn($"nanokit-{service.Name}-{kind.ToString().ToLowerInvariant()}", files, secret, workingDirectory, environment, hook.Command);
+                pid = ProcessLauncher.Spawn($"nanokit-{service.Name}-{kind.ToString().ToLowerInvariant()}", files, launchToken, workingDirectory, environment, hook.Command);
             }
             catch (InvalidOperationException e)
             {
@@ -101,7 +101,7 @@ internal sealed class HookRunner : IAsyncDisposable
 
             var timeout = hook.Timeout > TimeSpan.Zero ? hook.Timeout : TimeSpan.Zero;
             var record = new HookRecord(
-                project.Name, service.Name, kind, pid, ProcTable.Read(pid)?.StartTicks ?? 0, ProcTable.BootId, secret,
+                project.Name, service.Name, kind, pid, ProcTable.Read(pid)?.StartTicks ?? 0, ProcTable.BootId, launchToken,
                 DateTimeOffset.UtcNow, timeout, service.StopGracePeriod);
             ReplicaRecordStore.Write(files.Record, record);
             try
