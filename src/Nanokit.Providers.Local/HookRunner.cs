@@ -28,6 +28,8 @@ internal sealed class HookRunner : IAsyncDisposable
     /// <summary>What a shell reports for a command killed with SIGKILL: the wrapper recorded nothing.</summary>
     private const int KilledExitCode = 128 + Posix.SigKill;
 
+    private static readonly Lazy<long> OwnStartTicks = new(() => ProcTable.Read(Environment.ProcessId)?.StartTicks ?? 0);
+
     private readonly LocalRuntimeOptions _options;
     private readonly ConcurrentDictionary<string, SemaphoreSlim> _gates = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<Task, byte> _running = new();
@@ -102,7 +104,7 @@ internal sealed class HookRunner : IAsyncDisposable
             var timeout = hook.Timeout > TimeSpan.Zero ? hook.Timeout : TimeSpan.Zero;
             var record = new HookRecord(
                 project.Name, service.Name, kind, pid, ProcTable.Read(pid)?.StartTicks ?? 0, ProcTable.BootId, launchToken,
-                DateTimeOffset.UtcNow, timeout, service.StopGracePeriod);
+                DateTimeOffset.UtcNow, timeout, service.StopGracePeriod, Environment.ProcessId, OwnStartTicks.Value);
             ReplicaRecordStore.Write(files.Record, record);
             try
             {
@@ -138,6 +140,15 @@ internal sealed class HookRunner : IAsyncDisposable
         try
         {
             await WaitForLeaderAsync(leftover, cancellationToken).ConfigureAwait(false);
+            await StopGroupAsync(project, leftover).ConfigureAwait(false);
+
+            // An owner still alive (another nkapp that skipped the project lock, another runtime in this process) still
+            // reads the exit code and clears the record; clearing it here would take the exit code from under it.
+            while (ProcessStopper.LeaderAlive(leftover.Owner, ProcTable.Snapshot())
+                   && ReplicaRecordStore.Read<HookRecord>(files.Record)?.Token == leftover.Token)
+            {
+                await Task.Delay(_options.PollInterval, cancellationToken).ConfigureAwait(false);
+            }
         }
         catch (OperationCanceledException)
         {
@@ -145,7 +156,6 @@ internal sealed class HookRunner : IAsyncDisposable
             throw;
         }
 
-        await StopGroupAsync(project, leftover).ConfigureAwait(false);
         Forget(leftover, files);
     }
 
