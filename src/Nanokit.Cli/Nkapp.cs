@@ -1,5 +1,6 @@
 using System.CommandLine;
-using Nanokit.Actors;
+using Akka.Actor;
+using Nanokit.Reconciler.Hosting;
 using Nanokit.Runtime;
 using Nanokit.Cli.Commands;
 
@@ -44,6 +45,11 @@ public static class Nkapp
             return await parse.InvokeAsync(invocation, cancellationToken).ConfigureAwait(false);
         }
         catch (RuntimeException e)
+        {
+            context.Error.WriteLine(e.Message);
+            return ExitCodes.Error;
+        }
+        catch (StateStoreException e)
         {
             context.Error.WriteLine(e.Message);
             return ExitCodes.Error;
