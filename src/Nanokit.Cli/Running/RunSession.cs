@@ -60,7 +60,7 @@ internal sealed class RunSession : IAsyncDisposable
     /// </summary>
     public async Task<T> AskAsync<T>(object message, TimeSpan timeout, CancellationToken cancellationToken)
     {
-        var answer = node.Project.Ask<T>(message, timeout, cancellationToken);
+        var answer = node.AskProject<T>(message, timeout, cancellationToken);
         if (await Task.WhenAny(answer, storageFailed).ConfigureAwait(false) == storageFailed)
         {
             throw Failed(await storageFailed.ConfigureAwait(false));

@@ -1,5 +1,4 @@
 using Akka.Actor;
-using Akka.Pattern;
 using Microsoft.Data.Sqlite;
 using Nanokit.Runtime;
 
@@ -14,18 +13,21 @@ public sealed class EmbeddedNode : IAsyncDisposable
 {
     private readonly ProjectLock projectLock;
 
-    private EmbeddedNode(ActorSystem system, ProjectLock projectLock, IActorRef project, StateStore store)
+    private EmbeddedNode(ActorSystem system, ProjectLock projectLock, IActorRef projects, string projectName, StateStore store)
     {
         System = system;
         this.projectLock = projectLock;
-        Project = project;
+        Projects = projects;
+        ProjectName = projectName;
         Store = store;
     }
 
     public ActorSystem System { get; }
 
-    /// <summary>The project actor: send it <see cref="ApplySpec"/>, <see cref="DestroyProject"/>, <see cref="CheckDrift"/>, <see cref="GetProjectStatus"/>.</summary>
-    public IActorRef Project { get; }
+    /// <summary>Where <see cref="ProjectEnvelope"/>s go: the project entities of this node.</summary>
+    public IActorRef Projects { get; }
+
+    public string ProjectName { get; }
 
     public StateStore Store { get; }
 
@@ -53,17 +55,11 @@ public sealed class EmbeddedNode : IAsyncDisposable
 
             var config = NodeConfig.For(store);
             var system = ActorSystem.Create("nanokit", config);
-            var restart = config.GetConfig("nanokit.node.project-restart");
-            // Only a thrown exception restarts the project (with backoff); a storage failure stops it for good.
-            var backoff = BackoffSupervisor.Props(Backoff.OnFailure(
-                ProjectActor.Props(projectName, projectDirectory, provider, settings),
-                "project",
-                restart.GetTimeSpan("min"),
-                restart.GetTimeSpan("max"),
-                restart.GetDouble("random-factor"),
-                -1));
-            var project = system.ActorOf(backoff, "project-" + projectName);
-            return Task.FromResult(new EmbeddedNode(system, held, project, store));
+            var restart = ProjectRegion.BackoffSettings.From(config.GetConfig("nanokit.node.project-restart"));
+            var projects = system.ActorOf(ProjectRegion.Props(id => ProjectActor.Props(id, projectDirectory, provider, settings), restart), "projects");
+            // Started now, not at the first command: recovery resumes an unfinished generation at once.
+            projects.Tell(new ProjectRegion.StartProject(projectName));
+            return Task.FromResult(new EmbeddedNode(system, held, projects, projectName, store));
         }
         catch
         {
@@ -71,6 +67,13 @@ public sealed class EmbeddedNode : IAsyncDisposable
             throw;
         }
     }
+
+    /// <summary>
+    /// Asks the project entity (<see cref="ApplySpec"/>, <see cref="DestroyProject"/>, <see cref="CheckDrift"/>,
+    /// <see cref="GetProjectStatus"/>) through its envelope.
+    /// </summary>
+    public Task<T> AskProject<T>(object message, TimeSpan timeout, CancellationToken cancellationToken) =>
+        Projects.Ask<T>(new ProjectEnvelope(ProjectName, message), timeout, cancellationToken);
 
     public async ValueTask DisposeAsync()
     {
