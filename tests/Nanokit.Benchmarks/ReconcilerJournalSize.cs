@@ -46,7 +46,7 @@ internal static class ReconcilerJournalSize
     private static async Task<bool> MeasureAsync(ReconcilerMacro.Arguments args, ReconcilerSettings settings, int applies, int recoveries, bool newRelease)
     {
         var runtime = new SimulatedRuntime(new SimulatedRuntimeOptions());
-        await using var node = await ReconcilerNode.StartAsync(ReconcilerJournal.Sqlite, args.Directory(), CancellationToken.None).ConfigureAwait(false);
+        await using var node = await ReconcilerNode.StartAsync(ReconcilerJournal.Sqlite, args.Directory(), args.Hocon(), CancellationToken.None).ConfigureAwait(false);
         var runs = Channel.CreateUnbounded<RunCompleted>();
         node.System.EventStream.Subscribe(node.System.ActorOf(Props.Create(() => new RunListener(runs.Writer)), "runs"), typeof(RunCompleted));
 

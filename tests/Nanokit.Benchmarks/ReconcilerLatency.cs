@@ -25,7 +25,7 @@ internal static class ReconcilerLatency
         var warmup = args.Int("warmup", 20);
         var journal = args.Journal();
         var runtime = new SimulatedRuntime(new SimulatedRuntimeOptions());
-        await using var node = await ReconcilerNode.StartAsync(journal, args.Directory(), CancellationToken.None).ConfigureAwait(false);
+        await using var node = await ReconcilerNode.StartAsync(journal, args.Directory(), args.Hocon(), CancellationToken.None).ConfigureAwait(false);
         var probe = node.System.ActorOf(Props.Create(() => new LatencyProbe()), "probe");
         node.System.EventStream.Subscribe(probe, typeof(ServiceProgress));
         node.System.EventStream.Subscribe(probe, typeof(RunCompleted));

@@ -48,6 +48,9 @@ internal static class ReconcilerMacro
         public ReconcilerJournal Journal() =>
             values.TryGetValue("journal", out var text) ? Enum.Parse<ReconcilerJournal>(text, ignoreCase: true) : ReconcilerJournal.Sqlite;
 
+        /// <summary>HOCON laid over the node's configuration (--hocon), e.g. a journal setting under test.</summary>
+        public string Hocon() => values.GetValueOrDefault("hocon") ?? "";
+
         /// <summary>Where the journal's directory is made (--dir): the system temp directory unless told, on the real disk here.</summary>
         public string Directory() => values.GetValueOrDefault("dir") ?? Path.GetTempPath();
     }

@@ -1,4 +1,5 @@
 using Akka.Actor;
+using Akka.Configuration;
 using Microsoft.Data.Sqlite;
 using Nanokit.Reconciler.Hosting;
 
@@ -34,13 +35,21 @@ internal sealed class ReconcilerNode : IAsyncDisposable
     /// <summary>Where the journal lives; also the projects' working directory (the simulated runtime never reads it).</summary>
     public string Root { get; }
 
-    public static Task<ReconcilerNode> StartAsync(ReconcilerJournal journal, string parent, CancellationToken cancellationToken)
+    /// <param name="hocon">Configuration on top of the node's (hocon/akka.conf), to try a setting without a rebuild.</param>
+    public static Task<ReconcilerNode> StartAsync(ReconcilerJournal journal, string parent, string hocon, CancellationToken cancellationToken)
     {
         cancellationToken.ThrowIfCancellationRequested();
         var directory = Path.Combine(parent, $"nanokit-bench-{Environment.ProcessId}-{Guid.NewGuid():N}");
         Directory.CreateDirectory(directory);
-        StateStore store = journal == ReconcilerJournal.Sqlite ? new StateStore.Sqlite(Path.Combine(directory, "state.db")) : StateStore.InMemory.Instance;
-        var system = ActorSystem.Create("bench", NodeConfig.For(store));
+        StateStore store = StateStore.InMemory.Instance;
+        if (journal == ReconcilerJournal.Sqlite)
+        {
+            var path = Path.Combine(directory, "state.db");
+            StateFile.Prepare(path);
+            store = new StateStore.Sqlite(path);
+        }
+
+        var system = ActorSystem.Create("bench", ConfigurationFactory.ParseString(hocon).WithFallback(NodeConfig.For(store)));
         return Task.FromResult(new ReconcilerNode(system, directory, journal == ReconcilerJournal.Sqlite));
     }
 

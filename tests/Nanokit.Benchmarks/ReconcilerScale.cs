@@ -30,7 +30,7 @@ internal static class ReconcilerScale
             HealthDelay = healthDelay,
         });
 
-        await using var node = await ReconcilerNode.StartAsync(journal, args.Directory(), CancellationToken.None).ConfigureAwait(false);
+        await using var node = await ReconcilerNode.StartAsync(journal, args.Directory(), args.Hocon(), CancellationToken.None).ConfigureAwait(false);
         var specs = Enumerable.Range(0, projects)
             .Select(i => ReconcilerWorkload.ScaleProject(ReconcilerWorkload.ProjectName(i), node.Root))
             .ToArray();
