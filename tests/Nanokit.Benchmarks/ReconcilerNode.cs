@@ -13,6 +13,9 @@ internal enum ReconcilerJournal
 
     /// <summary>Akka's in-memory journal: no I/O at all, to tell persistence cost apart from the actors' own.</summary>
     Memory,
+
+    /// <summary>PostgreSQL through Akka.Persistence.Sql, at NANOKIT_TEST_POSTGRES (the cluster's store).</summary>
+    PostgreSql,
 }
 
 /// <summary>
@@ -47,6 +50,11 @@ internal sealed class ReconcilerNode : IAsyncDisposable
             var path = Path.Combine(directory, "state.db");
             StateFile.Prepare(path);
             store = new StateStore.Sqlite(path);
+        }
+        else if (journal == ReconcilerJournal.PostgreSql)
+        {
+            store = new StateStore.PostgreSql(Environment.GetEnvironmentVariable("NANOKIT_TEST_POSTGRES")
+                ?? throw new InvalidOperationException("NANOKIT_TEST_POSTGRES is not set: export NANOKIT_TEST_POSTGRES=\"$(scripts/postgres.sh url)\""));
         }
 
         var system = ActorSystem.Create("bench", ConfigurationFactory.ParseString(hocon).WithFallback(NodeConfig.For(store)));
