@@ -94,6 +94,20 @@ public sealed class StateStoreTests : IDisposable
         }
     }
 
+    [Fact]
+    public async Task A_state_directory_that_cannot_be_made_is_named_in_one_line()
+    {
+        cli.Write("nanokit.yml", Project("1"));
+        cli.Write(".nanokit", "a file where the state directory belongs");
+
+        var (exit, _, error) = await cli.RunAsync("up");
+
+        Assert.Equal(1, exit);
+        Assert.Contains(Path.Combine(cli.Directory, ".nanokit"), error);
+        Assert.Single(error.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+        Assert.Equal(0, RealProcesses.Count("sleep", marker + "1"));
+    }
+
     /// <summary>The tables Nanokit.Persistence (the engine before Akka.Persistence.Sql) created, with one event in them.</summary>
     private static void WritePreviousEngineStateFile(string path)
     {

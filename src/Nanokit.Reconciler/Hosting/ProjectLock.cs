@@ -15,26 +15,44 @@ public sealed class ProjectLock : IDisposable
         this.stream = stream;
     }
 
+    /// <summary>
+    /// Takes the lock, or throws <see cref="ProjectLockedException"/> naming the holder, or <see cref="StateStoreException"/>
+    /// naming the directory when it cannot be made or written (a read-only checkout, a file in its place).
+    /// </summary>
     public static ProjectLock Acquire(string stateDirectory, string command)
     {
-        // The journal holds the resolved spec, secret values included: only the owner may read the directory.
-        Directory.CreateDirectory(stateDirectory);
-        if (!OperatingSystem.IsWindows())
-        {
-            File.SetUnixFileMode(stateDirectory, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
-        }
         var path = Path.Combine(stateDirectory, "lock");
         FileStream stream;
         try
         {
+            // The journal holds the resolved spec, secret values included: only the owner may read the directory.
+            Directory.CreateDirectory(stateDirectory);
+            if (!OperatingSystem.IsWindows())
+            {
+                File.SetUnixFileMode(stateDirectory, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+            }
+
             stream = new FileStream(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
         }
-        catch (IOException)
+        catch (IOException) when (Directory.Exists(stateDirectory) && File.Exists(path))
         {
             throw new ProjectLockedException($"the project is locked by {Holder(path)}; wait for it to finish or stop it");
         }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new StateStoreException($"cannot use the state directory {stateDirectory}: {e.Message}");
+        }
 
-        File.WriteAllText(HolderPath(path), $"nkapp {command} (pid {Environment.ProcessId} on {Environment.MachineName}, since {DateTimeOffset.UtcNow:yyyy-MM-dd HH:mm:ss}Z)\n");
+        try
+        {
+            File.WriteAllText(HolderPath(path), $"nkapp {command} (pid {Environment.ProcessId} on {Environment.MachineName}, since {DateTimeOffset.UtcNow:yyyy-MM-dd HH:mm:ss}Z)\n");
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            stream.Dispose();
+            throw new StateStoreException($"cannot write to the state directory {stateDirectory}: {e.Message}");
+        }
+
         return new ProjectLock(stream);
     }
 

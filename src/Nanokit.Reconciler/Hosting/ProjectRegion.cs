@@ -10,6 +10,9 @@ namespace Nanokit.Reconciler.Hosting;
 /// </summary>
 internal sealed class ProjectRegion : ReceiveActor
 {
+    /// <summary>Akka's value for "no limit" on a backoff supervisor's restarts.</summary>
+    private const int UnlimitedRestarts = -1;
+
     public ProjectRegion(Func<string, Props> entity, BackoffSettings restart)
     {
         IActorRef Entity(string id)
@@ -17,7 +20,7 @@ internal sealed class ProjectRegion : ReceiveActor
             var name = Uri.EscapeDataString(id);
             var child = Context.Child(name);
             return child.IsNobody()
-                ? Context.ActorOf(BackoffSupervisor.Props(Backoff.OnFailure(entity(id), "project", restart.Min, restart.Max, restart.RandomFactor, -1)), name)
+                ? Context.ActorOf(BackoffSupervisor.Props(Backoff.OnFailure(entity(id), "project", restart.Min, restart.Max, restart.RandomFactor, UnlimitedRestarts)), name)
                 : child;
         }
 
