@@ -85,6 +85,38 @@ public sealed class StorageSpecs : ReconcilerFixture
         }
     }
 
+    [Fact]
+    public async Task An_intent_accepted_on_PostgreSQL_survives_a_crash_and_the_restarted_node_resumes_it()
+    {
+        var connectionString = Environment.GetEnvironmentVariable("NANOKIT_TEST_POSTGRES");
+        Assert.False(string.IsNullOrEmpty(connectionString), "NANOKIT_TEST_POSTGRES is not set: scripts/test.sh starts PostgreSQL and sets it");
+        var name = "pg-" + Guid.NewGuid().ToString("N")[..12];
+        var config = NodeConfig.For(new StateStore.PostgreSql(connectionString!));
+
+        var crashed = ActorSystem.Create("crashed", config);
+        crashed.ActorOf(ProjectActor.Props(name, "/tmp/nanokit-reconciler-spec", Runtime, Fast), "project")
+            .Tell(new ApplySpec(Load(Spec) with { Name = name }, PlanOptions.Default), TestActor);
+        var accepted = ExpectMsg<SpecAccepted>(TimeSpan.FromSeconds(30));
+        await crashed.Terminate().WaitAsync(TimeSpan.FromSeconds(10));
+
+        var restarted = ActorSystem.Create("restarted", config);
+        try
+        {
+            var events = CreateTestProbe(restarted);
+            Subscribe(restarted, events);
+            restarted.ActorOf(ProjectActor.Props(name, "/tmp/nanokit-reconciler-spec", Runtime, Fast), "project");
+
+            var (completed, _) = AwaitRun(accepted.Generation, events, TimeSpan.FromSeconds(30));
+
+            Assert.Equal(RunTrigger.Resume, completed.Trigger);
+            Assert.True(completed.Result.Succeeded, string.Join("; ", completed.Result.Failures));
+        }
+        finally
+        {
+            await restarted.Terminate().WaitAsync(TimeSpan.FromSeconds(10));
+        }
+    }
+
     /// <summary>Binds the spec's note manifest to <paramref name="type"/>, beside the reconciler's own manifests.</summary>
     private static Config Manifest(Type type) =>
         ConfigurationFactory.ParseString($"akka.actor.serialization-settings.nanokit.manifests {{ \"test.note.v1\" = \"{type.FullName}, {type.Assembly.GetName().Name}\" }}");
