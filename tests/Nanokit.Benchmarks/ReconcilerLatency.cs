@@ -11,7 +11,7 @@ namespace Nanokit.Benchmarks;
 /// <see cref="ServiceProgress"/> of phase Applying, for single-service projects applied one after another. Each
 /// project actor is created and recovered (a status query answered) before its clock starts, as on a node that
 /// already knows the project, and the previous run has completed, so nothing else competes. With the SQLite
-/// journal the figure includes the durable write of the intent (one fsync'd group commit), reported on its own as
+/// journal the figure includes the durable write of the intent (one Akka.Persistence.Sql batch), reported on its own as
 /// "accepted". The first projects warm up the JIT and the SQLite pool and are left out.
 /// Run: <c>dotnet run -c Release --project tests/Nanokit.Benchmarks -- latency --projects 200 --journal sqlite</c>.
 /// </summary>
