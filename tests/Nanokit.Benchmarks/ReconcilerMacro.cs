@@ -6,12 +6,12 @@ namespace Nanokit.Benchmarks;
 /// The reconciler's macro benchmarks: one whole run per process, timed once, which BenchmarkDotNet's
 /// many-invocation harness does not fit (a 10 k-project run is one 10-second operation whose peak memory is part
 /// of the result). <c>scale</c> is <see cref="ReconcilerScale"/>, <c>latency</c> is <see cref="ReconcilerLatency"/>,
-/// <c>journal</c> is <see cref="ReconcilerJournalSize"/>, <c>persist</c> is <see cref="ReconcilerPersist"/>; options are <c>--name value</c> pairs.
+/// <c>journal</c> is <see cref="ReconcilerJournalSize"/>, <c>persist</c> is <see cref="ReconcilerPersist"/>, <c>idle</c> is <see cref="ReconcilerIdle"/>; options are <c>--name value</c> pairs.
 /// <c>scripts/bench-scale.sh</c> repeats the first two and prints medians.
 /// </summary>
 internal static class ReconcilerMacro
 {
-    public static bool Handles(string[] args) => args is ["scale" or "latency" or "journal" or "persist", ..];
+    public static bool Handles(string[] args) => args is ["scale" or "latency" or "journal" or "persist" or "idle", ..];
 
     public static int Run(string[] args)
     {
@@ -21,6 +21,7 @@ internal static class ReconcilerMacro
             "scale" => ReconcilerScale.RunAsync(arguments),
             "latency" => ReconcilerLatency.RunAsync(arguments),
             "persist" => ReconcilerPersist.RunAsync(arguments),
+            "idle" => ReconcilerIdle.RunAsync(arguments),
             _ => ReconcilerJournalSize.RunAsync(arguments),
         };
         return run.GetAwaiter().GetResult();
