@@ -19,8 +19,9 @@ namespace Nanokit.Providers.Local;
 /// and waited for, never run alongside. It is waited for, not killed, because a prestart hook is typically a
 /// migration: interrupting it can leave a schema half-applied (DDL is not transactional everywhere), which is worse
 /// than the wait. The wait is bounded by the hook's own timeout counted from when it started, after which its own run
-/// would have stopped it too, and it is stopped then; cancelling the waiting run stops it as well, since that run has
-/// taken it over. Then the hook runs anew: the dead run never acted on its result, and hooks run on every apply anyway.
+/// would have stopped it too, and it is stopped then. Stopping nkapp (SIGTERM, SIGINT) while it waits stops the leftover
+/// as well; a waiting run that is merely superseded by a newer generation leaves it alone, so the newer run finds it
+/// and waits in turn instead of killing a migration halfway. Then the hook runs anew: the dead run never acted on its result, and hooks run on every apply anyway.
 /// When a hook's command ends, whatever it left in its group is stopped, so nothing of a hook outlives it.
 /// </summary>
 internal sealed class HookRunner : IAsyncDisposable
@@ -150,7 +151,7 @@ internal sealed class HookRunner : IAsyncDisposable
                 await Task.Delay(_options.PollInterval, cancellationToken).ConfigureAwait(false);
             }
         }
-        catch (OperationCanceledException)
+        catch (OperationCanceledException) when (_stopping.IsCancellationRequested)
         {
             await StopGroupAsync(project, leftover).ConfigureAwait(false);
             throw;

@@ -114,7 +114,7 @@ public sealed class HostileProcessTests : IDisposable
         var (exit, output, error) = await cli.RunAsync("up");
 
         Assert.True(exit == 0, output + error);
-        Assert.False(File.Exists(Path.Combine(cli.Directory, "overlaps")), "two copies of the hook ran at once");
+        Assert.False(File.Exists(Path.Combine(cli.Directory, "overlaps")), $"two copies of the hook ran at once, or one was stopped halfway (runs: {string.Join(' ', await File.ReadAllLinesAsync(runs))})\n{output}{error}");
         Assert.Equal(["start", "end", "start", "end"], await File.ReadAllLinesAsync(runs));
         await UntilAsync(() => RealProcesses.Count("sleep", Sleep(1)) == 1, "the service runs");
     }

@@ -51,6 +51,31 @@ public sealed class LocalHookTrackingTests
     }
 
     [Fact]
+    public async Task A_run_superseded_while_it_waits_for_a_leftover_hook_leaves_it_running_for_the_next_run_to_wait_for()
+    {
+        await using var f = new LocalFixture();
+        var script = Exclusive(f, "sleep 2");
+        using (var standIn = StartStandIn(f, script, 60))
+        {
+            await Poll.UntilAsync(() => Directory.Exists(f.PathOf("running")), Within, "the first hook runs");
+            standIn.Kill();
+            await standIn.WaitForExitAsync();
+        }
+
+        using (var superseded = new CancellationTokenSource(TimeSpan.FromMilliseconds(300)))
+        {
+            await Assert.ThrowsAnyAsync<OperationCanceledException>(
+                () => f.Runtime.RunHookAsync(f.Project, WithPrestart(script, TimeSpan.FromSeconds(60)), HookKind.Prestart, superseded.Token));
+        }
+
+        var result = await f.Runtime.RunHookAsync(f.Project, WithPrestart(script, TimeSpan.FromSeconds(60)), HookKind.Prestart, default);
+
+        Assert.True(result.Succeeded, result.OutputTail);
+        Assert.False(File.Exists(f.PathOf("overlaps")), "the leftover was stopped halfway, or ran alongside the next hook");
+        Assert.Equal(["start", "end", "start", "end"], await File.ReadAllLinesAsync(f.PathOf("runs")));
+    }
+
+    [Fact]
     public async Task A_hook_left_running_past_its_timeout_is_stopped_before_the_hook_runs_again()
     {
         await using var f = new LocalFixture();
