@@ -41,8 +41,11 @@ internal static class Validation
                 active[service.Name] = checkedService;
             }
 
-            CheckRuntimeNeeds(service, project.Runtime, reader);
+            CheckRuntimeNeeds(service, project, reader);
+            CheckRuntimeFit(service, project.Runtime, context, reader);
         }
+
+        CheckReferences(project, active, context, reader);
 
         CheckHostPorts(active, context, reader);
         foreach (var (name, node) in context.NamedVolumeUses)
@@ -88,8 +91,9 @@ internal static class Validation
         return kept == service.DependsOn ? service : service with { DependsOn = kept };
     }
 
-    private static void CheckRuntimeNeeds(ServiceSpec service, RuntimeKind runtime, NodeReader reader)
+    private static void CheckRuntimeNeeds(ServiceSpec service, ProjectSpec project, NodeReader reader)
     {
+        var runtime = project.Runtime;
         if (runtime is RuntimeKind.Docker or RuntimeKind.Kubernetes && string.IsNullOrEmpty(service.Image))
         {
             reader.Error(service.Location, $"service \"{service.Name}\" has no image; runtime {runtime.ToString().ToLowerInvariant()} needs one");
@@ -97,7 +101,63 @@ internal static class Validation
 
         if (runtime is RuntimeKind.Local && service.Command is not { Length: > 0 })
         {
-            reader.Error(service.Location, $"service \"{service.Name}\" has no command; runtime local runs a process and needs one");
+            var why = project.RuntimeChoice == RuntimeChoice.DefaultForCommands && service.Image is not null
+                ? " (runtime local was chosen because not every service declares an image; set runtime: docker to run images)"
+                : "";
+            reader.Error(service.Location, $"service \"{service.Name}\" has no command; runtime local runs a process and needs one{why}");
+        }
+    }
+
+    // A key the runtime cannot honour is refused here, at its own line, rather than ignored or failing at up.
+    private static void CheckRuntimeFit(ServiceSpec service, RuntimeKind runtime, LoadContext context, NodeReader reader)
+    {
+        if (runtime != RuntimeKind.Local || !context.ContainerKeySites.TryGetValue(service.Name, out var sites))
+        {
+            return;
+        }
+
+        foreach (var (key, location) in sites)
+        {
+            reader.Error(location, $"\"{key}\" in service \"{service.Name}\": runtime local (host processes) cannot honour it; use runtime: docker or remove it");
+        }
+    }
+
+    // Networks, secrets and configs a service names must be declared at the top level (the network "default" always exists).
+    private static void CheckReferences(ProjectSpec project, IReadOnlyDictionary<string, ServiceSpec> active, LoadContext context, NodeReader reader)
+    {
+        foreach (var (service, network) in context.NetworkUses)
+        {
+            if (active.ContainsKey(service) && network.Value != "default" && !project.Networks.ContainsKey(network.Value))
+            {
+                reader.Error(network, $"service \"{service}\" uses network \"{network.Value}\", which is not declared in the top-level networks section");
+            }
+        }
+
+        Check(context.SecretUses, project.Secrets, "secret", "secrets");
+        Check(context.ConfigUses, project.Configs, "config", "configs");
+
+        void Check(List<(string Service, ScalarNode Source)> uses, IReadOnlyDictionary<string, FileSource> declared, string kind, string section)
+        {
+            foreach (var (service, source) in uses)
+            {
+                if (!active.ContainsKey(service))
+                {
+                    continue;
+                }
+
+                if (!declared.TryGetValue(source.Value, out var file))
+                {
+                    reader.Error(source, $"service \"{service}\" uses {kind} \"{source.Value}\", which is not declared in the top-level {section} section");
+                }
+                else if (file.File is { } path && !File.Exists(path))
+                {
+                    reader.Error(source, $"{kind} \"{source.Value}\" of service \"{service}\": its file {path} does not exist");
+                }
+                else if (file.Environment is { } variable && context.Lookup(variable) is null)
+                {
+                    reader.Error(source, $"{kind} \"{source.Value}\" of service \"{service}\": its environment variable {variable} is not set");
+                }
+            }
         }
     }
 
