@@ -84,7 +84,7 @@ public static class PlanEngine
             }
         }
 
-        return new ServicePlan(desired.Name, layers.ToImmutable());
+        return new ServicePlan(desired.Name, layers.ToImmutable()) { Runtime = RuntimeChoices.Describe(desired) };
     }
 
     private static void PlanService(ServiceSpec spec, List<ObservedReplica>? observed, Lazy<HashSet<string>> finishedJobs, List<PlanAction> actions)

@@ -203,4 +203,15 @@ public sealed class ComposeKeysTests
         var withDefaults = Load.Service("services:\n  web:\n    image: app:1\n    privileged: false\n    cap_add: []\n    restart: \"no\"\n");
         Assert.Equal(ConfigHash.Compute(plain), ConfigHash.Compute(withDefaults));
     }
+
+    [Fact]
+    public void The_plan_says_which_runtime_was_chosen_and_why()
+    {
+        var images = Load.Yaml("services:\n  web:\n    image: app:1\n");
+        var plan = PlanEngine.Plan(images, ObservedState.Empty);
+        Assert.Equal("docker (the default: no runtime: in the file, and every service declares an image)", plan.Runtime);
+        Assert.Contains("\"runtime\":\"docker (the default", plan.ToJson(), StringComparison.Ordinal);
+        Assert.Equal("local (the default: no runtime: in the file, and a service declares no image)", RuntimeChoices.Describe(Load.Yaml("services:\n  web:\n    command: x\n")));
+        Assert.Equal("docker (declared)", RuntimeChoices.Describe(Load.Yaml("runtime: docker\nservices:\n  web:\n    image: x\n")));
+    }
 }
