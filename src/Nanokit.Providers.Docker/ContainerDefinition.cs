@@ -101,7 +101,8 @@ internal static class ContainerDefinition
     public static IReadOnlyList<string> Environment(ServiceSpec service)
     {
         var result = new List<string>();
-        foreach (var (name, value) in service.Environment)
+        // A name holding '=' would be read back as another variable ("PATH=/x" would set PATH): it never enters.
+        foreach (var (name, value) in service.Environment.Where(e => EnvironmentNames.IsValid(e.Key)))
         {
             // Compose semantics: a variable declared without a value passes the host's through, or stays unset.
             var resolved = value ?? System.Environment.GetEnvironmentVariable(name);

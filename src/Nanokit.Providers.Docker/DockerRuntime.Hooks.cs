@@ -1,20 +1,65 @@
+using System.Collections.Concurrent;
 using System.Collections.Immutable;
 using System.Diagnostics;
 using System.Net.Http.Json;
 using System.Text;
 using Nanokit.Core.Model;
+using Nanokit.Providers.Local;
 using Nanokit.Runtime;
 
 namespace Nanokit.Providers.Docker;
 
 // Hooks. Prestart runs as a one-off container of the service image (the replicas do not exist yet); poststart and prestop run
 // through the exec API in replica 1. run_on: host runs on this machine, from the project directory.
+// A hook is stopped with its run: the caller's token, or disposing the runtime (nkapp's SIGTERM path), which waits until
+// every hook it runs has been stopped and its container removed. One one-off hook container per service at a time: see
+// SettleHookContainersAsync for what a crashed nkapp left running.
 public sealed partial class DockerRuntime
 {
+    private readonly ConcurrentDictionary<Task, byte> _hooksRunning = new();
+    private readonly CancellationTokenSource _stopping = new();
+    private readonly HookRunner _hostHooks;
+
     public async Task<HookResult> RunHookAsync(ProjectRef project, ServiceSpec service, HookKind kind, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(project);
         ArgumentNullException.ThrowIfNull(service);
+        var run = RunHookTrackedAsync(project, service, kind, cancellationToken);
+        _hooksRunning.TryAdd(run, 0);
+        try
+        {
+            return await run.ConfigureAwait(false);
+        }
+        finally
+        {
+            _hooksRunning.TryRemove(run, out _);
+        }
+    }
+
+    /// <summary>Stops the hooks this runtime runs, waits until they are cleaned up, then closes the connection.</summary>
+    public async ValueTask DisposeAsync()
+    {
+        await _stopping.CancelAsync().ConfigureAwait(false);
+        await _hostHooks.DisposeAsync().ConfigureAwait(false);
+        foreach (var run in _hooksRunning.Keys)
+        {
+            try
+            {
+                await run.ConfigureAwait(false);
+            }
+            catch (Exception e) when (e is OperationCanceledException or RuntimeException)
+            {
+                // The run's caller sees its outcome; disposing only needs it finished.
+            }
+        }
+
+        Dispose();
+    }
+
+    private async Task<HookResult> RunHookTrackedAsync(ProjectRef project, ServiceSpec service, HookKind kind, CancellationToken callerToken)
+    {
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(callerToken, _stopping.Token);
+        var cancellationToken = linked.Token;
         var hook = service.Hooks.For(kind) ?? throw new ArgumentException($"service {service.Name} has no {kind} hook", nameof(kind));
         if (hook.Command.IsDefaultOrEmpty)
         {
@@ -26,7 +71,7 @@ public sealed partial class DockerRuntime
         try
         {
             var (exitCode, output, timedOut) = hook.RunOn == HookLocation.Host
-                ? await RunOnHostAsync(project, service, hook, timeout, cancellationToken).ConfigureAwait(false)
+                ? await RunOnHostAsync(project, service, kind, hook, cancellationToken).ConfigureAwait(false)
                 : kind == HookKind.Prestart
                     ? await RunInOneOffContainerAsync(project, service, hook.Command, timeout, cancellationToken).ConfigureAwait(false)
                     : await RunInReplicaAsync(project, service, hook.Command, timeout, cancellationToken).ConfigureAwait(false);
@@ -42,7 +87,8 @@ public sealed partial class DockerRuntime
         }
     }
 
-    private async Task<(int, string, bool)> RunOnHostAsync(ProjectRef project, ServiceSpec service, Hook hook, TimeSpan timeout, CancellationToken cancellationToken)
+    /// <summary>On this machine, as the local runtime runs hooks (<see cref="HookRunner"/>): tracked, one at a time per service, a dead run's leftover waited for.</summary>
+    private async Task<(int, string, bool)> RunOnHostAsync(ProjectRef project, ServiceSpec service, HookKind kind, Hook hook, CancellationToken cancellationToken)
     {
         var directory = Path.GetFullPath(project.Directory);
         if (!Directory.Exists(directory))
@@ -64,7 +110,12 @@ public sealed partial class DockerRuntime
 
         environment["NANOKIT_PROJECT"] = project.Name;
         environment["NANOKIT_SERVICE"] = service.Name;
-        var outcome = await HostCommand.RunAsync(hook.Command, directory, environment, timeout, _options.HookOutputTailChars, cancellationToken).ConfigureAwait(false);
+        if (ProcessEnvironment.ResolveExecutable(hook.Command[0], directory, environment) is null)
+        {
+            throw new InvalidOperationException($"hook command '{hook.Command[0]}' not found in PATH");
+        }
+
+        var outcome = await _hostHooks.RunAsync(project, service, kind, hook, directory, environment, cancellationToken).ConfigureAwait(false);
         return (outcome.ExitCode, outcome.OutputTail, outcome.TimedOut);
     }
 
@@ -76,7 +127,8 @@ public sealed partial class DockerRuntime
             throw new InvalidOperationException("a prestart hook in the service needs its 'image' (or use run_on: host)");
         }
 
-        await SweepHookContainersAsync(project, service, cancellationToken).ConfigureAwait(false);
+        using var gate = await LockAsync("hook " + project.Name + "/" + service.Name, cancellationToken).ConfigureAwait(false);
+        await SettleHookContainersAsync(project, service, timeout, cancellationToken).ConfigureAwait(false);
         await PrepareAsync(project, service, progress: null, cancellationToken).ConfigureAwait(false);
         var name = $"{project.Name}-{service.Name}-prestart-{Guid.NewGuid().ToString("N")[..8]}";
         var request = ContainerDefinition.ForHook(project, service, command);
@@ -114,15 +166,58 @@ public sealed partial class DockerRuntime
         }
     }
 
-    /// <summary>Removes the service's hook containers that are not running: left by a process that died mid-hook. Running ones may be another caller's.</summary>
-    private async Task SweepHookContainersAsync(ProjectRef project, ServiceSpec service, CancellationToken cancellationToken)
+    /// <summary>
+    /// Clears the service's hook containers before another starts. Those not running are removed. One still running was
+    /// left by an nkapp that died mid-hook (within this process the gate keeps runs apart, across processes the project
+    /// lock does): it is waited for, never run alongside, because a prestart hook is typically a migration and killing
+    /// one halfway can leave a schema half-applied. The wait is bounded by the hook's timeout counted from the container's
+    /// start (its own run would have stopped it then), after which it is killed; cancelling the waiting run kills it too,
+    /// as that run has taken it over. Then the hook runs anew: the dead run never acted on the leftover's result.
+    /// </summary>
+    private async Task SettleHookContainersAsync(ProjectRef project, ServiceSpec service, TimeSpan timeout, CancellationToken cancellationToken)
     {
         var path = "containers/json?all=true&filters=" + DockerClient.Filters(
             ("label", ContainerDefinition.Project + "=" + project.Name), ("label", ContainerDefinition.Hook + "=" + service.Name));
-        var stale = await _client.GetAsync(path, DockerJson.Default.ListContainerSummary, cancellationToken).ConfigureAwait(false) ?? [];
-        foreach (var container in stale.Where(c => c.State != "running"))
+        var leftovers = await _client.GetAsync(path, DockerJson.Default.ListContainerSummary, cancellationToken).ConfigureAwait(false) ?? [];
+        foreach (var container in leftovers)
         {
+            if (container.State == "running")
+            {
+                await AwaitLeftoverHookAsync(container.Id, timeout, cancellationToken).ConfigureAwait(false);
+            }
+
             await RemoveAsync(container.Id, stopFirst: false, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    private async Task AwaitLeftoverHookAsync(string container, TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        if (timeout != Timeout.InfiniteTimeSpan)
+        {
+            // To the second: Docker writes nanoseconds, more than DateTimeOffset parses, and a second is close enough here.
+            var started = await InspectAsync(container, cancellationToken).ConfigureAwait(false) is { State.StartedAt: { Length: >= 19 } text }
+                          && DateTimeOffset.TryParseExact(
+                              text[..19], "yyyy-MM-dd'T'HH:mm:ss", System.Globalization.CultureInfo.InvariantCulture,
+                              System.Globalization.DateTimeStyles.AssumeUniversal, out var at)
+                ? at
+                : DateTimeOffset.UtcNow;
+            deadline.CancelAfter(TimeSpan.FromTicks(Math.Max(0, (started + timeout - DateTimeOffset.UtcNow).Ticks)));
+        }
+
+        try
+        {
+            await WaitAsync(container, deadline.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+            // Past its timeout, or the waiting run is stopped: either way it goes now (the removal below kills it).
+            await RemoveAsync(container, stopFirst: false, CancellationToken.None).ConfigureAwait(false);
+            cancellationToken.ThrowIfCancellationRequested();
+        }
+        catch (DockerException e) when (e.StatusCode == 404)
+        {
+            // Removed meanwhile: nothing left to wait for.
         }
     }
 
@@ -157,17 +252,20 @@ public sealed partial class DockerRuntime
                 output.Append(line).Append('\n');
             }
         }
-        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        catch (OperationCanceledException)
         {
+            // Timed out, or its run is stopped: either way the hook must not go on running in the replica.
             timedOut = true;
         }
 
-        var state = await _client.GetAsync("exec/" + exec.Id + "/json", DockerJson.Default.ExecInspect, cancellationToken).ConfigureAwait(false);
+        var state = await _client.GetAsync("exec/" + exec.Id + "/json", DockerJson.Default.ExecInspect, CancellationToken.None).ConfigureAwait(false);
         if (timedOut && state is { Running: true, Pid: > 0 })
         {
             // The exec API cannot kill an exec; its Pid is in the host's namespace, so on a local daemon we can.
             KillHostProcess(state.Pid);
         }
+
+        cancellationToken.ThrowIfCancellationRequested();
 
         return (timedOut ? -1 : state?.ExitCode ?? -1, Tail(output.ToString()), timedOut);
     }

@@ -4,6 +4,7 @@ using System.Diagnostics.CodeAnalysis;
 using System.Globalization;
 using System.Net;
 using Nanokit.Core.Model;
+using Nanokit.Providers.Local;
 using Nanokit.Runtime;
 
 namespace Nanokit.Providers.Docker;
@@ -16,7 +17,7 @@ namespace Nanokit.Providers.Docker;
 /// <c>deploy.resources.limits</c> and <c>deploy.update_config.order</c> apply as in Compose.
 /// Calls on one slot are serialized within this process.
 /// </summary>
-public sealed partial class DockerRuntime : IRuntimeProvider, IReplicaLogs, IDisposable
+public sealed partial class DockerRuntime : IRuntimeProvider, IReplicaLogs, IDisposable, IAsyncDisposable
 {
     private const string ProviderName = "docker";
 
@@ -29,6 +30,7 @@ public sealed partial class DockerRuntime : IRuntimeProvider, IReplicaLogs, IDis
         _options = options ?? new DockerRuntimeOptions();
         _options.Validate();
         _client = new DockerClient(_options.Endpoint);
+        _hostHooks = new HookRunner(new LocalRuntimeOptions { HookOutputTailChars = _options.HookOutputTailChars });
     }
 
     public string Name => ProviderName;

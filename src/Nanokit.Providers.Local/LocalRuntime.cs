@@ -9,12 +9,13 @@ namespace Nanokit.Providers.Local;
 /// <summary>
 /// The embedded default runtime: each replica is a detached OS process tree started from <c>entrypoint + command</c>
 /// (see <see cref="ProcessLauncher"/> for detachment and exit codes, <see cref="ProcTable"/> for identity,
+/// <see cref="HookRunner"/> for hooks, which are tracked the same way,
 /// <see cref="ProcessStopper"/> for stopping, <see cref="LogFiles"/> for logs and rotation).
 /// All state lives in files under the project directory, so a new nkapp process (or a crashed one restarted)
 /// observes exactly what an earlier one started. Calls on one replica slot are serialized within this process;
 /// across processes the CLI's per-project lock is what keeps two writers apart.
 /// </summary>
-public sealed class LocalRuntime : IRuntimeProvider, IReplicaLogs
+public sealed class LocalRuntime : IRuntimeProvider, IReplicaLogs, IAsyncDisposable
 {
     private const string ProviderName = "local";
 
@@ -22,6 +23,7 @@ public sealed class LocalRuntime : IRuntimeProvider, IReplicaLogs
     private readonly TimeProvider _time;
     private readonly ConcurrentDictionary<string, SemaphoreSlim> _slotLocks = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, HealthTracker> _health = new(StringComparer.Ordinal);
+    private readonly HookRunner _hooks;
 
     public LocalRuntime(LocalRuntimeOptions? options = null, TimeProvider? time = null)
     {
@@ -33,6 +35,7 @@ public sealed class LocalRuntime : IRuntimeProvider, IReplicaLogs
         _options = options ?? new LocalRuntimeOptions();
         _options.Validate();
         _time = time ?? TimeProvider.System;
+        _hooks = new HookRunner(_options);
     }
 
     public string Name => ProviderName;
@@ -181,18 +184,16 @@ public sealed class LocalRuntime : IRuntimeProvider, IReplicaLogs
             throw new RuntimeException(ProviderName, project.Name, service.Name, null, $"hook command '{hook.Command[0]}' not found in PATH");
         }
 
-        var timeout = hook.Timeout > TimeSpan.Zero ? hook.Timeout : Timeout.InfiniteTimeSpan;
-        try
+        if (!LocalPaths.IsSafeName(project.Name) || !LocalPaths.IsSafeName(service.Name))
         {
-            var outcome = await HostCommand.RunAsync(
-                hook.Command, workingDirectory, environment, timeout, _options.HookOutputTailChars, cancellationToken).ConfigureAwait(false);
-            return new HookResult(outcome.ExitCode, outcome.OutputTail, outcome.TimedOut, outcome.Duration);
+            throw new RuntimeException(ProviderName, project.Name, service.Name, null, "project and service names must be plain file names");
         }
-        catch (InvalidOperationException e)
-        {
-            throw new RuntimeException(ProviderName, project.Name, service.Name, null, e.Message, e);
-        }
+
+        return await _hooks.RunAsync(project, service, kind, hook, workingDirectory, environment, cancellationToken).ConfigureAwait(false);
     }
+
+    /// <summary>Stops the hooks still running (a SIGTERM'd nkapp ends here) and returns once they are gone; replicas keep running.</summary>
+    public ValueTask DisposeAsync() => _hooks.DisposeAsync();
 
     /// <summary>Polls /proc and the state files every <see cref="LocalRuntimeOptions.WatchInterval"/>; yields what changed since the call.</summary>
     public async IAsyncEnumerable<RuntimeChange> WatchAsync(ProjectRef project, [EnumeratorCancellation] CancellationToken cancellationToken)

@@ -42,7 +42,8 @@ internal static class LogFiles
     }
 
     /// <summary>
-    /// The last <paramref name="tail"/> lines, then (when following) new lines as they are appended. Each poll reopens the
+    /// The last <paramref name="tail"/> lines (reaching back into the rotated files when the current one holds fewer,
+    /// as it does right after a rotation emptied it), then (when following) new lines as they are appended. Each poll reopens the
     /// path, so a rename rotation is followed to the new file, and a file shorter than what was read (truncated by a
     /// copytruncate rotation, or a new file) is read again from its start.
     /// </summary>
@@ -83,7 +84,7 @@ internal static class LogFiles
                 }
             }
 
-            var emit = first && tail is { } n ? lines.Skip(Math.Max(0, lines.Count - n)) : lines;
+            var emit = first && tail is { } n ? LastLines(path, lines, n) : lines;
             first = false;
             foreach (var line in emit)
             {
@@ -101,6 +102,71 @@ internal static class LogFiles
             }
 
             await Task.Delay(pollInterval, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>
+    /// The last <paramref name="count"/> lines of the log: those of the current file, preceded by as many as are missing
+    /// from <c>.1</c>, <c>.2</c>, ... (newest first). A rotated file is read in full; rotation bounds its size.
+    /// </summary>
+    private static IEnumerable<string> LastLines(string path, List<string> current, int count)
+    {
+        if (count <= 0)
+        {
+            return [];
+        }
+
+        if (current.Count >= count)
+        {
+            return current.Skip(current.Count - count);
+        }
+
+        var older = new List<string>();
+        for (var i = 1; current.Count + older.Count < count && File.Exists($"{path}.{i}"); i++)
+        {
+            var lines = ReadLinesShared($"{path}.{i}");
+            older.InsertRange(0, lines.Skip(Math.Max(0, lines.Count - (count - current.Count - older.Count))));
+        }
+
+        return older.Concat(current);
+    }
+
+    private static List<string> ReadLinesShared(string path)
+    {
+        try
+        {
+            using var reader = new StreamReader(new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete), Encoding.UTF8);
+            var lines = new List<string>();
+            while (reader.ReadLine() is { } line)
+            {
+                lines.Add(line);
+            }
+
+            return lines;
+        }
+        catch (FileNotFoundException)
+        {
+            // Rotated away between the check and the open: it held nothing newer than what the next file holds.
+            return [];
+        }
+    }
+
+    /// <summary>At most the last <paramref name="chars"/> characters written to <paramref name="path"/> after byte <paramref name="offset"/>: a hook's output.</summary>
+    public static string ReadTailChars(string path, long offset, int chars)
+    {
+        try
+        {
+            using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
+            var length = stream.Length;
+            var from = Math.Max(Math.Min(offset, length), length - (4L * chars));
+            stream.Position = from;
+            using var reader = new StreamReader(stream, Encoding.UTF8);
+            var text = reader.ReadToEnd();
+            return text.Length > chars ? text[^chars..] : text;
+        }
+        catch (FileNotFoundException)
+        {
+            return "";
         }
     }
 }

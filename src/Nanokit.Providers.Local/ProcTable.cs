@@ -9,6 +9,9 @@ internal readonly record struct ProcStat(int Pid, char State, int ProcessGroup, 
     public bool IsLive => State is not ('Z' or 'X' or 'x');
 }
 
+/// <summary>Who a tracked process is: its pid, its start time and the boot it started in (see <see cref="ProcTable"/>).</summary>
+internal readonly record struct ProcessIdentity(int Pid, long StartTicks, string BootId);
+
 /// <summary>
 /// Reads <c>/proc</c>. A process is identified by pid plus start time (field 22 of stat, clock ticks since boot)
 /// plus the boot id, so a pid reused by another process, or after a reboot, is never mistaken for ours.

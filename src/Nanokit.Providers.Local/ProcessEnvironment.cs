@@ -9,6 +9,7 @@ namespace Nanokit.Providers.Local;
 /// What a service process sees: exactly the service's environment, plus PATH and HOME from the host
 /// (a process without PATH can hardly run anything) unless the service sets them, plus the NANOKIT_* identity.
 /// A variable declared without a value takes the host's value, as Compose does, and stays unset otherwise.
+/// A name that is not a valid name (holding '=' or NUL) never enters: it could stand in for another variable.
 /// </summary>
 internal static class ProcessEnvironment
 {
@@ -25,7 +26,7 @@ internal static class ProcessEnvironment
 
         foreach (var (name, value) in service.Environment)
         {
-            if ((value ?? Environment.GetEnvironmentVariable(name)) is { } resolved)
+            if (EnvironmentNames.IsValid(name) && (value ?? Environment.GetEnvironmentVariable(name)) is { } resolved)
             {
                 result[name] = resolved;
             }

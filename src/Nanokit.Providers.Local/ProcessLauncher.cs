@@ -21,6 +21,10 @@ namespace Nanokit.Providers.Local;
 /// Crash safety: the wrapper is spawned gated. It waits (up to 30 s) until the state file's first line holds its
 /// random token before it runs the command, and nkapp writes that file right after the spawn. If nkapp dies in
 /// between, the wrapper gives up without ever running the command, so no untracked replica can exist.
+///
+/// Descriptors: the wrapper's 0, 1 and 2 become /dev/null and the log before anything runs, and every other
+/// descriptor nkapp inherited is marked close-on-exec first (<see cref="InheritedDescriptors"/>), so the service holds
+/// no pipe or file of its caller. Hooks are launched the same way (<see cref="HookRunner"/>).
 /// </summary>
 internal static class ProcessLauncher
 {
@@ -47,9 +51,29 @@ internal static class ProcessLauncher
         (ProcessEnvironment.HostTool("setsid"), ProcessEnvironment.HostTool("sh"), ProcessEnvironment.HostTool("sleep"),
             ProcessEnvironment.HostTool("mv")));
 
-    /// <summary>Spawns the gated wrapper and returns its pid; the caller must then write the record holding <paramref name="token"/>.</summary>
+    /// <summary>Spawns a replica's gated wrapper and returns its pid; the caller must then write the record holding <paramref name="token"/>.</summary>
     public static int Spawn(
         ReplicaId id, ServiceSpec service, LocalPaths paths, string token, string workingDirectory,
+        IReadOnlyDictionary<string, string> environment, IReadOnlyList<string> commandLine)
+    {
+        var files = new LaunchFiles(paths.StateFile(id.Service, id.Replica), paths.LogFile(id.Service, id.Replica), paths.ExitFile(id.Service, id.Replica));
+        try
+        {
+            return Spawn("nanokit-" + service.Name, files, token, workingDirectory, environment, commandLine);
+        }
+        catch (InvalidOperationException e)
+        {
+            throw new RuntimeException("local", id, e.Message, e);
+        }
+    }
+
+    /// <summary>
+    /// Spawns the gated wrapper for any tracked process (replica or hook): it waits for <paramref name="token"/> in
+    /// <see cref="LaunchFiles.Record"/>, appends its output to <see cref="LaunchFiles.Log"/> and its exit code to
+    /// <see cref="LaunchFiles.Exit"/>. Throws <see cref="InvalidOperationException"/> when nothing could be started.
+    /// </summary>
+    public static int Spawn(
+        string name, LaunchFiles files, string token, string workingDirectory,
         IReadOnlyDictionary<string, string> environment, IReadOnlyList<string> commandLine)
     {
         var tools = Tools.Value;
@@ -58,12 +82,7 @@ internal static class ProcessLauncher
             UseShellExecute = false,
             WorkingDirectory = workingDirectory,
         };
-        foreach (var arg in new[]
-                 {
-                     tools.Shell, "-c", Wrapper, "nanokit-" + service.Name,
-                     paths.StateFile(id.Service, id.Replica), token, paths.LogFile(id.Service, id.Replica),
-                     paths.ExitFile(id.Service, id.Replica), tools.Sleep, tools.Move,
-                 })
+        foreach (var arg in new[] { tools.Shell, "-c", Wrapper, name, files.Record, token, files.Log, files.Exit, tools.Sleep, tools.Move })
         {
             start.ArgumentList.Add(arg);
         }
@@ -74,19 +93,20 @@ internal static class ProcessLauncher
         }
 
         start.Environment.Clear();
-        foreach (var (name, value) in environment)
+        foreach (var (variable, value) in environment.Where(e => EnvironmentNames.IsValid(e.Key)))
         {
-            start.Environment[name] = value;
+            start.Environment[variable] = value;
         }
 
         Process process;
         try
         {
+            InheritedDescriptors.MarkCloseOnExec();
             process = Process.Start(start) ?? throw new InvalidOperationException("Process.Start returned null");
         }
-        catch (Exception e) when (e is System.ComponentModel.Win32Exception or InvalidOperationException)
+        catch (System.ComponentModel.Win32Exception e)
         {
-            throw new RuntimeException("local", id, $"cannot start '{tools.Setsid}': {e.Message}", e);
+            throw new InvalidOperationException($"cannot start '{tools.Setsid}': {e.Message}", e);
         }
 
         var pid = process.Id;
@@ -111,3 +131,6 @@ internal static class ProcessLauncher
         }
     }
 }
+
+/// <summary>The files one wrapper uses: the record it waits for (its go signal), its log, and where it writes the exit code.</summary>
+internal readonly record struct LaunchFiles(string Record, string Log, string Exit);

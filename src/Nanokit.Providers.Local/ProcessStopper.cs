@@ -12,7 +12,10 @@ namespace Nanokit.Providers.Local;
 internal static class ProcessStopper
 {
     /// <summary>Live processes of the replica's group, from one /proc snapshot; empty when nothing of ours runs.</summary>
-    public static IReadOnlyList<ProcStat> Members(ReplicaRecord record, IReadOnlyList<ProcStat> snapshot)
+    public static IReadOnlyList<ProcStat> Members(ReplicaRecord record, IReadOnlyList<ProcStat> snapshot) => Members(record.Process, snapshot);
+
+    /// <summary>Live processes of the group led by <paramref name="record"/>'s wrapper (a replica's or a hook's).</summary>
+    public static IReadOnlyList<ProcStat> Members(ProcessIdentity record, IReadOnlyList<ProcStat> snapshot)
     {
         if (record.Pid <= 1 || record.BootId != ProcTable.BootId)
         {
@@ -29,7 +32,7 @@ internal static class ProcessStopper
     }
 
     /// <summary>True when the wrapper itself (not only leftovers of its group) is alive.</summary>
-    public static bool LeaderAlive(ReplicaRecord record, IReadOnlyList<ProcStat> snapshot) =>
+    public static bool LeaderAlive(ProcessIdentity record, IReadOnlyList<ProcStat> snapshot) =>
         record.BootId == ProcTable.BootId
         && snapshot.Any(p => p.Pid == record.Pid && p.StartTicks == record.StartTicks && p.IsLive);
 
@@ -37,25 +40,31 @@ internal static class ProcessStopper
     public static async Task StopAsync(
         ReplicaId id, ReplicaRecord record, TimeSpan grace, LocalRuntimeOptions options, CancellationToken cancellationToken)
     {
-        if (Members(record, ProcTable.Snapshot()).Count == 0)
-        {
-            return;
-        }
-
-        Posix.SignalGroup(record.Pid, Posix.SigTerm);
-        if (await WaitGoneAsync(record, grace, options.PollInterval, cancellationToken).ConfigureAwait(false))
-        {
-            return;
-        }
-
-        Posix.SignalGroup(record.Pid, Posix.SigKill);
-        if (!await WaitGoneAsync(record, options.KillTimeout, options.PollInterval, cancellationToken).ConfigureAwait(false))
+        if (!await StopAsync(record.Process, grace, options, cancellationToken).ConfigureAwait(false))
         {
             throw new RuntimeException("local", id, $"process group {record.Pid} still alive {options.KillTimeout.TotalSeconds:0.#} s after SIGKILL");
         }
     }
 
-    private static async Task<bool> WaitGoneAsync(ReplicaRecord record, TimeSpan within, TimeSpan poll, CancellationToken cancellationToken)
+    /// <summary>As above for any tracked group; false when it is still alive <see cref="LocalRuntimeOptions.KillTimeout"/> after SIGKILL.</summary>
+    public static async Task<bool> StopAsync(ProcessIdentity record, TimeSpan grace, LocalRuntimeOptions options, CancellationToken cancellationToken)
+    {
+        if (Members(record, ProcTable.Snapshot()).Count == 0)
+        {
+            return true;
+        }
+
+        Posix.SignalGroup(record.Pid, Posix.SigTerm);
+        if (await WaitGoneAsync(record, grace, options.PollInterval, cancellationToken).ConfigureAwait(false))
+        {
+            return true;
+        }
+
+        Posix.SignalGroup(record.Pid, Posix.SigKill);
+        return await WaitGoneAsync(record, options.KillTimeout, options.PollInterval, cancellationToken).ConfigureAwait(false);
+    }
+
+    private static async Task<bool> WaitGoneAsync(ProcessIdentity record, TimeSpan within, TimeSpan poll, CancellationToken cancellationToken)
     {
         var deadline = DateTimeOffset.UtcNow + within;
         while (true)

@@ -24,9 +24,12 @@ internal sealed record ReplicaRecord(
     ServiceSpec Spec)
 {
     public string Id => $"local:{Pid.ToString(CultureInfo.InvariantCulture)}:{StartTicks.ToString(CultureInfo.InvariantCulture)}";
+
+    [JsonIgnore]
+    public ProcessIdentity Process => new(Pid, StartTicks, BootId);
 }
 
-/// <summary>Reads and writes state files. Writes are atomic (temp file, fsync, rename) so a crash leaves the old or the new record, never half of one.</summary>
+/// <summary>Reads and writes state files (replica and hook records). Writes are atomic (temp file, fsync, rename) so a crash leaves the old or the new record, never half of one.</summary>
 internal static class ReplicaRecordStore
 {
     // One line on purpose: the wrapper script reads the first line with the shell builtin `read` to find its token.
@@ -41,7 +44,7 @@ internal static class ReplicaRecordStore
 
     public static void EnsurePrivateDirectory(string path) => Directory.CreateDirectory(path, PrivateDirectory);
 
-    public static void Write(string path, ReplicaRecord record)
+    public static void Write<T>(string path, T record)
     {
         EnsurePrivateDirectory(Path.GetDirectoryName(path)!);
         var temp = path + ".tmp." + Guid.NewGuid().ToString("N")[..8];
@@ -62,12 +65,16 @@ internal static class ReplicaRecordStore
     }
 
     /// <summary>The record, or null when there is none or it is unreadable (a foreign or corrupt file is not ours).</summary>
-    public static ReplicaRecord? Read(string path)
+    public static ReplicaRecord? Read(string path) => Read<ReplicaRecord>(path);
+
+    /// <inheritdoc cref="Read(string)"/>
+    public static T? Read<T>(string path)
+        where T : class
     {
         try
         {
             using var stream = File.OpenRead(path);
-            return JsonSerializer.Deserialize<ReplicaRecord>(stream, Json);
+            return JsonSerializer.Deserialize<T>(stream, Json);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException or JsonException or NotSupportedException)
         {

@@ -33,7 +33,7 @@ internal static class HostCommand
         }
 
         start.Environment.Clear();
-        foreach (var (name, value) in environment)
+        foreach (var (name, value) in environment.Where(e => EnvironmentNames.IsValid(e.Key)))
         {
             start.Environment[name] = value;
         }
@@ -42,6 +42,7 @@ internal static class HostCommand
         using var process = new Process { StartInfo = start };
         try
         {
+            InheritedDescriptors.MarkCloseOnExec();
             process.Start();
         }
         catch (Win32Exception e)

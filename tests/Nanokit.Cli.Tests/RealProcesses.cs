@@ -9,13 +9,16 @@ namespace Nanokit.Cli.Tests;
 /// </summary>
 internal static class RealProcesses
 {
-    public static int Count(params string[] argv)
+    public static int Count(params string[] argv) => Pids(argv).Count;
+
+    /// <summary>The live processes whose command line is exactly <paramref name="argv"/>.</summary>
+    public static List<int> Pids(params string[] argv)
     {
         var wanted = string.Join('\0', argv) + "\0";
-        var count = 0;
+        var pids = new List<int>();
         foreach (var dir in Directory.EnumerateDirectories("/proc"))
         {
-            if (!int.TryParse(Path.GetFileName(dir), out _))
+            if (!int.TryParse(Path.GetFileName(dir), out var pid))
             {
                 continue;
             }
@@ -24,7 +27,7 @@ internal static class RealProcesses
             {
                 if (Encoding.UTF8.GetString(File.ReadAllBytes(Path.Combine(dir, "cmdline"))) == wanted && !IsZombie(dir))
                 {
-                    count++;
+                    pids.Add(pid);
                 }
             }
             catch (IOException)
@@ -36,7 +39,7 @@ internal static class RealProcesses
             }
         }
 
-        return count;
+        return pids;
     }
 
     public static void KillAll(string marker)

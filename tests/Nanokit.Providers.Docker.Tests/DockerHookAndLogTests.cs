@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using Nanokit.Core.Model;
 using Nanokit.Runtime;
 
@@ -69,6 +70,128 @@ public sealed class DockerHookAndLogTests
         Assert.True(result.Succeeded, result.OutputTail);
         Assert.Empty(await HookContainersAsync(p, "web"));
         Assert.Single(await HookContainersAsync(p, "api"));
+    }
+
+    [Fact]
+    public async Task A_prestart_hook_waits_for_the_hook_container_a_killed_nkapp_left_running_and_never_runs_alongside_it()
+    {
+        await using var p = await DockerProject.StartAsync();
+        var leftover = $"{p.Project.Name}-web-prestart-leftover";
+        var since = DateTimeOffset.UtcNow.AddSeconds(-1);
+        await DockerProject.DockerCliAsync(
+            "run", "-d", "--name", leftover, "--label", "io.nanokit.project=" + p.Project.Name, "--label", "io.nanokit.hook=web", DockerProject.Image1, "sleep", "3");
+
+        var service = DockerProject.Service("web") with { Hooks = new HooksSpec(new Hook(["true"], HookLocation.Service, TimeSpan.FromSeconds(60)), null, null) };
+        var result = await p.Runtime.RunHookAsync(p.Project, service, HookKind.Prestart, DockerProject.Timeout(60));
+
+        Assert.True(result.Succeeded, result.OutputTail);
+        var events = await HookEventsAsync(p, since);
+        var leftoverDied = Assert.Single(events, e => e.Name == leftover && e.Action == "die").At;
+        var next = Assert.Single(events, e => e.Name != leftover && e.Action == "start");
+        Assert.True(next.At > leftoverDied, $"the next hook started at {next.At}, before the leftover ended at {leftoverDied}");
+        Assert.Empty(await HookContainersAsync(p, "web"));
+    }
+
+    [Fact]
+    public async Task A_hook_container_left_running_past_its_timeout_is_killed_before_the_hook_runs_again()
+    {
+        await using var p = await DockerProject.StartAsync();
+        await DockerProject.DockerCliAsync(
+            "run", "-d", "--name", $"{p.Project.Name}-web-prestart-leftover", "--label", "io.nanokit.project=" + p.Project.Name, "--label", "io.nanokit.hook=web",
+            DockerProject.Image1, "sleep", "300");
+
+        var service = DockerProject.Service("web") with { Hooks = new HooksSpec(new Hook(["true"], HookLocation.Service, TimeSpan.FromSeconds(2)), null, null) };
+        var clock = Stopwatch.StartNew();
+        var result = await p.Runtime.RunHookAsync(p.Project, service, HookKind.Prestart, DockerProject.Timeout(60));
+
+        Assert.True(result.Succeeded, result.OutputTail);
+        Assert.Empty(await HookContainersAsync(p, "web"));
+        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(30), $"took {clock.Elapsed}");
+    }
+
+    [Fact]
+    public async Task Disposing_the_runtime_stops_its_running_hook_and_removes_the_container_before_it_returns()
+    {
+        await using var p = await DockerProject.StartAsync();
+        var runtime = new DockerRuntime(new DockerRuntimeOptions { Endpoint = DockerEndpoint.Parse(DockerProject.Host) });
+        var service = DockerProject.Service("web") with { Hooks = new HooksSpec(new Hook(["sleep", "300"], HookLocation.Service, TimeSpan.FromSeconds(600)), null, null) };
+
+        var run = runtime.RunHookAsync(p.Project, service, HookKind.Prestart, CancellationToken.None);
+        var running = await DockerProject.EventuallyAsync(() => HookContainersAsync(p, "web", "--filter", "status=running"), ids => ids.Length > 0, seconds: 30);
+        await runtime.DisposeAsync();
+
+        Assert.NotEmpty(running);
+        Assert.Empty(await HookContainersAsync(p, "web"));
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => run);
+    }
+
+    [Fact]
+    public async Task A_poststart_hook_cancelled_while_it_runs_in_the_replica_does_not_go_on_running_there()
+    {
+        await using var p = await DockerProject.StartAsync();
+        var service = DockerProject.Service("web") with { Hooks = new HooksSpec(null, new Hook(["sleep", "301"], HookLocation.Service, TimeSpan.FromSeconds(600)), null) };
+        var created = await p.Runtime.CreateAsync(p.Replica(service), DockerProject.Timeout());
+        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+
+        var run = p.Runtime.RunHookAsync(p.Project, service, HookKind.Poststart, cts.Token);
+        var started = await DockerProject.EventuallyAsync(() => DockerProject.DockerCliAsync("top", created.Id!), top => top.Contains("sleep 301", StringComparison.Ordinal), seconds: 30);
+        await cts.CancelAsync();
+
+        Assert.Contains("sleep 301", started, StringComparison.Ordinal);
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => run);
+        var after = await DockerProject.EventuallyAsync(() => DockerProject.DockerCliAsync("top", created.Id!), top => !top.Contains("sleep 301", StringComparison.Ordinal));
+        Assert.DoesNotContain("sleep 301", after, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task An_environment_key_that_is_not_a_valid_name_never_replaces_a_variable_in_the_container()
+    {
+        await using var p = await DockerProject.StartAsync();
+        var service = DockerProject.Service("web") with
+        {
+            Environment = System.Collections.Immutable.ImmutableSortedDictionary<string, string?>.Empty.Add("PATH=/nowhere:/bin", "x").Add("GOOD", "z"),
+            Hooks = new HooksSpec(new Hook(["sh", "-c", "echo \"$PATH\"; env | grep -c nowhere; echo $GOOD"], HookLocation.Service, TimeSpan.FromSeconds(30)), null, null),
+        };
+
+        var result = await p.Runtime.RunHookAsync(p.Project, service, HookKind.Prestart, DockerProject.Timeout());
+
+        Assert.True(result.ExitCode == 0, result.OutputTail);
+        var lines = result.OutputTail.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.DoesNotContain("nowhere", lines[0], StringComparison.Ordinal);
+        Assert.Equal(["0", "z"], lines[1..]);
+    }
+
+    [Fact]
+    public async Task A_host_hook_still_running_for_another_nkapp_is_waited_for_and_never_runs_alongside()
+    {
+        await using var p = await DockerProject.StartAsync();
+        using var other = new DockerRuntime(new DockerRuntimeOptions { Endpoint = DockerEndpoint.Parse(DockerProject.Host) });
+        var dir = p.Project.Directory;
+        var script = $"mkdir {dir}/running || echo overlap >> {dir}/overlaps; echo start >> {dir}/runs; sleep 1; echo end >> {dir}/runs; rmdir {dir}/running";
+        var service = DockerProject.Service("web") with { Hooks = new HooksSpec(new Hook(["sh", "-c", script], HookLocation.Host, TimeSpan.FromSeconds(30)), null, null) };
+
+        var first = other.RunHookAsync(p.Project, service, HookKind.Prestart, DockerProject.Timeout());
+        await DockerProject.EventuallyAsync(() => Task.FromResult(Directory.Exists(Path.Combine(dir, "running"))), running => running);
+        var second = await p.Runtime.RunHookAsync(p.Project, service, HookKind.Prestart, DockerProject.Timeout());
+
+        Assert.True((await first).Succeeded);
+        Assert.True(second.Succeeded, second.OutputTail);
+        Assert.False(File.Exists(Path.Combine(dir, "overlaps")), "two copies of the host hook ran at once");
+        Assert.Equal(["start", "end", "start", "end"], await File.ReadAllLinesAsync(Path.Combine(dir, "runs")));
+    }
+
+    /// <summary>The daemon's start and die events of the project's hook containers since <paramref name="since"/>, to the nanosecond.</summary>
+    private static async Task<List<(string Name, string Action, long At)>> HookEventsAsync(DockerProject p, DateTimeOffset since)
+    {
+        var lines = await DockerProject.DockerCliAsync(
+            "events", "--since", since.ToUnixTimeSeconds().ToString(System.Globalization.CultureInfo.InvariantCulture),
+            "--until", DateTimeOffset.UtcNow.AddSeconds(1).ToUnixTimeSeconds().ToString(System.Globalization.CultureInfo.InvariantCulture),
+            "--filter", "type=container", "--filter", "label=io.nanokit.project=" + p.Project.Name,
+            "--filter", "event=start", "--filter", "event=die", "--format", "{{.Actor.Attributes.name}} {{.Action}} {{.TimeNano}}");
+        return lines.Split('\n', StringSplitOptions.RemoveEmptyEntries)
+            .Select(l => l.Split(' '))
+            .Select(f => (f[0], f[1], long.Parse(f[2], System.Globalization.CultureInfo.InvariantCulture)))
+            .ToList();
     }
 
     [Fact]

@@ -98,6 +98,39 @@ public sealed class LocalHookAndLogTests
     }
 
     [Fact]
+    public async Task Tail_reads_back_across_rotated_files_for_the_last_lines()
+    {
+        var options = new LocalRuntimeOptions { LogMaxBytes = 100, LogFilesKept = 3, PollInterval = TimeSpan.FromMilliseconds(20) };
+        await using var f = new LocalFixture(options);
+        var log = LocalRuntime.LogPath(f.Id("api"));
+        var go = f.PathOf("go");
+        var service = LocalFixture.Service(
+            "api", "sh", "-c", $"i=1; while [ $i -le 30 ]; do echo line $i; i=$((i+1)); done; while [ ! -f {go} ]; do sleep 0.02; done; echo line 31; echo line 32; exec sleep 300");
+        await f.Runtime.CreateAsync(f.Replica(service), default);
+        await Poll.UntilAsync(() => File.Exists(log) && File.ReadAllText(log).Contains("line 30\n", StringComparison.Ordinal), Within, "the service wrote 30 lines");
+
+        await f.Runtime.ObserveAsync(f.Project, default);
+        Assert.Equal(0, new FileInfo(log).Length);
+        Assert.Equal(["line 28", "line 29", "line 30"], await TailAsync(f, 3));
+
+        await File.WriteAllTextAsync(go, "");
+        await Poll.UntilAsync(() => File.ReadAllText(log).Contains("line 32\n", StringComparison.Ordinal), Within, "the service wrote two more lines");
+        Assert.Equal(["line 29", "line 30", "line 31", "line 32"], await TailAsync(f, 4));
+        Assert.Equal(32, (await TailAsync(f, 100)).Count);
+    }
+
+    private static async Task<List<string>> TailAsync(LocalFixture f, int lines)
+    {
+        var result = new List<string>();
+        await foreach (var line in f.Runtime.ReadLogsAsync(f.Id("api"), new LogReadOptions(Tail: lines), default))
+        {
+            result.Add(line);
+        }
+
+        return result;
+    }
+
+    [Fact]
     public async Task A_replica_survives_the_death_of_the_process_that_started_it()
     {
         await using var f = new LocalFixture();
