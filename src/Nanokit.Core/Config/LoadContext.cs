@@ -35,6 +35,9 @@ internal sealed class LoadContext(string projectDirectory, IReadOnlyDictionary<s
 
     public List<(string Service, ScalarNode Source)> ConfigUses { get; } = [];
 
+    /// <summary>Where a service asks for deploy.resources.reservations.cpus, which Docker cannot reserve.</summary>
+    public Dictionary<string, SourceLocation> ReservedCpuSites { get; } = new(StringComparer.Ordinal);
+
     /// <summary>Located warnings: deprecated forms that still load.</summary>
     public List<ConfigError> Warnings { get; } = [];
 

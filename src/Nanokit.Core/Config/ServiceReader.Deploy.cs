@@ -19,7 +19,7 @@ internal sealed partial class ServiceReader
     private static readonly string[] PullPolicies = ["missing", "if_not_present", "always", "never"];
     private static readonly string[] UpdateOrders = ["stop-first", "start-first"];
 
-    private (ResourceLimits? Limits, ResourceReservations? Reservations, UpdatePolicy Update) ReadDeploy(MappingNode deploy, ImmutableArray<PortMapping> ports)
+    private (ResourceLimits? Limits, ResourceReservations? Reservations, UpdatePolicy Update) ReadDeploy(string service, MappingNode deploy, ImmutableArray<PortMapping> ports)
     {
         ResourceLimits? limits = null;
         ResourceReservations? reservations = null;
@@ -39,6 +39,11 @@ internal sealed partial class ServiceReader
             {
                 reader.CheckKeys(reserved, "in deploy.resources.reservations", ReservationsKeys, ReservationsUnsupported);
                 var cpus = reserved["cpus"] is { } c ? Cpus(c, "deploy.resources.reservations.cpus") : null;
+                if (cpus is not null)
+                {
+                    context.ReservedCpuSites[service] = reserved["cpus"]!.Location;
+                }
+
                 var memory = reserved["memory"] is { } m ? Bytes(m, "deploy.resources.reservations.memory") : null;
                 reservations = cpus is null && memory is null ? null : new ResourceReservations(cpus, memory);
             }

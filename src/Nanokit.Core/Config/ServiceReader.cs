@@ -89,7 +89,7 @@ internal sealed partial class ServiceReader(NodeReader reader, LoadContext conte
         var dependsOn = map["depends_on"] is { } dependsOnNode ? ReadDependsOn(dependsOnNode) : Defaults.DependsOn;
         var healthcheck = map["healthcheck"] is { } healthcheckNode ? ReadHealthcheck(healthcheckNode) : null;
         var replicas = ReadReplicas(map);
-        var (limits, reservations, update) = map["deploy"] is MappingNode deployMap ? ReadDeploy(deployMap, ports) : (null, null, Defaults.Update);
+        var (limits, reservations, update) = map["deploy"] is MappingNode deployMap ? ReadDeploy(name, deployMap, ports) : (null, null, Defaults.Update);
         var restart = ReadRestart(map);
         if (map["deploy"] is MappingNode { } deployPolicy && deployPolicy["restart_policy"] is { } policyNode)
         {

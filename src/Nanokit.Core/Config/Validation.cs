@@ -46,6 +46,13 @@ internal static class Validation
         }
 
         CheckReferences(project, active, context, reader);
+        foreach (var service in active.Values.ToArray())
+        {
+            if (!service.Networks.IsEmpty || !service.Secrets.IsDefaultOrEmpty || !service.Configs.IsDefaultOrEmpty)
+            {
+                active[service.Name] = WithDefinitions(service, project);
+            }
+        }
 
         CheckHostPorts(active, context, reader);
         foreach (var (name, node) in context.NamedVolumeUses)
@@ -111,6 +118,11 @@ internal static class Validation
     // A key the runtime cannot honour is refused here, at its own line, rather than ignored or failing at up.
     private static void CheckRuntimeFit(ServiceSpec service, RuntimeKind runtime, LoadContext context, NodeReader reader)
     {
+        if (runtime == RuntimeKind.Docker)
+        {
+            CheckDockerFit(service, context, reader);
+        }
+
         if (runtime != RuntimeKind.Local || !context.ContainerKeySites.TryGetValue(service.Name, out var sites))
         {
             return;
@@ -119,6 +131,34 @@ internal static class Validation
         foreach (var (key, location) in sites)
         {
             reader.Error(location, $"\"{key}\" in service \"{service.Name}\": runtime local (host processes) cannot honour it; use runtime: docker or remove it");
+        }
+    }
+
+    // What the Docker runtime does not do yet, or Docker cannot do at all, named at the key.
+    private static void CheckDockerFit(ServiceSpec service, LoadContext context, NodeReader reader)
+    {
+        const string Docker = "runtime docker";
+        if (context.ContainerKeySites.TryGetValue(service.Name, out var sites) && sites.FirstOrDefault(s => s.Key == "container_name") is { Key: not null } named)
+        {
+            reader.Error(named.Location, $"\"container_name\" in service \"{service.Name}\": {Docker} names replicas PROJECT-SERVICE-N and cannot honour it yet; remove it");
+        }
+
+        if (context.ReservedCpuSites.TryGetValue(service.Name, out var cpus))
+        {
+            reader.Error(cpus, $"deploy.resources.reservations.cpus in service \"{service.Name}\": {Docker} cannot reserve CPUs (Docker has no CPU reservation); use limits.cpus");
+        }
+
+        foreach (var (uses, kind, grants) in new[] { (context.SecretUses, "secret", service.Secrets), (context.ConfigUses, "config", service.Configs) })
+        {
+            var at = uses.Where(u => u.Service == service.Name).Select(u => u.Source.Location).ToList();
+            for (var i = 0; i < grants.Length && i < at.Count; i++)
+            {
+                var grant = grants[i];
+                if (grant.Uid is not null || grant.Gid is not null || grant.Mode is not null)
+                {
+                    reader.Error(at[i], $"{kind} \"{grant.Source}\" of service \"{service.Name}\": {Docker} mounts the file as it is and cannot set uid, gid or mode; set them on the file");
+                }
+            }
         }
     }
 
@@ -149,6 +189,10 @@ internal static class Validation
                 {
                     reader.Error(source, $"service \"{service}\" uses {kind} \"{source.Value}\", which is not declared in the top-level {section} section");
                 }
+                else if (project.Runtime == RuntimeKind.Docker && file.File is null)
+                {
+                    reader.Error(source, $"{kind} \"{source.Value}\" of service \"{service}\": runtime docker mounts {section} from a file and cannot honour {(file.External ? "an external one (a swarm feature)" : file.Environment is not null ? "one from an environment variable" : "inline content")} yet");
+                }
                 else if (file.File is { } path && !File.Exists(path))
                 {
                     reader.Error(source, $"{kind} \"{source.Value}\" of service \"{service}\": its file {path} does not exist");
@@ -160,6 +204,15 @@ internal static class Validation
             }
         }
     }
+
+    // A runtime gets only the service: the declarations it refers to travel with it.
+    private static ServiceSpec WithDefinitions(ServiceSpec service, ProjectSpec project) => service with
+    {
+        Networks = service.Networks.ToImmutableSortedDictionary(
+            n => n.Key, n => n.Value with { Definition = project.Networks.GetValueOrDefault(n.Key) }, StringComparer.Ordinal),
+        Secrets = [.. service.Secrets.Select(g => g with { Definition = project.Secrets.GetValueOrDefault(g.Source) })],
+        Configs = [.. service.Configs.Select(g => g with { Definition = project.Configs.GetValueOrDefault(g.Source) })],
+    };
 
     // One pass with a dictionary: a host port (per address and protocol) can be published once in the whole project.
     private static void CheckHostPorts(IReadOnlyDictionary<string, ServiceSpec> active, LoadContext context, NodeReader reader)

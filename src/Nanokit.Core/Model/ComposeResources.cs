@@ -6,6 +6,9 @@ namespace Nanokit.Core.Model;
 public sealed record ServiceNetwork(ImmutableArray<string> Aliases, string? Ipv4Address, string? Ipv6Address, int? Priority)
 {
     public static readonly ServiceNetwork Plain = new([], null, null, null);
+
+    /// <summary>The top-level declaration, copied in by the loader so a runtime needs only the service; null for an undeclared <c>default</c>.</summary>
+    public NetworkSpec? Definition { get; init; }
 }
 
 /// <summary>
@@ -38,7 +41,11 @@ public sealed record FileSource
 }
 
 /// <summary>A secret or config granted to a service (<c>services.NAME.secrets</c>/<c>configs</c>), mounted read-only at <see cref="Target"/>.</summary>
-public sealed record FileGrant(string Source, string Target, string? Uid, string? Gid, int? Mode);
+public sealed record FileGrant(string Source, string Target, string? Uid, string? Gid, int? Mode)
+{
+    /// <summary>The top-level declaration, copied in by the loader so a runtime needs only the service.</summary>
+    public FileSource? Definition { get; init; }
+}
 
 /// <summary>When a replica that exited is brought back (Compose <c>restart</c>, or <c>deploy.restart_policy</c>).</summary>
 public enum RestartMode

@@ -12,7 +12,6 @@ public sealed class ComposeKeysTests
         services:
           web:
             image: nginx:1.27
-            container_name: shop-web
             hostname: web1
             domainname: example.org
             user: "1000:1000"
@@ -48,7 +47,7 @@ public sealed class ComposeKeysTests
     public void Every_container_key_of_the_compose_specification_is_read()
     {
         var c = Load.Service(AllContainerKeys).Container;
-        Assert.Equal(("shop-web", "web1", "example.org", "1000:1000", "linux/amd64", "runc"), (c.ContainerName, c.Hostname, c.Domainname, c.User, c.Platform, c.OciRuntime));
+        Assert.Equal(("web1", "example.org", "1000:1000", "linux/amd64", "runc"), (c.Hostname, c.Domainname, c.User, c.Platform, c.OciRuntime));
         Assert.Equal(("SIGQUIT", "host", "shareable", "02:42:ac:11:00:02"), (c.StopSignal, c.Pid, c.Ipc, c.MacAddress));
         Assert.True(c.StdinOpen && c.Tty && c.Privileged && c.ReadOnly && c.Init == true);
         Assert.Equal((64L << 20, -500), (c.ShmSize, c.OomScoreAdj));
@@ -126,8 +125,17 @@ public sealed class ComposeKeysTests
             ],
             Load.Errors("services:\n  web:\n    image: app:1\n    oom_score_adj: 5000\n    cap_add: NET_ADMIN\n    expose: [http]\n    ulimits: {nofile: {soft: 10, hard: 5}}\n    logging: {options: {max-size: {a: 1}}}\n    restart: alway\n"));
         Assert.Equal(
-            ["nanokit.yml:5:21: container_name: service \"web\" has 2 replicas, and a container name can be used by one only"],
-            Load.Errors("services:\n  web:\n    image: app:1\n    scale: 2\n    container_name: one\n"));
+            ["nanokit.yml:6:21: container_name: service \"web\" has 2 replicas, and a container name can be used by one only"],
+            Load.Errors("runtime: kubernetes\nservices:\n  web:\n    image: app:1\n    scale: 2\n    container_name: one\n"));
+    }
+
+    [Fact]
+    public void Container_name_is_read_and_refused_on_docker_which_names_replicas_itself()
+    {
+        Assert.Equal("shop-web", Load.Service("runtime: kubernetes\nservices:\n  web:\n    image: app:1\n    container_name: shop-web\n").Container.ContainerName);
+        Assert.Equal(
+            ["nanokit.yml:4:5: \"container_name\" in service \"web\": runtime docker names replicas PROJECT-SERVICE-N and cannot honour it yet; remove it"],
+            Load.Errors("services:\n  web:\n    image: app:1\n    container_name: shop-web\n"));
     }
 
     [Theory]
@@ -154,9 +162,13 @@ public sealed class ComposeKeysTests
     [Fact]
     public void Healthcheck_start_interval_and_resource_reservations_are_read()
     {
-        var web = Load.Service("services:\n  web:\n    image: app:1\n    healthcheck: {test: [CMD, ok], start_period: 30s, start_interval: 1s}\n    deploy: {resources: {reservations: {cpus: '0.25', memory: 64m}}}\n");
+        var web = Load.Service("services:\n  web:\n    image: app:1\n    healthcheck: {test: [CMD, ok], start_period: 30s, start_interval: 1s}\n    deploy: {resources: {reservations: {memory: 64m}}}\n");
         Assert.Equal(TimeSpan.FromSeconds(1), web.Healthcheck!.StartInterval);
-        Assert.Equal(new ResourceReservations(0.25, 64L << 20), web.Reservations);
+        Assert.Equal(new ResourceReservations(null, 64L << 20), web.Reservations);
+        Assert.Equal(0.25, Load.Service("runtime: kubernetes\nservices:\n  web:\n    image: app:1\n    deploy: {resources: {reservations: {cpus: '0.25'}}}\n").Reservations!.Cpus);
+        Assert.Equal(
+            ["nanokit.yml:4:47: deploy.resources.reservations.cpus in service \"web\": runtime docker cannot reserve CPUs (Docker has no CPU reservation); use limits.cpus"],
+            Load.Errors("services:\n  web:\n    image: app:1\n    deploy: {resources: {reservations: {cpus: '0.25'}}}\n"));
     }
 
     [Fact]

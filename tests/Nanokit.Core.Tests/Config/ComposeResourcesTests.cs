@@ -78,7 +78,9 @@ public sealed class ComposeResourcesTests : IDisposable
     {
         File.WriteAllText(Path.Combine(_dir, "db_password.txt"), "hunter2");
         File.WriteAllText(Path.Combine(_dir, "nginx.conf"), "events {}");
+        // Read whatever the runtime: the Docker runtime's limits are checked below.
         var project = LoadHere("""
+            runtime: kubernetes
             services:
               web:
                 image: nginx:1.27
@@ -98,8 +100,9 @@ public sealed class ComposeResourcesTests : IDisposable
         var web = project.Services["web"];
         Assert.Equal(
             [new FileGrant("db_password", "/run/secrets/db_password", null, null, null), new FileGrant("api_token", "/run/secrets/token", "101", "101", 256)],
-            web.Secrets.ToArray());
-        Assert.Equal([new FileGrant("nginx", "/nginx", null, null, null), new FileGrant("banner", "/etc/motd", null, null, 292)], web.Configs.ToArray());
+            web.Secrets.Select(g => g with { Definition = null }).ToArray());
+        Assert.Equal([new FileGrant("nginx", "/nginx", null, null, null), new FileGrant("banner", "/etc/motd", null, null, 292)], web.Configs.Select(g => g with { Definition = null }).ToArray());
+        Assert.Equal(project.Secrets["db_password"], web.Secrets[0].Definition);
         Assert.Equal(Path.Combine(_dir, "db_password.txt"), project.Secrets["db_password"].File);
         Assert.Equal("API_TOKEN", project.Secrets["api_token"].Environment);
         Assert.Equal("hello", project.Configs["banner"].Content);
@@ -110,12 +113,30 @@ public sealed class ComposeResourcesTests : IDisposable
     {
         Assert.Equal(
             [
-                $"{_dir}/compose.yml:4:15: service \"web\" uses secret \"nope\", which is not declared in the top-level secrets section",
-                $"{_dir}/compose.yml:4:21: secret \"gone\" of service \"web\": its file {_dir}/gone.txt does not exist",
-                $"{_dir}/compose.yml:4:27: secret \"env\" of service \"web\": its environment variable UNSET_FOR_TEST is not set",
-                $"{_dir}/compose.yml:8:3: secret \"both\": set exactly one of file, environment or external",
+                $"{_dir}/compose.yml:5:15: service \"web\" uses secret \"nope\", which is not declared in the top-level secrets section",
+                $"{_dir}/compose.yml:5:21: secret \"gone\" of service \"web\": its file {_dir}/gone.txt does not exist",
+                $"{_dir}/compose.yml:5:27: secret \"env\" of service \"web\": its environment variable UNSET_FOR_TEST is not set",
+                $"{_dir}/compose.yml:9:3: secret \"both\": set exactly one of file, environment or external",
             ],
-            ErrorsHere("services:\n  web:\n    image: app:1\n    secrets: [nope, gone, env]\nsecrets:\n  gone: {file: gone.txt}\n  env: {environment: UNSET_FOR_TEST}\n  both: {file: a, external: true}\n"));
+            ErrorsHere("runtime: kubernetes\nservices:\n  web:\n    image: app:1\n    secrets: [nope, gone, env]\nsecrets:\n  gone: {file: gone.txt}\n  env: {environment: UNSET_FOR_TEST}\n  both: {file: a, external: true}\n"));
+    }
+
+    [Fact]
+    public void Docker_refuses_secrets_it_cannot_mount_as_files_naming_the_runtime()
+    {
+        Assert.Equal(
+            [
+                $"{_dir}/compose.yml:4:15: secret \"token\" of service \"web\": runtime docker mounts secrets from a file and cannot honour one from an environment variable yet",
+                $"{_dir}/compose.yml:4:22: secret \"swarm\" of service \"web\": runtime docker mounts secrets from a file and cannot honour an external one (a swarm feature) yet",
+                $"{_dir}/compose.yml:5:15: config \"motd\" of service \"web\": runtime docker mounts configs from a file and cannot honour inline content yet",
+            ],
+            Load.ErrorsOf(() => LoadHere(
+                "services:\n  web:\n    image: app:1\n    secrets: [token, swarm]\n    configs: [motd]\nsecrets:\n  token: {environment: TOKEN}\n  swarm: {external: true}\nconfigs:\n  motd: {content: hi}\n",
+                Load.Env(("TOKEN", "t")))));
+        File.WriteAllText(Path.Combine(_dir, "pw"), "x");
+        Assert.Equal(
+            [$"{_dir}/compose.yml:4:24: secret \"pw\" of service \"web\": runtime docker mounts the file as it is and cannot set uid, gid or mode; set them on the file"],
+            ErrorsHere("services:\n  web:\n    image: app:1\n    secrets: [{source: pw, mode: 0400}]\nsecrets:\n  pw: {file: pw}\n"));
     }
 
     [Fact]
