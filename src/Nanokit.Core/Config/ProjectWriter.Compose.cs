@@ -12,9 +12,15 @@ public static partial class ProjectWriter
             m.Put(key, ToTree(value));
         }
 
-        if (s.Restart != RestartPolicy.No)
+        if (s.Restart is { } restart)
         {
-            m.Put("restart", s.Restart.ToString());
+            m.Put("restart", restart switch
+            {
+                RestartMode.Always => "always",
+                RestartMode.OnFailure => "on-failure",
+                RestartMode.UnlessStopped => "unless-stopped",
+                _ => "no",
+            });
         }
 
         if (!s.Networks.IsEmpty)

@@ -291,37 +291,29 @@ internal sealed partial class ServiceReader
     }
 
     // restart, overridden by deploy.restart_policy when both are given (as docker compose does).
-    private RestartPolicy ReadRestart(MappingNode map)
+    private RestartMode? ReadRestart(MappingNode map)
     {
-        var policy = RestartPolicy.No;
-        if (map["restart"] is { } node && reader.String(node, "restart") is { } text)
+        if (map["restart"] is not { } node || reader.String(node, "restart") is not { } text)
         {
-            var (mode, count) = text.Split(':', 2) switch
-            {
-                ["no" or "false"] => (RestartMode.No, (string?)null),
-                ["always"] => (RestartMode.Always, null),
-                ["unless-stopped"] => (RestartMode.UnlessStopped, null),
-                ["on-failure"] => (RestartMode.OnFailure, null),
-                ["on-failure", var n] => (RestartMode.OnFailure, n),
-                _ => (Invalid(node, "restart", text, RestartValues, RestartMode.No), null),
-            };
-            int? max = null;
-            if (count is not null)
-            {
-                if (int.TryParse(count, NumberStyles.None, CultureInfo.InvariantCulture, out var n) && n > 0)
-                {
-                    max = n;
-                }
-                else
-                {
-                    reader.Error(node, $"restart: on-failure:{count} needs a positive number of attempts");
-                }
-            }
-
-            policy = new RestartPolicy(mode, max);
+            return null;
         }
 
-        return policy;
+        switch (text.Split(':', 2))
+        {
+            case ["no" or "false"]:
+                return RestartMode.No;
+            case ["always"]:
+                return RestartMode.Always;
+            case ["unless-stopped"]:
+                return RestartMode.UnlessStopped;
+            case ["on-failure"]:
+                return RestartMode.OnFailure;
+            case ["on-failure", _]:
+                reader.Error(node, $"restart: \"{text}\": a bounded number of attempts is not supported yet; use on-failure (Nanokit retries with backoff)");
+                return RestartMode.OnFailure;
+            default:
+                return Invalid(node, "restart", text, RestartValues, RestartMode.No);
+        }
     }
 
     [GeneratedRegex("^[a-zA-Z0-9][a-zA-Z0-9_.-]*$")]

@@ -10,8 +10,8 @@ internal sealed partial class ServiceReader
     private static readonly string[] ResourcesKeys = ["limits", "reservations"];
     private static readonly string[] ReservationsKeys = ["cpus", "memory"];
     private static readonly HashSet<string> ReservationsUnsupported = ["devices", "generic_resources"];
-    private static readonly string[] RestartPolicyKeys = ["condition", "max_attempts"];
-    private static readonly HashSet<string> RestartPolicyUnsupported = ["delay", "window"];
+    private static readonly string[] RestartPolicyKeys = ["condition"];
+    private static readonly HashSet<string> RestartPolicyUnsupported = ["delay", "max_attempts", "window"];
     private static readonly string[] RestartConditions = ["none", "on-failure", "any"];
     private static readonly string[] LimitsKeys = ["cpus", "memory", "pids"];
     private static readonly string[] UpdateConfigKeys = ["parallelism", "order"];
@@ -76,8 +76,8 @@ internal sealed partial class ServiceReader
         return (limits, reservations, update);
     }
 
-    // deploy.restart_policy: condition none | on-failure | any (the default), max_attempts.
-    private RestartPolicy? ReadRestartPolicy(ConfigNode node)
+    // deploy.restart_policy: condition none | on-failure | any (the default).
+    private RestartMode? ReadRestartPolicy(ConfigNode node)
     {
         if (reader.Mapping(node, "deploy.restart_policy") is not { } map)
         {
@@ -97,8 +97,7 @@ internal sealed partial class ServiceReader
             };
         }
 
-        var attempts = map["max_attempts"] is { } a ? Positive(a, "deploy.restart_policy.max_attempts") : null;
-        return new RestartPolicy(mode, mode == RestartMode.OnFailure ? attempts : null);
+        return mode;
     }
 
     private PullPolicy ReadPullPolicy(ConfigNode node)

@@ -47,28 +47,21 @@ public sealed record FileGrant(string Source, string Target, string? Uid, string
     public FileSource? Definition { get; init; }
 }
 
-/// <summary>When a replica that exited is brought back (Compose <c>restart</c>, or <c>deploy.restart_policy</c>).</summary>
+/// <summary>
+/// Compose <c>restart</c>: whether a replica that exited is started again. Nanokit's heal enforces it (never Docker's
+/// restart policy). A service that declares none is healed as Nanokit always has: restarted, unless it is a finished job.
+/// </summary>
 public enum RestartMode
 {
-    /// <summary>Compose's default: a replica that exits stays exited.</summary>
+    /// <summary><c>no</c>: a replica that exits stays exited, whatever its exit code.</summary>
     No,
     Always,
+
+    /// <summary><c>on-failure</c>: started again only after a non-zero exit.</summary>
     OnFailure,
+
+    /// <summary><c>unless-stopped</c>: as <see cref="Always"/>; Nanokit has no manual stop that would differ.</summary>
     UnlessStopped,
-}
-
-/// <summary>The restart rule; <see cref="MaxAttempts"/> bounds <c>on-failure</c> (null: unbounded).</summary>
-public sealed record RestartPolicy(RestartMode Mode, int? MaxAttempts)
-{
-    public static readonly RestartPolicy No = new(RestartMode.No, null);
-
-    public override string ToString() => Mode switch
-    {
-        RestartMode.Always => "always",
-        RestartMode.UnlessStopped => "unless-stopped",
-        RestartMode.OnFailure => MaxAttempts is { } n ? $"on-failure:{n}" : "on-failure",
-        _ => "no",
-    };
 }
 
 /// <summary>Compose <c>deploy.resources.reservations</c>: what the runtime sets aside for each replica.</summary>

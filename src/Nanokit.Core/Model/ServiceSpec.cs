@@ -44,8 +44,8 @@ public sealed record ServiceSpec
     /// <summary>Compose <c>deploy.resources.reservations</c>; null when none are set.</summary>
     public ResourceReservations? Reservations { get; init; }
 
-    /// <summary>Compose <c>restart</c> (or <c>deploy.restart_policy</c>): enforced by Nanokit's heal. Not part of the config hash.</summary>
-    public RestartPolicy Restart { get; init; } = RestartPolicy.No;
+    /// <summary>Compose <c>restart</c> (or <c>deploy.restart_policy</c>), enforced by Nanokit's heal; null when not declared. Not part of the config hash.</summary>
+    public RestartMode? Restart { get; init; }
 
     /// <summary>The container-level Compose keys (cap_add, user, hostname, ulimits…).</summary>
     public ContainerOptions Container { get; init; } = ContainerOptions.None;

@@ -139,21 +139,29 @@ public sealed class ComposeKeysTests
     }
 
     [Theory]
-    [InlineData("no", RestartMode.No, null)]
-    [InlineData("\"no\"", RestartMode.No, null)]
-    [InlineData("always", RestartMode.Always, null)]
-    [InlineData("unless-stopped", RestartMode.UnlessStopped, null)]
-    [InlineData("on-failure", RestartMode.OnFailure, null)]
-    [InlineData("on-failure:3", RestartMode.OnFailure, 3)]
-    public void Restart_reads_every_compose_form(string value, RestartMode mode, int? attempts) =>
-        Assert.Equal(new RestartPolicy(mode, attempts), Load.Service($"services:\n  web:\n    image: app:1\n    restart: {value}\n").Restart);
+    [InlineData("no", RestartMode.No)]
+    [InlineData("\"no\"", RestartMode.No)]
+    [InlineData("always", RestartMode.Always)]
+    [InlineData("unless-stopped", RestartMode.UnlessStopped)]
+    [InlineData("on-failure", RestartMode.OnFailure)]
+    public void Restart_reads_every_compose_form(string value, RestartMode mode) =>
+        Assert.Equal(mode, Load.Service($"services:\n  web:\n    image: app:1\n    restart: {value}\n").Restart);
+
+    [Fact]
+    public void Restart_is_null_when_not_declared_and_bounded_attempts_are_refused_where_written()
+    {
+        Assert.Null(Load.Service("services:\n  web:\n    image: app:1\n").Restart);
+        Assert.Equal(
+            ["nanokit.yml:4:14: restart: \"on-failure:3\": a bounded number of attempts is not supported yet; use on-failure (Nanokit retries with backoff)"],
+            Load.Errors("services:\n  web:\n    image: app:1\n    restart: on-failure:3\n"));
+    }
 
     [Fact]
     public void Deploy_restart_policy_overrides_restart_as_docker_compose_does()
     {
-        var web = Load.Service("services:\n  web:\n    image: app:1\n    restart: always\n    deploy: {restart_policy: {condition: on-failure, max_attempts: 2}}\n");
-        Assert.Equal(new RestartPolicy(RestartMode.OnFailure, 2), web.Restart);
-        Assert.Equal(RestartPolicy.No, Load.Service("services:\n  web:\n    image: app:1\n    deploy: {restart_policy: {condition: none}}\n").Restart);
+        var web = Load.Service("services:\n  web:\n    image: app:1\n    restart: always\n    deploy: {restart_policy: {condition: on-failure}}\n");
+        Assert.Equal(RestartMode.OnFailure, web.Restart);
+        Assert.Equal(RestartMode.No, Load.Service("services:\n  web:\n    image: app:1\n    deploy: {restart_policy: {condition: none}}\n").Restart);
         Assert.Equal(
             ["nanokit.yml:4:47: \"delay\" in deploy.restart_policy is a Compose key not supported by nanokit yet"],
             Load.Errors("services:\n  web:\n    image: app:1\n    deploy: {restart_policy: {condition: any, delay: 5s}}\n"));
