@@ -55,6 +55,10 @@ internal sealed class ProjectOptions
         try
         {
             var spec = ProjectLoader.Load(ToLoadOptions(parse, context) with { AllowNoServices = allowNoServices });
+            foreach (var warning in spec.Warnings)
+            {
+                context.Error.WriteLine(warning.ToString());
+            }
             return new LoadedProject(spec, GraphEngine.Build(spec));
         }
         catch (ConfigException e)

@@ -18,7 +18,7 @@ namespace Nanokit.Providers.Docker;
 /// A replica is the container with its slot's name (<see cref="ContainerName"/>): a start-first replacement carries the
 /// slot's labels from its creation but is only in flight until it is renamed to that name (<see cref="SuccessorName"/>).
 /// </summary>
-internal static class ContainerDefinition
+internal static partial class ContainerDefinition
 {
     public const string Project = "io.nanokit.project";
     public const string Service = "io.nanokit.service";
@@ -43,7 +43,7 @@ internal static class ContainerDefinition
     /// <summary>Compose's default network of a project.</summary>
     public static string ProjectNetwork(string project) => project + "_default";
 
-    public static bool UsesProjectNetwork(ServiceSpec service) => service.NetworkMode is null;
+    public static bool UsesProjectNetwork(ServiceSpec service) => service.NetworkMode is null && service.Networks.IsEmpty;
 
     /// <summary>Whether a container (its name as the API reports it, with a leading slash) holds the slot its labels name.</summary>
     public static bool HoldsSlot(string? containerName, string project, string service, int replica) =>
@@ -74,13 +74,13 @@ internal static class ContainerDefinition
             labels[SuccessorOf] = successorOf;
         }
 
-        var network = ProjectNetwork(replica.Project.Name);
+        var primary = Networks(replica.Project.Name, service).FirstOrDefault();
         return Base(replica.Project, service) with
         {
             Labels = labels,
-            NetworkingConfig = UsesProjectNetwork(service)
-                ? new NetworkingConfig(new Dictionary<string, EndpointSettings>(StringComparer.Ordinal) { [network] = new EndpointSettings([service.Name]) })
-                : null,
+            NetworkingConfig = primary is null
+                ? null
+                : new NetworkingConfig(new Dictionary<string, EndpointSettings>(StringComparer.Ordinal) { [primary.Name] = Endpoint(service, primary.Attachment) }),
             Healthcheck = Health(service.Healthcheck),
             StopTimeout = (int)Math.Ceiling(service.StopGracePeriod.TotalSeconds),
         };
@@ -149,6 +149,12 @@ internal static class ContainerDefinition
     {
         var binds = new List<string>();
         var anonymous = new Dictionary<string, EmptyObject>(StringComparer.Ordinal);
+        foreach (var grant in service.Secrets.Concat(service.Configs))
+        {
+            // The loader refuses, on this runtime, every source that is not a file.
+            binds.Add(grant.Definition!.File! + ":" + grant.Target + ":ro");
+        }
+
         foreach (var volume in service.Volumes)
         {
             var mode = volume.ReadOnly ? ":ro" : "";
@@ -185,8 +191,21 @@ internal static class ContainerDefinition
             }
         }
 
+        foreach (var port in ExposedOnly(service.Container))
+        {
+            exposed[port] = EmptyObject.Instance;
+        }
+
+        var c = service.Container;
         return new ContainerCreateRequest
         {
+            Hostname = c.Hostname,
+            Domainname = c.Domainname,
+            User = c.User,
+            Tty = c.Tty ? true : null,
+            OpenStdin = c.StdinOpen ? true : null,
+            StopSignal = c.StopSignal,
+            MacAddress = c.MacAddress,
             Image = service.Image,
             Cmd = service.Command,
             Entrypoint = service.Entrypoint,
@@ -198,11 +217,12 @@ internal static class ContainerDefinition
             {
                 Binds = binds.Count > 0 ? binds : null,
                 PortBindings = bindings.Count > 0 ? bindings.ToDictionary(b => b.Key, b => (IReadOnlyList<PortBinding>)b.Value) : null,
-                NetworkMode = service.NetworkMode ?? ProjectNetwork(project.Name),
+                NetworkMode = service.NetworkMode ?? Networks(project.Name, service)[0].Name,
                 NanoCpus = service.Limits?.Cpus is { } cpus ? (long)Math.Round(cpus * 1e9) : null,
                 Memory = service.Limits?.MemoryBytes,
                 PidsLimit = service.Limits?.Pids,
-            },
+                MemoryReservation = service.Reservations?.MemoryBytes,
+            }.WithOptions(c),
         };
     }
 
@@ -219,7 +239,10 @@ internal static class ContainerDefinition
         }
 
         IReadOnlyList<string> test = check.Test[0] is "CMD" or "CMD-SHELL" ? check.Test : ["CMD", .. check.Test];
-        return new HealthConfig(test, Nanos(check.Interval), Nanos(check.Timeout), check.Retries, Nanos(check.StartPeriod));
+        return new HealthConfig(test, Nanos(check.Interval), Nanos(check.Timeout), check.Retries, Nanos(check.StartPeriod))
+        {
+            StartInterval = check.StartInterval > TimeSpan.Zero ? Nanos(check.StartInterval) : null,
+        };
     }
 
     // Docker rejects intervals under 1 ms; zero means "the daemon's default".

@@ -25,6 +25,13 @@ internal sealed record ContainerCreateRequest
     public IReadOnlyDictionary<string, EmptyObject>? ExposedPorts { get; init; }
     public HostConfig? HostConfig { get; init; }
     public NetworkingConfig? NetworkingConfig { get; init; }
+    public string? Hostname { get; init; }
+    public string? Domainname { get; init; }
+    public string? User { get; init; }
+    public bool? Tty { get; init; }
+    public bool? OpenStdin { get; init; }
+    public string? StopSignal { get; init; }
+    public string? MacAddress { get; init; }
 }
 
 /// <summary>Docker's <c>{}</c> values in maps used as sets (ExposedPorts, Volumes).</summary>
@@ -35,7 +42,11 @@ internal sealed record EmptyObject
 
 internal sealed record PortBinding(string HostIp, string HostPort);
 
-internal sealed record HealthConfig(IReadOnlyList<string> Test, long Interval, long Timeout, int Retries, long StartPeriod);
+internal sealed record HealthConfig(IReadOnlyList<string> Test, long Interval, long Timeout, int Retries, long StartPeriod)
+{
+    /// <summary>API 1.44 and later; an older daemon ignores it.</summary>
+    public long? StartInterval { get; init; }
+}
 
 internal sealed record HostConfig
 {
@@ -45,14 +56,55 @@ internal sealed record HostConfig
     public long? NanoCpus { get; init; }
     public long? Memory { get; init; }
     public long? PidsLimit { get; init; }
+    public long? MemoryReservation { get; init; }
+    public IReadOnlyList<string>? CapAdd { get; init; }
+    public IReadOnlyList<string>? CapDrop { get; init; }
+    public bool? Privileged { get; init; }
+    public bool? ReadonlyRootfs { get; init; }
+    public bool? Init { get; init; }
+    public long? ShmSize { get; init; }
+    public int? OomScoreAdj { get; init; }
+    public IReadOnlyList<string>? Dns { get; init; }
+    public IReadOnlyList<string>? DnsSearch { get; init; }
+    public IReadOnlyList<string>? SecurityOpt { get; init; }
+    public IReadOnlyList<string>? GroupAdd { get; init; }
+    public IReadOnlyDictionary<string, string>? Tmpfs { get; init; }
+    public IReadOnlyList<DeviceMapping>? Devices { get; init; }
+    public IReadOnlyList<string>? ExtraHosts { get; init; }
+    public IReadOnlyDictionary<string, string>? Sysctls { get; init; }
+    public IReadOnlyList<UlimitSetting>? Ulimits { get; init; }
+    public LogConfig? LogConfig { get; init; }
+    public string? PidMode { get; init; }
+    public string? IpcMode { get; init; }
+    public string? Runtime { get; init; }
 }
+
+internal sealed record DeviceMapping(string PathOnHost, string PathInContainer, string CgroupPermissions);
+
+internal sealed record UlimitSetting(string Name, long Soft, long Hard);
+
+internal sealed record LogConfig(string Type, IReadOnlyDictionary<string, string>? Config);
 
 internal sealed record NetworkingConfig(IReadOnlyDictionary<string, EndpointSettings> EndpointsConfig);
 
-internal sealed record EndpointSettings(IReadOnlyList<string>? Aliases);
+internal sealed record EndpointSettings(IReadOnlyList<string>? Aliases)
+{
+    public EndpointIpam? IPAMConfig { get; init; }
+}
+
+internal sealed record EndpointIpam(string? IPv4Address, string? IPv6Address);
+
+/// <summary>Attaches a created container to one more network (only one can be given at create before API 1.44).</summary>
+internal sealed record NetworkConnectRequest(string Container, EndpointSettings EndpointConfig);
 
 /// <summary><c>CheckDuplicate</c>: before API 1.44 the daemon happily creates a second network of the same name unless asked not to.</summary>
-internal sealed record NetworkCreateRequest(string Name, string Driver, bool CheckDuplicate, IReadOnlyDictionary<string, string> Labels);
+internal sealed record NetworkCreateRequest(string Name, string Driver, bool CheckDuplicate, IReadOnlyDictionary<string, string> Labels)
+{
+    public IReadOnlyDictionary<string, string>? Options { get; init; }
+    public bool? Internal { get; init; }
+    public bool? Attachable { get; init; }
+    public bool? EnableIPv6 { get; init; }
+}
 
 internal sealed record NetworkSummary(string Id, string Name);
 
@@ -109,6 +161,7 @@ internal sealed record PullProgressDetail(long Current, long Total);
 [JsonSerializable(typeof(ExecInspect))]
 [JsonSerializable(typeof(VolumeCreateRequest))]
 [JsonSerializable(typeof(NetworkCreateRequest))]
+[JsonSerializable(typeof(NetworkConnectRequest))]
 [JsonSerializable(typeof(List<NetworkSummary>))]
 [JsonSerializable(typeof(EventMessage))]
 [JsonSerializable(typeof(PullProgress))]

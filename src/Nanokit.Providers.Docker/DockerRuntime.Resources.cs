@@ -28,14 +28,25 @@ public sealed partial class DockerRuntime
         {
             try
             {
-                if (ContainerDefinition.UsesProjectNetwork(service))
+                var networks = ContainerDefinition.Networks(project.Name, service);
+                foreach (var network in networks)
                 {
-                    await EnsureProjectNetworkAsync(project.Name, cancellationToken).ConfigureAwait(false);
+                    await EnsureNetworkAsync(project.Name, network, cancellationToken).ConfigureAwait(false);
                 }
 
+                var platform = service.Container.Platform is { } p ? "&platform=" + Uri.EscapeDataString(p) : "";
                 await _client.PostAsync(
-                    "containers/create?name=" + Uri.EscapeDataString(name), request,
+                    "containers/create?name=" + Uri.EscapeDataString(name) + platform, request,
                     DockerJson.Default.ContainerCreateRequest, DockerJson.Default.IdResponse, createToken).ConfigureAwait(false);
+
+                // Before API 1.44 a create takes one network: the others are joined before the start.
+                foreach (var network in networks.Skip(1))
+                {
+                    using var connected = await _client.SendAsync(
+                        HttpMethod.Post, "networks/" + Uri.EscapeDataString(network.Name) + "/connect",
+                        JsonContent.Create(new NetworkConnectRequest(name, ContainerDefinition.Endpoint(service, network.Attachment)), DockerJson.Default.NetworkConnectRequest),
+                        createToken).ConfigureAwait(false);
+                }
             }
             catch (DockerException e) when (attempt == 1 && IsMissingProjectNetwork(e, project, service))
             {
@@ -74,16 +85,24 @@ public sealed partial class DockerRuntime
     }
 
     private static bool IsMissingProjectNetwork(DockerException e, ProjectRef project, ServiceSpec service) =>
-        e.StatusCode == 404 && ContainerDefinition.UsesProjectNetwork(service)
-        && e.Message.Contains("network " + ContainerDefinition.ProjectNetwork(project.Name), StringComparison.Ordinal);
+        e.StatusCode == 404 && ContainerDefinition.Networks(project.Name, service)
+            .Any(n => n.Definition?.External != true && e.Message.Contains("network " + n.Name, StringComparison.Ordinal));
 
-    /// <summary>Creates the project's network unless it exists. Creates are serialized per network in this process, and the daemon refuses a duplicate name from another one.</summary>
-    private async Task EnsureProjectNetworkAsync(string project, CancellationToken cancellationToken)
+    /// <summary>
+    /// Creates a network of the project unless it exists, with its declaration's driver and options; an external network
+    /// must exist already. Creates are serialized per network in this process, and the daemon refuses a duplicate name from another one.
+    /// </summary>
+    private async Task EnsureNetworkAsync(string project, ContainerDefinition.JoinedNetwork joined, CancellationToken cancellationToken)
     {
-        var network = ContainerDefinition.ProjectNetwork(project);
+        var network = joined.Name;
         if (await NetworkExistsAsync(network, cancellationToken).ConfigureAwait(false))
         {
             return;
+        }
+
+        if (joined.Definition?.External == true)
+        {
+            throw new DockerException(404, $"external network {network} (networks.{joined.Key}) not found; create it first, e.g. docker network create {network}");
         }
 
         using var gate = await LockAsync("network " + network, cancellationToken).ConfigureAwait(false);
@@ -92,15 +111,21 @@ public sealed partial class DockerRuntime
             return;
         }
 
-        var labels = new Dictionary<string, string>(StringComparer.Ordinal)
+        var definition = joined.Definition;
+        var labels = new Dictionary<string, string>(definition?.Labels ?? System.Collections.Immutable.ImmutableSortedDictionary<string, string>.Empty, StringComparer.Ordinal)
         {
             [ContainerDefinition.Project] = project,
-            [ContainerDefinition.Network] = "default",
+            [ContainerDefinition.Network] = joined.Key,
+        };
+        var request = new NetworkCreateRequest(network, definition?.Driver ?? "bridge", CheckDuplicate: true, labels)
+        {
+            Options = definition is { DriverOpts.IsEmpty: false } ? definition.DriverOpts : null,
+            Internal = definition?.Internal == true ? true : null,
+            Attachable = definition?.Attachable == true ? true : null,
+            EnableIPv6 = definition?.EnableIpv6 == true ? true : null,
         };
         using var response = await _client.SendAsync(
-            HttpMethod.Post, "networks/create",
-            JsonContent.Create(new NetworkCreateRequest(network, "bridge", CheckDuplicate: true, labels), DockerJson.Default.NetworkCreateRequest),
-            cancellationToken, accepted: 409).ConfigureAwait(false);
+            HttpMethod.Post, "networks/create", JsonContent.Create(request, DockerJson.Default.NetworkCreateRequest), cancellationToken, accepted: 409).ConfigureAwait(false);
     }
 
     private async Task<bool> NetworkExistsAsync(string network, CancellationToken cancellationToken)
@@ -110,7 +135,7 @@ public sealed partial class DockerRuntime
     }
 
     /// <summary>
-    /// Removes the project's network once no container of the project is left. A container created meanwhile keeps it
+    /// Removes the project's networks once no container of the project is left. A container created meanwhile keeps it
     /// (403 "has active endpoints", or 409), or finds it gone and ensures it again (<see cref="RunContainerAsync"/>).
     /// </summary>
     private async Task RemoveProjectNetworkIfUnusedAsync(string project, CancellationToken cancellationToken)
@@ -123,11 +148,10 @@ public sealed partial class DockerRuntime
             return;
         }
 
-        // By label as well as name: a network of that name that Nanokit did not create is not Nanokit's to remove.
-        var network = ContainerDefinition.ProjectNetwork(project);
+        // By label: a network Nanokit did not create (an external one, another project's) is not Nanokit's to remove.
         var networks = await _client.GetAsync(
-            "networks?filters=" + DockerClient.Filters(("label", label), ("name", network)), DockerJson.Default.ListNetworkSummary, cancellationToken).ConfigureAwait(false) ?? [];
-        foreach (var found in networks.Where(n => n.Name == network))
+            "networks?filters=" + DockerClient.Filters(("label", label), ("label", ContainerDefinition.Network)), DockerJson.Default.ListNetworkSummary, cancellationToken).ConfigureAwait(false) ?? [];
+        foreach (var found in networks)
         {
             using var response = await _client.SendAsync(
                 HttpMethod.Delete, "networks/" + Uri.EscapeDataString(found.Id), null, cancellationToken, accepted: [403, 404, 409]).ConfigureAwait(false);
@@ -155,7 +179,7 @@ public sealed partial class DockerRuntime
             throw new DockerException(404, $"image {image} not present and pull_policy is never");
         }
 
-        await PullAsync(image, progress, cancellationToken).ConfigureAwait(false);
+        await PullAsync(image, service.Container.Platform, progress, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>
@@ -163,10 +187,11 @@ public sealed partial class DockerRuntime
     /// The summary is reported as the pull starts, then at most once per <see cref="PullReportInterval"/> (a pull of many
     /// layers sends dozens of lines a second), and at the end unless the last report already says it.
     /// </summary>
-    private async Task PullAsync(string image, IProgress<string>? progress, CancellationToken cancellationToken)
+    private async Task PullAsync(string image, string? platform, IProgress<string>? progress, CancellationToken cancellationToken)
     {
         var (repository, tag) = SplitImage(image);
-        var path = "images/create?fromImage=" + Uri.EscapeDataString(repository) + "&tag=" + Uri.EscapeDataString(tag);
+        var path = "images/create?fromImage=" + Uri.EscapeDataString(repository) + "&tag=" + Uri.EscapeDataString(tag)
+            + (platform is null ? "" : "&platform=" + Uri.EscapeDataString(platform));
         var summary = new PullSummary(image);
         string? reported = null;
         var reportedAt = 0L;

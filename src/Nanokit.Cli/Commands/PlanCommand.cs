@@ -67,7 +67,9 @@ internal static class PlanCommand
                 return ExitCodes.Error;
             }
 
-            context.Out.WriteLine(parse.GetValue(format) == "json" ? PlanJsonRenderer.Render(plan, indented: true) : plan.ToString());
+            context.Out.WriteLine(parse.GetValue(format) == "json"
+                ? PlanJsonRenderer.Render(plan, indented: true)
+                : $"Runtime: {plan.Runtime}\n\n{plan}");
             return parse.GetValue(detailed) && plan.HasChanges ? ExitCodes.Changes : ExitCodes.Ok;
         });
         return command;

@@ -25,6 +25,22 @@ internal sealed class LoadContext(string projectDirectory, IReadOnlyDictionary<s
 
     public List<(string Name, ConfigNode Node)> NamedVolumeUses { get; } = [];
 
+    /// <summary>Per service, the container-only keys it sets and where: refused by a runtime that cannot honour them.</summary>
+    public Dictionary<string, List<(string Key, SourceLocation Location)>> ContainerKeySites { get; } = new(StringComparer.Ordinal);
+
+    /// <summary>(service, network key) for each network a service joins: each must be declared at the top level (or be "default").</summary>
+    public List<(string Service, ScalarNode Network)> NetworkUses { get; } = [];
+
+    public List<(string Service, ScalarNode Source)> SecretUses { get; } = [];
+
+    public List<(string Service, ScalarNode Source)> ConfigUses { get; } = [];
+
+    /// <summary>Where a service asks for deploy.resources.reservations.cpus, which Docker cannot reserve.</summary>
+    public Dictionary<string, SourceLocation> ReservedCpuSites { get; } = new(StringComparer.Ordinal);
+
+    /// <summary>Located warnings: deprecated forms that still load.</summary>
+    public List<ConfigError> Warnings { get; } = [];
+
     public Dictionary<string, List<(PortMapping Port, SourceLocation Location)>> PortSites { get; } = new(StringComparer.Ordinal);
 
     /// <summary>Port mappings read so far, ranges expanded; past <see cref="LoadLimits.PublishedPorts"/> no more services are read.</summary>

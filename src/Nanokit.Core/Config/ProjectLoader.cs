@@ -147,7 +147,7 @@ public static class ProjectLoader
             throw new ConfigException(Sort(errors, documents));
         }
 
-        return project!;
+        return project! with { Warnings = [.. context.Warnings] };
     }
 
     private static ProjectSpec? Build(MappingNode root, ProjectLoadOptions options, LoadContext context, NodeReader reader, string projectDirectory)

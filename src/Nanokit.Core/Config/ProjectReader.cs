@@ -8,8 +8,8 @@ namespace Nanokit.Core.Config;
 /// <summary>Reads the merged top level (name, runtime, drift, volumes, services) into a <see cref="ProjectSpec"/>.</summary>
 internal sealed partial class ProjectReader(NodeReader reader, LoadContext context)
 {
-    internal static readonly string[] Keys = ["name", "services", "runtime", "drift", "environments", "volumes", "version"];
-    private static readonly HashSet<string> UnsupportedKeys = ["networks", "secrets", "configs", "include", "models"];
+    internal static readonly string[] Keys = ["name", "services", "runtime", "drift", "environments", "volumes", "version", "networks", "secrets", "configs"];
+    private static readonly HashSet<string> UnsupportedKeys = ["include", "models"];
     private static readonly string[] DriftKeys = ["interval", "heal"];
     private static readonly string[] Runtimes = ["local", "docker", "kubernetes"];
 
@@ -19,7 +19,7 @@ internal sealed partial class ProjectReader(NodeReader reader, LoadContext conte
     public ProjectSpec? Read(MappingNode root, string name)
     {
         reader.CheckKeys(root, "at the top level", Keys, UnsupportedKeys);
-        var runtime = RuntimeKind.Local;
+        RuntimeKind? runtime = null;
         if (root["runtime"] is { } runtimeNode && reader.String(runtimeNode, "runtime") is { } runtimeText)
         {
             runtime = runtimeText switch
@@ -52,7 +52,22 @@ internal sealed partial class ProjectReader(NodeReader reader, LoadContext conte
             ReadServices(root.KeyNode("services")!, servicesMap, services);
         }
 
-        return new ProjectSpec(name, runtime, drift, services.ToImmutable(), context.ProjectDirectory);
+        var networks = root["networks"] is { } networksNode ? ReadNetworks(networksNode) : ImmutableSortedDictionary<string, NetworkSpec>.Empty;
+        var secrets = root["secrets"] is { } secretsNode ? ReadFileSources(secretsNode, "secrets") : ImmutableSortedDictionary<string, FileSource>.Empty;
+        var configs = root["configs"] is { } configsNode ? ReadFileSources(configsNode, "configs") : ImmutableSortedDictionary<string, FileSource>.Empty;
+
+        // As Compose: a file whose every service names an image runs them as containers. A service without one is
+        // Nanokit's command form, which only the local runtime runs, so such a project stays local processes.
+        var built = services.ToImmutable();
+        var choice = runtime is not null ? RuntimeChoice.Declared
+            : built.Count > 0 && built.Values.All(s => s.Image is not null) ? RuntimeChoice.DefaultForImages : RuntimeChoice.DefaultForCommands;
+        return new ProjectSpec(name, runtime ?? (choice == RuntimeChoice.DefaultForImages ? RuntimeKind.Docker : RuntimeKind.Local), drift, built, context.ProjectDirectory)
+        {
+            RuntimeChoice = choice,
+            Networks = networks,
+            Secrets = secrets,
+            Configs = configs,
+        };
     }
 
     private void NoServices(ConfigNode at, string message)

@@ -48,10 +48,8 @@ public static partial class ProjectWriter
     {
         var root = new Map();
         root.Put("name", project.Name);
-        if (project.Runtime != RuntimeKind.Local)
-        {
-            root.Put("runtime", project.Runtime.ToString().ToLowerInvariant());
-        }
+        // Always shown, since a file that names none gets one chosen from what its services declare.
+        root.Put("runtime", project.Runtime.ToString().ToLowerInvariant());
 
         if (project.Drift != DriftSettings.Default)
         {
@@ -65,6 +63,7 @@ public static partial class ProjectWriter
         }
 
         root.Put("services", services);
+        PutTopLevel(root, project);
         return root;
     }
 
@@ -151,6 +150,8 @@ public static partial class ProjectWriter
             m.Put("healthcheck", Healthcheck(h));
         }
 
+        PutCompose(m, s);
+
         m.Put("deploy", Deploy(s));
         if (s.PullPolicy != PullPolicy.Missing)
         {
@@ -188,7 +189,7 @@ public static partial class ProjectWriter
                 options.Put(key, value);
             }
 
-            m.Put("runtime", options);
+            m.Put(ServiceReader.ProviderOptionsKey, options);
         }
 
         return m;
@@ -216,6 +217,29 @@ public static partial class ProjectWriter
             }
 
             deploy.Put("resources", new Map { new("limits", limits) });
+        }
+
+        if (s.Reservations is { } r)
+        {
+            var reservations = new Map();
+            if (r.Cpus is { } cpus)
+            {
+                reservations.Put("cpus", cpus.ToString(CultureInfo.InvariantCulture));
+            }
+
+            if (r.MemoryBytes is { } memory)
+            {
+                reservations.Put("memory", memory.ToString(CultureInfo.InvariantCulture));
+            }
+
+            if (deploy.Find(e => e.Key == "resources").Value is Map resources)
+            {
+                resources.Put("reservations", reservations);
+            }
+            else
+            {
+                deploy.Put("resources", new Map { new("reservations", reservations) });
+            }
         }
 
         if (s.Update != UpdatePolicy.Default)
@@ -280,6 +304,11 @@ public static partial class ProjectWriter
         m.Put("timeout", Durations.Format(h.Timeout));
         m.Put("retries", h.Retries);
         m.Put("start_period", Durations.Format(h.StartPeriod));
+        if (h.StartInterval > TimeSpan.Zero)
+        {
+            m.Put("start_interval", Durations.Format(h.StartInterval));
+        }
+
         if (h.Disabled)
         {
             m.Put("disable", true);
@@ -320,6 +349,9 @@ public static partial class ProjectWriter
                 break;
             case int i:
                 w.WriteNumberValue(i);
+                break;
+            case long l:
+                w.WriteNumberValue(l);
                 break;
             case bool b:
                 w.WriteBooleanValue(b);
@@ -399,6 +431,7 @@ public static partial class ProjectWriter
         null => "null",
         bool b => b ? "true" : "false",
         int i => i.ToString(CultureInfo.InvariantCulture),
+        long l => l.ToString(CultureInfo.InvariantCulture),
         string s => YamlString(s),
         _ => YamlString(value.ToString() ?? ""),
     };

@@ -7,27 +7,45 @@ namespace Nanokit.Core.Config;
 // deploy.resources, deploy.update_config, pull_policy and network_mode: how a runtime runs the replicas.
 internal sealed partial class ServiceReader
 {
-    private static readonly string[] ResourcesKeys = ["limits"];
-    private static readonly HashSet<string> ResourcesUnsupported = ["reservations"];
+    private static readonly string[] ResourcesKeys = ["limits", "reservations"];
+    private static readonly string[] ReservationsKeys = ["cpus", "memory"];
+    private static readonly HashSet<string> ReservationsUnsupported = ["devices", "generic_resources"];
+    private static readonly string[] RestartPolicyKeys = ["condition"];
+    private static readonly HashSet<string> RestartPolicyUnsupported = ["delay", "max_attempts", "window"];
+    private static readonly string[] RestartConditions = ["none", "on-failure", "any"];
     private static readonly string[] LimitsKeys = ["cpus", "memory", "pids"];
     private static readonly string[] UpdateConfigKeys = ["parallelism", "order"];
     private static readonly HashSet<string> UpdateConfigUnsupported = ["delay", "failure_action", "monitor", "max_failure_ratio"];
     private static readonly string[] PullPolicies = ["missing", "if_not_present", "always", "never"];
     private static readonly string[] UpdateOrders = ["stop-first", "start-first"];
 
-    private (ResourceLimits? Limits, UpdatePolicy Update) ReadDeploy(MappingNode deploy, ImmutableArray<PortMapping> ports)
+    private (ResourceLimits? Limits, ResourceReservations? Reservations, UpdatePolicy Update) ReadDeploy(string service, MappingNode deploy, ImmutableArray<PortMapping> ports)
     {
         ResourceLimits? limits = null;
+        ResourceReservations? reservations = null;
         if (deploy["resources"] is { } resourcesNode && reader.Mapping(resourcesNode, "deploy.resources") is { } resources)
         {
-            reader.CheckKeys(resources, "in deploy.resources", ResourcesKeys, ResourcesUnsupported);
+            reader.CheckKeys(resources, "in deploy.resources", ResourcesKeys);
             if (resources["limits"] is { } limitsNode && reader.Mapping(limitsNode, "deploy.resources.limits") is { } map)
             {
                 reader.CheckKeys(map, "in deploy.resources.limits", LimitsKeys);
-                var cpus = map["cpus"] is { } c ? Cpus(c) : null;
+                var cpus = map["cpus"] is { } c ? Cpus(c, "deploy.resources.limits.cpus") : null;
                 var memory = map["memory"] is { } m ? Bytes(m, "deploy.resources.limits.memory") : null;
                 var pids = map["pids"] is { } p ? Positive(p, "deploy.resources.limits.pids") : null;
                 limits = cpus is null && memory is null && pids is null ? null : new ResourceLimits(cpus, memory, pids);
+            }
+
+            if (resources["reservations"] is { } reservedNode && reader.Mapping(reservedNode, "deploy.resources.reservations") is { } reserved)
+            {
+                reader.CheckKeys(reserved, "in deploy.resources.reservations", ReservationsKeys, ReservationsUnsupported);
+                var cpus = reserved["cpus"] is { } c ? Cpus(c, "deploy.resources.reservations.cpus") : null;
+                if (cpus is not null)
+                {
+                    context.ReservedCpuSites[service] = reserved["cpus"]!.Location;
+                }
+
+                var memory = reserved["memory"] is { } m ? Bytes(m, "deploy.resources.reservations.memory") : null;
+                reservations = cpus is null && memory is null ? null : new ResourceReservations(cpus, memory);
             }
         }
 
@@ -55,7 +73,31 @@ internal sealed partial class ServiceReader
             update = new UpdatePolicy(parallelism, order);
         }
 
-        return (limits, update);
+        return (limits, reservations, update);
+    }
+
+    // deploy.restart_policy: condition none | on-failure | any (the default).
+    private RestartMode? ReadRestartPolicy(ConfigNode node)
+    {
+        if (reader.Mapping(node, "deploy.restart_policy") is not { } map)
+        {
+            return null;
+        }
+
+        reader.CheckKeys(map, "in deploy.restart_policy", RestartPolicyKeys, RestartPolicyUnsupported);
+        var mode = RestartMode.Always;
+        if (map["condition"] is { } conditionNode && reader.String(conditionNode, "deploy.restart_policy.condition") is { } condition)
+        {
+            mode = condition switch
+            {
+                "none" => RestartMode.No,
+                "on-failure" => RestartMode.OnFailure,
+                "any" => RestartMode.Always,
+                _ => Invalid(conditionNode, "deploy.restart_policy.condition", condition, RestartConditions, RestartMode.Always),
+            };
+        }
+
+        return mode;
     }
 
     private PullPolicy ReadPullPolicy(ConfigNode node)
@@ -108,7 +150,7 @@ internal sealed partial class ServiceReader
         return fallback;
     }
 
-    private double? Cpus(ConfigNode node)
+    private double? Cpus(ConfigNode node, string what)
     {
         if (node is ScalarNode { IsNull: false } s
             && double.TryParse(s.Value, NumberStyles.AllowDecimalPoint, CultureInfo.InvariantCulture, out var cpus)
@@ -117,7 +159,7 @@ internal sealed partial class ServiceReader
             return cpus;
         }
 
-        reader.Error(node, $"deploy.resources.limits.cpus: expected a positive number of CPUs such as 0.5 or 2, got {NodeReader.Describe(node)}");
+        reader.Error(node, $"{what}: expected a positive number of CPUs such as 0.5 or 2, got {NodeReader.Describe(node)}");
         return null;
     }
 

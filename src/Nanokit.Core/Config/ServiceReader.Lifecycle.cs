@@ -78,7 +78,7 @@ internal sealed partial class ServiceReader
             return null;
         }
 
-        reader.CheckKeys(map, "in healthcheck", HealthcheckKeys, HealthcheckUnsupported);
+        reader.CheckKeys(map, "in healthcheck", HealthcheckKeys);
         ImmutableArray<string> test = [];
         var disabled = map["disable"] is { } d && reader.Bool(d, "healthcheck.disable") == true;
         if (map["test"] is { } testNode)
@@ -118,7 +118,10 @@ internal sealed partial class ServiceReader
             Duration(map, "timeout", TimeSpan.FromSeconds(30)),
             retries,
             Duration(map, "start_period", TimeSpan.Zero),
-            disabled);
+            disabled)
+        {
+            StartInterval = Duration(map, "start_interval", TimeSpan.Zero),
+        };
     }
 
     private TimeSpan Duration(MappingNode map, string key, TimeSpan fallback) =>
@@ -235,25 +238,43 @@ internal sealed partial class ServiceReader
         return reader.Command(commandNode, $"hooks.{key}.command") is { } cmd ? new Hook(cmd, runOn, timeout) : null;
     }
 
-    private ImmutableSortedDictionary<string, string> ReadRuntimeOptions(ConfigNode node)
+    // x-nanokit-runtime is the place; a runtime: mapping is the form before Compose's runtime: string was read, still accepted with a warning.
+    private ImmutableSortedDictionary<string, string> ReadProviderOptions(MappingNode map)
     {
         var result = _runtimeOptions;
         result.Clear();
-        if (node is not MappingNode map)
+        var legacy = map["runtime"] as MappingNode;
+        if (legacy is not null)
         {
-            reader.Error(node, $"runtime: expected a mapping of provider options (nanokit's per-service runtime), got {node.KindName}");
+            context.Warnings.Add(new Diagnostics.ConfigError(map.KeyNode("runtime")!.Location,
+                $"warning: a runtime: mapping of provider options is deprecated (Compose's runtime: is the OCI runtime); rename it to {ProviderOptionsKey}:"));
+            if (map[ProviderOptionsKey] is not null)
+            {
+                reader.Error(map.KeyNode(ProviderOptionsKey)!, $"{ProviderOptionsKey} and the deprecated runtime: mapping cannot both be set; keep {ProviderOptionsKey}");
+            }
+        }
+
+        if ((map[ProviderOptionsKey] ?? legacy) is not { } node)
+        {
             return result.ToImmutable();
         }
 
-        foreach (var (key, value) in map.Entries)
+        var what = legacy is not null && map[ProviderOptionsKey] is null ? "runtime" : ProviderOptionsKey;
+        if (node is not MappingNode options)
+        {
+            reader.Error(node, $"{what}: expected a mapping of provider options, got {node.KindName}");
+            return result.ToImmutable();
+        }
+
+        foreach (var (key, value) in options.Entries)
         {
             if (key.Value is "pull_policy" or "network_mode")
             {
-                reader.Error(key, $"runtime.{key.Value}: set {key.Value} on the service itself, as in Compose");
+                reader.Error(key, $"{what}.{key.Value}: set {key.Value} on the service itself, as in Compose");
                 continue;
             }
 
-            if ((value is ScalarNode s ? (s.IsNull ? null : s.Value) : reader.String(value, $"runtime.{key.Value}")) is { } text)
+            if ((value is ScalarNode s ? (s.IsNull ? null : s.Value) : reader.String(value, $"{what}.{key.Value}")) is { } text)
             {
                 result[key.Value] = text;
             }

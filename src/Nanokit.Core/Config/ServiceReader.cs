@@ -16,26 +16,27 @@ internal sealed partial class ServiceReader(NodeReader reader, LoadContext conte
     [
         "image", "command", "entrypoint", "working_dir", "environment", "env_file", "ports", "volumes", "labels",
         "depends_on", "healthcheck", "deploy", "scale", "profiles", "stop_grace_period", "hooks", "runtime", "secret_env",
-        "pull_policy", "network_mode",
+        "pull_policy", "network_mode", "restart", ProviderOptionsKey, .. ContainerKeys,
     ];
+
+    /// <summary>Nanokit's per-service provider options; an <c>x-</c> key, so Compose tools accept a file that uses it.</summary>
+    internal const string ProviderOptionsKey = "x-nanokit-runtime";
 
     internal static readonly HashSet<string> UnsupportedComposeKeys =
     [
-        "annotations", "attach", "blkio_config", "build", "cap_add", "cap_drop", "cgroup", "cgroup_parent", "configs",
-        "container_name", "cpu_count", "cpu_percent", "cpu_period", "cpu_quota", "cpu_rt_period", "cpu_rt_runtime",
-        "cpu_shares", "cpus", "cpuset", "credential_spec", "develop", "device_cgroup_rules", "devices", "dns",
-        "dns_opt", "dns_search", "domainname", "expose", "extends", "external_links", "extra_hosts", "gpus",
-        "group_add", "hostname", "init", "ipc", "isolation", "links", "logging", "mac_address", "mem_limit",
-        "mem_reservation", "mem_swappiness", "memswap_limit", "networks", "oom_kill_disable",
-        "oom_score_adj", "pid", "pids_limit", "platform", "post_start", "pre_stop", "privileged", "provider",
-        "read_only", "restart", "secrets", "security_opt", "shm_size", "stdin_open", "stop_signal",
-        "storage_opt", "sysctls", "tmpfs", "tty", "ulimits", "user", "userns_mode", "uts", "volumes_from",
+        "annotations", "attach", "blkio_config", "build", "cgroup", "cgroup_parent",
+        "cpu_count", "cpu_percent", "cpu_period", "cpu_quota", "cpu_rt_period", "cpu_rt_runtime",
+        "cpu_shares", "cpus", "cpuset", "credential_spec", "develop", "device_cgroup_rules",
+        "dns_opt", "extends", "external_links", "gpus",
+        "isolation", "links", "mem_limit",
+        "mem_reservation", "mem_swappiness", "memswap_limit", "oom_kill_disable",
+        "pids_limit", "post_start", "pre_stop", "provider",
+        "storage_opt", "userns_mode", "uts", "volumes_from",
     ];
 
-    private static readonly string[] HealthcheckKeys = ["test", "interval", "timeout", "retries", "start_period", "disable"];
-    private static readonly HashSet<string> HealthcheckUnsupported = ["start_interval"];
-    private static readonly string[] DeployKeys = ["replicas", "resources", "update_config"];
-    private static readonly HashSet<string> DeployUnsupported = ["mode", "endpoint_mode", "labels", "placement", "restart_policy", "rollback_config"];
+    private static readonly string[] HealthcheckKeys = ["test", "interval", "timeout", "retries", "start_period", "start_interval", "disable"];
+        private static readonly string[] DeployKeys = ["replicas", "resources", "update_config", "restart_policy"];
+    private static readonly HashSet<string> DeployUnsupported = ["mode", "endpoint_mode", "labels", "placement", "rollback_config"];
     private static readonly string[] DependsOnKeys = ["condition", "required", "restart"];
     private static readonly string[] Conditions = ["service_started", "service_healthy", "service_completed_successfully"];
     private static readonly string[] HookKeys = ["prestart", "poststart", "prestop"];
@@ -88,12 +89,27 @@ internal sealed partial class ServiceReader(NodeReader reader, LoadContext conte
         var dependsOn = map["depends_on"] is { } dependsOnNode ? ReadDependsOn(dependsOnNode) : Defaults.DependsOn;
         var healthcheck = map["healthcheck"] is { } healthcheckNode ? ReadHealthcheck(healthcheckNode) : null;
         var replicas = ReadReplicas(map);
-        var (limits, update) = map["deploy"] is MappingNode deployMap ? ReadDeploy(deployMap, ports) : (null, Defaults.Update);
-        var pullPolicy = map["pull_policy"] is { } pullNode ? ReadPullPolicy(pullNode) : Defaults.PullPolicy;
+        var (limits, reservations, update) = map["deploy"] is MappingNode deployMap ? ReadDeploy(name, deployMap, ports) : (null, null, Defaults.Update);
+        var restart = ReadRestart(map);
+        if (map["deploy"] is MappingNode { } deployPolicy && deployPolicy["restart_policy"] is { } policyNode)
+        {
+            restart = ReadRestartPolicy(policyNode) ?? restart;
+        }
+
         var networkMode = map["network_mode"] is { } networkNode ? ReadNetworkMode(networkNode) : null;
+        var container = ReadContainer(name, map, replicas);
+        var networks = map["networks"] is { } networksNode ? ReadNetworks(name, networksNode) : Defaults.Networks;
+        if (networks.Count > 0 && networkMode is not null)
+        {
+            reader.Error(map.KeyNode("networks")!, $"service \"{name}\": networks and network_mode cannot both be set");
+        }
+
+        var secretGrants = map["secrets"] is { } secretsNode ? ReadGrants(name, secretsNode, "secrets") : Defaults.Secrets;
+        var configGrants = map["configs"] is { } configsNode ? ReadGrants(name, configsNode, "configs") : Defaults.Configs;
+        var pullPolicy = map["pull_policy"] is { } pullNode ? ReadPullPolicy(pullNode) : Defaults.PullPolicy;
         var profiles = map["profiles"] is { } profilesNode ? ReadProfiles(profilesNode) : Defaults.Profiles;
         var hooks = map["hooks"] is { } hooksNode ? ReadHooks(hooksNode) : Defaults.Hooks;
-        var runtimeOptions = map["runtime"] is { } runtimeNode ? ReadRuntimeOptions(runtimeNode) : Defaults.RuntimeOptions;
+        var runtimeOptions = ReadProviderOptions(map);
         var stopGracePeriod = map["stop_grace_period"] is { } grace ? reader.Duration(grace, "stop_grace_period") : null;
         return new ServiceSpec
         {
@@ -118,7 +134,13 @@ internal sealed partial class ServiceReader(NodeReader reader, LoadContext conte
             PullPolicy = pullPolicy,
             NetworkMode = networkMode,
             Limits = limits,
+            Reservations = reservations,
             Update = update,
+            Restart = restart,
+            Container = container,
+            Networks = networks,
+            Secrets = secretGrants,
+            Configs = configGrants,
         };
     }
 

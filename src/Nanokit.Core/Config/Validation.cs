@@ -41,7 +41,17 @@ internal static class Validation
                 active[service.Name] = checkedService;
             }
 
-            CheckRuntimeNeeds(service, project.Runtime, reader);
+            CheckRuntimeNeeds(service, project, reader);
+            CheckRuntimeFit(service, project.Runtime, context, reader);
+        }
+
+        CheckReferences(project, active, context, reader);
+        foreach (var service in active.Values.ToArray())
+        {
+            if (!service.Networks.IsEmpty || !service.Secrets.IsDefaultOrEmpty || !service.Configs.IsDefaultOrEmpty)
+            {
+                active[service.Name] = WithDefinitions(service, project);
+            }
         }
 
         CheckHostPorts(active, context, reader);
@@ -88,8 +98,9 @@ internal static class Validation
         return kept == service.DependsOn ? service : service with { DependsOn = kept };
     }
 
-    private static void CheckRuntimeNeeds(ServiceSpec service, RuntimeKind runtime, NodeReader reader)
+    private static void CheckRuntimeNeeds(ServiceSpec service, ProjectSpec project, NodeReader reader)
     {
+        var runtime = project.Runtime;
         if (runtime is RuntimeKind.Docker or RuntimeKind.Kubernetes && string.IsNullOrEmpty(service.Image))
         {
             reader.Error(service.Location, $"service \"{service.Name}\" has no image; runtime {runtime.ToString().ToLowerInvariant()} needs one");
@@ -97,9 +108,111 @@ internal static class Validation
 
         if (runtime is RuntimeKind.Local && service.Command is not { Length: > 0 })
         {
-            reader.Error(service.Location, $"service \"{service.Name}\" has no command; runtime local runs a process and needs one");
+            var why = project.RuntimeChoice == RuntimeChoice.DefaultForCommands && service.Image is not null
+                ? " (runtime local was chosen because not every service declares an image; set runtime: docker to run images)"
+                : "";
+            reader.Error(service.Location, $"service \"{service.Name}\" has no command; runtime local runs a process and needs one{why}");
         }
     }
+
+    // A key the runtime cannot honour is refused here, at its own line, rather than ignored or failing at up.
+    private static void CheckRuntimeFit(ServiceSpec service, RuntimeKind runtime, LoadContext context, NodeReader reader)
+    {
+        if (runtime == RuntimeKind.Docker)
+        {
+            CheckDockerFit(service, context, reader);
+        }
+
+        if (runtime != RuntimeKind.Local || !context.ContainerKeySites.TryGetValue(service.Name, out var sites))
+        {
+            return;
+        }
+
+        foreach (var (key, location) in sites)
+        {
+            reader.Error(location, $"\"{key}\" in service \"{service.Name}\": runtime local (host processes) cannot honour it; use runtime: docker or remove it");
+        }
+    }
+
+    // What the Docker runtime does not do yet, or Docker cannot do at all, named at the key.
+    private static void CheckDockerFit(ServiceSpec service, LoadContext context, NodeReader reader)
+    {
+        const string Docker = "runtime docker";
+        if (context.ContainerKeySites.TryGetValue(service.Name, out var sites) && sites.FirstOrDefault(s => s.Key == "container_name") is { Key: not null } named)
+        {
+            reader.Error(named.Location, $"\"container_name\" in service \"{service.Name}\": {Docker} names replicas PROJECT-SERVICE-N and cannot honour it yet; remove it");
+        }
+
+        if (context.ReservedCpuSites.TryGetValue(service.Name, out var cpus))
+        {
+            reader.Error(cpus, $"deploy.resources.reservations.cpus in service \"{service.Name}\": {Docker} cannot reserve CPUs (Docker has no CPU reservation); use limits.cpus");
+        }
+
+        foreach (var (uses, kind, grants) in new[] { (context.SecretUses, "secret", service.Secrets), (context.ConfigUses, "config", service.Configs) })
+        {
+            var at = uses.Where(u => u.Service == service.Name).Select(u => u.Source.Location).ToList();
+            for (var i = 0; i < grants.Length && i < at.Count; i++)
+            {
+                var grant = grants[i];
+                if (grant.Uid is not null || grant.Gid is not null || grant.Mode is not null)
+                {
+                    reader.Error(at[i], $"{kind} \"{grant.Source}\" of service \"{service.Name}\": {Docker} mounts the file as it is and cannot set uid, gid or mode; set them on the file");
+                }
+            }
+        }
+    }
+
+    // Networks, secrets and configs a service names must be declared at the top level (the network "default" always exists).
+    private static void CheckReferences(ProjectSpec project, IReadOnlyDictionary<string, ServiceSpec> active, LoadContext context, NodeReader reader)
+    {
+        foreach (var (service, network) in context.NetworkUses)
+        {
+            if (active.ContainsKey(service) && network.Value != "default" && !project.Networks.ContainsKey(network.Value))
+            {
+                reader.Error(network, $"service \"{service}\" uses network \"{network.Value}\", which is not declared in the top-level networks section");
+            }
+        }
+
+        Check(context.SecretUses, project.Secrets, "secret", "secrets");
+        Check(context.ConfigUses, project.Configs, "config", "configs");
+
+        void Check(List<(string Service, ScalarNode Source)> uses, IReadOnlyDictionary<string, FileSource> declared, string kind, string section)
+        {
+            foreach (var (service, source) in uses)
+            {
+                if (!active.ContainsKey(service))
+                {
+                    continue;
+                }
+
+                if (!declared.TryGetValue(source.Value, out var file))
+                {
+                    reader.Error(source, $"service \"{service}\" uses {kind} \"{source.Value}\", which is not declared in the top-level {section} section");
+                }
+                else if (project.Runtime == RuntimeKind.Docker && file.File is null)
+                {
+                    reader.Error(source, $"{kind} \"{source.Value}\" of service \"{service}\": runtime docker mounts {section} from a file and cannot honour {(file.External ? "an external one (a swarm feature)" : file.Environment is not null ? "one from an environment variable" : "inline content")} yet");
+                }
+                else if (file.File is { } path && !File.Exists(path))
+                {
+                    reader.Error(source, $"{kind} \"{source.Value}\" of service \"{service}\": its file {path} does not exist");
+                }
+                else if (file.Environment is { } variable && context.Lookup(variable) is null)
+                {
+                    reader.Error(source, $"{kind} \"{source.Value}\" of service \"{service}\": its environment variable {variable} is not set");
+                }
+            }
+        }
+    }
+
+    // A runtime gets only the service: the declarations it refers to travel with it.
+    private static ServiceSpec WithDefinitions(ServiceSpec service, ProjectSpec project) => service with
+    {
+        Networks = service.Networks.ToImmutableSortedDictionary(
+            n => n.Key, n => n.Value with { Definition = project.Networks.GetValueOrDefault(n.Key) }, StringComparer.Ordinal),
+        Secrets = [.. service.Secrets.Select(g => g with { Definition = project.Secrets.GetValueOrDefault(g.Source) })],
+        Configs = [.. service.Configs.Select(g => g with { Definition = project.Configs.GetValueOrDefault(g.Source) })],
+    };
 
     // One pass with a dictionary: a host port (per address and protocol) can be published once in the whole project.
     private static void CheckHostPorts(IReadOnlyDictionary<string, ServiceSpec> active, LoadContext context, NodeReader reader)

@@ -41,7 +41,25 @@ public sealed record ServiceSpec
     /// <summary>Environment variable names whose values are secret (declared with <c>secret_env</c>, or matching the secret name patterns).</summary>
     public ImmutableSortedSet<string> SecretEnvironment { get; init; } = ImmutableSortedSet<string>.Empty;
 
-    /// <summary>Runtime-specific options (<c>runtime:</c> mapping on the service), passed to the provider untouched.</summary>
+    /// <summary>Compose <c>deploy.resources.reservations</c>; null when none are set.</summary>
+    public ResourceReservations? Reservations { get; init; }
+
+    /// <summary>Compose <c>restart</c> (or <c>deploy.restart_policy</c>), enforced by Nanokit's heal; null when not declared. Not part of the config hash.</summary>
+    public RestartMode? Restart { get; init; }
+
+    /// <summary>The container-level Compose keys (cap_add, user, hostname, ulimits…).</summary>
+    public ContainerOptions Container { get; init; } = ContainerOptions.None;
+
+    /// <summary>Compose <c>networks</c> of the service, by the project's network key; empty: the project's default network.</summary>
+    public ImmutableSortedDictionary<string, ServiceNetwork> Networks { get; init; } = ImmutableSortedDictionary<string, ServiceNetwork>.Empty;
+
+    /// <summary>Compose <c>secrets</c> granted to the service (mounted under /run/secrets by default).</summary>
+    public ImmutableArray<FileGrant> Secrets { get; init; } = [];
+
+    /// <summary>Compose <c>configs</c> granted to the service (mounted at /NAME by default).</summary>
+    public ImmutableArray<FileGrant> Configs { get; init; } = [];
+
+    /// <summary>Nanokit's per-service provider options (<c>x-nanokit-runtime:</c> on the service), passed to the provider untouched.</summary>
     public ImmutableSortedDictionary<string, string> RuntimeOptions { get; init; } = ImmutableSortedDictionary<string, string>.Empty;
 
     /// <summary>Where the service is declared (its key in <c>services:</c>).</summary>
@@ -99,7 +117,11 @@ public sealed record HealthcheckSpec(
     TimeSpan Timeout,
     int Retries,
     TimeSpan StartPeriod,
-    bool Disabled);
+    bool Disabled)
+{
+    /// <summary>Compose <c>start_interval</c>: the probe interval during the start period; zero is Docker's default.</summary>
+    public TimeSpan StartInterval { get; init; }
+}
 
 public sealed record HooksSpec(Hook? Prestart, Hook? Poststart, Hook? Prestop)
 {

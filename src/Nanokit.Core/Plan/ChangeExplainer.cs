@@ -60,6 +60,27 @@ internal static class ChangeExplainer
         }
 
         CompareMappings(causes, "runtime option", applied.RuntimeOptions, desired.RuntimeOptions);
+        CompareContainer(causes, applied.Container, desired.Container);
+        if (!applied.Networks.SequenceEqual(desired.Networks, NetworkComparer.Instance))
+        {
+            causes.Add("networks changed");
+        }
+
+        if (!applied.Secrets.AsSpan().SequenceEqual(desired.Secrets.AsSpan()))
+        {
+            causes.Add("secrets changed");
+        }
+
+        if (!applied.Configs.AsSpan().SequenceEqual(desired.Configs.AsSpan()))
+        {
+            causes.Add("configs changed");
+        }
+
+        if (applied.Reservations != desired.Reservations)
+        {
+            causes.Add("deploy.resources.reservations changed");
+        }
+
         return causes.Count == 0 ? ConfigChanged : string.Join("; ", causes);
     }
 
@@ -149,6 +170,39 @@ internal static class ChangeExplainer
         }
     }
 
+    // Each container key (cap_add, user, ulimits…) compared by its rendering: values stay unprinted, as labels' are.
+    private static void CompareContainer(List<string> causes, ContainerOptions before, ContainerOptions after)
+    {
+        var old = before.Fields().ToDictionary(f => f.Key, f => Canonical(f.Value), StringComparer.Ordinal);
+        var now = after.Fields().ToDictionary(f => f.Key, f => Canonical(f.Value), StringComparer.Ordinal);
+        foreach (var key in old.Keys.Union(now.Keys).Order(StringComparer.Ordinal))
+        {
+            if (old.GetValueOrDefault(key) != now.GetValueOrDefault(key))
+            {
+                causes.Add(key + " changed");
+            }
+        }
+    }
+
+    private static string Canonical(object? value) => value switch
+    {
+        List<KeyValuePair<string, object?>> map => "{" + string.Join(",", map.Select(e => e.Key + "=" + Canonical(e.Value))) + "}",
+        List<object?> list => "[" + string.Join(",", list.Select(Canonical)) + "]",
+        IFormattable number => number.ToString(null, CultureInfo.InvariantCulture),
+        _ => value?.ToString() ?? "",
+    };
+
+    private sealed class NetworkComparer : IEqualityComparer<KeyValuePair<string, ServiceNetwork>>
+    {
+        public static readonly NetworkComparer Instance = new();
+
+        public bool Equals(KeyValuePair<string, ServiceNetwork> x, KeyValuePair<string, ServiceNetwork> y) =>
+            x.Key == y.Key && x.Value.Ipv4Address == y.Value.Ipv4Address && x.Value.Ipv6Address == y.Value.Ipv6Address
+            && x.Value.Priority == y.Value.Priority && x.Value.Aliases.AsSpan().SequenceEqual(y.Value.Aliases.AsSpan());
+
+        public int GetHashCode(KeyValuePair<string, ServiceNetwork> obj) => StringComparer.Ordinal.GetHashCode(obj.Key);
+    }
+
     private static bool HealthchecksEqual(HealthcheckSpec? a, HealthcheckSpec? b)
     {
         if (a is null || b is null)
@@ -157,7 +211,7 @@ internal static class ChangeExplainer
         }
 
         return a.Interval == b.Interval && a.Timeout == b.Timeout && a.Retries == b.Retries
-            && a.StartPeriod == b.StartPeriod && a.Disabled == b.Disabled
+            && a.StartPeriod == b.StartPeriod && a.StartInterval == b.StartInterval && a.Disabled == b.Disabled
             && SequencesEqual(a.Test, b.Test);
     }
 

@@ -24,6 +24,12 @@ public static class ConfigHash
 {
     // Pre-encoded property names: the writer copies their UTF-8 bytes instead of transcoding each time.
     private static readonly JsonEncodedText CommandKey = JsonEncodedText.Encode("command");
+    private static readonly JsonEncodedText ConfigsKey = JsonEncodedText.Encode("configs");
+    private static readonly JsonEncodedText ContainerKey = JsonEncodedText.Encode("container");
+    private static readonly JsonEncodedText NetworksKey = JsonEncodedText.Encode("networks");
+    private static readonly JsonEncodedText ReservationsKey = JsonEncodedText.Encode("reservations");
+    private static readonly JsonEncodedText SecretsKey = JsonEncodedText.Encode("secrets");
+    private static readonly JsonEncodedText StartIntervalKey = JsonEncodedText.Encode("start_interval");
     private static readonly JsonEncodedText ContainerPortKey = JsonEncodedText.Encode("container_port");
     private static readonly JsonEncodedText DisabledKey = JsonEncodedText.Encode("disabled");
     private static readonly JsonEncodedText EntrypointKey = JsonEncodedText.Encode("entrypoint");
@@ -84,6 +90,14 @@ public static class ConfigHash
     {
         w.WriteStartObject();
         WriteSequence(w, CommandKey, s.Command);
+        WriteGrants(w, ConfigsKey, s.Configs);
+        var container = s.Container.Fields().ToList();
+        if (container.Count > 0)
+        {
+            w.WritePropertyName(ContainerKey);
+            WriteTree(w, container);
+        }
+
         WriteSequence(w, EntrypointKey, s.Entrypoint);
         WriteMapping(w, EnvironmentKey, s.Environment);
         if (s.Healthcheck is { } health)
@@ -92,6 +106,11 @@ public static class ConfigHash
             w.WriteBoolean(DisabledKey, health.Disabled);
             w.WriteNumber(IntervalKey, health.Interval.Ticks);
             w.WriteNumber(RetriesKey, health.Retries);
+            if (health.StartInterval > TimeSpan.Zero)
+            {
+                w.WriteNumber(StartIntervalKey, health.StartInterval.Ticks);
+            }
+
             w.WriteNumber(StartPeriodKey, health.StartPeriod.Ticks);
             WriteSequence(w, TestKey, health.Test);
             w.WriteNumber(TimeoutKey, health.Timeout.Ticks);
@@ -130,6 +149,24 @@ public static class ConfigHash
             w.WriteString(NetworkModeKey, s.NetworkMode);
         }
 
+        if (!s.Networks.IsEmpty)
+        {
+            w.WriteStartObject(NetworksKey);
+            foreach (var (name, network) in OrdinalOrder(s.Networks))
+            {
+                w.WritePropertyName(name);
+                WriteTree(w, new List<KeyValuePair<string, object?>>
+                {
+                    new("aliases", network.Aliases.IsDefaultOrEmpty ? null : network.Aliases.Cast<object?>().ToList()),
+                    new("ipv4_address", network.Ipv4Address),
+                    new("ipv6_address", network.Ipv6Address),
+                    new("priority", network.Priority is { } p ? (long)p : null),
+                });
+            }
+
+            w.WriteEndObject();
+        }
+
         if (!s.Ports.IsDefaultOrEmpty)
         {
             w.WriteStartArray(PortsKey);
@@ -154,7 +191,24 @@ public static class ConfigHash
             w.WriteEndArray();
         }
 
+        if (s.Reservations is { } reservations)
+        {
+            w.WriteStartObject(ReservationsKey);
+            if (reservations.Cpus is { } cpus)
+            {
+                w.WriteNumber(CpusKey, cpus);
+            }
+
+            if (reservations.MemoryBytes is { } memory)
+            {
+                w.WriteNumber(MemoryKey, memory);
+            }
+
+            w.WriteEndObject();
+        }
+
         WriteMapping(w, RuntimeKey, s.RuntimeOptions);
+        WriteGrants(w, SecretsKey, s.Secrets);
         w.WriteNumber(StopGracePeriodKey, s.StopGracePeriod.Ticks);
         if (!s.Volumes.IsDefaultOrEmpty)
         {
@@ -182,6 +236,70 @@ public static class ConfigHash
         }
 
         w.WriteEndObject();
+    }
+
+    private static void WriteGrants(Utf8JsonWriter w, JsonEncodedText key, ImmutableArray<FileGrant> grants)
+    {
+        if (grants.IsDefaultOrEmpty)
+        {
+            return;
+        }
+
+        w.WriteStartArray(key);
+        foreach (var grant in grants)
+        {
+            WriteTree(w, new List<KeyValuePair<string, object?>>
+            {
+                new("gid", grant.Gid),
+                new("mode", grant.Mode is { } mode ? (long)mode : null),
+                new("source", grant.Source),
+                new("target", grant.Target),
+                new("uid", grant.Uid),
+            });
+        }
+
+        w.WriteEndArray();
+    }
+
+    /// <summary>A value tree as <see cref="ContainerOptions.Fields"/> builds it; null members are left out.</summary>
+    private static void WriteTree(Utf8JsonWriter w, object? value)
+    {
+        switch (value)
+        {
+            case string text:
+                w.WriteStringValue(text);
+                break;
+            case bool flag:
+                w.WriteBooleanValue(flag);
+                break;
+            case long number:
+                w.WriteNumberValue(number);
+                break;
+            case List<KeyValuePair<string, object?>> map:
+                w.WriteStartObject();
+                foreach (var (name, member) in map)
+                {
+                    if (member is not null)
+                    {
+                        w.WritePropertyName(name);
+                        WriteTree(w, member);
+                    }
+                }
+
+                w.WriteEndObject();
+                break;
+            case List<object?> list:
+                w.WriteStartArray();
+                foreach (var item in list)
+                {
+                    WriteTree(w, item);
+                }
+
+                w.WriteEndArray();
+                break;
+            default:
+                throw new ArgumentException($"unexpected value of type {value?.GetType().Name ?? "null"} in a hashed tree", nameof(value));
+        }
     }
 
     private static void WriteSequence(Utf8JsonWriter w, JsonEncodedText key, ImmutableArray<string>? values)

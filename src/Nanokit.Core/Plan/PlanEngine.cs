@@ -13,7 +13,8 @@ namespace Nanokit.Core.Plan;
 /// <item>absent → CREATE "not deployed"; observed as Missing → CREATE "missing";</item>
 /// <item>hash differs → UPDATE (recreate), explained from the replica's applied definition when known;</item>
 /// <item>same hash: Running → NO_OP; Exited → START "exited (code)", except a replica that exited 0 and
-/// that another service waits on with <c>service_completed_successfully</c> (a finished job) → NO_OP;
+/// that another service waits on with <c>service_completed_successfully</c> (a finished job) → NO_OP, and as
+/// Compose's <c>restart</c> says: <c>no</c> → NO_OP whatever the code, <c>on-failure</c> → NO_OP after exit 0;
 /// Unhealthy → UPDATE "unhealthy", since a fresh replica is the level-triggered remedy;</item>
 /// <item>indexes above the desired count → DELETE "replica 3 above desired 2"; a second replica claiming an
 /// index already taken → DELETE. Scaling never touches the replicas it keeps: replicas are not hashed.</item>
@@ -84,7 +85,7 @@ public static class PlanEngine
             }
         }
 
-        return new ServicePlan(desired.Name, layers.ToImmutable());
+        return new ServicePlan(desired.Name, layers.ToImmutable()) { Runtime = RuntimeChoices.Describe(desired) };
     }
 
     private static void PlanService(ServiceSpec spec, List<ObservedReplica>? observed, Lazy<HashSet<string>> finishedJobs, List<PlanAction> actions)
@@ -139,12 +140,16 @@ public static class PlanEngine
                 (ActionType.Update, ChangeExplainer.Explain(replica.AppliedDefinition, spec)),
             ReplicaState.Running => (ActionType.NoOp, UpToDate),
             ReplicaState.Exited when replica.ExitCode == 0 && finishedJobs.Value.Contains(spec.Name) => (ActionType.NoOp, "completed successfully"),
-            ReplicaState.Exited => (ActionType.Start, replica.ExitCode is { } code ? $"exited ({code})" : "exited"),
+            ReplicaState.Exited when spec.Restart == RestartMode.No => (ActionType.NoOp, $"{Exited(replica)}; restart: no"),
+            ReplicaState.Exited when spec.Restart == RestartMode.OnFailure && replica.ExitCode == 0 => (ActionType.NoOp, "exited (0); restart: on-failure"),
+            ReplicaState.Exited => (ActionType.Start, Exited(replica)),
             ReplicaState.Unhealthy => (ActionType.Update, "unhealthy"),
             _ => throw new ArgumentOutOfRangeException(nameof(replica), replica.State, "unknown replica state"),
         };
         return new PlanAction(spec.Name, replica.Replica, action, cause, hash, replica.Id);
     }
+
+    private static string Exited(ObservedReplica replica) => replica.ExitCode is { } code ? $"exited ({code})" : "exited";
 
     private static PlanAction Delete(ObservedReplica replica, string cause) =>
         new(replica.Service, replica.Replica, ActionType.Delete, cause, null, replica.Id);

@@ -8,7 +8,7 @@ namespace Nanokit.Core.Plan;
 /// <summary>
 /// The machine rendering of a plan, a stable shape (NO_OP actions included, so a reader sees every replica):
 /// <code>
-/// {"project":"shop",
+/// {"project":"shop", "runtime":"docker (declared)",
 ///  "layers":[{"index":0,"actions":[{"service":"db","replica":1,"action":"CREATE","cause":"not deployed"}]}],
 ///  "summary":{"add":1,"change":0,"destroy":0}}
 /// </code>
@@ -40,6 +40,10 @@ public static class PlanJsonRenderer
         ArgumentNullException.ThrowIfNull(writer);
         writer.WriteStartObject();
         writer.WriteString("project", plan.Project);
+        if (plan.Runtime is not null)
+        {
+            writer.WriteString("runtime", plan.Runtime);
+        }
         writer.WriteStartArray("layers");
         foreach (var layer in plan.Layers)
         {

@@ -57,6 +57,9 @@ public sealed class ServicePlan
 
     public string Project { get; }
 
+    /// <summary>The runtime the plan is for and why it was chosen (<see cref="RuntimeChoices.Describe"/>); null for a plan built without a project.</summary>
+    public string? Runtime { get; init; }
+
     public ImmutableArray<PlanLayer> Layers { get; }
 
     public PlanSummary Summary { get; }

@@ -65,7 +65,7 @@ public sealed class ValidationTests
     {
         Assert.Equal(["nanokit.yml:3:3: service \"web\" has no image; runtime docker needs one"], Load.Errors("runtime: docker\nservices:\n  web:\n    command: x\n"));
         Assert.Equal(["nanokit.yml:3:3: service \"web\" has no image; runtime kubernetes needs one"], Load.Errors("runtime: kubernetes\nservices:\n  web: {}\n"));
-        Assert.Equal(["nanokit.yml:2:3: service \"web\" has no command; runtime local runs a process and needs one"], Load.Errors("services:\n  web:\n    image: x\n"));
+        Assert.Equal(["nanokit.yml:3:3: service \"web\" has no command; runtime local runs a process and needs one"], Load.Errors("runtime: local\nservices:\n  web:\n    image: x\n"));
         Assert.Equal("x", Load.Yaml("runtime: docker\nservices:\n  web:\n    image: x\n").Services["web"].Image);
     }
 

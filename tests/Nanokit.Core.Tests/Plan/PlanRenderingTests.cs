@@ -17,7 +17,7 @@ public sealed class PlanRenderingTests
         var json = PlanEngine.Plan(after, Deployed(before)).ToJson();
 
         Assert.Equal(
-            """{"project":"shop","layers":[{"index":0,"actions":[{"service":"db","replica":1,"action":"NO_OP","cause":"up to date"}]},"""
+            """{"project":"shop","runtime":"local (declared)","layers":[{"index":0,"actions":[{"service":"db","replica":1,"action":"NO_OP","cause":"up to date"}]},"""
             + """{"index":1,"actions":[{"service":"api","replica":1,"action":"UPDATE","cause":"image changed: shop/api:1 -> shop/api:2"}]}],"""
             + "\"summary\":{\"add\":1,\"change\":0,\"destroy\":1}}",
             json);
@@ -85,6 +85,6 @@ public sealed class PlanRenderingTests
 
         Assert.False(plan.HasChanges);
         Assert.Equal(PlanTextRenderer.NoChanges, plan.ToString());
-        Assert.Equal("""{"project":"shop","layers":[],"summary":{"add":0,"change":0,"destroy":0}}""", plan.ToJson());
+        Assert.Equal("""{"project":"shop","runtime":"local (declared)","layers":[],"summary":{"add":0,"change":0,"destroy":0}}""", plan.ToJson());
     }
 }
