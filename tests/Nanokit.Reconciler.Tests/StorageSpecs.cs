@@ -20,7 +20,7 @@ public sealed class StorageSpecs : ReconcilerFixture
         var project = Project();
         AwaitRun(Apply(project, Load(Spec)).Generation);
         Watch(project);
-        Query("CREATE TRIGGER disk_full BEFORE INSERT ON journal BEGIN SELECT RAISE(ABORT, 'database or disk is full'); END;");
+        Query($"CREATE TRIGGER disk_full BEFORE INSERT ON {JournalTable} BEGIN SELECT RAISE(ABORT, 'database or disk is full'); END;");
 
         project.Tell(new ApplySpec(Load(Spec.Replace("v1", "v2")), PlanOptions.Default), TestActor);
 
