@@ -48,7 +48,7 @@ internal sealed class ReconcilerNode : IAsyncDisposable
         if (journal == ReconcilerJournal.Sqlite)
         {
             var path = Path.Combine(directory, "state.db");
-            StateFile.Prepare(path);
+            StateFile.Prepare(path, NodeConfig.EngineFor(new StateStore.Sqlite(path)));
             store = new StateStore.Sqlite(path);
         }
         else if (journal == ReconcilerJournal.PostgreSql)
@@ -76,7 +76,9 @@ internal sealed class ReconcilerNode : IAsyncDisposable
 
         await using var connection = await OpenStoreAsync(SqliteOpenMode.ReadOnly, cancellationToken).ConfigureAwait(false);
         await using var command = connection.CreateCommand();
-        command.CommandText = "SELECT manifest, count(*), sum(length(message)) FROM journal WHERE deleted = 0 GROUP BY manifest ORDER BY 3 DESC;";
+        command.CommandText = NodeConfig.EngineFor(new StateStore.Sqlite(Path.Combine(Root, "state.db"))) == StoreEngine.GroupCommit
+            ? "SELECT manifest, count(*), sum(length(payload)) FROM nanokit_journal GROUP BY manifest ORDER BY 3 DESC;"
+            : "SELECT manifest, count(*), sum(length(message)) FROM journal WHERE deleted = 0 GROUP BY manifest ORDER BY 3 DESC;";
         var parts = new List<string>();
         await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
         while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))

@@ -57,9 +57,9 @@ public sealed class ProjectSnapshotSpecs : ReconcilerFixture
         var before = await RunInOtherSystemAsync(
             Snapshotting,
             applies: 5,
-            afterFirstApply: () => Query("""
-                CREATE TRIGGER deletes_fail_update BEFORE UPDATE ON journal BEGIN SELECT RAISE(ABORT, 'the journal is gone'); END;
-                CREATE TRIGGER deletes_fail_delete BEFORE DELETE ON journal BEGIN SELECT RAISE(ABORT, 'the journal is gone'); END;
+            afterFirstApply: () => Query($"""
+                CREATE TRIGGER deletes_fail_update BEFORE UPDATE ON {JournalTable} BEGIN SELECT RAISE(ABORT, 'the journal is gone'); END;
+                CREATE TRIGGER deletes_fail_delete BEFORE DELETE ON {JournalTable} BEGIN SELECT RAISE(ABORT, 'the journal is gone'); END;
                 """),
             () => Assert.Equal([9L], SnapshotSequenceNrs()));
 
@@ -83,9 +83,9 @@ public sealed class ProjectSnapshotSpecs : ReconcilerFixture
         var before = await RunInOtherSystemAsync(
             Snapshotting,
             applies: 4,
-            afterFirstApply: () => Query("""
-                CREATE TRIGGER saves_fail BEFORE INSERT ON snapshot BEGIN SELECT RAISE(ABORT, 'database or disk is full'); END;
-                CREATE TRIGGER updates_fail BEFORE UPDATE ON snapshot BEGIN SELECT RAISE(ABORT, 'database or disk is full'); END;
+            afterFirstApply: () => Query($"""
+                CREATE TRIGGER saves_fail BEFORE INSERT ON {SnapshotTable} BEGIN SELECT RAISE(ABORT, 'database or disk is full'); END;
+                CREATE TRIGGER updates_fail BEFORE UPDATE ON {SnapshotTable} BEGIN SELECT RAISE(ABORT, 'database or disk is full'); END;
                 """),
             () => { });
         Assert.Equal(Enumerable.Range(1, 8).Select(i => (long)i), JournalSequenceNrs());
@@ -132,11 +132,11 @@ public sealed class ProjectSnapshotSpecs : ReconcilerFixture
         + string.Join("\n", status.Conditions.Select(c => $"{c.Type} {c.Status} {c.Reason} '{c.Message}' {(c.Type == "Drifted" ? "" : c.Since.ToString("O"))}"));
 
     private List<long> JournalSequenceNrs() =>
-        Query("SELECT sequence_number FROM journal WHERE persistence_id = 'project|shop' AND deleted = 0 ORDER BY sequence_number");
+        KeptEvents("project|shop");
 
     /// <summary>The sequence numbers of every snapshot kept, newest first.</summary>
     private List<long> SnapshotSequenceNrs() =>
-        Query("SELECT sequence_number FROM snapshot WHERE persistence_id = 'project|shop' ORDER BY sequence_number DESC");
+        KeptSnapshots("project|shop");
 
     private ProjectStatus Status(IActorRef project)
     {

@@ -100,6 +100,22 @@ public abstract class ReconcilerFixture : TestKit
     protected static string Replicas(ObservedState state) =>
         string.Join(" ", state.Replicas.OrderBy(r => r.Service, StringComparer.Ordinal).ThenBy(r => r.Replica).Select(r => $"{r.Service}[{r.Replica}]"));
 
+    /// <summary>The journal's table in the state file, for the engine the specs run with (NANOKIT_STORE_ENGINE).</summary>
+    protected string JournalTable => NodeConfig.EngineFor(new StateStore.Sqlite(StatePath)) == StoreEngine.GroupCommit ? "nanokit_journal" : "journal";
+
+    /// <summary>The snapshot store's table in the state file, as <see cref="JournalTable"/>.</summary>
+    protected string SnapshotTable => NodeConfig.EngineFor(new StateStore.Sqlite(StatePath)) == StoreEngine.GroupCommit ? "nanokit_snapshot" : "snapshot";
+
+    /// <summary>The sequence numbers of the events a persistence id still has in the journal, oldest first.</summary>
+    protected List<long> KeptEvents(string persistenceId) => Query(JournalTable == "journal"
+        ? $"SELECT sequence_number FROM journal WHERE persistence_id = '{persistenceId}' AND deleted = 0 ORDER BY sequence_number"
+        : $"SELECT sequence_nr FROM nanokit_journal WHERE persistence_id = '{persistenceId}' ORDER BY sequence_nr");
+
+    /// <summary>The sequence numbers of a persistence id's snapshots, newest first.</summary>
+    protected List<long> KeptSnapshots(string persistenceId) => Query(SnapshotTable == "snapshot"
+        ? $"SELECT sequence_number FROM snapshot WHERE persistence_id = '{persistenceId}' ORDER BY sequence_number DESC"
+        : $"SELECT sequence_nr FROM nanokit_snapshot WHERE persistence_id = '{persistenceId}' ORDER BY sequence_nr DESC");
+
     /// <summary>A statement on this spec's state file, beside the journal (to read what it holds, or to make it fail).</summary>
     protected List<long> Query(string sql)
     {

@@ -18,7 +18,7 @@ public sealed class ServiceJournalSpecs : ReconcilerFixture
         List<long> kept = [];
         AwaitAssert(() =>
         {
-            kept = Query("SELECT sequence_number FROM journal WHERE persistence_id = 'service|shop|web' AND deleted = 0 ORDER BY sequence_number");
+            kept = KeptEvents("service|shop|web");
             Assert.True(kept.Count <= 2 * ServiceActor.KeptEvents, $"{kept.Count} events kept");
         });
 

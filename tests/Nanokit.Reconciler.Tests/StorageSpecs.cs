@@ -4,6 +4,7 @@ using Akka.Persistence;
 using Nanokit.Core.Plan;
 using Nanokit.Reconciler.Hosting;
 using Nanokit.Reconciler.Persistence;
+using Nanokit.Runtime.Simulated;
 
 namespace Nanokit.Reconciler.Tests;
 
@@ -20,7 +21,7 @@ public sealed class StorageSpecs : ReconcilerFixture
         var project = Project();
         AwaitRun(Apply(project, Load(Spec)).Generation);
         Watch(project);
-        Query("CREATE TRIGGER disk_full BEFORE INSERT ON journal BEGIN SELECT RAISE(ABORT, 'database or disk is full'); END;");
+        Query($"CREATE TRIGGER disk_full BEFORE INSERT ON {JournalTable} BEGIN SELECT RAISE(ABORT, 'database or disk is full'); END;");
 
         project.Tell(new ApplySpec(Load(Spec.Replace("v1", "v2")), PlanOptions.Default), TestActor);
 
@@ -94,7 +95,8 @@ public sealed class StorageSpecs : ReconcilerFixture
         var config = NodeConfig.For(new StateStore.PostgreSql(connectionString!));
 
         var crashed = ActorSystem.Create("crashed", config);
-        crashed.ActorOf(ProjectActor.Props(name, "/tmp/nanokit-reconciler-spec", Runtime, Fast), "project")
+        // The crash lands mid-run whatever the journal's speed: the crashed node's creates never finish.
+        crashed.ActorOf(ProjectActor.Props(name, "/tmp/nanokit-reconciler-spec", new CreatesNeverFinish(Runtime), Fast), "project")
             .Tell(new ApplySpec(Load(Spec) with { Name = name }, PlanOptions.Default), TestActor);
         var accepted = ExpectMsg<SpecAccepted>(TimeSpan.FromSeconds(30));
         await crashed.Terminate().WaitAsync(TimeSpan.FromSeconds(10));
@@ -139,5 +141,15 @@ public sealed class StorageSpecs : ReconcilerFixture
         }
 
         public override string PersistenceId => "notebook";
+    }
+
+    /// <summary>Creates wait until cancelled (the node stopping), as a runtime that hangs would.</summary>
+    private sealed class CreatesNeverFinish(SimulatedRuntime inner) : DelegatingProvider(inner)
+    {
+        public override async Task<Nanokit.Core.Model.ObservedReplica> CreateAsync(Nanokit.Runtime.ReplicaSpec replica, CancellationToken cancellationToken)
+        {
+            await Task.Delay(Timeout.Infinite, cancellationToken);
+            throw new OperationCanceledException(cancellationToken);
+        }
     }
 }

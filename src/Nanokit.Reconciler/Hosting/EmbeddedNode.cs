@@ -50,7 +50,7 @@ public sealed class EmbeddedNode : IAsyncDisposable
             store ??= new StateStore.Sqlite(JournalPath(projectDirectory));
             if (store is StateStore.Sqlite sqlite)
             {
-                StateFile.Prepare(sqlite.Path);
+                StateFile.Prepare(sqlite.Path, NodeConfig.EngineFor(store));
             }
 
             var config = NodeConfig.For(store);

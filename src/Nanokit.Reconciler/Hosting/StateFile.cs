@@ -13,7 +13,13 @@ internal static class StateFile
     /// <summary>A table only the previous engine (Nanokit.Persistence) created.</summary>
     private const string PreviousEngineTable = "schema_version";
 
-    public static void Prepare(string path)
+    /// <summary>A table only Akka.Persistence.Sql creates (Nanokit's plugins prefix theirs with nanokit_).</summary>
+    private const string AkkaSqlTable = "journal";
+
+    /// <summary>A table only Nanokit's group-commit plugins create.</summary>
+    private const string GroupCommitTable = "nanokit_journal";
+
+    public static void Prepare(string path, StoreEngine engine)
     {
         var builder = new SqliteConnectionStringBuilder { DataSource = path, Mode = SqliteOpenMode.ReadWriteCreate, Pooling = false };
         try
@@ -26,9 +32,20 @@ internal static class StateFile
                 throw Unusable(path, $"it is damaged ({check})");
             }
 
-            if (Scalar(connection, $"SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = '{PreviousEngineTable}';") != "0")
+            if (HasTable(connection, PreviousEngineTable))
             {
                 throw Unusable(path, "it was written by an earlier version of Nanokit, whose storage format this version does not read");
+            }
+
+            var (other, otherName, name) = engine == StoreEngine.GroupCommit
+                ? (AkkaSqlTable, "akka-sql", "nanokit")
+                : (GroupCommitTable, "nanokit", "akka-sql");
+            if (HasTable(connection, other))
+            {
+                throw new StateStoreException(
+                    $"cannot use the state file {path}: it was written by the {otherName} storage engine and this node is set to {name}. "
+                    + $"Run with {NodeConfig.EngineVariable}={otherName} (or nanokit.store.sqlite.engine = {otherName}) to keep using it, "
+                    + $"or move it away (mv {path} {path}.old) and run the command again");
             }
 
             Scalar(connection, "PRAGMA journal_mode = WAL;");
@@ -46,6 +63,9 @@ internal static class StateFile
     private static StateStoreException Unusable(string path, string why) => new(
         $"cannot use the state file {path}: {why}. Move it away (mv {path} {path}.old) and run the command again: "
         + "the runtime's own records show what runs, and `nkapp down` still removes it");
+
+    private static bool HasTable(SqliteConnection connection, string table) =>
+        Scalar(connection, $"SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = '{table}';") != "0";
 
     private static string? Scalar(SqliteConnection connection, string sql)
     {
