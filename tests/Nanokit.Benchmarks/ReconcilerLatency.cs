@@ -1,5 +1,5 @@
 using System.Diagnostics;
-using Nanokit.Actors;
+using Akka.Actor;
 using Nanokit.Core.Plan;
 using Nanokit.Reconciler;
 using Nanokit.Runtime.Simulated;
@@ -25,7 +25,7 @@ internal static class ReconcilerLatency
         var warmup = args.Int("warmup", 20);
         var journal = args.Journal();
         var runtime = new SimulatedRuntime(new SimulatedRuntimeOptions());
-        await using var node = await ReconcilerNode.StartAsync(journal, args.Directory(), args.JournalCallTimeout(), CancellationToken.None).ConfigureAwait(false);
+        await using var node = await ReconcilerNode.StartAsync(journal, args.Directory(), args.Hocon(), CancellationToken.None).ConfigureAwait(false);
         var probe = node.System.ActorOf(Props.Create(() => new LatencyProbe()), "probe");
         node.System.EventStream.Subscribe(probe, typeof(ServiceProgress));
         node.System.EventStream.Subscribe(probe, typeof(RunCompleted));
@@ -63,7 +63,6 @@ internal static class ReconcilerLatency
         Console.WriteLine($"  ApplySpec -> SpecAccepted (intent durable)   {Summary(accepted)}");
         Console.WriteLine($"  ApplySpec -> first ServiceProgress Applying  {Summary(applying)}");
         Console.WriteLine($"  ApplySpec -> RunCompleted                    {Summary(completed)}");
-        Console.WriteLine($"  store calls (warm-up included): {node.StoreTimings}");
         Console.WriteLine(
             $"RESULT mode=latency projects={projects} journal={journal.ToString().ToLowerInvariant()} ok=true " +
             $"applying_p50_ms={Percentile(applying, 50):F3} applying_p95_ms={Percentile(applying, 95):F3} " +

@@ -48,11 +48,8 @@ internal static class ReconcilerMacro
         public ReconcilerJournal Journal() =>
             values.TryGetValue("journal", out var text) ? Enum.Parse<ReconcilerJournal>(text, ignoreCase: true) : ReconcilerJournal.Sqlite;
 
-        /// <summary>
-        /// How long one journal call may take (--journal-timeout-s, default the product's 30 s): an append queued
-        /// longer than this fails and stops its actor even though the event is committed later.
-        /// </summary>
-        public TimeSpan JournalCallTimeout() => TimeSpan.FromSeconds(Int("journal-timeout-s", 30));
+        /// <summary>HOCON laid over the node's configuration (--hocon), e.g. a journal setting under test.</summary>
+        public string Hocon() => values.GetValueOrDefault("hocon") ?? "";
 
         /// <summary>Where the journal's directory is made (--dir): the system temp directory unless told, on the real disk here.</summary>
         public string Directory() => values.GetValueOrDefault("dir") ?? Path.GetTempPath();
