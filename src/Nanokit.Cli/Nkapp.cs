@@ -22,6 +22,7 @@ public static class Nkapp
             DriftCommand.Create(context),
             LogsCommand.Create(context),
             StateCommand.Create(context),
+            ServerCommand.Create(context),
         };
         // Signals are the caller's to turn into cancellation (Program.Main does); the library's own handling exits too soon.
         var invocation = new InvocationConfiguration
