@@ -54,13 +54,9 @@ internal sealed class IntentDispatcher(IntentStore store, IRequiredActor<Project
         while (!cancellationToken.IsCancellationRequested)
         {
             var wait = nextSweep - DateTime.UtcNow;
-            if (wait > TimeSpan.Zero && await connection.WaitAsync(wait, cancellationToken).ConfigureAwait(false))
+            // Notifications are raised inside WaitAsync, on this thread. (A zero timeout would mean "forever" to Npgsql.)
+            if (wait > TimeSpan.FromMilliseconds(1) && await connection.WaitAsync(wait, cancellationToken).ConfigureAwait(false))
             {
-                // Notifications arrive on this thread inside WaitAsync; drain the ones that came together.
-                while (await connection.WaitAsync(TimeSpan.Zero, cancellationToken).ConfigureAwait(false))
-                {
-                }
-
                 foreach (var project in notified)
                 {
                     await SweepAsync(region, project, "notified", cancellationToken).ConfigureAwait(false);
