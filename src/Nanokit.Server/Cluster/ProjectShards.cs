@@ -12,7 +12,7 @@ public sealed class ProjectShards
 
 /// <summary>
 /// Routes a <see cref="ProjectEnvelope"/> to its project entity: the entity id is the project name, its shard a hash
-/// of it. The same envelope the embedded CLI uses, so the entity code path is one.
+/// of it (so <c>number-of-shards</c> is fixed for a cluster's life; <c>StartEntity</c> is Akka's to route). The same envelope the embedded CLI uses, so the entity code path is one.
 /// </summary>
 internal sealed class ProjectMessageExtractor(int shards) : HashCodeMessageExtractor(shards)
 {

@@ -103,6 +103,20 @@ internal sealed class IntentStore(NpgsqlDataSource dataSource, string channel)
         return intents.ToImmutable();
     }
 
+    /// <summary>Every project with a stored intent, by name.</summary>
+    public async Task<ImmutableArray<string>> ProjectsAsync(CancellationToken cancellationToken)
+    {
+        await using var command = dataSource.CreateCommand("SELECT project FROM nanokit_intents ORDER BY project;");
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        var names = ImmutableArray.CreateBuilder<string>();
+        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+        {
+            names.Add(reader.GetString(0));
+        }
+
+        return names.ToImmutable();
+    }
+
     /// <summary>The runtime a project's latest intent names ("local", "docker", ...); null when unknown.</summary>
     public async Task<string?> RuntimeOfAsync(string project, CancellationToken cancellationToken)
     {
