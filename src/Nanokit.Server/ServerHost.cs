@@ -21,6 +21,7 @@ using Nanokit.Server.Intents;
 using Nanokit.Server.Management;
 using Nanokit.Server.Runtime;
 using Npgsql;
+using OpenTelemetry.Metrics;
 
 namespace Nanokit.Server;
 
@@ -68,6 +69,8 @@ public static class ServerHost
         builder.Services.AddGrpcHealthChecks();
         builder.Services.AddHealthChecks();
         builder.Services.AddHostedService<IntentDispatcher>();
+        // /metrics: the reconciler's counters and histograms (runs, actions, failures, drift) in Prometheus text.
+        builder.Services.AddOpenTelemetry().WithMetrics(metrics => metrics.AddMeter(ReconcilerTelemetry.SourceName).AddPrometheusExporter());
         builder.Services.AddAkka("nanokit", (akka, services) => Node(akka, services, settings, config, store, runtimes));
 
         var app = builder.Build();
@@ -75,6 +78,7 @@ public static class ServerHost
         app.MapGrpcService<ClusterService>();
         app.MapGrpcHealthChecksService();
         ManagementEndpoints.Map(app);
+        app.MapPrometheusScrapingEndpoint("/metrics");
         return app;
     }
 

@@ -132,6 +132,17 @@ public sealed class ClusterApiTests(ClusterFixture cluster)
     }
 
     [Fact]
+    public async Task Metrics_are_served_as_Prometheus_text_with_the_reconcile_counter_once_a_project_ran()
+    {
+        var node = cluster.Nodes[0];
+        var accepted = await new Projects.ProjectsClient(node.Channel).ApplyProjectAsync(TestFiles.Apply(TestFiles.Project("metrics")), TestFiles.As(TestFiles.WriteToken));
+        var owner = (await TestFiles.ConvergedAsync(node, "metrics", accepted.Generation, Converge)).Owner;
+
+        var text = await cluster.Nodes.Single(n => n.ClusterAddress == owner).Http.GetStringAsync("/metrics");
+        Assert.Contains("# TYPE nanokit_reconciles_total counter", text);
+    }
+
+    [Fact]
     public async Task The_standard_gRPC_health_service_answers_serving_without_a_token()
     {
         var health = new Health.HealthClient(cluster.Nodes[0].Channel);
