@@ -3,6 +3,7 @@ using Akka.Actor;
 using Nanokit.Reconciler.Hosting;
 using Nanokit.Runtime;
 using Nanokit.Cli.Commands;
+using Nanokit.Cli.Running;
 
 namespace Nanokit.Cli;
 
@@ -22,7 +23,13 @@ public static class Nkapp
             DriftCommand.Create(context),
             LogsCommand.Create(context),
             StateCommand.Create(context),
+            ServerCommand.Create(context),
         };
+        foreach (var option in Remote.CreateOptions())
+        {
+            root.Options.Add(option);
+        }
+
         // Signals are the caller's to turn into cancellation (Program.Main does); the library's own handling exits too soon.
         var invocation = new InvocationConfiguration
         {

@@ -78,6 +78,36 @@ internal sealed class ProjectOptions
         context.Error.WriteLine(errors.Count == 1 ? "1 error" : $"{errors.Count} errors");
     }
 
+    /// <summary>
+    /// The same inputs as <see cref="Load"/>, as an <c>ApplyProject</c> request: the files' contents (the -f files, or
+    /// the first default file found) and the project directory's .env; the server loads and validates them.
+    /// </summary>
+    public Nanokit.Server.Api.V1.ApplyProjectRequest ToApplyRequest(ParseResult parse, CliContext context)
+    {
+        var options = ToLoadOptions(parse, context);
+        var paths = options.Files.IsEmpty
+            ? [.. ProjectLoader.DefaultFileNames.Select(f => Path.Combine(options.WorkingDirectory, f)).Where(File.Exists).Take(1)]
+            : options.Files;
+        var request = new Nanokit.Server.Api.V1.ApplyProjectRequest
+        {
+            Environment = options.Environment ?? "",
+            ProjectName = options.ProjectName ?? "",
+        };
+        request.Profiles.AddRange(options.Profiles);
+        foreach (var path in paths)
+        {
+            request.Files.Add(new Nanokit.Server.Api.V1.SourceFile { Name = Path.GetFileName(path), Content = Google.Protobuf.ByteString.CopyFrom(File.ReadAllBytes(path)) });
+        }
+
+        var env = Path.Combine(options.WorkingDirectory, ".env");
+        if (File.Exists(env))
+        {
+            request.EnvFile = new Nanokit.Server.Api.V1.SourceFile { Name = ".env", Content = Google.Protobuf.ByteString.CopyFrom(File.ReadAllBytes(env)) };
+        }
+
+        return request;
+    }
+
     private ProjectLoadOptions ToLoadOptions(ParseResult parse, CliContext context)
     {
         var fileList = (parse.GetValue(files) ?? [])

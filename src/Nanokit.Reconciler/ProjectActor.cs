@@ -53,6 +53,16 @@ internal sealed partial class ProjectActor : ReceivePersistentActor, IWithTimers
         Recover<RecoveryCompleted>(_ => AfterRecovery());
         Command<ApplySpec>(m => Accept(m.Spec, m.Options.Services, m.Options.RemoveOrphans));
         Command<DestroyProject>(_ => Accept(null, [], true));
+        Command<ApplyIntent>(m =>
+        {
+            if (m.Generation <= generation)
+            {
+                Sender.Tell(new SpecAccepted(name, generation), Self);
+                return;
+            }
+
+            Accept(m.Spec, [], m.Spec is null ? true : null, m.Generation);
+        });
         Command<ExecuteService>(Route);
         Command<RunFinished>(Finished, _ => Sender.Equals(supervisor));
         Command<DriftObserved>(Drifted, _ => Sender.Equals(supervisor));
@@ -105,9 +115,10 @@ internal sealed partial class ProjectActor : ReceivePersistentActor, IWithTimers
 
     private ProjectRef Ref => new(name, directory);
 
-    private void Accept(ProjectSpec? spec, ImmutableArray<string> services, bool? removeOrphans)
+    /// <param name="next">The generation to accept; by default the next one (an intent stored elsewhere brings its own).</param>
+    private void Accept(ProjectSpec? spec, ImmutableArray<string> services, bool? removeOrphans, long? next = null)
     {
-        var accepted = new GenerationAccepted(generation + 1, spec, services, removeOrphans, DateTimeOffset.UtcNow);
+        var accepted = new GenerationAccepted(next ?? generation + 1, spec, services, removeOrphans, DateTimeOffset.UtcNow);
         Persist(accepted, e =>
         {
             Apply(e);

@@ -18,6 +18,14 @@ public sealed record DestroyProject
     public static readonly DestroyProject Instance = new();
 }
 
+/// <summary>
+/// Make the project match an intent stored elsewhere (the control plane's PostgreSQL) under <paramref name="Generation"/>:
+/// <paramref name="Spec"/>, or nothing (<c>down</c>) when null. Idempotent: a generation the project already accepted
+/// is answered with <see cref="SpecAccepted"/> for its current generation and changes nothing, so the same intent may
+/// be delivered by a notification and by a sweep.
+/// </summary>
+public sealed record ApplyIntent(long Generation, ProjectSpec? Spec);
+
 /// <summary>The intent is durable; the run that converges it has started or is queued.</summary>
 public sealed record SpecAccepted(string Project, long Generation);
 

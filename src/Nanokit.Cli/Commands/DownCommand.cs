@@ -23,6 +23,12 @@ internal static class DownCommand
                 return ExitCodes.Error;
             }
 
+            using var remote = Remote.From(parse, context);
+            if (remote is not null)
+            {
+                return await RemoteCommands.DownAsync(remote, loaded.Spec.Name, context, cancellationToken).ConfigureAwait(false);
+            }
+
             await using var session = await SessionOrError.StartAsync(loaded.Spec, ReconcilerSettings.Default, "down", context, cancellationToken, withoutState: true).ConfigureAwait(false);
             if (session is null)
             {

@@ -27,6 +27,12 @@ internal static class StatusCommand
                 return ExitCodes.Error;
             }
 
+            using var remote = Remote.From(parse, context);
+            if (remote is not null)
+            {
+                return await RemoteCommands.StatusAsync(remote, loaded.Spec.Name, parse.GetValue(format) == "json", context, cancellationToken).ConfigureAwait(false);
+            }
+
             if (RuntimeProviders.ForOrReport(loaded.Spec, context) is not { } provider)
             {
                 return ExitCodes.Error;

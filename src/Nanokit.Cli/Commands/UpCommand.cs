@@ -21,10 +21,17 @@ internal static class UpCommand
         var timeout = new Option<TimeSpan?>("--timeout") { Description = "Give up waiting for convergence after this long (e.g. 00:05:00); services keep running" };
         var trace = new Option<string?>("--trace") { Description = "Write the run's spans to this file as JSON lines" };
         var removeOrphans = new Option<bool?>("--remove-orphans") { Description = "Remove replicas of services no longer in the file (default: yes, unless services are named)" };
-        var command = new Command("up", "Create, recreate and remove services until the runtime matches the file") { services, watch, timeout, trace, removeOrphans };
+        var noWait = new Option<bool>("--no-wait") { Description = "With --server: return once the intent is accepted, without following it" };
+        var command = new Command("up", "Create, recreate and remove services until the runtime matches the file") { services, watch, timeout, trace, removeOrphans, noWait };
         project.AddTo(command);
         command.SetAction(async (parse, cancellationToken) =>
         {
+            using var remote = Remote.From(parse, context);
+            if (remote is not null)
+            {
+                return await RemoteCommands.UpAsync(remote, project, parse, !parse.GetValue(noWait), parse.GetValue(timeout), context, cancellationToken).ConfigureAwait(false);
+            }
+
             if (project.Load(parse, context) is not { } loaded)
             {
                 return ExitCodes.Error;

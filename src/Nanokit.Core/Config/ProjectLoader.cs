@@ -12,6 +12,9 @@ namespace Nanokit.Core.Config;
 public static class ProjectLoader
 {
     /// <summary>Discovery order when no -f is given: the first that exists is the base file.</summary>
+    /// <summary>The file names looked for, in order, when no file is given (Compose's list, nanokit.yml first).</summary>
+    public static IReadOnlyList<string> DefaultFileNames => DefaultFiles;
+
     internal static readonly string[] DefaultFiles =
         ["nanokit.yml", "nanokit.yaml", "compose.yaml", "compose.yml", "docker-compose.yml", "docker-compose.yaml"];
 

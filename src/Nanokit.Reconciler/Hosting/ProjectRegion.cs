@@ -20,7 +20,7 @@ internal sealed class ProjectRegion : ReceiveActor
             var name = Uri.EscapeDataString(id);
             var child = Context.Child(name);
             return child.IsNobody()
-                ? Context.ActorOf(BackoffSupervisor.Props(Backoff.OnFailure(entity(id), "project", restart.Min, restart.Max, restart.RandomFactor, UnlimitedRestarts)), name)
+                ? Context.ActorOf(Supervised(entity(id), restart), name)
                 : child;
         }
 
@@ -30,6 +30,10 @@ internal sealed class ProjectRegion : ReceiveActor
 
     public static Props Props(Func<string, Props> entity, BackoffSettings restart) =>
         Akka.Actor.Props.Create(() => new ProjectRegion(entity, restart));
+
+    /// <summary>A project entity as every host runs it (this region, or a cluster's shard region): under the backoff supervisor.</summary>
+    public static Props Supervised(Props entity, BackoffSettings restart) =>
+        BackoffSupervisor.Props(Backoff.OnFailure(entity, "project", restart.Min, restart.Max, restart.RandomFactor, UnlimitedRestarts));
 
     /// <summary>Starts (recovers) an entity without a message for it: a project with unfinished work resumes at once.</summary>
     public sealed record StartProject(string ProjectId);

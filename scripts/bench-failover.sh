@@ -1,0 +1,78 @@
+#!/usr/bin/env bash
+# Failover of the control plane: three `nkapp server` nodes on loopback (simulated runtime) on the private
+# PostgreSQL; a converged project's owner is SIGKILLed and a new generation is applied through a survivor at once.
+# Measured per run: from the SIGKILL to the new owner's first action on the project (its RunStarted report in
+# nanokit_status, timestamped by PostgreSQL's clock on this machine). Prints each run and the median.
+# Usage: scripts/bench-failover.sh [RUNS]   (default 5)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+runs="${1:-5}"
+
+scripts/postgres.sh start >/dev/null
+store="$(scripts/postgres.sh url)"
+pg_host="$(sed -E 's/.*Host=([^;]+).*/\1/' <<<"$store")"
+pg_port="$(sed -E 's/.*Port=([^;]+).*/\1/' <<<"$store")"
+pg_user="$(sed -E 's/.*Username=([^;]+).*/\1/' <<<"$store")"
+psql_() { psql -X -q -At -h "$pg_host" -p "$pg_port" -U "$pg_user" "$@"; }
+
+dotnet build src/Nanokit.Cli -c Release -warnaserror -v q >/dev/null
+nkapp=(dotnet "$PWD/src/Nanokit.Cli/bin/Release/net10.0/nkapp.dll")
+work="$(mktemp -d)"
+pids=()
+cleanup() {
+  for pid in "${pids[@]}"; do kill -9 "$pid" 2>/dev/null || true; done
+  rm -rf "$work"
+}
+trap cleanup EXIT
+
+token="bench-failover-token"
+echo "sha256:$(printf %s "$token" | sha256sum | cut -d' ' -f1) write" >"$work/tokens"
+cat >"$work/node.conf" <<CONF
+nanokit.server.simulated-runtime = on
+nanokit.server.projects-directory = "$work/projects"
+CONF
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
+
+results=()
+for run in $(seq 1 "$runs"); do
+  db="nk_bench_failover_$$_$run"
+  psql_ -d postgres -c "CREATE DATABASE $db;"
+  node_store="Host=$pg_host;Port=$pg_port;Username=$pg_user;Database=$db"
+  api=() cluster=() pids=()
+  for n in 0 1 2; do
+    api[n]="$(free_port)"; cluster[n]="$(free_port)"
+    "${nkapp[@]}" server --listen "127.0.0.1:${api[n]}" --cluster "127.0.0.1:${cluster[n]}" --seed "127.0.0.1:${cluster[0]}" \
+      --store "$node_store" --token-file "$work/tokens" --config "$work/node.conf" >"$work/node-$run-$n.log" 2>&1 &
+    pids[n]=$!
+    if [ "$n" = 0 ]; then
+      until curl -sf --http2-prior-knowledge "http://127.0.0.1:${api[0]}/health/ready" >/dev/null; do sleep 0.2; done
+    fi
+  done
+  for n in 1 2; do
+    until curl -sf --http2-prior-knowledge "http://127.0.0.1:${api[n]}/health/ready" >/dev/null; do sleep 0.2; done
+  done
+
+  mkdir -p "$work/project"
+  printf 'name: bench\nruntime: docker\nservices:\n  api:\n    image: nginx:1.27\n' >"$work/project/nanokit.yml"
+  (cd "$work/project" && "${nkapp[@]}" --server "http://127.0.0.1:${api[0]}" --token "$token" up >/dev/null)
+  owner="$(psql_ -d "$db" -c "SELECT owner FROM nanokit_status WHERE project = 'bench';")"
+  victim=""
+  for n in 0 1 2; do [[ "$owner" == *":${cluster[n]}" ]] && victim="$n"; done
+  survivor=$(( (victim + 1) % 3 ))
+
+  killed_at="$(date +%s.%N)"
+  kill -9 "${pids[victim]}"
+  sed -i 's/nginx:1.27/nginx:1.28/' "$work/project/nanokit.yml"
+  (cd "$work/project" && "${nkapp[@]}" --server "http://127.0.0.1:${api[survivor]}" --token "$token" up --no-wait >/dev/null)
+  until started="$(psql_ -d "$db" -c "SELECT extract(epoch FROM updated_at) FROM nanokit_status
+        WHERE project = 'bench' AND accepted_generation >= 2 AND owner <> '$owner';")" && [ -n "$started" ]; do
+    sleep 0.1
+  done
+  seconds="$(python3 -c "print(f'{$started - $killed_at:.2f}')")"
+  echo "run $run: SIGKILL of $owner -> first action on the new owner: ${seconds} s"
+  results+=("$seconds")
+  for pid in "${pids[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
+  for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null || true; done
+  psql_ -d postgres -c "DROP DATABASE $db;"
+done
+printf '%s\n' "${results[@]}" | sort -n | python3 -c 'import sys,statistics; v=[float(x) for x in sys.stdin]; print(f"median of {len(v)}: {statistics.median(v):.2f} s (min {min(v):.2f}, max {max(v):.2f})")'

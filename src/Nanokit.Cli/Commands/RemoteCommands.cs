@@ -1,0 +1,113 @@
+using System.CommandLine;
+using System.Text.Json;
+using Grpc.Core;
+using Nanokit.Cli.Running;
+using Nanokit.Server.Api.V1;
+
+namespace Nanokit.Cli.Commands;
+
+/// <summary>
+/// <c>up</c>, <c>down</c> and <c>status</c> against a control plane (<see cref="Remote"/>), with the embedded commands'
+/// exit codes: 0 converged / shown, 1 refused, failed or timed out, 130 interrupted.
+/// </summary>
+internal static class RemoteCommands
+{
+    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web) { WriteIndented = true };
+
+    public static async Task<int> UpAsync(Remote remote, ProjectOptions project, ParseResult parse, bool wait, TimeSpan? timeout, CliContext context, CancellationToken cancellationToken)
+    {
+        var request = project.ToApplyRequest(parse, context);
+        if (request.Files.Count == 0)
+        {
+            context.Error.WriteLine($"no configuration file found in {context.WorkingDirectory}; give one with -f");
+            return ExitCodes.Error;
+        }
+
+        return await CallAsync(context, async () =>
+        {
+            var accepted = await remote.Projects.ApplyProjectAsync(request, remote.Headers, cancellationToken: cancellationToken).ConfigureAwait(false);
+            context.Out.WriteLine($"{accepted.Project}: generation {accepted.Generation} accepted");
+            return wait ? await FollowAsync(remote, accepted.Project, accepted.Generation, timeout, context, cancellationToken).ConfigureAwait(false) : ExitCodes.Ok;
+        }).ConfigureAwait(false);
+    }
+
+    public static async Task<int> DownAsync(Remote remote, string name, CliContext context, CancellationToken cancellationToken) =>
+        await CallAsync(context, async () =>
+        {
+            var accepted = await remote.Projects.DeleteProjectAsync(new DeleteProjectRequest { Project = name }, remote.Headers, cancellationToken: cancellationToken).ConfigureAwait(false);
+            context.Out.WriteLine($"{name}: generation {accepted.Generation} (undeployed) accepted");
+            return await FollowAsync(remote, name, accepted.Generation, null, context, cancellationToken).ConfigureAwait(false);
+        }).ConfigureAwait(false);
+
+    public static async Task<int> StatusAsync(Remote remote, string name, bool json, CliContext context, CancellationToken cancellationToken) =>
+        await CallAsync(context, async () =>
+        {
+            var status = await remote.Projects.GetProjectAsync(new GetProjectRequest { Project = name }, remote.Headers, cancellationToken: cancellationToken).ConfigureAwait(false);
+            if (json)
+            {
+                context.Out.WriteLine(JsonSerializer.Serialize(
+                    new
+                    {
+                        project = status.Name,
+                        generation = status.Generation,
+                        observedGeneration = status.ObservedGeneration,
+                        desired = status.DesiredState == DesiredState.Deployed ? "deployed" : "undeployed",
+                        runtime = status.Runtime,
+                        phase = status.Phase,
+                        failures = status.Failures,
+                        owner = status.Owner,
+                        acceptedAt = status.AcceptedAt,
+                        updatedAt = status.UpdatedAt,
+                    },
+                    Json));
+                return ExitCodes.Ok;
+            }
+
+            context.Out.WriteLine($"{"PROJECT",-16} {"GEN",4} {"OBSERVED",8}  {"DESIRED",-10} {"PHASE",-11} OWNER");
+            context.Out.WriteLine($"{status.Name,-16} {status.Generation,4} {status.ObservedGeneration,8}  {(status.DesiredState == DesiredState.Deployed ? "deployed" : "undeployed"),-10} {status.Phase,-11} {status.Owner}");
+            foreach (var failure in status.Failures)
+            {
+                context.Out.WriteLine("  " + failure);
+            }
+
+            return ExitCodes.Ok;
+        }).ConfigureAwait(false);
+
+    private static async Task<int> FollowAsync(Remote remote, string name, long generation, TimeSpan? timeout, CliContext context, CancellationToken cancellationToken)
+    {
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        if (timeout is { } limit)
+        {
+            deadline.CancelAfter(limit);
+        }
+
+        switch (await remote.FollowAsync(name, generation, context, deadline.Token).ConfigureAwait(false))
+        {
+            case true:
+                return ExitCodes.Ok;
+            case false:
+                return ExitCodes.Error;
+            default:
+                if (cancellationToken.IsCancellationRequested)
+                {
+                    context.Error.WriteLine("interrupted: the intent stays accepted and the cluster keeps converging it");
+                    return ExitCodes.Interrupted;
+                }
+
+                context.Error.WriteLine($"timed out after {timeout} waiting for generation {generation} to converge; the cluster keeps converging it");
+                return ExitCodes.Error;
+        }
+    }
+
+    private static async Task<int> CallAsync(CliContext context, Func<Task<int>> call)
+    {
+        try
+        {
+            return await call().ConfigureAwait(false);
+        }
+        catch (RpcException e)
+        {
+            return Remote.Report(e, context);
+        }
+    }
+}

@@ -1,0 +1,49 @@
+using Grpc.Core;
+using Grpc.Core.Interceptors;
+
+namespace Nanokit.Server.Api;
+
+/// <summary>
+/// Every API call carries <c>authorization: Bearer TOKEN</c>. No or an unknown token: UNAUTHENTICATED (the caller must
+/// authenticate); a known token without the role the method needs: PERMISSION_DENIED (authenticating again will not
+/// help). Mutating methods need write, the rest read. grpc.health.v1 is not behind it: orchestrators probe it.
+/// </summary>
+internal sealed class BearerAuth(TokenFile tokens) : Interceptor
+{
+    private static readonly HashSet<string> Mutating = new(StringComparer.Ordinal)
+    {
+        "/nanokit.v1.Projects/ApplyProject",
+        "/nanokit.v1.Projects/DeleteProject",
+    };
+
+    public override Task<TResponse> UnaryServerHandler<TRequest, TResponse>(
+        TRequest request, ServerCallContext context, UnaryServerMethod<TRequest, TResponse> continuation)
+    {
+        Authorize(context);
+        return continuation(request, context);
+    }
+
+    public override Task ServerStreamingServerHandler<TRequest, TResponse>(
+        TRequest request, IServerStreamWriter<TResponse> responseStream, ServerCallContext context, ServerStreamingServerMethod<TRequest, TResponse> continuation)
+    {
+        Authorize(context);
+        return continuation(request, responseStream, context);
+    }
+
+    private void Authorize(ServerCallContext context)
+    {
+        var header = context.RequestHeaders.GetValue("authorization");
+        if (header is null || !header.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase))
+        {
+            throw new RpcException(new Status(StatusCode.Unauthenticated, "a bearer token is required (authorization: Bearer TOKEN)"));
+        }
+
+        var role = tokens.RoleOf(header["Bearer ".Length..].Trim())
+            ?? throw new RpcException(new Status(StatusCode.Unauthenticated, "the bearer token is not known to this server"));
+        var needed = Mutating.Contains(context.Method) ? Role.Write : Role.Read;
+        if (role < needed)
+        {
+            throw new RpcException(new Status(StatusCode.PermissionDenied, $"{context.Method} needs the {needed.ToString().ToLowerInvariant()} role; this token has {role.ToString().ToLowerInvariant()}"));
+        }
+    }
+}

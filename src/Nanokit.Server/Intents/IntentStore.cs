@@ -1,0 +1,258 @@
+using System.Collections.Immutable;
+using System.Text.Json;
+using Nanokit.Core.Model;
+using Npgsql;
+using NpgsqlTypes;
+
+namespace Nanokit.Server.Intents;
+
+/// <summary>
+/// The control plane's tables beside the journal: <c>nanokit_intents</c> (what each project should be: the resolved
+/// spec, its generation, deployed or undeployed) and <c>nanokit_status</c> (what the owning node last reported).
+/// An intent is written with its NOTIFY in one transaction, so a notification never names an intent that is not
+/// there, and an intent that is there is found by the next sweep even if its notification was lost.
+/// </summary>
+internal sealed class IntentStore(NpgsqlDataSource dataSource, string channel)
+{
+    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
+
+    public NpgsqlDataSource DataSource => dataSource;
+
+    public string Channel => channel;
+
+    /// <summary>Creates the tables once per database; nodes starting together take turns on an advisory lock.</summary>
+    public async Task InitializeAsync(CancellationToken cancellationToken)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+        await using (var command = new NpgsqlCommand(
+            """
+            SELECT pg_advisory_xact_lock(7950);
+            CREATE TABLE IF NOT EXISTS nanokit_intents (
+              project text PRIMARY KEY,
+              generation bigint NOT NULL,
+              desired text NOT NULL,
+              runtime text NOT NULL,
+              spec jsonb,
+              accepted_at timestamptz NOT NULL);
+            CREATE TABLE IF NOT EXISTS nanokit_status (
+              project text PRIMARY KEY,
+              accepted_generation bigint NOT NULL,
+              observed_generation bigint NOT NULL,
+              phase text NOT NULL,
+              failures jsonb NOT NULL,
+              owner text NOT NULL,
+              updated_at timestamptz NOT NULL);
+            """, connection, transaction))
+        {
+            await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+        }
+
+        await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Stores "deploy <paramref name="spec"/>" as the project's next generation and notifies; returns that generation.</summary>
+    public Task<long> ApplyAsync(ProjectSpec spec, CancellationToken cancellationToken) => WriteAsync(
+        """
+        INSERT INTO nanokit_intents (project, generation, desired, runtime, spec, accepted_at)
+        VALUES (@project, 1, 'deployed', @runtime, @spec, now())
+        ON CONFLICT (project) DO UPDATE SET generation = nanokit_intents.generation + 1, desired = 'deployed',
+          runtime = EXCLUDED.runtime, spec = EXCLUDED.spec, accepted_at = now()
+        RETURNING generation;
+        """,
+        spec.Name,
+        command =>
+        {
+            command.Parameters.AddWithValue("runtime", spec.Runtime.ToString().ToLowerInvariant());
+            command.Parameters.AddWithValue("spec", NpgsqlDbType.Jsonb, JsonSerializer.Serialize(spec, Json));
+        },
+        cancellationToken);
+
+    /// <summary>Stores "undeployed" as the project's next generation and notifies; null when the project is unknown.</summary>
+    public async Task<long?> DeleteAsync(string project, CancellationToken cancellationToken)
+    {
+        var generation = await WriteAsync(
+            """
+            UPDATE nanokit_intents SET generation = generation + 1, desired = 'undeployed', spec = NULL, accepted_at = now()
+            WHERE project = @project RETURNING generation;
+            """,
+            project,
+            _ => { },
+            cancellationToken).ConfigureAwait(false);
+        return generation == 0 ? null : generation;
+    }
+
+    /// <summary>The intents whose generation the owning node has not reported accepting (all projects, or one).</summary>
+    public async Task<ImmutableArray<Intent>> PendingAsync(string? project, CancellationToken cancellationToken)
+    {
+        await using var command = dataSource.CreateCommand(
+            """
+            SELECT i.project, i.generation, i.spec FROM nanokit_intents i LEFT JOIN nanokit_status s USING (project)
+            WHERE i.generation > coalesce(s.accepted_generation, 0) AND (@project::text IS NULL OR i.project = @project)
+            ORDER BY i.project;
+            """);
+        command.Parameters.AddWithValue("project", NpgsqlDbType.Text, (object?)project ?? DBNull.Value);
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        var intents = ImmutableArray.CreateBuilder<Intent>();
+        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+        {
+            var spec = reader.IsDBNull(2) ? null : JsonSerializer.Deserialize<ProjectSpec>(reader.GetString(2), Json);
+            intents.Add(new Intent(reader.GetString(0), reader.GetInt64(1), spec));
+        }
+
+        return intents.ToImmutable();
+    }
+
+    /// <summary>Every project with a stored intent, by name.</summary>
+    public async Task<ImmutableArray<string>> ProjectsAsync(CancellationToken cancellationToken)
+    {
+        await using var command = dataSource.CreateCommand("SELECT project FROM nanokit_intents ORDER BY project;");
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        var names = ImmutableArray.CreateBuilder<string>();
+        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+        {
+            names.Add(reader.GetString(0));
+        }
+
+        return names.ToImmutable();
+    }
+
+    /// <summary>The runtime a project's latest intent names ("local", "docker", ...); null when unknown.</summary>
+    public async Task<string?> RuntimeOfAsync(string project, CancellationToken cancellationToken)
+    {
+        await using var command = dataSource.CreateCommand("SELECT runtime FROM nanokit_intents WHERE project = @project;");
+        command.Parameters.AddWithValue("project", project);
+        return await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false) as string;
+    }
+
+    /// <summary>Records what the owner reports; generations only move forward, whatever order reports arrive in.</summary>
+    public async Task ReportAsync(StatusReport report, CancellationToken cancellationToken)
+    {
+        await using var command = dataSource.CreateCommand(
+            """
+            INSERT INTO nanokit_status AS s (project, accepted_generation, observed_generation, phase, failures, owner, updated_at)
+            VALUES (@project, @accepted, @observed, @phase, @failures, @owner, now())
+            ON CONFLICT (project) DO UPDATE SET
+              accepted_generation = greatest(s.accepted_generation, EXCLUDED.accepted_generation),
+              observed_generation = greatest(s.observed_generation, EXCLUDED.observed_generation),
+              phase = CASE WHEN EXCLUDED.accepted_generation >= s.accepted_generation THEN EXCLUDED.phase ELSE s.phase END,
+              failures = CASE WHEN EXCLUDED.accepted_generation >= s.accepted_generation THEN EXCLUDED.failures ELSE s.failures END,
+              owner = EXCLUDED.owner, updated_at = now();
+            """);
+        command.Parameters.AddWithValue("project", report.Project);
+        command.Parameters.AddWithValue("accepted", report.Generation);
+        command.Parameters.AddWithValue("observed", report.ObservedGeneration);
+        command.Parameters.AddWithValue("phase", report.Phase);
+        command.Parameters.AddWithValue("failures", NpgsqlDbType.Jsonb, JsonSerializer.Serialize(report.Failures, Json));
+        command.Parameters.AddWithValue("owner", report.Owner);
+        await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    public async Task<ProjectView?> GetAsync(string project, CancellationToken cancellationToken)
+    {
+        var found = await QueryAsync("WHERE i.project = @project", 1, 0, project, cancellationToken).ConfigureAwait(false);
+        return found.IsEmpty ? null : found[0];
+    }
+
+    /// <summary>A page of projects, failing ones first, then by name.</summary>
+    public Task<ImmutableArray<ProjectView>> ListAsync(int limit, int offset, CancellationToken cancellationToken) =>
+        QueryAsync("", limit, offset, null, cancellationToken);
+
+    /// <summary>Whether the database answers (the journal lives in the same one).</summary>
+    public async Task PingAsync(CancellationToken cancellationToken)
+    {
+        await using var command = dataSource.CreateCommand("SELECT 1;");
+        await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    private async Task<ImmutableArray<ProjectView>> QueryAsync(string where, int limit, int offset, string? project, CancellationToken cancellationToken)
+    {
+        await using var command = dataSource.CreateCommand(
+            $"""
+            SELECT i.project, i.generation, i.desired, i.runtime, i.accepted_at,
+                   coalesce(s.observed_generation, 0), coalesce(s.phase, 'Pending'), coalesce(s.failures, '[]'::jsonb),
+                   coalesce(s.owner, ''), coalesce(s.updated_at, i.accepted_at), coalesce(s.accepted_generation, 0)
+            FROM nanokit_intents i LEFT JOIN nanokit_status s USING (project)
+            {where}
+            ORDER BY (coalesce(s.phase, '') = 'Failed') DESC, i.project
+            LIMIT @limit OFFSET @offset;
+            """);
+        command.Parameters.AddWithValue("limit", limit);
+        command.Parameters.AddWithValue("offset", offset);
+        if (project is not null)
+        {
+            command.Parameters.AddWithValue("project", project);
+        }
+
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        var views = ImmutableArray.CreateBuilder<ProjectView>();
+        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+        {
+            var generation = reader.GetInt64(1);
+            var reportedFor = reader.GetInt64(10);
+            // A status reported for an older generation says nothing yet about the newest intent.
+            var phase = reportedFor < generation && reader.GetString(6) != "Reconciling" ? "Pending" : reader.GetString(6);
+            views.Add(new ProjectView(
+                reader.GetString(0),
+                generation,
+                reader.GetInt64(5),
+                reader.GetString(2),
+                reader.GetString(3),
+                phase,
+                JsonSerializer.Deserialize<ImmutableArray<string>>(reader.GetString(7), Json),
+                reader.GetString(8),
+                reader.GetFieldValue<DateTimeOffset>(4),
+                reader.GetFieldValue<DateTimeOffset>(9)));
+        }
+
+        return views.ToImmutable();
+    }
+
+    /// <summary>Runs <paramref name="sql"/> (returning the generation, or no row) and NOTIFY in one transaction; 0 when no row.</summary>
+    private async Task<long> WriteAsync(string sql, string project, Action<NpgsqlCommand> parameters, CancellationToken cancellationToken)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+        long generation;
+        await using (var command = new NpgsqlCommand(sql, connection, transaction))
+        {
+            command.Parameters.AddWithValue("project", project);
+            parameters(command);
+            generation = await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false) is long g ? g : 0;
+        }
+
+        if (generation == 0)
+        {
+            return 0;
+        }
+
+        await using (var notify = new NpgsqlCommand("SELECT pg_notify(@channel, @project);", connection, transaction))
+        {
+            notify.Parameters.AddWithValue("channel", channel);
+            notify.Parameters.AddWithValue("project", project);
+            await notify.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+        }
+
+        await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+        return generation;
+    }
+}
+
+/// <summary>A stored intent: deploy <paramref name="Spec"/> (null: undeployed) as generation <paramref name="Generation"/>.</summary>
+internal sealed record Intent(string Project, long Generation, ProjectSpec? Spec);
+
+/// <summary>What the owning node reports about a project after each run starts or ends.</summary>
+internal sealed record StatusReport(string Project, long Generation, long ObservedGeneration, string Phase, ImmutableArray<string> Failures, string Owner);
+
+/// <summary>A project as the API shows it: intent joined with the owner's last report.</summary>
+internal sealed record ProjectView(
+    string Name,
+    long Generation,
+    long ObservedGeneration,
+    string Desired,
+    string Runtime,
+    string Phase,
+    ImmutableArray<string> Failures,
+    string Owner,
+    DateTimeOffset AcceptedAt,
+    DateTimeOffset UpdatedAt);

@@ -1,0 +1,173 @@
+using System.Net;
+using System.Security.Cryptography.X509Certificates;
+using System.Text.Json;
+using Akka.Actor;
+using Akka.Cluster.Hosting;
+using Akka.Cluster.Sharding;
+using Akka.Configuration;
+using Akka.Hosting;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Nanokit.Reconciler;
+using Nanokit.Reconciler.Hosting;
+using Nanokit.Server.Api;
+using Nanokit.Server.Cluster;
+using Nanokit.Server.Intents;
+using Nanokit.Server.Management;
+using Nanokit.Server.Runtime;
+using Npgsql;
+using OpenTelemetry.Metrics;
+
+namespace Nanokit.Server;
+
+/// <summary>
+/// <c>nkapp server</c>: one ASP.NET Core host with the API (gRPC + management HTTP on one listener) and an Akka.NET
+/// cluster node (Akka.Hosting) whose shard region hosts the project entities — the same <see cref="ProjectActor"/>
+/// under the same supervisor and envelope as the embedded CLI — journaled in PostgreSQL. SIGTERM (or the token)
+/// stops the host: Akka.Hosting runs coordinated shutdown, so the node leaves the cluster and hands its shards off
+/// before the process exits 0.
+/// </summary>
+public static class ServerHost
+{
+    public static async Task RunAsync(ServerOptions options, CancellationToken cancellationToken)
+    {
+        var config = ServerSettings.Merge(options);
+        var settings = ServerSettings.From(options, config);
+        var tokens = TokenFile.Load(settings.TokenFile);
+        var app = Build(settings, config, tokens);
+        await app.Services.GetRequiredService<IntentStore>().InitializeAsync(cancellationToken).ConfigureAwait(false);
+        await app.StartAsync(cancellationToken).ConfigureAwait(false);
+        app.Services.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(ServerHost)).Started(
+            settings.Name, $"{settings.Listen.Host}:{settings.Listen.Port}", $"{settings.Cluster.Host}:{settings.Cluster.Port}",
+            string.Join(",", settings.Seeds.Select(s => $"{s.Host}:{s.Port}")));
+        await app.WaitForShutdownAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    private static WebApplication Build(ServerSettings settings, Config config, TokenFile tokens)
+    {
+        var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = [] });
+        builder.Logging.AddFilter("Microsoft", LogLevel.Warning);
+        builder.Host.ConfigureHostOptions(o => o.ShutdownTimeout = TimeSpan.FromSeconds(30));
+        builder.WebHost.ConfigureKestrel(kestrel => Listen(kestrel, settings));
+        var dataSource = NpgsqlDataSource.Create(settings.Store);
+        var store = new IntentStore(dataSource, settings.Channel);
+        var runtimes = new ProjectRuntimes(store, settings.SimulatedRuntime);
+        builder.Services.AddSingleton(settings);
+        builder.Services.AddSingleton(tokens);
+        builder.Services.AddSingleton(dataSource);
+        builder.Services.AddSingleton(store);
+        builder.Services.AddSingleton(runtimes);
+        builder.Services.AddSingleton<BearerAuth>();
+        builder.Services.AddGrpc(grpc => grpc.MaxReceiveMessageSize = settings.MaxRequestBytes)
+            .AddServiceOptions<ProjectsService>(o => o.Interceptors.Add<BearerAuth>())
+            .AddServiceOptions<ClusterService>(o => o.Interceptors.Add<BearerAuth>());
+        builder.Services.AddGrpcHealthChecks();
+        builder.Services.AddHealthChecks();
+        builder.Services.AddHostedService<IntentDispatcher>();
+        // /metrics: the reconciler's counters and histograms (runs, actions, failures, drift) in Prometheus text.
+        builder.Services.AddOpenTelemetry().WithMetrics(metrics => metrics.AddMeter(ReconcilerTelemetry.SourceName).AddPrometheusExporter());
+        builder.Services.AddAkka("nanokit", (akka, services) => Node(akka, services, settings, config, store, runtimes));
+
+        var app = builder.Build();
+        app.MapGrpcService<ProjectsService>();
+        app.MapGrpcService<ClusterService>();
+        app.MapGrpcHealthChecksService();
+        ManagementEndpoints.Map(app);
+        app.MapPrometheusScrapingEndpoint("/metrics");
+        return app;
+    }
+
+    private static void Node(AkkaConfigurationBuilder akka, IServiceProvider services, ServerSettings settings, Config config, IntentStore store, ProjectRuntimes runtimes)
+    {
+        var node = NodeHocon(settings).WithFallback(config).WithFallback(NodeConfig.For(new StateStore.PostgreSql(settings.Store)));
+        akka.AddHocon(node, HoconAddMode.Prepend);
+        var restart = ProjectRegion.BackoffSettings.From(node.GetConfig("nanokit.node.project-restart"));
+        // A server node is long-lived: it heals drift and retries failed runs, as `nkapp up --watch` does.
+        var reconciler = ReconcilerSettings.Default with { DriftTimer = true, RetryFailedRuns = true };
+        akka.WithShardRegion<ProjectShards>(
+            ProjectShards.TypeName,
+            id =>
+            {
+                var directory = Directory.CreateDirectory(Path.Combine(settings.ProjectsDirectory, id)).FullName;
+                return ProjectRegion.Supervised(ProjectActor.Props(id, directory, runtimes, reconciler), restart);
+            },
+            new ProjectMessageExtractor(node.GetInt("akka.cluster.sharding.number-of-shards")),
+            new ShardOptions
+            {
+                // Set explicitly, not inherited: the coordinator's state in replicated memory (the durable LightningDB
+                // store is broken here), the ids of started projects in the journal, so a failover restarts every one.
+                StateStoreMode = StateStoreMode.DData,
+                RememberEntities = true,
+                RememberEntitiesStore = RememberEntitiesStore.Eventsourced,
+            });
+        var logger = services.GetRequiredService<ILoggerFactory>().CreateLogger<StatusWriter>();
+        akka.WithActors((system, _) => system.ActorOf(StatusWriter.Props(store, Akka.Cluster.Cluster.Get(system).SelfAddress.ToString(), logger), "status-writer"));
+        akka.WithActorSystemLivenessCheck(tags: [ManagementEndpoints.AliveTag]);
+        akka.WithAkkaClusterReadinessCheck(tags: [ManagementEndpoints.ReadyTag]);
+        akka.WithHealthCheck(
+            "store",
+            async (_, _, cancellationToken) =>
+            {
+                try
+                {
+                    await store.PingAsync(cancellationToken).ConfigureAwait(false);
+                    return HealthCheckResult.Healthy("the store answers");
+                }
+                catch (NpgsqlException e)
+                {
+                    return HealthCheckResult.Unhealthy($"the store cannot be reached: {e.Message}");
+                }
+            },
+            tags: [ManagementEndpoints.ReadyTag]);
+    }
+
+    /// <summary>The keys the flags set: this node's remoting address and the seeds it joins.</summary>
+    private static Config NodeHocon(ServerSettings settings)
+    {
+        var seeds = settings.Seeds.Select(s => JsonSerializer.Serialize($"akka.tcp://nanokit@{s.Host}:{s.Port}"));
+        return ConfigurationFactory.ParseString(
+            $"""
+            akka.remote.dot-netty.tcp.hostname = {JsonSerializer.Serialize(settings.Cluster.Host)}
+            akka.remote.dot-netty.tcp.port = {settings.Cluster.Port}
+            akka.cluster.seed-nodes = [{string.Join(", ", seeds)}]
+            """);
+    }
+
+    private static void Listen(KestrelServerOptions kestrel, ServerSettings settings)
+    {
+        kestrel.Limits.MaxRequestBodySize = settings.MaxRequestBytes;
+        void Configure(ListenOptions listen)
+        {
+            if (settings.TlsCertificate is { } cert)
+            {
+                listen.Protocols = HttpProtocols.Http1AndHttp2;
+                listen.UseHttps(X509Certificate2.CreateFromPemFile(cert, settings.TlsKey));
+            }
+            else
+            {
+                // Cleartext cannot negotiate: HTTP/2 with prior knowledge, which gRPC clients speak.
+                listen.Protocols = HttpProtocols.Http2;
+            }
+        }
+
+        var host = settings.Listen.Host;
+        if (host is "localhost")
+        {
+            kestrel.ListenLocalhost(settings.Listen.Port, Configure);
+        }
+        else if (host is "*" or "0.0.0.0" or "")
+        {
+            kestrel.ListenAnyIP(settings.Listen.Port, Configure);
+        }
+        else
+        {
+            var address = IPAddress.TryParse(host, out var ip) ? ip : Dns.GetHostAddresses(host)[0];
+            kestrel.Listen(address, settings.Listen.Port, Configure);
+        }
+    }
+}

@@ -1,0 +1,99 @@
+using System.Collections.Immutable;
+using System.Net;
+using Akka.Configuration;
+
+namespace Nanokit.Server;
+
+/// <summary>
+/// The node's settings, validated in one place: hocon/server.conf (embedded), any --config file over it, and the
+/// flags over both. A value that cannot be used throws <see cref="ServerConfigException"/> naming the flag or key.
+/// </summary>
+public sealed record ServerSettings(
+    DnsEndPoint Listen,
+    DnsEndPoint Cluster,
+    ImmutableArray<DnsEndPoint> Seeds,
+    string Store,
+    string Name,
+    string TokenFile,
+    string? TlsCertificate,
+    string? TlsKey,
+    int MaxRequestBytes,
+    string Channel,
+    TimeSpan SweepInterval,
+    TimeSpan ReconnectDelay,
+    bool SimulatedRuntime,
+    string ProjectsDirectory)
+{
+    private const string Resource = "Nanokit.Server.server.conf";
+
+    /// <summary>hocon/server.conf as shipped.</summary>
+    public static Config Shipped { get; } = Load();
+
+    public static ServerSettings From(ServerOptions options, Config config)
+    {
+        var server = config.GetConfig("nanokit.server");
+        var listen = Endpoint(options.Listen ?? server.GetString("listen"), "--listen");
+        var cluster = Endpoint(options.Cluster ?? server.GetString("cluster"), "--cluster");
+        var store = options.Store is { Length: > 0 } s ? s : throw new ServerConfigException("--store (or NANOKIT_STORE) is required: the PostgreSQL connection string of the cluster's store");
+        var tokens = options.TokenFile is { Length: > 0 } t ? t : throw new ServerConfigException("--token-file is required: every API call needs a bearer token (lines `sha256:HEX ROLE`)");
+        if ((options.TlsCertificate is null) != (options.TlsKey is null))
+        {
+            throw new ServerConfigException("--tls-cert and --tls-key go together");
+        }
+
+        var maxRequest = server.GetInt("limits.max-request-bytes");
+        if (maxRequest <= 0)
+        {
+            throw new ServerConfigException("nanokit.server.limits.max-request-bytes must be positive");
+        }
+
+        var name = options.Name ?? server.GetString("name");
+        return new ServerSettings(
+            listen,
+            cluster,
+            [.. options.Seeds.Select(seed => Endpoint(seed, "--seed"))],
+            store,
+            name is { Length: > 0 } ? name : $"{cluster.Host}:{cluster.Port}",
+            tokens,
+            options.TlsCertificate,
+            options.TlsKey,
+            maxRequest,
+            server.GetString("intents.channel"),
+            Positive(server, "intents.sweep-interval"),
+            Positive(server, "intents.reconnect-delay"),
+            server.GetBoolean("simulated-runtime"),
+            Path.GetFullPath(server.GetString("projects-directory")));
+    }
+
+    /// <summary>The configuration the node runs with: the --config file's HOCON, then hocon/server.conf.</summary>
+    public static Config Merge(ServerOptions options) =>
+        options.ExtraHocon is { } extra ? ConfigurationFactory.ParseString(extra).WithFallback(Shipped) : Shipped;
+
+    internal static DnsEndPoint Endpoint(string value, string flag)
+    {
+        var colon = value.LastIndexOf(':');
+        if (colon <= 0 || !int.TryParse(value.AsSpan(colon + 1), out var port) || port is < 0 or > 65535)
+        {
+            throw new ServerConfigException($"{flag} {value}: expected HOST:PORT");
+        }
+
+        return new DnsEndPoint(value[..colon].Trim('[', ']'), port);
+    }
+
+    private static TimeSpan Positive(Config config, string key)
+    {
+        var value = config.GetTimeSpan(key);
+        return value > TimeSpan.Zero ? value : throw new ServerConfigException($"nanokit.server.{key} must be positive");
+    }
+
+    private static Config Load()
+    {
+        using var stream = typeof(ServerSettings).Assembly.GetManifestResourceStream(Resource)
+            ?? throw new InvalidOperationException($"resource {Resource} is missing");
+        using var reader = new StreamReader(stream);
+        return ConfigurationFactory.ParseString(reader.ReadToEnd());
+    }
+}
+
+/// <summary>A flag or key the node cannot start with; the message names it.</summary>
+public sealed class ServerConfigException(string message) : Exception(message);

@@ -1,0 +1,78 @@
+using Nanokit.Server.Api;
+using Nanokit.Server.Api.V1;
+using Nanokit.Server.Intents;
+using Npgsql;
+
+namespace Nanokit.Server.Tests;
+
+/// <summary>Nodes that die or stop, each test on its own database and nodes (they kill what they start).</summary>
+public sealed class FailoverTests : IDisposable
+{
+    private static readonly TimeSpan Converge = TimeSpan.FromSeconds(90);
+    private readonly TestFiles files = new();
+    private readonly List<ServerNode> nodes = [];
+
+    [Fact]
+    public async Task A_project_whose_owner_is_SIGKILLed_accepts_a_new_generation_and_converges_on_another_node()
+    {
+        var store = await TestPostgres.CreateDatabaseAsync();
+        var first = Start(store, null);
+        await first.WaitReadyAsync(TimeSpan.FromSeconds(60));
+        Start(store, first.ClusterPort);
+        Start(store, first.ClusterPort);
+        await Task.WhenAll(nodes.Select(n => n.WaitReadyAsync(TimeSpan.FromSeconds(60))));
+
+        var accepted = await Client(first).ApplyProjectAsync(TestFiles.Apply(TestFiles.Project("failover")), TestFiles.As(TestFiles.WriteToken));
+        var before = await TestFiles.ConvergedAsync(first, "failover", accepted.Generation, Converge);
+        var owner = nodes.Single(n => n.ClusterAddress == before.Owner);
+        owner.Kill();
+
+        var survivor = nodes.First(n => n != owner);
+        var next = await Client(survivor).ApplyProjectAsync(TestFiles.Apply(TestFiles.Project("failover", "nginx:1.28")), TestFiles.As(TestFiles.WriteToken));
+        Assert.Equal(accepted.Generation + 1, next.Generation);
+        var after = await TestFiles.ConvergedAsync(survivor, "failover", next.Generation, Converge);
+        Assert.NotEqual(owner.ClusterAddress, after.Owner);
+        Assert.Contains(after.Owner, nodes.Where(n => n != owner).Select(n => n.ClusterAddress));
+    }
+
+    [Fact]
+    public async Task An_intent_stored_while_no_node_runs_converges_when_a_node_starts_and_SIGTERM_exits_0()
+    {
+        var store = await TestPostgres.CreateDatabaseAsync();
+        var node = Start(store, null);
+        await node.WaitReadyAsync(TimeSpan.FromSeconds(60));
+        var accepted = await Client(node).ApplyProjectAsync(TestFiles.Apply(TestFiles.Project("sweep")), TestFiles.As(TestFiles.WriteToken));
+        await TestFiles.ConvergedAsync(node, "sweep", accepted.Generation, Converge);
+        Assert.Equal(0, await node.TerminateAsync(TimeSpan.FromSeconds(60)));
+
+        // No node runs: the intent is stored (as the API stores it) and its notification reaches no one.
+        await using var dataSource = NpgsqlDataSource.Create(store);
+        var spec = SpecLoader.Load(TestFiles.Apply(TestFiles.Project("sweep", "nginx:1.28")), Path.Combine(files.Directory, "projects"));
+        var generation = await new IntentStore(dataSource, "nanokit_intents").ApplyAsync(spec, CancellationToken.None);
+        Assert.Equal(accepted.Generation + 1, generation);
+
+        var restarted = Start(store, null);
+        await restarted.WaitReadyAsync(TimeSpan.FromSeconds(60));
+        var project = await TestFiles.ConvergedAsync(restarted, "sweep", generation, Converge);
+        Assert.Equal(restarted.ClusterAddress, project.Owner);
+    }
+
+    public void Dispose()
+    {
+        foreach (var node in nodes)
+        {
+            node.DisposeAsync().AsTask().GetAwaiter().GetResult();
+        }
+
+        files.Dispose();
+    }
+
+    private static Projects.ProjectsClient Client(ServerNode node) => new(node.Channel);
+
+    private ServerNode Start(string store, int? seed)
+    {
+        var node = ServerNode.Start(store, files.TokenFile, files.ConfigFile, seed);
+        nodes.Add(node);
+        return node;
+    }
+}
