@@ -1,5 +1,6 @@
 using System.CommandLine;
-using Nanokit.Actors;
+using Akka.Actor;
+using Nanokit.Reconciler.Hosting;
 using Nanokit.Runtime;
 using Nanokit.Cli.Commands;
 
@@ -44,7 +45,7 @@ public static class Nkapp
         {
             return await parse.InvokeAsync(invocation, cancellationToken).ConfigureAwait(false);
         }
-        catch (Exception e) when (e is RuntimeException or UnsafeStateDirectoryException)
+        catch (Exception e) when (e is RuntimeException or UnsafeStateDirectoryException or StateStoreException)
         {
             context.Error.WriteLine(e.Message);
             return ExitCodes.Error;

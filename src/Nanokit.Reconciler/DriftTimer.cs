@@ -1,6 +1,5 @@
 using System.Diagnostics;
-using Nanokit.Actors;
-using Nanokit.Actors.Scheduling;
+using Akka.Actor;
 using Nanokit.Runtime;
 
 namespace Nanokit.Reconciler;
@@ -58,7 +57,7 @@ internal sealed class DriftTimer : ReceiveActor, IWithTimers
     public ITimerScheduler Timers { get; set; } = null!;
 
     public static Props Props(ProjectRef project, IRuntimeProvider provider, TimeSpan interval, ReconcilerSettings settings) =>
-        Nanokit.Actors.Props.Create(() => new DriftTimer(project, provider, interval, settings));
+        Akka.Actor.Props.Create(() => new DriftTimer(project, provider, interval, settings));
 
     protected override void PreStart() => ArmTick();
 

@@ -1,6 +1,4 @@
-using Microsoft.Extensions.Logging;
-using Nanokit.Persistence;
-using Nanokit.Persistence.Snapshots;
+using Akka.Persistence;
 
 namespace Nanokit.Reconciler;
 
@@ -14,10 +12,6 @@ internal sealed partial class ProjectActor
 {
     private long snapshotAt;
     private long latestSnapshot;
-    private ILogger? logger;
-
-    private ILogger Log => logger ??= Context.System.Settings.LoggerFactory.CreateLogger<ProjectActor>();
-
     private void Apply(SnapshotOffer offer)
     {
         var snapshot = (ProjectSnapshot)offer.Snapshot;
@@ -47,10 +41,10 @@ internal sealed partial class ProjectActor
     /// Saves run concurrently and may finish out of order: a snapshot that becomes durable after a newer one is
     /// deleted by its own success, since the deletion always keeps only the newest snapshot known to be durable.
     /// </summary>
-    private void Compact(SaveSnapshotSucceeded saved)
+    private void Compact(SaveSnapshotSuccess saved)
     {
         latestSnapshot = Math.Max(latestSnapshot, saved.Metadata.SequenceNr);
         DeleteMessages(latestSnapshot);
-        DeleteSnapshots(SnapshotSelectionCriteria.Latest with { MaxSequenceNr = latestSnapshot - 1 });
+        DeleteSnapshots(new SnapshotSelectionCriteria(latestSnapshot - 1));
     }
 }

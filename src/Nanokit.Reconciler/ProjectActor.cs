@@ -1,9 +1,9 @@
 using System.Collections.Immutable;
-using Nanokit.Actors;
-using Nanokit.Actors.Scheduling;
+using Akka.Actor;
+using Akka.Event;
+using Akka.Persistence;
 using Nanokit.Core.Model;
 using Nanokit.Core.Plan;
-using Nanokit.Persistence;
 using Nanokit.Runtime;
 
 namespace Nanokit.Reconciler;
@@ -16,7 +16,7 @@ namespace Nanokit.Reconciler;
 /// generation stops the older run before starting its own.
 /// The actor also routes <see cref="ExecuteService"/> to its service actors, creating them on first use.
 /// </summary>
-internal sealed partial class ProjectActor : PersistentActor, IWithTimers
+internal sealed partial class ProjectActor : ReceivePersistentActor, IWithTimers
 {
     private readonly string name;
     private readonly string directory;
@@ -54,8 +54,8 @@ internal sealed partial class ProjectActor : PersistentActor, IWithTimers
         Command<ApplySpec>(m => Accept(m.Spec, m.Options.Services, m.Options.RemoveOrphans));
         Command<DestroyProject>(_ => Accept(null, [], true));
         Command<ExecuteService>(Route);
-        Command<RunFinished>(Finished, _ => ReferenceEquals(Sender, supervisor));
-        Command<DriftObserved>(Drifted, _ => ReferenceEquals(Sender, supervisor));
+        Command<RunFinished>(Finished, _ => Sender.Equals(supervisor));
+        Command<DriftObserved>(Drifted, _ => Sender.Equals(supervisor));
         Command<DriftTick>(Tick);
         Command<CheckDrift>(m =>
         {
@@ -66,15 +66,14 @@ internal sealed partial class ProjectActor : PersistentActor, IWithTimers
         Command<Terminated>(Lost);
         Command<SupervisorLost>(
             _ => Finished(new RunFinished(running!.Generation, running.Trigger, new RunResult(false, [new ServiceFailure("*", "the run stopped unexpectedly")], TimeSpan.Zero))),
-            m => ReferenceEquals(m.Supervisor, supervisor));
+            m => m.Supervisor.Equals(supervisor));
         Command<GetProjectStatus>(_ => Sender.Tell(new CurrentProjectStatus(Status())));
-        Command<SaveSnapshotSucceeded>(Compact);
-        // Logged by PersistentActor; the events stay and the next interval tries again.
-        Command<SaveSnapshotFailed>(_ => { });
-        Command<DeleteMessagesSucceeded>(_ => { });
-        Command<DeleteMessagesFailed>(m => Log.JournalDeleteFailed(name, m.ToSequenceNr, m.Cause));
-        Command<DeleteSnapshotsSucceeded>(_ => { });
-        Command<DeleteSnapshotsFailed>(m => Log.SnapshotDeleteFailed(name, m.Criteria.MaxSequenceNr + 1, m.Cause));
+        Command<SaveSnapshotSuccess>(Compact);
+        Command<SaveSnapshotFailure>(m => Log.Warning(m.Cause, "Project {0} could not save its snapshot at {1}; the events stay and the next interval tries again", name, m.Metadata.SequenceNr));
+        Command<DeleteMessagesSuccess>(_ => { });
+        Command<DeleteMessagesFailure>(m => Log.Warning(m.Cause, "Project {0} could not delete its journal up to its snapshot at {1}; the events stay until the next snapshot", name, m.ToSequenceNr));
+        Command<DeleteSnapshotsSuccess>(_ => { });
+        Command<DeleteSnapshotsFailure>(m => Log.Warning(m.Cause, "Project {0} could not delete its snapshots older than {1}; they stay until the next snapshot", name, m.Criteria.MaxSequenceNr + 1));
     }
 
     public ITimerScheduler Timers { get; set; } = null!;
@@ -82,7 +81,27 @@ internal sealed partial class ProjectActor : PersistentActor, IWithTimers
     public override string PersistenceId => $"project|{name}";
 
     public static Props Props(string name, string directory, IRuntimeProvider provider, ReconcilerSettings settings) =>
-        Nanokit.Actors.Props.Create(() => new ProjectActor(name, directory, provider, settings));
+        Akka.Actor.Props.Create(() => new ProjectActor(name, directory, provider, settings));
+
+    /// <summary>A journal write failed: Akka stops the actor (it cannot know what was written); the node is told, so the failure is final.</summary>
+    protected override void OnPersistFailure(Exception cause, object @event, long sequenceNr)
+    {
+        StorageFailures.Report(Context, name, PersistenceId, cause);
+        base.OnPersistFailure(cause, @event, sequenceNr);
+    }
+
+    /// <summary>The journal refused an event (it could not be serialized): as final as a failed write.</summary>
+    protected override void OnPersistRejected(Exception cause, object @event, long sequenceNr)
+    {
+        StorageFailures.Report(Context, name, PersistenceId, cause);
+        Context.Stop(Self);
+    }
+
+    protected override void OnRecoveryFailure(Exception reason, object? message = null)
+    {
+        StorageFailures.Report(Context, name, PersistenceId, reason);
+        base.OnRecoveryFailure(reason, message);
+    }
 
     private ProjectRef Ref => new(name, directory);
 
@@ -137,7 +156,7 @@ internal sealed partial class ProjectActor : PersistentActor, IWithTimers
         ImmutableArray<IActorRef> busy = [];
         if (supervisor is not null)
         {
-            busy = [.. Context.Children.Where(c => c.Path.Name.StartsWith("service-", StringComparison.Ordinal))];
+            busy = [.. Context.GetChildren().Where(c => c.Path.Name.StartsWith("service-", StringComparison.Ordinal))];
             if (running?.Drift is { } interrupted && drift is null)
             {
                 // The check this run replaces still owes its callers an answer: run it after.
@@ -164,8 +183,9 @@ internal sealed partial class ProjectActor : PersistentActor, IWithTimers
         IActorRef child;
         try
         {
-            child = Context.Child(childName)
-                ?? Context.Watch(Context.ActorOf(ServiceActor.Props(name, command.Service, provider, settings.ActionRetry), childName));
+            child = Context.Child(childName) is { } existing && !existing.IsNobody()
+                ? existing
+                : Context.Watch(Context.ActorOf(ServiceActor.Props(name, command.Service, provider, settings.ActionRetry), childName));
         }
         catch (InvalidActorNameException)
         {
@@ -316,7 +336,7 @@ internal sealed partial class ProjectActor : PersistentActor, IWithTimers
 
     private void Lost(Terminated terminated)
     {
-        if (ReferenceEquals(terminated.ActorRef, supervisor))
+        if (terminated.ActorRef.Equals(supervisor))
         {
             // The run's last message may still be queued behind this notification: decide after it.
             Self.Tell(new SupervisorLost(terminated.ActorRef), Self);

@@ -1,6 +1,6 @@
 using System.Collections.Immutable;
 using System.Diagnostics;
-using Nanokit.Actors;
+using Akka.Actor;
 using Nanokit.Core.Graph;
 using Nanokit.Core.Model;
 using Nanokit.Core.Plan;
@@ -54,13 +54,15 @@ internal sealed class ProjectSupervisor : ReceiveActor
         this.project = project;
         this.provider = provider;
         this.services = services;
+        // The run's first step (settle, observe, plan) is awaited in the handler: until there is a plan, there is
+        // nothing the supervisor could do with another message, and services answer only once dispatched.
         ReceiveAsync<Begin>(_ => BeginAsync());
         Receive<ServiceSucceeded>(m => m.Generation == request.Generation, m => Answered(m.Service, null));
         Receive<ServiceFailed>(m => m.Generation == request.Generation, m => Answered(m.Service, m.Reason));
     }
 
     public static Props Props(RunRequest request, ProjectRef project, IRuntimeProvider provider, IActorRef services) =>
-        Nanokit.Actors.Props.Create(() => new ProjectSupervisor(request, project, provider, services));
+        Akka.Actor.Props.Create(() => new ProjectSupervisor(request, project, provider, services));
 
     protected override void PreStart() => Self.Tell(Begin.Instance, Self);
 
@@ -131,7 +133,7 @@ internal sealed class ProjectSupervisor : ReceiveActor
         {
             await Task.WhenAll(request.SettleFirst.Select(s => s.Ask<Settled>(Settle.Instance, SettleTimeout, cancel.Token))).ConfigureAwait(true);
         }
-        catch (TimeoutException)
+        catch (AskTimeoutException)
         {
             span?.SetStatus(ActivityStatusCode.Error, "a service actor did not settle in time");
         }

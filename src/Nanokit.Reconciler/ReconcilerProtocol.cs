@@ -118,3 +118,10 @@ internal sealed record Settled
 {
     public static readonly Settled Instance = new();
 }
+
+/// <summary>
+/// Published on the event stream when a persistent actor of <paramref name="Project"/> could not write to or read
+/// from its store (a full disk, a read-only directory, a damaged file). The actor has stopped: a storage failure
+/// is final for the process, never retried in a loop.
+/// </summary>
+public sealed record StorageFailed(string Project, string PersistenceId, string Reason);

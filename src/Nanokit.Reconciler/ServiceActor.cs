@@ -1,10 +1,10 @@
-using Microsoft.Extensions.Logging;
 using System.Collections.Immutable;
 using System.Diagnostics;
-using Nanokit.Actors;
+using Akka.Actor;
+using Akka.Event;
+using Akka.Persistence;
 using Nanokit.Core.Model;
 using Nanokit.Core.Plan;
-using Nanokit.Persistence;
 using Nanokit.Runtime;
 
 namespace Nanokit.Reconciler;
@@ -12,11 +12,12 @@ namespace Nanokit.Reconciler;
 /// <summary>
 /// One service of one project (persistent). Carries out the service's actions of a run through the runtime
 /// provider — prestop and deletions; prestart, create/recreate/start, the readiness its dependents need,
-/// poststart — retrying each provider call with backoff, and records what happened as events.
-/// One run's work at a time: the actor's mailbox is the queue. A cancelled run (superseded generation)
-/// ends the work at the next provider call.
+/// poststart — retrying each provider call with backoff, and records how each run ended as an event.
+/// One run's work at a time: while the work runs off the actor thread (piped back as <see cref="ExecutionEnded"/>),
+/// further commands are stashed, so the mailbox stays the queue and the dispatcher thread is never blocked.
+/// A cancelled run (superseded generation) ends the work at the next provider call.
 /// </summary>
-internal sealed class ServiceActor : PersistentActor
+internal sealed class ServiceActor : ReceivePersistentActor
 {
     private readonly string project;
     private readonly string service;
@@ -31,13 +32,9 @@ internal sealed class ServiceActor : PersistentActor
         this.service = service;
         this.provider = provider;
         this.retry = retry;
-        Recover<ServiceActionsStarted>(_ => { });
         Recover<ServiceActionsSucceeded>(_ => lastFailure = null);
         Recover<ServiceActionsFailed>(e => lastFailure = e.Reason);
-        CommandAsync<ExecuteService>(ExecuteAsync);
-        Command<Settle>(_ => Sender.Tell(Settled.Instance, Self));
-        Command<DeleteMessagesSucceeded>(m => trimmedTo = Math.Max(trimmedTo, m.ToSequenceNr));
-        Command<DeleteMessagesFailed>(m => Context.System.Settings.LoggerFactory.CreateLogger<ServiceActor>().JournalDeleteFailed(PersistenceId, m.ToSequenceNr, m.Cause));
+        Idle();
     }
 
     /// <summary>
@@ -49,68 +46,119 @@ internal sealed class ServiceActor : PersistentActor
     public override string PersistenceId => $"service|{project}|{service}";
 
     public static Props Props(string project, string service, IRuntimeProvider provider, RetryPolicy retry) =>
-        Nanokit.Actors.Props.Create(() => new ServiceActor(project, service, provider, retry));
+        Akka.Actor.Props.Create(() => new ServiceActor(project, service, provider, retry));
 
-    private async Task ExecuteAsync(ExecuteService command)
+    protected override void OnPersistFailure(Exception cause, object @event, long sequenceNr)
     {
-        var replyTo = Sender;
+        StorageFailures.Report(Context, project, PersistenceId, cause);
+        base.OnPersistFailure(cause, @event, sequenceNr);
+    }
+
+    protected override void OnPersistRejected(Exception cause, object @event, long sequenceNr)
+    {
+        StorageFailures.Report(Context, project, PersistenceId, cause);
+        Context.Stop(Self);
+    }
+
+    protected override void OnRecoveryFailure(Exception reason, object? message = null)
+    {
+        StorageFailures.Report(Context, project, PersistenceId, reason);
+        base.OnRecoveryFailure(reason, message);
+    }
+
+    private void Idle()
+    {
+        Command<ExecuteService>(Execute);
+        Command<Settle>(_ => Sender.Tell(Settled.Instance, Self));
+        Housekeeping();
+    }
+
+    /// <summary>A run's work is in flight: everything but its end waits in the stash, in order.</summary>
+    private void Busy()
+    {
+        Command<ExecutionEnded>(Ended);
+        Housekeeping();
+        CommandAny(_ => Stash.Stash());
+    }
+
+    private void Housekeeping()
+    {
+        Command<DeleteMessagesSuccess>(m => trimmedTo = Math.Max(trimmedTo, m.ToSequenceNr));
+        Command<DeleteMessagesFailure>(m => Context.GetLogger().Warning(m.Cause, "{0} could not delete its journal up to {1}; the events stay until the next run", PersistenceId, m.ToSequenceNr));
+    }
+
+    private void Execute(ExecuteService command)
+    {
         if (command.Cancellation.IsCancellationRequested)
         {
             // Queued behind the work of a run that has since been superseded: nothing to record.
-            replyTo.Tell(new ServiceFailed(command.Generation, service, "cancelled: a newer generation superseded this run"), Self);
+            Sender.Tell(new ServiceFailed(command.Generation, service, "cancelled: a newer generation superseded this run"), Self);
             return;
         }
 
         var started = Stopwatch.StartNew();
         var actions = command.Actions.Where(a => a.Action != ActionType.NoOp).Select(Describe).ToImmutableArray();
-        if (!actions.IsEmpty)
-        {
-            Persist(new ServiceActionsStarted(command.Generation, actions, DateTimeOffset.UtcNow), _ => { });
-        }
-
-        using var activity = ReconcilerTelemetry.Source.StartActivity("action", ActivityKind.Internal, command.Parent);
+        var outer = Activity.Current;
+        var activity = ReconcilerTelemetry.Source.StartActivity("action", ActivityKind.Internal, command.Parent);
         activity?.SetTag("nanokit.service", service);
         activity?.SetTag("nanokit.actions", string.Join(", ", actions));
-        try
+        var work = new ServiceExecution(this, Context.System.EventStream, command, started).RunAsync();
+
+        // The work carries the span on with it; this thread's next message must not.
+        Activity.Current = outer;
+        var ended = new ExecutionEnded(command, Sender, actions, started, activity);
+        work.PipeTo(Self, Self, success: () => ended, failure: e => ended with { Failure = e });
+        Become(Busy);
+    }
+
+    private void Ended(ExecutionEnded ended)
+    {
+        var (command, replyTo, actions, started, activity) = (ended.Command, ended.ReplyTo, ended.Actions, ended.Started, ended.Activity);
+        using (activity)
         {
-            await new ServiceExecution(this, Context.System.EventStream, command, started).RunAsync().ConfigureAwait(true);
-            ReconcilerTelemetry.ActionDuration.Record(started.Elapsed.TotalSeconds);
-            if (!actions.IsEmpty || lastFailure is not null)
+            if (ended.Failure is null)
             {
-                Persist(new ServiceActionsSucceeded(command.Generation, DateTimeOffset.UtcNow), _ =>
+                ReconcilerTelemetry.ActionDuration.Record(started.Elapsed.TotalSeconds);
+                if (!actions.IsEmpty || lastFailure is not null)
                 {
-                    lastFailure = null;
+                    Persist(new ServiceActionsSucceeded(command.Generation, actions, DateTimeOffset.UtcNow), _ =>
+                    {
+                        lastFailure = null;
+                        TrimJournal();
+                    });
+                }
+
+                Progress(command, ServicePhase.Succeeded, actions.IsEmpty ? "up to date" : "done", started.Elapsed);
+                replyTo.Tell(new ServiceSucceeded(command.Generation, service), Self);
+            }
+            else if (ended.Failure is OperationCanceledException && command.Cancellation.IsCancellationRequested)
+            {
+                activity?.SetStatus(ActivityStatusCode.Error, "cancelled");
+                replyTo.Tell(new ServiceFailed(command.Generation, service, "cancelled: a newer generation superseded this run"), Self);
+            }
+            else
+            {
+                // Any failure of the work ends as a reply: a restart would drop the command and leave the run waiting.
+                var reason = ended.Failure switch
+                {
+                    OperationCanceledException => "timed out",
+                    RuntimeException or ServiceFailedException => ended.Failure.Message,
+                    var e => $"unexpected {e.GetType().Name}: {e.Message}",
+                };
+                activity?.SetStatus(ActivityStatusCode.Error, reason);
+                ReconcilerTelemetry.Failures.Add(1, new KeyValuePair<string, object?>("service", service));
+                Persist(new ServiceActionsFailed(command.Generation, actions, reason, DateTimeOffset.UtcNow), _ =>
+                {
+                    lastFailure = reason;
                     TrimJournal();
                 });
+                Progress(command, ServicePhase.Failed, reason, started.Elapsed);
+                replyTo.Tell(new ServiceFailed(command.Generation, service, reason), Self);
             }
+        }
 
-            Progress(command, ServicePhase.Succeeded, actions.IsEmpty ? "up to date" : "done", started.Elapsed);
-            replyTo.Tell(new ServiceSucceeded(command.Generation, service), Self);
-        }
-        catch (OperationCanceledException) when (command.Cancellation.IsCancellationRequested)
-        {
-            activity?.SetStatus(ActivityStatusCode.Error, "cancelled");
-            replyTo.Tell(new ServiceFailed(command.Generation, service, "cancelled: a newer generation superseded this run"), Self);
-        }
-        catch (Exception e) when (e is not OutOfMemoryException)
-        {
-            // Any failure of the work ends as a reply: a restart would drop the command and leave the run waiting.
-            var reason = e switch
-            {
-                OperationCanceledException => "timed out",
-                RuntimeException or ServiceFailedException => e.Message,
-                _ => $"unexpected {e.GetType().Name}: {e.Message}",
-            };
-            activity?.SetStatus(ActivityStatusCode.Error, reason);
-            ReconcilerTelemetry.Failures.Add(1, new KeyValuePair<string, object?>("service", service));
-            Persist(new ServiceActionsFailed(command.Generation, reason, DateTimeOffset.UtcNow), _ =>
-            {
-                lastFailure = reason;
-                TrimJournal();
-            });
-            Progress(command, ServicePhase.Failed, reason, started.Elapsed);
-            replyTo.Tell(new ServiceFailed(command.Generation, service, reason), Self);
-        }
+        Become(Idle);
+        Stash.UnstashAll();
     }
 
     /// <summary>Called after a run's last event: deletes all but the newest <see cref="KeptEvents"/> once twice as many have piled up.</summary>
@@ -128,6 +176,12 @@ internal sealed class ServiceActor : PersistentActor
 
     private static string Describe(PlanAction action) => $"{PlanJsonRenderer.WireName(action.Action)} {action.Service}[{action.Replica}]: {action.Cause}";
 
+    /// <summary>The work of one <see cref="ExecuteService"/> is over (<see cref="Failure"/> null: it succeeded).</summary>
+    private sealed record ExecutionEnded(ExecuteService Command, IActorRef ReplyTo, ImmutableArray<string> Actions, Stopwatch Started, Activity? Activity)
+    {
+        public Exception? Failure { get; init; }
+    }
+
     /// <summary>
     /// The steps of one <see cref="ExecuteService"/>, in the order the lifecycle requires. Runs partly off the
     /// actor thread (provider continuations), so it touches no actor state: progress goes to the event stream.
@@ -142,9 +196,9 @@ internal sealed class ServiceActor : PersistentActor
             var applies = command.Actions.Where(a => a.Action is ActionType.Create or ActionType.Update or ActionType.Start).ToList();
             if (deletions.Count > 0)
             {
-                await HookAsync(ServicePhase.Prestop, HookKind.Prestop).ConfigureAwait(true);
+                await HookAsync(ServicePhase.Prestop, HookKind.Prestop).ConfigureAwait(false);
                 Report(ServicePhase.Deleting, $"removing {Replicas(deletions)}");
-                await Task.WhenAll(deletions.Select(a => WithRetryAsync($"remove replica {a.Replica}", () => owner.provider.DeleteAsync(Id(a), Cancel)))).ConfigureAwait(true);
+                await Task.WhenAll(deletions.Select(a => WithRetryAsync($"remove replica {a.Replica}", () => owner.provider.DeleteAsync(Id(a), Cancel)))).ConfigureAwait(false);
             }
 
             if (command.Spec is not { } spec)
@@ -154,16 +208,16 @@ internal sealed class ServiceActor : PersistentActor
 
             if (applies.Count > 0)
             {
-                await HookAsync(ServicePhase.Prestart, HookKind.Prestart).ConfigureAwait(true);
+                await HookAsync(ServicePhase.Prestart, HookKind.Prestart).ConfigureAwait(false);
                 Report(ServicePhase.Applying, string.Join(", ", applies.Select(a => $"{Verb(a.Action)} {a.Replica}")));
                 var updates = applies.Where(a => a.Action == ActionType.Update).ToList();
-                await Task.WhenAll(applies.Except(updates).Select(a => ApplyAsync(spec, a)).Append(RollAsync(spec, updates))).ConfigureAwait(true);
+                await Task.WhenAll(applies.Except(updates).Select(a => ApplyAsync(spec, a)).Append(RollAsync(spec, updates))).ConfigureAwait(false);
             }
 
-            await WaitReadyAsync(spec).ConfigureAwait(true);
+            await WaitReadyAsync(spec).ConfigureAwait(false);
             if (applies.Count > 0)
             {
-                await HookAsync(ServicePhase.Poststart, HookKind.Poststart).ConfigureAwait(true);
+                await HookAsync(ServicePhase.Poststart, HookKind.Poststart).ConfigureAwait(false);
             }
         }
 
@@ -175,7 +229,7 @@ internal sealed class ServiceActor : PersistentActor
         {
             foreach (var batch in updates.Chunk(spec.Update.Parallelism ?? Math.Max(1, updates.Count)))
             {
-                await Task.WhenAll(batch.Select(a => ApplyAsync(spec, a))).ConfigureAwait(true);
+                await Task.WhenAll(batch.Select(a => ApplyAsync(spec, a))).ConfigureAwait(false);
             }
         }
 
@@ -202,7 +256,7 @@ internal sealed class ServiceActor : PersistentActor
             using var span = ReconcilerTelemetry.Source.StartActivity("wait");
             span?.SetTag("nanokit.condition", command.Readiness.ToString());
             var replicas = Enumerable.Range(1, spec.Replicas).Select(n => new ReplicaId(command.Project, spec.Name, n));
-            await Task.WhenAll(replicas.Select(WaitReplicaAsync)).ConfigureAwait(true);
+            await Task.WhenAll(replicas.Select(WaitReplicaAsync)).ConfigureAwait(false);
         }
 
         private async Task WaitReplicaAsync(ReplicaId replica)
@@ -241,7 +295,7 @@ internal sealed class ServiceActor : PersistentActor
             Report(phase, $"running {name} hook");
             using var span = ReconcilerTelemetry.Source.StartActivity("hook");
             span?.SetTag("nanokit.hook", name);
-            var result = await owner.provider.RunHookAsync(command.Project, command.Spec, kind, Cancel).ConfigureAwait(true);
+            var result = await owner.provider.RunHookAsync(command.Project, command.Spec, kind, Cancel).ConfigureAwait(false);
             if (!result.Succeeded)
             {
                 // The output tail is not quoted: a hook may print secrets.

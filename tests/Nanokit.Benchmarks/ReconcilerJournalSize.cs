@@ -1,6 +1,6 @@
 using System.Diagnostics;
 using System.Threading.Channels;
-using Nanokit.Actors;
+using Akka.Actor;
 using Nanokit.Core.Plan;
 using Nanokit.Reconciler;
 using Nanokit.Runtime.Simulated;
@@ -24,12 +24,12 @@ internal static class ReconcilerJournalSize
 
     private static readonly string FiguresQuery = $"""
         SELECT
-          (SELECT count(*) FROM journal WHERE persistence_id = 'project|{Project}'),
-          (SELECT coalesce(sum(length(payload)), 0) FROM journal WHERE persistence_id = 'project|{Project}'),
-          (SELECT count(*) FROM journal WHERE persistence_id LIKE 'service|{Project}|%'),
-          (SELECT coalesce(sum(length(payload)), 0) FROM journal WHERE persistence_id LIKE 'service|{Project}|%'),
-          (SELECT count(*) FROM snapshots),
-          (SELECT coalesce(sum(length(payload)), 0) FROM snapshots);
+          (SELECT count(*) FROM journal WHERE persistence_id = 'project|{Project}' AND deleted = 0),
+          (SELECT coalesce(sum(length(message)), 0) FROM journal WHERE persistence_id = 'project|{Project}' AND deleted = 0),
+          (SELECT count(*) FROM journal WHERE persistence_id LIKE 'service|{Project}|%' AND deleted = 0),
+          (SELECT coalesce(sum(length(message)), 0) FROM journal WHERE persistence_id LIKE 'service|{Project}|%' AND deleted = 0),
+          (SELECT count(*) FROM snapshot),
+          (SELECT coalesce(sum(length(snapshot)), 0) FROM snapshot);
         """;
 
     public static async Task<int> RunAsync(ReconcilerMacro.Arguments args)
@@ -46,7 +46,7 @@ internal static class ReconcilerJournalSize
     private static async Task<bool> MeasureAsync(ReconcilerMacro.Arguments args, ReconcilerSettings settings, int applies, int recoveries, bool newRelease)
     {
         var runtime = new SimulatedRuntime(new SimulatedRuntimeOptions());
-        await using var node = await ReconcilerNode.StartAsync(ReconcilerJournal.Sqlite, args.Directory(), args.JournalCallTimeout(), CancellationToken.None).ConfigureAwait(false);
+        await using var node = await ReconcilerNode.StartAsync(ReconcilerJournal.Sqlite, args.Directory(), args.Hocon(), CancellationToken.None).ConfigureAwait(false);
         var runs = Channel.CreateUnbounded<RunCompleted>();
         node.System.EventStream.Subscribe(node.System.ActorOf(Props.Create(() => new RunListener(runs.Writer)), "runs"), typeof(RunCompleted));
 

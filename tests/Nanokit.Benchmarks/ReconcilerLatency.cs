@@ -1,5 +1,5 @@
 using System.Diagnostics;
-using Nanokit.Actors;
+using Akka.Actor;
 using Nanokit.Core.Plan;
 using Nanokit.Reconciler;
 using Nanokit.Runtime.Simulated;
@@ -11,7 +11,7 @@ namespace Nanokit.Benchmarks;
 /// <see cref="ServiceProgress"/> of phase Applying, for single-service projects applied one after another. Each
 /// project actor is created and recovered (a status query answered) before its clock starts, as on a node that
 /// already knows the project, and the previous run has completed, so nothing else competes. With the SQLite
-/// journal the figure includes the durable write of the intent (one fsync'd group commit), reported on its own as
+/// journal the figure includes the durable write of the intent (one Akka.Persistence.Sql batch), reported on its own as
 /// "accepted". The first projects warm up the JIT and the SQLite pool and are left out.
 /// Run: <c>dotnet run -c Release --project tests/Nanokit.Benchmarks -- latency --projects 200 --journal sqlite</c>.
 /// </summary>
@@ -25,7 +25,7 @@ internal static class ReconcilerLatency
         var warmup = args.Int("warmup", 20);
         var journal = args.Journal();
         var runtime = new SimulatedRuntime(new SimulatedRuntimeOptions());
-        await using var node = await ReconcilerNode.StartAsync(journal, args.Directory(), args.JournalCallTimeout(), CancellationToken.None).ConfigureAwait(false);
+        await using var node = await ReconcilerNode.StartAsync(journal, args.Directory(), args.Hocon(), CancellationToken.None).ConfigureAwait(false);
         var probe = node.System.ActorOf(Props.Create(() => new LatencyProbe()), "probe");
         node.System.EventStream.Subscribe(probe, typeof(ServiceProgress));
         node.System.EventStream.Subscribe(probe, typeof(RunCompleted));
@@ -63,7 +63,6 @@ internal static class ReconcilerLatency
         Console.WriteLine($"  ApplySpec -> SpecAccepted (intent durable)   {Summary(accepted)}");
         Console.WriteLine($"  ApplySpec -> first ServiceProgress Applying  {Summary(applying)}");
         Console.WriteLine($"  ApplySpec -> RunCompleted                    {Summary(completed)}");
-        Console.WriteLine($"  store calls (warm-up included): {node.StoreTimings}");
         Console.WriteLine(
             $"RESULT mode=latency projects={projects} journal={journal.ToString().ToLowerInvariant()} ok=true " +
             $"applying_p50_ms={Percentile(applying, 50):F3} applying_p95_ms={Percentile(applying, 95):F3} " +

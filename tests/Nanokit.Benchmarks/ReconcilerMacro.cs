@@ -6,12 +6,12 @@ namespace Nanokit.Benchmarks;
 /// The reconciler's macro benchmarks: one whole run per process, timed once, which BenchmarkDotNet's
 /// many-invocation harness does not fit (a 10 k-project run is one 10-second operation whose peak memory is part
 /// of the result). <c>scale</c> is <see cref="ReconcilerScale"/>, <c>latency</c> is <see cref="ReconcilerLatency"/>,
-/// <c>journal</c> is <see cref="ReconcilerJournalSize"/>; options are <c>--name value</c> pairs.
+/// <c>journal</c> is <see cref="ReconcilerJournalSize"/>, <c>persist</c> is <see cref="ReconcilerPersist"/>, <c>idle</c> is <see cref="ReconcilerIdle"/>; options are <c>--name value</c> pairs.
 /// <c>scripts/bench-scale.sh</c> repeats the first two and prints medians.
 /// </summary>
 internal static class ReconcilerMacro
 {
-    public static bool Handles(string[] args) => args is ["scale" or "latency" or "journal", ..];
+    public static bool Handles(string[] args) => args is ["scale" or "latency" or "journal" or "persist" or "idle", ..];
 
     public static int Run(string[] args)
     {
@@ -20,6 +20,8 @@ internal static class ReconcilerMacro
         {
             "scale" => ReconcilerScale.RunAsync(arguments),
             "latency" => ReconcilerLatency.RunAsync(arguments),
+            "persist" => ReconcilerPersist.RunAsync(arguments),
+            "idle" => ReconcilerIdle.RunAsync(arguments),
             _ => ReconcilerJournalSize.RunAsync(arguments),
         };
         return run.GetAwaiter().GetResult();
@@ -48,11 +50,8 @@ internal static class ReconcilerMacro
         public ReconcilerJournal Journal() =>
             values.TryGetValue("journal", out var text) ? Enum.Parse<ReconcilerJournal>(text, ignoreCase: true) : ReconcilerJournal.Sqlite;
 
-        /// <summary>
-        /// How long one journal call may take (--journal-timeout-s, default the product's 30 s): an append queued
-        /// longer than this fails and stops its actor even though the event is committed later.
-        /// </summary>
-        public TimeSpan JournalCallTimeout() => TimeSpan.FromSeconds(Int("journal-timeout-s", 30));
+        /// <summary>HOCON laid over the node's configuration (--hocon), e.g. a journal setting under test.</summary>
+        public string Hocon() => values.GetValueOrDefault("hocon") ?? "";
 
         /// <summary>Where the journal's directory is made (--dir): the system temp directory unless told, on the real disk here.</summary>
         public string Directory() => values.GetValueOrDefault("dir") ?? Path.GetTempPath();

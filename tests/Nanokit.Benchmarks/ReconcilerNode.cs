@@ -1,35 +1,36 @@
+using Akka.Actor;
+using Akka.Configuration;
 using Microsoft.Data.Sqlite;
-using Nanokit.Actors;
-using Nanokit.Persistence;
-using Nanokit.Persistence.InMemory;
-using Nanokit.Persistence.Sqlite;
+using Nanokit.Reconciler.Hosting;
 
 namespace Nanokit.Benchmarks;
 
 /// <summary>Which journal the benchmark's actor system writes to.</summary>
 internal enum ReconcilerJournal
 {
-    /// <summary>The embedded default: one SQLite file (WAL, synchronous=FULL, group commit), as <c>nkapp up</c> uses.</summary>
+    /// <summary>The embedded default: one SQLite file through Akka.Persistence.Sql, as <c>nkapp up</c> uses.</summary>
     Sqlite,
 
-    /// <summary>No I/O at all, to tell persistence cost apart from the actors' own.</summary>
+    /// <summary>Akka's in-memory journal: no I/O at all, to tell persistence cost apart from the actors' own.</summary>
     Memory,
+
+    /// <summary>PostgreSQL through Akka.Persistence.Sql, at NANOKIT_TEST_POSTGRES (the cluster's store).</summary>
+    PostgreSql,
 }
 
 /// <summary>
-/// One actor system wired like the embedded node (EmbeddedNode), with the reconciler's event registry and either
-/// journal, in a directory of its own that is deleted afterwards so every run starts from an empty store.
+/// One actor system configured like the embedded node (EmbeddedNode, hocon/akka.conf) with either journal, in a
+/// directory of its own that is deleted afterwards so every run starts from an empty store.
 /// </summary>
 internal sealed class ReconcilerNode : IAsyncDisposable
 {
-    private readonly SqliteJournal? sqlite;
+    private readonly bool sqlite;
 
-    private ReconcilerNode(ActorSystem system, string directory, SqliteJournal? sqlite, ReconcilerStoreTimings timings)
+    private ReconcilerNode(ActorSystem system, string directory, bool sqlite)
     {
         System = system;
         Root = directory;
         this.sqlite = sqlite;
-        StoreTimings = timings;
     }
 
     public ActorSystem System { get; }
@@ -37,53 +38,45 @@ internal sealed class ReconcilerNode : IAsyncDisposable
     /// <summary>Where the journal lives; also the projects' working directory (the simulated runtime never reads it).</summary>
     public string Root { get; }
 
-    /// <summary>Calls the persistent actors made on the store, and how long they took.</summary>
-    public ReconcilerStoreTimings StoreTimings { get; }
-
-    /// <summary>Group commits of the SQLite journal so far (0 for the in-memory one).</summary>
-    public long CommittedBatches => sqlite?.CommittedBatches ?? 0;
-
-    public static async Task<ReconcilerNode> StartAsync(ReconcilerJournal journal, string parent, TimeSpan journalCallTimeout, CancellationToken cancellationToken)
+    /// <param name="hocon">Configuration on top of the node's (hocon/akka.conf), to try a setting without a rebuild.</param>
+    public static Task<ReconcilerNode> StartAsync(ReconcilerJournal journal, string parent, string hocon, CancellationToken cancellationToken)
     {
+        cancellationToken.ThrowIfCancellationRequested();
         var directory = Path.Combine(parent, $"nanokit-bench-{Environment.ProcessId}-{Guid.NewGuid():N}");
         Directory.CreateDirectory(directory);
-        var registry = Nanokit.Reconciler.ReconcilerEvents.CreateRegistry();
-        var system = ActorSystem.Create("bench");
-        var timings = new ReconcilerStoreTimings();
-        SqliteJournal? sqlite = null;
+        StateStore store = StateStore.InMemory.Instance;
         if (journal == ReconcilerJournal.Sqlite)
         {
-            var options = new SqliteStoreOptions(Path.Combine(directory, "state.db"));
-            sqlite = await SqliteJournal.OpenAsync(options, registry, cancellationToken).ConfigureAwait(false);
-            var snapshots = await SqliteSnapshotStore.OpenAsync(options, registry, cancellationToken).ConfigureAwait(false);
-            Persistence.Persistence.Register(system, new PersistenceSettings(timings.Wrap(sqlite), timings.Wrap(snapshots)) { JournalCallTimeout = journalCallTimeout });
+            var path = Path.Combine(directory, "state.db");
+            StateFile.Prepare(path);
+            store = new StateStore.Sqlite(path);
         }
-        else
+        else if (journal == ReconcilerJournal.PostgreSql)
         {
-            var storage = new InMemoryStorage();
-            Persistence.Persistence.Register(
-                system, new PersistenceSettings(timings.Wrap(new InMemoryJournal(storage, registry)), timings.Wrap(new InMemorySnapshotStore(storage, registry))) { JournalCallTimeout = journalCallTimeout });
+            store = new StateStore.PostgreSql(Environment.GetEnvironmentVariable("NANOKIT_TEST_POSTGRES")
+                ?? throw new InvalidOperationException("NANOKIT_TEST_POSTGRES is not set: export NANOKIT_TEST_POSTGRES=\"$(scripts/postgres.sh url)\""));
         }
 
-        return new ReconcilerNode(system, directory, sqlite, timings);
+        var system = ActorSystem.Create("bench", ConfigurationFactory.ParseString(hocon).WithFallback(NodeConfig.For(store)));
+        return Task.FromResult(new ReconcilerNode(system, directory, journal == ReconcilerJournal.Sqlite));
     }
 
     /// <summary>Size of the SQLite file and its write-ahead log, in bytes (0 for the in-memory journal).</summary>
-    public long StoreBytes() => sqlite is null
+    public long StoreBytes() => !sqlite
         ? 0
         : new DirectoryInfo(Root).EnumerateFiles("state.db*").Sum(f => f.Length);
 
     /// <summary>Events and payload bytes per event type in the SQLite journal: which events make the store (and its writes) big.</summary>
     public async Task<string> JournalBreakdownAsync(CancellationToken cancellationToken)
     {
-        if (sqlite is null)
+        if (!sqlite)
         {
             return "";
         }
 
         await using var connection = await OpenStoreAsync(SqliteOpenMode.ReadOnly, cancellationToken).ConfigureAwait(false);
         await using var command = connection.CreateCommand();
-        command.CommandText = "SELECT manifest, count(*), sum(length(payload)) FROM journal GROUP BY manifest ORDER BY 3 DESC;";
+        command.CommandText = "SELECT manifest, count(*), sum(length(message)) FROM journal WHERE deleted = 0 GROUP BY manifest ORDER BY 3 DESC;";
         var parts = new List<string>();
         await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
         while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
@@ -126,10 +119,6 @@ internal sealed class ReconcilerNode : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         await System.Terminate().ConfigureAwait(false);
-        if (sqlite is not null)
-        {
-            await sqlite.DisposeAsync().ConfigureAwait(false);
-        }
 
         // Pooled SQLite connections keep the file open; clearing the pool lets the directory go.
         SqliteConnection.ClearAllPools();

@@ -1,5 +1,5 @@
 using System.Diagnostics;
-using Nanokit.Actors;
+using Akka.Actor;
 using Nanokit.Core.Model;
 using Nanokit.Core.Plan;
 using Nanokit.Reconciler;
@@ -30,7 +30,7 @@ internal static class ReconcilerScale
             HealthDelay = healthDelay,
         });
 
-        await using var node = await ReconcilerNode.StartAsync(journal, args.Directory(), args.JournalCallTimeout(), CancellationToken.None).ConfigureAwait(false);
+        await using var node = await ReconcilerNode.StartAsync(journal, args.Directory(), args.Hocon(), CancellationToken.None).ConfigureAwait(false);
         var specs = Enumerable.Range(0, projects)
             .Select(i => ReconcilerWorkload.ScaleProject(ReconcilerWorkload.ProjectName(i), node.Root))
             .ToArray();
@@ -68,8 +68,7 @@ internal static class ReconcilerScale
         Console.WriteLine($"  last run planned (RunStarted)       {progress.LastStarted.TotalSeconds,8:F2} s");
         Console.WriteLine($"  first / last RunCompleted           {progress.FirstCompleted.TotalSeconds,8:F2} s / {progress.LastCompleted.TotalSeconds:F2} s");
         Console.WriteLine($"  converged                           {elapsed.TotalSeconds,8:F2} s ({progress})");
-        Console.WriteLine($"  replicas created {stats.Creates:N0} (expected {expectedCreates:N0}), journal batches {node.CommittedBatches:N0}, store {ReconcilerMemory.Megabytes(node.StoreBytes())}");
-        Console.WriteLine($"  store calls: {node.StoreTimings}");
+        Console.WriteLine($"  replicas created {stats.Creates:N0} (expected {expectedCreates:N0}), store {ReconcilerMemory.Megabytes(node.StoreBytes())}");
         if (journal == ReconcilerJournal.Sqlite)
         {
             Console.WriteLine($"  journal: {await node.JournalBreakdownAsync(CancellationToken.None).ConfigureAwait(false)}");
@@ -78,7 +77,7 @@ internal static class ReconcilerScale
         Console.WriteLine($"  peak managed heap {ReconcilerMemory.Megabytes(memory.PeakManagedBytes)} (before {ReconcilerMemory.Megabytes(heapBefore)}), peak working set {ReconcilerMemory.Megabytes(memory.PeakWorkingSetBytes)}");
         Console.WriteLine($"  allocated {ReconcilerMemory.Megabytes(GC.GetTotalAllocatedBytes(precise: false) - allocatedBefore)}, GCs gen0/1/2 {GC.CollectionCount(0) - collectionsBefore.Item1}/{GC.CollectionCount(1) - collectionsBefore.Item2}/{GC.CollectionCount(2) - collectionsBefore.Item3}, GC pauses {(GC.GetTotalPauseDuration() - pausesBefore).TotalMilliseconds:F0} ms");
 
-        Console.WriteLine($"  serializing every intent once (GenerationAccepted, on the journal's single writer loop): {SerializeIntents(specs)}");
+        Console.WriteLine($"  serializing every intent once (GenerationAccepted, ReconcilerSerializer): {SerializeIntents(node.System, specs)}");
         var ok = finished && progress.Failed == 0 && stats.Creates == expectedCreates;
         if (!ok)
         {
@@ -93,19 +92,17 @@ internal static class ReconcilerScale
         return ok ? 0 : 1;
     }
 
-    /// <summary>
-    /// What the journal's writer loop spends on JSON alone for the intents, measured after the run on one thread:
-    /// both journals serialize inside their single group-commit loop, so this cost is serial however many cores there are.
-    /// </summary>
-    private static string SerializeIntents(ProjectSpec[] specs)
+    /// <summary>What the reconciler's serializer spends on JSON alone for the intents, measured after the run on one thread.</summary>
+    private static string SerializeIntents(ActorSystem system, ProjectSpec[] specs)
     {
-        var registry = ReconcilerEvents.CreateRegistry();
+        var serialization = system.Serialization;
         var at = DateTimeOffset.UtcNow;
         long bytes = 0;
         var clock = Stopwatch.StartNew();
         foreach (var spec in specs)
         {
-            bytes += registry.Serialize(new GenerationAccepted(1, spec, [], null, at)).Data.Length;
+            var accepted = new GenerationAccepted(1, spec, [], null, at);
+            bytes += serialization.FindSerializerFor(accepted).ToBinary(accepted).Length;
         }
 
         return $"{clock.Elapsed.TotalSeconds:F2} s, {bytes / specs.Length:N0} B each ({clock.Elapsed.TotalMicroseconds / specs.Length:F0} µs each)";

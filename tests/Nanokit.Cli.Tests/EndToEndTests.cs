@@ -275,13 +275,23 @@ public sealed class EndToEndTests : IDisposable
     {
         cli.Write("nanokit.yml", Project());
         var nkapp = Path.Combine(AppContext.BaseDirectory, "nkapp.dll");
-        var killPoints = new[] { 150, 300, 500, 700, 900, 1200, 1600, 2200 };
-        foreach (var point in killPoints)
+        // Fixed delays cover start-up and recovery; the lines a run prints cover each step of the run itself,
+        // however long start-up takes on a loaded machine.
+        var killPoints = new object[] { 150, 300, 500, 700, 900, 1200, 1600, 2200, "generation", "prestart", "applying", "waiting", "succeeded", "api      applying" };
+        for (var n = 0; n < killPoints.Length; n++)
         {
             // Each run changes the spec, so every run has work to be interrupted in.
-            cli.Write("nanokit.yml", Project().Replace("replicas: 2", $"replicas: {2 + (point / 500 % 2)}"));
+            cli.Write("nanokit.yml", Project().Replace("replicas: 2", $"replicas: {2 + n % 2}"));
             using var child = Process.Start(new ProcessStartInfo("dotnet", [nkapp, "up"]) { WorkingDirectory = cli.Directory, RedirectStandardOutput = true, RedirectStandardError = true })!;
-            await Task.Delay(point);
+            if (killPoints[n] is int delay)
+            {
+                await Task.Delay(delay);
+            }
+            else
+            {
+                await ReadUntilAsync(child.StandardOutput, (string)killPoints[n]);
+            }
+
             child.Kill();
             await child.WaitForExitAsync();
         }
@@ -296,5 +306,13 @@ public sealed class EndToEndTests : IDisposable
         Assert.Equal(0, (await cli.RunAsync("down")).Exit);
         await ExpectProcessesAsync(0, Sleep(1));
         await ExpectProcessesAsync(0, Sleep(2));
+    }
+
+    /// <summary>Reads <paramref name="output"/> until a line contains <paramref name="text"/>, or it ends (the run finished first).</summary>
+    private static async Task ReadUntilAsync(StreamReader output, string text)
+    {
+        while (await output.ReadLineAsync().WaitAsync(TimeSpan.FromSeconds(60)) is { } line && !line.Contains(text, StringComparison.Ordinal))
+        {
+        }
     }
 }

@@ -1,6 +1,6 @@
 using System.Diagnostics;
 using System.Collections.Immutable;
-using Nanokit.Actors;
+using Akka.Actor;
 using Nanokit.Core.Model;
 using Nanokit.Core.Plan;
 using Nanokit.Runtime;
@@ -40,17 +40,15 @@ public sealed class LifecycleSpecs() : ReconcilerFixture(new SimulatedRuntimeOpt
     [Fact]
     public async Task An_accepted_spec_survives_a_crash_and_the_restarted_node_resumes_the_run()
     {
-        var crashed = ActorSystem.Create("crashed");
-        Register(crashed, Storage);
+        var crashed = StartSystem("crashed");
         var project = Project(system: crashed);
         project.Tell(new ApplySpec(Load(Spec), PlanOptions.Default), TestActor);
         var accepted = ExpectMsg<SpecAccepted>();
         await crashed.Terminate().WaitAsync(TimeSpan.FromSeconds(10));
 
-        var restarted = ActorSystem.Create("restarted");
+        var restarted = StartSystem("restarted");
         try
         {
-            Register(restarted, Storage);
             var events = CreateTestProbe();
             Subscribe(restarted, events);
             Project(system: restarted);
@@ -70,8 +68,7 @@ public sealed class LifecycleSpecs() : ReconcilerFixture(new SimulatedRuntimeOpt
     [Fact]
     public async Task A_looking_only_node_recovers_an_unconverged_generation_without_running_it()
     {
-        var crashed = ActorSystem.Create("crashed");
-        Register(crashed, Storage);
+        var crashed = StartSystem("crashed");
         Project(system: crashed).Tell(new ApplySpec(Load(Spec), PlanOptions.Default), TestActor);
         ExpectMsg<SpecAccepted>();
         await crashed.Terminate().WaitAsync(TimeSpan.FromSeconds(10));
@@ -90,8 +87,7 @@ public sealed class LifecycleSpecs() : ReconcilerFixture(new SimulatedRuntimeOpt
     [Fact]
     public async Task A_converged_generation_is_not_run_again_after_a_restart()
     {
-        var first = ActorSystem.Create("first");
-        Register(first, Storage);
+        var first = StartSystem("first");
         var events = CreateTestProbe();
         Subscribe(first, events);
         var project = Project(system: first);

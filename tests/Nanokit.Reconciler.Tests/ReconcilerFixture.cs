@@ -1,32 +1,45 @@
 using System.Collections.Immutable;
-using Nanokit.Actors;
-using Nanokit.Actors.TestKit;
+using Akka.Actor;
+using Akka.Configuration;
+using Akka.TestKit;
+using Akka.TestKit.Xunit2;
+using Microsoft.Data.Sqlite;
 using Nanokit.Core.Config;
 using Nanokit.Core.Model;
 using Nanokit.Core.Plan;
-using Nanokit.Persistence;
-using Nanokit.Persistence.InMemory;
+using Nanokit.Reconciler.Hosting;
 using Nanokit.Runtime;
 using Nanokit.Runtime.Simulated;
 
 namespace Nanokit.Reconciler.Tests;
 
 /// <summary>
-/// An actor system with an in-memory journal and a simulated runtime, and helpers to load a project
-/// from YAML text and follow the reconciler's events. The storage outlives a system, so a spec can stop
-/// one system and recover the same journal in another (a crash and restart).
+/// An actor system whose journal is a real SQLite file of its own (Akka.Persistence.Sql, as the CLI runs it) and a
+/// simulated runtime, and helpers to load a project from YAML text and follow the reconciler's events. The file
+/// outlives a system, so a spec can stop one system (<see cref="StartSystem"/>) and recover the same journal in
+/// another (a crash and restart).
 /// </summary>
 public abstract class ReconcilerFixture : TestKit
 {
+    /// <summary>Expectations wait this long by default: the first write of a system also creates the tables.</summary>
+    private const string TestTimeouts = "akka.test.single-expect-default = 15s";
+
     protected ReconcilerFixture(SimulatedRuntimeOptions? runtime = null)
+        : this(NewStatePath(), runtime)
     {
+    }
+
+    private ReconcilerFixture(string statePath, SimulatedRuntimeOptions? runtime)
+        : base(SystemConfig(statePath))
+    {
+        StatePath = statePath;
         Runtime = new SimulatedRuntime(runtime ?? new SimulatedRuntimeOptions());
-        Register(Sys, Storage);
         Events = CreateTestProbe("events");
         Subscribe(Sys, Events);
     }
 
-    protected InMemoryStorage Storage { get; } = new();
+    /// <summary>This spec's SQLite journal and snapshot store.</summary>
+    protected string StatePath { get; }
 
     protected SimulatedRuntime Runtime { get; }
 
@@ -38,11 +51,9 @@ public abstract class ReconcilerFixture : TestKit
         ChangeDebounce = TimeSpan.FromMilliseconds(20),
     };
 
-    protected static void Register(ActorSystem system, InMemoryStorage storage)
-    {
-        var registry = ReconcilerEvents.CreateRegistry();
-        Persistence.Persistence.Register(system, new PersistenceSettings(new InMemoryJournal(storage, registry), new InMemorySnapshotStore(storage, registry)));
-    }
+    /// <summary>Another actor system on this spec's journal (a node before a crash, or after a restart).</summary>
+    protected ActorSystem StartSystem(string name, Config? extra = null) =>
+        ActorSystem.Create(name, extra is null ? SystemConfig(StatePath) : extra.WithFallback(SystemConfig(StatePath)));
 
     protected static void Subscribe(ActorSystem system, TestProbe probe)
     {
@@ -88,4 +99,36 @@ public abstract class ReconcilerFixture : TestKit
 
     protected static string Replicas(ObservedState state) =>
         string.Join(" ", state.Replicas.OrderBy(r => r.Service, StringComparer.Ordinal).ThenBy(r => r.Replica).Select(r => $"{r.Service}[{r.Replica}]"));
+
+    /// <summary>A statement on this spec's state file, beside the journal (to read what it holds, or to make it fail).</summary>
+    protected List<long> Query(string sql)
+    {
+        using var connection = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = StatePath, Pooling = false }.ToString());
+        connection.Open();
+        using var command = connection.CreateCommand();
+        command.CommandText = sql;
+        using var reader = command.ExecuteReader();
+        var values = new List<long>();
+        while (reader.Read())
+        {
+            values.Add(reader.GetInt64(0));
+        }
+
+        return values;
+    }
+
+    protected override void Dispose(bool disposing)
+    {
+        base.Dispose(disposing);
+        if (disposing)
+        {
+            SqliteConnection.ClearAllPools();
+            Directory.Delete(Path.GetDirectoryName(StatePath)!, recursive: true);
+        }
+    }
+
+    private static string NewStatePath() => Path.Combine(Directory.CreateTempSubdirectory("nanokit-reconciler-").FullName, "state.db");
+
+    private static Config SystemConfig(string statePath) =>
+        ConfigurationFactory.ParseString(TestTimeouts).WithFallback(NodeConfig.For(new StateStore.Sqlite(statePath)));
 }

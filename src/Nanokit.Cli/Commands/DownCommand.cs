@@ -1,5 +1,4 @@
 using System.CommandLine;
-using Nanokit.Actors;
 using Nanokit.Cli.Running;
 using Nanokit.Reconciler;
 
@@ -24,13 +23,13 @@ internal static class DownCommand
                 return ExitCodes.Error;
             }
 
-            await using var session = await SessionOrError.StartAsync(loaded.Spec, ReconcilerSettings.Default, "down", context, cancellationToken).ConfigureAwait(false);
+            await using var session = await SessionOrError.StartAsync(loaded.Spec, ReconcilerSettings.Default, "down", context, cancellationToken, withoutState: true).ConfigureAwait(false);
             if (session is null)
             {
                 return ExitCodes.Error;
             }
 
-            var accepted = await session.Project.Ask<SpecAccepted>(DestroyProject.Instance, TimeSpan.FromSeconds(30), cancellationToken).ConfigureAwait(false);
+            var accepted = await session.AskAsync<SpecAccepted>(DestroyProject.Instance, TimeSpan.FromSeconds(30), cancellationToken).ConfigureAwait(false);
             var completed = await session.AwaitRunAsync(accepted.Generation, null, cancellationToken).ConfigureAwait(false);
             return completed?.Result.Succeeded == true ? ExitCodes.Ok : ExitCodes.Error;
         });

@@ -1,5 +1,4 @@
 using System.CommandLine;
-using Nanokit.Actors;
 using Nanokit.Cli.Running;
 using Nanokit.Reconciler;
 
@@ -31,14 +30,14 @@ internal static class DriftCommand
                 return ExitCodes.Error;
             }
 
-            var status = await session.Project.Ask<CurrentProjectStatus>(GetProjectStatus.Instance, TimeSpan.FromSeconds(30), cancellationToken).ConfigureAwait(false);
+            var status = await session.AskAsync<CurrentProjectStatus>(GetProjectStatus.Instance, TimeSpan.FromSeconds(30), cancellationToken).ConfigureAwait(false);
             if (status.Status.Generation == 0)
             {
                 context.Error.WriteLine($"{loaded.Spec.Name}: nothing applied yet; run `nkapp up` first");
                 return ExitCodes.Error;
             }
 
-            var report = await session.Project.Ask<DriftReport>(new CheckDrift(parse.GetValue(heal)), TimeSpan.FromMinutes(1), cancellationToken).ConfigureAwait(false);
+            var report = await session.AskAsync<DriftReport>(new CheckDrift(parse.GetValue(heal)), TimeSpan.FromMinutes(1), cancellationToken).ConfigureAwait(false);
             if (report.Failure is { } failure)
             {
                 context.Error.WriteLine($"{report.Project}: cannot check for drift: {failure}");

@@ -1,6 +1,5 @@
 using System.CommandLine;
 using System.Text.Json;
-using Nanokit.Actors;
 using Nanokit.Cli.Running;
 using Nanokit.Reconciler;
 using Nanokit.Runtime;
@@ -32,7 +31,7 @@ internal static class StateCommand
                 return ExitCodes.Error;
             }
 
-            var status = (await session.Project.Ask<CurrentProjectStatus>(GetProjectStatus.Instance, TimeSpan.FromSeconds(30), cancellationToken).ConfigureAwait(false)).Status;
+            var status = (await session.AskAsync<CurrentProjectStatus>(GetProjectStatus.Instance, TimeSpan.FromSeconds(30), cancellationToken).ConfigureAwait(false)).Status;
             var observed = await session.Provider.ObserveAsync(ProjectRef.Of(loaded.Spec), cancellationToken).ConfigureAwait(false);
             var state = new
             {

@@ -1,6 +1,5 @@
 using System.Collections.Immutable;
 using System.CommandLine;
-using Nanokit.Actors;
 using Nanokit.Cli.Running;
 using Nanokit.Core.Plan;
 using Nanokit.Reconciler;
@@ -49,7 +48,7 @@ internal static class UpCommand
             }
 
             var options = new PlanOptions { Services = named, RemoveOrphans = parse.GetValue(removeOrphans) };
-            var accepted = await session.Project.Ask<SpecAccepted>(new ApplySpec(loaded.Spec, options), TimeSpan.FromSeconds(30), cancellationToken).ConfigureAwait(false);
+            var accepted = await session.AskAsync<SpecAccepted>(new ApplySpec(loaded.Spec, options), TimeSpan.FromSeconds(30), cancellationToken).ConfigureAwait(false);
             using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
             if (parse.GetValue(timeout) is { } limit)
             {

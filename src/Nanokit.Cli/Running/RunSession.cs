@@ -1,5 +1,5 @@
 using System.Threading.Channels;
-using Nanokit.Actors;
+using Akka.Actor;
 using Nanokit.Core.Model;
 using Nanokit.Reconciler;
 using Nanokit.Reconciler.Hosting;
@@ -16,31 +16,34 @@ internal sealed class RunSession : IAsyncDisposable
 {
     private readonly EmbeddedNode node;
     private readonly ChannelReader<object> events;
+    private readonly Task<StorageFailed> storageFailed;
     private readonly ProgressPrinter printer;
     private readonly bool live;
 
-    private RunSession(EmbeddedNode node, IRuntimeProvider provider, ChannelReader<object> events, ProgressPrinter printer, bool live)
+    private RunSession(EmbeddedNode node, IRuntimeProvider provider, CliEvents.Attached bridge, ProgressPrinter printer, bool live)
     {
         this.node = node;
         Provider = provider;
-        this.events = events;
+        events = bridge.Events;
+        storageFailed = bridge.StorageFailed;
         this.printer = printer;
         this.live = live;
     }
 
-    public IActorRef Project => node.Project;
-
     /// <summary>The project's runtime, for a command that also looks at it directly.</summary>
     public IRuntimeProvider Provider { get; }
 
-    /// <summary>Throws <see cref="RuntimeUnavailableException"/> or <see cref="ProjectLockedException"/> for the expected refusals.</summary>
-    public static async Task<RunSession> StartAsync(ProjectSpec spec, ReconcilerSettings settings, string command, CliContext context, CancellationToken cancellationToken)
+    /// <summary>
+    /// Throws <see cref="RuntimeUnavailableException"/>, <see cref="ProjectLockedException"/> or <see cref="StateStoreException"/>
+    /// for the expected refusals. <paramref name="store"/> defaults to the project's state file.
+    /// </summary>
+    public static async Task<RunSession> StartAsync(ProjectSpec spec, ReconcilerSettings settings, string command, StateStore? store, CliContext context, CancellationToken cancellationToken)
     {
         var provider = RuntimeProviders.For(spec, context);
         try
         {
-            var node = await EmbeddedNode.StartAsync(spec.Name, spec.WorkingDirectory, provider, settings, command, cancellationToken).ConfigureAwait(false);
-            var events = EventBridge.Attach(node.System);
+            var node = await EmbeddedNode.StartAsync(spec.Name, spec.WorkingDirectory, provider, settings, command, store, cancellationToken).ConfigureAwait(false);
+            var events = CliEvents.Attach(node.System);
             var width = Math.Max(8, spec.Services.Keys.Select(k => k.Length).DefaultIfEmpty(0).Max());
             return new RunSession(node, provider, events, new ProgressPrinter(context.Out, width), LiveProgress.Available(context));
         }
@@ -49,6 +52,21 @@ internal sealed class RunSession : IAsyncDisposable
             await RuntimeProviders.DisposeAsync(provider).ConfigureAwait(false);
             throw;
         }
+    }
+
+    /// <summary>
+    /// Asks the project actor; a storage failure while waiting ends the wait at once with <see cref="StateStoreException"/>
+    /// (the actor has stopped and will not answer).
+    /// </summary>
+    public async Task<T> AskAsync<T>(object message, TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        var answer = node.AskProject<T>(message, timeout, cancellationToken);
+        if (await Task.WhenAny(answer, storageFailed).ConfigureAwait(false) == storageFailed)
+        {
+            throw Failed(await storageFailed.ConfigureAwait(false));
+        }
+
+        return await answer.ConfigureAwait(false);
     }
 
     /// <summary>Prints events until the run of <paramref name="generation"/> (and, when given, <paramref name="trigger"/>) completes; null when cancelled first.</summary>
@@ -115,7 +133,12 @@ internal sealed class RunSession : IAsyncDisposable
     }
 
     private async Task<object?> NextAsync(CancellationToken cancellationToken) =>
-        await events.WaitToReadAsync(cancellationToken).ConfigureAwait(false) && events.TryRead(out var message) ? message : null;
+        await events.WaitToReadAsync(cancellationToken).ConfigureAwait(false) && events.TryRead(out var message)
+            ? message is StorageFailed failed ? throw Failed(failed) : message
+            : null;
+
+    private StateStoreException Failed(StorageFailed failed) =>
+        new($"cannot use {node.Store.Describe()} ({failed.Reason}): the run stops here; fix the cause (disk space, permissions), then run the command again");
 
     private RunCompleted? Print(object message)
     {
@@ -133,6 +156,8 @@ internal sealed class RunSession : IAsyncDisposable
             case DriftReport drift:
                 printer.Drifted(drift);
                 return null;
+            case StorageFailed failed:
+                throw Failed(failed);
             default:
                 return null;
         }

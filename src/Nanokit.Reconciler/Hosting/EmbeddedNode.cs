@@ -1,57 +1,65 @@
-using Nanokit.Actors;
-using Nanokit.Actors.Supervision;
-using Nanokit.Persistence;
-using Nanokit.Persistence.Sqlite;
+using Akka.Actor;
+using Microsoft.Data.Sqlite;
 using Nanokit.Runtime;
 
 namespace Nanokit.Reconciler.Hosting;
 
 /// <summary>
-/// The reconciler embedded in one CLI process: an actor system whose journal is SQLite under the project's
-/// <c>.nanokit/</c>, holding the project lock for its lifetime. The same actors run in a server node; only
-/// the journal and the way messages arrive differ.
+/// The reconciler embedded in one CLI process: an Akka actor system whose journal is SQLite under the project's
+/// <c>.nanokit/</c> (or the store given), holding the project lock for its lifetime. The same entity actors run
+/// in a server node; only the store and the way messages arrive differ.
 /// </summary>
 public sealed class EmbeddedNode : IAsyncDisposable
 {
     private readonly ProjectLock projectLock;
-    private readonly SqliteJournal journal;
 
-    private EmbeddedNode(ActorSystem system, ProjectLock projectLock, SqliteJournal journal, IActorRef project)
+    private EmbeddedNode(ActorSystem system, ProjectLock projectLock, IActorRef projects, string projectName, StateStore store)
     {
         System = system;
         this.projectLock = projectLock;
-        this.journal = journal;
-        Project = project;
+        Projects = projects;
+        ProjectName = projectName;
+        Store = store;
     }
 
     public ActorSystem System { get; }
 
-    /// <summary>The project actor: send it <see cref="ApplySpec"/>, <see cref="DestroyProject"/>, <see cref="CheckDrift"/>, <see cref="GetProjectStatus"/>.</summary>
-    public IActorRef Project { get; }
+    /// <summary>Where <see cref="ProjectEnvelope"/>s go: the project entities of this node.</summary>
+    public IActorRef Projects { get; }
+
+    public string ProjectName { get; }
+
+    public StateStore Store { get; }
 
     public static string StateDirectory(string projectDirectory) => Path.Combine(projectDirectory, ".nanokit");
 
     public static string JournalPath(string projectDirectory) => Path.Combine(StateDirectory(projectDirectory), "state.db");
 
-    /// <summary>Takes the project lock (or throws <see cref="ProjectLockedException"/>), opens the journal and starts the project actor, which recovers and resumes any unfinished generation.</summary>
-    public static async Task<EmbeddedNode> StartAsync(
-        string projectName, string projectDirectory, IRuntimeProvider provider, ReconcilerSettings settings, string command, CancellationToken cancellationToken)
+    /// <summary>
+    /// Takes the project lock (or throws <see cref="ProjectLockedException"/>), checks the store (or throws
+    /// <see cref="StateStoreException"/>) and starts the project actor, which recovers and resumes any unfinished
+    /// generation. <paramref name="store"/> defaults to the project's SQLite file.
+    /// </summary>
+    public static Task<EmbeddedNode> StartAsync(
+        string projectName, string projectDirectory, IRuntimeProvider provider, ReconcilerSettings settings, string command, StateStore? store, CancellationToken cancellationToken)
     {
+        cancellationToken.ThrowIfCancellationRequested();
         var held = ProjectLock.Acquire(StateDirectory(projectDirectory), command);
         try
         {
-            var registry = ReconcilerEvents.CreateRegistry();
-            var options = new SqliteStoreOptions(JournalPath(projectDirectory));
-            var journal = await SqliteJournal.OpenAsync(options, registry, cancellationToken).ConfigureAwait(false);
-            var snapshots = await SqliteSnapshotStore.OpenAsync(options, registry, cancellationToken).ConfigureAwait(false);
-            var system = ActorSystem.Create("nanokit");
-            Persistence.Persistence.Register(system, new PersistenceSettings(journal, snapshots));
-            // A journal failure stops a persistent actor (it cannot know what was written); the backoff
-            // supervisor recreates it, and recovery resumes the unfinished generation.
-            var backoff = BackoffOptions.OnStop(
-                ProjectActor.Props(projectName, projectDirectory, provider, settings), "project", TimeSpan.FromMilliseconds(200), TimeSpan.FromSeconds(30), 0.2);
-            var project = system.ActorOf(BackoffSupervisor.Props(backoff), "project-" + projectName);
-            return new EmbeddedNode(system, held, journal, project);
+            store ??= new StateStore.Sqlite(JournalPath(projectDirectory));
+            if (store is StateStore.Sqlite sqlite)
+            {
+                StateFile.Prepare(sqlite.Path);
+            }
+
+            var config = NodeConfig.For(store);
+            var system = ActorSystem.Create("nanokit", config);
+            var restart = ProjectRegion.BackoffSettings.From(config.GetConfig("nanokit.node.project-restart"));
+            var projects = system.ActorOf(ProjectRegion.Props(id => ProjectActor.Props(id, projectDirectory, provider, settings), restart), "projects");
+            // Started now, not at the first command: recovery resumes an unfinished generation at once.
+            projects.Tell(new ProjectRegion.StartProject(projectName));
+            return Task.FromResult(new EmbeddedNode(system, held, projects, projectName, store));
         }
         catch
         {
@@ -60,10 +68,22 @@ public sealed class EmbeddedNode : IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// Asks the project entity (<see cref="ApplySpec"/>, <see cref="DestroyProject"/>, <see cref="CheckDrift"/>,
+    /// <see cref="GetProjectStatus"/>) through its envelope.
+    /// </summary>
+    public Task<T> AskProject<T>(object message, TimeSpan timeout, CancellationToken cancellationToken) =>
+        Projects.Ask<T>(new ProjectEnvelope(ProjectName, message), timeout, cancellationToken);
+
     public async ValueTask DisposeAsync()
     {
         await System.Terminate().ConfigureAwait(false);
-        await journal.DisposeAsync().ConfigureAwait(false);
+        if (Store is StateStore.Sqlite)
+        {
+            // Pooled connections would keep the file open past the lock.
+            SqliteConnection.ClearAllPools();
+        }
+
         projectLock.Dispose();
     }
 }

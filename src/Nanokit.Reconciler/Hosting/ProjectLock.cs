@@ -17,25 +17,39 @@ public sealed class ProjectLock : IDisposable
         this.stream = stream;
     }
 
+    /// <summary>
+    /// Takes the lock, or throws <see cref="ProjectLockedException"/> naming the holder, or <see cref="StateStoreException"/>
+    /// naming the directory when it cannot be made or written (a read-only checkout, a file in its place).
+    /// </summary>
     public static ProjectLock Acquire(string stateDirectory, string command)
     {
-        // Every command that writes state comes through here first: the directory is checked once for planted
-        // links and made owner-only (the journal holds the resolved spec, secret values included).
-        StateDirectory.Ensure(stateDirectory);
         var path = Path.Combine(stateDirectory, "lock");
         FileStream stream;
         try
         {
+            // Every command that writes state comes through here first: the directory is checked once for planted
+            // links and made owner-only (the journal holds the resolved spec, secret values included).
+            StateDirectory.Ensure(stateDirectory);
             stream = new FileStream(path, OwnerOnly(FileMode.OpenOrCreate, FileAccess.ReadWrite));
         }
-        catch (IOException)
+        catch (IOException) when (Directory.Exists(stateDirectory) && File.Exists(path))
         {
             throw new ProjectLockedException($"the project is locked by {Holder(path)}; wait for it to finish or stop it");
         }
-
-        using (var holder = new StreamWriter(new FileStream(HolderPath(path), OwnerOnly(FileMode.Create, FileAccess.Write))))
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
+            throw new StateStoreException($"cannot use the state directory {stateDirectory}: {e.Message}");
+        }
+
+        try
+        {
+            using var holder = new StreamWriter(new FileStream(HolderPath(path), OwnerOnly(FileMode.Create, FileAccess.Write)));
             holder.Write($"nkapp {command} (pid {Environment.ProcessId} on {Environment.MachineName}, since {DateTimeOffset.UtcNow:yyyy-MM-dd HH:mm:ss}Z)\n");
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            stream.Dispose();
+            throw new StateStoreException($"cannot write to the state directory {stateDirectory}: {e.Message}");
         }
 
         return new ProjectLock(stream);
