@@ -22,6 +22,9 @@ public static class Nkapp
             DriftCommand.Create(context),
             LogsCommand.Create(context),
             StateCommand.Create(context),
+            PsCommand.Create(context),
+            VersionCommand.Create(context),
+            CompletionCommand.Create(context),
         };
         // Signals are the caller's to turn into cancellation (Program.Main does); the library's own handling exits too soon.
         var invocation = new InvocationConfiguration
@@ -31,7 +34,8 @@ public static class Nkapp
             ProcessTerminationTimeout = null,
             EnableDefaultExceptionHandler = false,
         };
-        return InvokeAsync(root.Parse(args), invocation, context, cancellationToken);
+        var parse = root.Parse(args);
+        return ParseErrors.Any(parse) ? Task.FromResult(ParseErrors.Report(parse, context)) : InvokeAsync(parse, invocation, context, cancellationToken);
     }
 
     /// <summary>
