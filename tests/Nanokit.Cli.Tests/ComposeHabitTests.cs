@@ -75,6 +75,43 @@ public sealed class ComposeHabitTests : IDisposable
         Assert.Contains("--detach and --watch", error);
     }
 
+    [Fact]
+    public async Task Up_wait_returns_once_a_service_nothing_depends_on_is_healthy()
+    {
+        cli.Write("nanokit.yml", $$"""
+            name: habits
+            services:
+              slow:
+                command: [sh, -c, "sleep 1; touch ready; exec sleep {{marker}}3"]
+                healthcheck: {test: [CMD-SHELL, test -f ready], interval: 200ms, retries: 50}
+                hooks: {prestart: [rm, -f, ready]}
+            """);
+
+        var up = await cli.RunAsync("up", "--wait", "--timeout", "1m");
+        var ps = await cli.RunAsync("ps", "--format", "json");
+
+        Assert.True(up.Exit == 0, up.Out + up.Error);
+        using var json = JsonDocument.Parse(ps.Out);
+        Assert.Equal("healthy", json.RootElement[0].GetProperty("health").GetString());
+    }
+
+    [Fact]
+    public async Task Up_wait_exits_1_naming_a_replica_that_turns_unhealthy()
+    {
+        cli.Write("nanokit.yml", $$"""
+            name: habits
+            services:
+              sick:
+                command: [sleep, "{{marker}}4"]
+                healthcheck: {test: [CMD, "false"], interval: 200ms, retries: 2}
+            """);
+
+        var (exit, _, error) = await cli.RunAsync("up", "--wait", "--timeout", "1m");
+
+        Assert.Equal(1, exit);
+        Assert.Contains("habits: unhealthy: sick-1", error);
+    }
+
     /// <summary>Polls a condition of the outside world (a one-off's exit being recorded) with a deadline.</summary>
     private static async Task UntilAsync(Func<Task<bool>> condition)
     {

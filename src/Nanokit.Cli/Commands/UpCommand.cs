@@ -20,10 +20,11 @@ internal static class UpCommand
         var services = new Argument<string[]>("SERVICE") { Description = "Only these services and their dependencies", Arity = ArgumentArity.ZeroOrMore };
         var watch = new Option<bool>("--watch", "-w") { Description = "Stay running: heal drift and retry failures until Ctrl-C" };
         var timeout = CliValues.Duration("--timeout", "Give up waiting for convergence after this long (e.g. 5m, 1m30s); services keep running");
+        var wait = new Option<bool>("--wait") { Description = "Also wait until every running replica with a healthcheck is healthy (bounded by --timeout)" };
         var detach = new Option<bool>("--detach", "-d") { Description = "Accepted for Compose's habit: nkapp up always returns once converged, services keep running" };
         var trace = new Option<string?>("--trace") { Description = "Write the run's spans to this file as JSON lines" };
         var removeOrphans = new Option<bool?>("--remove-orphans") { Description = "Remove replicas of services no longer in the file (default: yes, unless services are named)" };
-        var command = new Command("up", "Create, recreate and remove services until the runtime matches the file") { services, watch, timeout, trace, removeOrphans, detach };
+        var command = new Command("up", "Create, recreate and remove services until the runtime matches the file") { services, watch, timeout, trace, removeOrphans, detach, wait };
         project.AddTo(command);
         command.SetAction(async (parse, cancellationToken) =>
         {
@@ -70,6 +71,24 @@ internal static class UpCommand
                     ? "interrupted: the run stops here; services already started keep running, and the next `nkapp up` resumes"
                     : $"timed out after {Durations.Format(parse.GetValue(timeout)!.Value)} waiting for generation {accepted.Generation} to converge");
                 return ExitCodes.Error;
+            }
+
+            if (completed.Result.Succeeded && parse.GetValue(wait))
+            {
+                try
+                {
+                    var unhealthy = await HealthWait.UnhealthyAsync(session.Provider, loaded.Spec, named, deadline.Token).ConfigureAwait(false);
+                    if (unhealthy.Count > 0)
+                    {
+                        context.Error.WriteLine($"{loaded.Spec.Name}: unhealthy: {string.Join(", ", unhealthy)}");
+                        return ExitCodes.Error;
+                    }
+                }
+                catch (OperationCanceledException) when (deadline.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
+                {
+                    context.Error.WriteLine($"timed out after {Durations.Format(parse.GetValue(timeout)!.Value)} waiting for every replica to be healthy");
+                    return ExitCodes.Error;
+                }
             }
 
             if (watching)
