@@ -11,6 +11,7 @@ command -v docker-compose >/dev/null 2>&1 || need+=(docker-compose)
 [ -x /usr/bin/docker-registry ] || need+=(docker-registry)
 command -v curl >/dev/null 2>&1 || need+=(curl)
 [ -x /usr/bin/time ] || need+=(time)  # GNU time: the hostile corpus measures each case's peak memory with it
+command -v hyperfine >/dev/null 2>&1 || need+=(hyperfine)  # scripts/bench-startup.sh
 
 if [ ${#need[@]} -gt 0 ]; then
   echo "provision: installing ${need[*]}"

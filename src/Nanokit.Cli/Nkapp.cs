@@ -24,6 +24,9 @@ public static class Nkapp
             LogsCommand.Create(context),
             StateCommand.Create(context),
             ServerCommand.Create(context),
+            PsCommand.Create(context),
+            VersionCommand.Create(context),
+            CompletionCommand.Create(context),
         };
         foreach (var option in Remote.CreateOptions())
         {
@@ -38,7 +41,8 @@ public static class Nkapp
             ProcessTerminationTimeout = null,
             EnableDefaultExceptionHandler = false,
         };
-        return InvokeAsync(root.Parse(args), invocation, context, cancellationToken);
+        var parse = root.Parse(args);
+        return ParseErrors.Any(parse) ? Task.FromResult(ParseErrors.Report(parse, context)) : InvokeAsync(parse, invocation, context, cancellationToken);
     }
 
     /// <summary>

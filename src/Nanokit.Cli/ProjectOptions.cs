@@ -10,11 +10,7 @@ namespace Nanokit.Cli;
 /// <summary>The options every project command shares, as <c>docker compose</c> spells them.</summary>
 internal sealed class ProjectOptions
 {
-    private readonly Option<string[]> files = new("--file", "-f")
-    {
-        Description = "Configuration file; repeat to merge several in order (default: nanokit.yml, compose.yaml, ...)",
-        AllowMultipleArgumentsPerToken = false,
-    };
+    private readonly Option<string[]> files;
 
     private readonly Option<string?> environment = new("--env", "-e")
     {
@@ -35,6 +31,16 @@ internal sealed class ProjectOptions
     {
         Description = "Project name (default: name: in the file, else the directory name)",
     };
+
+    /// <param name="fileAlias">Whether <c>-f</c> means <c>--file</c>: everywhere but where Compose gives it another meaning (<c>logs -f</c> follows).</param>
+    public ProjectOptions(bool fileAlias = true)
+    {
+        files = new Option<string[]>("--file", fileAlias ? ["-f"] : [])
+        {
+            Description = "Configuration file; repeat to merge several in order (default: nanokit.yml, compose.yaml, ...)",
+            AllowMultipleArgumentsPerToken = false,
+        };
+    }
 
     public void AddTo(Command command)
     {

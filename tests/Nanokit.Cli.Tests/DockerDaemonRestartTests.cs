@@ -49,7 +49,7 @@ public sealed class DockerDaemonRestartTests(ITestOutputHelper output) : IDispos
             "--filter", $"label=io.nanokit.project={project}", "--filter", "event=start", "--format", "{{.Actor.Attributes.name}}");
         var firstStart = started.StandardOutput.ReadLineAsync();
 
-        var interrupted = cli.RunAsync(environment, "up", "--timeout", "00:03:00");
+        var interrupted = cli.RunAsync(environment, "up", "--timeout", "3m");
         if (await Task.WhenAny(firstStart, interrupted) != firstStart)
         {
             Assert.Fail($"up ended before starting a container: {Describe(await interrupted)}");
@@ -65,7 +65,7 @@ public sealed class DockerDaemonRestartTests(ITestOutputHelper output) : IDispos
         Assert.True(first.Exit is 0 or 1, Describe(first));
         Assert.DoesNotContain("   at ", first.Out + first.Error);
 
-        var again = await cli.RunAsync(environment, "up", "--timeout", "00:03:00");
+        var again = await cli.RunAsync(environment, "up", "--timeout", "3m");
 
         Assert.True(again.Exit == 0, Describe(again));
         var containers = await daemon.DockerAsync(

@@ -83,7 +83,7 @@ public sealed class EndToEndTests : IDisposable
         Assert.Equal(0, (await cli.RunAsync("up", "-f", "other.yml")).Exit);
         await ExpectProcessesAsync(2, Sleep(4));
 
-        var (exit, output, error) = await cli.RunAsync("logs", "-f", "other.yml", "talker", "--tail", "5");
+        var (exit, output, error) = await cli.RunAsync("logs", "--file", "other.yml", "talker", "--tail", "5");
 
         Assert.True(exit == 0, error);
         Assert.Contains("talker-1 | hello from 1", output);
@@ -136,7 +136,7 @@ public sealed class EndToEndTests : IDisposable
 
         Assert.Equal(2, found.Exit);
         Assert.Contains("store[1]  # exited (137)", found.Out);
-        Assert.Equal(2, healed.Exit);
+        Assert.True(healed.Exit == 0, healed.Out + healed.Error);
         Assert.Contains("converged", healed.Out);
         await ExpectProcessesAsync(1, Sleep(1));
         Assert.Equal(0, (await cli.RunAsync("drift")).Exit);

@@ -6,7 +6,7 @@ namespace Nanokit.Cli.Commands;
 
 /// <summary>
 /// <c>nkapp drift</c>: re-observe and show what differs from the last applied generation; exit 0 in sync, 2 when
-/// drift is found (also when <c>--heal</c> repaired it), 1 on error.
+/// drift is found, 0 when <c>--heal</c> repaired what drifted (the runtime matches when it exits), 1 on error.
 /// </summary>
 internal static class DriftCommand
 {
@@ -54,10 +54,7 @@ internal static class DriftCommand
             if (report.Healing)
             {
                 var healed = await session.AwaitRunAsync(status.Status.Generation, RunTrigger.Drift, cancellationToken).ConfigureAwait(false);
-                if (healed?.Result.Succeeded != true)
-                {
-                    return ExitCodes.Error;
-                }
+                return healed?.Result.Succeeded == true ? ExitCodes.Ok : ExitCodes.Error;
             }
 
             return ExitCodes.Changes;

@@ -5,16 +5,19 @@ using Nanokit.Runtime;
 
 namespace Nanokit.Cli.Commands;
 
-/// <summary><c>nkapp logs SERVICE [-f]</c>: the output of each replica of a service, prefixed as Compose prints it.</summary>
+/// <summary>
+/// <c>nkapp logs [SERVICE...] [-f] [--tail N]</c>: the output of each replica, prefixed as Compose prints it; every
+/// service's, interleaved, when none is named. As in Compose, <c>-f</c> here means <c>--follow</c>; the file is <c>--file</c>.
+/// </summary>
 internal static class LogsCommand
 {
     public static Command Create(CliContext context)
     {
-        var project = new ProjectOptions();
-        var service = new Argument<string>("SERVICE") { Description = "The service whose output to show" };
-        var follow = new Option<bool>("--follow") { Description = "Keep printing new output until Ctrl-C (-f means --file in every nkapp command)" };
-        var tail = new Option<int?>("--tail") { Description = "Only the last N lines of each replica" };
-        var command = new Command("logs", "Show a service's output") { service, follow, tail };
+        var project = new ProjectOptions(fileAlias: false);
+        var services = new Argument<string[]>("SERVICE") { Description = "The services whose output to show (default: every service)", Arity = ArgumentArity.ZeroOrMore };
+        var follow = new Option<bool>("--follow", "-f") { Description = "Keep printing new output until Ctrl-C (as in Compose, -f follows here; the file is --file)" };
+        var tail = CliValues.Count("--tail", "Only the last N lines of each replica (default: all)", "-n");
+        var command = new Command("logs", "Show the services' output") { services, follow, tail };
         project.AddTo(command);
         command.SetAction(async (parse, cancellationToken) =>
         {
@@ -23,10 +26,10 @@ internal static class LogsCommand
                 return ExitCodes.Error;
             }
 
-            var name = parse.GetValue(service)!;
-            if (!loaded.Spec.Services.TryGetValue(name, out var spec))
+            var named = parse.GetValue(services) is { Length: > 0 } some ? some : [.. loaded.Spec.Services.Keys.Order(StringComparer.Ordinal)];
+            if (named.FirstOrDefault(s => !loaded.Spec.Services.ContainsKey(s)) is { } unknown)
             {
-                context.Error.WriteLine($"no such service: {name}");
+                context.Error.WriteLine($"no such service: {unknown}");
                 return ExitCodes.Error;
             }
 
@@ -47,11 +50,13 @@ internal static class LogsCommand
 
             var projectRef = ProjectRef.Of(loaded.Spec);
             var observed = await provider.ObserveAsync(projectRef, cancellationToken).ConfigureAwait(false);
-            var replicas = observed.Replicas.Where(r => r.Service == name).Select(r => r.Replica)
-                .Concat(Enumerable.Range(1, spec.Replicas)).Distinct().Order().ToList();
+            var replicas = named.SelectMany(name => observed.Replicas.Where(r => r.Service == name).Select(r => r.Replica)
+                .Concat(Enumerable.Range(1, loaded.Spec.Services[name].Replicas)).Distinct().Order()
+                .Select(n => new ReplicaId(projectRef, name, n))).ToList();
             var options = new LogReadOptions(parse.GetValue(tail), parse.GetValue(follow));
             var lines = Channel.CreateUnbounded<string>();
-            var readers = replicas.Select(n => Pump(logs, new ReplicaId(projectRef, name, n), options, lines.Writer, cancellationToken)).ToList();
+            var width = replicas.Select(r => $"{r.Service}-{r.Replica}".Length).DefaultIfEmpty(0).Max();
+            var readers = replicas.Select(r => Pump(logs, r, width, options, lines.Writer, cancellationToken)).ToList();
             _ = Task.WhenAll(readers).ContinueWith(t => lines.Writer.TryComplete(t.Exception?.GetBaseException()), TaskScheduler.Default);
             try
             {
@@ -75,9 +80,9 @@ internal static class LogsCommand
         return command;
     }
 
-    private static async Task Pump(IReplicaLogs logs, ReplicaId replica, LogReadOptions options, ChannelWriter<string> into, CancellationToken cancellationToken)
+    private static async Task Pump(IReplicaLogs logs, ReplicaId replica, int width, LogReadOptions options, ChannelWriter<string> into, CancellationToken cancellationToken)
     {
-        var prefix = $"{replica.Service}-{replica.Replica} | ";
+        var prefix = $"{replica.Service}-{replica.Replica}".PadRight(width) + " | ";
         try
         {
             await foreach (var line in logs.ReadLogsAsync(replica, options, cancellationToken).ConfigureAwait(false))

@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Text.Json;
 using Grpc.Core;
 using Nanokit.Cli.Running;
+using Nanokit.Core.Config;
 using Nanokit.Server.Api.V1;
 
 namespace Nanokit.Cli.Commands;
@@ -94,7 +95,7 @@ internal static class RemoteCommands
                     return ExitCodes.Interrupted;
                 }
 
-                context.Error.WriteLine($"timed out after {timeout} waiting for generation {generation} to converge; the cluster keeps converging it");
+                context.Error.WriteLine($"timed out after {Durations.Format(timeout.GetValueOrDefault())} waiting for generation {generation} to converge; the cluster keeps converging it");
                 return ExitCodes.Error;
         }
     }

@@ -1,6 +1,7 @@
 using System.Collections.Immutable;
 using System.CommandLine;
 using Nanokit.Cli.Running;
+using Nanokit.Core.Config;
 using Nanokit.Core.Plan;
 using Nanokit.Reconciler;
 using Nanokit.Reconciler.Hosting;
@@ -18,11 +19,13 @@ internal static class UpCommand
         var project = new ProjectOptions();
         var services = new Argument<string[]>("SERVICE") { Description = "Only these services and their dependencies", Arity = ArgumentArity.ZeroOrMore };
         var watch = new Option<bool>("--watch", "-w") { Description = "Stay running: heal drift and retry failures until Ctrl-C" };
-        var timeout = new Option<TimeSpan?>("--timeout") { Description = "Give up waiting for convergence after this long (e.g. 00:05:00); services keep running" };
+        var timeout = CliValues.Duration("--timeout", "Give up waiting for convergence after this long (e.g. 5m, 1m30s); services keep running");
+        var wait = new Option<bool>("--wait") { Description = "Also wait until every running replica with a healthcheck is healthy (bounded by --timeout)" };
+        var detach = new Option<bool>("--detach", "-d") { Description = "Accepted for Compose's habit: nkapp up always returns once converged, services keep running" };
         var trace = new Option<string?>("--trace") { Description = "Write the run's spans to this file as JSON lines" };
         var removeOrphans = new Option<bool?>("--remove-orphans") { Description = "Remove replicas of services no longer in the file (default: yes, unless services are named)" };
         var noWait = new Option<bool>("--no-wait") { Description = "With --server: return once the intent is accepted, without following it" };
-        var command = new Command("up", "Create, recreate and remove services until the runtime matches the file") { services, watch, timeout, trace, removeOrphans, noWait };
+        var command = new Command("up", "Create, recreate and remove services until the runtime matches the file") { services, watch, timeout, trace, removeOrphans, detach, wait, noWait };
         project.AddTo(command);
         command.SetAction(async (parse, cancellationToken) =>
         {
@@ -34,6 +37,12 @@ internal static class UpCommand
 
             if (project.Load(parse, context) is not { } loaded)
             {
+                return ExitCodes.Error;
+            }
+
+            if (parse.GetValue(detach) && parse.GetValue(watch))
+            {
+                context.Error.WriteLine("nkapp: --detach and --watch contradict each other: --watch stays in the foreground");
                 return ExitCodes.Error;
             }
 
@@ -67,8 +76,26 @@ internal static class UpCommand
             {
                 context.Error.WriteLine(cancellationToken.IsCancellationRequested
                     ? "interrupted: the run stops here; services already started keep running, and the next `nkapp up` resumes"
-                    : $"timed out after {parse.GetValue(timeout)} waiting for generation {accepted.Generation} to converge");
+                    : $"timed out after {Durations.Format(parse.GetValue(timeout)!.Value)} waiting for generation {accepted.Generation} to converge");
                 return ExitCodes.Error;
+            }
+
+            if (completed.Result.Succeeded && parse.GetValue(wait))
+            {
+                try
+                {
+                    var unhealthy = await HealthWait.UnhealthyAsync(session.Provider, loaded.Spec, named, deadline.Token).ConfigureAwait(false);
+                    if (unhealthy.Count > 0)
+                    {
+                        context.Error.WriteLine($"{loaded.Spec.Name}: unhealthy: {string.Join(", ", unhealthy)}");
+                        return ExitCodes.Error;
+                    }
+                }
+                catch (OperationCanceledException) when (deadline.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
+                {
+                    context.Error.WriteLine($"timed out after {Durations.Format(parse.GetValue(timeout)!.Value)} waiting for every replica to be healthy");
+                    return ExitCodes.Error;
+                }
             }
 
             if (watching)

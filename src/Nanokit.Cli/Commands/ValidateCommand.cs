@@ -18,9 +18,11 @@ internal static class ValidateCommand
             }
 
             context.Out.WriteLine(
-                $"{loaded.Spec.Name}: configuration is valid ({loaded.Spec.Services.Count} services in {loaded.Graph.Layers.Length} layers)");
+                $"{loaded.Spec.Name}: configuration is valid ({Plural(loaded.Spec.Services.Count, "service")} in {Plural(loaded.Graph.Layers.Length, "layer")})");
             return ExitCodes.Ok;
         });
         return command;
     }
+
+    private static string Plural(int count, string noun) => count == 1 ? $"1 {noun}" : $"{count} {noun}s";
 }

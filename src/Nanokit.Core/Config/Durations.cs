@@ -4,7 +4,7 @@ using System.Text;
 namespace Nanokit.Core.Config;
 
 /// <summary>Compose durations, which are Go's: a sequence of decimal numbers with units (<c>1m30s</c>, <c>500ms</c>, <c>1.5h</c>); units ns, us, µs, ms, s, m, h.</summary>
-internal static class Durations
+public static class Durations
 {
     public static bool TryParse(string text, out TimeSpan value)
     {

@@ -1,0 +1,51 @@
+using System.CommandLine;
+using Nanokit.Core.Config;
+
+namespace Nanokit.Cli;
+
+/// <summary>Options whose values are read as the file reads them, with messages in the user's words, never a .NET type's.</summary>
+internal static class CliValues
+{
+    /// <summary>A duration in the file's syntax (<c>5s</c>, <c>1m30s</c>, <c>500ms</c>).</summary>
+    public static Option<TimeSpan?> Duration(string name, string description, params string[] aliases) =>
+        new(name, aliases)
+        {
+            Description = description,
+            HelpName = "DURATION",
+            CustomParser = result =>
+            {
+                var text = result.Tokens.Count == 1 ? result.Tokens[0].Value : "";
+                if (Durations.TryParse(text, out var value))
+                {
+                    return value;
+                }
+
+                result.AddError($"{name}: '{text}' is not a duration (write it as in the file: 5s, 1m30s, 500ms)");
+                return null;
+            },
+        };
+
+    /// <summary>A count that cannot be negative (<c>--tail</c>).</summary>
+    public static Option<int?> Count(string name, string description, params string[] aliases) =>
+        new(name, aliases)
+        {
+            Description = description,
+            HelpName = "N",
+            CustomParser = result =>
+            {
+                var text = result.Tokens.Count == 1 ? result.Tokens[0].Value : "";
+                if (text == "all")
+                {
+                    return null;
+                }
+
+                if (int.TryParse(text, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var value))
+                {
+                    return value;
+                }
+
+                result.AddError($"{name}: '{text}' is not a count (a whole number, 0 or more, or all)");
+                return null;
+            },
+        };
+}

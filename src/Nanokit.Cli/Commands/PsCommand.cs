@@ -1,0 +1,76 @@
+using System.CommandLine;
+using System.Text.Json;
+using Nanokit.Cli.Running;
+using Nanokit.Core.Model;
+using Nanokit.Runtime;
+
+namespace Nanokit.Cli.Commands;
+
+/// <summary>
+/// <c>nkapp ps [-a] [--format json]</c>: the project's replicas as <c>docker compose ps</c> lists them — name, service,
+/// state, health, published ports; running ones unless <c>-a</c>. Read-only, no lock.
+/// </summary>
+internal static class PsCommand
+{
+    public static Command Create(CliContext context)
+    {
+        var project = new ProjectOptions();
+        var all = new Option<bool>("--all", "-a") { Description = "Also replicas that are not running (exited, missing)" };
+        var format = new Option<string>("--format") { Description = "Output format", DefaultValueFactory = _ => "table" };
+        format.AcceptOnlyFromAmong("table", "json");
+        var services = new Argument<string[]>("SERVICE") { Description = "Only these services", Arity = ArgumentArity.ZeroOrMore };
+        var command = new Command("ps", "List the project's replicas with state, health and ports") { services, all, format };
+        project.AddTo(command);
+        command.SetAction(async (parse, cancellationToken) =>
+        {
+            if (project.Load(parse, context) is not { } loaded)
+            {
+                return ExitCodes.Error;
+            }
+
+            if (RuntimeProviders.ForOrReport(loaded.Spec, context) is not { } provider)
+            {
+                return ExitCodes.Error;
+            }
+
+            await using var owned = RuntimeProviders.Own(provider);
+            var named = parse.GetValue(services) ?? [];
+            var projectRef = ProjectRef.Of(loaded.Spec);
+            var observed = await provider.ObserveAsync(projectRef, cancellationToken).ConfigureAwait(false);
+            var rows = new List<Row>();
+            foreach (var replica in observed.Replicas
+                .Where(r => (parse.GetValue(all) || r.State != ReplicaState.Exited && r.State != ReplicaState.Missing)
+                    && (named.Length == 0 || named.Contains(r.Service)))
+                .OrderBy(r => r.Service, StringComparer.Ordinal).ThenBy(r => r.Replica))
+            {
+                var health = replica.State == ReplicaState.Running
+                    ? await provider.ProbeHealthAsync(new ReplicaId(projectRef, replica.Service, replica.Replica), cancellationToken).ConfigureAwait(false)
+                    : HealthStatus.None;
+                var ports = (replica.AppliedDefinition ?? loaded.Spec.Services.GetValueOrDefault(replica.Service))?.Ports ?? [];
+                rows.Add(new Row(
+                    $"{loaded.Spec.Name}-{replica.Service}-{replica.Replica}",
+                    replica.Service,
+                    replica.State == ReplicaState.Exited && replica.ExitCode is { } code ? $"exited ({code})" : replica.State.ToString().ToLowerInvariant(),
+                    health == HealthStatus.None ? "" : health.ToString().ToLowerInvariant(),
+                    string.Join(", ", ports.Select(p => p.ToString()))));
+            }
+
+            if (parse.GetValue(format) == "json")
+            {
+                context.Out.WriteLine(JsonSerializer.Serialize(rows, new JsonSerializerOptions(JsonSerializerDefaults.Web)));
+                return ExitCodes.Ok;
+            }
+
+            context.Out.WriteLine($"{"NAME",-32} {"SERVICE",-16} {"STATE",-12} {"HEALTH",-10} PORTS");
+            foreach (var row in rows)
+            {
+                context.Out.WriteLine($"{row.Name,-32} {row.Service,-16} {row.State,-12} {row.Health,-10} {row.Ports}".TrimEnd());
+            }
+
+            return ExitCodes.Ok;
+        });
+        return command;
+    }
+
+    private sealed record Row(string Name, string Service, string State, string Health, string Ports);
+}
