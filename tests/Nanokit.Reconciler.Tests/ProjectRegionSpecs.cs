@@ -25,7 +25,9 @@ public sealed class ProjectRegionSpecs : ReconcilerFixture
     public async Task A_started_project_resumes_its_unfinished_generation_without_a_message()
     {
         var crashed = StartSystem("crashed");
-        Project(system: crashed).Tell(new ApplySpec(Load("services:\n  web: {command: [x]}\n"), PlanOptions.Default), TestActor);
+        // The crash lands mid-run: the crashed node's creates never finish, so the generation is left unfinished.
+        crashed.ActorOf(ProjectActor.Props("shop", "/tmp/nanokit-reconciler-spec", new CreatesNeverFinish(Runtime), Fast), "project-shop")
+            .Tell(new ApplySpec(Load("services:\n  web: {command: [x]}\n"), PlanOptions.Default), TestActor);
         var accepted = ExpectMsg<SpecAccepted>();
         await crashed.Terminate().WaitAsync(TimeSpan.FromSeconds(10));
         var region = Sys.ActorOf(ProjectRegion.Props(id => ProjectActor.Props(id, "/tmp/nanokit-reconciler-spec", Runtime, Fast), Restart));

@@ -142,14 +142,4 @@ public sealed class StorageSpecs : ReconcilerFixture
 
         public override string PersistenceId => "notebook";
     }
-
-    /// <summary>Creates wait until cancelled (the node stopping), as a runtime that hangs would.</summary>
-    private sealed class CreatesNeverFinish(SimulatedRuntime inner) : DelegatingProvider(inner)
-    {
-        public override async Task<Nanokit.Core.Model.ObservedReplica> CreateAsync(Nanokit.Runtime.ReplicaSpec replica, CancellationToken cancellationToken)
-        {
-            await Task.Delay(Timeout.Infinite, cancellationToken);
-            throw new OperationCanceledException(cancellationToken);
-        }
-    }
 }
