@@ -16,7 +16,7 @@ namespace Nanokit.Reconciler;
 /// generation stops the older run before starting its own.
 /// The actor also routes <see cref="ExecuteService"/> to its service actors, creating them on first use.
 /// </summary>
-internal sealed partial class ProjectActor : ReceivePersistentActor, IWithTimers
+internal sealed partial class ProjectActor : ReconcilerEntity, IWithTimers
 {
     private readonly string name;
     private readonly string directory;
@@ -42,6 +42,7 @@ internal sealed partial class ProjectActor : ReceivePersistentActor, IWithTimers
     private int driftTimers;
 
     public ProjectActor(string name, string directory, IRuntimeProvider provider, ReconcilerSettings settings)
+        : base(name)
     {
         this.name = name;
         this.directory = directory;
@@ -92,26 +93,6 @@ internal sealed partial class ProjectActor : ReceivePersistentActor, IWithTimers
 
     public static Props Props(string name, string directory, IRuntimeProvider provider, ReconcilerSettings settings) =>
         Akka.Actor.Props.Create(() => new ProjectActor(name, directory, provider, settings));
-
-    /// <summary>A journal write failed: Akka stops the actor (it cannot know what was written); the node is told, so the failure is final.</summary>
-    protected override void OnPersistFailure(Exception cause, object @event, long sequenceNr)
-    {
-        StorageFailures.Report(Context, name, PersistenceId, cause);
-        base.OnPersistFailure(cause, @event, sequenceNr);
-    }
-
-    /// <summary>The journal refused an event (it could not be serialized): as final as a failed write.</summary>
-    protected override void OnPersistRejected(Exception cause, object @event, long sequenceNr)
-    {
-        StorageFailures.Report(Context, name, PersistenceId, cause);
-        Context.Stop(Self);
-    }
-
-    protected override void OnRecoveryFailure(Exception reason, object? message = null)
-    {
-        StorageFailures.Report(Context, name, PersistenceId, reason);
-        base.OnRecoveryFailure(reason, message);
-    }
 
     private ProjectRef Ref => new(name, directory);
 

@@ -17,7 +17,7 @@ namespace Nanokit.Reconciler;
 /// further commands are stashed, so the mailbox stays the queue and the dispatcher thread is never blocked.
 /// A cancelled run (superseded generation) ends the work at the next provider call.
 /// </summary>
-internal sealed class ServiceActor : ReceivePersistentActor
+internal sealed class ServiceActor : ReconcilerEntity
 {
     private readonly string project;
     private readonly string service;
@@ -27,6 +27,7 @@ internal sealed class ServiceActor : ReceivePersistentActor
     private long trimmedTo;
 
     public ServiceActor(string project, string service, IRuntimeProvider provider, RetryPolicy retry)
+        : base(project)
     {
         this.project = project;
         this.service = service;
@@ -47,24 +48,6 @@ internal sealed class ServiceActor : ReceivePersistentActor
 
     public static Props Props(string project, string service, IRuntimeProvider provider, RetryPolicy retry) =>
         Akka.Actor.Props.Create(() => new ServiceActor(project, service, provider, retry));
-
-    protected override void OnPersistFailure(Exception cause, object @event, long sequenceNr)
-    {
-        StorageFailures.Report(Context, project, PersistenceId, cause);
-        base.OnPersistFailure(cause, @event, sequenceNr);
-    }
-
-    protected override void OnPersistRejected(Exception cause, object @event, long sequenceNr)
-    {
-        StorageFailures.Report(Context, project, PersistenceId, cause);
-        Context.Stop(Self);
-    }
-
-    protected override void OnRecoveryFailure(Exception reason, object? message = null)
-    {
-        StorageFailures.Report(Context, project, PersistenceId, reason);
-        base.OnRecoveryFailure(reason, message);
-    }
 
     private void Idle()
     {
