@@ -80,9 +80,12 @@ public sealed class ClusterFixture : IAsyncLifetime
 
     internal TestFiles Files => files;
 
+    /// <summary>The cluster's database (for tests that check or change what the nodes stored).</summary>
+    internal string Store { get; private set; } = "";
+
     public async Task InitializeAsync()
     {
-        var store = await TestPostgres.CreateDatabaseAsync();
+        var store = Store = await TestPostgres.CreateDatabaseAsync();
         var first = ServerNode.Start(store, files.TokenFile, files.ConfigFile, seedClusterPort: null);
         Nodes = [first];
         await first.WaitReadyAsync(TimeSpan.FromSeconds(60));
