@@ -43,6 +43,8 @@ public static class ServerHost
         var app = Build(settings, config, tokens);
         await app.Services.GetRequiredService<IntentStore>().InitializeAsync(cancellationToken).ConfigureAwait(false);
         await app.StartAsync(cancellationToken).ConfigureAwait(false);
+        await app.Services.GetRequiredService<NodeDirectory>().RegisterAsync(
+            Akka.Cluster.Cluster.Get(app.Services.GetRequiredService<ActorSystem>()).SelfAddress.ToString(), ApiUrl(settings), cancellationToken).ConfigureAwait(false);
         app.Services.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(ServerHost)).Started(
             settings.Name, $"{settings.Listen.Host}:{settings.Listen.Port}", $"{settings.Cluster.Host}:{settings.Cluster.Port}",
             string.Join(",", settings.Seeds.Select(s => $"{s.Host}:{s.Port}")));
@@ -67,6 +69,8 @@ public static class ServerHost
         builder.Services.AddSingleton(runtimes);
         builder.Services.AddSingleton(events);
         builder.Services.AddSingleton(observed);
+        builder.Services.AddSingleton(new NodeDirectory(dataSource));
+        builder.Services.AddSingleton<LogRouter>();
         builder.Services.AddHostedService(_ => observed);
         builder.Services.AddSingleton<EventFeed>();
         builder.Services.AddHostedService(services => services.GetRequiredService<EventFeed>());
@@ -146,6 +150,13 @@ public static class ServerHost
             akka.remote.dot-netty.tcp.port = {settings.Cluster.Port}
             akka.cluster.seed-nodes = [{string.Join(", ", seeds)}]
             """);
+    }
+
+    /// <summary>The URL other nodes reach this node's API at: --listen, with a wildcard host replaced by the cluster host.</summary>
+    private static string ApiUrl(ServerSettings settings)
+    {
+        var host = settings.Listen.Host is "*" or "0.0.0.0" or "" ? settings.Cluster.Host : settings.Listen.Host;
+        return $"{(settings.TlsCertificate is null ? "http" : "https")}://{(host.Contains(':') ? $"[{host}]" : host)}:{settings.Listen.Port}";
     }
 
     private static void Listen(KestrelServerOptions kestrel, ServerSettings settings)

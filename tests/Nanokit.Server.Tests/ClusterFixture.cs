@@ -15,14 +15,15 @@ internal sealed class TestFiles : IDisposable
     public const string WriteToken = "write-token-for-tests";
     public const string ReadToken = "read-token-for-tests";
 
-    public TestFiles()
+    /// <param name="simulated">Every project on the simulated runtime (off: the runtime each file names).</param>
+    public TestFiles(bool simulated = true)
     {
         Directory = System.IO.Directory.CreateTempSubdirectory("nanokit-server-tests-").FullName;
         TokenFile = Path.Combine(Directory, "tokens");
         File.WriteAllLines(TokenFile, ["# test tokens", Api.TokenFile.LineFor(WriteToken, Role.Write), Api.TokenFile.LineFor(ReadToken, Role.Read)]);
         ConfigFile = Path.Combine(Directory, "node.conf");
         File.WriteAllText(ConfigFile, $"""
-            nanokit.server.simulated-runtime = on
+            nanokit.server.simulated-runtime = {(simulated ? "on" : "off")}
             nanokit.server.projects-directory = "{Path.Combine(Directory, "projects")}"
             nanokit.server.intents.sweep-interval = 2s
             """);

@@ -118,6 +118,34 @@ internal static class RemoteCommands
             return ExitCodes.Changes;
         }).ConfigureAwait(false);
 
+    /// <summary>The replicas' output, read by the project's owner node and prefixed as embedded <c>logs</c> prefixes it.</summary>
+    public static async Task<int> LogsAsync(Remote remote, Nanokit.Core.Model.ProjectSpec spec, IReadOnlyList<string> services, bool follow, int? tail, CliContext context, CancellationToken cancellationToken) =>
+        await CallAsync(context, async () =>
+        {
+            var request = new StreamLogsRequest { Project = spec.Name, Follow = follow };
+            request.Services.AddRange(services);
+            if (tail is { } last)
+            {
+                request.Tail = last;
+            }
+
+            var width = services.SelectMany(s => Enumerable.Range(1, spec.Services[s].Replicas).Select(n => $"{s}-{n}".Length)).DefaultIfEmpty(0).Max();
+            try
+            {
+                using var call = remote.Projects.StreamLogs(request, remote.Headers, cancellationToken: cancellationToken);
+                await foreach (var line in call.ResponseStream.ReadAllAsync(cancellationToken).ConfigureAwait(false))
+                {
+                    context.Out.WriteLine($"{line.Service}-{line.Replica}".PadRight(width) + " | " + line.Line);
+                }
+            }
+            catch (Exception e) when (cancellationToken.IsCancellationRequested && (e is OperationCanceledException || e is RpcException { StatusCode: StatusCode.Cancelled }))
+            {
+                // Ctrl-C ends following, as embedded logs -f ends.
+            }
+
+            return ExitCodes.Ok;
+        }).ConfigureAwait(false);
+
     private static async Task<int> FollowAsync(Remote remote, string name, long generation, long revision, TimeSpan? timeout, CliContext context, CancellationToken cancellationToken)
     {
         using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);

@@ -7,7 +7,7 @@ using Nanokit.Server.Api.V1;
 namespace Nanokit.Server.Api;
 
 /// <summary>
-/// PlanProject and CheckDrift: the pure planner over the desired spec and the observed state the owner last recorded
+/// PlanProject, CheckDrift and StreamLogs. PlanProject and CheckDrift: the pure planner over the desired spec and the observed state the owner last recorded
 /// (<see cref="Runtime.ObservedStore"/>). Neither calls a runtime nor writes anything; both say when, and by which
 /// node, the state they planned against was observed.
 /// </summary>
@@ -56,6 +56,33 @@ internal sealed partial class ProjectsService
             ObservedAt = seen.At.UtcDateTime.ToString("O"),
             ObservedBy = seen.Owner,
         };
+    }
+
+    /// <summary>Validated here, served where the replicas run (<see cref="LogRouter"/>).</summary>
+    public override async Task StreamLogs(StreamLogsRequest request, IServerStreamWriter<LogLine> responseStream, ServerCallContext context)
+    {
+        var project = RequireName(request.Project);
+        if (request.HasTail && request.Tail < 0)
+        {
+            throw new RpcException(new Status(StatusCode.InvalidArgument, "tail must be 0 or more"));
+        }
+
+        var intent = await Store(() => store.IntentAsync(project, context.CancellationToken)).ConfigureAwait(false) ?? throw NotFound(project);
+        var spec = intent.Spec
+            ?? throw new RpcException(new Status(StatusCode.FailedPrecondition, $"\"{project}\" is undeployed (generation {intent.Generation}): it has no replicas"));
+        if (request.Services.FirstOrDefault(s => !spec.Services.ContainsKey(s)) is { } unknown)
+        {
+            throw new RpcException(new Status(StatusCode.InvalidArgument, $"no such service: {unknown} (the file has {string.Join(", ", spec.Services.Keys.Order(StringComparer.Ordinal))})"));
+        }
+
+        try
+        {
+            await logs.StreamAsync(request, spec, responseStream, context).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (context.CancellationToken.IsCancellationRequested)
+        {
+            // The caller cancelled (or stopped following) or its deadline passed.
+        }
     }
 
     private static ServicePlan Plan(ProjectSpec spec, ObservedState state, PlanOptions options)

@@ -17,7 +17,7 @@ namespace Nanokit.Server.Runtime;
 /// Every observation, and every replica created, started or deleted since, is recorded in <see cref="ObservedStore"/>
 /// so that plans and drift checks on any node read the owner's view instead of calling a provider.
 /// </summary>
-internal sealed class ProjectRuntimes(IntentStore store, ObservedStore observed, bool simulated) : IRuntimeProvider, IDisposable
+internal sealed class ProjectRuntimes(IntentStore store, ObservedStore observed, bool simulated) : IRuntimeProvider, IReplicaLogs, IDisposable
 {
     private readonly ConcurrentDictionary<string, IRuntimeProvider> byProject = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, ObservedState> seen = new(StringComparer.Ordinal);
@@ -72,6 +72,23 @@ internal sealed class ProjectRuntimes(IntentStore store, ObservedStore observed,
         await foreach (var change in provider.WatchAsync(project, cancellationToken).ConfigureAwait(false))
         {
             yield return change;
+        }
+    }
+
+    /// <summary>The project's replicas as this node last observed or changed them (empty when it does not own it).</summary>
+    public ObservedState Seen(string project) => seen.GetValueOrDefault(project) ?? ObservedState.Empty;
+
+    public async IAsyncEnumerable<string> ReadLogsAsync(ReplicaId replica, LogReadOptions options, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        var provider = await ForAsync(replica.Project, cancellationToken).ConfigureAwait(false);
+        if (provider is not IReplicaLogs logs)
+        {
+            throw new RuntimeException(provider.Name, replica, "this runtime keeps no logs");
+        }
+
+        await foreach (var line in logs.ReadLogsAsync(replica, options, cancellationToken).ConfigureAwait(false))
+        {
+            yield return line;
         }
     }
 
