@@ -15,6 +15,9 @@ internal sealed class TestFiles : IDisposable
     public const string WriteToken = "write-token-for-tests";
     public const string ReadToken = "read-token-for-tests";
 
+    /// <summary>nanokit.server.watch.max-streams of the test nodes: small, so a flood reaches it cheaply.</summary>
+    public const int MaxWatches = 24;
+
     /// <param name="simulated">Every project on the simulated runtime (off: the runtime each file names).</param>
     public TestFiles(bool simulated = true)
     {
@@ -26,6 +29,7 @@ internal sealed class TestFiles : IDisposable
             nanokit.server.simulated-runtime = {(simulated ? "on" : "off")}
             nanokit.server.projects-directory = "{Path.Combine(Directory, "projects")}"
             nanokit.server.intents.sweep-interval = 2s
+            nanokit.server.watch.max-streams = {MaxWatches}
             """);
     }
 

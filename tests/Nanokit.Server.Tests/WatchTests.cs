@@ -90,6 +90,57 @@ public sealed class WatchTests(ClusterFixture cluster)
         Assert.Equal(StatusCode.Cancelled, error.StatusCode);
     }
 
+    [Fact]
+    public async Task A_flood_of_watches_past_the_nodes_maximum_is_RESOURCE_EXHAUSTED_and_a_closed_watch_frees_its_place()
+    {
+        var node = cluster.Nodes[0];
+        var client = new Projects.ProjectsClient(node.Channel);
+        var accepted = await client.ApplyProjectAsync(TestFiles.Apply(TestFiles.Project("flooded")), TestFiles.As(TestFiles.WriteToken));
+        var calls = new List<AsyncServerStreamingCall<ProjectEvent>>();
+        try
+        {
+            for (var i = 0; i < TestFiles.MaxWatches; i++)
+            {
+                var call = client.WatchProject(new WatchProjectRequest { Project = "flooded", AfterRevision = accepted.Revision - 1 }, TestFiles.As(TestFiles.ReadToken), DateTime.UtcNow + Converge);
+                calls.Add(call);
+                // An event received: the stream is registered on the node.
+                Assert.True(await call.ResponseStream.MoveNext());
+            }
+
+            Assert.Equal(StatusCode.ResourceExhausted, await RefusalAsync(client, new WatchProjectRequest { Project = "flooded" }));
+            // The node keeps serving everything else meanwhile.
+            Assert.Equal("flooded", (await client.GetProjectAsync(new GetProjectRequest { Project = "flooded" }, TestFiles.As(TestFiles.ReadToken))).Name);
+
+            calls[0].Dispose();
+            calls.RemoveAt(0);
+            await Eventually.Async(TimeSpan.FromSeconds(10), async () =>
+            {
+                using var again = client.WatchProject(new WatchProjectRequest { Project = "flooded", AfterRevision = accepted.Revision - 1 }, TestFiles.As(TestFiles.ReadToken), DateTime.UtcNow.AddSeconds(10));
+                Assert.True(await again.ResponseStream.MoveNext());
+            });
+        }
+        finally
+        {
+            foreach (var call in calls)
+            {
+                call.Dispose();
+            }
+        }
+    }
+
+    [Fact]
+    public async Task Drift_is_NOT_FOUND_for_an_unknown_project_and_FAILED_PRECONDITION_once_undeployed()
+    {
+        var client = new Projects.ProjectsClient(cluster.Nodes[2].Channel);
+        var missing = await Assert.ThrowsAsync<RpcException>(() => client.CheckDriftAsync(new CheckDriftRequest { Project = "never-applied" }, TestFiles.As(TestFiles.ReadToken)).ResponseAsync);
+        Assert.Equal(StatusCode.NotFound, missing.StatusCode);
+        await client.ApplyProjectAsync(TestFiles.Apply(TestFiles.Project("drift-undeployed")), TestFiles.As(TestFiles.WriteToken));
+        await client.DeleteProjectAsync(new DeleteProjectRequest { Project = "drift-undeployed" }, TestFiles.As(TestFiles.WriteToken));
+        var undeployed = await Assert.ThrowsAsync<RpcException>(() => client.CheckDriftAsync(new CheckDriftRequest { Project = "drift-undeployed" }, TestFiles.As(TestFiles.ReadToken)).ResponseAsync);
+        Assert.Equal(StatusCode.FailedPrecondition, undeployed.StatusCode);
+        Assert.Contains("undeployed", undeployed.Status.Detail);
+    }
+
     /// <summary>The events after <paramref name="after"/> up to the first completed run of <paramref name="generation"/>.</summary>
     internal static async Task<List<ProjectEvent>> UntilConvergedAsync(ServerNode node, string project, long after, long generation)
     {
