@@ -12,10 +12,20 @@ command -v docker-compose >/dev/null 2>&1 || need+=(docker-compose)
 command -v curl >/dev/null 2>&1 || need+=(curl)
 [ -x /usr/bin/time ] || need+=(time)  # GNU time: the hostile corpus measures each case's peak memory with it
 command -v hyperfine >/dev/null 2>&1 || need+=(hyperfine)  # scripts/bench-startup.sh
+command -v node >/dev/null 2>&1 || need+=(nodejs)  # the gRPC interop client (tests/Nanokit.Server.Tests/interop)
+command -v npm >/dev/null 2>&1 || need+=(npm)
 
 if [ ${#need[@]} -gt 0 ]; then
   echo "provision: installing ${need[*]}"
   export DEBIAN_FRONTEND=noninteractive
   apt-get update -q
   apt-get install -y -q --no-install-recommends "${need[@]}"
+fi
+
+# The independent gRPC client of the server's interop test: @grpc/grpc-js and @grpc/proto-loader, versions pinned
+# by the folder's package-lock.json.
+interop="$(cd "$(dirname "$0")/.." && pwd)/tests/Nanokit.Server.Tests/interop"
+if [ ! -f "$interop/node_modules/@grpc/grpc-js/package.json" ] || [ ! -f "$interop/node_modules/@grpc/proto-loader/package.json" ]; then
+  echo "provision: installing the gRPC interop client's npm packages"
+  npm ci --prefix "$interop" --no-audit --no-fund
 fi

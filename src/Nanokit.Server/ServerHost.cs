@@ -17,6 +17,7 @@ using Nanokit.Reconciler;
 using Nanokit.Reconciler.Hosting;
 using Nanokit.Server.Api;
 using Nanokit.Server.Cluster;
+using Nanokit.Server.Events;
 using Nanokit.Server.Intents;
 using Nanokit.Server.Management;
 using Nanokit.Server.Runtime;
@@ -42,6 +43,8 @@ public static class ServerHost
         var app = Build(settings, config, tokens);
         await app.Services.GetRequiredService<IntentStore>().InitializeAsync(cancellationToken).ConfigureAwait(false);
         await app.StartAsync(cancellationToken).ConfigureAwait(false);
+        await app.Services.GetRequiredService<NodeDirectory>().RegisterAsync(
+            Akka.Cluster.Cluster.Get(app.Services.GetRequiredService<ActorSystem>()).SelfAddress.ToString(), ApiUrl(settings), cancellationToken).ConfigureAwait(false);
         app.Services.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(ServerHost)).Started(
             settings.Name, $"{settings.Listen.Host}:{settings.Listen.Port}", $"{settings.Cluster.Host}:{settings.Cluster.Port}",
             string.Join(",", settings.Seeds.Select(s => $"{s.Host}:{s.Port}")));
@@ -55,13 +58,22 @@ public static class ServerHost
         builder.Host.ConfigureHostOptions(o => o.ShutdownTimeout = TimeSpan.FromSeconds(30));
         builder.WebHost.ConfigureKestrel(kestrel => Listen(kestrel, settings));
         var dataSource = NpgsqlDataSource.Create(settings.Store);
-        var store = new IntentStore(dataSource, settings.Channel);
-        var runtimes = new ProjectRuntimes(store, settings.SimulatedRuntime);
+        var store = new IntentStore(dataSource, settings.Channel, settings.Events.Channel);
+        var events = new EventLog(dataSource, settings.Events.Channel, settings.Events.Keep);
+        var observed = new ObservedStore(dataSource, $"akka.tcp://nanokit@{settings.Cluster.Host}:{settings.Cluster.Port}");
+        var runtimes = new ProjectRuntimes(store, observed, settings.SimulatedRuntime);
         builder.Services.AddSingleton(settings);
         builder.Services.AddSingleton(tokens);
         builder.Services.AddSingleton(dataSource);
         builder.Services.AddSingleton(store);
         builder.Services.AddSingleton(runtimes);
+        builder.Services.AddSingleton(events);
+        builder.Services.AddSingleton(observed);
+        builder.Services.AddSingleton(new NodeDirectory(dataSource));
+        builder.Services.AddSingleton<LogRouter>();
+        builder.Services.AddHostedService(_ => observed);
+        builder.Services.AddSingleton<EventFeed>();
+        builder.Services.AddHostedService(services => services.GetRequiredService<EventFeed>());
         builder.Services.AddSingleton<BearerAuth>();
         builder.Services.AddGrpc(grpc => grpc.MaxReceiveMessageSize = settings.MaxRequestBytes)
             .AddServiceOptions<ProjectsService>(o => o.Interceptors.Add<BearerAuth>())
@@ -71,7 +83,7 @@ public static class ServerHost
         builder.Services.AddHostedService<IntentDispatcher>();
         // /metrics: the reconciler's counters and histograms (runs, actions, failures, drift) in Prometheus text.
         builder.Services.AddOpenTelemetry().WithMetrics(metrics => metrics.AddMeter(ReconcilerTelemetry.SourceName).AddPrometheusExporter());
-        builder.Services.AddAkka("nanokit", (akka, services) => Node(akka, services, settings, config, store, runtimes));
+        builder.Services.AddAkka("nanokit", (akka, services) => Node(akka, services, settings, config, store, events, runtimes));
 
         var app = builder.Build();
         app.MapGrpcService<ProjectsService>();
@@ -82,7 +94,7 @@ public static class ServerHost
         return app;
     }
 
-    private static void Node(AkkaConfigurationBuilder akka, IServiceProvider services, ServerSettings settings, Config config, IntentStore store, ProjectRuntimes runtimes)
+    private static void Node(AkkaConfigurationBuilder akka, IServiceProvider services, ServerSettings settings, Config config, IntentStore store, EventLog events, ProjectRuntimes runtimes)
     {
         var node = NodeHocon(settings).WithFallback(config).WithFallback(NodeConfig.For(new StateStore.PostgreSql(settings.Store)));
         akka.AddHocon(node, HoconAddMode.Prepend);
@@ -106,7 +118,9 @@ public static class ServerHost
                 RememberEntitiesStore = RememberEntitiesStore.Eventsourced,
             });
         var logger = services.GetRequiredService<ILoggerFactory>().CreateLogger<StatusWriter>();
-        akka.WithActors((system, _) => system.ActorOf(StatusWriter.Props(store, Akka.Cluster.Cluster.Get(system).SelfAddress.ToString(), logger), "status-writer"));
+        akka.WithActors((system, _) => system.ActorOf(
+            StatusWriter.Props(events, Akka.Cluster.Cluster.Get(system).SelfAddress.ToString(), settings.Events.MaxBuffered, settings.ReconnectDelay, logger),
+            "status-writer"));
         akka.WithActorSystemLivenessCheck(tags: [ManagementEndpoints.AliveTag]);
         akka.WithAkkaClusterReadinessCheck(tags: [ManagementEndpoints.ReadyTag]);
         akka.WithHealthCheck(
@@ -136,6 +150,13 @@ public static class ServerHost
             akka.remote.dot-netty.tcp.port = {settings.Cluster.Port}
             akka.cluster.seed-nodes = [{string.Join(", ", seeds)}]
             """);
+    }
+
+    /// <summary>The URL other nodes reach this node's API at: --listen, with a wildcard host replaced by the cluster host.</summary>
+    private static string ApiUrl(ServerSettings settings)
+    {
+        var host = settings.Listen.Host is "*" or "0.0.0.0" or "" ? settings.Cluster.Host : settings.Listen.Host;
+        return $"{(settings.TlsCertificate is null ? "http" : "https")}://{(host.Contains(':') ? $"[{host}]" : host)}:{settings.Listen.Port}";
     }
 
     private static void Listen(KestrelServerOptions kestrel, ServerSettings settings)

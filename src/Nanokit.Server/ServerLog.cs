@@ -14,9 +14,15 @@ internal static partial class ServerLog
     [LoggerMessage(3, LogLevel.Information, "Swept {Count} pending intents ({Why})")]
     public static partial void Swept(this ILogger logger, int count, string why);
 
-    [LoggerMessage(4, LogLevel.Warning, "Could not record the status of project {Project}: {Reason}")]
-    public static partial void StatusNotRecorded(this ILogger logger, string project, string reason);
+    [LoggerMessage(4, LogLevel.Warning, "Could not record {Count} status reports and events: {Reason}; retrying in {Delay}")]
+    public static partial void StatusNotRecorded(this ILogger logger, int count, string reason, TimeSpan delay);
 
     [LoggerMessage(5, LogLevel.Information, "Intent of project {Project} accepted as generation {Generation}")]
     public static partial void IntentAccepted(this ILogger logger, string project, long generation);
+
+    [LoggerMessage(6, LogLevel.Warning, "Dropped {Count} service progress events: more than {Max} were waiting for the store")]
+    public static partial void ProgressDropped(this ILogger logger, int count, int max);
+
+    [LoggerMessage(7, LogLevel.Warning, "Event notifications lost ({Reason}); reconnecting in {Delay}; watches poll meanwhile")]
+    public static partial void EventsListenLost(this ILogger logger, string reason, TimeSpan delay);
 }

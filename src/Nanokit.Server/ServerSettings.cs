@@ -22,7 +22,9 @@ public sealed record ServerSettings(
     TimeSpan SweepInterval,
     TimeSpan ReconnectDelay,
     bool SimulatedRuntime,
-    string ProjectsDirectory)
+    string ProjectsDirectory,
+    EventSettings Events,
+    WatchSettings Watch)
 {
     private const string Resource = "Nanokit.Server.server.conf";
 
@@ -62,7 +64,9 @@ public sealed record ServerSettings(
             Positive(server, "intents.sweep-interval"),
             Positive(server, "intents.reconnect-delay"),
             server.GetBoolean("simulated-runtime"),
-            Path.GetFullPath(server.GetString("projects-directory")));
+            Path.GetFullPath(server.GetString("projects-directory")),
+            new EventSettings(server.GetString("events.channel"), PositiveInt(server, "events.keep"), PositiveInt(server, "events.max-buffered")),
+            new WatchSettings(PositiveInt(server, "watch.max-streams"), PositiveInt(server, "watch.page-size"), Positive(server, "watch.poll-interval")));
     }
 
     /// <summary>The configuration the node runs with: the --config file's HOCON, then hocon/server.conf.</summary>
@@ -86,6 +90,12 @@ public sealed record ServerSettings(
         return value > TimeSpan.Zero ? value : throw new ServerConfigException($"nanokit.server.{key} must be positive");
     }
 
+    private static int PositiveInt(Config config, string key)
+    {
+        var value = config.GetInt(key);
+        return value > 0 ? value : throw new ServerConfigException($"nanokit.server.{key} must be positive");
+    }
+
     private static Config Load()
     {
         using var stream = typeof(ServerSettings).Assembly.GetManifestResourceStream(Resource)
@@ -94,6 +104,12 @@ public sealed record ServerSettings(
         return ConfigurationFactory.ParseString(reader.ReadToEnd());
     }
 }
+
+/// <summary>nanokit.server.events: the project event logs (hocon/server.conf documents each).</summary>
+public sealed record EventSettings(string Channel, int Keep, int MaxBuffered);
+
+/// <summary>nanokit.server.watch: WatchProject streams (hocon/server.conf documents each).</summary>
+public sealed record WatchSettings(int MaxStreams, int PageSize, TimeSpan PollInterval);
 
 /// <summary>A flag or key the node cannot start with; the message names it.</summary>
 public sealed class ServerConfigException(string message) : Exception(message);

@@ -15,16 +15,21 @@ internal sealed class TestFiles : IDisposable
     public const string WriteToken = "write-token-for-tests";
     public const string ReadToken = "read-token-for-tests";
 
-    public TestFiles()
+    /// <summary>nanokit.server.watch.max-streams of the test nodes: small, so a flood reaches it cheaply.</summary>
+    public const int MaxWatches = 24;
+
+    /// <param name="simulated">Every project on the simulated runtime (off: the runtime each file names).</param>
+    public TestFiles(bool simulated = true)
     {
         Directory = System.IO.Directory.CreateTempSubdirectory("nanokit-server-tests-").FullName;
         TokenFile = Path.Combine(Directory, "tokens");
         File.WriteAllLines(TokenFile, ["# test tokens", Api.TokenFile.LineFor(WriteToken, Role.Write), Api.TokenFile.LineFor(ReadToken, Role.Read)]);
         ConfigFile = Path.Combine(Directory, "node.conf");
         File.WriteAllText(ConfigFile, $"""
-            nanokit.server.simulated-runtime = on
+            nanokit.server.simulated-runtime = {(simulated ? "on" : "off")}
             nanokit.server.projects-directory = "{Path.Combine(Directory, "projects")}"
             nanokit.server.intents.sweep-interval = 2s
+            nanokit.server.watch.max-streams = {MaxWatches}
             """);
     }
 
@@ -80,9 +85,12 @@ public sealed class ClusterFixture : IAsyncLifetime
 
     internal TestFiles Files => files;
 
+    /// <summary>The cluster's database (for tests that check or change what the nodes stored).</summary>
+    internal string Store { get; private set; } = "";
+
     public async Task InitializeAsync()
     {
-        var store = await TestPostgres.CreateDatabaseAsync();
+        var store = Store = await TestPostgres.CreateDatabaseAsync();
         var first = ServerNode.Start(store, files.TokenFile, files.ConfigFile, seedClusterPort: null);
         Nodes = [first];
         await first.WaitReadyAsync(TimeSpan.FromSeconds(60));

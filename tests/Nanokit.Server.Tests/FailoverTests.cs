@@ -25,14 +25,20 @@ public sealed class FailoverTests : IDisposable
         var accepted = await Client(first).ApplyProjectAsync(TestFiles.Apply(TestFiles.Project("failover")), TestFiles.As(TestFiles.WriteToken));
         var before = await TestFiles.ConvergedAsync(first, "failover", accepted.Generation, Converge);
         var owner = nodes.Single(n => n.ClusterAddress == before.Owner);
+        var survivor = nodes.First(n => n != owner);
+        // A watch opened on a survivor before the kill follows the project through the failover.
+        var watched = WatchTests.UntilConvergedAsync(survivor, "failover", before.Revision, accepted.Generation + 1);
         owner.Kill();
 
-        var survivor = nodes.First(n => n != owner);
         var next = await Client(survivor).ApplyProjectAsync(TestFiles.Apply(TestFiles.Project("failover", "nginx:1.28")), TestFiles.As(TestFiles.WriteToken));
         Assert.Equal(accepted.Generation + 1, next.Generation);
         var after = await TestFiles.ConvergedAsync(survivor, "failover", next.Generation, Converge);
         Assert.NotEqual(owner.ClusterAddress, after.Owner);
         Assert.Contains(after.Owner, nodes.Where(n => n != owner).Select(n => n.ClusterAddress));
+        var events = await watched;
+        Assert.Equal(Enumerable.Range(1, events.Count).Select(i => before.Revision + i), events.Select(e => e.Revision));
+        Assert.Contains(events, e => e.EventCase == ProjectEvent.EventOneofCase.IntentAccepted && e.Generation == next.Generation);
+        Assert.Equal(after.Owner, events[^1].Node);
     }
 
     [Fact]
@@ -48,7 +54,8 @@ public sealed class FailoverTests : IDisposable
         // No node runs: the intent is stored (as the API stores it) and its notification reaches no one.
         await using var dataSource = NpgsqlDataSource.Create(store);
         var spec = SpecLoader.Load(TestFiles.Apply(TestFiles.Project("sweep", "nginx:1.28")), Path.Combine(files.Directory, "projects"));
-        var generation = await new IntentStore(dataSource, "nanokit_intents").ApplyAsync(spec, CancellationToken.None);
+        var stored = await new IntentStore(dataSource, "nanokit_intents", "nanokit_events").ApplyAsync(spec, "test", CancellationToken.None);
+        var generation = stored.Generation;
         Assert.Equal(accepted.Generation + 1, generation);
 
         var restarted = Start(store, null);

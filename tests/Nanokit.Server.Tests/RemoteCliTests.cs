@@ -18,7 +18,11 @@ public sealed class RemoteCliTests(ClusterFixture cluster) : IDisposable
         var up = await RunAsync("--server", server, "--token", TestFiles.WriteToken, "up");
         Assert.True(up.Exit == 0, up.Error);
         Assert.Contains("remote-cli: generation 1 accepted", up.Out);
-        Assert.Contains("converged", up.Out);
+        // Embedded up's lines, from the project's events: the plan, a step line per service, the summary.
+        Assert.Contains("remote-cli: generation 1 (apply): 2 to add, 0 to change, 0 to destroy", up.Out);
+        Assert.Contains("  layer 0: create db[1]", up.Out);
+        Assert.Matches(@"\[ *\d+\.\ds\] api +succeeded", up.Out);
+        Assert.Matches(@"remote-cli: generation 1 converged in \d+\.\ds", up.Out);
 
         var status = await RunAsync("status", "--format", "json", "--server", server, "--token", TestFiles.ReadToken);
         Assert.True(status.Exit == 0, status.Error);
@@ -63,6 +67,45 @@ public sealed class RemoteCliTests(ClusterFixture cluster) : IDisposable
         var lines = result.Error.Trim().Split('\n');
         Assert.All(lines[..^1], line => Assert.StartsWith("nanokit.yml:", line));
         Assert.Equal($"{lines.Length - 1} errors", lines[^1]);
+    }
+
+    [Fact]
+    public async Task Plan_and_drift_against_a_server_read_the_owners_observed_state_with_the_embedded_exit_codes()
+    {
+        File.WriteAllText(Path.Combine(directory, "nanokit.yml"), TestFiles.Project("remote-plan"));
+        string[] server = ["--server", cluster.Nodes[0].Url, "--token", TestFiles.ReadToken];
+
+        var before = await RunAsync(["plan", "--detailed-exitcode", .. server]);
+        Assert.True(before.Exit == 2, before.Out + before.Error);
+        Assert.StartsWith("Runtime: docker", before.Out);
+        Assert.Contains("2 to add, 0 to change, 0 to destroy", before.Out);
+        var unknown = await RunAsync(["drift", .. server]);
+        Assert.Equal(1, unknown.Exit);
+        Assert.Contains("NotFound", unknown.Error);
+
+        var up = await RunAsync("up", "--server", cluster.Nodes[1].Url, "--token", TestFiles.WriteToken, "--timeout", "60s");
+        Assert.True(up.Exit == 0, up.Error);
+        await Eventually.Async(TimeSpan.FromSeconds(10), async () =>
+        {
+            // The owner records its observations beside the run; the plan reads them from the store.
+            var after = await RunAsync(["plan", "--detailed-exitcode", .. server]);
+            Assert.True(after.Exit == 0, after.Out + after.Error);
+        });
+        var drift = await RunAsync(["drift", .. server]);
+        Assert.True(drift.Exit == 0, drift.Error);
+        Assert.Contains("remote-plan: no drift; the runtime matches generation 1", drift.Out);
+
+        File.WriteAllText(Path.Combine(directory, "nanokit.yml"), TestFiles.Project("remote-plan", "nginx:1.28"));
+        var changed = await RunAsync(["plan", "--detailed-exitcode", "--format", "json", .. server]);
+        Assert.True(changed.Exit == 2, changed.Out + changed.Error);
+        using var json = JsonDocument.Parse(changed.Out);
+        var actions = json.RootElement.GetProperty("layers").EnumerateArray().SelectMany(l => l.GetProperty("actions").EnumerateArray())
+            .ToDictionary(a => a.GetProperty("service").GetString()!, a => a.GetProperty("action").GetString());
+        Assert.Equal("NO_OP", actions["db"]);
+        Assert.NotEqual("NO_OP", actions["api"]);
+        var missing = await RunAsync(["plan", "nowhere", .. server]);
+        Assert.Equal(1, missing.Exit);
+        Assert.Contains("no such service: nowhere", missing.Error);
     }
 
     public void Dispose() => Directory.Delete(directory, recursive: true);

@@ -23,6 +23,18 @@ internal static class DriftCommand
                 return ExitCodes.Error;
             }
 
+            using var remote = Remote.From(parse, context);
+            if (remote is not null)
+            {
+                if (parse.GetValue(heal))
+                {
+                    context.Error.WriteLine("--heal is not available with --server: the cluster heals drift itself when the file sets drift.heal");
+                    return ExitCodes.Error;
+                }
+
+                return await RemoteCommands.DriftAsync(remote, loaded.Spec.Name, context, cancellationToken).ConfigureAwait(false);
+            }
+
             var settings = ReconcilerSettings.Default with { ResumeOnRecovery = parse.GetValue(heal) };
             await using var session = await SessionOrError.StartAsync(loaded.Spec, settings, "drift", context, cancellationToken).ConfigureAwait(false);
             if (session is null)

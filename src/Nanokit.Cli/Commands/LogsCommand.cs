@@ -33,6 +33,12 @@ internal static class LogsCommand
                 return ExitCodes.Error;
             }
 
+            using var remote = Remote.From(parse, context);
+            if (remote is not null)
+            {
+                return await RemoteCommands.LogsAsync(remote, loaded.Spec, named, parse.GetValue(follow), parse.GetValue(tail), context, cancellationToken).ConfigureAwait(false);
+            }
+
             if (RuntimeProviders.ForOrReport(loaded.Spec, context) is not { } provider)
             {
                 return ExitCodes.Error;

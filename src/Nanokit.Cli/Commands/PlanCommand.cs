@@ -33,6 +33,12 @@ internal static class PlanCommand
                 return ExitCodes.Error;
             }
 
+            using var remote = parse.GetValue(observed) is null ? Remote.From(parse, context) : null;
+            if (remote is not null)
+            {
+                return await RemoteCommands.PlanAsync(remote, project, parse, parse.GetValue(services) ?? [], parse.GetValue(removeOrphans), parse.GetValue(format) == "json", parse.GetValue(detailed), context, cancellationToken).ConfigureAwait(false);
+            }
+
             ObservedState state;
             try
             {

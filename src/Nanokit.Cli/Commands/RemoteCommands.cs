@@ -8,8 +8,9 @@ using Nanokit.Server.Api.V1;
 namespace Nanokit.Cli.Commands;
 
 /// <summary>
-/// <c>up</c>, <c>down</c> and <c>status</c> against a control plane (<see cref="Remote"/>), with the embedded commands'
-/// exit codes: 0 converged / shown, 1 refused, failed or timed out, 130 interrupted.
+/// <c>up</c>, <c>down</c>, <c>status</c>, <c>plan</c> and <c>drift</c> against a control plane (<see cref="Remote"/>),
+/// with the embedded commands' output and exit codes: 0 converged / shown / no changes, 1 refused, failed or timed
+/// out, 2 changes or drift found (plan --detailed-exitcode, drift), 130 interrupted.
 /// </summary>
 internal static class RemoteCommands
 {
@@ -28,7 +29,7 @@ internal static class RemoteCommands
         {
             var accepted = await remote.Projects.ApplyProjectAsync(request, remote.Headers, cancellationToken: cancellationToken).ConfigureAwait(false);
             context.Out.WriteLine($"{accepted.Project}: generation {accepted.Generation} accepted");
-            return wait ? await FollowAsync(remote, accepted.Project, accepted.Generation, timeout, context, cancellationToken).ConfigureAwait(false) : ExitCodes.Ok;
+            return wait ? await FollowAsync(remote, accepted.Project, accepted.Generation, accepted.Revision, timeout, context, cancellationToken).ConfigureAwait(false) : ExitCodes.Ok;
         }).ConfigureAwait(false);
     }
 
@@ -37,7 +38,7 @@ internal static class RemoteCommands
         {
             var accepted = await remote.Projects.DeleteProjectAsync(new DeleteProjectRequest { Project = name }, remote.Headers, cancellationToken: cancellationToken).ConfigureAwait(false);
             context.Out.WriteLine($"{name}: generation {accepted.Generation} (undeployed) accepted");
-            return await FollowAsync(remote, name, accepted.Generation, null, context, cancellationToken).ConfigureAwait(false);
+            return await FollowAsync(remote, name, accepted.Generation, accepted.Revision, null, context, cancellationToken).ConfigureAwait(false);
         }).ConfigureAwait(false);
 
     public static async Task<int> StatusAsync(Remote remote, string name, bool json, CliContext context, CancellationToken cancellationToken) =>
@@ -74,7 +75,78 @@ internal static class RemoteCommands
             return ExitCodes.Ok;
         }).ConfigureAwait(false);
 
-    private static async Task<int> FollowAsync(Remote remote, string name, long generation, TimeSpan? timeout, CliContext context, CancellationToken cancellationToken)
+    /// <summary>
+    /// The plan the server makes from these files and the observed state the project's owner recorded (no runtime is
+    /// called). Printed as embedded <c>plan</c> prints it.
+    /// </summary>
+    public static async Task<int> PlanAsync(Remote remote, ProjectOptions project, ParseResult parse, string[] services, bool? removeOrphans, bool json, bool detailed, CliContext context, CancellationToken cancellationToken)
+    {
+        var source = project.ToApplyRequest(parse, context);
+        if (source.Files.Count == 0)
+        {
+            context.Error.WriteLine($"no configuration file found in {context.WorkingDirectory}; give one with -f");
+            return ExitCodes.Error;
+        }
+
+        var request = new PlanProjectRequest { Source = source };
+        request.Services.AddRange(services);
+        if (removeOrphans is { } remove)
+        {
+            request.RemoveOrphans = remove;
+        }
+
+        return await CallAsync(context, async () =>
+        {
+            var plan = await remote.Projects.PlanProjectAsync(request, remote.Headers, cancellationToken: cancellationToken).ConfigureAwait(false);
+            context.Out.WriteLine(json ? plan.Json : $"Runtime: {plan.Runtime}\n\n{plan.Text}");
+            return detailed && plan.HasChanges ? ExitCodes.Changes : ExitCodes.Ok;
+        }).ConfigureAwait(false);
+    }
+
+    /// <summary>Drift as the owner last observed it; printed and exited as embedded <c>drift</c> (0 in sync, 2 drift).</summary>
+    public static async Task<int> DriftAsync(Remote remote, string name, CliContext context, CancellationToken cancellationToken) =>
+        await CallAsync(context, async () =>
+        {
+            var drift = await remote.Projects.CheckDriftAsync(new CheckDriftRequest { Project = name }, remote.Headers, cancellationToken: cancellationToken).ConfigureAwait(false);
+            if (!drift.Drifted)
+            {
+                context.Out.WriteLine($"{name}: no drift; the runtime matches generation {drift.Generation}");
+                return ExitCodes.Ok;
+            }
+
+            context.Out.WriteLine(drift.Plan);
+            return ExitCodes.Changes;
+        }).ConfigureAwait(false);
+
+    /// <summary>The replicas' output, read by the project's owner node and prefixed as embedded <c>logs</c> prefixes it.</summary>
+    public static async Task<int> LogsAsync(Remote remote, Nanokit.Core.Model.ProjectSpec spec, IReadOnlyList<string> services, bool follow, int? tail, CliContext context, CancellationToken cancellationToken) =>
+        await CallAsync(context, async () =>
+        {
+            var request = new StreamLogsRequest { Project = spec.Name, Follow = follow };
+            request.Services.AddRange(services);
+            if (tail is { } last)
+            {
+                request.Tail = last;
+            }
+
+            var width = services.SelectMany(s => Enumerable.Range(1, spec.Services[s].Replicas).Select(n => $"{s}-{n}".Length)).DefaultIfEmpty(0).Max();
+            try
+            {
+                using var call = remote.Projects.StreamLogs(request, remote.Headers, cancellationToken: cancellationToken);
+                await foreach (var line in call.ResponseStream.ReadAllAsync(cancellationToken).ConfigureAwait(false))
+                {
+                    context.Out.WriteLine($"{line.Service}-{line.Replica}".PadRight(width) + " | " + line.Line);
+                }
+            }
+            catch (Exception e) when (cancellationToken.IsCancellationRequested && (e is OperationCanceledException || e is RpcException { StatusCode: StatusCode.Cancelled }))
+            {
+                // Ctrl-C ends following, as embedded logs -f ends.
+            }
+
+            return ExitCodes.Ok;
+        }).ConfigureAwait(false);
+
+    private static async Task<int> FollowAsync(Remote remote, string name, long generation, long revision, TimeSpan? timeout, CliContext context, CancellationToken cancellationToken)
     {
         using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         if (timeout is { } limit)
@@ -82,7 +154,7 @@ internal static class RemoteCommands
             deadline.CancelAfter(limit);
         }
 
-        switch (await remote.FollowAsync(name, generation, context, deadline.Token).ConfigureAwait(false))
+        switch (await remote.FollowAsync(name, generation, revision, context, deadline.Token).ConfigureAwait(false))
         {
             case true:
                 return ExitCodes.Ok;

@@ -8,14 +8,16 @@ namespace Nanokit.Cli.Running;
 /// <summary>
 /// <c>nkapp --server URL [--token T]</c> (or NANOKIT_SERVER / NANOKIT_TOKEN): the project commands talk to a control
 /// plane instead of running the reconciler in this process. The server validates the files and stores the intent;
-/// <c>up</c> then follows the project's status until its generation converged or failed.
+/// <c>up</c> then follows the project's events until its generation converged or failed.
 /// </summary>
 internal sealed class Remote : IDisposable
 {
     private const string ServerFlag = "--server";
     private const string TokenFlag = "--token";
 
-    private static readonly TimeSpan PollInterval = TimeSpan.FromMilliseconds(500);
+    private const int ResumeAttempts = 5;
+
+    private static readonly TimeSpan ResumeDelay = TimeSpan.FromSeconds(1);
 
     private readonly GrpcChannel channel;
     private readonly Metadata headers;
@@ -52,47 +54,47 @@ internal sealed class Remote : IDisposable
     }
 
     /// <summary>
-    /// Polls the project until <paramref name="generation"/> converged (true) or its run failed (false, failures
-    /// printed); null when cancelled first. Prints each phase change.
+    /// Follows the project's events (WatchProject) after <paramref name="afterRevision"/> until a run of
+    /// <paramref name="generation"/> or a newer one converged (true) or failed (false), printing each step as embedded
+    /// <c>up</c> prints it; null when cancelled first. A stream broken by its node (UNAVAILABLE) is resumed from the
+    /// last revision received, a few times.
     /// </summary>
-    public async Task<bool?> FollowAsync(string project, long generation, CliContext context, CancellationToken cancellationToken)
+    public async Task<bool?> FollowAsync(string project, long generation, long afterRevision, CliContext context, CancellationToken cancellationToken)
     {
-        var last = "";
+        var printer = new RemoteProgress(context.Out);
+        var after = afterRevision;
+        var retries = 0;
         try
         {
             while (true)
             {
-                var status = await Projects.GetProjectAsync(new GetProjectRequest { Project = project }, headers, cancellationToken: cancellationToken).ConfigureAwait(false);
-                var current = status.ObservedGeneration >= generation ? "Converged" : status.Phase;
-                if (current != last)
+                try
                 {
-                    last = current;
-                    context.Out.WriteLine($"{project}: generation {generation} {current.ToLowerInvariant()}{(status.Owner.Length > 0 ? $" (on {status.Owner})" : "")}");
-                }
-
-                if (status.ObservedGeneration >= generation)
-                {
-                    return true;
-                }
-
-                if (current == "Failed")
-                {
-                    foreach (var failure in status.Failures)
+                    using var call = Projects.WatchProject(new WatchProjectRequest { Project = project, AfterRevision = after }, headers, cancellationToken: cancellationToken);
+                    await foreach (var e in call.ResponseStream.ReadAllAsync(cancellationToken).ConfigureAwait(false))
                     {
-                        context.Error.WriteLine(failure);
+                        after = e.Revision;
+                        retries = 0;
+                        if (e.Generation >= generation && printer.Print(e) is { } outcome)
+                        {
+                            return outcome;
+                        }
                     }
-
-                    return false;
+                }
+                catch (RpcException e) when (e.StatusCode == StatusCode.Unavailable && retries < ResumeAttempts && !cancellationToken.IsCancellationRequested)
+                {
+                    retries++;
+                    context.Error.WriteLine($"{project}: watch interrupted ({e.Status.Detail}); resuming after revision {after}");
                 }
 
-                await Task.Delay(PollInterval, cancellationToken).ConfigureAwait(false);
+                await Task.Delay(ResumeDelay, cancellationToken).ConfigureAwait(false);
             }
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
             return null;
         }
-        catch (RpcException e) when (e.StatusCode == StatusCode.Cancelled && cancellationToken.IsCancellationRequested)
+        catch (RpcException e) when (e.StatusCode is StatusCode.Cancelled or StatusCode.DeadlineExceeded && cancellationToken.IsCancellationRequested)
         {
             return null;
         }
@@ -120,4 +122,64 @@ internal sealed class Remote : IDisposable
     }
 
     public void Dispose() => channel.Dispose();
+}
+
+/// <summary>
+/// A project's events as embedded <c>nkapp up</c> prints a run (ProgressPrinter's lines: plan, one line per step with
+/// the run's elapsed time, summary), so scripts read the same output in both modes.
+/// </summary>
+internal sealed class RemoteProgress(TextWriter output)
+{
+    private int nameWidth = 8;
+
+    /// <summary>Prints the event; a run's end answers whether it succeeded, any other event null.</summary>
+    public bool? Print(ProjectEvent e)
+    {
+        switch (e.EventCase)
+        {
+            case ProjectEvent.EventOneofCase.RunStarted:
+                var started = e.RunStarted;
+                nameWidth = Math.Max(8, started.Layers.SelectMany(l => l.Actions).Select(a => a.Service.Length).DefaultIfEmpty(0).Max());
+                output.WriteLine($"{e.Project}: generation {e.Generation} ({started.Trigger}): {Summary(started.Add, started.Change, started.Destroy)}");
+                foreach (var layer in started.Layers)
+                {
+                    var work = layer.Actions.Where(a => a.Action != "NO_OP").ToList();
+                    if (work.Count > 0)
+                    {
+                        output.WriteLine($"  layer {layer.Index}: {string.Join(", ", work.Select(a => $"{a.Action.ToLowerInvariant()} {a.Service}[{a.Replica}]"))}");
+                    }
+                }
+
+                return null;
+            case ProjectEvent.EventOneofCase.ServiceProgress:
+                var progress = e.ServiceProgress;
+                output.WriteLine($"[{progress.ElapsedSeconds,6:0.0}s] {progress.Service.PadRight(nameWidth)} {progress.Phase,-9} {progress.Message}");
+                return null;
+            case ProjectEvent.EventOneofCase.RunCompleted:
+                var completed = e.RunCompleted;
+                if (completed.Succeeded)
+                {
+                    output.WriteLine($"{e.Project}: generation {e.Generation} converged in {completed.DurationSeconds:0.0}s");
+                    return true;
+                }
+
+                output.WriteLine($"{e.Project}: generation {e.Generation} failed after {completed.DurationSeconds:0.0}s:");
+                foreach (var failure in completed.Failures)
+                {
+                    output.WriteLine($"  {failure.Service}: {failure.Reason}");
+                }
+
+                return false;
+            case ProjectEvent.EventOneofCase.DriftFound:
+                var drift = e.DriftFound;
+                output.WriteLine($"{e.Project}: drift found, not healing (drift.heal is false): {Summary(drift.Add, drift.Change, drift.Destroy)}");
+                output.WriteLine(drift.Plan);
+                return null;
+            default:
+                return null;
+        }
+    }
+
+    private static string Summary(int add, int change, int destroy) =>
+        add + change + destroy > 0 ? $"{add} to add, {change} to change, {destroy} to destroy" : "no changes";
 }

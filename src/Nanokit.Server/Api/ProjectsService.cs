@@ -1,7 +1,9 @@
 using Grpc.Core;
 using Microsoft.Extensions.Logging;
 using Nanokit.Server.Api.V1;
+using Nanokit.Server.Events;
 using Nanokit.Server.Intents;
+using Nanokit.Server.Runtime;
 using Npgsql;
 
 namespace Nanokit.Server.Api;
@@ -11,7 +13,9 @@ namespace Nanokit.Server.Api;
 /// a runtime. A store that cannot be reached is UNAVAILABLE (the caller may retry: an intent is written in one
 /// transaction, so a failed write left nothing behind).
 /// </summary>
-internal sealed class ProjectsService(IntentStore store, ServerSettings settings, ILogger<ProjectsService> logger) : Projects.ProjectsBase
+internal sealed partial class ProjectsService(
+    IntentStore store, EventLog events, EventFeed feed, ObservedStore observed, LogRouter logs, Akka.Actor.ActorSystem system, ServerSettings settings, ILogger<ProjectsService> logger)
+    : Projects.ProjectsBase
 {
     private const int DefaultPageSize = 100;
     private const int MaxPageSize = 1000;
@@ -19,17 +23,17 @@ internal sealed class ProjectsService(IntentStore store, ServerSettings settings
     public override async Task<ApplyProjectResponse> ApplyProject(ApplyProjectRequest request, ServerCallContext context)
     {
         var spec = SpecLoader.Load(request, settings.ProjectsDirectory);
-        var generation = await Store(() => store.ApplyAsync(spec, context.CancellationToken)).ConfigureAwait(false);
-        logger.IntentAccepted(spec.Name, generation);
-        return new ApplyProjectResponse { Project = spec.Name, Generation = generation };
+        var accepted = await Store(() => store.ApplyAsync(spec, Node, context.CancellationToken)).ConfigureAwait(false);
+        logger.IntentAccepted(spec.Name, accepted.Generation);
+        return new ApplyProjectResponse { Project = spec.Name, Generation = accepted.Generation, Revision = accepted.Revision };
     }
 
     public override async Task<DeleteProjectResponse> DeleteProject(DeleteProjectRequest request, ServerCallContext context)
     {
-        var generation = await Store(() => store.DeleteAsync(RequireName(request.Project), context.CancellationToken)).ConfigureAwait(false)
+        var accepted = await Store(() => store.DeleteAsync(RequireName(request.Project), Node, context.CancellationToken)).ConfigureAwait(false)
             ?? throw NotFound(request.Project);
-        logger.IntentAccepted(request.Project, generation);
-        return new DeleteProjectResponse { Project = request.Project, Generation = generation };
+        logger.IntentAccepted(request.Project, accepted.Generation);
+        return new DeleteProjectResponse { Project = request.Project, Generation = accepted.Generation, Revision = accepted.Revision };
     }
 
     public override async Task<Project> GetProject(GetProjectRequest request, ServerCallContext context)
@@ -60,6 +64,57 @@ internal sealed class ProjectsService(IntentStore store, ServerSettings settings
         return response;
     }
 
+    /// <summary>
+    /// Sends the log after the asked revision page by page (one page in memory; each write waits for HTTP/2 flow
+    /// control, so a slow reader slows only its own stream), then waits for a notification or the poll interval.
+    /// Ends when the caller cancels or its deadline passes. The log is in the store, so this node need not own the
+    /// project, and a stream that broke with its node resumes on another from the last revision it received.
+    /// </summary>
+    public override async Task WatchProject(WatchProjectRequest request, IServerStreamWriter<ProjectEvent> responseStream, ServerCallContext context)
+    {
+        var project = RequireName(request.Project);
+        if (request.AfterRevision < 0)
+        {
+            throw new RpcException(new Status(StatusCode.InvalidArgument, "after_revision must be 0 or more"));
+        }
+
+        var cancellationToken = context.CancellationToken;
+        using var subscription = feed.Subscribe(project);
+        var newest = await Store(() => events.RevisionAsync(project, cancellationToken)).ConfigureAwait(false) ?? throw NotFound(project);
+        if (request.AfterRevision > newest)
+        {
+            throw new RpcException(new Status(StatusCode.InvalidArgument, $"after_revision {request.AfterRevision} is beyond the newest revision of \"{project}\", {newest}"));
+        }
+
+        var after = request.AfterRevision;
+        try
+        {
+            while (!cancellationToken.IsCancellationRequested)
+            {
+                var page = await Store(() => events.ReadAsync(project, after, settings.Watch.PageSize, cancellationToken)).ConfigureAwait(false);
+                if (page.Length > 0 && page[0].Revision > after + 1)
+                {
+                    throw new RpcException(new Status(StatusCode.FailedPrecondition, $"the events of \"{project}\" after revision {after} up to {page[0].Revision - 1} were pruned (nanokit.server.events.keep); read GetProject and watch from its revision"));
+                }
+
+                foreach (var e in page)
+                {
+                    await responseStream.WriteAsync(e, cancellationToken).ConfigureAwait(false);
+                    after = e.Revision;
+                }
+
+                if (page.Length < settings.Watch.PageSize)
+                {
+                    await subscription.WaitAsync(settings.Watch.PollInterval, cancellationToken).ConfigureAwait(false);
+                }
+            }
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            // The caller cancelled or its deadline passed: gRPC has already answered CANCELLED or DEADLINE_EXCEEDED.
+        }
+    }
+
     internal static Project ToMessage(ProjectView view)
     {
         var project = new Project
@@ -73,10 +128,14 @@ internal sealed class ProjectsService(IntentStore store, ServerSettings settings
             Owner = view.Owner,
             AcceptedAt = view.AcceptedAt.UtcDateTime.ToString("O"),
             UpdatedAt = view.UpdatedAt.UtcDateTime.ToString("O"),
+            Revision = view.Revision,
         };
         project.Failures.AddRange(view.Failures);
         return project;
     }
+
+    /// <summary>This node's cluster address, recorded with the intents it accepts.</summary>
+    private string Node => Akka.Cluster.Cluster.Get(system).SelfAddress.ToString();
 
     private static string RequireName(string project) => project.Length > 0
         ? project

@@ -1,6 +1,7 @@
 using System.Collections.Immutable;
 using System.Text.Json;
 using Nanokit.Core.Model;
+using Nanokit.Server.Events;
 using Npgsql;
 using NpgsqlTypes;
 
@@ -8,17 +9,23 @@ namespace Nanokit.Server.Intents;
 
 /// <summary>
 /// The control plane's tables beside the journal: <c>nanokit_intents</c> (what each project should be: the resolved
-/// spec, its generation, deployed or undeployed) and <c>nanokit_status</c> (what the owning node last reported).
+/// spec, its generation, deployed or undeployed), <c>nanokit_status</c> (what the owning node last reported),
+/// <c>nanokit_events</c> (<see cref="EventLog"/>) and <c>nanokit_observed</c> (<see cref="Runtime.ObservedStore"/>).
 /// An intent is written with its NOTIFY in one transaction, so a notification never names an intent that is not
-/// there, and an intent that is there is found by the next sweep even if its notification was lost.
+/// there, and an intent that is there is found by the next sweep even if its notification was lost. Each intent is
+/// also the next event of the project's log (<see cref="EventLog"/>): <c>nanokit_intents.revision</c> is the newest
+/// revision, and the row lock an update takes orders every writer of one project's events.
 /// </summary>
-internal sealed class IntentStore(NpgsqlDataSource dataSource, string channel)
+internal sealed class IntentStore(NpgsqlDataSource dataSource, string channel, string eventsChannel)
 {
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
 
     public NpgsqlDataSource DataSource => dataSource;
 
     public string Channel => channel;
+
+    /// <summary>The channel notified (payload: a project name) whenever a project's event log grows.</summary>
+    public string EventsChannel => eventsChannel;
 
     /// <summary>Creates the tables once per database; nodes starting together take turns on an advisory lock.</summary>
     public async Task InitializeAsync(CancellationToken cancellationToken)
@@ -35,6 +42,18 @@ internal sealed class IntentStore(NpgsqlDataSource dataSource, string channel)
               runtime text NOT NULL,
               spec jsonb,
               accepted_at timestamptz NOT NULL);
+            ALTER TABLE nanokit_intents ADD COLUMN IF NOT EXISTS revision bigint NOT NULL DEFAULT 0;
+            CREATE TABLE IF NOT EXISTS nanokit_events (
+              project text NOT NULL,
+              revision bigint NOT NULL,
+              generation bigint NOT NULL,
+              event jsonb NOT NULL,
+              PRIMARY KEY (project, revision));
+            CREATE TABLE IF NOT EXISTS nanokit_observed (
+              project text PRIMARY KEY,
+              observed jsonb NOT NULL,
+              observed_at timestamptz NOT NULL,
+              owner text NOT NULL);
             CREATE TABLE IF NOT EXISTS nanokit_status (
               project text PRIMARY KEY,
               accepted_generation bigint NOT NULL,
@@ -51,16 +70,18 @@ internal sealed class IntentStore(NpgsqlDataSource dataSource, string channel)
         await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
     }
 
-    /// <summary>Stores "deploy <paramref name="spec"/>" as the project's next generation and notifies; returns that generation.</summary>
-    public Task<long> ApplyAsync(ProjectSpec spec, CancellationToken cancellationToken) => WriteAsync(
+    /// <summary>Stores "deploy <paramref name="spec"/>" as the project's next generation, records the event and notifies.</summary>
+    public Task<Accepted> ApplyAsync(ProjectSpec spec, string node, CancellationToken cancellationToken) => WriteAsync(
         """
-        INSERT INTO nanokit_intents (project, generation, desired, runtime, spec, accepted_at)
-        VALUES (@project, 1, 'deployed', @runtime, @spec, now())
+        INSERT INTO nanokit_intents (project, generation, desired, runtime, spec, accepted_at, revision)
+        VALUES (@project, 1, 'deployed', @runtime, @spec, now(), 1)
         ON CONFLICT (project) DO UPDATE SET generation = nanokit_intents.generation + 1, desired = 'deployed',
-          runtime = EXCLUDED.runtime, spec = EXCLUDED.spec, accepted_at = now()
-        RETURNING generation;
+          runtime = EXCLUDED.runtime, spec = EXCLUDED.spec, accepted_at = now(), revision = nanokit_intents.revision + 1
+        RETURNING generation, revision;
         """,
         spec.Name,
+        node,
+        Api.V1.DesiredState.Deployed,
         command =>
         {
             command.Parameters.AddWithValue("runtime", spec.Runtime.ToString().ToLowerInvariant());
@@ -68,18 +89,21 @@ internal sealed class IntentStore(NpgsqlDataSource dataSource, string channel)
         },
         cancellationToken);
 
-    /// <summary>Stores "undeployed" as the project's next generation and notifies; null when the project is unknown.</summary>
-    public async Task<long?> DeleteAsync(string project, CancellationToken cancellationToken)
+    /// <summary>Stores "undeployed" as the project's next generation, records the event and notifies; null when the project is unknown.</summary>
+    public async Task<Accepted?> DeleteAsync(string project, string node, CancellationToken cancellationToken)
     {
-        var generation = await WriteAsync(
+        var accepted = await WriteAsync(
             """
-            UPDATE nanokit_intents SET generation = generation + 1, desired = 'undeployed', spec = NULL, accepted_at = now()
-            WHERE project = @project RETURNING generation;
+            UPDATE nanokit_intents SET generation = generation + 1, desired = 'undeployed', spec = NULL, accepted_at = now(),
+              revision = revision + 1
+            WHERE project = @project RETURNING generation, revision;
             """,
             project,
+            node,
+            Api.V1.DesiredState.Undeployed,
             _ => { },
             cancellationToken).ConfigureAwait(false);
-        return generation == 0 ? null : generation;
+        return accepted.Generation == 0 ? null : accepted;
     }
 
     /// <summary>The intents whose generation the owning node has not reported accepting (all projects, or one).</summary>
@@ -117,6 +141,17 @@ internal sealed class IntentStore(NpgsqlDataSource dataSource, string channel)
         return names.ToImmutable();
     }
 
+    /// <summary>The project's latest intent: generation and spec (null spec: undeployed); null when unknown.</summary>
+    public async Task<Intent?> IntentAsync(string project, CancellationToken cancellationToken)
+    {
+        await using var command = dataSource.CreateCommand("SELECT generation, spec FROM nanokit_intents WHERE project = @project;");
+        command.Parameters.AddWithValue("project", project);
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        return await reader.ReadAsync(cancellationToken).ConfigureAwait(false)
+            ? new Intent(project, reader.GetInt64(0), reader.IsDBNull(1) ? null : JsonSerializer.Deserialize<ProjectSpec>(reader.GetString(1), Json))
+            : null;
+    }
+
     /// <summary>The runtime a project's latest intent names ("local", "docker", ...); null when unknown.</summary>
     public async Task<string?> RuntimeOfAsync(string project, CancellationToken cancellationToken)
     {
@@ -126,9 +161,9 @@ internal sealed class IntentStore(NpgsqlDataSource dataSource, string channel)
     }
 
     /// <summary>Records what the owner reports; generations only move forward, whatever order reports arrive in.</summary>
-    public async Task ReportAsync(StatusReport report, CancellationToken cancellationToken)
+    public static NpgsqlBatchCommand ReportCommand(StatusReport report)
     {
-        await using var command = dataSource.CreateCommand(
+        var command = new NpgsqlBatchCommand(
             """
             INSERT INTO nanokit_status AS s (project, accepted_generation, observed_generation, phase, failures, owner, updated_at)
             VALUES (@project, @accepted, @observed, @phase, @failures, @owner, now())
@@ -145,7 +180,7 @@ internal sealed class IntentStore(NpgsqlDataSource dataSource, string channel)
         command.Parameters.AddWithValue("phase", report.Phase);
         command.Parameters.AddWithValue("failures", NpgsqlDbType.Jsonb, JsonSerializer.Serialize(report.Failures, Json));
         command.Parameters.AddWithValue("owner", report.Owner);
-        await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+        return command;
     }
 
     public async Task<ProjectView?> GetAsync(string project, CancellationToken cancellationToken)
@@ -171,7 +206,7 @@ internal sealed class IntentStore(NpgsqlDataSource dataSource, string channel)
             $"""
             SELECT i.project, i.generation, i.desired, i.runtime, i.accepted_at,
                    coalesce(s.observed_generation, 0), coalesce(s.phase, 'Pending'), coalesce(s.failures, '[]'::jsonb),
-                   coalesce(s.owner, ''), coalesce(s.updated_at, i.accepted_at), coalesce(s.accepted_generation, 0)
+                   coalesce(s.owner, ''), coalesce(s.updated_at, i.accepted_at), coalesce(s.accepted_generation, 0), i.revision
             FROM nanokit_intents i LEFT JOIN nanokit_status s USING (project)
             {where}
             ORDER BY (coalesce(s.phase, '') = 'Failed') DESC, i.project
@@ -202,41 +237,61 @@ internal sealed class IntentStore(NpgsqlDataSource dataSource, string channel)
                 JsonSerializer.Deserialize<ImmutableArray<string>>(reader.GetString(7), Json),
                 reader.GetString(8),
                 reader.GetFieldValue<DateTimeOffset>(4),
-                reader.GetFieldValue<DateTimeOffset>(9)));
+                reader.GetFieldValue<DateTimeOffset>(9),
+                reader.GetInt64(11)));
         }
 
         return views.ToImmutable();
     }
 
-    /// <summary>Runs <paramref name="sql"/> (returning the generation, or no row) and NOTIFY in one transaction; 0 when no row.</summary>
-    private async Task<long> WriteAsync(string sql, string project, Action<NpgsqlCommand> parameters, CancellationToken cancellationToken)
+    /// <summary>
+    /// Runs <paramref name="sql"/> (returning generation and revision, or no row), the intent's event and NOTIFY in one
+    /// transaction; generation 0 when no row.
+    /// </summary>
+    private async Task<Accepted> WriteAsync(string sql, string project, string node, Api.V1.DesiredState desired, Action<NpgsqlCommand> parameters, CancellationToken cancellationToken)
     {
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
-        long generation;
+        Accepted accepted;
         await using (var command = new NpgsqlCommand(sql, connection, transaction))
         {
             command.Parameters.AddWithValue("project", project);
             parameters(command);
-            generation = await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false) is long g ? g : 0;
+            await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+            accepted = await reader.ReadAsync(cancellationToken).ConfigureAwait(false) ? new Accepted(reader.GetInt64(0), reader.GetInt64(1)) : new Accepted(0, 0);
         }
 
-        if (generation == 0)
+        if (accepted.Generation == 0)
         {
-            return 0;
+            return accepted;
         }
 
-        await using (var notify = new NpgsqlCommand("SELECT pg_notify(@channel, @project);", connection, transaction))
+        var recorded = ProjectEvents.Accepted(project, accepted.Generation, node, desired);
+        await using (var insert = new NpgsqlCommand(
+            """
+            INSERT INTO nanokit_events (project, revision, generation, event) VALUES (@project, @revision, @generation, @event);
+            SELECT pg_notify(@channel, @project);
+            SELECT pg_notify(@events_channel, @project);
+            """,
+            connection,
+            transaction))
         {
-            notify.Parameters.AddWithValue("channel", channel);
-            notify.Parameters.AddWithValue("project", project);
-            await notify.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+            insert.Parameters.AddWithValue("project", project);
+            insert.Parameters.AddWithValue("revision", accepted.Revision);
+            insert.Parameters.AddWithValue("generation", accepted.Generation);
+            insert.Parameters.AddWithValue("event", NpgsqlDbType.Jsonb, ProjectEvents.ToJson(recorded));
+            insert.Parameters.AddWithValue("channel", channel);
+            insert.Parameters.AddWithValue("events_channel", eventsChannel);
+            await insert.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
         }
 
         await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
-        return generation;
+        return accepted;
     }
 }
+
+/// <summary>An accepted intent: its generation and the revision of the event that recorded it.</summary>
+internal sealed record Accepted(long Generation, long Revision);
 
 /// <summary>A stored intent: deploy <paramref name="Spec"/> (null: undeployed) as generation <paramref name="Generation"/>.</summary>
 internal sealed record Intent(string Project, long Generation, ProjectSpec? Spec);
@@ -255,4 +310,5 @@ internal sealed record ProjectView(
     ImmutableArray<string> Failures,
     string Owner,
     DateTimeOffset AcceptedAt,
-    DateTimeOffset UpdatedAt);
+    DateTimeOffset UpdatedAt,
+    long Revision);

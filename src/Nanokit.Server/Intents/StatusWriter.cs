@@ -1,47 +1,140 @@
 using Akka.Actor;
+using Akka.Event;
 using Microsoft.Extensions.Logging;
 using Nanokit.Reconciler;
+using Nanokit.Server.Api.V1;
+using Nanokit.Server.Events;
 
 namespace Nanokit.Server.Intents;
 
 /// <summary>
-/// Writes the status of the projects this node owns to <c>nanokit_status</c> as their runs start and end, so that any
-/// node answers reads from the store and no read calls a provider or an entity. One actor per node: reports are
-/// written one at a time in the order the runs published them (ReceiveAsync holds the mailbox, not a thread).
+/// Records what the projects this node owns do: their status in <c>nanokit_status</c> as runs start and end, and
+/// every run event in their event log (<see cref="EventLog"/>), so that any node answers reads and watches from the
+/// store and none calls a provider or an entity. One actor per node. What arrives while a write is in flight is
+/// buffered and written together next (one transaction, one round trip), so a busy node writes in batches and a
+/// quiet one at once. The buffer is bounded: past <c>max-buffered</c> (a store that is down), progress events are
+/// dropped (counted in the log) while status reports and run starts/ends are kept; a failed write is retried after
+/// the reconnect delay.
 /// </summary>
-internal sealed class StatusWriter : ReceiveActor
+internal sealed class StatusWriter : ReceiveActor, IWithTimers
 {
-    public StatusWriter(IntentStore store, string owner, ILogger logger)
+    private readonly EventLog log;
+    private readonly string owner;
+    private readonly int maxBuffered;
+    private readonly TimeSpan retryDelay;
+    private readonly ILogger logger;
+    private readonly Dictionary<string, long> accepted = new(StringComparer.Ordinal);
+    private List<StatusReport> reports = [];
+    private List<ProjectEvent> events = [];
+    private bool writing;
+    private int dropped;
+
+    public StatusWriter(EventLog log, string owner, int maxBuffered, TimeSpan retryDelay, ILogger logger)
     {
-        ReceiveAsync<RunStarted>(m => WriteAsync(store, logger, new StatusReport(m.Project, m.Generation, 0, "Reconciling", [], owner)));
-        ReceiveAsync<RunCompleted>(m => WriteAsync(store, logger, new StatusReport(
-            m.Project,
-            m.Generation,
-            m.Result.Succeeded ? m.Generation : 0,
-            m.Result.Succeeded ? "Converged" : "Failed",
-            [.. m.Result.Failures.Select(f => $"{f.Service}: {f.Reason}")],
-            owner)));
+        this.log = log;
+        this.owner = owner;
+        this.maxBuffered = maxBuffered;
+        this.retryDelay = retryDelay;
+        this.logger = logger;
+        Receive<Reconciler.RunStarted>(m =>
+        {
+            accepted[m.Project] = m.Generation;
+            Buffer(new StatusReport(m.Project, m.Generation, 0, "Reconciling", [], owner), ProjectEvents.From(m, owner));
+        });
+        Receive<Reconciler.ServiceProgress>(m => Buffer(null, ProjectEvents.From(m, owner)));
+        Receive<Reconciler.RunCompleted>(m => Buffer(
+            new StatusReport(
+                m.Project,
+                m.Generation,
+                m.Result.Succeeded ? m.Generation : 0,
+                m.Result.Succeeded ? "Converged" : "Failed",
+                [.. m.Result.Failures.Select(f => $"{f.Service}: {f.Reason}")],
+                owner),
+            ProjectEvents.From(m, owner)));
+        Receive<DriftReport>(m => Buffer(null, ProjectEvents.From(m, accepted.GetValueOrDefault(m.Project), owner)));
+        Receive<Written>(_ =>
+        {
+            writing = false;
+            Write();
+        });
+        Receive<WriteFailed>(m =>
+        {
+            writing = false;
+            logger.StatusNotRecorded(m.Reports.Count + m.Events.Count, m.Reason, retryDelay);
+            reports.InsertRange(0, m.Reports);
+            events.InsertRange(0, m.Events);
+            Timers.StartSingleTimer(Retry.Instance, Retry.Instance, retryDelay);
+        });
+        Receive<Retry>(_ => Write());
     }
 
-    public static Props Props(IntentStore store, string owner, ILogger logger) =>
-        Akka.Actor.Props.Create(() => new StatusWriter(store, owner, logger));
+    public ITimerScheduler Timers { get; set; } = null!;
+
+    public static Props Props(EventLog log, string owner, int maxBuffered, TimeSpan retryDelay, ILogger logger) =>
+        Akka.Actor.Props.Create(() => new StatusWriter(log, owner, maxBuffered, retryDelay, logger));
 
     protected override void PreStart()
     {
-        Context.System.EventStream.Subscribe(Self, typeof(RunStarted));
-        Context.System.EventStream.Subscribe(Self, typeof(RunCompleted));
+        foreach (var type in new[] { typeof(Reconciler.RunStarted), typeof(Reconciler.ServiceProgress), typeof(Reconciler.RunCompleted), typeof(DriftReport) })
+        {
+            Context.System.EventStream.Subscribe(Self, type);
+        }
     }
 
-    private static async Task WriteAsync(IntentStore store, ILogger logger, StatusReport report)
+    private void Buffer(StatusReport? report, ProjectEvent e)
     {
-        try
+        if (report is not null)
         {
-            await store.ReportAsync(report, CancellationToken.None).ConfigureAwait(true);
+            reports.Add(report);
         }
-        catch (Exception e) when (e is Npgsql.NpgsqlException or TimeoutException)
+
+        if (e.EventCase == ProjectEvent.EventOneofCase.ServiceProgress && events.Count >= maxBuffered)
         {
-            // The next run's report, or the owner's next start, writes it again; the intent itself is safe.
-            logger.StatusNotRecorded(report.Project, e.Message);
+            dropped++;
         }
+        else
+        {
+            events.Add(e);
+        }
+
+        if (!Timers.IsTimerActive(Retry.Instance))
+        {
+            Write();
+        }
+    }
+
+    private void Write()
+    {
+        if (writing || (reports.Count == 0 && events.Count == 0))
+        {
+            return;
+        }
+
+        if (dropped > 0)
+        {
+            logger.ProgressDropped(dropped, maxBuffered);
+            dropped = 0;
+        }
+
+        var (batchReports, batchEvents) = (reports, events);
+        (reports, events) = ([], []);
+        writing = true;
+        // The write runs off the actor; its outcome comes back as a message, so the mailbox keeps buffering meanwhile.
+        log.WriteAsync(batchReports, batchEvents, CancellationToken.None).PipeTo(
+            Self,
+            success: () => Written.Instance,
+            failure: e => new WriteFailed(batchReports, batchEvents, e.GetBaseException().Message));
+    }
+
+    private sealed record Written
+    {
+        public static readonly Written Instance = new();
+    }
+
+    private sealed record WriteFailed(IReadOnlyList<StatusReport> Reports, IReadOnlyList<ProjectEvent> Events, string Reason);
+
+    private sealed record Retry
+    {
+        public static readonly Retry Instance = new();
     }
 }

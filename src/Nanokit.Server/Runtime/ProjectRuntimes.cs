@@ -14,27 +14,45 @@ namespace Nanokit.Server.Runtime;
 /// message says which runtime its file names, so every call is routed to the provider of the runtime the project's
 /// stored intent names. The runtime is read again at each observation (the start of every run) and remembered for
 /// the calls that follow. With <c>nanokit.server.simulated-runtime</c> every project runs on one simulated runtime.
+/// Every observation, and every replica created, started or deleted since, is recorded in <see cref="ObservedStore"/>
+/// so that plans and drift checks on any node read the owner's view instead of calling a provider.
 /// </summary>
-internal sealed class ProjectRuntimes(IntentStore store, bool simulated) : IRuntimeProvider, IDisposable
+internal sealed class ProjectRuntimes(IntentStore store, ObservedStore observed, bool simulated) : IRuntimeProvider, IReplicaLogs, IDisposable
 {
     private readonly ConcurrentDictionary<string, IRuntimeProvider> byProject = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, ObservedState> seen = new(StringComparer.Ordinal);
     private readonly Lazy<SimulatedRuntime> simulatedRuntime = new(() => new SimulatedRuntime());
     private readonly Lazy<LocalRuntime> local = new(() => new LocalRuntime());
     private readonly Lazy<DockerRuntime> docker = new(() => new DockerRuntime(new DockerRuntimeOptions { Endpoint = DockerEndpoint.FromEnvironment() }));
 
     public string Name => "server";
 
-    public async Task<ObservedState> ObserveAsync(ProjectRef project, CancellationToken cancellationToken) =>
-        await (await ResolveAsync(project, cancellationToken).ConfigureAwait(false)).ObserveAsync(project, cancellationToken).ConfigureAwait(false);
+    public async Task<ObservedState> ObserveAsync(ProjectRef project, CancellationToken cancellationToken)
+    {
+        var state = await (await ResolveAsync(project, cancellationToken).ConfigureAwait(false)).ObserveAsync(project, cancellationToken).ConfigureAwait(false);
+        Record(project.Name, _ => state);
+        return state;
+    }
 
-    public async Task<ObservedReplica> CreateAsync(ReplicaSpec replica, CancellationToken cancellationToken) =>
-        await (await ForAsync(replica.Project, cancellationToken).ConfigureAwait(false)).CreateAsync(replica, cancellationToken).ConfigureAwait(false);
+    public async Task<ObservedReplica> CreateAsync(ReplicaSpec replica, CancellationToken cancellationToken)
+    {
+        var created = await (await ForAsync(replica.Project, cancellationToken).ConfigureAwait(false)).CreateAsync(replica, cancellationToken).ConfigureAwait(false);
+        Record(replica.Project.Name, state => Replace(state, created.Service, created.Replica, created));
+        return created;
+    }
 
-    public async Task<ObservedReplica> StartAsync(ReplicaId replica, CancellationToken cancellationToken) =>
-        await (await ForAsync(replica.Project, cancellationToken).ConfigureAwait(false)).StartAsync(replica, cancellationToken).ConfigureAwait(false);
+    public async Task<ObservedReplica> StartAsync(ReplicaId replica, CancellationToken cancellationToken)
+    {
+        var started = await (await ForAsync(replica.Project, cancellationToken).ConfigureAwait(false)).StartAsync(replica, cancellationToken).ConfigureAwait(false);
+        Record(replica.Project.Name, state => Replace(state, started.Service, started.Replica, started));
+        return started;
+    }
 
-    public async Task DeleteAsync(ReplicaId replica, CancellationToken cancellationToken) =>
+    public async Task DeleteAsync(ReplicaId replica, CancellationToken cancellationToken)
+    {
         await (await ForAsync(replica.Project, cancellationToken).ConfigureAwait(false)).DeleteAsync(replica, cancellationToken).ConfigureAwait(false);
+        Record(replica.Project.Name, state => Replace(state, replica.Service, replica.Replica, null));
+    }
 
     public async Task<HealthStatus> ProbeHealthAsync(ReplicaId replica, CancellationToken cancellationToken) =>
         await (await ForAsync(replica.Project, cancellationToken).ConfigureAwait(false)).ProbeHealthAsync(replica, cancellationToken).ConfigureAwait(false);
@@ -57,6 +75,23 @@ internal sealed class ProjectRuntimes(IntentStore store, bool simulated) : IRunt
         }
     }
 
+    /// <summary>The project's replicas as this node last observed or changed them (empty when it does not own it).</summary>
+    public ObservedState Seen(string project) => seen.GetValueOrDefault(project) ?? ObservedState.Empty;
+
+    public async IAsyncEnumerable<string> ReadLogsAsync(ReplicaId replica, LogReadOptions options, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        var provider = await ForAsync(replica.Project, cancellationToken).ConfigureAwait(false);
+        if (provider is not IReplicaLogs logs)
+        {
+            throw new RuntimeException(provider.Name, replica, "this runtime keeps no logs");
+        }
+
+        await foreach (var line in logs.ReadLogsAsync(replica, options, cancellationToken).ConfigureAwait(false))
+        {
+            yield return line;
+        }
+    }
+
     public void Dispose()
     {
         if (docker.IsValueCreated)
@@ -64,6 +99,12 @@ internal sealed class ProjectRuntimes(IntentStore store, bool simulated) : IRunt
             docker.Value.Dispose();
         }
     }
+
+    private static ObservedState Replace(ObservedState state, string service, int replica, ObservedReplica? now) =>
+        new([.. state.Replicas.Where(r => r.Service != service || r.Replica != replica), .. now is null ? [] : new[] { now }]);
+
+    private void Record(string project, Func<ObservedState, ObservedState> change) =>
+        observed.Record(project, seen.AddOrUpdate(project, _ => change(ObservedState.Empty), (_, state) => change(state)));
 
     private async Task<IRuntimeProvider> ForAsync(ProjectRef project, CancellationToken cancellationToken) =>
         byProject.TryGetValue(project.Name, out var known) ? known : await ResolveAsync(project, cancellationToken).ConfigureAwait(false);
