@@ -38,7 +38,7 @@ internal sealed partial class DockerEngine
                 {
                     try
                     {
-                        version = await unversioned.System.GetVersionAsync(cancellationToken).ConfigureAwait(false);
+                        version = await OffContext(() => unversioned.System.GetVersionAsync(cancellationToken)).ConfigureAwait(false);
                     }
                     catch (Exception e) when (Translate(e) is { } failure)
                     {
@@ -76,8 +76,8 @@ internal sealed partial class DockerEngine
         await ConnectAsync(cancellationToken).ConfigureAwait(false);
         try
         {
-            using var response = await _raw!.PostAsync(
-                $"v{ApiVersion}/containers/{Uri.EscapeDataString(container)}/wait?condition=removed", null, cancellationToken).ConfigureAwait(false);
+            using var response = await OffContext(() => _raw!.PostAsync(
+                $"v{ApiVersion}/containers/{Uri.EscapeDataString(container)}/wait?condition=removed", null, cancellationToken)).ConfigureAwait(false);
             if (!response.IsSuccessStatusCode && response.StatusCode != HttpStatusCode.NotFound)
             {
                 var body = await response.Content.ReadAsStringAsync(cancellationToken).ConfigureAwait(false);

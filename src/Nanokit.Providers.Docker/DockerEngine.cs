@@ -37,7 +37,7 @@ internal sealed partial class DockerEngine : IDisposable
         var client = await ConnectAsync(cancellationToken).ConfigureAwait(false);
         try
         {
-            return await call(client, cancellationToken).ConfigureAwait(false);
+            return await OffContext(() => call(client, cancellationToken)).ConfigureAwait(false);
         }
         catch (Exception e) when (Translate(e) is { } failure)
         {
@@ -65,6 +65,13 @@ internal sealed partial class DockerEngine : IDisposable
             return null;
         }
     }
+
+    /// <summary>
+    /// Starts a library call on the thread pool. Docker.DotNet's transport (Microsoft.Net.Http.Client) awaits without
+    /// ConfigureAwait(false), so a call started inside an actor resumes on the actor's task scheduler: when that actor has
+    /// stopped (a finished run), the continuation never runs and the call hangs. Seen with nkapp's second in-process up.
+    /// </summary>
+    private static Task<T> OffContext<T>(Func<Task<T>> call) => Task.Run(call, CancellationToken.None);
 
     /// <summary>Docker's list filters: each key with the set of values any of which matches.</summary>
     public static IDictionary<string, IDictionary<string, bool>> Filters(params (string Key, string Value)[] filters) =>

@@ -93,6 +93,11 @@ public sealed partial class DockerRuntime
             {
                 // The watcher stopped watching.
             }
+            catch (Exception e)
+            {
+                // The daemon went away mid-event (a truncated line fails to parse): as unreachable, never a reader left waiting.
+                failure = Failure(project.Name, "*", new DockerException(0, $"the Docker daemon at {_engine.Endpoint} broke its event stream: {e.Message}", e), null);
+            }
 
             events.Writer.TryComplete(failure);
         }

@@ -82,9 +82,10 @@ public sealed partial class DockerRuntime
                     (client, token) => client.System.MonitorEventsAsync(parameters, new DockerEngine.Callback<Message>(_ => arrived.Release()), token),
                     stop.Token).ConfigureAwait(false);
             }
-            catch (Exception e) when (e is DockerException or OperationCanceledException or ObjectDisposedException)
+            catch (Exception e) when (e is not OutOfMemoryException)
             {
-                // The daemon went away, or the wait is over: either way the stream has nothing more to say.
+                // The daemon went away (a refused connection, a truncated line), or the wait is over: either way the
+                // stream has nothing more to say, and the waiter hears it is closed.
             }
 
             Volatile.Write(ref closed, true);

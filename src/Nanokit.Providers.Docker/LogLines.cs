@@ -20,7 +20,8 @@ internal static class LogLines
         var chars = new char[Encoding.UTF8.GetMaxCharCount(BufferSize)];
         while (true)
         {
-            var read = await stream.ReadOutputAsync(buffer, 0, buffer.Length, cancellationToken).ConfigureAwait(false);
+            // On the thread pool: the library's transport resumes on the caller's scheduler otherwise (see DockerEngine.OffContext).
+            var read = await Task.Run(() => stream.ReadOutputAsync(buffer, 0, buffer.Length, cancellationToken), CancellationToken.None).ConfigureAwait(false);
             if (read.EOF)
             {
                 break;
