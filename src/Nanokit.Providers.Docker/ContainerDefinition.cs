@@ -41,6 +41,9 @@ internal static partial class ContainerDefinition
     /// <summary>Where a start-first replacement runs until it takes over the slot. Never a replica's name: those end in a number.</summary>
     public static string SuccessorName(ReplicaId id) => ContainerName(id) + "-next";
 
+    /// <summary>The image a service runs: its <c>image</c>, or for a build without one Compose's name for the built image.</summary>
+    public static string ImageOf(string project, ServiceSpec service) => service.Image ?? $"{project}-{service.Name}";
+
     /// <summary>Compose's default network of a project.</summary>
     public static string ProjectNetwork(string project) => project + "_default";
 
@@ -213,7 +216,7 @@ internal static partial class ContainerDefinition
             Tty = c.Tty,
             OpenStdin = c.StdinOpen,
             StopSignal = c.StopSignal,
-            Image = service.Image ?? "",
+            Image = ImageOf(project.Name, service),
             Cmd = service.Command is { } command ? [.. command] : null!,
             Entrypoint = service.Entrypoint is { } entrypoint ? [.. entrypoint] : null!,
             Env = [.. Environment(service)],

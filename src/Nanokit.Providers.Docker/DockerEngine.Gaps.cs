@@ -91,11 +91,12 @@ internal sealed partial class DockerEngine
     }
 
     /// <summary>
-    /// Gap 3, pull errors inside the progress stream: a pull that fails after it began answers 200 and reports the failure
-    /// as an error line of its progress, which the library hands to the progress callback like any other line. This pulls
-    /// through the library and turns the first error line into a <see cref="DockerException"/>.
+    /// Gap 3, errors inside a progress stream: a pull or a build that fails after it began answers 200 and reports the
+    /// failure as an error line of its progress, which the library hands to the progress callback like any other line.
+    /// This runs such a call and turns the first error line into a <see cref="DockerException"/>.
     /// </summary>
-    public async Task PullAsync(ImagesCreateParameters parameters, Action<JSONMessage> onProgress, CancellationToken cancellationToken)
+    public async Task StreamAsync(
+        Func<DockerClient, IProgress<JSONMessage>, CancellationToken, Task> call, Action<JSONMessage> onProgress, CancellationToken cancellationToken)
     {
         string? error = null;
         var progress = new Callback<JSONMessage>(message =>
@@ -109,7 +110,7 @@ internal sealed partial class DockerEngine
                 onProgress(message);
             }
         });
-        await CallAsync((client, token) => client.Images.CreateImageAsync(parameters, null, progress, token), cancellationToken).ConfigureAwait(false);
+        await CallAsync((client, token) => call(client, progress, token), cancellationToken).ConfigureAwait(false);
         if (error is not null)
         {
             throw new DockerException(500, error);

@@ -122,7 +122,7 @@ public sealed partial class DockerRuntime
     private async Task<(int, string, bool)> RunInOneOffContainerAsync(
         ProjectRef project, ServiceSpec service, ImmutableArray<string> command, TimeSpan timeout, CancellationToken cancellationToken)
     {
-        if (string.IsNullOrEmpty(service.Image))
+        if (string.IsNullOrEmpty(service.Image) && service.Build is null)
         {
             throw new InvalidOperationException("a prestart hook in the service needs its 'image' (or use run_on: host)");
         }

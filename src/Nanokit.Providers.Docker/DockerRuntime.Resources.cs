@@ -172,7 +172,15 @@ public sealed partial class DockerRuntime
     /// <summary>Ensures the image and named volumes; <paramref name="progress"/> hears how a pull goes (null: nobody watches).</summary>
     private async Task PrepareAsync(ProjectRef project, ServiceSpec service, IProgress<string>? progress, CancellationToken cancellationToken)
     {
-        await EnsureImageAsync(service, progress, cancellationToken).ConfigureAwait(false);
+        if (service.Build is not null)
+        {
+            await EnsureBuiltAsync(project, service, progress, cancellationToken).ConfigureAwait(false);
+        }
+        else
+        {
+            await EnsureImageAsync(service, progress, cancellationToken).ConfigureAwait(false);
+        }
+
         await EnsureVolumesAsync(project, service, cancellationToken).ConfigureAwait(false);
     }
 
@@ -207,7 +215,7 @@ public sealed partial class DockerRuntime
         var reportedAt = 0L;
         try
         {
-            await _engine.PullAsync(parameters, message =>
+            await _engine.StreamAsync((client, report, token) => client.Images.CreateImageAsync(parameters, null, report, token), message =>
             {
                 summary.Apply(message);
                 if (progress is not null && (reported is null || Stopwatch.GetElapsedTime(reportedAt) >= PullReportInterval))

@@ -288,7 +288,7 @@ public sealed partial class DockerRuntime : IRuntimeProvider, IReplicaLogs, IDis
             throw new RuntimeException(ProviderName, id, "project and service names must be valid container name parts ([a-zA-Z0-9][a-zA-Z0-9_.-]*) and the replica index non-negative");
         }
 
-        if (string.IsNullOrEmpty(service.Image))
+        if (string.IsNullOrEmpty(service.Image) && service.Build is null)
         {
             throw new RuntimeException(ProviderName, id, "no 'image' to run (runtime docker runs images; use 'runtime: local' for plain commands)");
         }
