@@ -47,6 +47,10 @@ public sealed class BuildKeyTests : IDisposable
         var api = project.Services["api"].Build!;
         Assert.Equal(("Dockerfile.dev", "base"), (api.Dockerfile, api.Target));
         Assert.Equal(["FROM_HOST=h", "VERSION=1.2"], api.Args.Select(a => $"{a.Key}={a.Value}"));
+        var yaml = ProjectWriter.ToYaml(project);
+        Assert.True(
+            yaml.Contains($"    build:\n      context: {app}\n      dockerfile: Dockerfile.dev\n      args:\n        FROM_HOST: h\n        VERSION: \"1.2\"\n      target: base\n    image: \"shop/api:dev\"\n", StringComparison.Ordinal),
+            yaml);
     }
 
     [Fact]
