@@ -1,4 +1,5 @@
 using System.Globalization;
+using Docker.DotNet.Models;
 using Nanokit.Core.Model;
 
 namespace Nanokit.Providers.Docker;
@@ -38,10 +39,17 @@ internal static partial class ContainerDefinition
 
     /// <summary>The service's endpoint on a network: reachable by its name and its aliases, at a fixed address when asked.</summary>
     public static EndpointSettings Endpoint(ServiceSpec service, ServiceNetwork attachment) =>
-        new([service.Name, .. attachment.Aliases.IsDefault ? [] : attachment.Aliases])
+        new()
         {
-            IPAMConfig = attachment.Ipv4Address is null && attachment.Ipv6Address is null ? null : new EndpointIpam(attachment.Ipv4Address, attachment.Ipv6Address),
+            Aliases = [service.Name, .. attachment.Aliases.IsDefault ? [] : attachment.Aliases],
+            IPAMConfig = attachment.Ipv4Address is null && attachment.Ipv6Address is null
+                ? null
+                : new EndpointIPAMConfig { IPv4Address = attachment.Ipv4Address ?? "", IPv6Address = attachment.Ipv6Address ?? "" },
         };
+
+    /// <summary>A label's value (the library's maps are IDictionary, which has no GetValueOrDefault).</summary>
+    internal static string? ValueOf(this IDictionary<string, string> map, string key, string? fallback = null) =>
+        map.TryGetValue(key, out var value) ? value : fallback;
 
     /// <summary>Compose's <c>expose</c> as Docker's exposed-port keys, ranges expanded.</summary>
     private static IEnumerable<string> ExposedOnly(ContainerOptions options)
@@ -57,37 +65,41 @@ internal static partial class ContainerDefinition
         }
     }
 
-    private static HostConfig WithOptions(this HostConfig host, ContainerOptions c) => host with
+    private static HostConfig WithOptions(HostConfig host, ContainerOptions c)
     {
-        CapAdd = List(c.CapAdd),
-        CapDrop = List(c.CapDrop),
-        Privileged = c.Privileged ? true : null,
-        ReadonlyRootfs = c.ReadOnly ? true : null,
-        Init = c.Init,
-        ShmSize = c.ShmSize,
-        OomScoreAdj = c.OomScoreAdj,
-        Dns = List(c.Dns),
-        DnsSearch = List(c.DnsSearch),
-        SecurityOpt = List(c.SecurityOpt),
-        GroupAdd = List(c.GroupAdd),
-        ExtraHosts = List(c.ExtraHosts),
-        Tmpfs = c.Tmpfs.IsDefaultOrEmpty ? null : c.Tmpfs.ToDictionary(
-            t => t.Split(':', 2)[0], t => t.Contains(':', StringComparison.Ordinal) ? t.Split(':', 2)[1] : "", StringComparer.Ordinal),
-        Devices = c.Devices.IsDefaultOrEmpty ? null : [.. c.Devices.Select(Device)],
-        Sysctls = c.Sysctls.IsEmpty ? null : c.Sysctls,
-        Ulimits = c.Ulimits.IsEmpty ? null : [.. c.Ulimits.Select(u => new UlimitSetting(u.Key, u.Value.Soft, u.Value.Hard))],
-        LogConfig = c.Logging is { } log ? new LogConfig(log.Driver ?? "", log.Options.IsEmpty ? null : log.Options) : null,
-        PidMode = c.Pid,
-        IpcMode = c.Ipc,
-        Runtime = c.OciRuntime,
-    };
+        host.CapAdd = List(c.CapAdd);
+        host.CapDrop = List(c.CapDrop);
+        host.Privileged = c.Privileged;
+        host.ReadonlyRootfs = c.ReadOnly;
+        host.Init = c.Init;
+        host.ShmSize = c.ShmSize ?? 0;
+        host.OomScoreAdj = c.OomScoreAdj ?? 0;
+        host.DNS = List(c.Dns);
+        host.DNSSearch = List(c.DnsSearch);
+        host.SecurityOpt = List(c.SecurityOpt);
+        host.GroupAdd = List(c.GroupAdd);
+        host.ExtraHosts = List(c.ExtraHosts);
+        host.Tmpfs = c.Tmpfs.IsDefaultOrEmpty ? null : c.Tmpfs.ToDictionary(
+            t => t.Split(':', 2)[0], t => t.Contains(':', StringComparison.Ordinal) ? t.Split(':', 2)[1] : "", StringComparer.Ordinal);
+        host.Devices = c.Devices.IsDefaultOrEmpty ? null! : [.. c.Devices.Select(Device)];
+        host.Sysctls = c.Sysctls.IsEmpty ? null : c.Sysctls.ToDictionary(StringComparer.Ordinal);
+        host.Ulimits = c.Ulimits.IsEmpty ? null! : [.. c.Ulimits.Select(u => new global::Docker.DotNet.Models.Ulimit { Name = u.Key, Soft = u.Value.Soft, Hard = u.Value.Hard })];
+        host.LogConfig = c.Logging is { } log
+            ? new LogConfig { Type = log.Driver ?? "", Config = log.Options.IsEmpty ? null! : log.Options.ToDictionary(StringComparer.Ordinal) }
+            : null!;
+        host.PidMode = c.Pid ?? "";
+        host.IpcMode = c.Ipc ?? "";
+        host.Runtime = c.OciRuntime;
+        return host;
+    }
 
     // The loader writes every device as HOST:CONTAINER[:PERMISSIONS].
     private static DeviceMapping Device(string device)
     {
         var parts = device.Split(':');
-        return new DeviceMapping(parts[0], parts[1], parts.Length > 2 ? parts[2] : "rwm");
+        return new DeviceMapping { PathOnHost = parts[0], PathInContainer = parts[1], CgroupPermissions = parts.Length > 2 ? parts[2] : "rwm" };
     }
 
-    private static IReadOnlyList<string>? List(System.Collections.Immutable.ImmutableArray<string> values) => values.IsDefaultOrEmpty ? null : values;
+    // The library's models default lists to null where Docker reads null as "not set".
+    private static IList<string> List(System.Collections.Immutable.ImmutableArray<string> values) => values.IsDefaultOrEmpty ? null! : [.. values];
 }

@@ -2,6 +2,7 @@ using System.Collections.Immutable;
 using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using Docker.DotNet.Models;
 using Nanokit.Core.Model;
 using Nanokit.Runtime;
 
@@ -40,6 +41,9 @@ internal static partial class ContainerDefinition
     /// <summary>Where a start-first replacement runs until it takes over the slot. Never a replica's name: those end in a number.</summary>
     public static string SuccessorName(ReplicaId id) => ContainerName(id) + "-next";
 
+    /// <summary>The image a service runs: its <c>image</c>, or for a build without one Compose's name for the built image.</summary>
+    public static string ImageOf(string project, ServiceSpec service) => service.Image ?? $"{project}-{service.Name}";
+
     /// <summary>Compose's default network of a project.</summary>
     public static string ProjectNetwork(string project) => project + "_default";
 
@@ -57,7 +61,7 @@ internal static partial class ContainerDefinition
         name.Length > 0 && char.IsAsciiLetterOrDigit(name[0]) && name.All(c => char.IsAsciiLetterOrDigit(c) || c is '_' or '.' or '-');
 
     /// <summary>The replica's container; <paramref name="successorOf"/> is the container a start-first replacement takes over from.</summary>
-    public static ContainerCreateRequest For(ReplicaSpec replica, string? successorOf = null)
+    public static CreateContainerParameters For(ReplicaSpec replica, string? successorOf = null)
     {
         var service = replica.Service;
         var labels = new SortedDictionary<string, string>(service.Labels, StringComparer.Ordinal)
@@ -75,25 +79,32 @@ internal static partial class ContainerDefinition
         }
 
         var primary = Networks(replica.Project.Name, service).FirstOrDefault();
-        return Base(replica.Project, service) with
+        var create = Base(replica.Project, service);
+        create.Labels = labels;
+        if (primary is not null)
         {
-            Labels = labels,
-            NetworkingConfig = primary is null
-                ? null
-                : new NetworkingConfig(new Dictionary<string, EndpointSettings>(StringComparer.Ordinal) { [primary.Name] = Endpoint(service, primary.Attachment) }),
-            Healthcheck = Health(service.Healthcheck),
-            StopTimeout = (int)Math.Ceiling(service.StopGracePeriod.TotalSeconds),
-        };
+            var endpoint = Endpoint(service, primary.Attachment);
+            endpoint.MacAddress = service.Container.MacAddress ?? "";
+            create.NetworkingConfig = new NetworkingConfig
+            {
+                EndpointsConfig = new Dictionary<string, EndpointSettings>(StringComparer.Ordinal) { [primary.Name] = endpoint },
+            };
+        }
+
+        create.Healthcheck = Health(service.Healthcheck);
+        create.StopTimeout = TimeSpan.FromSeconds(Math.Ceiling(service.StopGracePeriod.TotalSeconds));
+        return create;
     }
 
     /// <summary>A one-off container running <paramref name="command"/> with the service's image, environment and mounts.</summary>
-    public static ContainerCreateRequest ForHook(ProjectRef project, ServiceSpec service, ImmutableArray<string> command) =>
-        Base(project, service) with
-        {
-            Entrypoint = [],
-            Cmd = command,
-            Labels = new Dictionary<string, string>(StringComparer.Ordinal) { [Project] = project.Name, [Hook] = service.Name },
-        };
+    public static CreateContainerParameters ForHook(ProjectRef project, ServiceSpec service, ImmutableArray<string> command)
+    {
+        var create = Base(project, service);
+        create.Entrypoint = [];
+        create.Cmd = [.. command];
+        create.Labels = new Dictionary<string, string>(StringComparer.Ordinal) { [Project] = project.Name, [Hook] = service.Name };
+        return create;
+    }
 
     public static IEnumerable<string> NamedVolumes(ServiceSpec service) =>
         service.Volumes.Where(v => v.Type == "volume" && !string.IsNullOrEmpty(v.Source)).Select(v => v.Source!).Distinct(StringComparer.Ordinal);
@@ -145,10 +156,10 @@ internal static partial class ContainerDefinition
         return JsonSerializer.Serialize(service with { Environment = redacted }, AppliedJson.Default.ServiceSpec);
     }
 
-    private static ContainerCreateRequest Base(ProjectRef project, ServiceSpec service)
+    private static CreateContainerParameters Base(ProjectRef project, ServiceSpec service)
     {
         var binds = new List<string>();
-        var anonymous = new Dictionary<string, EmptyObject>(StringComparer.Ordinal);
+        var anonymous = new Dictionary<string, EmptyStruct>(StringComparer.Ordinal);
         foreach (var grant in service.Secrets.Concat(service.Configs))
         {
             // The loader refuses, on this runtime, every source that is not a file.
@@ -167,19 +178,19 @@ internal static partial class ContainerDefinition
                     binds.Add(VolumeName(project.Name, volume.Source) + ":" + volume.Target + mode);
                     break;
                 case "volume":
-                    anonymous[volume.Target] = EmptyObject.Instance;
+                    anonymous[volume.Target] = default;
                     break;
                 default:
                     throw new ArgumentException($"volume type '{volume.Type}' for '{volume.Target}' is not supported by the docker runtime (bind, volume)");
             }
         }
 
-        var exposed = new Dictionary<string, EmptyObject>(StringComparer.Ordinal);
-        var bindings = new Dictionary<string, List<PortBinding>>(StringComparer.Ordinal);
+        var exposed = new Dictionary<string, EmptyStruct>(StringComparer.Ordinal);
+        var bindings = new Dictionary<string, IList<PortBinding>>(StringComparer.Ordinal);
         foreach (var port in service.Ports)
         {
             var key = port.ContainerPort.ToString(CultureInfo.InvariantCulture) + "/" + port.Protocol;
-            exposed[key] = EmptyObject.Instance;
+            exposed[key] = default;
             if (port.HostPort is { } hostPort)
             {
                 if (!bindings.TryGetValue(key, out var list))
@@ -187,46 +198,46 @@ internal static partial class ContainerDefinition
                     bindings[key] = list = [];
                 }
 
-                list.Add(new PortBinding(port.HostIp ?? "", hostPort.ToString(CultureInfo.InvariantCulture)));
+                list.Add(new PortBinding { HostIP = port.HostIp ?? "", HostPort = hostPort.ToString(CultureInfo.InvariantCulture) });
             }
         }
 
         foreach (var port in ExposedOnly(service.Container))
         {
-            exposed[port] = EmptyObject.Instance;
+            exposed[port] = default;
         }
 
         var c = service.Container;
-        return new ContainerCreateRequest
+        return new CreateContainerParameters
         {
-            Hostname = c.Hostname,
-            Domainname = c.Domainname,
-            User = c.User,
-            Tty = c.Tty ? true : null,
-            OpenStdin = c.StdinOpen ? true : null,
+            Hostname = c.Hostname ?? "",
+            Domainname = c.Domainname ?? "",
+            User = c.User ?? "",
+            Tty = c.Tty,
+            OpenStdin = c.StdinOpen,
             StopSignal = c.StopSignal,
-            MacAddress = c.MacAddress,
-            Image = service.Image,
-            Cmd = service.Command,
-            Entrypoint = service.Entrypoint,
-            Env = Environment(service),
-            WorkingDir = service.WorkingDir,
-            Volumes = anonymous.Count > 0 ? anonymous : null,
+            Image = ImageOf(project.Name, service),
+            Cmd = service.Command is { } command ? [.. command] : null!,
+            Entrypoint = service.Entrypoint is { } entrypoint ? [.. entrypoint] : null!,
+            Env = [.. Environment(service)],
+            WorkingDir = service.WorkingDir ?? "",
+            Volumes = anonymous.Count > 0 ? anonymous : null!,
             ExposedPorts = exposed.Count > 0 ? exposed : null,
-            HostConfig = new HostConfig
+            Platform = c.Platform,
+            HostConfig = WithOptions(new HostConfig
             {
-                Binds = binds.Count > 0 ? binds : null,
-                PortBindings = bindings.Count > 0 ? bindings.ToDictionary(b => b.Key, b => (IReadOnlyList<PortBinding>)b.Value) : null,
+                Binds = binds.Count > 0 ? binds : null!,
+                PortBindings = bindings.Count > 0 ? bindings : null!,
                 NetworkMode = service.NetworkMode ?? Networks(project.Name, service)[0].Name,
-                NanoCpus = service.Limits?.Cpus is { } cpus ? (long)Math.Round(cpus * 1e9) : null,
-                Memory = service.Limits?.MemoryBytes,
+                NanoCPUs = service.Limits?.Cpus is { } cpus ? (long)Math.Round(cpus * 1e9) : 0,
+                Memory = service.Limits?.MemoryBytes ?? 0,
                 PidsLimit = service.Limits?.Pids,
-                MemoryReservation = service.Reservations?.MemoryBytes,
-            }.WithOptions(c),
+                MemoryReservation = service.Reservations?.MemoryBytes ?? 0,
+            }, c),
         };
     }
 
-    private static HealthConfig? Health(HealthcheckSpec? check)
+    private static HealthcheckConfig? Health(HealthcheckSpec? check)
     {
         if (check is null)
         {
@@ -235,18 +246,23 @@ internal static partial class ContainerDefinition
 
         if (check.Disabled || check.Test.IsDefaultOrEmpty || check.Test[0] == "NONE")
         {
-            return new HealthConfig(["NONE"], 0, 0, 0, 0);
+            return new HealthcheckConfig { Test = ["NONE"] };
         }
 
-        IReadOnlyList<string> test = check.Test[0] is "CMD" or "CMD-SHELL" ? check.Test : ["CMD", .. check.Test];
-        return new HealthConfig(test, Nanos(check.Interval), Nanos(check.Timeout), check.Retries, Nanos(check.StartPeriod))
+        return new HealthcheckConfig
         {
-            StartInterval = check.StartInterval > TimeSpan.Zero ? Nanos(check.StartInterval) : null,
+            Test = check.Test[0] is "CMD" or "CMD-SHELL" ? [.. check.Test] : ["CMD", .. check.Test],
+            Interval = Span(check.Interval),
+            Timeout = Span(check.Timeout),
+            Retries = check.Retries,
+            StartPeriod = Span(check.StartPeriod),
+            // API 1.44 and later; an older daemon ignores it.
+            StartInterval = check.StartInterval > TimeSpan.Zero ? Span(check.StartInterval) : null,
         };
     }
 
     // Docker rejects intervals under 1 ms; zero means "the daemon's default".
-    private static long Nanos(TimeSpan span) => span <= TimeSpan.Zero ? 0 : Math.Max(1_000_000, span.Ticks * 100);
+    private static TimeSpan Span(TimeSpan span) => span <= TimeSpan.Zero ? TimeSpan.Zero : TimeSpan.FromTicks(Math.Max(TimeSpan.TicksPerMillisecond, span.Ticks));
 }
 
 [JsonSourceGenerationOptions(DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Runtime.CompilerServices;
-using System.Text.Json;
+using System.Threading.Channels;
+using Docker.DotNet.Models;
 using Nanokit.Core.Model;
 using Nanokit.Runtime;
 
@@ -42,58 +43,81 @@ public sealed partial class DockerRuntime
 
     private async IAsyncEnumerable<RuntimeChange> WatchSinceAsync(ProjectRef project, DateTimeOffset since, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
-        var path = "events?since=" + (since.ToUnixTimeMilliseconds() / 1000.0).ToString("0.000", CultureInfo.InvariantCulture)
-            + "&filters=" + DockerClient.Filters(("type", "container"), ("label", ContainerDefinition.Project + "=" + project.Name));
-        HttpResponseMessage response;
+        var parameters = new ContainerEventsParameters
+        {
+            Since = (since.ToUnixTimeMilliseconds() / 1000.0).ToString("0.000", CultureInfo.InvariantCulture),
+            Filters = DockerEngine.Filters(("type", "container"), ("label", ContainerDefinition.Project + "=" + project.Name)),
+        };
+
+        // The library reports each event to a callback while its call runs; the channel hands them to this enumerator.
+        var events = Channel.CreateUnbounded<Message>(new UnboundedChannelOptions { SingleReader = true, SingleWriter = true });
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        var monitor = MonitorAsync();
         try
         {
-            response = await _client.SendAsync(HttpMethod.Get, path, null, cancellationToken, HttpCompletionOption.ResponseHeadersRead).ConfigureAwait(false);
-        }
-        catch (DockerException e)
-        {
-            throw Failure(project.Name, "*", e, "event stream: " + e.Message);
-        }
-
-        using (response)
-        {
-            using var reader = new StreamReader(await response.Content.ReadAsStreamAsync(cancellationToken).ConfigureAwait(false));
-            while (await reader.ReadLineAsync(cancellationToken).ConfigureAwait(false) is { } line)
+            await foreach (var message in events.Reader.ReadAllAsync(cancellationToken).ConfigureAwait(false))
             {
-                if (line.Length == 0 || JsonSerializer.Deserialize(line, DockerJson.Default.EventMessage) is not { Actor: { } actor } message)
-                {
-                    continue;
-                }
-
                 var action = message.Action ?? "";
-                if (!WatchedActions.Contains(action) && !action.StartsWith("health_status", StringComparison.Ordinal))
+                if (message.Actor is not { } actor || (!WatchedActions.Contains(action) && !action.StartsWith("health_status", StringComparison.Ordinal)))
                 {
                     continue;
                 }
 
                 if (await ChangeOfAsync(actor, action, cancellationToken).ConfigureAwait(false) is { } replica)
                 {
-                    var at = message.TimeNano > 0 ? DateTimeOffset.UnixEpoch.AddTicks(message.TimeNano / 100) : DateTimeOffset.UtcNow;
+                    var at = message.TimeNano is > 0 and { } nanos ? DateTimeOffset.UnixEpoch.AddTicks(nanos / 100) : DateTimeOffset.UtcNow;
                     yield return new RuntimeChange(project.Name, replica, at);
                 }
             }
         }
+        finally
+        {
+            await stop.CancelAsync().ConfigureAwait(false);
+            await monitor.ConfigureAwait(false);
+        }
+
+        async Task MonitorAsync()
+        {
+            Exception? failure = null;
+            try
+            {
+                await _engine.CallAsync(
+                    (client, token) => client.System.MonitorEventsAsync(parameters, new DockerEngine.Callback<Message>(m => events.Writer.TryWrite(m)), token),
+                    stop.Token).ConfigureAwait(false);
+            }
+            catch (DockerException e)
+            {
+                failure = Failure(project.Name, "*", e, "event stream: " + e.Message);
+            }
+            catch (OperationCanceledException)
+            {
+                // The watcher stopped watching.
+            }
+            catch (Exception e)
+            {
+                // The daemon went away mid-event (a truncated line fails to parse): as unreachable, never a reader left waiting.
+                failure = Failure(project.Name, "*", new DockerException(0, $"the Docker daemon at {_engine.Endpoint} broke its event stream: {e.Message}", e), null);
+            }
+
+            events.Writer.TryComplete(failure);
+        }
     }
 
-    private async Task<ObservedReplica?> ChangeOfAsync(EventActor actor, string action, CancellationToken cancellationToken)
+    private async Task<ObservedReplica?> ChangeOfAsync(Actor actor, string action, CancellationToken cancellationToken)
     {
         var attributes = actor.Attributes;
         if (attributes is null
             || !attributes.TryGetValue(ContainerDefinition.Service, out var service)
-            || !int.TryParse(attributes.GetValueOrDefault(ContainerDefinition.Replica), NumberStyles.None, CultureInfo.InvariantCulture, out var replica)
-            || !HoldsSlot(attributes.GetValueOrDefault("name"), attributes))
+            || !int.TryParse(attributes.ValueOf(ContainerDefinition.Replica), NumberStyles.None, CultureInfo.InvariantCulture, out var replica)
+            || !HoldsSlot(attributes.ValueOf("name"), attributes))
         {
             return null;
         }
 
-        _ = long.TryParse(attributes.GetValueOrDefault(ContainerDefinition.Generation), NumberStyles.None, CultureInfo.InvariantCulture, out var generation);
+        _ = long.TryParse(attributes.ValueOf(ContainerDefinition.Generation), NumberStyles.None, CultureInfo.InvariantCulture, out var generation);
         var missing = new ObservedReplica(
-            service, replica, attributes.GetValueOrDefault(ContainerDefinition.ConfigHash, ""), ReplicaState.Missing, null, actor.ID, generation);
-        if (action == "destroy" || actor.ID is null)
+            service, replica, attributes.ValueOf(ContainerDefinition.ConfigHash) ?? "", ReplicaState.Missing, null, actor.ID, generation);
+        if (action == "destroy" || string.IsNullOrEmpty(actor.ID))
         {
             return missing;
         }
@@ -121,7 +145,7 @@ public sealed partial class DockerRuntime
         string? last = null;
         while (true)
         {
-            await foreach (var entry in ReadContainerLogsAsync(container.Id, tail, follow: true, since: last, cancellationToken).ConfigureAwait(false))
+            await foreach (var entry in ReadContainerLogsAsync(container.ID, tail, follow: true, since: last, cancellationToken).ConfigureAwait(false))
             {
                 var space = entry.IndexOf(' ', StringComparison.Ordinal);
                 var timestamp = space > 0 ? entry[..space] : "";
@@ -136,7 +160,7 @@ public sealed partial class DockerRuntime
 
             tail = null;
             var next = await NextInSlotAsync(name, container, cancellationToken).ConfigureAwait(false);
-            if (next.Id != container.Id)
+            if (next.ID != container.ID)
             {
                 last = null;
             }
@@ -145,13 +169,13 @@ public sealed partial class DockerRuntime
         }
     }
 
-    private async Task<ContainerInspect> NextInSlotAsync(string name, ContainerInspect previous, CancellationToken cancellationToken)
+    private async Task<ContainerInspectResponse> NextInSlotAsync(string name, ContainerInspectResponse previous, CancellationToken cancellationToken)
     {
         while (true)
         {
             await Task.Delay(FollowPoll, cancellationToken).ConfigureAwait(false);
             if (await InspectAsync(name, cancellationToken).ConfigureAwait(false) is { } current
-                && (current.Id != previous.Id || current.State?.Running == true || current.State?.StartedAt != previous.State?.StartedAt))
+                && (current.ID != previous.ID || current.State?.Running == true || current.State?.StartedAt != previous.State?.StartedAt))
             {
                 return current;
             }
@@ -165,21 +189,31 @@ public sealed partial class DockerRuntime
     private async IAsyncEnumerable<string> ReadContainerLogsAsync(
         string container, int? tail, bool follow, string? since, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
-        var path = "containers/" + Uri.EscapeDataString(container) + "/logs?stdout=true&stderr=true"
-            + (follow ? "&follow=true&timestamps=true" : "")
-            + "&tail=" + (tail is { } n ? n.ToString(CultureInfo.InvariantCulture) : "all")
-            + (since is not null && UnixTime(since) is { } unix ? "&since=" + unix : "");
-        int[] accepted = follow ? [404] : [];
-        using var response = await _client.SendAsync(HttpMethod.Get, path, null, cancellationToken, HttpCompletionOption.ResponseHeadersRead, accepted).ConfigureAwait(false);
-        if (response.StatusCode == System.Net.HttpStatusCode.NotFound)
+        var parameters = new ContainerLogsParameters
+        {
+            ShowStdout = true,
+            ShowStderr = true,
+            Follow = follow ? true : null,
+            Timestamps = follow ? true : null,
+            Tail = tail is { } n ? n.ToString(CultureInfo.InvariantCulture) : "all",
+            Since = since is not null ? UnixTime(since) : null,
+        };
+        global::Docker.DotNet.MultiplexedStream stream;
+        try
+        {
+            stream = await _engine.CallAsync((client, token) => client.Containers.GetContainerLogsAsync(container, parameters, token), cancellationToken).ConfigureAwait(false);
+        }
+        catch (DockerException e) when (follow && e.StatusCode == 404)
         {
             yield break;
         }
 
-        await using var stream = await response.Content.ReadAsStreamAsync(cancellationToken).ConfigureAwait(false);
-        await foreach (var line in MultiplexedStream.ReadLinesAsync(stream, cancellationToken).ConfigureAwait(false))
+        using (stream)
         {
-            yield return line;
+            await foreach (var line in LogLines.ReadAsync(stream, cancellationToken).ConfigureAwait(false))
+            {
+                yield return line;
+            }
         }
     }
 

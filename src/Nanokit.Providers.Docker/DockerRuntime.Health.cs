@@ -1,3 +1,4 @@
+using Docker.DotNet.Models;
 using Nanokit.Runtime;
 
 namespace Nanokit.Providers.Docker;
@@ -38,12 +39,13 @@ public sealed partial class DockerRuntime
     /// The event stream is opened with <c>since</c> a second back and before the first inspect, so an event between the
     /// two is replayed rather than lost. A stream the daemon closes (it is going away) is an unreachable daemon.
     /// </summary>
-    private async Task<ContainerState> WaitForVerdictAsync(string container, CancellationToken cancellationToken)
+    private async Task<State> WaitForVerdictAsync(string container, CancellationToken cancellationToken)
     {
-        var since = DateTimeOffset.UtcNow.AddSeconds(-1).ToUnixTimeSeconds();
-        var path = "events?since=" + since + "&filters=" + DockerClient.Filters(
-            ("type", "container"), ("container", container), ("event", "health_status"), ("event", "die"), ("event", "destroy"));
-        using var response = await _client.SendAsync(HttpMethod.Get, path, null, cancellationToken, HttpCompletionOption.ResponseHeadersRead).ConfigureAwait(false);
+        var parameters = new ContainerEventsParameters
+        {
+            Since = DateTimeOffset.UtcNow.AddSeconds(-1).ToUnixTimeSeconds().ToString(System.Globalization.CultureInfo.InvariantCulture),
+            Filters = DockerEngine.Filters(("type", "container"), ("container", container), ("event", "health_status"), ("event", "die"), ("event", "destroy")),
+        };
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         using var arrived = new SemaphoreSlim(0);
         var closed = false;
@@ -62,7 +64,7 @@ public sealed partial class DockerRuntime
                 await arrived.WaitAsync(EventSilenceRecheck, cancellationToken).ConfigureAwait(false);
                 if (Volatile.Read(ref closed))
                 {
-                    throw new DockerException(0, $"the Docker daemon at {_client.Endpoint} closed its event stream (is it restarting?)");
+                    throw new DockerException(0, $"the Docker daemon at {_engine.Endpoint} closed its event stream (is it restarting?)");
                 }
             }
         }
@@ -76,15 +78,14 @@ public sealed partial class DockerRuntime
         {
             try
             {
-                using var reader = new StreamReader(await response.Content.ReadAsStreamAsync(stop.Token).ConfigureAwait(false));
-                while (await reader.ReadLineAsync(stop.Token).ConfigureAwait(false) is not null)
-                {
-                    arrived.Release();
-                }
+                await _engine.CallAsync(
+                    (client, token) => client.System.MonitorEventsAsync(parameters, new DockerEngine.Callback<Message>(_ => arrived.Release()), token),
+                    stop.Token).ConfigureAwait(false);
             }
-            catch (Exception e) when (e is IOException or HttpRequestException or OperationCanceledException or ObjectDisposedException)
+            catch (Exception e) when (e is not OutOfMemoryException)
             {
-                // The daemon went away, or the wait is over: either way the stream has nothing more to say.
+                // The daemon went away (a refused connection, a truncated line), or the wait is over: either way the
+                // stream has nothing more to say, and the waiter hears it is closed.
             }
 
             Volatile.Write(ref closed, true);

@@ -1,8 +1,8 @@
 using System.Collections.Concurrent;
 using System.Collections.Immutable;
 using System.Diagnostics;
-using System.Net.Http.Json;
 using System.Text;
+using Docker.DotNet.Models;
 using Nanokit.Core.Model;
 using Nanokit.Providers.Local;
 using Nanokit.Runtime;
@@ -122,7 +122,7 @@ public sealed partial class DockerRuntime
     private async Task<(int, string, bool)> RunInOneOffContainerAsync(
         ProjectRef project, ServiceSpec service, ImmutableArray<string> command, TimeSpan timeout, CancellationToken cancellationToken)
     {
-        if (string.IsNullOrEmpty(service.Image))
+        if (string.IsNullOrEmpty(service.Image) && service.Build is null)
         {
             throw new InvalidOperationException("a prestart hook in the service needs its 'image' (or use run_on: host)");
         }
@@ -148,7 +148,15 @@ public sealed partial class DockerRuntime
             catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
             {
                 timedOut = true;
-                await _client.CallAsync(HttpMethod.Post, "containers/" + name + "/kill", cancellationToken, notFoundIsFine: true).ConfigureAwait(false);
+                try
+                {
+                    await _engine.CallAsync((client, token) => client.Containers.KillContainerAsync(name, new ContainerKillParameters(), token), cancellationToken).ConfigureAwait(false);
+                }
+                catch (DockerException e) when (e.StatusCode == 404)
+                {
+                    // Gone already: the wait below reports how it ended.
+                }
+
                 exitCode = await WaitAsync(name, cancellationToken).ConfigureAwait(false);
             }
 
@@ -176,17 +184,16 @@ public sealed partial class DockerRuntime
     /// </summary>
     private async Task SettleHookContainersAsync(ProjectRef project, ServiceSpec service, TimeSpan timeout, CancellationToken cancellationToken)
     {
-        var path = "containers/json?all=true&filters=" + DockerClient.Filters(
-            ("label", ContainerDefinition.Project + "=" + project.Name), ("label", ContainerDefinition.Hook + "=" + service.Name));
-        var leftovers = await _client.GetAsync(path, DockerJson.Default.ListContainerSummary, cancellationToken).ConfigureAwait(false) ?? [];
+        var leftovers = await ListContainersAsync(
+            cancellationToken, ("label", ContainerDefinition.Project + "=" + project.Name), ("label", ContainerDefinition.Hook + "=" + service.Name)).ConfigureAwait(false);
         foreach (var container in leftovers)
         {
             if (container.State == "running")
             {
-                await AwaitLeftoverHookAsync(container.Id, timeout, cancellationToken).ConfigureAwait(false);
+                await AwaitLeftoverHookAsync(container.ID, timeout, cancellationToken).ConfigureAwait(false);
             }
 
-            await RemoveAsync(container.Id, stopFirst: false, cancellationToken).ConfigureAwait(false);
+            await RemoveAsync(container.ID, stopFirst: false, cancellationToken).ConfigureAwait(false);
         }
     }
 
@@ -225,12 +232,13 @@ public sealed partial class DockerRuntime
         ProjectRef project, ServiceSpec service, ImmutableArray<string> command, TimeSpan timeout, CancellationToken cancellationToken)
     {
         var container = ContainerDefinition.ContainerName(new ReplicaId(project, service.Name, 1));
-        IdResponse exec;
+        ContainerExecCreateResponse exec;
         try
         {
-            exec = await _client.PostAsync(
-                "containers/" + Uri.EscapeDataString(container) + "/exec", new ExecCreateRequest(command, true, true, null),
-                DockerJson.Default.ExecCreateRequest, DockerJson.Default.IdResponse, cancellationToken).ConfigureAwait(false);
+            exec = await _engine.CallAsync(
+                (client, token) => client.Exec.CreateContainerExecAsync(
+                    container, new ContainerExecCreateParameters { Cmd = [.. command], AttachStdout = true, AttachStderr = true }, token),
+                cancellationToken).ConfigureAwait(false);
         }
         catch (DockerException e) when (e.StatusCode is 404 or 409)
         {
@@ -243,11 +251,9 @@ public sealed partial class DockerRuntime
         var timedOut = false;
         try
         {
-            using var response = await _client.SendAsync(
-                HttpMethod.Post, "exec/" + exec.Id + "/start", JsonContent.Create(new ExecStartRequest(false, false), DockerJson.Default.ExecStartRequest),
-                deadline.Token, HttpCompletionOption.ResponseHeadersRead).ConfigureAwait(false);
-            await using var stream = await response.Content.ReadAsStreamAsync(deadline.Token).ConfigureAwait(false);
-            await foreach (var line in MultiplexedStream.ReadLinesAsync(stream, deadline.Token).ConfigureAwait(false))
+            using var stream = await _engine.CallAsync(
+                (client, token) => client.Exec.StartContainerExecAsync(exec.ID, new ContainerExecStartParameters(), token), deadline.Token).ConfigureAwait(false);
+            await foreach (var line in LogLines.ReadAsync(stream, deadline.Token).ConfigureAwait(false))
             {
                 output.Append(line).Append('\n');
             }
@@ -258,16 +264,16 @@ public sealed partial class DockerRuntime
             timedOut = true;
         }
 
-        var state = await _client.GetAsync("exec/" + exec.Id + "/json", DockerJson.Default.ExecInspect, CancellationToken.None).ConfigureAwait(false);
+        var state = await _engine.FindAsync((client, token) => client.Exec.InspectContainerExecAsync(exec.ID, token), CancellationToken.None).ConfigureAwait(false);
         if (timedOut && state is { Running: true, Pid: > 0 })
         {
             // The exec API cannot kill an exec; its Pid is in the host's namespace, so on a local daemon we can.
-            KillHostProcess(state.Pid);
+            KillHostProcess((int)state.Pid);
         }
 
         cancellationToken.ThrowIfCancellationRequested();
 
-        return (timedOut ? -1 : state?.ExitCode ?? -1, Tail(output.ToString()), timedOut);
+        return (timedOut ? -1 : (int?)state?.ExitCode ?? -1, Tail(output.ToString()), timedOut);
     }
 
     private static void KillHostProcess(int pid)

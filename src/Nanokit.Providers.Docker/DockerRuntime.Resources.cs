@@ -1,6 +1,5 @@
 using System.Diagnostics;
-using System.Net.Http.Json;
-using System.Text.Json;
+using Docker.DotNet.Models;
 using Nanokit.Core.Model;
 using Nanokit.Runtime;
 
@@ -22,7 +21,7 @@ public sealed partial class DockerRuntime
     /// that is not cancelled with it.
     /// </summary>
     private async Task RunContainerAsync(
-        ProjectRef project, ServiceSpec service, string name, ContainerCreateRequest request, CancellationToken createToken, CancellationToken cancellationToken)
+        ProjectRef project, ServiceSpec service, string name, CreateContainerParameters request, CancellationToken createToken, CancellationToken cancellationToken)
     {
         for (var attempt = 1; ; attempt++)
         {
@@ -34,18 +33,14 @@ public sealed partial class DockerRuntime
                     await EnsureNetworkAsync(project.Name, network, cancellationToken).ConfigureAwait(false);
                 }
 
-                var platform = service.Container.Platform is { } p ? "&platform=" + Uri.EscapeDataString(p) : "";
-                await _client.PostAsync(
-                    "containers/create?name=" + Uri.EscapeDataString(name) + platform, request,
-                    DockerJson.Default.ContainerCreateRequest, DockerJson.Default.IdResponse, createToken).ConfigureAwait(false);
+                request.Name = name;
+                await _engine.CallAsync((client, token) => client.Containers.CreateContainerAsync(request, token), createToken).ConfigureAwait(false);
 
                 // Before API 1.44 a create takes one network: the others are joined before the start.
                 foreach (var network in networks.Skip(1))
                 {
-                    using var connected = await _client.SendAsync(
-                        HttpMethod.Post, "networks/" + Uri.EscapeDataString(network.Name) + "/connect",
-                        JsonContent.Create(new NetworkConnectRequest(name, ContainerDefinition.Endpoint(service, network.Attachment)), DockerJson.Default.NetworkConnectRequest),
-                        createToken).ConfigureAwait(false);
+                    var connect = new NetworkConnectParameters { Container = name, EndpointConfig = ContainerDefinition.Endpoint(service, network.Attachment) };
+                    await _engine.CallAsync((client, token) => client.Networks.ConnectNetworkAsync(network.Name, connect, token), createToken).ConfigureAwait(false);
                 }
             }
             catch (DockerException e) when (attempt == 1 && IsMissingProjectNetwork(e, project, service))
@@ -117,22 +112,28 @@ public sealed partial class DockerRuntime
             [ContainerDefinition.Project] = project,
             [ContainerDefinition.Network] = joined.Key,
         };
-        var request = new NetworkCreateRequest(network, definition?.Driver ?? "bridge", CheckDuplicate: true, labels)
+        var request = new NetworksCreateParameters
         {
-            Options = definition is { DriverOpts.IsEmpty: false } ? definition.DriverOpts : null,
-            Internal = definition?.Internal == true ? true : null,
-            Attachable = definition?.Attachable == true ? true : null,
+            Name = network,
+            Driver = definition?.Driver ?? "bridge",
+            Labels = labels,
+            Options = definition is { DriverOpts.IsEmpty: false } ? definition.DriverOpts.ToDictionary(StringComparer.Ordinal) : null!,
+            Internal = definition?.Internal == true,
+            Attachable = definition?.Attachable == true,
             EnableIPv6 = definition?.EnableIpv6 == true ? true : null,
         };
-        using var response = await _client.SendAsync(
-            HttpMethod.Post, "networks/create", JsonContent.Create(request, DockerJson.Default.NetworkCreateRequest), cancellationToken, accepted: 409).ConfigureAwait(false);
+        try
+        {
+            await _engine.CallAsync((client, token) => client.Networks.CreateNetworkAsync(request, token), cancellationToken).ConfigureAwait(false);
+        }
+        catch (DockerException e) when (e.StatusCode == 409)
+        {
+            // Another process created it in between.
+        }
     }
 
-    private async Task<bool> NetworkExistsAsync(string network, CancellationToken cancellationToken)
-    {
-        using var response = await _client.SendAsync(HttpMethod.Get, "networks/" + Uri.EscapeDataString(network), null, cancellationToken, accepted: 404).ConfigureAwait(false);
-        return response.StatusCode != System.Net.HttpStatusCode.NotFound;
-    }
+    private async Task<bool> NetworkExistsAsync(string network, CancellationToken cancellationToken) =>
+        await _engine.FindAsync((client, token) => client.Networks.InspectNetworkAsync(network, token), cancellationToken).ConfigureAwait(false) is not null;
 
     /// <summary>
     /// Removes the project's networks once no container of the project is left. A container created meanwhile keeps it
@@ -141,27 +142,45 @@ public sealed partial class DockerRuntime
     private async Task RemoveProjectNetworkIfUnusedAsync(string project, CancellationToken cancellationToken)
     {
         var label = ContainerDefinition.Project + "=" + project;
-        var containers = await _client.GetAsync(
-            "containers/json?all=true&limit=1&filters=" + DockerClient.Filters(("label", label)), DockerJson.Default.ListContainerSummary, cancellationToken).ConfigureAwait(false);
-        if (containers is not { Count: 0 })
+        var containers = await _engine.CallAsync(
+            (client, token) => client.Containers.ListContainersAsync(
+                new ContainersListParameters { All = true, Limit = 1, Filters = DockerEngine.Filters(("label", label)) }, token),
+            cancellationToken).ConfigureAwait(false);
+        if (containers.Count != 0)
         {
             return;
         }
 
         // By label: a network Nanokit did not create (an external one, another project's) is not Nanokit's to remove.
-        var networks = await _client.GetAsync(
-            "networks?filters=" + DockerClient.Filters(("label", label), ("label", ContainerDefinition.Network)), DockerJson.Default.ListNetworkSummary, cancellationToken).ConfigureAwait(false) ?? [];
+        var networks = await _engine.CallAsync(
+            (client, token) => client.Networks.ListNetworksAsync(
+                new NetworksListParameters { Filters = DockerEngine.Filters(("label", label), ("label", ContainerDefinition.Network)) }, token),
+            cancellationToken).ConfigureAwait(false);
         foreach (var found in networks)
         {
-            using var response = await _client.SendAsync(
-                HttpMethod.Delete, "networks/" + Uri.EscapeDataString(found.Id), null, cancellationToken, accepted: [403, 404, 409]).ConfigureAwait(false);
+            try
+            {
+                await _engine.CallAsync((client, token) => client.Networks.DeleteNetworkAsync(found.ID, token), cancellationToken).ConfigureAwait(false);
+            }
+            catch (DockerException e) when (e.StatusCode is 403 or 404 or 409)
+            {
+                // In use again, or removed by another: either is fine.
+            }
         }
     }
 
     /// <summary>Ensures the image and named volumes; <paramref name="progress"/> hears how a pull goes (null: nobody watches).</summary>
     private async Task PrepareAsync(ProjectRef project, ServiceSpec service, IProgress<string>? progress, CancellationToken cancellationToken)
     {
-        await EnsureImageAsync(service, progress, cancellationToken).ConfigureAwait(false);
+        if (service.Build is not null)
+        {
+            await EnsureBuiltAsync(project, service, progress, cancellationToken).ConfigureAwait(false);
+        }
+        else
+        {
+            await EnsureImageAsync(service, progress, cancellationToken).ConfigureAwait(false);
+        }
+
         await EnsureVolumesAsync(project, service, cancellationToken).ConfigureAwait(false);
     }
 
@@ -169,7 +188,7 @@ public sealed partial class DockerRuntime
     {
         var image = service.Image!;
         if (service.PullPolicy != PullPolicy.Always
-            && await _client.GetAsync("images/" + Uri.EscapeDataString(image) + "/json", DockerJson.Default.IdResponse, cancellationToken).ConfigureAwait(false) is not null)
+            && await _engine.FindAsync((client, token) => client.Images.InspectImageAsync(image, token), cancellationToken).ConfigureAwait(false) is not null)
         {
             return;
         }
@@ -190,27 +209,14 @@ public sealed partial class DockerRuntime
     private async Task PullAsync(string image, string? platform, IProgress<string>? progress, CancellationToken cancellationToken)
     {
         var (repository, tag) = SplitImage(image);
-        var path = "images/create?fromImage=" + Uri.EscapeDataString(repository) + "&tag=" + Uri.EscapeDataString(tag)
-            + (platform is null ? "" : "&platform=" + Uri.EscapeDataString(platform));
+        var parameters = new ImagesCreateParameters { FromImage = repository, Tag = tag, Platform = platform };
         var summary = new PullSummary(image);
         string? reported = null;
         var reportedAt = 0L;
         try
         {
-            using var response = await _client.SendAsync(HttpMethod.Post, path, null, cancellationToken, HttpCompletionOption.ResponseHeadersRead).ConfigureAwait(false);
-            using var reader = new StreamReader(await response.Content.ReadAsStreamAsync(cancellationToken).ConfigureAwait(false));
-            while (await reader.ReadLineAsync(cancellationToken).ConfigureAwait(false) is { } line)
+            await _engine.StreamAsync((client, report, token) => client.Images.CreateImageAsync(parameters, null, report, token), message =>
             {
-                if (line.Length == 0 || JsonSerializer.Deserialize(line, DockerJson.Default.PullProgress) is not { } message)
-                {
-                    continue;
-                }
-
-                if (message.Error is { Length: > 0 } error)
-                {
-                    throw new DockerException(500, error);
-                }
-
                 summary.Apply(message);
                 if (progress is not null && (reported is null || Stopwatch.GetElapsedTime(reportedAt) >= PullReportInterval))
                 {
@@ -218,7 +224,7 @@ public sealed partial class DockerRuntime
                     reportedAt = Stopwatch.GetTimestamp();
                     progress.Report(reported);
                 }
-            }
+            }, cancellationToken).ConfigureAwait(false);
         }
         catch (DockerException e) when (!e.Unreachable)
         {
@@ -252,10 +258,8 @@ public sealed partial class DockerRuntime
                 [ContainerDefinition.Project] = project.Name,
                 [ContainerDefinition.Volume] = volume,
             };
-            using var response = await _client.SendAsync(
-                HttpMethod.Post, "volumes/create",
-                JsonContent.Create(new VolumeCreateRequest(ContainerDefinition.VolumeName(project.Name, volume), labels), DockerJson.Default.VolumeCreateRequest),
-                cancellationToken).ConfigureAwait(false);
+            var request = new VolumesCreateParameters { Name = ContainerDefinition.VolumeName(project.Name, volume), Labels = labels };
+            await _engine.CallAsync((client, token) => client.Volumes.CreateAsync(request, token), cancellationToken).ConfigureAwait(false);
         }
     }
 }

@@ -1,3 +1,4 @@
+using Docker.DotNet.Models;
 using Nanokit.Core.Model;
 using Nanokit.Runtime;
 
@@ -10,9 +11,9 @@ namespace Nanokit.Providers.Docker;
 // CreateAsync finishes: a running successor of the wanted config takes over, any other successor is removed.
 public sealed partial class DockerRuntime
 {
-    private async Task<ObservedReplica> ReplaceStartFirstAsync(ReplicaSpec replica, ContainerInspect current, CancellationToken cancellationToken)
+    private async Task<ObservedReplica> ReplaceStartFirstAsync(ReplicaSpec replica, ContainerInspectResponse current, CancellationToken cancellationToken)
     {
-        var request = Definition(replica, successorOf: current.Id);
+        var request = Definition(replica, successorOf: current.ID);
         var name = ContainerDefinition.SuccessorName(replica.Id);
         try
         {
@@ -33,33 +34,33 @@ public sealed partial class DockerRuntime
     /// Waits until <paramref name="successor"/> is ready, then removes <paramref name="current"/> (if any) and gives the
     /// successor the slot's name. A successor that exits or turns unhealthy is removed and the current replica left running.
     /// </summary>
-    private async Task<ObservedReplica> TakeOverAsync(ReplicaId id, ContainerInspect successor, ContainerInspect? current, CancellationToken cancellationToken)
+    private async Task<ObservedReplica> TakeOverAsync(ReplicaId id, ContainerInspectResponse successor, ContainerInspectResponse? current, CancellationToken cancellationToken)
     {
         try
         {
-            await WaitUntilReadyAsync(successor.Id, cancellationToken).ConfigureAwait(false);
+            await WaitUntilReadyAsync(successor.ID, cancellationToken).ConfigureAwait(false);
         }
         catch (DockerException e) when (!e.Unreachable)
         {
-            await RemoveAsync(successor.Id, stopFirst: true, cancellationToken).ConfigureAwait(false);
+            await RemoveAsync(successor.ID, stopFirst: true, cancellationToken).ConfigureAwait(false);
             var kept = current is null ? "" : " and the old container keeps running";
             throw new DockerException(e.StatusCode, $"start-first update: {e.Message}; the replacement was removed{kept}", e);
         }
         catch (OperationCanceledException)
         {
-            await RemoveQuietlyAsync(successor.Id).ConfigureAwait(false);
+            await RemoveQuietlyAsync(successor.ID).ConfigureAwait(false);
             throw;
         }
 
         if (current is not null)
         {
-            await RemoveAsync(current.Id, stopFirst: true, cancellationToken).ConfigureAwait(false);
+            await RemoveAsync(current.ID, stopFirst: true, cancellationToken).ConfigureAwait(false);
         }
 
-        await _client.CallAsync(
-            HttpMethod.Post, "containers/" + successor.Id + "/rename?name=" + Uri.EscapeDataString(ContainerDefinition.ContainerName(id)),
+        await _engine.CallAsync(
+            (client, token) => client.Containers.RenameContainerAsync(successor.ID, new ContainerRenameParameters { NewName = ContainerDefinition.ContainerName(id) }, token),
             cancellationToken).ConfigureAwait(false);
-        return await ObserveContainerAsync(successor.Id, cancellationToken).ConfigureAwait(false);
+        return await ObserveContainerAsync(successor.ID, cancellationToken).ConfigureAwait(false);
     }
 
     private async Task WaitUntilReadyAsync(string container, CancellationToken cancellationToken)
@@ -76,13 +77,14 @@ public sealed partial class DockerRuntime
         }
     }
 
-    private static string LastCheck(HealthState health)
+    private static string LastCheck(Health health)
     {
-        if (health.Log is not [.., var last])
+        if (health.Log is not { Count: > 0 } log)
         {
             return "";
         }
 
+        var last = log[^1];
         var output = (last.Output ?? "").Trim();
         if (output.Length > 200)
         {

@@ -2,7 +2,7 @@ using System.Collections.Concurrent;
 using System.Collections.Immutable;
 using System.Diagnostics.CodeAnalysis;
 using System.Globalization;
-using System.Net;
+using Docker.DotNet.Models;
 using Nanokit.Core.Model;
 using Nanokit.Providers.Local;
 using Nanokit.Runtime;
@@ -10,7 +10,7 @@ using Nanokit.Runtime;
 namespace Nanokit.Providers.Docker;
 
 /// <summary>
-/// Replicas as Docker containers, over the Engine API (see <see cref="DockerClient"/>). A replica is the container
+/// Replicas as Docker containers, over the Engine API through Docker.DotNet (see <see cref="DockerEngine"/>). A replica is the container
 /// named <c>project-service-n</c>; everything Nanokit needs to rebuild its picture after a crash is in the container's
 /// labels and name (<see cref="ContainerDefinition"/>), so there is no state besides the daemon's.
 /// The service's <c>pull_policy</c>, <c>network_mode</c> (default: the project's network, created on demand),
@@ -21,7 +21,7 @@ public sealed partial class DockerRuntime : IRuntimeProvider, IReplicaLogs, IDis
 {
     private const string ProviderName = "docker";
 
-    private readonly DockerClient _client;
+    private readonly DockerEngine _engine;
     private readonly DockerRuntimeOptions _options;
     private readonly ConcurrentDictionary<string, SemaphoreSlim> _locks = new(StringComparer.Ordinal);
 
@@ -29,24 +29,24 @@ public sealed partial class DockerRuntime : IRuntimeProvider, IReplicaLogs, IDis
     {
         _options = options ?? new DockerRuntimeOptions();
         _options.Validate();
-        _client = new DockerClient(_options.Endpoint);
+        _engine = new DockerEngine(_options.Endpoint);
         _hostHooks = new HookRunner(new LocalRuntimeOptions { HookOutputTailChars = _options.HookOutputTailChars });
     }
 
     public string Name => ProviderName;
 
     /// <summary>The daemon this runtime talks to.</summary>
-    public DockerEndpoint Endpoint => _client.Endpoint;
+    public DockerEndpoint Endpoint => _engine.Endpoint;
 
-    public void Dispose() => _client.Dispose();
+    public void Dispose() => _engine.Dispose();
 
     /// <summary>Checks that the daemon answers and negotiates the API version ("1.41"); a RuntimeException names the socket otherwise.</summary>
     public async Task<string> ConnectAsync(string project, CancellationToken cancellationToken)
     {
         try
         {
-            await _client.NegotiateAsync(cancellationToken).ConfigureAwait(false);
-            return _client.ApiVersion!;
+            await _engine.CallAsync((client, token) => client.System.PingAsync(token), cancellationToken).ConfigureAwait(false);
+            return _engine.ApiVersion!.ToString();
         }
         catch (DockerException e)
         {
@@ -59,13 +59,10 @@ public sealed partial class DockerRuntime : IRuntimeProvider, IReplicaLogs, IDis
         ArgumentNullException.ThrowIfNull(project);
         try
         {
-            var path = "containers/json?all=true&filters=" + DockerClient.Filters((("label", ContainerDefinition.Project + "=" + project.Name)));
-            using var response = await _client.SendAsync(HttpMethod.Get, path, null, cancellationToken).ConfigureAwait(false);
-            var list = await System.Net.Http.Json.HttpContentJsonExtensions.ReadFromJsonAsync(
-                response.Content, DockerJson.Default.ListContainerSummary, cancellationToken).ConfigureAwait(false) ?? [];
+            var list = await ListContainersAsync(cancellationToken, ("label", ContainerDefinition.Project + "=" + project.Name)).ConfigureAwait(false);
             var inspected = await Task.WhenAll(list
                 .Where(c => c.Labels?.ContainsKey(ContainerDefinition.Replica) == true && c.Names?.Any(n => HoldsSlot(n, c.Labels)) == true)
-                .Select(c => InspectAsync(c.Id, cancellationToken))).ConfigureAwait(false);
+                .Select(c => InspectAsync(c.ID, cancellationToken))).ConfigureAwait(false);
             return new ObservedState(inspected
                 .Where(c => c is not null)
                 .Select(c => ToObserved(c!))
@@ -99,7 +96,7 @@ public sealed partial class DockerRuntime : IRuntimeProvider, IReplicaLogs, IDis
                     return await TakeOverAsync(id, successor, existing, cancellationToken).ConfigureAwait(false);
                 }
 
-                await RemoveAsync(successor.Id, stopFirst: true, cancellationToken).ConfigureAwait(false);
+                await RemoveAsync(successor.ID, stopFirst: true, cancellationToken).ConfigureAwait(false);
             }
 
             if (IsRunningWith(existing, replica.ConfigHash) && ToObserved(existing) is { } kept)
@@ -206,79 +203,68 @@ public sealed partial class DockerRuntime : IRuntimeProvider, IReplicaLogs, IDis
 
     private async Task<int> WaitAsync(string container, CancellationToken cancellationToken)
     {
-        using var response = await _client.SendAsync(
-            HttpMethod.Post, "containers/" + Uri.EscapeDataString(container) + "/wait?condition=not-running", null, cancellationToken).ConfigureAwait(false);
-        var result = await System.Net.Http.Json.HttpContentJsonExtensions.ReadFromJsonAsync(
-            response.Content, DockerJson.Default.WaitResponse, cancellationToken).ConfigureAwait(false);
-        if (result?.Error?.Message is { Length: > 0 } error)
+        var result = await _engine.CallAsync((client, token) => client.Containers.WaitContainerAsync(container, token), cancellationToken).ConfigureAwait(false);
+        if (result.Error?.Message is { Length: > 0 } error)
         {
             throw new DockerException(500, error);
         }
 
-        return (int)(result?.StatusCode ?? -1);
+        return (int)result.StatusCode;
     }
 
-    private async Task<ContainerInspect?> InspectAsync(string idOrName, CancellationToken cancellationToken) =>
-        await _client.GetAsync("containers/" + Uri.EscapeDataString(idOrName) + "/json", DockerJson.Default.ContainerInspect, cancellationToken).ConfigureAwait(false);
+    private Task<ContainerInspectResponse?> InspectAsync(string idOrName, CancellationToken cancellationToken) =>
+        _engine.FindAsync((client, token) => client.Containers.InspectContainerAsync(idOrName, token), cancellationToken);
 
-    private async Task StartContainerAsync(string name, CancellationToken cancellationToken) =>
-        await _client.CallAsync(HttpMethod.Post, "containers/" + Uri.EscapeDataString(name) + "/start", cancellationToken).ConfigureAwait(false);
+    private Task<IList<ContainerListResponse>> ListContainersAsync(CancellationToken cancellationToken, params (string Key, string Value)[] filters) =>
+        _engine.CallAsync(
+            (client, token) => client.Containers.ListContainersAsync(new ContainersListParameters { All = true, Filters = DockerEngine.Filters(filters) }, token),
+            cancellationToken);
+
+    private Task StartContainerAsync(string name, CancellationToken cancellationToken) =>
+        _engine.CallAsync((client, token) => client.Containers.StartContainerAsync(name, null, token), cancellationToken);
 
     /// <summary>Stops (SIGTERM, then SIGKILL after the container's own StopTimeout) and removes; a missing container is fine.</summary>
-    private async Task RemoveAsync(string name, bool stopFirst, CancellationToken cancellationToken)
-    {
-        var path = "containers/" + Uri.EscapeDataString(name);
-        if (stopFirst)
-        {
-            await _client.CallAsync(HttpMethod.Post, path + "/stop", cancellationToken, notFoundIsFine: true).ConfigureAwait(false);
-        }
-
-        // 409: removal already in progress (a concurrent delete); the wait below sees it through.
-        using var response = await _client.SendAsync(HttpMethod.Delete, path + "?force=true", null, cancellationToken, accepted: [404, 409]).ConfigureAwait(false);
-        if (response.StatusCode == HttpStatusCode.Conflict)
-        {
-            await _client.SendAsync(HttpMethod.Post, path + "/wait?condition=removed", null, cancellationToken, accepted: 404).ConfigureAwait(false);
-        }
-    }
+    private Task RemoveAsync(string name, bool stopFirst, CancellationToken cancellationToken) =>
+        _engine.RemoveContainerIfExistsAsync(name, stopFirst, cancellationToken);
 
     /// <summary>The replica a container holds, or null when it is not one of ours (a hook container, foreign labels).</summary>
-    private static ObservedReplica? ToObserved(ContainerInspect container)
+    private static ObservedReplica? ToObserved(ContainerInspectResponse container)
     {
         var labels = container.Config?.Labels;
         if (labels is null
             || !labels.TryGetValue(ContainerDefinition.Service, out var service)
-            || !int.TryParse(labels.GetValueOrDefault(ContainerDefinition.Replica), NumberStyles.None, CultureInfo.InvariantCulture, out var replica)
+            || !int.TryParse(labels.ValueOf(ContainerDefinition.Replica), NumberStyles.None, CultureInfo.InvariantCulture, out var replica)
             || !HoldsSlot(container.Name, labels))
         {
             return null;
         }
 
-        _ = long.TryParse(labels.GetValueOrDefault(ContainerDefinition.Generation), NumberStyles.None, CultureInfo.InvariantCulture, out var generation);
+        _ = long.TryParse(labels.ValueOf(ContainerDefinition.Generation), NumberStyles.None, CultureInfo.InvariantCulture, out var generation);
         var state = container.State;
         var (replicaState, exitCode) = state switch
         {
             { Running: true, Health.Status: "unhealthy" } => (ReplicaState.Unhealthy, (int?)null),
             { Running: true } => (ReplicaState.Running, null),
             null => (ReplicaState.Missing, null),
-            _ => (ReplicaState.Exited, state.ExitCode),
+            _ => (ReplicaState.Exited, (int?)state.ExitCode),
         };
         return new ObservedReplica(
-            service, replica, labels.GetValueOrDefault(ContainerDefinition.ConfigHash, ""), replicaState, exitCode, container.Id, generation,
-            ContainerDefinition.Deserialize(labels.GetValueOrDefault(ContainerDefinition.Applied)));
+            service, replica, labels.ValueOf(ContainerDefinition.ConfigHash) ?? "", replicaState, exitCode, container.ID, generation,
+            ContainerDefinition.Deserialize(labels.ValueOf(ContainerDefinition.Applied)));
     }
 
     /// <summary>Whether a container's name is the slot its labels name: a start-first successor is not (yet) a replica.</summary>
-    private static bool HoldsSlot(string? containerName, IReadOnlyDictionary<string, string> labels) =>
+    private static bool HoldsSlot(string? containerName, IDictionary<string, string> labels) =>
         labels.TryGetValue(ContainerDefinition.Project, out var project)
         && labels.TryGetValue(ContainerDefinition.Service, out var service)
-        && int.TryParse(labels.GetValueOrDefault(ContainerDefinition.Replica), NumberStyles.None, CultureInfo.InvariantCulture, out var replica)
+        && int.TryParse(labels.ValueOf(ContainerDefinition.Replica), NumberStyles.None, CultureInfo.InvariantCulture, out var replica)
         && ContainerDefinition.HoldsSlot(containerName, project, service, replica);
 
-    private static bool IsRunningWith([NotNullWhen(true)] ContainerInspect? container, string configHash) =>
-        container is { State.Running: true } && container.Config?.Labels?.GetValueOrDefault(ContainerDefinition.ConfigHash) == configHash;
+    private static bool IsRunningWith([NotNullWhen(true)] ContainerInspectResponse? container, string configHash) =>
+        container is { State.Running: true } && container.Config?.Labels?.ValueOf(ContainerDefinition.ConfigHash) == configHash;
 
     /// <summary>The replica's create request; a definition Docker cannot express fails before anything in the slot is touched.</summary>
-    private static ContainerCreateRequest Definition(ReplicaSpec replica, string? successorOf = null)
+    private static CreateContainerParameters Definition(ReplicaSpec replica, string? successorOf = null)
     {
         try
         {
@@ -302,7 +288,7 @@ public sealed partial class DockerRuntime : IRuntimeProvider, IReplicaLogs, IDis
             throw new RuntimeException(ProviderName, id, "project and service names must be valid container name parts ([a-zA-Z0-9][a-zA-Z0-9_.-]*) and the replica index non-negative");
         }
 
-        if (string.IsNullOrEmpty(service.Image))
+        if (string.IsNullOrEmpty(service.Image) && service.Build is null)
         {
             throw new RuntimeException(ProviderName, id, "no 'image' to run (runtime docker runs images; use 'runtime: local' for plain commands)");
         }

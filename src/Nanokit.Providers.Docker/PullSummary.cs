@@ -1,4 +1,5 @@
 using System.Globalization;
+using Docker.DotNet.Models;
 
 namespace Nanokit.Providers.Docker;
 
@@ -29,7 +30,7 @@ internal sealed class PullSummary(string image)
         }
     }
 
-    public void Apply(PullProgress line)
+    public void Apply(JSONMessage line)
     {
         ArgumentNullException.ThrowIfNull(line);
         if (line.Status is not { } status)
@@ -44,17 +45,17 @@ internal sealed class PullSummary(string image)
             return;
         }
 
-        if (line.Id is not { } id)
+        if (line.ID is not { } id)
         {
             return;
         }
 
         var layer = _layers.GetValueOrDefault(id);
-        var size = Math.Max(layer.Size, line.ProgressDetail?.Total ?? 0);
+        var size = Math.Max(layer.Size, line.Progress?.Total ?? 0);
         Layer? next = status switch
         {
             "Pulling fs layer" or "Waiting" => layer,
-            "Downloading" => new Layer(line.ProgressDetail?.Current ?? layer.Downloaded, size, Done: false),
+            "Downloading" => new Layer(line.Progress?.Current ?? layer.Downloaded, size, Done: false),
             "Verifying Checksum" or "Download complete" or "Extracting" => new Layer(size, size, Done: false),
             "Pull complete" => new Layer(size, size, Done: true),
             "Already exists" => new Layer(0, 0, Done: true),

@@ -23,7 +23,7 @@ public sealed class ParsingTests
     }
 
     [Fact]
-    public async Task Multiplexed_frames_are_demultiplexed_into_lines_per_stream()
+    public async Task Demultiplexed_frames_are_split_into_lines_per_stream()
     {
         using var stream = new MemoryStream();
         Frame(stream, 1, "hello wo");
@@ -32,7 +32,8 @@ public sealed class ParsingTests
         stream.Position = 0;
 
         var lines = new List<string>();
-        await foreach (var line in MultiplexedStream.ReadLinesAsync(stream, CancellationToken.None))
+        using var frames = new global::Docker.DotNet.MultiplexedStream(stream, multiplexed: true);
+        await foreach (var line in LogLines.ReadAsync(frames, CancellationToken.None))
         {
             lines.Add(line);
         }

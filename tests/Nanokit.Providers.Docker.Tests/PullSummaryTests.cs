@@ -108,7 +108,7 @@ public sealed class PullSummaryTests
         var summary = new PullSummary(image);
         foreach (var line in lines)
         {
-            summary.Apply(JsonSerializer.Deserialize(line, DockerJson.Default.PullProgress)!);
+            summary.Apply(JsonSerializer.Deserialize<global::Docker.DotNet.Models.JSONMessage>(line)!);
         }
 
         return summary.Summary;

@@ -60,7 +60,7 @@ internal sealed partial class ProjectReader(NodeReader reader, LoadContext conte
         // Nanokit's command form, which only the local runtime runs, so such a project stays local processes.
         var built = services.ToImmutable();
         var choice = runtime is not null ? RuntimeChoice.Declared
-            : built.Count > 0 && built.Values.All(s => s.Image is not null) ? RuntimeChoice.DefaultForImages : RuntimeChoice.DefaultForCommands;
+            : built.Count > 0 && built.Values.All(s => s.Image is not null || s.Build is not null) ? RuntimeChoice.DefaultForImages : RuntimeChoice.DefaultForCommands;
         return new ProjectSpec(name, runtime ?? (choice == RuntimeChoice.DefaultForImages ? RuntimeKind.Docker : RuntimeKind.Local), drift, built, context.ProjectDirectory)
         {
             RuntimeChoice = choice,

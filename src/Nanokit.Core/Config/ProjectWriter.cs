@@ -70,6 +70,31 @@ public static partial class ProjectWriter
     private static Map Service(ServiceSpec s, bool maskSecrets)
     {
         var m = new Map();
+        if (s.Build is { } build)
+        {
+            // As Compose renders it: the absolute context, the Dockerfile, args and target; the context hash is Nanokit's own.
+            var b = new Map();
+            b.Put("context", build.Context);
+            b.Put("dockerfile", build.Dockerfile);
+            if (!build.Args.IsEmpty)
+            {
+                var args = new Map();
+                foreach (var (key, value) in build.Args)
+                {
+                    args.Put(key, value);
+                }
+
+                b.Put("args", args);
+            }
+
+            if (build.Target is not null)
+            {
+                b.Put("target", build.Target);
+            }
+
+            m.Put("build", b);
+        }
+
         if (s.Image is not null)
         {
             m.Put("image", s.Image);

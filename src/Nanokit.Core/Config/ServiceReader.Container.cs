@@ -12,7 +12,7 @@ internal sealed partial class ServiceReader
     /// <summary>Keys only a container runtime can honour; each present one is recorded for the runtime check in <see cref="Validation"/>.</summary>
     internal static readonly string[] ContainerKeys =
     [
-        "cap_add", "cap_drop", "configs", "container_name", "devices", "dns", "dns_search", "domainname", "expose", "extra_hosts",
+        "build", "cap_add", "cap_drop", "configs", "container_name", "devices", "dns", "dns_search", "domainname", "expose", "extra_hosts",
         "group_add", "hostname", "init", "ipc", "logging", "mac_address", "networks", "oom_score_adj", "pid", "platform",
         "privileged", "read_only", "runtime", "secrets", "security_opt", "shm_size", "stdin_open", "stop_signal", "sysctls",
         "tmpfs", "tty", "ulimits", "user",

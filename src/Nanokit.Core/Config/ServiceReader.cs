@@ -24,7 +24,7 @@ internal sealed partial class ServiceReader(NodeReader reader, LoadContext conte
 
     internal static readonly HashSet<string> UnsupportedComposeKeys =
     [
-        "annotations", "attach", "blkio_config", "build", "cgroup", "cgroup_parent",
+        "annotations", "attach", "blkio_config", "cgroup", "cgroup_parent",
         "cpu_count", "cpu_percent", "cpu_period", "cpu_quota", "cpu_rt_period", "cpu_rt_runtime",
         "cpu_shares", "cpus", "cpuset", "credential_spec", "develop", "device_cgroup_rules",
         "dns_opt", "extends", "external_links", "gpus",
@@ -78,6 +78,7 @@ internal sealed partial class ServiceReader(NodeReader reader, LoadContext conte
 
         // Read in a fixed order (errors at one location keep their order) and build the record once.
         var image = map["image"] is { } imageNode ? reader.String(imageNode, "image") : null;
+        var build = map["build"] is { } buildNode ? ReadBuild(name, buildNode) : null;
         var command = map["command"] is { } commandNode ? reader.Command(commandNode, "command") : null;
         var entrypoint = map["entrypoint"] is { } entrypointNode ? reader.Command(entrypointNode, "entrypoint") : null;
         var workingDir = map["working_dir"] is { } workingDirNode ? reader.String(workingDirNode, "working_dir") : null;
@@ -116,6 +117,7 @@ internal sealed partial class ServiceReader(NodeReader reader, LoadContext conte
             Name = name,
             Location = nameNode.Location,
             Image = image,
+            Build = build,
             Command = command,
             Entrypoint = entrypoint,
             WorkingDir = workingDir,

@@ -101,7 +101,7 @@ internal static class Validation
     private static void CheckRuntimeNeeds(ServiceSpec service, ProjectSpec project, NodeReader reader)
     {
         var runtime = project.Runtime;
-        if (runtime is RuntimeKind.Docker or RuntimeKind.Kubernetes && string.IsNullOrEmpty(service.Image))
+        if (runtime is RuntimeKind.Docker or RuntimeKind.Kubernetes && string.IsNullOrEmpty(service.Image) && service.Build is null)
         {
             reader.Error(service.Location, $"service \"{service.Name}\" has no image; runtime {runtime.ToString().ToLowerInvariant()} needs one");
         }

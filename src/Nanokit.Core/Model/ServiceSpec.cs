@@ -12,6 +12,9 @@ public sealed record ServiceSpec
 {
     public required string Name { get; init; }
     public string? Image { get; init; }
+
+    /// <summary>Compose <c>build</c>; null when the image is pulled or already present. With a build, <see cref="Image"/> is the tag it gets.</summary>
+    public BuildSpec? Build { get; init; }
     public ImmutableArray<string>? Command { get; init; }
     public ImmutableArray<string>? Entrypoint { get; init; }
     public string? WorkingDir { get; init; }

@@ -30,6 +30,17 @@ internal static class ChangeExplainer
             causes.Add($"image changed: {Show(applied.Image, secrets)} -> {Show(desired.Image, secrets)}");
         }
 
+        if (applied.Build?.ContextHash != desired.Build?.ContextHash)
+        {
+            causes.Add(applied.Build is null || desired.Build is null ? "build changed" : "build context changed");
+        }
+
+        if (applied.Build is { } before && desired.Build is { } after
+            && (before.Dockerfile != after.Dockerfile || before.Target != after.Target || !before.Args.SequenceEqual(after.Args)))
+        {
+            causes.Add("build options changed");
+        }
+
         AddIfDifferent(causes, "command", applied.Command, desired.Command);
         AddIfDifferent(causes, "entrypoint", applied.Entrypoint, desired.Entrypoint);
         if (!string.Equals(applied.WorkingDir, desired.WorkingDir, StringComparison.Ordinal))

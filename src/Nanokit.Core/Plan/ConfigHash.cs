@@ -89,6 +89,21 @@ public static class ConfigHash
     private static void Write(Utf8JsonWriter w, ServiceSpec s)
     {
         w.WriteStartObject();
+        if (s.Build is { } build)
+        {
+            // The context's content (its hash) and how it is built; where the context lies on this machine is not the image's.
+            w.WriteStartObject("build");
+            WriteMapping(w, JsonEncodedText.Encode("args"), build.Args);
+            w.WriteString("context", build.ContextHash);
+            w.WriteString("dockerfile", build.Dockerfile);
+            if (build.Target is not null)
+            {
+                w.WriteString("target", build.Target);
+            }
+
+            w.WriteEndObject();
+        }
+
         WriteSequence(w, CommandKey, s.Command);
         WriteGrants(w, ConfigsKey, s.Configs);
         var container = s.Container.Fields().ToList();
