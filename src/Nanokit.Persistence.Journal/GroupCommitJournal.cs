@@ -31,15 +31,11 @@ public abstract class GroupCommitJournal : AsyncWriteJournal
             return;
         }
 
-        JournalMetrics.Read("replay", 1);
         await _store.ReplayAsync(persistenceId, fromSequenceNr, toSequenceNr, max, row => recoveryCallback(_codec.Decode(row)), CancellationToken.None);
     }
 
-    public override Task<long> ReadHighestSequenceNrAsync(string persistenceId, long fromSequenceNr, CancellationToken cancellationToken = default)
-    {
-        JournalMetrics.Read("highest", 1);
-        return _store.ReadHighestAsync(persistenceId, cancellationToken);
-    }
+    public override Task<long> ReadHighestSequenceNrAsync(string persistenceId, long fromSequenceNr, CancellationToken cancellationToken = default) =>
+        _store.ReadHighestAsync(persistenceId, cancellationToken);
 
     protected override async Task<IImmutableList<Exception?>> WriteMessagesAsync(IEnumerable<AtomicWrite> messages, CancellationToken cancellationToken = default)
     {

@@ -17,7 +17,6 @@ public abstract class GroupCommitSnapshotStore : SnapshotStore
 
     protected override async Task<SelectedSnapshot?> LoadAsync(string persistenceId, SnapshotSelectionCriteria criteria, CancellationToken cancellationToken = default)
     {
-        JournalMetrics.Read("snapshot", 1);
         var row = await _rows.LoadAsync(persistenceId, SnapshotRange.From(criteria), cancellationToken);
         return row is null ? null : _codec.Decode(row);
     }

@@ -21,7 +21,10 @@ public static class JournalMetrics
     internal static readonly Histogram<int> CommitMicroseconds =
         Meter.CreateHistogram<int>("nanokit.journal.commit.duration", "us", "time one group commit spends in the database");
 
-    /// <summary>Actors' requests served by one read query (replay, highest sequence number, snapshot load). Unit: requests.</summary>
+    /// <summary>
+    /// Actors' requests served by one coalesced read query (PostgreSQL: replay, highest sequence number, snapshot
+    /// load), tagged <c>query</c>. Unit: requests.
+    /// </summary>
     internal static readonly Histogram<int> ReadRequests =
         Meter.CreateHistogram<int>("nanokit.journal.read.requests", "{request}", "actors' read requests answered by one query");
 
