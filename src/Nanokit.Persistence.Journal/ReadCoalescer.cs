@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Threading.Channels;
 
 namespace Nanokit.Persistence.Journal;
@@ -74,8 +75,9 @@ internal sealed class ReadCoalescer<TRequest, TResult> : IAsyncDisposable
     {
         try
         {
-            JournalMetrics.Read(_name, batch.Count);
+            var started = Stopwatch.GetTimestamp();
             var results = await _query(batch.ConvertAll(p => p.Request)).ConfigureAwait(false);
+            JournalMetrics.Read(_name, batch.Count, Stopwatch.GetElapsedTime(started));
             for (var i = 0; i < batch.Count; i++)
             {
                 batch[i].Completion.TrySetResult(results[i]);
