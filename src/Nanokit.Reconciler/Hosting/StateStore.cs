@@ -7,6 +7,32 @@ public abstract record StateStore
     {
     }
 
+    /// <summary>
+    /// The environment variable that puts a project's state in PostgreSQL instead of <c>.nanokit/state.db</c>: a
+    /// connection string (<c>Host=…;Database=…;Username=…</c>), as a Terraform backend holds a workspace's state.
+    /// </summary>
+    public const string Variable = "NANOKIT_STORE";
+
+    /// <summary>The store <see cref="Variable"/> names, or null for the project's state file; the value is never echoed (it may hold a password).</summary>
+    public static StateStore? Selected(IReadOnlyDictionary<string, string> environment)
+    {
+        if (!environment.TryGetValue(Variable, out var value) || string.IsNullOrWhiteSpace(value))
+        {
+            return null;
+        }
+
+        try
+        {
+            _ = new Npgsql.NpgsqlConnectionStringBuilder(value);
+        }
+        catch (ArgumentException e)
+        {
+            throw new StateStoreException($"{Variable} is not a PostgreSQL connection string (Host=...;Database=...;Username=...): {e.Message}");
+        }
+
+        return new PostgreSql(value);
+    }
+
     /// <summary>What the store is, for messages: the file, or the engine.</summary>
     public abstract string Describe();
 
