@@ -148,7 +148,7 @@ public sealed class PostgresStateStoreTests : IDisposable
         {
             using var connection = new NpgsqlConnection(ConnectionString);
             connection.Open();
-            using var command = new NpgsqlCommand("SELECT count(*) FROM nanokit.nanokit_journal WHERE persistence_id LIKE '%' || $1 || '%'", connection);
+            using var command = new NpgsqlCommand("SELECT count(*) FROM nanokit_cli.nanokit_journal WHERE persistence_id LIKE '%' || $1 || '%'", connection);
             command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = project });
             return (long)command.ExecuteScalar()!;
         }

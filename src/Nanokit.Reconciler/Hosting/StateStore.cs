@@ -30,7 +30,9 @@ public abstract record StateStore
             throw new StateStoreException($"{Variable} is not a PostgreSQL connection string (Host=...;Database=...;Username=...): {e.Message}");
         }
 
-        return new PostgreSql(value);
+        // A schema of its own: the same database may hold a cluster's store (nkapp server --store), whose entities
+        // the embedded node must never write as if they were its own.
+        return new PostgreSql(value, NodeConfig.Base.GetString("nanokit.store.postgresql.embedded-schema"));
     }
 
     /// <summary>What the store is, for messages: the file, or the engine.</summary>
@@ -42,8 +44,11 @@ public abstract record StateStore
         public override string Describe() => Path;
     }
 
-    /// <summary>A PostgreSQL database (the cluster, or a shared backend for the CLI).</summary>
-    public sealed record PostgreSql(string ConnectionString) : StateStore
+    /// <summary>
+    /// A PostgreSQL database (the cluster, or a shared backend for the CLI); <paramref name="Schema"/> overrides the
+    /// schema of Nanokit's plugins (hocon/journal.conf) when set.
+    /// </summary>
+    public sealed record PostgreSql(string ConnectionString, string? Schema = null) : StateStore
     {
         public override string Describe() => "the PostgreSQL state store";
     }
