@@ -16,6 +16,16 @@ public abstract class JournalSpec(Config config) : TestKit(config)
 {
     private const string Pid = "p-1";
 
+    protected override void Dispose(bool disposing)
+    {
+        var config = Sys.Settings.Config;
+        base.Dispose(disposing);
+        if (disposing)
+        {
+            Stores.DropSchemaOf(config);
+        }
+    }
+
     private IActorRef Journal => Akka.Persistence.Persistence.Instance.Apply(Sys).JournalFor(null);
 
     [Fact]
