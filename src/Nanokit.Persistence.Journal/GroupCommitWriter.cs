@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Threading.Channels;
 
 namespace Nanokit.Persistence.Journal;
@@ -81,7 +82,10 @@ internal sealed class GroupCommitWriter : IAsyncDisposable
     {
         try
         {
+            var started = Stopwatch.GetTimestamp();
             await _commit(batch).ConfigureAwait(false);
+            JournalMetrics.CommitMicroseconds.Record((int)Stopwatch.GetElapsedTime(started).TotalMicroseconds);
+            JournalMetrics.CommitEvents.Record(batch.Sum(p => p.Rows.Count));
             foreach (var pending in batch)
             {
                 pending.Completion.TrySetResult();

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using Microsoft.Data.Sqlite;
 
 namespace Nanokit.Cli.Tests;
@@ -35,7 +36,7 @@ public sealed class StateStoreTests : IDisposable
     {
         cli.Write("nanokit.yml", Project("1"));
         Assert.Equal(0, (await cli.RunAsync("up")).Exit);
-        Execute("CREATE TRIGGER disk_full BEFORE INSERT ON journal BEGIN SELECT RAISE(ABORT, 'database or disk is full'); END;");
+        Execute($"CREATE TRIGGER disk_full BEFORE INSERT ON {JournalTable()} BEGIN SELECT RAISE(ABORT, 'database or disk is full'); END;");
         cli.Write("nanokit.yml", Project("2"));
 
         var (exit, _, error) = await cli.RunAsync("up").WaitAsync(Bounded);
@@ -74,6 +75,31 @@ public sealed class StateStoreTests : IDisposable
         Assert.Contains("going on without the state file", down.Error);
         Assert.Equal(0, RealProcesses.Count("sleep", marker + "1"));
         Assert.Equal(before, File.ReadAllBytes(StatePath));
+    }
+
+    [Fact]
+    public async Task A_state_file_written_through_Akka_Persistence_Sql_is_refused_by_the_default_engine_with_how_to_keep_it()
+    {
+        cli.Write("nanokit.yml", Project("1"));
+        var akkaSql = await RunNkappAsync(new() { ["NANOKIT_STORE_ENGINE"] = "akka-sql" }, "up");
+        Assert.True(akkaSql.Exit == 0, akkaSql.Output);
+        Assert.Equal("journal", JournalTable());
+        var before = File.ReadAllBytes(StatePath);
+
+        var up = await cli.RunAsync("up");
+
+        Assert.Equal(1, up.Exit);
+        Assert.Single(up.Error.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+        Assert.Contains(StatePath, up.Error);
+        Assert.Contains("NANOKIT_STORE_ENGINE=akka-sql", up.Error);
+        Assert.Contains($"mv {StatePath} {StatePath}.old", up.Error);
+        Assert.Equal(before, File.ReadAllBytes(StatePath));
+
+        cli.Write("nanokit.yml", Project("2"));
+        var kept = await RunNkappAsync(new() { ["NANOKIT_STORE_ENGINE"] = "akka-sql" }, "up");
+        Assert.True(kept.Exit == 0, kept.Output);
+        Assert.Contains("stored: generation 2 converged", kept.Output);
+        Assert.Equal(0, (await RunNkappAsync(new() { ["NANOKIT_STORE_ENGINE"] = "akka-sql" }, "down")).Exit);
     }
 
     [Fact]
@@ -130,6 +156,38 @@ public sealed class StateStoreTests : IDisposable
                 VALUES ('project|stored', 1, 'nanokit.project.generation-accepted.v1', CAST('{"generation":1}' AS BLOB), 0);
             """;
         command.ExecuteNonQuery();
+    }
+
+    /// <summary>The journal table of the engine that wrote the state file: Nanokit's plugins' or Akka.Persistence.Sql's.</summary>
+    private string JournalTable()
+    {
+        using var connection = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = StatePath, Pooling = false }.ToString());
+        connection.Open();
+        using var command = connection.CreateCommand();
+        command.CommandText = "SELECT name FROM sqlite_master WHERE type = 'table' AND name IN ('nanokit_journal', 'journal');";
+        return (string)command.ExecuteScalar()!;
+    }
+
+    /// <summary>nkapp as a child process, with <paramref name="environment"/> added to this one's (the engine is read from the process).</summary>
+    private async Task<(int Exit, string Output)> RunNkappAsync(Dictionary<string, string> environment, params string[] args)
+    {
+        var start = new ProcessStartInfo("dotnet") { WorkingDirectory = cli.Directory, RedirectStandardOutput = true, RedirectStandardError = true };
+        start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "nkapp.dll"));
+        foreach (var arg in args)
+        {
+            start.ArgumentList.Add(arg);
+        }
+
+        foreach (var (name, value) in environment)
+        {
+            start.Environment[name] = value;
+        }
+
+        using var process = Process.Start(start)!;
+        var output = process.StandardOutput.ReadToEndAsync();
+        var error = process.StandardError.ReadToEndAsync();
+        await process.WaitForExitAsync().WaitAsync(Bounded);
+        return (process.ExitCode, await output + await error);
     }
 
     private void Execute(string sql)

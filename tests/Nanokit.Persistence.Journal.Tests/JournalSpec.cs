@@ -16,6 +16,16 @@ public abstract class JournalSpec(Config config) : TestKit(config)
 {
     private const string Pid = "p-1";
 
+    protected override void Dispose(bool disposing)
+    {
+        var config = Sys.Settings.Config;
+        base.Dispose(disposing);
+        if (disposing)
+        {
+            Stores.DropSchemaOf(config);
+        }
+    }
+
     private IActorRef Journal => Akka.Persistence.Persistence.Instance.Apply(Sys).JournalFor(null);
 
     [Fact]
@@ -151,6 +161,37 @@ public abstract class JournalSpec(Config config) : TestKit(config)
         Journal.Tell(new ReplayMessages(1, long.MaxValue, long.MaxValue, "many-7", writers[7].Ref));
         ExpectReplayed(writers[7], "many-7", 1, 5);
         Assert.Equal(5, writers[7].ExpectMsg<RecoverySuccess>().HighestSequenceNr);
+    }
+
+    [Fact]
+    public void Replays_many_actors_recovering_at_once_each_its_own_range_and_max()
+    {
+        // On PostgreSQL these replays share coalesced queries; each must still get exactly its own events.
+        var ids = Enumerable.Range(0, 100).Select(i => $"recovering-{i}").ToList();
+        foreach (var (pid, i) in ids.Select((p, i) => (p, i)))
+        {
+            WriteEvents(pid, 1, 1 + i % 7);
+        }
+
+        var readers = ids.Select(_ => CreateTestProbe()).ToList();
+        for (var i = 0; i < ids.Count; i++)
+        {
+            // Every third asks from 2, every fifth at most 2 events: ranges and limits differ within one batch.
+            Journal.Tell(new ReplayMessages(i % 3 == 0 ? 2 : 1, long.MaxValue, i % 5 == 0 ? 2 : long.MaxValue, ids[i], readers[i].Ref));
+        }
+
+        for (var i = 0; i < ids.Count; i++)
+        {
+            var highest = 1 + i % 7;
+            var from = i % 3 == 0 ? 2 : 1;
+            var to = i % 5 == 0 ? Math.Min(highest, from + 1) : highest;
+            if (from <= to)
+            {
+                ExpectReplayed(readers[i], ids[i], from, to);
+            }
+
+            Assert.Equal(highest, readers[i].ExpectMsg<RecoverySuccess>().HighestSequenceNr);
+        }
     }
 
     private static Persistent Event(string pid, long seq, IActorRef sender) =>

@@ -10,6 +10,16 @@ public abstract class SnapshotStoreSpec(Config config) : TestKit(config)
 {
     private const string Pid = "s-1";
 
+    protected override void Dispose(bool disposing)
+    {
+        var config = Sys.Settings.Config;
+        base.Dispose(disposing);
+        if (disposing)
+        {
+            Stores.DropSchemaOf(config);
+        }
+    }
+
     private IActorRef Store => Akka.Persistence.Persistence.Instance.Apply(Sys).SnapshotStoreFor(null);
 
     [Fact]

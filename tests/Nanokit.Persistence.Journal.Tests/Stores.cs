@@ -28,6 +28,21 @@ internal static class Stores
         PostgresUrl(),
         schema);
 
+    /// <summary>Drops the fresh schema a PostgreSQL spec ran in (after its actor system, and so the plugin, has stopped).</summary>
+    public static void DropSchemaOf(Config config)
+    {
+        if (config.GetString("akka.persistence.journal.plugin") != JournalPlugins.PostgreSqlJournal)
+        {
+            return;
+        }
+
+        Npgsql.NpgsqlConnection.ClearAllPools();
+        using var connection = new Npgsql.NpgsqlConnection(PostgresUrl());
+        connection.Open();
+        using var command = new Npgsql.NpgsqlCommand($"DROP SCHEMA IF EXISTS {config.GetString($"{JournalPlugins.PostgreSqlJournal}.schema")} CASCADE", connection);
+        command.ExecuteNonQuery();
+    }
+
     /// <summary>A spec that needs PostgreSQL and cannot find it fails: it is never skipped.</summary>
     public static string PostgresUrl() => Environment.GetEnvironmentVariable("NANOKIT_TEST_POSTGRES") is { Length: > 0 } url
         ? url

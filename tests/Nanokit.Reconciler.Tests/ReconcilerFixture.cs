@@ -14,9 +14,10 @@ using Nanokit.Runtime.Simulated;
 namespace Nanokit.Reconciler.Tests;
 
 /// <summary>
-/// An actor system whose journal is a real SQLite file of its own (Akka.Persistence.Sql, as the CLI runs it) and a
-/// simulated runtime, and helpers to load a project from YAML text and follow the reconciler's events. The file
-/// outlives a system, so a spec can stop one system (<see cref="StartSystem"/>) and recover the same journal in
+/// An actor system whose journal is a real SQLite file of its own (through the engine the CLI runs: Nanokit's plugin
+/// by default, Akka.Persistence.Sql with NANOKIT_STORE_ENGINE=akka-sql) and a simulated runtime, and helpers to load
+/// a project from YAML text and follow the reconciler's events. The file outlives a system, so a spec can stop one
+/// system (<see cref="StartSystem"/>) and recover the same journal in
 /// another (a crash and restart).
 /// </summary>
 public abstract class ReconcilerFixture : TestKit

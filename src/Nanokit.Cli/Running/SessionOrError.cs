@@ -17,7 +17,7 @@ internal static class SessionOrError
     {
         try
         {
-            return await RunSession.StartAsync(spec, settings, command, null, context, cancellationToken).ConfigureAwait(false);
+            return await RunSession.StartAsync(spec, settings, command, StateStore.Selected(context.Environment), context, cancellationToken).ConfigureAwait(false);
         }
         catch (StateStoreException e) when (withoutState)
         {

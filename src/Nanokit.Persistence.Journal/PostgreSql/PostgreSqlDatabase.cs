@@ -62,6 +62,21 @@ internal static partial class PostgreSqlDatabase
         await transaction.CommitAsync().ConfigureAwait(false);
     }
 
+    public static ReadSettings Reads(Config config)
+    {
+        var settings = new ReadSettings(config.GetInt("read-batch-size", 0), config.GetInt("read-parallelism", 0));
+        if (settings.MaxBatch < 1 || settings.Parallelism < 1)
+        {
+            throw new ConfigurationException(
+                $"nanokit.persistence: read-batch-size and read-parallelism must be at least 1, not {settings.MaxBatch} and {settings.Parallelism}");
+        }
+
+        return settings;
+    }
+
     [GeneratedRegex("^[a-z_][a-z0-9_]{0,62}$")]
     private static partial Regex Identifier();
 }
+
+/// <summary>How recovering actors' reads are coalesced: requests per query at most, and queries running at once.</summary>
+internal sealed record ReadSettings(int MaxBatch, int Parallelism);

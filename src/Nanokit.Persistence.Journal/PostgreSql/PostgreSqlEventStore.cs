@@ -4,18 +4,23 @@ namespace Nanokit.Persistence.Journal.PostgreSql;
 
 /// <summary>
 /// Events in PostgreSQL. A group commit is one statement: INSERT … SELECT FROM unnest(arrays), one round trip and one
-/// implicit transaction (durable when it returns, rolled back whole on any error) whatever the batch's size.
+/// implicit transaction (durable when it returns, rolled back whole on any error) whatever the batch's size. Reads
+/// of many recovering actors are coalesced the same way (<see cref="ReadCoalescer{TRequest,TResult}"/>).
 /// </summary>
 internal sealed class PostgreSqlEventStore : IEventStore
 {
     private readonly NpgsqlDataSource _dataSource;
     private readonly string _s;
     private readonly Lazy<Task> _tables;
+    private readonly ReadCoalescer<ReplayRequest, List<EventRow>> _replays;
+    private readonly ReadCoalescer<string, long> _highest;
 
-    public PostgreSqlEventStore(NpgsqlDataSource dataSource, string schema)
+    public PostgreSqlEventStore(NpgsqlDataSource dataSource, string schema, ReadSettings reads)
     {
         (_dataSource, _s) = (dataSource, schema);
         _tables = new Lazy<Task>(() => PostgreSqlDatabase.CreateTablesAsync(dataSource, schema));
+        _replays = new ReadCoalescer<ReplayRequest, List<EventRow>>("replay", ReplayBatchAsync, reads.MaxBatch, reads.Parallelism);
+        _highest = new ReadCoalescer<string, long>("highest", HighestBatchAsync, reads.MaxBatch, reads.Parallelism);
     }
 
     public async Task CommitAsync(IReadOnlyList<PendingWrite> batch)
@@ -45,30 +50,15 @@ internal sealed class PostgreSqlEventStore : IEventStore
 
     public async Task ReplayAsync(string persistenceId, long fromSequenceNr, long toSequenceNr, long max, Action<EventRow> onRow, CancellationToken cancellationToken)
     {
-        await _tables.Value.ConfigureAwait(false);
-        await using var command = _dataSource.CreateCommand($"""
-            SELECT sequence_nr, serializer_id, manifest, payload, writer_uuid, written_at FROM {_s}.nanokit_journal
-            WHERE persistence_id = $1 AND sequence_nr BETWEEN $2 AND $3
-            ORDER BY sequence_nr LIMIT $4
-            """);
-        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = persistenceId });
-        command.Parameters.Add(new NpgsqlParameter<long> { TypedValue = fromSequenceNr });
-        command.Parameters.Add(new NpgsqlParameter<long> { TypedValue = toSequenceNr });
-        command.Parameters.Add(new NpgsqlParameter<long> { TypedValue = max });
-        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
-        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+        var rows = await _replays.ReadAsync(new ReplayRequest(persistenceId, fromSequenceNr, toSequenceNr, max), cancellationToken).ConfigureAwait(false);
+        foreach (var row in rows)
         {
-            onRow(new EventRow(
-                persistenceId, reader.GetInt64(0), reader.GetInt32(1), reader.GetString(2), reader.GetFieldValue<byte[]>(3), reader.GetString(4), reader.GetInt64(5)));
+            onRow(row);
         }
     }
 
-    public async Task<long> ReadHighestAsync(string persistenceId, CancellationToken cancellationToken)
-    {
-        await _tables.Value.ConfigureAwait(false);
-        await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
-        return await HighestAsync(connection, null, persistenceId, cancellationToken).ConfigureAwait(false);
-    }
+    public Task<long> ReadHighestAsync(string persistenceId, CancellationToken cancellationToken) =>
+        _highest.ReadAsync(persistenceId, cancellationToken);
 
     public async Task DeleteToAsync(string persistenceId, long toSequenceNr, CancellationToken cancellationToken)
     {
@@ -91,7 +81,62 @@ internal sealed class PostgreSqlEventStore : IEventStore
         await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
     }
 
-    public ValueTask DisposeAsync() => _dataSource.DisposeAsync();
+    public async ValueTask DisposeAsync()
+    {
+        await _replays.DisposeAsync().ConfigureAwait(false);
+        await _highest.DisposeAsync().ConfigureAwait(false);
+        await _dataSource.DisposeAsync().ConfigureAwait(false);
+    }
+
+    /// <summary>Many actors' replays in one query: each request's rows, in sequence order, at most its max.</summary>
+    private async Task<List<EventRow>[]> ReplayBatchAsync(IReadOnlyList<ReplayRequest> requests)
+    {
+        await _tables.Value.ConfigureAwait(false);
+        await using var command = _dataSource.CreateCommand($"""
+            SELECT r.i, j.sequence_nr, j.serializer_id, j.manifest, j.payload, j.writer_uuid, j.written_at
+            FROM unnest($1::text[], $2::bigint[], $3::bigint[], $4::bigint[]) WITH ORDINALITY AS r(pid, lo, hi, mx, i)
+            CROSS JOIN LATERAL (
+                SELECT * FROM {_s}.nanokit_journal
+                WHERE persistence_id = r.pid AND sequence_nr BETWEEN r.lo AND r.hi
+                ORDER BY sequence_nr LIMIT r.mx) j
+            ORDER BY r.i, j.sequence_nr
+            """);
+        command.Parameters.Add(new NpgsqlParameter<string[]> { TypedValue = requests.Select(r => r.PersistenceId).ToArray() });
+        command.Parameters.Add(new NpgsqlParameter<long[]> { TypedValue = requests.Select(r => r.From).ToArray() });
+        command.Parameters.Add(new NpgsqlParameter<long[]> { TypedValue = requests.Select(r => r.To).ToArray() });
+        command.Parameters.Add(new NpgsqlParameter<long[]> { TypedValue = requests.Select(r => r.Max).ToArray() });
+        var results = requests.Select(_ => new List<EventRow>()).ToArray();
+        await using var reader = await command.ExecuteReaderAsync().ConfigureAwait(false);
+        while (await reader.ReadAsync().ConfigureAwait(false))
+        {
+            var i = (int)reader.GetInt64(0) - 1;
+            results[i].Add(new EventRow(
+                requests[i].PersistenceId, reader.GetInt64(1), reader.GetInt32(2), reader.GetString(3), reader.GetFieldValue<byte[]>(4), reader.GetString(5), reader.GetInt64(6)));
+        }
+
+        return results;
+    }
+
+    /// <summary>Many actors' highest sequence numbers in one query, deletions notwithstanding.</summary>
+    private async Task<long[]> HighestBatchAsync(IReadOnlyList<string> persistenceIds)
+    {
+        await _tables.Value.ConfigureAwait(false);
+        await using var command = _dataSource.CreateCommand($"""
+            SELECT r.i, greatest(
+                coalesce((SELECT max(sequence_nr) FROM {_s}.nanokit_journal WHERE persistence_id = r.pid), 0),
+                coalesce((SELECT sequence_nr FROM {_s}.nanokit_journal_highest WHERE persistence_id = r.pid), 0))
+            FROM unnest($1::text[]) WITH ORDINALITY AS r(pid, i)
+            """);
+        command.Parameters.Add(new NpgsqlParameter<string[]> { TypedValue = persistenceIds.ToArray() });
+        var results = new long[persistenceIds.Count];
+        await using var reader = await command.ExecuteReaderAsync().ConfigureAwait(false);
+        while (await reader.ReadAsync().ConfigureAwait(false))
+        {
+            results[(int)reader.GetInt64(0) - 1] = reader.GetInt64(1);
+        }
+
+        return results;
+    }
 
     private async Task<long> HighestAsync(NpgsqlConnection connection, NpgsqlTransaction? transaction, string persistenceId, CancellationToken cancellationToken)
     {
@@ -107,3 +152,6 @@ internal sealed class PostgreSqlEventStore : IEventStore
         return (long)(await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))!;
     }
 }
+
+/// <summary>One actor's replay: its events from..to, at most max.</summary>
+internal sealed record ReplayRequest(string PersistenceId, long From, long To, long Max);

@@ -8,7 +8,7 @@ public sealed class PostgreSqlJournal(Config config) : GroupCommitJournal(Store(
     private static PostgreSqlEventStore Store(Config config)
     {
         var (dataSource, schema) = PostgreSqlDatabase.Open(config);
-        return new PostgreSqlEventStore(dataSource, schema);
+        return new PostgreSqlEventStore(dataSource, schema, PostgreSqlDatabase.Reads(config));
     }
 }
 
@@ -18,6 +18,6 @@ public sealed class PostgreSqlSnapshotStore(Config config) : GroupCommitSnapshot
     private static PostgreSqlSnapshotRows Rows(Config config)
     {
         var (dataSource, schema) = PostgreSqlDatabase.Open(config);
-        return new PostgreSqlSnapshotRows(dataSource, schema);
+        return new PostgreSqlSnapshotRows(dataSource, schema, PostgreSqlDatabase.Reads(config));
     }
 }

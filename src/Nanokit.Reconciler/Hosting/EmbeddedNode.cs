@@ -6,17 +6,20 @@ namespace Nanokit.Reconciler.Hosting;
 
 /// <summary>
 /// The reconciler embedded in one CLI process: an Akka actor system whose journal is SQLite under the project's
-/// <c>.nanokit/</c> (or the store given), holding the project lock for its lifetime. The same entity actors run
+/// <c>.nanokit/</c> (or the store given, e.g. PostgreSQL named by NANOKIT_STORE), holding the project lock — and, on a
+/// PostgreSQL store, the project's advisory lock there — for its lifetime. The same entity actors run
 /// in a server node; only the store and the way messages arrive differ.
 /// </summary>
 public sealed class EmbeddedNode : IAsyncDisposable
 {
     private readonly ProjectLock projectLock;
+    private readonly PostgreSqlProjectLock? storeLock;
 
-    private EmbeddedNode(ActorSystem system, ProjectLock projectLock, IActorRef projects, string projectName, StateStore store)
+    private EmbeddedNode(ActorSystem system, ProjectLock projectLock, PostgreSqlProjectLock? storeLock, IActorRef projects, string projectName, StateStore store)
     {
         System = system;
         this.projectLock = projectLock;
+        this.storeLock = storeLock;
         Projects = projects;
         ProjectName = projectName;
         Store = store;
@@ -45,12 +48,19 @@ public sealed class EmbeddedNode : IAsyncDisposable
     {
         cancellationToken.ThrowIfCancellationRequested();
         var held = ProjectLock.Acquire(StateDirectory(projectDirectory), command);
+        PostgreSqlProjectLock? storeLock = null;
         try
         {
             store ??= new StateStore.Sqlite(JournalPath(projectDirectory));
             if (store is StateStore.Sqlite sqlite)
             {
                 StateFile.Prepare(sqlite.Path, NodeConfig.EngineFor(store));
+            }
+            else if (store is StateStore.PostgreSql postgres)
+            {
+                // The state is shared by every checkout of the project: the directory's lock alone excludes no one.
+                var wait = NodeConfig.Base.GetTimeSpan("nanokit.store.postgresql.lock-wait");
+                storeLock = PostgreSqlProjectLock.Acquire(postgres.ConnectionString, projectName, command, wait);
             }
 
             var config = NodeConfig.For(store);
@@ -59,10 +69,11 @@ public sealed class EmbeddedNode : IAsyncDisposable
             var projects = system.ActorOf(ProjectRegion.Props(id => ProjectActor.Props(id, projectDirectory, provider, settings), restart), "projects");
             // Started now, not at the first command: recovery resumes an unfinished generation at once.
             projects.Tell(new ProjectRegion.StartProject(projectName));
-            return Task.FromResult(new EmbeddedNode(system, held, projects, projectName, store));
+            return Task.FromResult(new EmbeddedNode(system, held, storeLock, projects, projectName, store));
         }
         catch
         {
+            storeLock?.Dispose();
             held.Dispose();
             throw;
         }
@@ -84,6 +95,7 @@ public sealed class EmbeddedNode : IAsyncDisposable
             SqliteConnection.ClearAllPools();
         }
 
+        storeLock?.Dispose();
         projectLock.Dispose();
     }
 }

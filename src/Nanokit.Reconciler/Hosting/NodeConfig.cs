@@ -68,7 +68,10 @@ public static class NodeConfig
                 settings.GetInt("postgresql.journal-parallelism"),
                 EngineFor(store),
                 JournalPlugins.PostgreSqlJournal,
-                JournalPlugins.PostgreSqlSnapshotStore),
+                JournalPlugins.PostgreSqlSnapshotStore)
+                + (postgres.Schema is { } schema
+                    ? $"\n{JournalPlugins.PostgreSqlJournal}.schema = {schema}\n{JournalPlugins.PostgreSqlSnapshotStore}.schema = {schema}\n"
+                    : string.Empty),
             StateStore.InMemory => """
                 akka.persistence.journal.plugin = "akka.persistence.journal.inmem"
                 akka.persistence.snapshot-store.plugin = "akka.persistence.snapshot-store.inmem"
