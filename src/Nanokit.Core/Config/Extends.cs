@@ -18,6 +18,9 @@ internal sealed class Extends(NodeReader reader, ReferencedFiles files, LoadLimi
     private readonly Dictionary<string, MappingNode?> _fileServices = new(StringComparer.Ordinal);
     private readonly List<(string File, string Service)> _chain = [];
 
+    // How many services each resolved one stands on; bounds a chain whatever order its services are resolved in.
+    private readonly Dictionary<(string File, string Service), int> _depth = [];
+
     /// <summary>The model with every service's <c>extends</c> resolved; <paramref name="directory"/> is where its relative paths resolve.</summary>
     public MappingNode Apply(MappingNode root, string fileKey, string directory)
     {
@@ -57,7 +60,7 @@ internal sealed class Extends(NodeReader reader, ReferencedFiles files, LoadLimi
         if (at >= 0)
         {
             var path = _chain.Skip(at).Select(c => c.Service).Append(name);
-            reader.Error(extendsNode, $"extends: cycle: {string.Join(" -> ", path)}");
+            reader.Error(extendsNode, $"service \"{name}\": extends: cycle: {string.Join(" -> ", path)}");
             return null;
         }
 
@@ -150,6 +153,14 @@ internal sealed class Extends(NodeReader reader, ReferencedFiles files, LoadLimi
             return null;
         }
 
+        var depth = _depth.GetValueOrDefault((baseKey, serviceNode.Value)) + 1;
+        if (depth > limits.ExtendsDepth)
+        {
+            reader.Error(extendsNode, $"service \"{name}\": extends: the chain is longer than {limits.ExtendsDepth} services, the most it may be");
+            return null;
+        }
+
+        _depth[(fileKey, name)] = depth;
         if (baseDirectory != directory)
         {
             resolvedBase = RelativePaths.Service(resolvedBase, baseDirectory);
