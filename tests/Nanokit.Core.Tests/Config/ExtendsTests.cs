@@ -160,6 +160,18 @@ public sealed class ExtendsTests : IDisposable
     }
 
     [Fact]
+    public void Config_shows_the_merged_service_without_extends()
+    {
+        var yaml = ProjectWriter.ToYaml(Load.Yaml("""
+            services:
+              common: {image: busybox:1, user: root}
+              cli: {extends: common, hostname: cli}
+            """));
+        Assert.DoesNotContain("extends", yaml, StringComparison.Ordinal);
+        Assert.Equal(2, yaml.Split("user: root").Length - 1);
+    }
+
+    [Fact]
     public void Extends_from_another_file_resolves_its_relative_paths_against_that_file()
     {
         Directory.CreateDirectory(Path.Combine(_dir, "common"));

@@ -109,6 +109,26 @@ public sealed class IncludeTests : IDisposable
     }
 
     [Fact]
+    public void Including_the_main_file_again_is_a_cycle()
+    {
+        Write("a.yml", "include: [compose.yml]\nservices:\n  a: {image: busybox:1}\n");
+        Write("compose.yml", "include: [a.yml]\nservices:\n  web: {image: busybox:1}\n");
+        var error = Assert.Single(Load.ErrorsOf(() => LoadDir()));
+        Assert.Equal("a.yml:1:11: include: cycle: compose.yml -> a.yml -> compose.yml", error);
+    }
+
+    [Fact]
+    public void Config_shows_the_included_services_as_part_of_the_project()
+    {
+        Write("db/compose.yml", "services:\n  db: {image: postgres:16}\n");
+        Write("compose.yml", "include: [db/compose.yml]\nservices:\n  web: {image: busybox:1}\n");
+        var yaml = ProjectWriter.ToYaml(LoadDir());
+        Assert.Contains("  db:\n", yaml, StringComparison.Ordinal);
+        Assert.Contains("postgres:16", yaml, StringComparison.Ordinal);
+        Assert.DoesNotContain("include:", yaml, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void A_missing_included_file_is_a_located_error()
     {
         Write("compose.yml", "services:\n  web: {image: busybox:1}\ninclude:\n  - nowhere.yml\n");
