@@ -85,7 +85,9 @@ internal sealed class Include(NodeReader reader, ReferencedFiles files, LoadLimi
         {
             if (chain.IndexOf(full) is var at and >= 0)
             {
-                var cycle = chain.Skip(at).Append(full).Select(Path.GetFileName);
+                // Relative to the main file's directory: included files are often all named compose.yaml.
+                var top = Path.GetDirectoryName(chain[0])!;
+                var cycle = chain.Skip(at).Append(full).Select(p => Path.GetRelativePath(top, p));
                 reader.Error(pathNode, $"include: cycle: {string.Join(" -> ", cycle)}");
                 return null;
             }

@@ -149,6 +149,20 @@ public sealed class ExtendsTests : IDisposable
     }
 
     [Fact]
+    public void Extends_keeps_the_dependencies_of_the_extended_service_merged_by_name()
+    {
+        // compose v1 refuses to extend a service with depends_on; the spec only leaves declaring the target to the author.
+        var cli = Load.Service("""
+            services:
+              db: {image: postgres:16}
+              cache: {image: redis:7}
+              common: {image: busybox:1, depends_on: [db]}
+              cli: {extends: common, depends_on: {cache: {condition: service_started}}}
+            """, "cli");
+        Assert.Equal(["cache", "db"], cli.DependsOn.Keys);
+    }
+
+    [Fact]
     public void The_extended_service_itself_is_unchanged()
     {
         var project = Load.Yaml("""

@@ -109,6 +109,15 @@ public sealed class IncludeTests : IDisposable
     }
 
     [Fact]
+    public void An_include_cycle_between_files_of_one_name_prints_them_by_directory()
+    {
+        Write("a/compose.yml", "include: [../b/compose.yml]\nservices:\n  a: {image: busybox:1}\n");
+        Write("b/compose.yml", "include: [../a/compose.yml]\nservices:\n  b: {image: busybox:1}\n");
+        Write("compose.yml", "include: [a/compose.yml]\nservices:\n  web: {image: busybox:1}\n");
+        Assert.Contains("b/compose.yml:1:11: include: cycle: a/compose.yml -> b/compose.yml -> a/compose.yml", Load.ErrorsOf(() => LoadDir()));
+    }
+
+    [Fact]
     public void Including_the_main_file_again_is_a_cycle()
     {
         Write("a.yml", "include: [compose.yml]\nservices:\n  a: {image: busybox:1}\n");
