@@ -40,6 +40,15 @@ public sealed record LoadLimits(
         ProjectEnvironmentEntries: 200_000,
         PublishedPorts: 2 * 65_536);
 
+    /// <summary>How deep <c>include</c> may nest (a file including a file including…); the main file is depth 0.</summary>
+    public int IncludeDepth { get; init; } = 16;
+
+    /// <summary>How long an <c>extends</c> chain may be (a extends b extends c…), within and across files.</summary>
+    public int ExtendsDepth { get; init; } = 64;
+
+    /// <summary>Distinct files that <c>include</c> and <c>extends: {file}</c> may read in one load, each bounded by <see cref="FileBytes"/>.</summary>
+    public int ReferencedFiles { get; init; } = 256;
+
     /// <summary>A byte count as the messages write it: <c>4 MiB</c>, <c>512 KiB</c>, <c>100 bytes</c>.</summary>
     internal static string Bytes(long bytes) => bytes switch
     {

@@ -144,7 +144,13 @@ public static class ProjectLoader
             merged = Merge.Project(merged, overlay);
         }
 
-        var project = Build((MappingNode)merged, options, context, reader, projectDirectory);
+        // As the spec orders it: include after the files are merged (so conflicts between them are seen), extends last,
+        // so that a service may extend one brought in by include.
+        var referenced = new ReferencedFiles(options, errors);
+        var model = new Include(reader, referenced, options.Limits, context.Variables).Apply((MappingNode)merged, projectDirectory,
+            [.. documents.Select(d => Path.GetFullPath(d.Path, options.WorkingDirectory))]);
+        model = new Extends(reader, referenced, options.Limits, context.Lookup).Apply(model, "", projectDirectory);
+        var project = Build(model, options, context, reader, projectDirectory);
         if (errors.Count > 0)
         {
             throw new ConfigException(Sort(errors, documents));

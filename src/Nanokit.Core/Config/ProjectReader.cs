@@ -9,7 +9,7 @@ namespace Nanokit.Core.Config;
 internal sealed partial class ProjectReader(NodeReader reader, LoadContext context)
 {
     internal static readonly string[] Keys = ["name", "services", "runtime", "drift", "environments", "volumes", "version", "networks", "secrets", "configs"];
-    private static readonly HashSet<string> UnsupportedKeys = ["include", "models"];
+    private static readonly HashSet<string> UnsupportedKeys = ["models"];
     private static readonly string[] DriftKeys = ["interval", "heal"];
     private static readonly string[] Runtimes = ["local", "docker", "kubernetes"];
 

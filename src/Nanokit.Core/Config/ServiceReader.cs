@@ -27,7 +27,7 @@ internal sealed partial class ServiceReader(NodeReader reader, LoadContext conte
         "annotations", "attach", "blkio_config", "cgroup", "cgroup_parent",
         "cpu_count", "cpu_percent", "cpu_period", "cpu_quota", "cpu_rt_period", "cpu_rt_runtime",
         "cpu_shares", "cpus", "cpuset", "credential_spec", "develop", "device_cgroup_rules",
-        "dns_opt", "extends", "external_links", "gpus",
+        "dns_opt", "external_links", "gpus",
         "isolation", "links", "mem_limit",
         "mem_reservation", "mem_swappiness", "memswap_limit", "oom_kill_disable",
         "pids_limit", "post_start", "pre_stop", "provider",
