@@ -52,7 +52,7 @@ internal sealed partial class ProjectActor : ReconcilerEntity, IWithTimers
         Recover<GenerationAccepted>(Apply);
         Recover<RunRecorded>(Apply);
         Recover<RecoveryCompleted>(_ => AfterRecovery());
-        Command<ApplySpec>(m => Accept(m.Spec, m.Options.Services, m.Options.RemoveOrphans));
+        Command<ApplySpec>(ApplyUnlessUnchanged);
         Command<DestroyProject>(_ => Accept(null, [], true));
         Command<ApplyIntent>(m =>
         {
@@ -95,6 +95,35 @@ internal sealed partial class ProjectActor : ReconcilerEntity, IWithTimers
         Akka.Actor.Props.Create(() => new ProjectActor(name, directory, provider, settings));
 
     private ProjectRef Ref => new(name, directory);
+
+    /// <summary>
+    /// A spec equal to the accepted intent is no new generation (Kubernetes bumps <c>metadata.generation</c> only when the
+    /// spec changes): while a run of the current generation is in flight (one resumed after a crash, say) the caller
+    /// joins it instead of superseding it, which would cancel its hooks halfway; when the last run converged, the same
+    /// generation is run again, which observes and repairs whatever moved by hand. A spec after a failed run is a new
+    /// generation: the user's fresh attempt, recorded as such.
+    /// </summary>
+    private void ApplyUnlessUnchanged(ApplySpec command)
+    {
+        if (intent?.Spec is { } current
+            && DesiredStateHash.Compute(command.Spec, command.Options) == DesiredStateHash.Compute(current, new PlanOptions { Services = intent.Services, RemoveOrphans = intent.RemoveOrphans }))
+        {
+            if (running is { Drift: null } && running.Generation == generation)
+            {
+                Sender.Tell(new SpecAccepted(name, generation) { Unchanged = true }, Self);
+                return;
+            }
+
+            if (observedGeneration == generation && lastRun is { Succeeded: true })
+            {
+                Sender.Tell(new SpecAccepted(name, generation) { Unchanged = true }, Self);
+                StartRun(RunTrigger.Reapply, null);
+                return;
+            }
+        }
+
+        Accept(command.Spec, command.Options.Services, command.Options.RemoveOrphans);
+    }
 
     /// <param name="next">The generation to accept; by default the next one (an intent stored elsewhere brings its own).</param>
     private void Accept(ProjectSpec? spec, ImmutableArray<string> services, bool? removeOrphans, long? next = null)

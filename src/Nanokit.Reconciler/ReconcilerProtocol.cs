@@ -27,7 +27,11 @@ public sealed record DestroyProject
 public sealed record ApplyIntent(long Generation, ProjectSpec? Spec);
 
 /// <summary>The intent is durable; the run that converges it has started or is queued.</summary>
-public sealed record SpecAccepted(string Project, long Generation);
+public sealed record SpecAccepted(string Project, long Generation)
+{
+    /// <summary>The spec equals the accepted intent: no new generation; the run of <see cref="Generation"/> in flight, or a fresh one, converges it.</summary>
+    public bool Unchanged { get; init; }
+}
 
 /// <summary>Re-observe now and report (or heal, when <paramref name="Heal"/>) the differences; replied with <see cref="DriftReport"/>.</summary>
 public sealed record CheckDrift(bool Heal);
@@ -68,6 +72,9 @@ public enum RunTrigger
 
     /// <summary>A failed run is tried again after its backoff.</summary>
     Retry,
+
+    /// <summary><c>up</c> with the spec already applied: the same generation is observed and converged again (appended: runs are persisted by number).</summary>
+    Reapply,
 }
 
 public enum ServicePhase

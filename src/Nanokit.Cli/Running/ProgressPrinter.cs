@@ -55,6 +55,7 @@ internal sealed class ProgressPrinter(TextWriter output, int nameWidth)
         RunTrigger.Resume => "resuming after a restart",
         RunTrigger.Drift => "healing drift",
         RunTrigger.Retry => "retrying",
+        RunTrigger.Reapply => "unchanged, checked again",
         _ => trigger.ToString(),
     };
 
