@@ -56,11 +56,15 @@ internal sealed class ProjectOptions
     /// or writes every located error to stderr and returns null. Only <c>down</c> passes
     /// <paramref name="allowNoServices"/>: see <see cref="ProjectLoadOptions.AllowNoServices"/>.
     /// </summary>
-    public LoadedProject? Load(ParseResult parse, CliContext context, bool allowNoServices = false)
+    public LoadedProject? Load(ParseResult parse, CliContext context, bool allowNoServices = false) =>
+        Load(LoadOptions(parse, context) with { AllowNoServices = allowNoServices }, context);
+
+    /// <summary>As <see cref="Load(ParseResult, CliContext, bool)"/>, from options resolved earlier (a saved plan's).</summary>
+    public static LoadedProject? Load(ProjectLoadOptions options, CliContext context)
     {
         try
         {
-            var spec = ProjectLoader.Load(ToLoadOptions(parse, context) with { AllowNoServices = allowNoServices });
+            var spec = ProjectLoader.Load(options);
             foreach (var warning in spec.Warnings)
             {
                 context.Error.WriteLine(warning.ToString());
@@ -90,7 +94,7 @@ internal sealed class ProjectOptions
     /// </summary>
     public Nanokit.Server.Api.V1.ApplyProjectRequest ToApplyRequest(ParseResult parse, CliContext context)
     {
-        var options = ToLoadOptions(parse, context);
+        var options = LoadOptions(parse, context);
         var paths = options.Files.IsEmpty
             ? [.. ProjectLoader.DefaultFileNames.Select(f => Path.Combine(options.WorkingDirectory, f)).Where(File.Exists).Take(1)]
             : options.Files;
@@ -114,7 +118,12 @@ internal sealed class ProjectOptions
         return request;
     }
 
-    private ProjectLoadOptions ToLoadOptions(ParseResult parse, CliContext context)
+    /// <summary>The first of these options given on the command line, as typed, or null.</summary>
+    public string? FirstGiven(ParseResult parse) =>
+        new Option[] { files, environment, profiles, projectDirectory, projectName }.FirstOrDefault(o => parse.GetResult(o) is not null)?.Name;
+
+    /// <summary>The files, directory, environment, profiles and name the command line (and NANOKIT_ENV) ask for, paths made absolute.</summary>
+    public ProjectLoadOptions LoadOptions(ParseResult parse, CliContext context)
     {
         var fileList = (parse.GetValue(files) ?? [])
             .Select(f => Path.GetFullPath(f, context.WorkingDirectory))

@@ -108,7 +108,7 @@ internal sealed partial class ProjectActor : ReconcilerEntity, IWithTimers
         if (intent?.Spec is { } current
             && DesiredStateHash.Compute(command.Spec, command.Options) == DesiredStateHash.Compute(current, new PlanOptions { Services = intent.Services, RemoveOrphans = intent.RemoveOrphans }))
         {
-            if (running is { Drift: null } && running.Generation == generation)
+            if (running is { Drift: null } && running.Generation == generation && command.ExpectedObserved is null)
             {
                 Sender.Tell(new SpecAccepted(name, generation) { Unchanged = true }, Self);
                 return;
@@ -117,16 +117,17 @@ internal sealed partial class ProjectActor : ReconcilerEntity, IWithTimers
             if (observedGeneration == generation && lastRun is { Succeeded: true })
             {
                 Sender.Tell(new SpecAccepted(name, generation) { Unchanged = true }, Self);
-                StartRun(RunTrigger.Reapply, null);
+                StartRun(RunTrigger.Reapply, null, command.ExpectedObserved);
                 return;
             }
         }
 
-        Accept(command.Spec, command.Options.Services, command.Options.RemoveOrphans);
+        Accept(command.Spec, command.Options.Services, command.Options.RemoveOrphans, expectedObserved: command.ExpectedObserved);
     }
 
     /// <param name="next">The generation to accept; by default the next one (an intent stored elsewhere brings its own).</param>
-    private void Accept(ProjectSpec? spec, ImmutableArray<string> services, bool? removeOrphans, long? next = null)
+    /// <param name="expectedObserved">See <see cref="ApplySpec.ExpectedObserved"/>; checked by this generation's first run only.</param>
+    private void Accept(ProjectSpec? spec, ImmutableArray<string> services, bool? removeOrphans, long? next = null, string? expectedObserved = null)
     {
         var accepted = new GenerationAccepted(next ?? generation + 1, spec, services, removeOrphans, DateTimeOffset.UtcNow);
         Persist(accepted, e =>
@@ -136,7 +137,7 @@ internal sealed partial class ProjectActor : ReconcilerEntity, IWithTimers
             Sender.Tell(new SpecAccepted(name, e.Generation), Self);
             failedRuns = 0;
             Timers.Cancel(RetryRun.Instance);
-            StartRun(RunTrigger.Spec, null);
+            StartRun(RunTrigger.Spec, null, expectedObserved);
             UpdateDriftTimer();
         });
     }
@@ -167,7 +168,7 @@ internal sealed partial class ProjectActor : ReconcilerEntity, IWithTimers
         UpdateDriftTimer();
     }
 
-    private void StartRun(RunTrigger trigger, DriftCheckMode? drift)
+    private void StartRun(RunTrigger trigger, DriftCheckMode? drift, string? expectedObserved = null)
     {
         if (intent is null)
         {
@@ -190,7 +191,7 @@ internal sealed partial class ProjectActor : ReconcilerEntity, IWithTimers
 
         var desired = intent.Spec ?? Empty();
         var options = new PlanOptions { Services = intent.Services, RemoveOrphans = intent.Spec is null ? true : intent.RemoveOrphans };
-        running = new RunRequest(generation, trigger, desired, options, drift) { SettleFirst = busy };
+        running = new RunRequest(generation, trigger, desired, options, drift) { SettleFirst = busy, ExpectedObserved = expectedObserved };
         driftReported = false;
         supervisor = Context.Watch(Context.ActorOf(ProjectSupervisor.Props(running, Ref, provider, Self)));
     }

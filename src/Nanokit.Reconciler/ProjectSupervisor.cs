@@ -17,6 +17,9 @@ namespace Nanokit.Reconciler;
 internal sealed record RunRequest(long Generation, RunTrigger Trigger, ProjectSpec Desired, PlanOptions Options, DriftCheckMode? Drift)
 {
     public ImmutableArray<IActorRef> SettleFirst { get; init; } = [];
+
+    /// <summary>See <see cref="ApplySpec.ExpectedObserved"/>.</summary>
+    public string? ExpectedObserved { get; init; }
 }
 
 /// <summary>A drift check heals (runs the plan) or only reports it.</summary>
@@ -85,6 +88,12 @@ internal sealed class ProjectSupervisor : ReceiveActor
         {
             await SettleAsync().ConfigureAwait(true);
             var observed = await provider.ObserveAsync(project, cancel.Token).ConfigureAwait(true);
+            if (request.ExpectedObserved is { } expected && ObservedStateHash.Compute(observed) != expected)
+            {
+                Finish([new ServiceFailure("*", "the runtime changed since the plan was made; nothing was done: make a new plan")]);
+                return;
+            }
+
             plan = PlanEngine.Plan(request.Desired, GraphEngine.Build(request.Desired), observed, request.Options);
         }
         catch (Exception e) when (e is not (OutOfMemoryException or OperationCanceledException))

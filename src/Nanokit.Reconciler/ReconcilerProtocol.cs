@@ -5,8 +5,18 @@ using Nanokit.Runtime;
 
 namespace Nanokit.Reconciler;
 
-/// <summary>Make the project match <paramref name="Spec"/>: a new generation. Replied with <see cref="SpecAccepted"/> once durable.</summary>
-public sealed record ApplySpec(ProjectSpec Spec, PlanOptions Options);
+/// <summary>
+/// Make the project match <paramref name="Spec"/>: a new generation, unless it equals the accepted intent.
+/// Replied with <see cref="SpecAccepted"/> once durable.
+/// </summary>
+public sealed record ApplySpec(ProjectSpec Spec, PlanOptions Options)
+{
+    /// <summary>
+    /// A saved plan's check-index: the run acts only if what it observes still has this <see cref="ObservedStateHash"/>,
+    /// and otherwise fails before any action, naming nothing it did. Null: no check.
+    /// </summary>
+    public string? ExpectedObserved { get; init; }
+}
 
 /// <summary>
 /// Remove every replica the runtime holds for the project, dependents first (<c>nkapp down</c>): a new generation

@@ -53,6 +53,31 @@ public static class DesiredStateHash
             spec with { Services = ImmutableSortedDictionary<string, ServiceSpec>.Empty, Warnings = [] }, Canonical));
     }
 
+    /// <summary>What moved between two desired states, from their <see cref="Project"/> and <see cref="Services"/> hashes, one phrase each.</summary>
+    public static ImmutableArray<string> Differences(
+        string projectBefore, IReadOnlyDictionary<string, string> servicesBefore, string projectNow, IReadOnlyDictionary<string, string> servicesNow)
+    {
+        ArgumentNullException.ThrowIfNull(servicesBefore);
+        ArgumentNullException.ThrowIfNull(servicesNow);
+        var changes = ImmutableArray.CreateBuilder<string>();
+        if (projectBefore != projectNow)
+        {
+            changes.Add("the project's settings changed");
+        }
+
+        foreach (var service in servicesBefore.Keys.Union(servicesNow.Keys).Order(StringComparer.Ordinal))
+        {
+            var had = servicesBefore.TryGetValue(service, out var old);
+            var has = servicesNow.TryGetValue(service, out var current);
+            if (had != has || old != current)
+            {
+                changes.Add(!has ? $"service {service} was removed" : !had ? $"service {service} was added" : $"service {service} changed");
+            }
+        }
+
+        return changes.ToImmutable();
+    }
+
     private static string Hex(byte[] json) => Convert.ToHexStringLower(SHA256.HashData(json));
 
     private static void LeaveOutLocations(JsonTypeInfo type)
