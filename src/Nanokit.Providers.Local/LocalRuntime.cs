@@ -19,6 +19,9 @@ public sealed class LocalRuntime : IRuntimeProvider, IReplicaLogs, IAsyncDisposa
 {
     private const string ProviderName = "local";
 
+    /// <summary>What a stopped replica reports as its exit code when its wrapper could not write one: 128 + SIGTERM.</summary>
+    private const int StoppedExitCode = 143;
+
     private readonly LocalRuntimeOptions _options;
     private readonly TimeProvider _time;
     private readonly ConcurrentDictionary<string, SemaphoreSlim> _slotLocks = new(StringComparer.Ordinal);
@@ -91,6 +94,32 @@ public sealed class LocalRuntime : IRuntimeProvider, IReplicaLogs, IAsyncDisposa
 
         Validate(replica, record.Spec);
         return Spawn(replica, record.Spec, record.ConfigHash, record.Generation, paths);
+    }
+
+    /// <summary>
+    /// Stops the process group as <see cref="DeleteAsync"/> does and keeps the record. A wrapper killed by the signal
+    /// writes no exit code, so one is written for it (128 + SIGTERM, as a shell reports it): the replica is observed as
+    /// Exited, never Missing, and <see cref="StartAsync"/> starts it again.
+    /// </summary>
+    public async Task StopAsync(ReplicaId replica, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(replica);
+        var paths = PathsOf(replica.Project);
+        using var slot = await LockAsync(replica, cancellationToken).ConfigureAwait(false);
+        if (ReplicaRecordStore.Read(paths.StateFile(replica.Service, replica.Replica)) is not { } record)
+        {
+            return;
+        }
+
+        await ProcessStopper.StopAsync(replica, record, record.Spec.StopGracePeriod, _options, cancellationToken).ConfigureAwait(false);
+        var exitFile = paths.ExitFile(replica.Service, replica.Replica);
+        if (ReplicaRecordStore.ReadExitCode(exitFile) is null)
+        {
+            File.WriteAllText(exitFile + ".tmp", StoppedExitCode + "\n");
+            File.Move(exitFile + ".tmp", exitFile, overwrite: true);
+        }
+
+        _health.TryRemove(Key(replica), out _);
     }
 
     public async Task DeleteAsync(ReplicaId replica, CancellationToken cancellationToken)

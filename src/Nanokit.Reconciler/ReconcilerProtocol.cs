@@ -36,6 +36,21 @@ public sealed record DestroyProject
 /// </summary>
 public sealed record ApplyIntent(long Generation, ProjectSpec? Spec);
 
+/// <summary>
+/// <c>nkapp stop [SERVICE...]</c>: keep these services (every one when empty) of the accepted spec stopped, as intent, so
+/// drift does not start them again. Replied with <see cref="SpecAccepted"/> or <see cref="IntentRefused"/>.
+/// </summary>
+public sealed record StopServices(ImmutableArray<string> Services);
+
+/// <summary><c>nkapp start [SERVICE...]</c>: these services (every one when empty) are no longer kept stopped, and exited replicas start.</summary>
+public sealed record StartServices(ImmutableArray<string> Services);
+
+/// <summary><c>nkapp restart [SERVICE...]</c>: as <see cref="StartServices"/>, and the running replicas are stopped and started again.</summary>
+public sealed record RestartServices(ImmutableArray<string> Services);
+
+/// <summary>A request about the accepted intent that cannot be carried out (nothing applied yet, an unknown service); nothing changed.</summary>
+public sealed record IntentRefused(string Project, string Reason);
+
 /// <summary>The intent is durable; the run that converges it has started or is queued.</summary>
 public sealed record SpecAccepted(string Project, long Generation)
 {
@@ -100,6 +115,7 @@ public enum ServicePhase
     Succeeded,
     Failed,
     Blocked,
+    Stopping,
 }
 
 public sealed record ServiceFailure(string Service, string Reason);

@@ -176,12 +176,23 @@ internal sealed class ServiceActor : ReconcilerEntity
         public async Task RunAsync()
         {
             var deletions = command.Actions.Where(a => a.Action == ActionType.Delete).ToList();
-            var applies = command.Actions.Where(a => a.Action is ActionType.Create or ActionType.Update or ActionType.Start).ToList();
-            if (deletions.Count > 0)
+            var stops = command.Actions.Where(a => a.Action is ActionType.Stop or ActionType.Restart).ToList();
+            var applies = command.Actions.Where(a => a.Action is ActionType.Create or ActionType.Update or ActionType.Start or ActionType.Restart).ToList();
+            if (deletions.Count > 0 || stops.Count > 0)
             {
                 await HookAsync(ServicePhase.Prestop, HookKind.Prestop).ConfigureAwait(false);
+            }
+
+            if (deletions.Count > 0)
+            {
                 Report(ServicePhase.Deleting, $"removing {Replicas(deletions)}");
                 await Task.WhenAll(deletions.Select(a => WithRetryAsync($"remove replica {a.Replica}", () => owner.provider.DeleteAsync(Id(a), Cancel)))).ConfigureAwait(false);
+            }
+
+            if (stops.Count > 0)
+            {
+                Report(ServicePhase.Stopping, $"stopping {Replicas(stops)}");
+                await Task.WhenAll(stops.Select(a => WithRetryAsync($"stop replica {a.Replica}", () => owner.provider.StopAsync(Id(a), Cancel)))).ConfigureAwait(false);
             }
 
             if (command.Spec is not { } spec)
@@ -216,7 +227,7 @@ internal sealed class ServiceActor : ReconcilerEntity
             }
         }
 
-        private Task ApplyAsync(ServiceSpec spec, PlanAction action) => action.Action == ActionType.Start
+        private Task ApplyAsync(ServiceSpec spec, PlanAction action) => action.Action is ActionType.Start or ActionType.Restart
             ? WithRetryAsync($"start replica {action.Replica}", () => owner.provider.StartAsync(Id(action), Cancel))
             : WithRetryAsync(
                 $"{Verb(action.Action)} replica {action.Replica}",
@@ -341,13 +352,7 @@ internal sealed class ServiceActor : ReconcilerEntity
         private static string Replicas(List<PlanAction> actions) =>
             actions.Count == 1 ? $"replica {actions[0].Replica}" : $"{actions.Count} replicas";
 
-        private static string Verb(ActionType action) => action switch
-        {
-            ActionType.Create => "create",
-            ActionType.Update => "recreate",
-            ActionType.Start => "start",
-            _ => action.ToString().ToLowerInvariant(),
-        };
+        private static string Verb(ActionType action) => PlanJsonRenderer.Verb(action);
     }
 }
 

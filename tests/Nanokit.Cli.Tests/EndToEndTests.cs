@@ -195,7 +195,7 @@ public sealed class EndToEndTests : IDisposable
         RealProcesses.KillAll($"^sleep {Sleep(1)}$");
 
         await UntilAsync(() => Task.FromResult(watcher.Output.Contains("drift found, not healing")), "drift reported");
-        Assert.Contains("~ update in-place store[1]  # exited (137)", watcher.Output);
+        Assert.Contains("~ start store[1]  # exited (137)", watcher.Output);
         Assert.DoesNotContain("(healing drift)", watcher.Output);
         await ExpectProcessesAsync(0, Sleep(1));
     }
