@@ -32,9 +32,16 @@ internal sealed class ProjectOptions
         Description = "Project name (default: name: in the file, else the directory name)",
     };
 
+    private readonly bool rememberedEnvironment;
+
     /// <param name="fileAlias">Whether <c>-f</c> means <c>--file</c>: everywhere but where Compose gives it another meaning (<c>logs -f</c> follows).</param>
-    public ProjectOptions(bool fileAlias = true)
+    /// <param name="rememberedEnvironment">
+    /// Whether, without <c>--env</c> and <c>$NANOKIT_ENV</c>, the environment the last <c>up</c> applied is used (commands that
+    /// look at what is deployed: <c>status</c>, <c>ps</c>, <c>logs</c>, <c>drift</c>...). <c>up</c> and <c>plan</c> take the file as given, as Compose does.
+    /// </param>
+    public ProjectOptions(bool fileAlias = true, bool rememberedEnvironment = false)
     {
+        this.rememberedEnvironment = rememberedEnvironment;
         files = new Option<string[]>("--file", fileAlias ? ["-f"] : [])
         {
             Description = "Configuration file; repeat to merge several in order (default: nanokit.yml, compose.yaml, ...)",
@@ -131,8 +138,11 @@ internal sealed class ProjectOptions
         var directory = parse.GetValue(projectDirectory) is { } dir
             ? Path.GetFullPath(dir, context.WorkingDirectory)
             : fileList.Length > 0 ? Path.GetDirectoryName(fileList[0])! : context.WorkingDirectory;
-        var env = parse.GetValue(environment)
-            ?? (context.Environment.TryGetValue("NANOKIT_ENV", out var fromEnv) && fromEnv.Length > 0 ? fromEnv : null);
+        // `--env ''` asks for the base file alone, whatever NANOKIT_ENV or the last up said.
+        var env = parse.GetValue(environment) is { } given
+            ? (given.Length == 0 ? null : given)
+            : (context.Environment.TryGetValue("NANOKIT_ENV", out var fromEnv) && fromEnv.Length > 0 ? fromEnv : null)
+                ?? (rememberedEnvironment ? AppliedIntent.Read(directory, null, context.Error.WriteLine)?.Environment : null);
         return new ProjectLoadOptions(
             fileList,
             directory,

@@ -186,6 +186,7 @@ internal sealed partial class ProjectActor : ReconcilerEntity, IWithTimers
         {
             Apply(e);
             SnapshotIfDue();
+            Context.System.EventStream.Publish(new IntentAccepted(name, e));
             Sender.Tell(new SpecAccepted(name, e.Generation), Self);
             failedRuns = 0;
             Timers.Cancel(RetryRun.Instance);
@@ -212,6 +213,11 @@ internal sealed partial class ProjectActor : ReconcilerEntity, IWithTimers
 
     private void AfterRecovery()
     {
+        if (intent is not null)
+        {
+            Context.System.EventStream.Publish(new IntentAccepted(name, intent));
+        }
+
         if (settings.ResumeOnRecovery && intent is not null && observedGeneration < generation)
         {
             StartRun(RunTrigger.Resume, null);

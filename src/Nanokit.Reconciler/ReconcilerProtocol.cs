@@ -75,6 +75,12 @@ public sealed record GetProjectStatus
 
 public sealed record CurrentProjectStatus(ProjectStatus Status);
 
+/// <summary>
+/// Published on the event stream when the project's intent is durable, and once after recovery: what is applied, for a
+/// host that keeps a read model of it beside the journal (the CLI's, read by commands that take no lock).
+/// </summary>
+public sealed record IntentAccepted(string Project, GenerationAccepted Intent);
+
 /// <summary>Published on the event stream when a run has planned its work.</summary>
 public sealed record RunStarted(string Project, long Generation, RunTrigger Trigger, ServicePlan Plan);
 

@@ -13,7 +13,7 @@ internal static class DownCommand
 {
     public static Command Create(CliContext context)
     {
-        var project = new ProjectOptions();
+        var project = new ProjectOptions(rememberedEnvironment: true);
         var command = new Command("down", "Remove every service of the project, in reverse dependency order");
         project.AddTo(command);
         command.SetAction(async (parse, cancellationToken) =>

@@ -13,7 +13,7 @@ internal static class LogsCommand
 {
     public static Command Create(CliContext context)
     {
-        var project = new ProjectOptions(fileAlias: false);
+        var project = new ProjectOptions(fileAlias: false, rememberedEnvironment: true);
         var services = new Argument<string[]>("SERVICE") { Description = "The services whose output to show (default: every service)", Arity = ArgumentArity.ZeroOrMore };
         var follow = new Option<bool>("--follow", "-f") { Description = "Keep printing new output until Ctrl-C (as in Compose, -f follows here; the file is --file)" };
         var tail = CliValues.Count("--tail", "Only the last N lines of each replica (default: all)", "-n");

@@ -54,6 +54,7 @@ internal static class UpCommand
             PlanFile? saved = null;
             LoadedProject? loaded;
             PlanOptions options;
+            string? environment;
             if (planPath is not null)
             {
                 var extra = (named.IsEmpty ? null : named[0]) ?? project.FirstGiven(parse) ?? (parse.GetResult(removeOrphans) is null ? null : "--remove-orphans");
@@ -86,6 +87,7 @@ internal static class UpCommand
                 }
 
                 options = saved.PlanOptions;
+                environment = saved.Load.Environment;
             }
             else
             {
@@ -102,6 +104,7 @@ internal static class UpCommand
                 }
 
                 options = new PlanOptions { Services = named, RemoveOrphans = parse.GetValue(removeOrphans) };
+                environment = project.LoadOptions(parse, context).Environment;
             }
 
             var watching = parse.GetValue(watch);
@@ -110,7 +113,7 @@ internal static class UpCommand
             var settings = ReconcilerSettings.Default with { DriftTimer = watching, RetryFailedRuns = watching, ResumeOnRecovery = saved is null };
             using var traceFile = parse.GetValue(trace) is { } tracePath ? new TraceFile(Path.GetFullPath(tracePath, context.WorkingDirectory)) : null;
             using var otlp = Otlp.StartIfConfigured(context.Environment);
-            await using var session = await SessionOrError.StartAsync(loaded.Spec, settings, "up", context, cancellationToken).ConfigureAwait(false);
+            await using var session = await SessionOrError.StartAsync(loaded.Spec, settings, "up", context, cancellationToken, environment: new RememberedEnvironment(environment)).ConfigureAwait(false);
             if (session is null)
             {
                 return ExitCodes.Error;

@@ -13,11 +13,11 @@ internal static class SessionOrError
     /// runtime's own labels and records). It then warns and runs on an in-memory store, leaving the file as it is.
     /// </param>
     public static async Task<RunSession?> StartAsync(
-        ProjectSpec spec, ReconcilerSettings settings, string command, CliContext context, CancellationToken cancellationToken, bool withoutState = false)
+        ProjectSpec spec, ReconcilerSettings settings, string command, CliContext context, CancellationToken cancellationToken, bool withoutState = false, RememberedEnvironment? environment = null)
     {
         try
         {
-            return await RunSession.StartAsync(spec, settings, command, null, context, cancellationToken).ConfigureAwait(false);
+            return await RunSession.StartAsync(spec, settings, command, null, context, cancellationToken, environment).ConfigureAwait(false);
         }
         catch (StateStoreException e) when (withoutState)
         {
