@@ -275,6 +275,22 @@ public sealed class LocalRuntime : IRuntimeProvider, IReplicaLogs, IAsyncDisposa
         return LogFiles.ReadAsync(path, options.Tail, options.Follow, TimeSpan.FromMilliseconds(250), cancellationToken);
     }
 
+    /// <summary>A hook's log (<c>.nanokit/logs/SERVICE.KIND.log</c>, appended by every run); nothing when it never ran.</summary>
+    public IAsyncEnumerable<string> ReadHookLogsAsync(ProjectRef project, string service, HookKind kind, LogReadOptions options, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(project);
+        ArgumentNullException.ThrowIfNull(options);
+        if (!LocalPaths.IsSafeName(service))
+        {
+            throw new RuntimeException(ProviderName, project.Name, service, null, "invalid service name");
+        }
+
+        var path = PathsOf(project).Hook(service, kind).Log;
+        return File.Exists(path) || options.Follow
+            ? LogFiles.ReadAsync(path, options.Tail, options.Follow, TimeSpan.FromMilliseconds(250), cancellationToken)
+            : AsyncEnumerable.Empty<string>();
+    }
+
     /// <summary>The log file of a replica, for tools that want the path itself.</summary>
     public static string LogPath(ReplicaId replica)
     {

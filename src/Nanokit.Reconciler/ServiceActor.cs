@@ -290,12 +290,37 @@ internal sealed class ServiceActor : ReconcilerEntity
             using var span = ReconcilerTelemetry.Source.StartActivity("hook");
             span?.SetTag("nanokit.hook", name);
             var result = await owner.provider.RunHookAsync(command.Project, command.Spec, kind, Cancel).ConfigureAwait(false);
+            ShowOutput(phase, result.OutputTail, command.Spec);
             if (!result.Succeeded)
             {
-                // The output tail is not quoted: a hook may print secrets.
                 var why = result.TimedOut ? $"timed out after {hook.Timeout.TotalSeconds:0.#}s" : $"exited with code {result.ExitCode}";
                 span?.SetStatus(ActivityStatusCode.Error, why);
                 throw new ServiceFailedException($"{name} hook {why}");
+            }
+        }
+
+        /// <summary>
+        /// The end of a hook's output, one progress line each under its service (its whole output stays in the hook's
+        /// log). A hook may print the secrets it was given: their values are masked before anything leaves the actor.
+        /// </summary>
+        private void ShowOutput(ServicePhase phase, string tail, ServiceSpec spec)
+        {
+            if (string.IsNullOrWhiteSpace(tail))
+            {
+                return;
+            }
+
+            foreach (var (key, value) in spec.Environment)
+            {
+                if (value is { Length: > 0 } secret && spec.SecretEnvironment.Contains(key))
+                {
+                    tail = tail.Replace(secret, "******", StringComparison.Ordinal);
+                }
+            }
+
+            foreach (var line in tail.Split('\n').Select(l => l.TrimEnd('\r')).Where(l => l.Length > 0))
+            {
+                Report(phase, "| " + line);
             }
         }
 
