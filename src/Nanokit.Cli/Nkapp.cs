@@ -22,6 +22,8 @@ public static class Nkapp
             RunStateCommands.Stop(context),
             RunStateCommands.Start(context),
             RunStateCommands.Restart(context),
+            ForegroundCommands.Exec(context),
+            ForegroundCommands.Run(context),
             StatusCommand.Create(context),
             DriftCommand.Create(context),
             LogsCommand.Create(context),
@@ -44,7 +46,7 @@ public static class Nkapp
             ProcessTerminationTimeout = null,
             EnableDefaultExceptionHandler = false,
         };
-        var parse = root.Parse(args);
+        var parse = root.Parse(ForegroundCommands.SeparateCommand(root, args));
         return ParseErrors.Any(parse) ? Task.FromResult(ParseErrors.Report(parse, context)) : InvokeAsync(parse, invocation, context, cancellationToken);
     }
 

@@ -15,7 +15,7 @@ namespace Nanokit.Providers.Local;
 /// observes exactly what an earlier one started. Calls on one replica slot are serialized within this process;
 /// across processes the CLI's per-project lock is what keeps two writers apart.
 /// </summary>
-public sealed class LocalRuntime : IRuntimeProvider, IReplicaLogs, IAsyncDisposable
+public sealed class LocalRuntime : IRuntimeProvider, IReplicaLogs, IReplicaCommands, IAsyncDisposable
 {
     private const string ProviderName = "local";
 
@@ -273,6 +273,37 @@ public sealed class LocalRuntime : IRuntimeProvider, IReplicaLogs, IAsyncDisposa
 
         var path = PathsOf(replica.Project).LogFile(replica.Service, replica.Replica);
         return LogFiles.ReadAsync(path, options.Tail, options.Follow, TimeSpan.FromMilliseconds(250), cancellationToken);
+    }
+
+    /// <summary>A command in the replica's environment and working directory, while its process runs (see <see cref="ForegroundCommand"/>).</summary>
+    public async Task<int> ExecAsync(ReplicaId replica, ImmutableArray<string> command, CommandStreams streams, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(replica);
+        ArgumentNullException.ThrowIfNull(streams);
+        var paths = PathsOf(replica.Project);
+        var record = ReplicaRecordStore.Read(paths.StateFile(replica.Service, replica.Replica));
+        var state = record is null ? null : Observe(replica.Project, record, ProcTable.Snapshot(), paths, rotateLogs: false);
+        if (record is null || state is not { State: ReplicaState.Running or ReplicaState.Unhealthy })
+        {
+            throw new RuntimeException(ProviderName, replica, state is null ? "no such replica: run `nkapp up` first" : $"not running ({state.State.ToString().ToLowerInvariant()}); start it with `nkapp start {replica.Service}`");
+        }
+
+        return await ForegroundCommand.RunAsync(
+            replica.Project, replica.Service, replica.Replica, command,
+            ProcessEnvironment.WorkingDirectory(replica.Project, record.Spec), ProcessEnvironment.For(replica.Project, record.Spec, replica.Replica),
+            streams, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>The service's entrypoint and <paramref name="command"/> (its own command when empty), as a one-off without a replica index.</summary>
+    public Task<int> RunOnceAsync(ProjectRef project, ServiceSpec service, ImmutableArray<string> command, CommandStreams streams, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(project);
+        ArgumentNullException.ThrowIfNull(service);
+        ArgumentNullException.ThrowIfNull(streams);
+        var definition = command.IsDefaultOrEmpty ? service : service with { Command = command };
+        return ForegroundCommand.RunAsync(
+            project, service.Name, null, ProcessEnvironment.CommandLine(definition),
+            ProcessEnvironment.WorkingDirectory(project, service), ProcessEnvironment.For(project, service, null), streams, cancellationToken);
     }
 
     /// <summary>A hook's log (<c>.nanokit/logs/SERVICE.KIND.log</c>, appended by every run); nothing when it never ran.</summary>
