@@ -21,7 +21,8 @@ internal sealed record AppliedIntent(
     ProjectSpec? Spec,
     ImmutableArray<string> Services,
     bool? RemoveOrphans,
-    ImmutableArray<string> Stopped)
+    ImmutableArray<string> Stopped,
+    bool NoDeps = false)
 {
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
 
@@ -37,6 +38,7 @@ internal sealed record AppliedIntent(
         Services = Services.IsDefault ? [] : Services,
         RemoveOrphans = Spec is null ? true : RemoveOrphans,
         Stopped = Stopped.IsDefault ? [] : Stopped,
+        NoDeps = NoDeps,
     };
 
     /// <summary>
@@ -90,5 +92,6 @@ internal sealed record AppliedIntent(
         accepted.Intent.Spec,
         accepted.Intent.Services,
         accepted.Intent.RemoveOrphans,
-        accepted.Intent.Stopped);
+        accepted.Intent.Stopped,
+        accepted.Intent.NoDeps);
 }

@@ -38,7 +38,7 @@ internal sealed record PlanFile(
             spec.Name,
             DateTimeOffset.UtcNow,
             new LoadSection(load.Files, load.WorkingDirectory, load.Environment, load.Profiles, load.ProjectName),
-            new OptionsSection(options.Services, options.RemoveOrphans),
+            new OptionsSection(options.Services, options.RemoveOrphans, options.NoDeps),
             new DesiredSection(DesiredStateHash.Compute(spec, options), DesiredStateHash.Project(spec), DesiredStateHash.Services(spec)),
             new ObservedSection(ObservedStateHash.Compute(replicas), replicas),
             JsonDocument.Parse(PlanJsonRenderer.Render(plan)).RootElement.Clone());
@@ -87,7 +87,7 @@ internal sealed record PlanFile(
     public ProjectLoadOptions LoadOptions(IReadOnlyDictionary<string, string> processEnvironment) =>
         new(Load.Files.IsDefault ? [] : Load.Files, Load.ProjectDirectory, Load.Environment, Load.Profiles.IsDefault ? [] : Load.Profiles, processEnvironment, Load.ProjectName);
 
-    public PlanOptions PlanOptions => new() { Services = Options.Services.IsDefault ? [] : Options.Services, RemoveOrphans = Options.RemoveOrphans };
+    public PlanOptions PlanOptions => new() { Services = Options.Services.IsDefault ? [] : Options.Services, RemoveOrphans = Options.RemoveOrphans, NoDeps = Options.NoDeps };
 
     /// <summary>What differs between the desired state the plan was made from and <paramref name="spec"/>; empty when nothing does.</summary>
     public ImmutableArray<string> DesiredChanges(ProjectSpec spec) =>
@@ -108,7 +108,7 @@ internal sealed record PlanFile(
 
     public sealed record LoadSection(ImmutableArray<string> Files, string ProjectDirectory, string? Environment, ImmutableArray<string> Profiles, string? ProjectName);
 
-    public sealed record OptionsSection(ImmutableArray<string> Services, bool? RemoveOrphans);
+    public sealed record OptionsSection(ImmutableArray<string> Services, bool? RemoveOrphans, bool NoDeps = false);
 
     public sealed record DesiredSection(string Hash, string Project, ImmutableSortedDictionary<string, string> Services);
 

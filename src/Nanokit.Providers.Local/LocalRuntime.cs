@@ -73,7 +73,7 @@ public sealed class LocalRuntime : IRuntimeProvider, IReplicaLogs, IReplicaComma
                 return current;
             }
 
-            await ProcessStopper.StopAsync(id, existing, existing.Spec.StopGracePeriod, _options, cancellationToken).ConfigureAwait(false);
+            await ProcessStopper.StopAsync(id, existing, _options.StopTimeout ?? existing.Spec.StopGracePeriod, _options, cancellationToken).ConfigureAwait(false);
         }
 
         return Spawn(id, replica.Service, replica.ConfigHash, replica.Generation, paths);
@@ -111,7 +111,7 @@ public sealed class LocalRuntime : IRuntimeProvider, IReplicaLogs, IReplicaComma
             return;
         }
 
-        await ProcessStopper.StopAsync(replica, record, record.Spec.StopGracePeriod, _options, cancellationToken).ConfigureAwait(false);
+        await ProcessStopper.StopAsync(replica, record, _options.StopTimeout ?? record.Spec.StopGracePeriod, _options, cancellationToken).ConfigureAwait(false);
         var exitFile = paths.ExitFile(replica.Service, replica.Replica);
         if (ReplicaRecordStore.ReadExitCode(exitFile) is null)
         {
@@ -130,7 +130,7 @@ public sealed class LocalRuntime : IRuntimeProvider, IReplicaLogs, IReplicaComma
         var stateFile = paths.StateFile(replica.Service, replica.Replica);
         if (ReplicaRecordStore.Read(stateFile) is { } record)
         {
-            await ProcessStopper.StopAsync(replica, record, record.Spec.StopGracePeriod, _options, cancellationToken).ConfigureAwait(false);
+            await ProcessStopper.StopAsync(replica, record, _options.StopTimeout ?? record.Spec.StopGracePeriod, _options, cancellationToken).ConfigureAwait(false);
         }
 
         // Logs stay for post-mortems (`nkapp logs` after `down`); only state goes.

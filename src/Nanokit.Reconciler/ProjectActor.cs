@@ -109,11 +109,13 @@ internal sealed partial class ProjectActor : ReconcilerEntity, IWithTimers
         var stopped = ImmutableArray<string>.Empty;
         if (intent is { Stopped.IsEmpty: false } && !command.Options.Services.IsDefaultOrEmpty)
         {
-            var scope = GraphEngine.Build(command.Spec).Subgraph(command.Options.Services).Services.ToHashSet(StringComparer.Ordinal);
+            var scope = command.Options.NoDeps
+                ? command.Options.Services.ToHashSet(StringComparer.Ordinal)
+                : GraphEngine.Build(command.Spec).Subgraph(command.Options.Services).Services.ToHashSet(StringComparer.Ordinal);
             stopped = [.. intent.Stopped.Where(s => command.Spec.Services.ContainsKey(s) && !scope.Contains(s))];
         }
 
-        var wanted = new GenerationAccepted(generation + 1, command.Spec, command.Options.Services, command.Options.RemoveOrphans, DateTimeOffset.UtcNow) { Stopped = stopped };
+        var wanted = new GenerationAccepted(generation + 1, command.Spec, command.Options.Services, command.Options.RemoveOrphans, DateTimeOffset.UtcNow) { Stopped = stopped, NoDeps = command.Options.NoDeps };
         AcceptUnlessUnchanged(wanted, command.ExpectedObserved);
     }
 
@@ -173,7 +175,7 @@ internal sealed partial class ProjectActor : ReconcilerEntity, IWithTimers
     }
 
     private static string DesiredHash(GenerationAccepted e) =>
-        DesiredStateHash.Compute(e.Spec!, new PlanOptions { Services = e.Services, RemoveOrphans = e.RemoveOrphans }, e.Stopped);
+        DesiredStateHash.Compute(e.Spec!, new PlanOptions { Services = e.Services, RemoveOrphans = e.RemoveOrphans, NoDeps = e.NoDeps }, e.Stopped);
 
     /// <param name="next">The generation to accept; by default the next one (an intent stored elsewhere brings its own).</param>
     private void Accept(ProjectSpec? spec, ImmutableArray<string> services, bool? removeOrphans, long? next = null) =>
@@ -253,6 +255,7 @@ internal sealed partial class ProjectActor : ReconcilerEntity, IWithTimers
             Services = intent.Services,
             RemoveOrphans = intent.Spec is null ? true : intent.RemoveOrphans,
             Stopped = intent.Stopped,
+            NoDeps = intent.NoDeps,
 
             // A restart belongs to the run of its generation (or its resumption or retry), never to a drift heal or a re-check.
             Restart = trigger is RunTrigger.Spec or RunTrigger.Resume or RunTrigger.Retry ? intent.Restart : [],

@@ -13,6 +13,9 @@ public sealed record GenerationAccepted(long Generation, ProjectSpec? Spec, Immu
     /// </summary>
     public ImmutableArray<string> Stopped { get; init; } = [];
 
+    /// <summary>With <see cref="Services"/>: those services alone, not their dependencies (<c>up --no-deps</c>).</summary>
+    public bool NoDeps { get; init; }
+
     /// <summary>Services <c>nkapp restart</c> asked to restart: done by this generation's run, not part of the desired state.</summary>
     public ImmutableArray<string> Restart { get; init; } = [];
 }

@@ -26,7 +26,13 @@ internal static class RunStateCommands
     {
         var project = new ProjectOptions(rememberedEnvironment: true);
         var services = new Argument<string[]>("SERVICE") { Description = "Only these services (default: every service)", Arity = ArgumentArity.ZeroOrMore };
+        var timeout = CliValues.StopTimeout("Give each replica this long to stop before it is killed, instead of its stop_grace_period");
         var command = new Command(name, description) { services };
+        if (name != "start")
+        {
+            command.Add(timeout);
+        }
+
         project.AddTo(command);
         command.SetAction(async (parse, cancellationToken) =>
         {
@@ -48,7 +54,7 @@ internal static class RunStateCommands
                 return ExitCodes.Error;
             }
 
-            await using var session = await SessionOrError.StartAsync(loaded.Spec, ReconcilerSettings.Default, name, context, cancellationToken).ConfigureAwait(false);
+            await using var session = await SessionOrError.StartAsync(loaded.Spec, ReconcilerSettings.Default, name, context, cancellationToken, stopTimeout: name == "start" ? null : parse.GetValue(timeout)).ConfigureAwait(false);
             if (session is null)
             {
                 return ExitCodes.Error;

@@ -27,8 +27,9 @@ internal static class UpCommand
         var detach = new Option<bool>("--detach", "-d") { Description = "Accepted for Compose's habit: nkapp up always returns once converged, services keep running" };
         var trace = new Option<string?>("--trace") { Description = "Write the run's spans to this file as JSON lines" };
         var removeOrphans = new Option<bool?>("--remove-orphans") { Description = "Remove replicas of services no longer in the file (default: yes, unless services are named)" };
+        var noDeps = new Option<bool>("--no-deps") { Description = "With SERVICE names: those services alone, not their dependencies" };
         var noWait = new Option<bool>("--no-wait") { Description = "With --server: return once the intent is accepted, without following it" };
-        var command = new Command("up", "Create, recreate and remove services until the runtime matches the file") { services, watch, timeout, trace, removeOrphans, detach, wait, noWait, planFile };
+        var command = new Command("up", "Create, recreate and remove services until the runtime matches the file") { services, watch, timeout, trace, removeOrphans, detach, wait, noWait, planFile, noDeps };
         project.AddTo(command);
         command.SetAction(async (parse, cancellationToken) =>
         {
@@ -57,7 +58,7 @@ internal static class UpCommand
             string? environment;
             if (planPath is not null)
             {
-                var extra = (named.IsEmpty ? null : named[0]) ?? project.FirstGiven(parse) ?? (parse.GetResult(removeOrphans) is null ? null : "--remove-orphans");
+                var extra = (named.IsEmpty ? null : named[0]) ?? project.FirstGiven(parse) ?? (parse.GetResult(removeOrphans) is null ? null : "--remove-orphans") ?? (parse.GetResult(noDeps) is null ? null : "--no-deps");
                 if (extra is not null)
                 {
                     context.Error.WriteLine($"nkapp: a saved plan carries its own files, options and services; drop {extra}");
@@ -103,7 +104,7 @@ internal static class UpCommand
                     return ExitCodes.Error;
                 }
 
-                options = new PlanOptions { Services = named, RemoveOrphans = parse.GetValue(removeOrphans) };
+                options = new PlanOptions { Services = named, RemoveOrphans = parse.GetValue(removeOrphans), NoDeps = parse.GetValue(noDeps) };
                 environment = project.LoadOptions(parse, context).Environment;
             }
 

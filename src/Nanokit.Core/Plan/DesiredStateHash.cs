@@ -32,6 +32,7 @@ public static class DesiredStateHash
             services = Services(spec),
             named = options.Services.IsDefault ? Array.Empty<string>() : options.Services.Order(StringComparer.Ordinal).ToArray(),
             removeOrphans = options.RemoveOrphans,
+            noDeps = options.NoDeps && !options.Services.IsDefaultOrEmpty,
             stopped = stopped.IsDefault ? Array.Empty<string>() : stopped.Order(StringComparer.Ordinal).Distinct(StringComparer.Ordinal).ToArray(),
         };
         return Hex(JsonSerializer.SerializeToUtf8Bytes(form, Canonical));

@@ -60,6 +60,7 @@ public static class PlanEngine
         options ??= PlanOptions.Default;
         var subset = !options.Services.IsDefaultOrEmpty;
         var scope = subset ? graph.Subgraph(options.Services) : graph;
+        var alone = subset && options.NoDeps ? options.Services.ToHashSet(StringComparer.Ordinal) : null;
         var byService = GroupByService(observed);
         var layers = ImmutableArray.CreateBuilder<PlanLayer>();
 
@@ -89,6 +90,11 @@ public static class PlanEngine
             actionsOfLayer.Clear();
             foreach (var name in layer)
             {
+                if (alone is not null && !alone.Contains(name))
+                {
+                    continue;
+                }
+
                 byService.TryGetValue(name, out var replicas);
                 var intent = stopped.Contains(name) ? Intent.Stopped : restart.Contains(name) ? Intent.Restart : Intent.Running;
                 PlanService(specs[name], replicas, finishedJobs, intent, actionsOfLayer);

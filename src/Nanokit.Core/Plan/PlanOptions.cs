@@ -16,6 +16,9 @@ public sealed record PlanOptions
     /// </summary>
     public bool? RemoveOrphans { get; init; }
 
+    /// <summary>With <see cref="Services"/>: plan those services alone, not their dependencies (<c>up --no-deps</c>).</summary>
+    public bool NoDeps { get; init; }
+
     /// <summary>
     /// Services stopped by intent (<c>nkapp stop</c>): their running replicas are stopped, their stopped ones left so,
     /// and none is created or started, until <c>start</c>, <c>restart</c> or <c>up</c> asks for them again.

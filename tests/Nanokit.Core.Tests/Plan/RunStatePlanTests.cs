@@ -58,3 +58,19 @@ public sealed class RunStatePlanTests
         Assert.Equal(new PlanSummary(Add: 1, Change: 2, Destroy: 0), plan.Summary);
     }
 }
+
+/// <summary><c>up --no-deps SERVICE</c>: the named services alone.</summary>
+public sealed class NoDepsPlanTests
+{
+    [Fact]
+    public void Plan_of_named_services_without_their_dependencies_leaves_the_dependencies_out()
+    {
+        var shop = Project(Service("db", "postgres:16"), Service("api", "shop/api:1").DependingOn("db"));
+
+        var withDeps = PlanEngine.Plan(shop, ObservedState.Empty, new PlanOptions { Services = ["api"] });
+        var alone = PlanEngine.Plan(shop, ObservedState.Empty, new PlanOptions { Services = ["api"], NoDeps = true });
+
+        Assert.Equal(["db", "api"], withDeps.Actions.Select(a => a.Service));
+        Assert.Equal(["api"], alone.Actions.Select(a => a.Service));
+    }
+}
