@@ -1,6 +1,6 @@
+using System.Collections.Immutable;
 using System.CommandLine;
 using Nanokit.Cli.Running;
-using System.Collections.Immutable;
 using Nanokit.Core.Model;
 using Nanokit.Core.Plan;
 using Nanokit.Reconciler;
