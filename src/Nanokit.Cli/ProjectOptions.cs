@@ -127,7 +127,7 @@ internal sealed class ProjectOptions
 
     /// <summary>The first of these options given on the command line, as typed, or null.</summary>
     public string? FirstGiven(ParseResult parse) =>
-        new Option[] { files, environment, profiles, projectDirectory, projectName }.FirstOrDefault(o => parse.GetResult(o) is not null)?.Name;
+        new Option[] { files, environment, profiles, projectDirectory, projectName }.FirstOrDefault(o => parse.GetResult(o) is { Implicit: false })?.Name;
 
     /// <summary>The files, directory, environment, profiles and name the command line (and NANOKIT_ENV) ask for, paths made absolute.</summary>
     public ProjectLoadOptions LoadOptions(ParseResult parse, CliContext context)

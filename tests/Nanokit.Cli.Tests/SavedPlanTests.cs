@@ -78,6 +78,15 @@ public sealed class SavedPlanTests : IDisposable
         }
 
         await ExpectProcessesAsync(1, $"{marker}2");
+
+        // Its wrapper records the exit a moment after the process dies; until then the replica still counts as running.
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(60);
+        while (!(await cli.RunAsync("ps", "-a")).Out.Contains("exited (137)", StringComparison.Ordinal))
+        {
+            Assert.True(DateTime.UtcNow < deadline, "web never showed as exited");
+            await Task.Delay(50);
+        }
+
         var (exit, _, error) = await cli.RunAsync("up", "again.plan");
 
         Assert.Equal(1, exit);

@@ -58,7 +58,7 @@ internal static class UpCommand
             string? environment;
             if (planPath is not null)
             {
-                var extra = (named.IsEmpty ? null : named[0]) ?? project.FirstGiven(parse) ?? (parse.GetResult(removeOrphans) is null ? null : "--remove-orphans") ?? (parse.GetResult(noDeps) is null ? null : "--no-deps");
+                var extra = (named.IsEmpty ? null : named[0]) ?? project.FirstGiven(parse) ?? (parse.GetResult(removeOrphans) is { Implicit: false } ? "--remove-orphans" : null) ?? (parse.GetResult(noDeps) is { Implicit: false } ? "--no-deps" : null);
                 if (extra is not null)
                 {
                     context.Error.WriteLine($"nkapp: a saved plan carries its own files, options and services; drop {extra}");
