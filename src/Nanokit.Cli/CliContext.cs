@@ -1,10 +1,17 @@
 using System.Collections;
+using System.Diagnostics;
 
 namespace Nanokit.Cli;
 
 /// <summary>What a command may touch of the outside world; tests pass their own.</summary>
 public sealed record CliContext(TextWriter Out, TextWriter Error, string WorkingDirectory, IReadOnlyDictionary<string, string> Environment)
 {
+    /// <summary>When the command started (a <see cref="Stopwatch"/> timestamp): elapsed times count from here, as the user waits.</summary>
+    public long Started { get; init; } = Stopwatch.GetTimestamp();
+
+    /// <summary>Time since <see cref="Started"/>.</summary>
+    public TimeSpan Elapsed => Stopwatch.GetElapsedTime(Started);
+
     public static IReadOnlyDictionary<string, string> ReadProcessEnvironment()
     {
         var env = new Dictionary<string, string>(StringComparer.Ordinal);

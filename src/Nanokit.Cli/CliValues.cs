@@ -25,6 +25,33 @@ internal static class CliValues
             },
         };
 
+    /// <summary>
+    /// How long a replica is given to stop before it is killed (<c>down -t</c>, <c>stop -t</c>): a duration as in the
+    /// file, or a whole number of seconds as Compose's <c>-t 10</c> means it.
+    /// </summary>
+    public static Option<TimeSpan?> StopTimeout(string description) =>
+        new("--timeout", "-t")
+        {
+            Description = description,
+            HelpName = "DURATION",
+            CustomParser = result =>
+            {
+                var text = result.Tokens.Count == 1 ? result.Tokens[0].Value : "";
+                if (int.TryParse(text, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var seconds))
+                {
+                    return TimeSpan.FromSeconds(seconds);
+                }
+
+                if (Durations.TryParse(text, out var value))
+                {
+                    return value;
+                }
+
+                result.AddError($"--timeout: '{text}' is not a duration (5s, 1m30s, or whole seconds as Compose writes them: 10)");
+                return null;
+            },
+        };
+
     /// <summary>A count that cannot be negative (<c>--tail</c>).</summary>
     public static Option<int?> Count(string name, string description, params string[] aliases) =>
         new(name, aliases)

@@ -19,6 +19,11 @@ public static class Nkapp
             PlanCommand.Create(context),
             UpCommand.Create(context),
             DownCommand.Create(context),
+            RunStateCommands.Stop(context),
+            RunStateCommands.Start(context),
+            RunStateCommands.Restart(context),
+            ForegroundCommands.Exec(context),
+            ForegroundCommands.Run(context),
             StatusCommand.Create(context),
             DriftCommand.Create(context),
             LogsCommand.Create(context),
@@ -41,7 +46,7 @@ public static class Nkapp
             ProcessTerminationTimeout = null,
             EnableDefaultExceptionHandler = false,
         };
-        var parse = root.Parse(args);
+        var parse = root.Parse(ForegroundCommands.SeparateCommand(root, args));
         return ParseErrors.Any(parse) ? Task.FromResult(ParseErrors.Report(parse, context)) : InvokeAsync(parse, invocation, context, cancellationToken);
     }
 

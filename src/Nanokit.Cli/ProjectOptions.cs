@@ -32,9 +32,16 @@ internal sealed class ProjectOptions
         Description = "Project name (default: name: in the file, else the directory name)",
     };
 
+    private readonly bool rememberedEnvironment;
+
     /// <param name="fileAlias">Whether <c>-f</c> means <c>--file</c>: everywhere but where Compose gives it another meaning (<c>logs -f</c> follows).</param>
-    public ProjectOptions(bool fileAlias = true)
+    /// <param name="rememberedEnvironment">
+    /// Whether, without <c>--env</c> and <c>$NANOKIT_ENV</c>, the environment the last <c>up</c> applied is used (commands that
+    /// look at what is deployed: <c>status</c>, <c>ps</c>, <c>logs</c>, <c>drift</c>...). <c>up</c> and <c>plan</c> take the file as given, as Compose does.
+    /// </param>
+    public ProjectOptions(bool fileAlias = true, bool rememberedEnvironment = false)
     {
+        this.rememberedEnvironment = rememberedEnvironment;
         files = new Option<string[]>("--file", fileAlias ? ["-f"] : [])
         {
             Description = "Configuration file; repeat to merge several in order (default: nanokit.yml, compose.yaml, ...)",
@@ -56,11 +63,15 @@ internal sealed class ProjectOptions
     /// or writes every located error to stderr and returns null. Only <c>down</c> passes
     /// <paramref name="allowNoServices"/>: see <see cref="ProjectLoadOptions.AllowNoServices"/>.
     /// </summary>
-    public LoadedProject? Load(ParseResult parse, CliContext context, bool allowNoServices = false)
+    public LoadedProject? Load(ParseResult parse, CliContext context, bool allowNoServices = false) =>
+        Load(LoadOptions(parse, context) with { AllowNoServices = allowNoServices }, context);
+
+    /// <summary>As <see cref="Load(ParseResult, CliContext, bool)"/>, from options resolved earlier (a saved plan's).</summary>
+    public static LoadedProject? Load(ProjectLoadOptions options, CliContext context)
     {
         try
         {
-            var spec = ProjectLoader.Load(ToLoadOptions(parse, context) with { AllowNoServices = allowNoServices });
+            var spec = ProjectLoader.Load(options);
             foreach (var warning in spec.Warnings)
             {
                 context.Error.WriteLine(warning.ToString());
@@ -90,7 +101,7 @@ internal sealed class ProjectOptions
     /// </summary>
     public Nanokit.Server.Api.V1.ApplyProjectRequest ToApplyRequest(ParseResult parse, CliContext context)
     {
-        var options = ToLoadOptions(parse, context);
+        var options = LoadOptions(parse, context);
         var paths = options.Files.IsEmpty
             ? [.. ProjectLoader.DefaultFileNames.Select(f => Path.Combine(options.WorkingDirectory, f)).Where(File.Exists).Take(1)]
             : options.Files;
@@ -114,7 +125,12 @@ internal sealed class ProjectOptions
         return request;
     }
 
-    private ProjectLoadOptions ToLoadOptions(ParseResult parse, CliContext context)
+    /// <summary>The first of these options given on the command line, as typed, or null.</summary>
+    public string? FirstGiven(ParseResult parse) =>
+        new Option[] { files, environment, profiles, projectDirectory, projectName }.FirstOrDefault(o => parse.GetResult(o) is { Implicit: false })?.Name;
+
+    /// <summary>The files, directory, environment, profiles and name the command line (and NANOKIT_ENV) ask for, paths made absolute.</summary>
+    public ProjectLoadOptions LoadOptions(ParseResult parse, CliContext context)
     {
         var fileList = (parse.GetValue(files) ?? [])
             .Select(f => Path.GetFullPath(f, context.WorkingDirectory))
@@ -122,8 +138,11 @@ internal sealed class ProjectOptions
         var directory = parse.GetValue(projectDirectory) is { } dir
             ? Path.GetFullPath(dir, context.WorkingDirectory)
             : fileList.Length > 0 ? Path.GetDirectoryName(fileList[0])! : context.WorkingDirectory;
-        var env = parse.GetValue(environment)
-            ?? (context.Environment.TryGetValue("NANOKIT_ENV", out var fromEnv) && fromEnv.Length > 0 ? fromEnv : null);
+        // `--env ''` asks for the base file alone, whatever NANOKIT_ENV or the last up said.
+        var env = parse.GetValue(environment) is { } given
+            ? (given.Length == 0 ? null : given)
+            : (context.Environment.TryGetValue("NANOKIT_ENV", out var fromEnv) && fromEnv.Length > 0 ? fromEnv : null)
+                ?? (rememberedEnvironment ? AppliedIntent.Read(directory, null, context.Error.WriteLine)?.Environment : null);
         return new ProjectLoadOptions(
             fileList,
             directory,

@@ -15,9 +15,12 @@ namespace Nanokit.Providers.Local;
 /// observes exactly what an earlier one started. Calls on one replica slot are serialized within this process;
 /// across processes the CLI's per-project lock is what keeps two writers apart.
 /// </summary>
-public sealed class LocalRuntime : IRuntimeProvider, IReplicaLogs, IAsyncDisposable
+public sealed class LocalRuntime : IRuntimeProvider, IReplicaLogs, IReplicaCommands, IAsyncDisposable
 {
     private const string ProviderName = "local";
+
+    /// <summary>What a stopped replica reports as its exit code when its wrapper could not write one: 128 + SIGTERM.</summary>
+    private const int StoppedExitCode = 143;
 
     private readonly LocalRuntimeOptions _options;
     private readonly TimeProvider _time;
@@ -70,7 +73,7 @@ public sealed class LocalRuntime : IRuntimeProvider, IReplicaLogs, IAsyncDisposa
                 return current;
             }
 
-            await ProcessStopper.StopAsync(id, existing, existing.Spec.StopGracePeriod, _options, cancellationToken).ConfigureAwait(false);
+            await ProcessStopper.StopAsync(id, existing, _options.StopTimeout ?? existing.Spec.StopGracePeriod, _options, cancellationToken).ConfigureAwait(false);
         }
 
         return Spawn(id, replica.Service, replica.ConfigHash, replica.Generation, paths);
@@ -93,6 +96,32 @@ public sealed class LocalRuntime : IRuntimeProvider, IReplicaLogs, IAsyncDisposa
         return Spawn(replica, record.Spec, record.ConfigHash, record.Generation, paths);
     }
 
+    /// <summary>
+    /// Stops the process group as <see cref="DeleteAsync"/> does and keeps the record. A wrapper killed by the signal
+    /// writes no exit code, so one is written for it (128 + SIGTERM, as a shell reports it): the replica is observed as
+    /// Exited, never Missing, and <see cref="StartAsync"/> starts it again.
+    /// </summary>
+    public async Task StopAsync(ReplicaId replica, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(replica);
+        var paths = PathsOf(replica.Project);
+        using var slot = await LockAsync(replica, cancellationToken).ConfigureAwait(false);
+        if (ReplicaRecordStore.Read(paths.StateFile(replica.Service, replica.Replica)) is not { } record)
+        {
+            return;
+        }
+
+        await ProcessStopper.StopAsync(replica, record, _options.StopTimeout ?? record.Spec.StopGracePeriod, _options, cancellationToken).ConfigureAwait(false);
+        var exitFile = paths.ExitFile(replica.Service, replica.Replica);
+        if (ReplicaRecordStore.ReadExitCode(exitFile) is null)
+        {
+            File.WriteAllText(exitFile + ".tmp", StoppedExitCode + "\n");
+            File.Move(exitFile + ".tmp", exitFile, overwrite: true);
+        }
+
+        _health.TryRemove(Key(replica), out _);
+    }
+
     public async Task DeleteAsync(ReplicaId replica, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(replica);
@@ -101,7 +130,7 @@ public sealed class LocalRuntime : IRuntimeProvider, IReplicaLogs, IAsyncDisposa
         var stateFile = paths.StateFile(replica.Service, replica.Replica);
         if (ReplicaRecordStore.Read(stateFile) is { } record)
         {
-            await ProcessStopper.StopAsync(replica, record, record.Spec.StopGracePeriod, _options, cancellationToken).ConfigureAwait(false);
+            await ProcessStopper.StopAsync(replica, record, _options.StopTimeout ?? record.Spec.StopGracePeriod, _options, cancellationToken).ConfigureAwait(false);
         }
 
         // Logs stay for post-mortems (`nkapp logs` after `down`); only state goes.
@@ -244,6 +273,53 @@ public sealed class LocalRuntime : IRuntimeProvider, IReplicaLogs, IAsyncDisposa
 
         var path = PathsOf(replica.Project).LogFile(replica.Service, replica.Replica);
         return LogFiles.ReadAsync(path, options.Tail, options.Follow, TimeSpan.FromMilliseconds(250), cancellationToken);
+    }
+
+    /// <summary>A command in the replica's environment and working directory, while its process runs (see <see cref="ForegroundCommand"/>).</summary>
+    public async Task<int> ExecAsync(ReplicaId replica, ImmutableArray<string> command, CommandStreams streams, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(replica);
+        ArgumentNullException.ThrowIfNull(streams);
+        var paths = PathsOf(replica.Project);
+        var record = ReplicaRecordStore.Read(paths.StateFile(replica.Service, replica.Replica));
+        var state = record is null ? null : Observe(replica.Project, record, ProcTable.Snapshot(), paths, rotateLogs: false);
+        if (record is null || state is not { State: ReplicaState.Running or ReplicaState.Unhealthy })
+        {
+            throw new RuntimeException(ProviderName, replica, state is null ? "no such replica: run `nkapp up` first" : $"not running ({state.State.ToString().ToLowerInvariant()}); start it with `nkapp start {replica.Service}`");
+        }
+
+        return await ForegroundCommand.RunAsync(
+            replica.Project, replica.Service, replica.Replica, command,
+            ProcessEnvironment.WorkingDirectory(replica.Project, record.Spec), ProcessEnvironment.For(replica.Project, record.Spec, replica.Replica),
+            streams, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>The service's entrypoint and <paramref name="command"/> (its own command when empty), as a one-off without a replica index.</summary>
+    public Task<int> RunOnceAsync(ProjectRef project, ServiceSpec service, ImmutableArray<string> command, CommandStreams streams, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(project);
+        ArgumentNullException.ThrowIfNull(service);
+        ArgumentNullException.ThrowIfNull(streams);
+        var definition = command.IsDefaultOrEmpty ? service : service with { Command = command };
+        return ForegroundCommand.RunAsync(
+            project, service.Name, null, ProcessEnvironment.CommandLine(definition),
+            ProcessEnvironment.WorkingDirectory(project, service), ProcessEnvironment.For(project, service, null), streams, cancellationToken);
+    }
+
+    /// <summary>A hook's log (<c>.nanokit/logs/SERVICE.KIND.log</c>, appended by every run); nothing when it never ran.</summary>
+    public IAsyncEnumerable<string> ReadHookLogsAsync(ProjectRef project, string service, HookKind kind, LogReadOptions options, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(project);
+        ArgumentNullException.ThrowIfNull(options);
+        if (!LocalPaths.IsSafeName(service))
+        {
+            throw new RuntimeException(ProviderName, project.Name, service, null, "invalid service name");
+        }
+
+        var path = PathsOf(project).Hook(service, kind).Log;
+        return File.Exists(path) || options.Follow
+            ? LogFiles.ReadAsync(path, options.Tail, options.Follow, TimeSpan.FromMilliseconds(250), cancellationToken)
+            : AsyncEnumerable.Empty<string>();
     }
 
     /// <summary>The log file of a replica, for tools that want the path itself.</summary>

@@ -21,8 +21,16 @@ public sealed record LocalRuntimeOptions
     /// <summary>Bytes of hook output kept in <see cref="Nanokit.Runtime.HookResult.OutputTail"/>.</summary>
     public int HookOutputTailChars { get; init; } = 4096;
 
+    /// <summary>When set, replaces every replica's <c>stop_grace_period</c> (<c>nkapp down -t</c>, <c>stop -t</c>).</summary>
+    public TimeSpan? StopTimeout { get; init; }
+
     internal void Validate()
     {
+        if (StopTimeout < TimeSpan.Zero)
+        {
+            throw new ArgumentOutOfRangeException(nameof(StopTimeout), StopTimeout, "the stop timeout cannot be negative");
+        }
+
         if (LogMaxBytes <= 0 || LogFilesKept < 1 || WatchInterval <= TimeSpan.Zero || PollInterval <= TimeSpan.Zero
             || KillTimeout <= TimeSpan.Zero || HookOutputTailChars < 0)
         {

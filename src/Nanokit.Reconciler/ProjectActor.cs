@@ -2,6 +2,7 @@ using System.Collections.Immutable;
 using Akka.Actor;
 using Akka.Event;
 using Akka.Persistence;
+using Nanokit.Core.Graph;
 using Nanokit.Core.Model;
 using Nanokit.Core.Plan;
 using Nanokit.Runtime;
@@ -52,7 +53,10 @@ internal sealed partial class ProjectActor : ReconcilerEntity, IWithTimers
         Recover<GenerationAccepted>(Apply);
         Recover<RunRecorded>(Apply);
         Recover<RecoveryCompleted>(_ => AfterRecovery());
-        Command<ApplySpec>(m => Accept(m.Spec, m.Options.Services, m.Options.RemoveOrphans));
+        Command<ApplySpec>(ApplyUp);
+        Command<StopServices>(m => ChangeRunState(m.Services, stop: true, restart: false));
+        Command<StartServices>(m => ChangeRunState(m.Services, stop: false, restart: false));
+        Command<RestartServices>(m => ChangeRunState(m.Services, stop: false, restart: true));
         Command<DestroyProject>(_ => Accept(null, [], true));
         Command<ApplyIntent>(m =>
         {
@@ -96,18 +100,99 @@ internal sealed partial class ProjectActor : ReconcilerEntity, IWithTimers
 
     private ProjectRef Ref => new(name, directory);
 
-    /// <param name="next">The generation to accept; by default the next one (an intent stored elsewhere brings its own).</param>
-    private void Accept(ProjectSpec? spec, ImmutableArray<string> services, bool? removeOrphans, long? next = null)
+    /// <summary>
+    /// <c>up</c>: the spec, with the services it names (and their dependencies; all when none) no longer kept stopped,
+    /// as Compose's <c>up</c> starts what <c>stop</c> stopped.
+    /// </summary>
+    private void ApplyUp(ApplySpec command)
     {
-        var accepted = new GenerationAccepted(next ?? generation + 1, spec, services, removeOrphans, DateTimeOffset.UtcNow);
+        var stopped = ImmutableArray<string>.Empty;
+        if (intent is { Stopped.IsEmpty: false } && !command.Options.Services.IsDefaultOrEmpty)
+        {
+            var scope = command.Options.NoDeps
+                ? command.Options.Services.ToHashSet(StringComparer.Ordinal)
+                : GraphEngine.Build(command.Spec).Subgraph(command.Options.Services).Services.ToHashSet(StringComparer.Ordinal);
+            stopped = [.. intent.Stopped.Where(s => command.Spec.Services.ContainsKey(s) && !scope.Contains(s))];
+        }
+
+        var wanted = new GenerationAccepted(generation + 1, command.Spec, command.Options.Services, command.Options.RemoveOrphans, DateTimeOffset.UtcNow) { Stopped = stopped, NoDeps = command.Options.NoDeps };
+        AcceptUnlessUnchanged(wanted, command.ExpectedObserved);
+    }
+
+    /// <summary><c>stop</c>, <c>start</c>, <c>restart</c>: the accepted spec, with other services kept stopped (or restarted).</summary>
+    private void ChangeRunState(ImmutableArray<string> named, bool stop, bool restart)
+    {
+        if (intent?.Spec is not { } spec)
+        {
+            Sender.Tell(new IntentRefused(name, "nothing is applied: run `nkapp up` first"), Self);
+            return;
+        }
+
+        if (named.FirstOrDefault(s => !spec.Services.ContainsKey(s)) is { } unknown)
+        {
+            Sender.Tell(new IntentRefused(name, $"no such service in generation {generation}: {unknown}"), Self);
+            return;
+        }
+
+        var services = named.IsDefaultOrEmpty ? [.. spec.Services.Keys] : named;
+        var stopped = stop ? intent.Stopped.Union(services) : intent.Stopped.Except(services);
+        var wanted = intent with
+        {
+            Generation = generation + 1,
+            Stopped = [.. stopped.Order(StringComparer.Ordinal)],
+            Restart = restart ? [.. services.Order(StringComparer.Ordinal)] : [],
+            At = DateTimeOffset.UtcNow,
+        };
+        AcceptUnlessUnchanged(wanted, null);
+    }
+
+    /// <summary>
+    /// A desired state equal to the accepted intent is no new generation (Kubernetes bumps <c>metadata.generation</c> only
+    /// when the spec changes): while a run of the current generation is in flight (one resumed after a crash, say) the
+    /// caller joins it instead of superseding it, which would cancel its hooks halfway; when the last run converged, the
+    /// same generation is run again, which observes and repairs whatever moved by hand. After a failed run it is a new
+    /// generation: the user's fresh attempt, recorded as such. A restart always acts, so it is always new.
+    /// </summary>
+    private void AcceptUnlessUnchanged(GenerationAccepted wanted, string? expectedObserved)
+    {
+        if (intent?.Spec is not null && wanted.Spec is not null && wanted.Restart.IsEmpty && DesiredHash(wanted) == DesiredHash(intent))
+        {
+            if (running is { Drift: null } && running.Generation == generation && expectedObserved is null)
+            {
+                Sender.Tell(new SpecAccepted(name, generation) { Unchanged = true }, Self);
+                return;
+            }
+
+            if (observedGeneration == generation && lastRun is { Succeeded: true })
+            {
+                Sender.Tell(new SpecAccepted(name, generation) { Unchanged = true }, Self);
+                StartRun(RunTrigger.Reapply, null, expectedObserved);
+                return;
+            }
+        }
+
+        Accept(wanted with { Generation = generation + 1 }, expectedObserved);
+    }
+
+    private static string DesiredHash(GenerationAccepted e) =>
+        DesiredStateHash.Compute(e.Spec!, new PlanOptions { Services = e.Services, RemoveOrphans = e.RemoveOrphans, NoDeps = e.NoDeps }, e.Stopped);
+
+    /// <param name="next">The generation to accept; by default the next one (an intent stored elsewhere brings its own).</param>
+    private void Accept(ProjectSpec? spec, ImmutableArray<string> services, bool? removeOrphans, long? next = null) =>
+        Accept(new GenerationAccepted(next ?? generation + 1, spec, services, removeOrphans, DateTimeOffset.UtcNow), null);
+
+    /// <param name="expectedObserved">See <see cref="ApplySpec.ExpectedObserved"/>; checked by this generation's first run only.</param>
+    private void Accept(GenerationAccepted accepted, string? expectedObserved)
+    {
         Persist(accepted, e =>
         {
             Apply(e);
             SnapshotIfDue();
+            Context.System.EventStream.Publish(new IntentAccepted(name, e));
             Sender.Tell(new SpecAccepted(name, e.Generation), Self);
             failedRuns = 0;
             Timers.Cancel(RetryRun.Instance);
-            StartRun(RunTrigger.Spec, null);
+            StartRun(RunTrigger.Spec, null, expectedObserved);
             UpdateDriftTimer();
         });
     }
@@ -130,6 +215,11 @@ internal sealed partial class ProjectActor : ReconcilerEntity, IWithTimers
 
     private void AfterRecovery()
     {
+        if (intent is not null)
+        {
+            Context.System.EventStream.Publish(new IntentAccepted(name, intent));
+        }
+
         if (settings.ResumeOnRecovery && intent is not null && observedGeneration < generation)
         {
             StartRun(RunTrigger.Resume, null);
@@ -138,7 +228,7 @@ internal sealed partial class ProjectActor : ReconcilerEntity, IWithTimers
         UpdateDriftTimer();
     }
 
-    private void StartRun(RunTrigger trigger, DriftCheckMode? drift)
+    private void StartRun(RunTrigger trigger, DriftCheckMode? drift, string? expectedObserved = null)
     {
         if (intent is null)
         {
@@ -160,8 +250,17 @@ internal sealed partial class ProjectActor : ReconcilerEntity, IWithTimers
         }
 
         var desired = intent.Spec ?? Empty();
-        var options = new PlanOptions { Services = intent.Services, RemoveOrphans = intent.Spec is null ? true : intent.RemoveOrphans };
-        running = new RunRequest(generation, trigger, desired, options, drift) { SettleFirst = busy };
+        var options = new PlanOptions
+        {
+            Services = intent.Services,
+            RemoveOrphans = intent.Spec is null ? true : intent.RemoveOrphans,
+            Stopped = intent.Stopped,
+            NoDeps = intent.NoDeps,
+
+            // A restart belongs to the run of its generation (or its resumption or retry), never to a drift heal or a re-check.
+            Restart = trigger is RunTrigger.Spec or RunTrigger.Resume or RunTrigger.Retry ? intent.Restart : [],
+        };
+        running = new RunRequest(generation, trigger, desired, options, drift) { SettleFirst = busy, ExpectedObserved = expectedObserved };
         driftReported = false;
         supervisor = Context.Watch(Context.ActorOf(ProjectSupervisor.Props(running, Ref, provider, Self)));
     }

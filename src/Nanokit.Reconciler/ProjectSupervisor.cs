@@ -17,6 +17,9 @@ namespace Nanokit.Reconciler;
 internal sealed record RunRequest(long Generation, RunTrigger Trigger, ProjectSpec Desired, PlanOptions Options, DriftCheckMode? Drift)
 {
     public ImmutableArray<IActorRef> SettleFirst { get; init; } = [];
+
+    /// <summary>See <see cref="ApplySpec.ExpectedObserved"/>.</summary>
+    public string? ExpectedObserved { get; init; }
 }
 
 /// <summary>A drift check heals (runs the plan) or only reports it.</summary>
@@ -85,6 +88,12 @@ internal sealed class ProjectSupervisor : ReceiveActor
         {
             await SettleAsync().ConfigureAwait(true);
             var observed = await provider.ObserveAsync(project, cancel.Token).ConfigureAwait(true);
+            if (request.ExpectedObserved is { } expected && ObservedStateHash.Compute(observed) != expected)
+            {
+                Finish([new ServiceFailure("*", "the runtime changed since the plan was made; nothing was done: make a new plan")]);
+                return;
+            }
+
             plan = PlanEngine.Plan(request.Desired, GraphEngine.Build(request.Desired), observed, request.Options);
         }
         catch (Exception e) when (e is not (OutOfMemoryException or OperationCanceledException))
@@ -95,7 +104,7 @@ internal sealed class ProjectSupervisor : ReceiveActor
             return;
         }
 
-        readiness = ReadinessOf(request.Desired);
+        readiness = ReadinessOf(request.Desired, request.Options.Stopped);
         if (request.Drift is { } drift)
         {
             var healing = drift.Heal && plan.HasChanges;
@@ -219,13 +228,16 @@ internal sealed class ProjectSupervisor : ReceiveActor
         Context.Stop(Self);
     }
 
-    /// <summary>For each service, the strongest condition any dependent waits for (Compose: service_started unless asked).</summary>
-    private static Dictionary<string, DependencyCondition> ReadinessOf(ProjectSpec spec)
+    /// <summary>
+    /// For each service, the strongest condition any dependent waits for (Compose: service_started unless asked). A
+    /// service stopped by intent is not waited for: its dependents start without it, as after Compose's <c>stop</c>.
+    /// </summary>
+    private static Dictionary<string, DependencyCondition> ReadinessOf(ProjectSpec spec, ImmutableArray<string> stopped)
     {
         var result = new Dictionary<string, DependencyCondition>(StringComparer.Ordinal);
         foreach (var dependency in spec.Services.Values.SelectMany(s => s.DependsOn.Values))
         {
-            if (dependency.Condition != DependencyCondition.ServiceStarted
+            if (dependency.Condition != DependencyCondition.ServiceStarted && !stopped.Contains(dependency.Service)
                 && (!result.TryGetValue(dependency.Service, out var current) || dependency.Condition > current))
             {
                 result[dependency.Service] = dependency.Condition;

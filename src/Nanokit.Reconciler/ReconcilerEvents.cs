@@ -5,7 +5,20 @@ using Nanokit.Reconciler.Persistence;
 namespace Nanokit.Reconciler;
 
 /// <summary>A project's intent changed: generation <paramref name="Generation"/> wants <paramref name="Spec"/> (null: nothing, after <c>down</c>).</summary>
-public sealed record GenerationAccepted(long Generation, ProjectSpec? Spec, ImmutableArray<string> Services, bool? RemoveOrphans, DateTimeOffset At) : IPersistedState;
+public sealed record GenerationAccepted(long Generation, ProjectSpec? Spec, ImmutableArray<string> Services, bool? RemoveOrphans, DateTimeOffset At) : IPersistedState
+{
+    /// <summary>
+    /// Services kept stopped by <c>nkapp stop</c> until <c>start</c>, <c>restart</c> or <c>up</c> (part of the desired
+    /// state, so drift does not undo a deliberate stop). Absent from events written before it existed: none stopped.
+    /// </summary>
+    public ImmutableArray<string> Stopped { get; init; } = [];
+
+    /// <summary>With <see cref="Services"/>: those services alone, not their dependencies (<c>up --no-deps</c>).</summary>
+    public bool NoDeps { get; init; }
+
+    /// <summary>Services <c>nkapp restart</c> asked to restart: done by this generation's run, not part of the desired state.</summary>
+    public ImmutableArray<string> Restart { get; init; } = [];
+}
 
 /// <summary>A run of a generation ended.</summary>
 public sealed record RunRecorded(long Generation, RunTrigger Trigger, bool Succeeded, ImmutableArray<ServiceFailure> Failures, DateTimeOffset At) : IPersistedState;

@@ -5,8 +5,18 @@ using Nanokit.Runtime;
 
 namespace Nanokit.Reconciler;
 
-/// <summary>Make the project match <paramref name="Spec"/>: a new generation. Replied with <see cref="SpecAccepted"/> once durable.</summary>
-public sealed record ApplySpec(ProjectSpec Spec, PlanOptions Options);
+/// <summary>
+/// Make the project match <paramref name="Spec"/>: a new generation, unless it equals the accepted intent.
+/// Replied with <see cref="SpecAccepted"/> once durable.
+/// </summary>
+public sealed record ApplySpec(ProjectSpec Spec, PlanOptions Options)
+{
+    /// <summary>
+    /// A saved plan's check-index: the run acts only if what it observes still has this <see cref="ObservedStateHash"/>,
+    /// and otherwise fails before any action, naming nothing it did. Null: no check.
+    /// </summary>
+    public string? ExpectedObserved { get; init; }
+}
 
 /// <summary>
 /// Remove every replica the runtime holds for the project, dependents first (<c>nkapp down</c>): a new generation
@@ -26,8 +36,27 @@ public sealed record DestroyProject
 /// </summary>
 public sealed record ApplyIntent(long Generation, ProjectSpec? Spec);
 
+/// <summary>
+/// <c>nkapp stop [SERVICE...]</c>: keep these services (every one when empty) of the accepted spec stopped, as intent, so
+/// drift does not start them again. Replied with <see cref="SpecAccepted"/> or <see cref="IntentRefused"/>.
+/// </summary>
+public sealed record StopServices(ImmutableArray<string> Services);
+
+/// <summary><c>nkapp start [SERVICE...]</c>: these services (every one when empty) are no longer kept stopped, and exited replicas start.</summary>
+public sealed record StartServices(ImmutableArray<string> Services);
+
+/// <summary><c>nkapp restart [SERVICE...]</c>: as <see cref="StartServices"/>, and the running replicas are stopped and started again.</summary>
+public sealed record RestartServices(ImmutableArray<string> Services);
+
+/// <summary>A request about the accepted intent that cannot be carried out (nothing applied yet, an unknown service); nothing changed.</summary>
+public sealed record IntentRefused(string Project, string Reason);
+
 /// <summary>The intent is durable; the run that converges it has started or is queued.</summary>
-public sealed record SpecAccepted(string Project, long Generation);
+public sealed record SpecAccepted(string Project, long Generation)
+{
+    /// <summary>The spec equals the accepted intent: no new generation; the run of <see cref="Generation"/> in flight, or a fresh one, converges it.</summary>
+    public bool Unchanged { get; init; }
+}
 
 /// <summary>Re-observe now and report (or heal, when <paramref name="Heal"/>) the differences; replied with <see cref="DriftReport"/>.</summary>
 public sealed record CheckDrift(bool Heal);
@@ -45,6 +74,12 @@ public sealed record GetProjectStatus
 }
 
 public sealed record CurrentProjectStatus(ProjectStatus Status);
+
+/// <summary>
+/// Published on the event stream when the project's intent is durable, and once after recovery: what is applied, for a
+/// host that keeps a read model of it beside the journal (the CLI's, read by commands that take no lock).
+/// </summary>
+public sealed record IntentAccepted(string Project, GenerationAccepted Intent);
 
 /// <summary>Published on the event stream when a run has planned its work.</summary>
 public sealed record RunStarted(string Project, long Generation, RunTrigger Trigger, ServicePlan Plan);
@@ -68,6 +103,9 @@ public enum RunTrigger
 
     /// <summary>A failed run is tried again after its backoff.</summary>
     Retry,
+
+    /// <summary><c>up</c> with the spec already applied: the same generation is observed and converged again (appended: runs are persisted by number).</summary>
+    Reapply,
 }
 
 public enum ServicePhase
@@ -83,6 +121,7 @@ public enum ServicePhase
     Succeeded,
     Failed,
     Blocked,
+    Stopping,
 }
 
 public sealed record ServiceFailure(string Service, string Reason);

@@ -176,12 +176,23 @@ internal sealed class ServiceActor : ReconcilerEntity
         public async Task RunAsync()
         {
             var deletions = command.Actions.Where(a => a.Action == ActionType.Delete).ToList();
-            var applies = command.Actions.Where(a => a.Action is ActionType.Create or ActionType.Update or ActionType.Start).ToList();
-            if (deletions.Count > 0)
+            var stops = command.Actions.Where(a => a.Action is ActionType.Stop or ActionType.Restart).ToList();
+            var applies = command.Actions.Where(a => a.Action is ActionType.Create or ActionType.Update or ActionType.Start or ActionType.Restart).ToList();
+            if (deletions.Count > 0 || stops.Count > 0)
             {
                 await HookAsync(ServicePhase.Prestop, HookKind.Prestop).ConfigureAwait(false);
+            }
+
+            if (deletions.Count > 0)
+            {
                 Report(ServicePhase.Deleting, $"removing {Replicas(deletions)}");
                 await Task.WhenAll(deletions.Select(a => WithRetryAsync($"remove replica {a.Replica}", () => owner.provider.DeleteAsync(Id(a), Cancel)))).ConfigureAwait(false);
+            }
+
+            if (stops.Count > 0)
+            {
+                Report(ServicePhase.Stopping, $"stopping {Replicas(stops)}");
+                await Task.WhenAll(stops.Select(a => WithRetryAsync($"stop replica {a.Replica}", () => owner.provider.StopAsync(Id(a), Cancel)))).ConfigureAwait(false);
             }
 
             if (command.Spec is not { } spec)
@@ -216,7 +227,7 @@ internal sealed class ServiceActor : ReconcilerEntity
             }
         }
 
-        private Task ApplyAsync(ServiceSpec spec, PlanAction action) => action.Action == ActionType.Start
+        private Task ApplyAsync(ServiceSpec spec, PlanAction action) => action.Action is ActionType.Start or ActionType.Restart
             ? WithRetryAsync($"start replica {action.Replica}", () => owner.provider.StartAsync(Id(action), Cancel))
             : WithRetryAsync(
                 $"{Verb(action.Action)} replica {action.Replica}",
@@ -279,12 +290,37 @@ internal sealed class ServiceActor : ReconcilerEntity
             using var span = ReconcilerTelemetry.Source.StartActivity("hook");
             span?.SetTag("nanokit.hook", name);
             var result = await owner.provider.RunHookAsync(command.Project, command.Spec, kind, Cancel).ConfigureAwait(false);
+            ShowOutput(phase, result.OutputTail, command.Spec);
             if (!result.Succeeded)
             {
-                // The output tail is not quoted: a hook may print secrets.
                 var why = result.TimedOut ? $"timed out after {hook.Timeout.TotalSeconds:0.#}s" : $"exited with code {result.ExitCode}";
                 span?.SetStatus(ActivityStatusCode.Error, why);
                 throw new ServiceFailedException($"{name} hook {why}");
+            }
+        }
+
+        /// <summary>
+        /// The end of a hook's output, one progress line each under its service (its whole output stays in the hook's
+        /// log). A hook may print the secrets it was given: their values are masked before anything leaves the actor.
+        /// </summary>
+        private void ShowOutput(ServicePhase phase, string tail, ServiceSpec spec)
+        {
+            if (string.IsNullOrWhiteSpace(tail))
+            {
+                return;
+            }
+
+            foreach (var (key, value) in spec.Environment)
+            {
+                if (value is { Length: > 0 } secret && spec.SecretEnvironment.Contains(key))
+                {
+                    tail = tail.Replace(secret, "******", StringComparison.Ordinal);
+                }
+            }
+
+            foreach (var line in tail.Split('\n').Select(l => l.TrimEnd('\r')).Where(l => l.Length > 0))
+            {
+                Report(phase, "| " + line);
             }
         }
 
@@ -341,13 +377,7 @@ internal sealed class ServiceActor : ReconcilerEntity
         private static string Replicas(List<PlanAction> actions) =>
             actions.Count == 1 ? $"replica {actions[0].Replica}" : $"{actions.Count} replicas";
 
-        private static string Verb(ActionType action) => action switch
-        {
-            ActionType.Create => "create",
-            ActionType.Update => "recreate",
-            ActionType.Start => "start",
-            _ => action.ToString().ToLowerInvariant(),
-        };
+        private static string Verb(ActionType action) => PlanJsonRenderer.Verb(action);
     }
 }
 

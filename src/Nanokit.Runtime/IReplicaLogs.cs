@@ -11,6 +11,13 @@ public interface IReplicaLogs
     /// cancelled. Following survives log rotation and a replica being replaced.
     /// </summary>
     IAsyncEnumerable<string> ReadLogsAsync(ReplicaId replica, LogReadOptions options, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// The output a service's <paramref name="kind"/> hook printed, every run of it appended, read as
+    /// <see cref="ReadLogsAsync"/> reads a replica's; empty when the hook never ran or the provider keeps no hook output.
+    /// </summary>
+    IAsyncEnumerable<string> ReadHookLogsAsync(ProjectRef project, string service, Nanokit.Core.Model.HookKind kind, LogReadOptions options, CancellationToken cancellationToken) =>
+        AsyncEnumerable.Empty<string>();
 }
 
 public sealed record LogReadOptions(int? Tail = null, bool Follow = false)

@@ -28,6 +28,14 @@ public interface IRuntimeProvider
     Task<ObservedReplica> StartAsync(ReplicaId replica, CancellationToken cancellationToken);
 
     /// <summary>
+    /// Stops the replica as <see cref="DeleteAsync"/> stops it, but keeps it, so that <see cref="StartAsync"/> starts it
+    /// again from the same definition (<c>nkapp stop</c>); it is then observed as Exited. Stopping a replica that is not
+    /// running succeeds. Providers that cannot yet do it say so, naming themselves.
+    /// </summary>
+    Task StopAsync(ReplicaId replica, CancellationToken cancellationToken) =>
+        Task.FromException(new RuntimeException(Name, replica, $"stopping a replica without removing it is not yet supported on the {Name} runtime"));
+
+    /// <summary>
     /// Stops the replica gracefully (SIGTERM or the platform's equivalent, then a kill once the applied
     /// definition's stop grace period is over) and forgets it. Deleting a replica that does not exist succeeds.
     /// </summary>

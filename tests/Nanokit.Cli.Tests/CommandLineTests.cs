@@ -98,7 +98,7 @@ public sealed class CommandLineTests : IDisposable
         var (exit, output, _) = await cli.RunAsync("[suggest:8]", "nkapp st");
 
         Assert.Equal(0, exit);
-        Assert.Equal(["state", "status"], output.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
+        Assert.Equal(["start", "state", "status", "stop", "restart"], output.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
     }
 
     [Fact]

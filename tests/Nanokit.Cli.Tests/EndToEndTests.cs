@@ -195,68 +195,12 @@ public sealed class EndToEndTests : IDisposable
         RealProcesses.KillAll($"^sleep {Sleep(1)}$");
 
         await UntilAsync(() => Task.FromResult(watcher.Output.Contains("drift found, not healing")), "drift reported");
-        Assert.Contains("~ update in-place store[1]  # exited (137)", watcher.Output);
+        Assert.Contains("~ start store[1]  # exited (137)", watcher.Output);
         Assert.DoesNotContain("(healing drift)", watcher.Output);
         await ExpectProcessesAsync(0, Sleep(1));
     }
 
-    /// <summary>nkapp as a real child process (so signals and kills are real), its output collected as it comes.</summary>
-    private NkappProcess StartNkapp(params string[] args)
-    {
-        var start = new ProcessStartInfo("dotnet") { WorkingDirectory = cli.Directory, RedirectStandardOutput = true, RedirectStandardError = true };
-        start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "nkapp.dll"));
-        foreach (var arg in args)
-        {
-            start.ArgumentList.Add(arg);
-        }
-
-        return new NkappProcess(Process.Start(start)!);
-    }
-
-    private sealed class NkappProcess : IDisposable
-    {
-        private readonly System.Text.StringBuilder output = new();
-
-        public NkappProcess(Process process)
-        {
-            Process = process;
-            process.OutputDataReceived += (_, e) => Append(e.Data);
-            process.ErrorDataReceived += (_, e) => Append(e.Data);
-            process.BeginOutputReadLine();
-            process.BeginErrorReadLine();
-        }
-
-        public Process Process { get; }
-
-        public string Output
-        {
-            get
-            {
-                lock (output)
-                {
-                    return output.ToString();
-                }
-            }
-        }
-
-        public void Dispose()
-        {
-            if (!Process.HasExited)
-            {
-                Process.Kill();
-            }
-
-            Process.Dispose();
-        }
-
-        private void Append(string? line)
-        {
-            lock (output)
-            {
-                output.AppendLine(line);
-            }
-        }
-    }
+    private NkappProcess StartNkapp(params string[] args) => NkappProcess.Start(cli.Directory, args);
 
     [Fact]
     public async Task A_second_nkapp_is_refused_while_the_project_is_locked_and_is_told_who_holds_it()

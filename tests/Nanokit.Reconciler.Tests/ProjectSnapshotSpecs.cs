@@ -70,9 +70,12 @@ public sealed class ProjectSnapshotSpecs : ReconcilerFixture
 
         Assert.Equal(before, Describe(Status(project)));
         AssertRecoveredSpecMatchesTheRuntime(project, expectedGeneration: 5);
+
+        // The unchanged apply recorded one run (event 11); the next generation's acceptance (12) is due for a snapshot.
+        AwaitRun(Apply(project, Load(Spec(6))).Generation);
         AwaitAssert(() =>
         {
-            Assert.Empty(JournalSequenceNrs());
+            Assert.Equal([13L], JournalSequenceNrs());
             Assert.Equal([12L], SnapshotSequenceNrs());
         });
     }
@@ -109,9 +112,11 @@ public sealed class ProjectSnapshotSpecs : ReconcilerFixture
 
         Assert.Equal(before, Describe(Status(project)));
         AssertRecoveredSpecMatchesTheRuntime(project, expectedGeneration: 3);
+
+        // The unchanged apply records one run (event 7), and the snapshot it makes covers everything.
         AwaitAssert(() =>
         {
-            Assert.Equal([8L], JournalSequenceNrs());
+            Assert.Empty(JournalSequenceNrs());
             Assert.Equal([7L], SnapshotSequenceNrs());
         });
     }
@@ -183,7 +188,7 @@ public sealed class ProjectSnapshotSpecs : ReconcilerFixture
 
     /// <summary>
     /// The recovered desired spec is the last one applied: a drift check (recovered spec × runtime) finds
-    /// nothing, and applying that spec again is the next generation and plans no change.
+    /// nothing, and applying that spec again is recognised as unchanged (no new generation) and plans no change.
     /// </summary>
     private void AssertRecoveredSpecMatchesTheRuntime(IActorRef project, long expectedGeneration)
     {
@@ -196,7 +201,7 @@ public sealed class ProjectSnapshotSpecs : ReconcilerFixture
         var started = Events.FishForMessage<RunStarted>(s => s.Generation == accepted.Generation);
         var (completed, _) = AwaitRun(accepted.Generation);
 
-        Assert.Equal(expectedGeneration + 1, accepted.Generation);
+        Assert.Equal((expectedGeneration, true), (accepted.Generation, accepted.Unchanged));
         Assert.False(started.Plan.HasChanges, started.Plan.ToString());
         Assert.True(completed.Result.Succeeded);
         Assert.Equal((creates, deletes), (Runtime.Stats.Creates, Runtime.Stats.Deletes));

@@ -13,8 +13,9 @@ internal static class DownCommand
 {
     public static Command Create(CliContext context)
     {
-        var project = new ProjectOptions();
-        var command = new Command("down", "Remove every service of the project, in reverse dependency order");
+        var project = new ProjectOptions(rememberedEnvironment: true);
+        var timeout = CliValues.StopTimeout("Give each replica this long to stop before it is killed, instead of its stop_grace_period (e.g. 5s, or 5 as Compose writes it)");
+        var command = new Command("down", "Remove every service of the project, in reverse dependency order") { timeout };
         project.AddTo(command);
         command.SetAction(async (parse, cancellationToken) =>
         {
@@ -26,10 +27,16 @@ internal static class DownCommand
             using var remote = Remote.From(parse, context);
             if (remote is not null)
             {
+                if (parse.GetResult(timeout) is not null)
+                {
+                    context.Error.WriteLine("nkapp down: -t/--timeout is not yet available with --server; nothing was changed");
+                    return ExitCodes.Error;
+                }
+
                 return await RemoteCommands.DownAsync(remote, loaded.Spec.Name, context, cancellationToken).ConfigureAwait(false);
             }
 
-            await using var session = await SessionOrError.StartAsync(loaded.Spec, ReconcilerSettings.Default, "down", context, cancellationToken, withoutState: true).ConfigureAwait(false);
+            await using var session = await SessionOrError.StartAsync(loaded.Spec, ReconcilerSettings.Default, "down", context, cancellationToken, withoutState: true, stopTimeout: parse.GetValue(timeout)).ConfigureAwait(false);
             if (session is null)
             {
                 return ExitCodes.Error;

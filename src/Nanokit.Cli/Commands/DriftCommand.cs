@@ -1,18 +1,23 @@
+using System.Collections.Immutable;
 using System.CommandLine;
 using Nanokit.Cli.Running;
+using Nanokit.Core.Model;
+using Nanokit.Core.Plan;
 using Nanokit.Reconciler;
+using Nanokit.Runtime;
 
 namespace Nanokit.Cli.Commands;
 
 /// <summary>
 /// <c>nkapp drift</c>: re-observe and show what differs from the last applied generation; exit 0 in sync, 2 when
-/// drift is found, 0 when <c>--heal</c> repaired what drifted (the runtime matches when it exits), 1 on error.
+/// drift is found, 0 when <c>--heal</c> repaired what drifted (the runtime matches when it exits), 1 on error. Without
+/// <c>--heal</c> it takes no lock once a generation was applied (from <see cref="AppliedIntent"/>).
 /// </summary>
 internal static class DriftCommand
 {
     public static Command Create(CliContext context)
     {
-        var project = new ProjectOptions();
+        var project = new ProjectOptions(rememberedEnvironment: true);
         var heal = new Option<bool>("--heal") { Description = "Repair what drifted, then exit" };
         var command = new Command("drift", "Compare the runtime with the last applied generation") { heal };
         project.AddTo(command);
@@ -33,6 +38,11 @@ internal static class DriftCommand
                 }
 
                 return await RemoteCommands.DriftAsync(remote, loaded.Spec.Name, context, cancellationToken).ConfigureAwait(false);
+            }
+
+            if (!parse.GetValue(heal) && AppliedIntent.Read(loaded.Spec.WorkingDirectory, loaded.Spec.Name, context.Error.WriteLine) is { } applied)
+            {
+                return await ReportWithoutLockAsync(loaded.Spec, applied, context, cancellationToken).ConfigureAwait(false);
             }
 
             var settings = ReconcilerSettings.Default with { ResumeOnRecovery = parse.GetValue(heal) };
@@ -72,5 +82,40 @@ internal static class DriftCommand
             return ExitCodes.Changes;
         });
         return command;
+    }
+
+    /// <summary>
+    /// Only looking needs no lock: the applied intent comes from its read model and the runtime is observed directly,
+    /// so this works while <c>up --watch</c> holds the project. Planned as the reconciler's own check plans it.
+    /// </summary>
+    private static async Task<int> ReportWithoutLockAsync(ProjectSpec file, AppliedIntent applied, CliContext context, CancellationToken cancellationToken)
+    {
+        var desired = applied.Spec ?? new ProjectSpec(file.Name, file.Runtime, DriftSettings.Default, ImmutableSortedDictionary<string, ServiceSpec>.Empty, file.WorkingDirectory);
+        if (RuntimeProviders.ForOrReport(desired, context) is not { } provider)
+        {
+            return ExitCodes.Error;
+        }
+
+        await using var owned = RuntimeProviders.Own(provider);
+        ObservedState observed;
+        try
+        {
+            observed = await provider.ObserveAsync(ProjectRef.Of(file), cancellationToken).ConfigureAwait(false);
+        }
+        catch (RuntimeException e)
+        {
+            context.Error.WriteLine($"{file.Name}: cannot check for drift: {e.Message}");
+            return ExitCodes.Error;
+        }
+
+        var plan = PlanEngine.Plan(desired, observed, applied.PlanOptions);
+        if (!plan.HasChanges)
+        {
+            context.Out.WriteLine($"{file.Name}: no drift; the runtime matches generation {applied.Generation}");
+            return ExitCodes.Ok;
+        }
+
+        context.Out.WriteLine(plan.ToString());
+        return ExitCodes.Changes;
     }
 }

@@ -1,19 +1,20 @@
 using System.CommandLine;
 using System.Threading.Channels;
 using Nanokit.Cli.Running;
+using Nanokit.Core.Model;
 using Nanokit.Runtime;
 
 namespace Nanokit.Cli.Commands;
 
 /// <summary>
-/// <c>nkapp logs [SERVICE...] [-f] [--tail N]</c>: the output of each replica, prefixed as Compose prints it; every
-/// service's, interleaved, when none is named. As in Compose, <c>-f</c> here means <c>--follow</c>; the file is <c>--file</c>.
+/// <c>nkapp logs [SERVICE...] [-f] [--tail N]</c>: the output of each replica and of the service's hooks, prefixed as
+/// Compose prints it (<c>db-1 |</c>, <c>db-prestart |</c>); every service's, interleaved, when none is named. As in Compose, <c>-f</c> here means <c>--follow</c>; the file is <c>--file</c>.
 /// </summary>
 internal static class LogsCommand
 {
     public static Command Create(CliContext context)
     {
-        var project = new ProjectOptions(fileAlias: false);
+        var project = new ProjectOptions(fileAlias: false, rememberedEnvironment: true);
         var services = new Argument<string[]>("SERVICE") { Description = "The services whose output to show (default: every service)", Arity = ArgumentArity.ZeroOrMore };
         var follow = new Option<bool>("--follow", "-f") { Description = "Keep printing new output until Ctrl-C (as in Compose, -f follows here; the file is --file)" };
         var tail = CliValues.Count("--tail", "Only the last N lines of each replica (default: all)", "-n");
@@ -61,8 +62,14 @@ internal static class LogsCommand
                 .Select(n => new ReplicaId(projectRef, name, n))).ToList();
             var options = new LogReadOptions(parse.GetValue(tail), parse.GetValue(follow));
             var lines = Channel.CreateUnbounded<string>();
-            var width = replicas.Select(r => $"{r.Service}-{r.Replica}".Length).DefaultIfEmpty(0).Max();
-            var readers = replicas.Select(r => Pump(logs, r, width, options, lines.Writer, cancellationToken)).ToList();
+
+            // Hooks are kept beside their service's replicas: db-prestart | ... before db-1 | ...
+            var hooks = named.SelectMany(name => Enum.GetValues<HookKind>().Where(k => loaded.Spec.Services[name].Hooks.For(k) is not null)
+                .Select(k => (Service: name, Kind: k, Prefix: $"{name}-{k.ToString().ToLowerInvariant()}"))).ToList();
+            var width = replicas.Select(r => $"{r.Service}-{r.Replica}".Length).Concat(hooks.Select(h => h.Prefix.Length)).DefaultIfEmpty(0).Max();
+            var readers = hooks.Select(h => Pump(logs.ReadHookLogsAsync(projectRef, h.Service, h.Kind, options, cancellationToken), h.Prefix, width, lines.Writer, cancellationToken))
+                .Concat(replicas.Select(r => Pump(logs.ReadLogsAsync(r, options, cancellationToken), $"{r.Service}-{r.Replica}", width, lines.Writer, cancellationToken)))
+                .ToList();
             _ = Task.WhenAll(readers).ContinueWith(t => lines.Writer.TryComplete(t.Exception?.GetBaseException()), TaskScheduler.Default);
             try
             {
@@ -86,12 +93,12 @@ internal static class LogsCommand
         return command;
     }
 
-    private static async Task Pump(IReplicaLogs logs, ReplicaId replica, int width, LogReadOptions options, ChannelWriter<string> into, CancellationToken cancellationToken)
+    private static async Task Pump(IAsyncEnumerable<string> source, string name, int width, ChannelWriter<string> into, CancellationToken cancellationToken)
     {
-        var prefix = $"{replica.Service}-{replica.Replica}".PadRight(width) + " | ";
+        var prefix = name.PadRight(width) + " | ";
         try
         {
-            await foreach (var line in logs.ReadLogsAsync(replica, options, cancellationToken).ConfigureAwait(false))
+            await foreach (var line in source.ConfigureAwait(false))
             {
                 await into.WriteAsync(prefix + line, cancellationToken).ConfigureAwait(false);
             }

@@ -24,7 +24,9 @@ internal static class PlanCommand
         var detailed = new Option<bool>("--detailed-exitcode") { Description = "Exit 0 when there are no changes, 2 when there are, 1 on error (as Terraform)" };
         var removeOrphans = new Option<bool?>("--remove-orphans") { Description = "Delete replicas of services no longer configured (default: yes for the whole project, no for named services)" };
         var services = new Argument<string[]>("SERVICE") { Description = "Plan only these services and their dependencies", Arity = ArgumentArity.ZeroOrMore };
-        var command = new Command("plan", "Show what up would create, recreate and destroy") { observed, format, detailed, removeOrphans, services };
+        var noDeps = new Option<bool>("--no-deps") { Description = "With SERVICE names: those services alone, not their dependencies" };
+        var output = new Option<string?>("--out", "-out") { Description = "Also save the plan to this file; `nkapp up FILE` applies exactly it, or refuses if the file or the runtime moved since" };
+        var command = new Command("plan", "Show what up would create, recreate and destroy") { observed, format, detailed, removeOrphans, services, output, noDeps };
         project.AddTo(command);
         command.SetAction(async (parse, cancellationToken) =>
         {
@@ -61,6 +63,7 @@ internal static class PlanCommand
             {
                 Services = (parse.GetValue(services) ?? []).ToImmutableArray(),
                 RemoveOrphans = parse.GetValue(removeOrphans),
+                NoDeps = parse.GetValue(noDeps),
             };
             ServicePlan plan;
             try
@@ -76,6 +79,16 @@ internal static class PlanCommand
             context.Out.WriteLine(parse.GetValue(format) == "json"
                 ? PlanJsonRenderer.Render(plan, indented: true)
                 : $"Runtime: {plan.Runtime}\n\n{plan}");
+            if (parse.GetValue(output) is { } outPath)
+            {
+                var path = Path.GetFullPath(outPath, context.WorkingDirectory);
+                PlanFile.Make(project.LoadOptions(parse, context), loaded.Spec, options, state, plan).Write(path);
+                if (parse.GetValue(format) != "json")
+                {
+                    context.Out.WriteLine($"\nSaved the plan to {outPath}. To apply exactly this plan: nkapp up {(outPath.EndsWith(".plan", StringComparison.Ordinal) ? "" : "--plan ")}{outPath}");
+                }
+            }
+
             return parse.GetValue(detailed) && plan.HasChanges ? ExitCodes.Changes : ExitCodes.Ok;
         });
         return command;

@@ -14,7 +14,7 @@ internal static class PsCommand
 {
     public static Command Create(CliContext context)
     {
-        var project = new ProjectOptions();
+        var project = new ProjectOptions(rememberedEnvironment: true);
         var all = new Option<bool>("--all", "-a") { Description = "Also replicas that are not running (exited, missing)" };
         var format = new Option<string>("--format") { Description = "Output format", DefaultValueFactory = _ => "table" };
         format.AcceptOnlyFromAmong("table", "json");
@@ -37,6 +37,7 @@ internal static class PsCommand
             var named = parse.GetValue(services) ?? [];
             var projectRef = ProjectRef.Of(loaded.Spec);
             var observed = await provider.ObserveAsync(projectRef, cancellationToken).ConfigureAwait(false);
+            var stopped = AppliedIntent.StoppedOf(AppliedIntent.Read(loaded.Spec.WorkingDirectory, loaded.Spec.Name, context.Error.WriteLine));
             var rows = new List<Row>();
             foreach (var replica in observed.Replicas
                 .Where(r => (parse.GetValue(all) || r.State != ReplicaState.Exited && r.State != ReplicaState.Missing)
@@ -50,7 +51,7 @@ internal static class PsCommand
                 rows.Add(new Row(
                     $"{loaded.Spec.Name}-{replica.Service}-{replica.Replica}",
                     replica.Service,
-                    replica.State == ReplicaState.Exited && replica.ExitCode is { } code ? $"exited ({code})" : replica.State.ToString().ToLowerInvariant(),
+                    StatusCommand.State(replica, stopped),
                     health == HealthStatus.None ? "" : health.ToString().ToLowerInvariant(),
                     string.Join(", ", ports.Select(p => p.ToString()))));
             }

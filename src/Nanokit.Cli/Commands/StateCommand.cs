@@ -14,7 +14,7 @@ internal static class StateCommand
 {
     public static Command Create(CliContext context)
     {
-        var project = new ProjectOptions();
+        var project = new ProjectOptions(rememberedEnvironment: true);
         var output = new Option<string?>("--output", "-o") { Description = "Write to this file instead of stdout" };
         var export = new Command("export", "Write what is deployed as state.json") { output };
         project.AddTo(export);

@@ -9,13 +9,14 @@ namespace Nanokit.Cli.Commands;
 
 /// <summary>
 /// <c>nkapp status</c>: each replica the runtime holds, its state and health, its config hash and generation, and
-/// whether it matches the file. Read-only: it takes no lock, so it works while <c>up --watch</c> runs.
+/// whether it matches the file (else what <c>up</c> would do to it). Read-only: it takes no lock, so it works while
+/// <c>up --watch</c> runs; it loads the file with the <c>--env</c> the last <c>up</c> applied unless told otherwise.
 /// </summary>
 internal static class StatusCommand
 {
     public static Command Create(CliContext context)
     {
-        var project = new ProjectOptions();
+        var project = new ProjectOptions(rememberedEnvironment: true);
         var format = new Option<string>("--format") { Description = "Output format", DefaultValueFactory = _ => "table" };
         format.AcceptOnlyFromAmong("table", "json");
         var command = new Command("status", "Show each replica's state, health, config hash and generation") { format };
@@ -42,16 +43,23 @@ internal static class StatusCommand
 
             var projectRef = ProjectRef.Of(loaded.Spec);
             var observed = await provider.ObserveAsync(projectRef, cancellationToken).ConfigureAwait(false);
+            var stopped = AppliedIntent.StoppedOf(AppliedIntent.Read(loaded.Spec.WorkingDirectory, loaded.Spec.Name, context.Error.WriteLine));
+
+            // What `up` would do to each replica, in the words plan and up use.
+            var next = PlanEngine.Plan(loaded.Spec, loaded.Graph, observed, new PlanOptions { Stopped = [.. stopped] }).Actions
+                .Where(a => a.ReplicaId is not null)
+                .GroupBy(a => a.ReplicaId!, StringComparer.Ordinal)
+                .ToDictionary(g => g.Key, g => g.First(), StringComparer.Ordinal);
             var rows = new List<Row>();
             foreach (var replica in observed.Replicas.OrderBy(r => r.Service, StringComparer.Ordinal).ThenBy(r => r.Replica))
             {
                 var health = replica.State == ReplicaState.Running
                     ? await provider.ProbeHealthAsync(new ReplicaId(projectRef, replica.Service, replica.Replica), cancellationToken).ConfigureAwait(false)
                     : HealthStatus.None;
-                var current = loaded.Spec.Services.TryGetValue(replica.Service, out var spec)
-                    ? ConfigHash.Compute(spec) == replica.ConfigHash ? "yes" : "no (config changed)"
-                    : "no (orphan)";
-                rows.Add(new Row(replica.Service, replica.Replica, State(replica), health.ToString().ToLowerInvariant(), replica.ConfigHash, replica.Generation, current, replica.Id));
+                var current = replica.Id is not null && next.TryGetValue(replica.Id, out var action) && action.Action != ActionType.NoOp
+                    ? $"no: up would {PlanJsonRenderer.Verb(action.Action)} it ({action.Cause})"
+                    : "yes";
+                rows.Add(new Row(replica.Service, replica.Replica, State(replica, stopped), health.ToString().ToLowerInvariant(), replica.ConfigHash, replica.Generation, current, replica.Id));
             }
 
             if (parse.GetValue(format) == "json")
@@ -77,8 +85,10 @@ internal static class StatusCommand
         return command;
     }
 
-    private static string State(ObservedReplica replica) => replica.State switch
+    /// <summary>The replica's state; one of a service kept stopped by <c>nkapp stop</c> that is not running reads "stopped".</summary>
+    internal static string State(ObservedReplica replica, IReadOnlySet<string> stopped) => replica.State switch
     {
+        ReplicaState.Exited or ReplicaState.Missing when stopped.Contains(replica.Service) => "stopped",
         ReplicaState.Exited when replica.ExitCode is { } code => $"exited ({code})",
         var state => state.ToString().ToLowerInvariant(),
     };

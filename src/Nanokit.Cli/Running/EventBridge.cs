@@ -7,8 +7,10 @@ namespace Nanokit.Cli.Running;
 /// <summary>Carries the reconciler's published events out of the actor system into a channel the command reads.</summary>
 internal sealed class EventBridge : ReceiveActor
 {
-    public EventBridge(ChannelWriter<object> writer, TaskCompletionSource<StorageFailed> storageFailed)
+    /// <param name="intentAccepted">Keeps the read model of the intent (<see cref="AppliedIntent"/>) whether or not the command reads events.</param>
+    public EventBridge(ChannelWriter<object> writer, TaskCompletionSource<StorageFailed> storageFailed, Action<IntentAccepted> intentAccepted)
     {
+        Receive<IntentAccepted>(intentAccepted);
         // A storage failure also ends a command that is not reading events (one waiting for an answer).
         Receive<StorageFailed>(failed =>
         {

@@ -7,8 +7,9 @@ namespace Nanokit.Cli.Running;
 /// <summary>
 /// The terminal view of one run: a table with a row per service (layer, phase, elapsed, latest message)
 /// redrawn as events arrive. Used only when stdout is a terminal; pipes and logs get <see cref="ProgressPrinter"/>.
+/// Elapsed times count from the start of the command.
 /// </summary>
-internal sealed class LiveProgress
+internal sealed class LiveProgress(Func<TimeSpan> sinceStart)
 {
     private readonly Table table = new Table().Border(TableBorder.Rounded)
         .AddColumn("layer").AddColumn("service").AddColumn("phase").AddColumn(new TableColumn("elapsed").RightAligned()).AddColumn("detail");
@@ -65,7 +66,7 @@ internal sealed class LiveProgress
                 }
 
                 table.UpdateCell(row, 2, new Markup(Color(progress.Phase)));
-                table.UpdateCell(row, 3, $"{progress.Elapsed.TotalSeconds:0.0}s");
+                table.UpdateCell(row, 3, $"{sinceStart().TotalSeconds:0.0}s");
                 table.UpdateCell(row, 4, Markup.Escape(progress.Message));
                 break;
         }
@@ -77,6 +78,7 @@ internal sealed class LiveProgress
         ServicePhase.Failed => "[red]failed[/]",
         ServicePhase.Blocked => "[red]blocked[/]",
         ServicePhase.Retrying => "[yellow]retrying[/]",
+        ServicePhase.Stopping => "[yellow]stopping[/]",
         _ => phase.ToString().ToLowerInvariant(),
     };
 }

@@ -4,10 +4,11 @@ using Nanokit.Reconciler;
 namespace Nanokit.Cli.Running;
 
 /// <summary>
-/// Prints a run as it happens, one line per step with the run's elapsed time, then a summary. Plain lines
-/// work the same in a terminal, a pipe and a CI log, and every line can be grepped.
+/// Prints a run as it happens, one line per step with the time since the command started (what the user waited),
+/// then a summary. Plain lines work the same in a terminal, a pipe and a CI log, and every line can be grepped.
+/// A heal or a retry (<c>up --watch</c>) reports its own duration instead: the command has been waiting for no one.
 /// </summary>
-internal sealed class ProgressPrinter(TextWriter output, int nameWidth)
+internal sealed class ProgressPrinter(TextWriter output, int nameWidth, Func<TimeSpan> sinceStart)
 {
     public void Started(RunStarted started)
     {
@@ -17,23 +18,24 @@ internal sealed class ProgressPrinter(TextWriter output, int nameWidth)
             var work = layer.Actions.Where(a => a.Action != ActionType.NoOp).ToList();
             if (work.Count > 0)
             {
-                output.WriteLine($"  layer {layer.Index}: {string.Join(", ", work.Select(a => $"{PlanJsonRenderer.WireName(a.Action).ToLowerInvariant()} {a.Service}[{a.Replica}]"))}");
+                output.WriteLine($"  layer {layer.Index}: {string.Join(", ", work.Select(a => $"{PlanJsonRenderer.Verb(a.Action)} {a.Service}[{a.Replica}]"))}");
             }
         }
     }
 
     public void Progress(ServiceProgress progress) =>
-        output.WriteLine($"[{progress.Elapsed.TotalSeconds,6:0.0}s] {progress.Service.PadRight(nameWidth)} {Phase(progress.Phase),-9} {progress.Message}");
+        output.WriteLine($"[{sinceStart().TotalSeconds,6:0.0}s] {progress.Service.PadRight(nameWidth)} {Phase(progress.Phase),-9} {progress.Message}");
 
     public void Completed(RunCompleted completed)
     {
+        var took = completed.Trigger is RunTrigger.Drift or RunTrigger.Retry ? completed.Result.Duration : sinceStart();
         if (completed.Result.Succeeded)
         {
-            output.WriteLine($"{completed.Project}: generation {completed.Generation} converged in {completed.Result.Duration.TotalSeconds:0.0}s");
+            output.WriteLine($"{completed.Project}: generation {completed.Generation} converged in {took.TotalSeconds:0.0}s");
             return;
         }
 
-        output.WriteLine($"{completed.Project}: generation {completed.Generation} failed after {completed.Result.Duration.TotalSeconds:0.0}s:");
+        output.WriteLine($"{completed.Project}: generation {completed.Generation} failed after {took.TotalSeconds:0.0}s:");
         foreach (var failure in completed.Result.Failures)
         {
             output.WriteLine($"  {failure.Service}: {failure.Reason}");
@@ -49,12 +51,14 @@ internal sealed class ProgressPrinter(TextWriter output, int nameWidth)
     private static string Summary(ServicePlan plan) =>
         plan.HasChanges ? $"{plan.Summary.Add} to add, {plan.Summary.Change} to change, {plan.Summary.Destroy} to destroy" : "no changes";
 
+
     private static string Trigger(RunTrigger trigger) => trigger switch
     {
         RunTrigger.Spec => "apply",
         RunTrigger.Resume => "resuming after a restart",
         RunTrigger.Drift => "healing drift",
         RunTrigger.Retry => "retrying",
+        RunTrigger.Reapply => "unchanged, checked again",
         _ => trigger.ToString(),
     };
 

@@ -19,9 +19,11 @@ internal sealed class RunSession : IAsyncDisposable
     private readonly Task<StorageFailed> storageFailed;
     private readonly ProgressPrinter printer;
     private readonly bool live;
+    private readonly Func<TimeSpan> sinceStart;
 
-    private RunSession(EmbeddedNode node, IRuntimeProvider provider, CliEvents.Attached bridge, ProgressPrinter printer, bool live)
+    private RunSession(EmbeddedNode node, IRuntimeProvider provider, CliEvents.Attached bridge, ProgressPrinter printer, bool live, Func<TimeSpan> sinceStart)
     {
+        this.sinceStart = sinceStart;
         this.node = node;
         Provider = provider;
         events = bridge.Events;
@@ -37,15 +39,26 @@ internal sealed class RunSession : IAsyncDisposable
     /// Throws <see cref="RuntimeUnavailableException"/>, <see cref="ProjectLockedException"/> or <see cref="StateStoreException"/>
     /// for the expected refusals. <paramref name="store"/> defaults to the project's state file.
     /// </summary>
-    public static async Task<RunSession> StartAsync(ProjectSpec spec, ReconcilerSettings settings, string command, StateStore? store, CliContext context, CancellationToken cancellationToken)
+    /// <param name="stopTimeout">Replaces every replica's stop_grace_period (<c>-t</c>).</param>
+    /// <param name="environment">The <c>--env</c> to remember with the intent (<c>up</c>); null keeps the one remembered.</param>
+    public static async Task<RunSession> StartAsync(
+        ProjectSpec spec, ReconcilerSettings settings, string command, StateStore? store, CliContext context, CancellationToken cancellationToken,
+        RememberedEnvironment? environment = null, TimeSpan? stopTimeout = null)
     {
-        var provider = RuntimeProviders.For(spec, context);
+        var provider = RuntimeProviders.For(spec, context, stopTimeout);
         try
         {
             var node = await EmbeddedNode.StartAsync(spec.Name, spec.WorkingDirectory, provider, settings, command, store, cancellationToken).ConfigureAwait(false);
-            var events = CliEvents.Attach(node.System);
+            // A store that keeps nothing (down without a usable state file) has no intent worth remembering.
+            var events = CliEvents.Attach(node.System, accepted =>
+            {
+                if (store is not StateStore.InMemory)
+                {
+                    Remember(spec.WorkingDirectory, accepted, environment);
+                }
+            });
             var width = Math.Max(8, spec.Services.Keys.Select(k => k.Length).DefaultIfEmpty(0).Max());
-            return new RunSession(node, provider, events, new ProgressPrinter(context.Out, width), LiveProgress.Available(context));
+            return new RunSession(node, provider, events, new ProgressPrinter(context.Out, width, () => context.Elapsed), LiveProgress.Available(context), () => context.Elapsed);
         }
         catch
         {
@@ -78,7 +91,7 @@ internal sealed class RunSession : IAsyncDisposable
             // The live table shows one run at a time: draw runs until the wanted one ends, then print its summary.
             try
             {
-                while (await new LiveProgress().RunAsync(() => NextAsync(cancellationToken)).ConfigureAwait(false) is { } completed)
+                while (await new LiveProgress(sinceStart).RunAsync(() => NextAsync(cancellationToken)).ConfigureAwait(false) is { } completed)
                 {
                     printer.Completed(completed);
                     if (Wanted(completed))
@@ -132,6 +145,19 @@ internal sealed class RunSession : IAsyncDisposable
         await RuntimeProviders.DisposeAsync(Provider).ConfigureAwait(false);
     }
 
+    /// <summary>Keeps <see cref="AppliedIntent"/> current; a cache that cannot be written only leaves the lock-free commands less informed.</summary>
+    private static void Remember(string directory, IntentAccepted accepted, RememberedEnvironment? environment)
+    {
+        try
+        {
+            var name = environment is not null ? environment.Name : AppliedIntent.Read(directory, accepted.Project)?.Environment;
+            AppliedIntent.From(accepted, name).Write(directory);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+        }
+    }
+
     private async Task<object?> NextAsync(CancellationToken cancellationToken) =>
         await events.WaitToReadAsync(cancellationToken).ConfigureAwait(false) && events.TryRead(out var message)
             ? message is StorageFailed failed ? throw Failed(failed) : message
@@ -163,3 +189,6 @@ internal sealed class RunSession : IAsyncDisposable
         }
     }
 }
+
+/// <summary>The <c>--env</c> an <c>up</c> used (null: the base file alone), remembered with the intent.</summary>
+internal sealed record RememberedEnvironment(string? Name);

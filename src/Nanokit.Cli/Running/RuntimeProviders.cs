@@ -11,9 +11,12 @@ namespace Nanokit.Cli.Running;
 /// </summary>
 internal static class RuntimeProviders
 {
-    public static IRuntimeProvider For(ProjectSpec spec, CliContext context) => spec.Runtime switch
+    /// <param name="stopTimeout">Replaces every replica's stop_grace_period (<c>-t</c>); only the local runtime takes it yet.</param>
+    public static IRuntimeProvider For(ProjectSpec spec, CliContext context, TimeSpan? stopTimeout = null) => spec.Runtime switch
     {
-        RuntimeKind.Local => new LocalRuntime(),
+        RuntimeKind.Local => new LocalRuntime(new LocalRuntimeOptions { StopTimeout = stopTimeout }),
+        RuntimeKind.Docker when stopTimeout is not null => throw new RuntimeUnavailableException(
+            $"{spec.Name}: -t/--timeout is not yet supported on the docker runtime; each service's stop_grace_period applies"),
         RuntimeKind.Docker => new DockerRuntime(new DockerRuntimeOptions { Endpoint = DockerHost(spec, context) }),
         _ => throw new RuntimeUnavailableException(
             $"{spec.Name}: runtime \"{spec.Runtime.ToString().ToLowerInvariant()}\" is not available in this build yet; use runtime: local"),

@@ -17,6 +17,12 @@ public enum ActionType
 
     /// <summary>Remove a replica.</summary>
     Delete,
+
+    /// <summary>Stop a running replica and keep it (<c>nkapp stop</c>): its service is stopped by intent.</summary>
+    Stop,
+
+    /// <summary>Stop and start again a replica whose definition is current (<c>nkapp restart</c>).</summary>
+    Restart,
 }
 
 /// <summary>

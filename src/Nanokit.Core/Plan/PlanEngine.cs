@@ -16,6 +16,9 @@ namespace Nanokit.Core.Plan;
 /// that another service waits on with <c>service_completed_successfully</c> (a finished job) → NO_OP, and as
 /// Compose's <c>restart</c> says: <c>no</c> → NO_OP whatever the code, <c>on-failure</c> → NO_OP after exit 0;
 /// Unhealthy → UPDATE "unhealthy", since a fresh replica is the level-triggered remedy;</item>
+/// <item>a service stopped by intent (<see cref="PlanOptions.Stopped"/>): Running or Unhealthy → STOP, anything else
+/// (absent included) → NO_OP "stopped"; a service to restart (<see cref="PlanOptions.Restart"/>): Running and
+/// current → RESTART, the rest as above;</item>
 /// <item>indexes above the desired count → DELETE "replica 3 above desired 2"; a second replica claiming an
 /// index already taken → DELETE. Scaling never touches the replicas it keeps: replicas are not hashed.</item>
 /// </list>
@@ -31,6 +34,15 @@ public static class PlanEngine
 {
     private const string UpToDate = "up to date";
     private const string Orphan = "not in configuration (orphan)";
+    private const string StoppedCause = "stopped by `nkapp stop`";
+
+    /// <summary>What the user last asked of a service beyond its definition.</summary>
+    private enum Intent
+    {
+        Running,
+        Stopped,
+        Restart,
+    }
 
     /// <summary>Builds the project's graph and plans it; throws <see cref="Diagnostics.ConfigException"/> on cycles.</summary>
     public static ServicePlan Plan(ProjectSpec desired, ObservedState observed, PlanOptions? options = null)
@@ -48,6 +60,7 @@ public static class PlanEngine
         options ??= PlanOptions.Default;
         var subset = !options.Services.IsDefaultOrEmpty;
         var scope = subset ? graph.Subgraph(options.Services) : graph;
+        var alone = subset && options.NoDeps ? options.Services.ToHashSet(StringComparer.Ordinal) : null;
         var byService = GroupByService(observed);
         var layers = ImmutableArray.CreateBuilder<PlanLayer>();
 
@@ -69,14 +82,22 @@ public static class PlanEngine
             specs.Add(name, spec);
         }
 
+        var stopped = options.Stopped.IsDefaultOrEmpty ? [] : options.Stopped.ToHashSet(StringComparer.Ordinal);
+        var restart = options.Restart.IsDefaultOrEmpty ? [] : options.Restart.ToHashSet(StringComparer.Ordinal);
         var actionsOfLayer = new List<PlanAction>();
         foreach (var layer in scope.Layers)
         {
             actionsOfLayer.Clear();
             foreach (var name in layer)
             {
+                if (alone is not null && !alone.Contains(name))
+                {
+                    continue;
+                }
+
                 byService.TryGetValue(name, out var replicas);
-                PlanService(specs[name], replicas, finishedJobs, actionsOfLayer);
+                var intent = stopped.Contains(name) ? Intent.Stopped : restart.Contains(name) ? Intent.Restart : Intent.Running;
+                PlanService(specs[name], replicas, finishedJobs, intent, actionsOfLayer);
             }
 
             if (actionsOfLayer.Count > 0)
@@ -88,7 +109,7 @@ public static class PlanEngine
         return new ServicePlan(desired.Name, layers.ToImmutable()) { Runtime = RuntimeChoices.Describe(desired) };
     }
 
-    private static void PlanService(ServiceSpec spec, List<ObservedReplica>? observed, Lazy<HashSet<string>> finishedJobs, List<PlanAction> actions)
+    private static void PlanService(ServiceSpec spec, List<ObservedReplica>? observed, Lazy<HashSet<string>> finishedJobs, Intent intent, List<PlanAction> actions)
     {
         var hash = ConfigHash.Compute(spec);
         var desiredCount = Math.Max(spec.Replicas, 0);
@@ -100,7 +121,7 @@ public static class PlanEngine
             {
                 for (; next < replica.Replica && next <= desiredCount; next++)
                 {
-                    actions.Add(new PlanAction(spec.Name, next, ActionType.Create, "not deployed", hash));
+                    actions.Add(Absent(spec, next, hash, intent));
                 }
 
                 if (replica.Replica < 1)
@@ -117,7 +138,13 @@ public static class PlanEngine
                 }
                 else
                 {
-                    actions.Add(Decide(spec, hash, replica, finishedJobs));
+                    actions.Add(intent switch
+                    {
+                        Intent.Stopped => new PlanAction(spec.Name, replica.Replica, replica.State is ReplicaState.Running or ReplicaState.Unhealthy ? ActionType.Stop : ActionType.NoOp, StoppedCause, hash, replica.Id),
+                        Intent.Restart when replica.State == ReplicaState.Running && string.Equals(replica.ConfigHash, hash, StringComparison.Ordinal) =>
+                            new PlanAction(spec.Name, replica.Replica, ActionType.Restart, "restart requested", hash, replica.Id),
+                        _ => Decide(spec, hash, replica, finishedJobs),
+                    });
                     next = replica.Replica + 1;
                 }
 
@@ -127,9 +154,13 @@ public static class PlanEngine
 
         for (; next <= desiredCount; next++)
         {
-            actions.Add(new PlanAction(spec.Name, next, ActionType.Create, "not deployed", hash));
+            actions.Add(Absent(spec, next, hash, intent));
         }
     }
+
+    private static PlanAction Absent(ServiceSpec spec, int replica, string hash, Intent intent) => intent == Intent.Stopped
+        ? new PlanAction(spec.Name, replica, ActionType.NoOp, StoppedCause, hash)
+        : new PlanAction(spec.Name, replica, ActionType.Create, "not deployed", hash);
 
     private static PlanAction Decide(ServiceSpec spec, string hash, ObservedReplica replica, Lazy<HashSet<string>> finishedJobs)
     {

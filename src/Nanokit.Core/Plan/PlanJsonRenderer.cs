@@ -12,7 +12,7 @@ namespace Nanokit.Core.Plan;
 ///  "layers":[{"index":0,"actions":[{"service":"db","replica":1,"action":"CREATE","cause":"not deployed"}]}],
 ///  "summary":{"add":1,"change":0,"destroy":0}}
 /// </code>
-/// <c>action</c> is one of <c>CREATE</c>, <c>START</c>, <c>UPDATE</c>, <c>DELETE</c>, <c>NO_OP</c>;
+/// <c>action</c> is one of <c>CREATE</c>, <c>START</c>, <c>UPDATE</c>, <c>DELETE</c>, <c>STOP</c>, <c>RESTART</c>, <c>NO_OP</c>;
 /// the summary counts as <see cref="PlanSummary"/> documents.
 /// </summary>
 public static class PlanJsonRenderer
@@ -74,7 +74,7 @@ public static class PlanJsonRenderer
         writer.Flush();
     }
 
-    /// <summary>The name of an action in JSON and logs: <c>CREATE</c>, <c>START</c>, <c>UPDATE</c>, <c>DELETE</c>, <c>NO_OP</c>.</summary>
+    /// <summary>The name of an action in JSON: <c>CREATE</c>, <c>START</c>, <c>UPDATE</c>, <c>DELETE</c>, <c>STOP</c>, <c>RESTART</c>, <c>NO_OP</c>.</summary>
     public static string WireName(ActionType action) => action switch
     {
         ActionType.NoOp => "NO_OP",
@@ -82,6 +82,24 @@ public static class PlanJsonRenderer
         ActionType.Start => "START",
         ActionType.Update => "UPDATE",
         ActionType.Delete => "DELETE",
+        ActionType.Stop => "STOP",
+        ActionType.Restart => "RESTART",
+        _ => throw new ArgumentOutOfRangeException(nameof(action), action, "unknown action"),
+    };
+
+    /// <summary>
+    /// The verb people read, the same in <c>plan</c>, <c>up</c> and <c>status</c>: create, recreate, start, stop,
+    /// restart, destroy (and "up to date" for NO_OP).
+    /// </summary>
+    public static string Verb(ActionType action) => action switch
+    {
+        ActionType.NoOp => "up to date",
+        ActionType.Create => "create",
+        ActionType.Update => "recreate",
+        ActionType.Start => "start",
+        ActionType.Stop => "stop",
+        ActionType.Restart => "restart",
+        ActionType.Delete => "destroy",
         _ => throw new ArgumentOutOfRangeException(nameof(action), action, "unknown action"),
     };
 }

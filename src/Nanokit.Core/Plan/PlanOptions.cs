@@ -15,4 +15,16 @@ public sealed record PlanOptions
     /// yes for the whole project (the reconciler converges), no for a subset (<c>up api</c> leaves the rest alone).
     /// </summary>
     public bool? RemoveOrphans { get; init; }
+
+    /// <summary>With <see cref="Services"/>: plan those services alone, not their dependencies (<c>up --no-deps</c>).</summary>
+    public bool NoDeps { get; init; }
+
+    /// <summary>
+    /// Services stopped by intent (<c>nkapp stop</c>): their running replicas are stopped, their stopped ones left so,
+    /// and none is created or started, until <c>start</c>, <c>restart</c> or <c>up</c> asks for them again.
+    /// </summary>
+    public ImmutableArray<string> Stopped { get; init; } = [];
+
+    /// <summary>Services whose running, current replicas are stopped and started again (<c>nkapp restart</c>): a one-off of one run.</summary>
+    public ImmutableArray<string> Restart { get; init; } = [];
 }

@@ -14,10 +14,11 @@ namespace Nanokit.Core.Plan;
 /// # layer 1
 ///   + create db[2]  # not deployed
 /// -/+ recreate api[1]  # image changed: shop/api:1 -> shop/api:2
-///   ~ update in-place api[2]  # exited (137)
+///   ~ start api[2]  # exited (137)
 ///
 /// Plan: 2 to add, 1 to change, 2 to destroy.
 /// </code>
+/// The verbs are <see cref="PlanJsonRenderer.Verb"/>'s, the ones <c>up</c> and <c>status</c> print.
 /// NO_OP actions and layers with nothing to do are left out; a plan with no change renders as
 /// <c>No changes. Your services match the configuration.</c>. Lines end in <c>\n</c> on every platform,
 /// and the text ends with the summary sentence, without a final newline.
@@ -68,7 +69,9 @@ public static class PlanTextRenderer
     private static string Symbol(ActionType action) => action switch
     {
         ActionType.Create => "  + create",
-        ActionType.Start => "  ~ update in-place",
+        ActionType.Start => "  ~ start",
+        ActionType.Stop => "  ~ stop",
+        ActionType.Restart => "  ~ restart",
         ActionType.Update => "-/+ recreate",
         ActionType.Delete => "  - destroy",
         _ => throw new ArgumentOutOfRangeException(nameof(action), action, "no symbol for this action"),

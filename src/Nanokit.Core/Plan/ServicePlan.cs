@@ -6,8 +6,8 @@ namespace Nanokit.Core.Plan;
 public sealed record PlanLayer(int Index, ImmutableArray<PlanAction> Actions);
 
 /// <summary>
-/// Counts as Terraform counts them: a CREATE adds one, a START changes one (in place), a DELETE destroys
-/// one, and an UPDATE (a replacement) adds one and destroys one. NO_OP counts nowhere.
+/// Counts as Terraform counts them: a CREATE adds one, a START, STOP or RESTART changes one (in place), a DELETE
+/// destroys one, and an UPDATE (a replacement) adds one and destroys one. NO_OP counts nowhere.
 /// </summary>
 public readonly record struct PlanSummary(int Add, int Change, int Destroy)
 {
@@ -22,7 +22,7 @@ public readonly record struct PlanSummary(int Add, int Change, int Destroy)
                 case ActionType.Create:
                     add++;
                     break;
-                case ActionType.Start:
+                case ActionType.Start or ActionType.Stop or ActionType.Restart:
                     change++;
                     break;
                 case ActionType.Update:

@@ -131,6 +131,18 @@ public sealed class SimulatedRuntime : IRuntimeProvider, IReplicaLogs
         return restarted.ToObserved(Health(restarted, Now));
     }
 
+    /// <summary>A running replica becomes Exited (143, as SIGTERM leaves it); anything else is left as it is.</summary>
+    public async Task StopAsync(ReplicaId replica, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(replica);
+        await DelayAsync(cancellationToken).ConfigureAwait(false);
+        MaybeFail(replica, "stop");
+        if (Find(replica) is { State: ReplicaState.Running } found && _projects.TryGetValue(replica.Project.Name, out var state))
+        {
+            MarkExited(state, found, 143);
+        }
+    }
+
     public async Task DeleteAsync(ReplicaId replica, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(replica);

@@ -15,7 +15,7 @@ internal static class ProjectEvents
     private static readonly JsonParser Parser = new(JsonParser.Settings.Default.WithIgnoreUnknownFields(true));
 
     public static ProjectEvent Accepted(string project, long generation, string node, DesiredState desired) =>
-        New(project, generation, node, e => e.IntentAccepted = new IntentAccepted { DesiredState = desired });
+        New(project, generation, node, e => e.IntentAccepted = new Api.V1.IntentAccepted { DesiredState = desired });
 
     public static ProjectEvent From(Reconciler.RunStarted started, string node) => New(started.Project, started.Generation, node, e =>
     {

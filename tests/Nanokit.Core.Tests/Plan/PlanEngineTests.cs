@@ -201,7 +201,7 @@ public sealed class PlanEngineTests
 
         var plan = PlanEngine.Plan(Project(api), observed);
 
-        Assert.EndsWith("  ~ update in-place api[1]  # exited (137)\n\nPlan: 0 to add, 1 to change, 0 to destroy.", plan.ToString(), StringComparison.Ordinal);
+        Assert.EndsWith("  ~ start api[1]  # exited (137)\n\nPlan: 0 to add, 1 to change, 0 to destroy.", plan.ToString(), StringComparison.Ordinal);
     }
 
     [Fact]

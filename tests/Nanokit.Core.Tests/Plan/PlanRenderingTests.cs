@@ -27,7 +27,7 @@ public sealed class PlanRenderingTests
     public void Every_action_has_a_wire_name()
     {
         Assert.Equal(
-            ["NO_OP", "CREATE", "START", "UPDATE", "DELETE"],
+            ["NO_OP", "CREATE", "START", "UPDATE", "DELETE", "STOP", "RESTART"],
             Enum.GetValues<ActionType>().Select(PlanJsonRenderer.WireName));
     }
 
@@ -70,7 +70,7 @@ public sealed class PlanRenderingTests
 
             # layer 2
             -/+ recreate api[1]  # image changed: a -> b
-              ~ update in-place api[2]  # exited (137)
+              ~ start api[2]  # exited (137)
               + create api[3]  # not deployed
 
             Plan: 2 to add, 1 to change, 2 to destroy.

@@ -1,0 +1,75 @@
+using System.Collections.Immutable;
+using System.CommandLine;
+using Nanokit.Cli.Running;
+using Nanokit.Core.Model;
+using Nanokit.Reconciler;
+
+namespace Nanokit.Cli.Commands;
+
+/// <summary>
+/// <c>nkapp stop|start|restart [SERVICE...]</c>, as Compose spells them, but through the reconciler: each is a new
+/// generation of the accepted spec (the file is not re-read, as Compose's own <c>stop</c> does not), with the services
+/// kept stopped recorded as intent, so that drift heals leave a deliberate stop alone. <c>up</c> starts them again.
+/// </summary>
+internal static class RunStateCommands
+{
+    public static Command Stop(CliContext context) =>
+        Create(context, "stop", "Stop services and keep them stopped (drift leaves them) until start, restart or up", services => new StopServices(services));
+
+    public static Command Start(CliContext context) =>
+        Create(context, "start", "Start stopped services again", services => new StartServices(services));
+
+    public static Command Restart(CliContext context) =>
+        Create(context, "restart", "Stop and start services again (stopped ones start)", services => new RestartServices(services));
+
+    private static Command Create(CliContext context, string name, string description, Func<ImmutableArray<string>, object> request)
+    {
+        var project = new ProjectOptions(rememberedEnvironment: true);
+        var services = new Argument<string[]>("SERVICE") { Description = "Only these services (default: every service)", Arity = ArgumentArity.ZeroOrMore };
+        var timeout = CliValues.StopTimeout("Give each replica this long to stop before it is killed, instead of its stop_grace_period");
+        var command = new Command(name, description) { services };
+        if (name != "start")
+        {
+            command.Add(timeout);
+        }
+
+        project.AddTo(command);
+        command.SetAction(async (parse, cancellationToken) =>
+        {
+            using var remote = Remote.From(parse, context);
+            if (remote is not null)
+            {
+                context.Error.WriteLine($"nkapp {name}: not yet available with --server; nothing was changed");
+                return ExitCodes.Error;
+            }
+
+            if (project.Load(parse, context) is not { } loaded)
+            {
+                return ExitCodes.Error;
+            }
+
+            if (loaded.Spec.Runtime != RuntimeKind.Local)
+            {
+                context.Error.WriteLine($"nkapp {name}: not yet supported on the {loaded.Spec.Runtime.ToString().ToLowerInvariant()} runtime (only on runtime: local); nothing was changed");
+                return ExitCodes.Error;
+            }
+
+            await using var session = await SessionOrError.StartAsync(loaded.Spec, ReconcilerSettings.Default, name, context, cancellationToken, stopTimeout: name == "start" ? null : parse.GetValue(timeout)).ConfigureAwait(false);
+            if (session is null)
+            {
+                return ExitCodes.Error;
+            }
+
+            var reply = await session.AskAsync<object>(request([.. parse.GetValue(services) ?? []]), TimeSpan.FromSeconds(30), cancellationToken).ConfigureAwait(false);
+            if (reply is IntentRefused refused)
+            {
+                context.Error.WriteLine($"{refused.Project}: {refused.Reason}");
+                return ExitCodes.Error;
+            }
+
+            var completed = await session.AwaitRunAsync(((SpecAccepted)reply).Generation, null, cancellationToken).ConfigureAwait(false);
+            return completed?.Result.Succeeded == true ? ExitCodes.Ok : ExitCodes.Error;
+        });
+        return command;
+    }
+}

@@ -1,0 +1,72 @@
+using System.Diagnostics;
+
+namespace Nanokit.Cli.Tests;
+
+/// <summary><c>up --no-deps</c>, <c>down -t</c> and <c>stop -t</c> as Compose users type them, with real processes.</summary>
+public sealed class ComposeFlagTests : IDisposable
+{
+    private readonly CliRun cli = new();
+    private readonly string marker = Random.Shared.Next(10_000, 99_999).ToString();
+
+    public void Dispose()
+    {
+        RealProcesses.KillAll($"sleep {marker}");
+        cli.Dispose();
+    }
+
+    [Fact]
+    public async Task Up_no_deps_starts_the_named_service_alone()
+    {
+        cli.Write("nanokit.yml", $"name: flags\nservices:\n  db:\n    command: [sleep, '{marker}1']\n  web:\n    command: [sleep, '{marker}2']\n    depends_on: [db]\n");
+
+        var up = await cli.RunAsync("up", "--no-deps", "web");
+
+        Assert.True(up.Exit == 0, up.Out + up.Error);
+        await ExpectProcessesAsync(1, $"{marker}2");
+        Assert.Equal(0, RealProcesses.Count("sleep", $"{marker}1"));
+    }
+
+    [Fact]
+    public async Task Down_t_and_stop_t_kill_a_replica_that_ignores_sigterm_without_waiting_its_grace_period()
+    {
+        // The replica ignores SIGTERM, so only the kill after the timeout ends it; its own grace period is 10 minutes.
+        cli.Write("nanokit.yml", $"name: flags\nservices:\n  stubborn:\n    command: [sh, -c, \"trap '' TERM; exec sleep {marker}3\"]\n    stop_grace_period: 10m\n");
+        Assert.Equal(0, (await cli.RunAsync("up")).Exit);
+        await ExpectProcessesAsync(1, $"{marker}3");
+
+        var clock = Stopwatch.StartNew();
+        var stop = await cli.RunAsync("stop", "-t", "0");
+        var stopped = clock.Elapsed;
+        Assert.Equal(0, (await cli.RunAsync("start")).Exit);
+        await ExpectProcessesAsync(1, $"{marker}3");
+        clock.Restart();
+        var down = await cli.RunAsync("down", "--timeout", "1s");
+        var downed = clock.Elapsed;
+
+        Assert.True(stop.Exit == 0, stop.Out + stop.Error);
+        Assert.True(down.Exit == 0, down.Out + down.Error);
+        Assert.True(stopped < TimeSpan.FromMinutes(2) && downed < TimeSpan.FromMinutes(2), $"stop took {stopped}, down took {downed}");
+        Assert.Equal(0, RealProcesses.Count("sleep", $"{marker}3"));
+    }
+
+    [Fact]
+    public async Task A_timeout_that_is_no_duration_is_refused_in_one_line()
+    {
+        cli.Write("nanokit.yml", $"name: flags\nservices:\n  db:\n    command: [sleep, '{marker}1']\n");
+
+        var (exit, _, error) = await cli.RunAsync("down", "-t", "soon");
+
+        Assert.Equal(1, exit);
+        Assert.Contains("--timeout: 'soon' is not a duration", error);
+    }
+
+    private static async Task ExpectProcessesAsync(int count, string arg)
+    {
+        var deadline = Stopwatch.StartNew();
+        while (RealProcesses.Count("sleep", arg) != count)
+        {
+            Assert.True(deadline.Elapsed < TimeSpan.FromSeconds(60), $"{count} processes running sleep {arg}: not met within 60 s");
+            await Task.Delay(50);
+        }
+    }
+}

@@ -1,0 +1,83 @@
+namespace Nanokit.Cli.Tests;
+
+/// <summary><c>exec</c> and <c>run</c> on the local runtime, with real processes, as Compose users type them.</summary>
+public sealed class ForegroundCommandTests : IDisposable
+{
+    private readonly CliRun cli = new();
+    private readonly string marker = Random.Shared.Next(10_000, 99_999).ToString();
+
+    public void Dispose()
+    {
+        RealProcesses.KillAll($"sleep {marker}");
+        cli.Dispose();
+    }
+
+    private string Project() => $"""
+        name: fg
+        services:
+          web:
+            command: [sleep, "{marker}"]
+            environment: {"{"}GREETING: hello{"}"}
+            deploy: {"{"}replicas: 2{"}"}
+        """;
+
+    [Fact]
+    public async Task Exec_runs_in_the_chosen_replicas_environment_returns_its_exit_code_and_leaves_its_options_to_the_command()
+    {
+        cli.Write("nanokit.yml", Project());
+        Assert.Equal(0, (await cli.RunAsync("up")).Exit);
+
+        var (exit, output, error) = await cli.RunAsync("exec", "--index", "2", "web", "sh", "-c", "echo $GREETING from $NANOKIT_REPLICA $0 $1; echo oops >&2; exit 3", "-i", "x");
+        var first = await cli.RunAsync("exec", "-t", "web", "sh", "-c", "echo $NANOKIT_REPLICA");
+
+        Assert.True(exit == 3, output + error);
+        Assert.Equal("hello from 2 -i x\n", output);
+        Assert.Equal("oops\n", error);
+        Assert.Equal((0, "1\n"), (first.Exit, first.Out));
+    }
+
+    [Fact]
+    public async Task Exec_in_a_stopped_or_missing_replica_says_so_in_one_line()
+    {
+        cli.Write("nanokit.yml", Project());
+        Assert.Equal(0, (await cli.RunAsync("up")).Exit);
+        Assert.Equal(0, (await cli.RunAsync("stop")).Exit);
+
+        var stopped = await cli.RunAsync("exec", "web", "true");
+        var third = await cli.RunAsync("exec", "--index", "3", "web", "true");
+
+        Assert.Equal(1, stopped.Exit);
+        Assert.Contains("not running (exited); start it with `nkapp start web`", stopped.Error);
+        Assert.Equal(1, third.Exit);
+        Assert.Contains("no replica 3: the service has 2 replicas", third.Error);
+    }
+
+    [Fact]
+    public async Task Run_rm_runs_a_one_off_from_the_definition_and_leaves_no_replica_behind()
+    {
+        cli.Write("nanokit.yml", Project());
+
+        var (exit, output, error) = await cli.RunAsync("run", "--rm", "web", "sh", "-c", "echo one-off says $GREETING; exit 4");
+        var status = await cli.RunAsync("status");
+
+        Assert.True(exit == 4, output + error);
+        Assert.Equal("one-off says hello\n", output);
+        Assert.Contains("fg: nothing deployed", status.Out);
+        Assert.Equal(0, RealProcesses.Count("sleep", marker));
+    }
+
+    [Fact]
+    public async Task Exec_and_run_on_the_docker_runtime_are_refused_at_the_service_in_the_file()
+    {
+        cli.Write("nanokit.yml", "name: fg\nruntime: docker\nservices:\n  web:\n    image: nanokit-test/busybox:1\n");
+        var environment = new Dictionary<string, string> { ["DOCKER_HOST"] = $"unix:///tmp/nanokit-no-daemon-{marker}.sock" };
+
+        var exec = await cli.RunAsync(environment, "exec", "web", "true");
+        var run = await cli.RunAsync(environment, "run", "--rm", "web", "true");
+
+        Assert.Equal(1, exec.Exit);
+        Assert.Matches(@"nanokit\.yml:4:\d+: service web: nkapp exec is not yet supported on the docker runtime \(only on runtime: local\)", exec.Error);
+        Assert.Equal(1, run.Exit);
+        Assert.Contains("service web: nkapp run is not yet supported on the docker runtime", run.Error);
+    }
+}
