@@ -121,6 +121,7 @@ public sealed class SavedPlanTests : IDisposable
         var again = await cli.RunAsync("up");
         RealProcesses.KillAll($"^sleep {marker}1$");
         await ExpectProcessesAsync(0, $"{marker}1");
+        await UntilExitRecordedAsync();
         var healed = await cli.RunAsync("up");
         var state = JsonDocument.Parse((await cli.RunAsync("state", "export")).Out);
 
@@ -128,9 +129,22 @@ public sealed class SavedPlanTests : IDisposable
         Assert.Contains("saved: generation 1 (unchanged, checked again): no changes", again.Out);
         Assert.True(healed.Exit == 0, healed.Out + healed.Error);
         Assert.Contains("saved: generation 1 (unchanged, checked again)", healed.Out);
-        Assert.Contains("start db[1]", healed.Out);
+        Assert.True(healed.Out.Contains("start db[1]", StringComparison.Ordinal), healed.Out + healed.Error);
         await ExpectProcessesAsync(1, $"{marker}1");
         Assert.Equal(1, state.RootElement.GetProperty("generation").GetInt64());
+    }
+
+    // The replica's wrapper outlives the killed command by a moment (it records the exit code): until it is gone
+    // the runtime rightly still reports the replica running.
+    private async Task UntilExitRecordedAsync()
+    {
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(60);
+        while (JsonDocument.Parse((await cli.RunAsync("status", "--format", "json")).Out).RootElement.GetProperty("replicas")
+            .EnumerateArray().Any(r => r.GetProperty("service").GetString() == "db" && r.GetProperty("state").GetString() == "running"))
+        {
+            Assert.True(DateTime.UtcNow < deadline, "the killed replica was still reported running after 60 s");
+            await Task.Delay(50);
+        }
     }
 
     private static async Task ExpectProcessesAsync(int count, string arg)

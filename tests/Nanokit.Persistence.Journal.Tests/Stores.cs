@@ -11,6 +11,9 @@ internal static class Stores
 {
     private const string Serialization = """
         akka.loglevel = WARNING
+        # A spec checks what the store answers, not how fast: a shared, loaded machine has stalled a first PostgreSQL
+        # write past the 3 s default. A lost answer still fails, after 15 s.
+        akka.test.single-expect-default = 15s
         akka.actor.serializers.refusing = "Nanokit.Persistence.Journal.Tests.RefusingSerializer, Nanokit.Persistence.Journal.Tests"
         akka.actor.serialization-bindings { "Nanokit.Persistence.Journal.Tests.Unserializable, Nanokit.Persistence.Journal.Tests" = refusing }
         akka.actor.serialization-identifiers { "Nanokit.Persistence.Journal.Tests.RefusingSerializer, Nanokit.Persistence.Journal.Tests" = 4199 }
