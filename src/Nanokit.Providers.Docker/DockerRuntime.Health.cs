@@ -17,7 +17,7 @@ public sealed partial class DockerRuntime
         ArgumentNullException.ThrowIfNull(replica);
         try
         {
-            var (state, ready) = await WaitForVerdictAsync(ContainerDefinition.ContainerName(replica), cancellationToken).ConfigureAwait(false);
+            var (state, ready) = await WaitForVerdictAsync(ContainerDefinition.ContainerName(replica), probe: true, cancellationToken).ConfigureAwait(false);
             if (!state.Running)
             {
                 throw new DockerException(409, $"the container exited with code {state.ExitCode} before it became healthy");
@@ -38,11 +38,13 @@ public sealed partial class DockerRuntime
 
     /// <summary>
     /// The container's state once it is decided: not running, healthy, unhealthy, or running without a healthcheck; or
-    /// still running with <c>Ready</c> when Nanokit's own run of its healthcheck passed before the daemon's did.
+    /// still running with <c>Ready</c> when Nanokit's own run of its healthcheck passed before the daemon's did (only with
+    /// <paramref name="probe"/>: a replica gating its dependents is probed; a start-first replacement is swapped in on the
+    /// daemon's verdict alone, as before).
     /// The event stream is opened with <c>since</c> a second back and before the first inspect, so an event between the
     /// two is replayed rather than lost. A stream the daemon closes (it is going away) is an unreachable daemon.
     /// </summary>
-    private async Task<(State State, bool Ready)> WaitForVerdictAsync(string container, CancellationToken cancellationToken)
+    private async Task<(State State, bool Ready)> WaitForVerdictAsync(string container, bool probe, CancellationToken cancellationToken)
     {
         var parameters = new ContainerEventsParameters
         {
@@ -75,7 +77,7 @@ public sealed partial class DockerRuntime
                     return (state, true);
                 }
 
-                if (probing is null && inspected.Config?.Healthcheck is { } check)
+                if (probe && probing is null && inspected.Config?.Healthcheck is { } check)
                 {
                     probing = ProbeUntilReadyAsync(container, check, () =>
                     {
