@@ -5,6 +5,8 @@ namespace Nanokit.Providers.Docker;
 
 // Health gating driven by the daemon's events: a waiter subscribes to the container's health_status, die and destroy
 // events, inspects, and inspects again only when one arrives, instead of polling the daemon every 100 ms per replica.
+// Beside it, the container's own healthcheck runs by exec until it passes (DockerRuntime.Readiness.cs), which wakes the
+// waiter the same way an event does.
 public sealed partial class DockerRuntime
 {
     // A missed event cannot leave a waiter stuck: it looks again this often anyway.
@@ -15,13 +17,13 @@ public sealed partial class DockerRuntime
         ArgumentNullException.ThrowIfNull(replica);
         try
         {
-            var state = await WaitForVerdictAsync(ContainerDefinition.ContainerName(replica), cancellationToken).ConfigureAwait(false);
+            var (state, ready) = await WaitForVerdictAsync(ContainerDefinition.ContainerName(replica), probe: true, cancellationToken).ConfigureAwait(false);
             if (!state.Running)
             {
                 throw new DockerException(409, $"the container exited with code {state.ExitCode} before it became healthy");
             }
 
-            return state.Health?.Status switch
+            return ready ? HealthStatus.Healthy : state.Health?.Status switch
             {
                 null or "" or "none" => HealthStatus.None,
                 "healthy" => HealthStatus.Healthy,
@@ -35,11 +37,14 @@ public sealed partial class DockerRuntime
     }
 
     /// <summary>
-    /// The container's state once it is decided: not running, healthy, unhealthy, or running without a healthcheck.
+    /// The container's state once it is decided: not running, healthy, unhealthy, or running without a healthcheck; or
+    /// still running with <c>Ready</c> when Nanokit's own run of its healthcheck passed before the daemon's did (only with
+    /// <paramref name="probe"/>: a replica gating its dependents is probed; a start-first replacement is swapped in on the
+    /// daemon's verdict alone, as before).
     /// The event stream is opened with <c>since</c> a second back and before the first inspect, so an event between the
     /// two is replayed rather than lost. A stream the daemon closes (it is going away) is an unreachable daemon.
     /// </summary>
-    private async Task<State> WaitForVerdictAsync(string container, CancellationToken cancellationToken)
+    private async Task<(State State, bool Ready)> WaitForVerdictAsync(string container, bool probe, CancellationToken cancellationToken)
     {
         var parameters = new ContainerEventsParameters
         {
@@ -49,16 +54,36 @@ public sealed partial class DockerRuntime
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         using var arrived = new SemaphoreSlim(0);
         var closed = false;
+        var ready = false;
         var pump = PumpAsync();
+        Task? probing = null;
         try
         {
             while (true)
             {
-                var state = (await InspectAsync(container, cancellationToken).ConfigureAwait(false))?.State
-                            ?? throw new DockerException(404, "the container is gone (removed while waiting for it)");
+                var inspected = await InspectAsync(container, cancellationToken).ConfigureAwait(false);
+                if (inspected?.State is not { } state)
+                {
+                    throw new DockerException(404, "the container is gone (removed while waiting for it)");
+                }
+
                 if (!state.Running || state.Health?.Status is null or "" or "none" or "healthy" or "unhealthy")
                 {
-                    return state;
+                    return (state, false);
+                }
+
+                if (Volatile.Read(ref ready))
+                {
+                    return (state, true);
+                }
+
+                if (probe && probing is null && inspected.Config?.Healthcheck is { } check)
+                {
+                    probing = ProbeUntilReadyAsync(container, check, () =>
+                    {
+                        Volatile.Write(ref ready, true);
+                        arrived.Release();
+                    }, stop.Token);
                 }
 
                 await arrived.WaitAsync(EventSilenceRecheck, cancellationToken).ConfigureAwait(false);
@@ -72,6 +97,10 @@ public sealed partial class DockerRuntime
         {
             await stop.CancelAsync().ConfigureAwait(false);
             await pump.ConfigureAwait(false);
+            if (probing is not null)
+            {
+                await probing.ConfigureAwait(false);
+            }
         }
 
         async Task PumpAsync()

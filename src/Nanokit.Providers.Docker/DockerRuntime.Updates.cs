@@ -65,7 +65,7 @@ public sealed partial class DockerRuntime
 
     private async Task WaitUntilReadyAsync(string container, CancellationToken cancellationToken)
     {
-        var state = await WaitForVerdictAsync(container, cancellationToken).ConfigureAwait(false);
+        var (state, _) = await WaitForVerdictAsync(container, probe: false, cancellationToken).ConfigureAwait(false);
         if (!state.Running)
         {
             throw new DockerException(500, $"the replacement exited with code {state.ExitCode} before it was ready");

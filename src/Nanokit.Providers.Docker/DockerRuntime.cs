@@ -24,12 +24,14 @@ public sealed partial class DockerRuntime : IRuntimeProvider, IReplicaLogs, IDis
     private readonly DockerEngine _engine;
     private readonly DockerRuntimeOptions _options;
     private readonly ConcurrentDictionary<string, SemaphoreSlim> _locks = new(StringComparer.Ordinal);
+    private readonly SemaphoreSlim _readinessSlots;
 
     public DockerRuntime(DockerRuntimeOptions? options = null)
     {
         _options = options ?? new DockerRuntimeOptions();
         _options.Validate();
         _engine = new DockerEngine(_options.Endpoint);
+        _readinessSlots = new SemaphoreSlim(_options.ReadinessProbeConcurrency, _options.ReadinessProbeConcurrency);
         _hostHooks = new HookRunner(new LocalRuntimeOptions { HookOutputTailChars = _options.HookOutputTailChars });
     }
 

@@ -9,9 +9,24 @@ public sealed record DockerRuntimeOptions
     /// <summary>How much of a hook's output <see cref="Nanokit.Runtime.HookResult.OutputTail"/> keeps, in characters.</summary>
     public int HookOutputTailChars { get; init; } = 4096;
 
+    /// <summary>
+    /// Active readiness: the pause after the first failed readiness probe of a replica being waited for (the first probe
+    /// runs right away); it doubles after each failure up to <see cref="ReadinessProbeMaxDelay"/>. Default 50 ms.
+    /// </summary>
+    public TimeSpan ReadinessProbeFirstDelay { get; init; } = TimeSpan.FromMilliseconds(50);
+
+    /// <summary>The longest pause between two readiness probes of one replica. Default 1 s.</summary>
+    public TimeSpan ReadinessProbeMaxDelay { get; init; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>How many readiness probes (execs) may run at once across the runtime, so a big project cannot flood the daemon. Default 8.</summary>
+    public int ReadinessProbeConcurrency { get; init; } = 8;
+
     public void Validate()
     {
         ArgumentNullException.ThrowIfNull(Endpoint);
         ArgumentOutOfRangeException.ThrowIfLessThan(HookOutputTailChars, 1);
+        ArgumentOutOfRangeException.ThrowIfLessThan(ReadinessProbeFirstDelay, TimeSpan.FromMilliseconds(1));
+        ArgumentOutOfRangeException.ThrowIfLessThan(ReadinessProbeMaxDelay, ReadinessProbeFirstDelay);
+        ArgumentOutOfRangeException.ThrowIfLessThan(ReadinessProbeConcurrency, 1);
     }
 }

@@ -1,0 +1,92 @@
+using System.Diagnostics;
+using System.Globalization;
+using Nanokit.Core.Model;
+using Nanokit.Runtime;
+
+namespace Nanokit.Providers.Docker.Tests;
+
+/// <summary>Active readiness: Nanokit runs a waited-for replica's healthcheck itself, so only success comes earlier.</summary>
+public sealed class DockerReadinessTests
+{
+    // The daemon's first scheduled probe is this far after start: far beyond every wait below that must end early.
+    private static readonly TimeSpan SlowInterval = TimeSpan.FromSeconds(30);
+
+    [Fact]
+    public async Task A_replica_is_ready_when_its_own_healthcheck_first_passes_not_when_the_daemon_first_probes()
+    {
+        await using var p = await DockerProject.StartAsync();
+        var service = ReadyAfter("db", "0.3", SlowInterval);
+        var clock = Stopwatch.StartNew();
+        await p.Runtime.CreateAsync(p.Replica(service), DockerProject.Timeout());
+
+        // Without our own probe this wait would last until the daemon's first probe, 30 s after start, past its 20 s bound.
+        Assert.Equal(HealthStatus.Healthy, await p.Runtime.WaitForHealthAsync(p.Id("db"), DockerProject.Timeout(20)));
+
+        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(10), $"ready only after {clock.Elapsed}");
+        // What status and drift read is still the daemon's own verdict, which has not probed yet.
+        Assert.Equal(HealthStatus.Starting, await p.Runtime.ProbeHealthAsync(p.Id("db"), DockerProject.Timeout()));
+    }
+
+    [Fact]
+    public async Task A_healthcheck_that_always_fails_still_ends_unhealthy_only_after_the_daemons_retries()
+    {
+        await using var p = await DockerProject.StartAsync();
+        var interval = TimeSpan.FromMilliseconds(500);
+        const int retries = 3;
+        var service = DockerProject.Service("db") with
+        {
+            Healthcheck = new HealthcheckSpec(["CMD", "false"], interval, TimeSpan.FromSeconds(2), retries, TimeSpan.Zero, false),
+        };
+        var clock = Stopwatch.StartNew();
+        await p.Runtime.CreateAsync(p.Replica(service), DockerProject.Timeout());
+
+        Assert.Equal(HealthStatus.Unhealthy, await p.Runtime.WaitForHealthAsync(p.Id("db"), DockerProject.Timeout()));
+
+        // The daemon probes first one interval after start and gives up after `retries` failures in a row.
+        Assert.True(clock.Elapsed >= interval * retries, $"unhealthy already after {clock.Elapsed}");
+    }
+
+    [Fact]
+    public async Task Probing_stops_when_the_wait_ends_by_success_or_by_cancellation()
+    {
+        await using var p = await DockerProject.StartAsync();
+        var ready = ReadyAfter("db", "0.3", SlowInterval);
+        var never = ReadyAfter("web", "3600", SlowInterval);
+        var since = DateTimeOffset.UtcNow;
+        await p.Runtime.CreateAsync(p.Replica(ready), DockerProject.Timeout());
+        await p.Runtime.CreateAsync(p.Replica(never), DockerProject.Timeout());
+
+        var healthy = p.Runtime.WaitForHealthAsync(p.Id("db"), DockerProject.Timeout());
+        using var giveUp = new CancellationTokenSource(TimeSpan.FromSeconds(1.5));
+        var cancelled = Assert.ThrowsAnyAsync<OperationCanceledException>(() => p.Runtime.WaitForHealthAsync(p.Id("web"), giveUp.Token));
+        Assert.Equal(HealthStatus.Healthy, await healthy);
+        await cancelled;
+        var ended = DateTimeOffset.UtcNow;
+        var probesWhileWaiting = await ExecsAsync(p, "web", since, ended);
+
+        // Long enough for several more probes at the 1 s cap, had they gone on; the daemon's own first probe is 30 s away.
+        await Task.Delay(TimeSpan.FromSeconds(2.5));
+
+        Assert.True(probesWhileWaiting >= 2, $"only {probesWhileWaiting} probes of web while it was waited for");
+        Assert.Equal(0, await ExecsAsync(p, "db", ended, DateTimeOffset.UtcNow));
+        Assert.Equal(0, await ExecsAsync(p, "web", ended, DateTimeOffset.UtcNow));
+    }
+
+    /// <summary>A service whose healthcheck passes once it has been up <paramref name="seconds"/>, probed by the daemon every <paramref name="interval"/>.</summary>
+    private static ServiceSpec ReadyAfter(string name, string seconds, TimeSpan interval) => DockerProject.Service(name) with
+    {
+        Command = ["sh", "-c", $"trap 'exit 0' TERM; sleep {seconds}; touch /tmp/ok; while :; do sleep 0.2; done"],
+        Healthcheck = new HealthcheckSpec(["CMD-SHELL", "test -f /tmp/ok"], interval, TimeSpan.FromSeconds(2), 3, TimeSpan.Zero, false),
+    };
+
+    /// <summary>How many execs the daemon created in the service's replica 1 between the two moments, by its event log.</summary>
+    private static async Task<int> ExecsAsync(DockerProject p, string service, DateTimeOffset since, DateTimeOffset until)
+    {
+        var actions = await DockerProject.DockerCliAsync(
+            "events", "--since", UnixTime(since), "--until", UnixTime(until), "--filter", "type=container",
+            "--filter", "container=" + ContainerDefinition.ContainerName(p.Id(service)), "--format", "{{.Action}}");
+        return actions.Split('\n', StringSplitOptions.RemoveEmptyEntries).Count(a => a.StartsWith("exec_create", StringComparison.Ordinal));
+    }
+
+    private static string UnixTime(DateTimeOffset time) => (time.ToUnixTimeMilliseconds() / 1000.0).ToString("F3", CultureInfo.InvariantCulture);
+}
