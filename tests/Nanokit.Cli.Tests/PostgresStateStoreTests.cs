@@ -116,14 +116,14 @@ public sealed class PostgresStateStoreTests : IDisposable
     public async Task Up_whose_lock_session_is_terminated_mid_run_stops_writing_and_says_why()
     {
         // A dependency that never becomes healthy: up waits on it, holding the lock, until the lock's session is ended.
-        cli.Write("nanokit.yml", $$"""
+        cli.Write("nanokit.yml", $$$"""
             name: pg-e2e
             services:
               stuck:
-                command: [sleep, "{{Sleep(3)}}"]
+                command: [sleep, "{{{Sleep(3)}}}"]
                 healthcheck: {test: [CMD, "false"], interval: 1s, retries: 1000}
               after:
-                command: [sleep, "{{Sleep(4)}}"]
+                command: [sleep, "{{{Sleep(4)}}}"]
                 depends_on: {stuck: {condition: service_healthy}}
             """);
         var start = new ProcessStartInfo("dotnet", [Path.Combine(AppContext.BaseDirectory, "nkapp.dll"), "up"])
