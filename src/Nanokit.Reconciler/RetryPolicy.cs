@@ -9,6 +9,7 @@ public sealed record RetryPolicy(TimeSpan Base, TimeSpan Max, double Jitter, int
     /// <summary>
     /// How long a call keeps being retried while the platform cannot be reached at all (a transient failure: a Docker
     /// daemon restarting), counted from the first failure; <see cref="MaxAttempts"/> still applies when it is longer.
+    /// Zero unless set: hocon/reconciler.conf sets it for provider calls (<c>action-retry.outage-tolerance</c>).
     /// </summary>
     public TimeSpan OutageTolerance { get; init; }
 
