@@ -12,6 +12,31 @@ public static class Nkapp
 {
     public static Task<int> RunAsync(string[] args, CliContext context, CancellationToken cancellationToken = default)
     {
+        var (root, parse) = Parse(args, context);
+
+        // --store stands for NANOKIT_STORE in every command (the embedded state store, and the server's store): the
+        // commands read the store from their context's environment, so the flag is put there and the line parsed again.
+        if (parse.GetValue<string?>(StoreFlag) is { Length: > 0 } store)
+        {
+            context = context with { Environment = new Dictionary<string, string>(context.Environment) { [StateStore.Variable] = store } };
+            (root, parse) = Parse(args, context);
+        }
+
+        // Signals are the caller's to turn into cancellation (Program.Main does); the library's own handling exits too soon.
+        var invocation = new InvocationConfiguration
+        {
+            Output = context.Out,
+            Error = context.Error,
+            ProcessTerminationTimeout = null,
+            EnableDefaultExceptionHandler = false,
+        };
+        return ParseErrors.Any(parse) ? Task.FromResult(ParseErrors.Report(parse, context)) : InvokeAsync(parse, invocation, context, cancellationToken);
+    }
+
+    private const string StoreFlag = "--store";
+
+    private static (RootCommand Root, ParseResult Parse) Parse(string[] args, CliContext context)
+    {
         var root = new RootCommand("Nanokit: makes running services match nanokit.yml.")
         {
             ValidateCommand.Create(context),
@@ -38,16 +63,12 @@ public static class Nkapp
             root.Options.Add(option);
         }
 
-        // Signals are the caller's to turn into cancellation (Program.Main does); the library's own handling exits too soon.
-        var invocation = new InvocationConfiguration
+        root.Options.Add(new Option<string?>(StoreFlag)
         {
-            Output = context.Out,
-            Error = context.Error,
-            ProcessTerminationTimeout = null,
-            EnableDefaultExceptionHandler = false,
-        };
-        var parse = root.Parse(ForegroundCommands.SeparateCommand(root, args));
-        return ParseErrors.Any(parse) ? Task.FromResult(ParseErrors.Report(parse, context)) : InvokeAsync(parse, invocation, context, cancellationToken);
+            Description = $"PostgreSQL connection string of the state store (default ${StateStore.Variable}; without either, .nanokit/state.db)",
+            Recursive = true,
+        });
+        return (root, root.Parse(ForegroundCommands.SeparateCommand(root, args)));
     }
 
     /// <summary>

@@ -6,14 +6,12 @@ namespace Nanokit.Reconciler;
 /// </summary>
 public sealed record RetryPolicy(TimeSpan Base, TimeSpan Max, double Jitter, int MaxAttempts)
 {
-    /// <summary>Base 1 s, cap 5 min, ±20 % jitter, 3 attempts of one action within one run, 1 min of platform outage.</summary>
-    public static readonly RetryPolicy Default = new(TimeSpan.FromSeconds(1), TimeSpan.FromMinutes(5), 0.2, 3);
-
     /// <summary>
     /// How long a call keeps being retried while the platform cannot be reached at all (a transient failure: a Docker
     /// daemon restarting), counted from the first failure; <see cref="MaxAttempts"/> still applies when it is longer.
+    /// Zero unless set: hocon/reconciler.conf sets it for provider calls (<c>action-retry.outage-tolerance</c>).
     /// </summary>
-    public TimeSpan OutageTolerance { get; init; } = TimeSpan.FromMinutes(1);
+    public TimeSpan OutageTolerance { get; init; }
 
     /// <summary>Whether attempt <paramref name="attempt"/> (1-based), which failed <paramref name="elapsed"/> after the first failure, gets another.</summary>
     public bool ShouldRetry(int attempt, bool transient, TimeSpan elapsed) =>

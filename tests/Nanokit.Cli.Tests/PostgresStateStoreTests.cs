@@ -5,7 +5,7 @@ using Npgsql;
 namespace Nanokit.Cli.Tests;
 
 /// <summary>
-/// The embedded CLI with its state in PostgreSQL (NANOKIT_STORE) instead of <c>.nanokit/state.db</c> (issue 10): the
+/// The embedded CLI with its state in PostgreSQL (NANOKIT_STORE or --store) instead of <c>.nanokit/state.db</c> (issue 10): the
 /// same crash guarantees as on SQLite, and one writer per project across directories through the advisory lock.
 /// Each test has a database of its own on NANOKIT_TEST_POSTGRES, dropped afterwards.
 /// </summary>
@@ -85,7 +85,7 @@ public sealed class PostgresStateStoreTests : IDisposable
     {
         cli.Write("nanokit.yml", Project());
         // Another checkout of the project (another directory, so the directory's own lock is free) holds it.
-        using var held = PostgreSqlProjectLock.Acquire(database.ConnectionString, "pg-e2e", "up", TimeSpan.FromSeconds(1));
+        using var held = PostgreSqlProjectLock.Acquire(database.ConnectionString, "pg-e2e", "up", TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(1));
 
         var (exit, output, error) = await cli.RunAsync(Store, "up");
 
@@ -93,6 +93,58 @@ public sealed class PostgresStateStoreTests : IDisposable
         Assert.Empty(output);
         Assert.Contains($"the project pg-e2e is locked in the PostgreSQL state store by nkapp up (pid {Environment.ProcessId}", error);
         await ExpectProcessesAsync(0, Sleep(1));
+    }
+
+    [Fact]
+    public async Task The_store_flag_puts_the_state_in_PostgreSQL_as_the_variable_does_before_or_after_the_command()
+    {
+        cli.Write("nanokit.yml", Project());
+
+        var up = await cli.RunAsync("up", "--store", database.ConnectionString);
+
+        Assert.True(up.Exit == 0, up.Out + up.Error);
+        await ExpectProcessesAsync(2, Sleep(2));
+        Assert.False(File.Exists(Path.Combine(cli.Directory, ".nanokit", "state.db")), "the state went to the file, not to PostgreSQL");
+        Assert.True(database.JournalRows("pg-e2e") > 0, "no event of the project in PostgreSQL");
+        // The flag wins over the variable: a variable naming another (unusable) store is not read.
+        var down = await cli.RunAsync(new Dictionary<string, string> { [StateStore.Variable] = "Host=x;Nonsense=1" }, "--store", database.ConnectionString, "down");
+        Assert.True(down.Exit == 0, down.Out + down.Error);
+        await ExpectProcessesAsync(0, Sleep(2));
+    }
+
+    [Fact]
+    public async Task Up_whose_lock_session_is_terminated_mid_run_stops_writing_and_says_why()
+    {
+        // A dependency that never becomes healthy: up waits on it, holding the lock, until the lock's session is ended.
+        cli.Write("nanokit.yml", $$$"""
+            name: pg-e2e
+            services:
+              stuck:
+                command: [sleep, "{{{Sleep(3)}}}"]
+                healthcheck: {test: [CMD, "false"], interval: 1s, retries: 1000}
+              after:
+                command: [sleep, "{{{Sleep(4)}}}"]
+                depends_on: {stuck: {condition: service_healthy}}
+            """);
+        var start = new ProcessStartInfo("dotnet", [Path.Combine(AppContext.BaseDirectory, "nkapp.dll"), "up"])
+        {
+            WorkingDirectory = cli.Directory,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+        };
+        start.Environment[StateStore.Variable] = database.ConnectionString;
+        using var child = Process.Start(start)!;
+        var error = child.StandardError.ReadToEndAsync();
+        await ReadUntilAsync(child.StandardOutput, "waiting");
+
+        Assert.Equal(1, database.TerminateLockHolder(child.Id));
+
+        await Task.WhenAny(child.WaitForExitAsync(), Task.Delay(TimeSpan.FromSeconds(60)));
+        Assert.True(child.HasExited, "nkapp up went on after the session holding its lock ended");
+        Assert.Equal(1, child.ExitCode);
+        Assert.Contains("the connection holding the project pg-e2e's lock in PostgreSQL ended", await error);
+        // The writer is gone and the project is free for the next command.
+        using var next = PostgreSqlProjectLock.Acquire(database.ConnectionString, "pg-e2e", "up", TimeSpan.FromSeconds(5), TimeSpan.FromSeconds(1));
     }
 
     [Fact]
@@ -151,6 +203,17 @@ public sealed class PostgresStateStoreTests : IDisposable
             using var command = new NpgsqlCommand("SELECT count(*) FROM nanokit_cli.nanokit_journal WHERE persistence_id LIKE '%' || $1 || '%'", connection);
             command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = project });
             return (long)command.ExecuteScalar()!;
+        }
+
+        /// <summary>Ends the PostgreSQL session holding an advisory lock for the nkapp process <paramref name="pid"/>, as an administrator would; how many were ended.</summary>
+        public int TerminateLockHolder(int pid)
+        {
+            using var connection = new NpgsqlConnection(ConnectionString);
+            connection.Open();
+            using var command = new NpgsqlCommand(
+                "SELECT count(*)::int FROM pg_stat_activity a WHERE a.application_name LIKE $1 AND pg_terminate_backend(a.pid)", connection);
+            command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = $"nkapp % (pid {pid} on %" });
+            return (int)command.ExecuteScalar()!;
         }
 
         public void Dispose()

@@ -48,7 +48,7 @@ public abstract class ReconcilerFixture : TestKit
 
     protected static ReconcilerSettings Fast { get; } = ReconcilerSettings.Default with
     {
-        ActionRetry = new RetryPolicy(TimeSpan.FromMilliseconds(10), TimeSpan.FromMilliseconds(50), 0.2, 3),
+        ActionRetry = ReconcilerSettings.Default.ActionRetry with { Base = TimeSpan.FromMilliseconds(10), Max = TimeSpan.FromMilliseconds(50) },
         ChangeDebounce = TimeSpan.FromMilliseconds(20),
     };
 

@@ -22,7 +22,7 @@ public sealed class RetryPolicyTests
     [Fact]
     public void Backoff_is_spread_by_jitter_so_retries_do_not_align()
     {
-        var policy = RetryPolicy.Default;
+        var policy = ReconcilerSettings.Default.ActionRetry;
         var random = new Random(1);
 
         var delays = Enumerable.Range(0, 50).Select(_ => policy.DelayAfter(2, random)).Distinct().Count();

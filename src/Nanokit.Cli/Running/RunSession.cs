@@ -48,7 +48,7 @@ internal sealed class RunSession : IAsyncDisposable
         var provider = RuntimeProviders.For(spec, context, stopTimeout);
         try
         {
-            var node = await EmbeddedNode.StartAsync(spec.Name, spec.WorkingDirectory, provider, settings, command, store, cancellationToken).ConfigureAwait(false);
+            var node = await EmbeddedNode.StartAsync(spec.Name, spec.WorkingDirectory, provider, settings, command, store, cancellationToken, ErrorLog.For(context)).ConfigureAwait(false);
             // A store that keeps nothing (down without a usable state file) has no intent worth remembering.
             var events = CliEvents.Attach(node.System, accepted =>
             {

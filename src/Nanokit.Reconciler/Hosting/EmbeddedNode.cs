@@ -1,5 +1,8 @@
 using Akka.Actor;
+using Akka.Configuration;
+using Akka.Hosting.Logging;
 using Microsoft.Data.Sqlite;
+using Microsoft.Extensions.Logging;
 using Nanokit.Runtime;
 
 namespace Nanokit.Reconciler.Hosting;
@@ -43,8 +46,13 @@ public sealed class EmbeddedNode : IAsyncDisposable
     /// <see cref="StateStoreException"/>) and starts the project actor, which recovers and resumes any unfinished
     /// generation. <paramref name="store"/> defaults to the project's SQLite file.
     /// </summary>
+    /// <param name="logs">
+    /// Where Akka's own log goes (at <c>nanokit.node.akka-log-level</c>); null keeps it off: a command reports every
+    /// failure itself, in one line.
+    /// </param>
     public static Task<EmbeddedNode> StartAsync(
-        string projectName, string projectDirectory, IRuntimeProvider provider, ReconcilerSettings settings, string command, StateStore? store, CancellationToken cancellationToken)
+        string projectName, string projectDirectory, IRuntimeProvider provider, ReconcilerSettings settings, string command, StateStore? store,
+        CancellationToken cancellationToken, ILoggerFactory? logs = null)
     {
         cancellationToken.ThrowIfCancellationRequested();
         var held = ProjectLock.Acquire(StateDirectory(projectDirectory), command);
@@ -60,15 +68,21 @@ public sealed class EmbeddedNode : IAsyncDisposable
             {
                 // The state is shared by every checkout of the project: the directory's lock alone excludes no one.
                 var wait = NodeConfig.Base.GetTimeSpan("nanokit.store.postgresql.lock-wait");
-                storeLock = PostgreSqlProjectLock.Acquire(postgres.ConnectionString, projectName, command, wait);
+                var keepalive = NodeConfig.Base.GetTimeSpan("nanokit.store.postgresql.lock-keepalive");
+                storeLock = PostgreSqlProjectLock.Acquire(postgres.ConnectionString, projectName, command, wait, keepalive);
             }
 
             var config = NodeConfig.For(store);
-            var system = ActorSystem.Create("nanokit", config);
+            var system = logs is null ? ActorSystem.Create("nanokit", config) : LoggingTo(logs, config);
             var restart = ProjectRegion.BackoffSettings.From(config.GetConfig("nanokit.node.project-restart"));
             var projects = system.ActorOf(ProjectRegion.Props(id => ProjectActor.Props(id, projectDirectory, provider, settings), restart), "projects");
             // Started now, not at the first command: recovery resumes an unfinished generation at once.
             projects.Tell(new ProjectRegion.StartProject(projectName));
+            if (storeLock is not null)
+            {
+                _ = StopOnLostLockAsync(storeLock, system, projects, projectName);
+            }
+
             return Task.FromResult(new EmbeddedNode(system, held, storeLock, projects, projectName, store));
         }
         catch
@@ -77,6 +91,25 @@ public sealed class EmbeddedNode : IAsyncDisposable
             held.Dispose();
             throw;
         }
+    }
+
+    /// <summary>Akka's log through <see cref="LoggerFactoryLogger"/> (Akka.Hosting's bridge to Microsoft.Extensions.Logging), instead of its console logger.</summary>
+    private static ActorSystem LoggingTo(ILoggerFactory logs, Config config)
+    {
+        var level = config.GetString("nanokit.node.akka-log-level");
+        var logging = ConfigurationFactory.ParseString($"akka.loggers = [\"{typeof(LoggerFactoryLogger).AssemblyQualifiedName}\"]\nakka.loglevel = {level}");
+        return ActorSystem.Create("nanokit", BootstrapSetup.Create().WithConfig(logging.WithFallback(config)).And(new LoggerFactorySetup(logs)));
+    }
+
+    /// <summary>
+    /// Once the store's lock is lost another process may write the project too: the project's entities are stopped (no
+    /// persist starts after this), and the loss is reported as a storage failure, which ends the command with its reason.
+    /// </summary>
+    private static async Task StopOnLostLockAsync(PostgreSqlProjectLock storeLock, ActorSystem system, IActorRef projects, string projectName)
+    {
+        var reason = await storeLock.Lost.ConfigureAwait(false);
+        system.Stop(projects);
+        system.EventStream.Publish(new StorageFailed(projectName, "lock", reason));
     }
 
     /// <summary>

@@ -7,16 +7,15 @@ using Nanokit.Persistence.Journal;
 namespace Nanokit.Reconciler.Hosting;
 
 /// <summary>
-/// The actor system's configuration: hocon/akka.conf (embedded in this assembly: one source of truth), the chosen
+/// The actor system's configuration: hocon/akka.conf over hocon/reconciler.conf (both embedded in this assembly: one
+/// source of truth; <see cref="ReconcilerSettings"/> reads the latter's <c>nanokit.reconciler</c>), the chosen
 /// store's engine, provider and connection string on top, the engines' reference configurations
 /// (Akka.Persistence.Sql's, Nanokit's group-commit plugins' hocon/journal.conf) beneath.
 /// </summary>
 public static class NodeConfig
 {
-    private const string Resource = "Nanokit.Reconciler.akka.conf";
-
-    /// <summary>hocon/akka.conf as shipped.</summary>
-    public static Config Base { get; } = Load();
+    /// <summary>hocon/akka.conf over hocon/reconciler.conf, as shipped.</summary>
+    public static Config Base { get; } = Load("akka.conf").WithFallback(Load("reconciler.conf"));
 
     /// <summary>Overrides nanokit.store.*.engine for one run (benchmarks compare the engines with it).</summary>
     public const string EngineVariable = "NANOKIT_STORE_ENGINE";
@@ -42,10 +41,11 @@ public static class NodeConfig
         };
     }
 
-    private static Config Load()
+    private static Config Load(string file)
     {
-        using var stream = typeof(NodeConfig).Assembly.GetManifestResourceStream(Resource)
-            ?? throw new InvalidOperationException($"resource {Resource} is missing from {typeof(NodeConfig).Assembly.GetName().Name}");
+        var resource = "Nanokit.Reconciler." + file;
+        using var stream = typeof(NodeConfig).Assembly.GetManifestResourceStream(resource)
+            ?? throw new InvalidOperationException($"resource {resource} is missing from {typeof(NodeConfig).Assembly.GetName().Name}");
         using var reader = new StreamReader(stream);
         return ConfigurationFactory.ParseString(reader.ReadToEnd());
     }

@@ -27,7 +27,7 @@ public abstract record StateStore
         }
         catch (ArgumentException e)
         {
-            throw new StateStoreException($"{Variable} is not a PostgreSQL connection string (Host=...;Database=...;Username=...): {e.Message}");
+            throw new StateStoreException($"--store / {Variable} is not a PostgreSQL connection string (Host=...;Database=...;Username=...): {e.Message}");
         }
 
         // A schema of its own: the same database may hold a cluster's store (nkapp server --store), whose entities
