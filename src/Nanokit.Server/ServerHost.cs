@@ -9,7 +9,9 @@ using Akka.Hosting;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Grpc.AspNetCore.Server.Model;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -35,6 +37,9 @@ namespace Nanokit.Server;
 /// </summary>
 public static class ServerHost
 {
+    /// <summary>A gRPC message's frame header on the wire: a compressed flag and a 4-byte length.</summary>
+    private const int GrpcFrameHeaderBytes = 5;
+
     public static async Task RunAsync(ServerOptions options, CancellationToken cancellationToken)
     {
         var config = ServerSettings.Merge(options);
@@ -78,6 +83,9 @@ public static class ServerHost
         builder.Services.AddGrpc(grpc => grpc.MaxReceiveMessageSize = settings.MaxRequestBytes)
             .AddServiceOptions<ProjectsService>(o => o.Interceptors.Add<BearerAuth>())
             .AddServiceOptions<ClusterService>(o => o.Interceptors.Add<BearerAuth>());
+        // A body that is not the method's message is INVALID_ARGUMENT, not UNKNOWN: see StrictRequestBinding.
+        builder.Services.RemoveAll(typeof(IServiceMethodProvider<>));
+        builder.Services.AddSingleton(typeof(IServiceMethodProvider<>), typeof(StrictRequestBinding<>));
         builder.Services.AddGrpcHealthChecks();
         builder.Services.AddHealthChecks();
         builder.Services.AddHostedService<IntentDispatcher>();
@@ -161,7 +169,9 @@ public static class ServerHost
 
     private static void Listen(KestrelServerOptions kestrel, ServerSettings settings)
     {
-        kestrel.Limits.MaxRequestBodySize = settings.MaxRequestBytes;
+        // The limit is the message's; the body also carries gRPC's 5-byte frame header. Were both the same number, a
+        // message within the limit would be cut off by Kestrel (UNKNOWN) instead of accepted.
+        kestrel.Limits.MaxRequestBodySize = settings.MaxRequestBytes + GrpcFrameHeaderBytes;
         void Configure(ListenOptions listen)
         {
             if (settings.TlsCertificate is { } cert)

@@ -14,6 +14,13 @@ public static class Program
             return;
         }
 
+        // The control plane's API benchmarks (rpc-*) drive running `nkapp server` nodes; see RpcBench.
+        if (RpcBench.Handles(args))
+        {
+            Environment.ExitCode = RpcBench.Run(args);
+            return;
+        }
+
         BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);
     }
 }

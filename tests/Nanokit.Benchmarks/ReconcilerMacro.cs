@@ -47,6 +47,8 @@ internal static class ReconcilerMacro
         public int Int(string name, int fallback) =>
             values.TryGetValue(name, out var text) ? int.Parse(text, CultureInfo.InvariantCulture) : fallback;
 
+        public string Text(string name, string fallback) => values.GetValueOrDefault(name) ?? fallback;
+
         public ReconcilerJournal Journal() =>
             values.TryGetValue("journal", out var text) ? Enum.Parse<ReconcilerJournal>(text, ignoreCase: true) : ReconcilerJournal.Sqlite;
 

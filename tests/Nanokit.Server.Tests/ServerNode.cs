@@ -52,6 +52,13 @@ internal sealed class ServerNode : IAsyncDisposable
 
     public bool HasExited => process.HasExited;
 
+    /// <summary>The node's resident memory now (VmRSS), in MB.</summary>
+    public long ResidentMegabytes()
+    {
+        var line = File.ReadLines($"/proc/{process.Id}/status").First(l => l.StartsWith("VmRSS:", StringComparison.Ordinal));
+        return long.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], System.Globalization.CultureInfo.InvariantCulture) / 1024;
+    }
+
     /// <summary>Starts a node; <paramref name="seedClusterPort"/> null: it seeds itself (forms a new cluster).</summary>
     public static ServerNode Start(string store, string tokenFile, string configFile, int? seedClusterPort, int? clusterPort = null)
     {

@@ -16,11 +16,23 @@ namespace Nanokit.Server.Api;
 /// </summary>
 internal static class SpecLoader
 {
+    /// <summary>Files one request may carry: as many as the loader reads through include and extends.</summary>
+    public static readonly int MaxFiles = LoadLimits.Default.ReferencedFiles;
+
+    /// <summary>A file name's longest form in bytes (NAME_MAX of Linux file systems).</summary>
+    private const int MaxFileNameBytes = 255;
+
     public static ProjectSpec Load(ApplyProjectRequest request, string projectsDirectory)
     {
         if (request.Files.Count == 0)
         {
             throw Invalid("no files: send nanokit.yml (or compose.yaml) and any override files");
+        }
+
+        // Checked before anything is written: the scratch directory gets one file per entry.
+        if (request.Files.Count > MaxFiles)
+        {
+            throw Invalid($"{request.Files.Count} files: at most {MaxFiles} (the main file and its overrides) are accepted");
         }
 
         var scratch = Directory.CreateTempSubdirectory("nanokit-apply-");
@@ -71,9 +83,19 @@ internal static class SpecLoader
 
     private static string SafeName(string name)
     {
+        // The name becomes a file in the scratch directory: no separators, no control characters (NUL ends a path),
+        // and short enough for a file system's name limit, so a bad name is this error and not an I/O failure.
         return name.Length == 0 || name is "." or ".." || name.Contains('/') || name.Contains('\\') || name.StartsWith(".env", StringComparison.Ordinal)
-            ? throw Invalid($"file name \"{name}\" is not usable: give a plain file name such as nanokit.yml")
+            || name.Any(char.IsControl) || System.Text.Encoding.UTF8.GetByteCount(name) > MaxFileNameBytes
+            ? throw Invalid($"file name \"{Printable(name)}\" is not usable: give a plain file name such as nanokit.yml (at most {MaxFileNameBytes} bytes, no control characters)")
             : name;
+    }
+
+    /// <summary>The name as an error message may quote it: control characters escaped, at most 80 characters.</summary>
+    private static string Printable(string name)
+    {
+        var escaped = string.Concat(name.Select(c => char.IsControl(c) ? $"\\u{(int)c:x4}" : c.ToString()));
+        return escaped.Length > 80 ? escaped[..80] + "…" : escaped;
     }
 
     private static string Relative(ConfigError error, string scratch) =>

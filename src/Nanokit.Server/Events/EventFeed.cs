@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using System.Threading.Channels;
 using Grpc.Core;
 using Microsoft.Extensions.Hosting;
@@ -17,8 +16,23 @@ namespace Nanokit.Server.Events;
 /// </summary>
 internal sealed class EventFeed(IntentStore store, ServerSettings settings, ILogger<EventFeed> logger) : BackgroundService
 {
-    private readonly ConcurrentDictionary<string, ConcurrentDictionary<Subscription, byte>> watchers = new(StringComparer.Ordinal);
+    // Guarded by itself. A project's set goes when its last watch does, so watches of ever-new names (a client
+    // probing, or NOT_FOUND refusals: they subscribe before the project is looked up) leave nothing behind. A lock,
+    // not concurrent maps: removing an empty set races with a watch joining it.
+    private readonly Dictionary<string, HashSet<Subscription>> watchers = new(StringComparer.Ordinal);
     private int streams;
+
+    /// <summary>Projects with at least one watch on this node.</summary>
+    internal int WatchedProjects
+    {
+        get
+        {
+            lock (watchers)
+            {
+                return watchers.Count;
+            }
+        }
+    }
 
     /// <summary>Registers a watch of <paramref name="project"/>; dispose it when the stream ends.</summary>
     public Subscription Subscribe(string project)
@@ -30,7 +44,16 @@ internal sealed class EventFeed(IntentStore store, ServerSettings settings, ILog
         }
 
         var subscription = new Subscription(this, project);
-        watchers.GetOrAdd(project, _ => new()).TryAdd(subscription, 0);
+        lock (watchers)
+        {
+            if (!watchers.TryGetValue(project, out var subscriptions))
+            {
+                watchers[project] = subscriptions = [];
+            }
+
+            subscriptions.Add(subscription);
+        }
+
         return subscription;
     }
 
@@ -60,7 +83,13 @@ internal sealed class EventFeed(IntentStore store, ServerSettings settings, ILog
         }
 
         // Whatever was written while no one listened: every watch reads its log again.
-        foreach (var project in watchers.Keys)
+        string[] watched;
+        lock (watchers)
+        {
+            watched = [.. watchers.Keys];
+        }
+
+        foreach (var project in watched)
         {
             Wake(project);
         }
@@ -73,21 +102,26 @@ internal sealed class EventFeed(IntentStore store, ServerSettings settings, ILog
 
     private void Wake(string project)
     {
-        if (watchers.TryGetValue(project, out var subscriptions))
+        lock (watchers)
         {
-            foreach (var subscription in subscriptions.Keys)
+            if (watchers.TryGetValue(project, out var subscriptions))
             {
-                subscription.Wake();
+                foreach (var subscription in subscriptions)
+                {
+                    subscription.Wake();
+                }
             }
         }
     }
 
     private void Remove(Subscription subscription)
     {
-        if (watchers.TryGetValue(subscription.Project, out var subscriptions))
+        lock (watchers)
         {
-            // The project's (empty) set stays: removing it could race with a watch of the same project starting.
-            subscriptions.TryRemove(subscription, out _);
+            if (watchers.TryGetValue(subscription.Project, out var subscriptions) && subscriptions.Remove(subscription) && subscriptions.Count == 0)
+            {
+                watchers.Remove(subscription.Project);
+            }
         }
 
         Interlocked.Decrement(ref streams);
