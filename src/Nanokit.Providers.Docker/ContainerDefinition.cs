@@ -153,8 +153,21 @@ internal static partial class ContainerDefinition
     {
         var redacted = service.Environment.ToImmutableSortedDictionary(
             e => e.Key, e => IsSecret(service, e.Key) ? null : e.Value, StringComparer.Ordinal);
-        return JsonSerializer.Serialize(service with { Environment = redacted }, AppliedJson.Default.ServiceSpec);
+        var container = service.Container;
+        if (!container.PostStart.IsDefaultOrEmpty || !container.PreStop.IsDefaultOrEmpty)
+        {
+            container = container with { PostStart = Redact(service, container.PostStart), PreStop = Redact(service, container.PreStop) };
+        }
+
+        return JsonSerializer.Serialize(service with { Environment = redacted, Container = container }, AppliedJson.Default.ServiceSpec);
     }
+
+    // A pre_stop run from this label gets a redacted variable as one declared without a value: the host's, if it has it.
+    private static ImmutableArray<LifecycleHook> Redact(ServiceSpec service, ImmutableArray<LifecycleHook> hooks) =>
+        [.. hooks.Select(h => h with
+        {
+            Environment = h.Environment.ToImmutableSortedDictionary(e => e.Key, e => IsSecret(service, e.Key) ? null : e.Value, StringComparer.Ordinal),
+        })];
 
     private static CreateContainerParameters Base(ProjectRef project, ServiceSpec service)
     {

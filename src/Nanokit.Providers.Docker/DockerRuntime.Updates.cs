@@ -18,6 +18,7 @@ public sealed partial class DockerRuntime
         try
         {
             await RunContainerAsync(replica.Project, replica.Service, name, request, cancellationToken, cancellationToken).ConfigureAwait(false);
+            await RunPostStartAsync(replica.Service, name, cancellationToken).ConfigureAwait(false);
         }
         catch (DockerException e) when (!e.Unreachable)
         {
@@ -54,6 +55,7 @@ public sealed partial class DockerRuntime
 
         if (current is not null)
         {
+            await RunPreStopAsync(current, cancellationToken).ConfigureAwait(false);
             await RemoveAsync(current.ID, stopFirst: true, cancellationToken).ConfigureAwait(false);
         }
 

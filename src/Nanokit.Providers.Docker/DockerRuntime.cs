@@ -115,10 +115,12 @@ public sealed partial class DockerRuntime : IRuntimeProvider, IReplicaLogs, IDis
                     return await ReplaceStartFirstAsync(replica, existing, cancellationToken).ConfigureAwait(false);
                 }
 
+                await RunPreStopAsync(existing, cancellationToken).ConfigureAwait(false);
                 await RemoveAsync(name, stopFirst: true, cancellationToken).ConfigureAwait(false);
             }
 
             await RunContainerAsync(id.Project, replica.Service, name, request, cancellationToken, cancellationToken).ConfigureAwait(false);
+            await RunPostStartAsync(replica.Service, name, cancellationToken).ConfigureAwait(false);
             return await ObserveContainerAsync(name, cancellationToken).ConfigureAwait(false);
         }
         catch (DockerException e)
@@ -134,12 +136,14 @@ public sealed partial class DockerRuntime : IRuntimeProvider, IReplicaLogs, IDis
         var name = ContainerDefinition.ContainerName(replica);
         try
         {
-            if (await InspectAsync(name, cancellationToken).ConfigureAwait(false) is null)
+            var stopped = await InspectAsync(name, cancellationToken).ConfigureAwait(false)
+                          ?? throw new DockerException(404, "cannot start: the replica does not exist (create it instead)");
+            await StartContainerAsync(name, cancellationToken).ConfigureAwait(false);
+            if (ContainerDefinition.Deserialize(stopped.Config?.Labels?.ValueOf(ContainerDefinition.Applied)) is { } applied)
             {
-                throw new DockerException(404, "cannot start: the replica does not exist (create it instead)");
+                await RunPostStartAsync(applied, name, cancellationToken).ConfigureAwait(false);
             }
 
-            await StartContainerAsync(name, cancellationToken).ConfigureAwait(false);
             return await ObserveContainerAsync(name, cancellationToken).ConfigureAwait(false);
         }
         catch (DockerException e)
@@ -156,6 +160,7 @@ public sealed partial class DockerRuntime : IRuntimeProvider, IReplicaLogs, IDis
         {
             // A successor is in flight, never the replica: it goes without the grace a replica gets.
             await RemoveAsync(ContainerDefinition.SuccessorName(replica), stopFirst: false, cancellationToken).ConfigureAwait(false);
+            await RunPreStopAsync(await InspectAsync(ContainerDefinition.ContainerName(replica), cancellationToken).ConfigureAwait(false), cancellationToken).ConfigureAwait(false);
             await RemoveAsync(ContainerDefinition.ContainerName(replica), stopFirst: true, cancellationToken).ConfigureAwait(false);
             await RemoveProjectNetworkIfUnusedAsync(replica.Project.Name, cancellationToken).ConfigureAwait(false);
         }
