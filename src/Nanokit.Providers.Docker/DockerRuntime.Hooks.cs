@@ -231,7 +231,7 @@ public sealed partial class DockerRuntime
     private Task<(int, string, bool)> RunInReplicaAsync(
         ProjectRef project, ServiceSpec service, ImmutableArray<string> command, TimeSpan timeout, CancellationToken cancellationToken) =>
         ExecAsync(
-            ContainerDefinition.ContainerName(new ReplicaId(project, service.Name, 1)),
+            SlotName(new ReplicaId(project, service.Name, 1)),
             new ContainerExecCreateParameters { Cmd = [.. command], AttachStdout = true, AttachStderr = true },
             timeout,
             cancellationToken);

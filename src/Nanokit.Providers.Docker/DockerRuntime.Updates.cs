@@ -59,9 +59,11 @@ public sealed partial class DockerRuntime
             await RemoveAsync(current.ID, stopFirst: true, cancellationToken).ConfigureAwait(false);
         }
 
+        var fixedName = successor.Config?.Labels?.ValueOf(ContainerDefinition.FixedName);
         await _engine.CallAsync(
-            (client, token) => client.Containers.RenameContainerAsync(successor.ID, new ContainerRenameParameters { NewName = ContainerDefinition.ContainerName(id) }, token),
+            (client, token) => client.Containers.RenameContainerAsync(successor.ID, new ContainerRenameParameters { NewName = fixedName ?? ContainerDefinition.ContainerName(id) }, token),
             cancellationToken).ConfigureAwait(false);
+        Remember(id, fixedName);
         return await ObserveContainerAsync(successor.ID, cancellationToken).ConfigureAwait(false);
     }
 
