@@ -49,9 +49,12 @@ internal static partial class ContainerDefinition
 
     public static bool UsesProjectNetwork(ServiceSpec service) => service.NetworkMode is null && service.Networks.IsEmpty;
 
-    /// <summary>Whether a container (its name as the API reports it, with a leading slash) holds the slot its labels name.</summary>
-    public static bool HoldsSlot(string? containerName, string project, string service, int replica) =>
-        containerName is not null && containerName.AsSpan().TrimStart('/').SequenceEqual(ContainerName(project, service, replica));
+    /// <summary>
+    /// Whether a container (its name as the API reports it, with a leading slash) holds the slot its labels name: it carries the
+    /// slot's name, or the Compose <c>container_name</c> its <see cref="FixedName"/> label records.
+    /// </summary>
+    public static bool HoldsSlot(string? containerName, string project, string service, int replica, string? fixedName = null) =>
+        containerName is not null && containerName.AsSpan().TrimStart('/').SequenceEqual(fixedName ?? ContainerName(project, service, replica));
 
     /// <summary>Compose's naming for named volumes: project-scoped, so two projects never share one by accident.</summary>
     public static string VolumeName(string project, string volume) => $"{project}_{volume}";
@@ -76,6 +79,11 @@ internal static partial class ContainerDefinition
         if (successorOf is not null)
         {
             labels[SuccessorOf] = successorOf;
+        }
+
+        if (service.Container.ContainerName is { } fixedName)
+        {
+            labels[FixedName] = fixedName;
         }
 
         var primary = Networks(replica.Project.Name, service).FirstOrDefault();
@@ -153,8 +161,21 @@ internal static partial class ContainerDefinition
     {
         var redacted = service.Environment.ToImmutableSortedDictionary(
             e => e.Key, e => IsSecret(service, e.Key) ? null : e.Value, StringComparer.Ordinal);
-        return JsonSerializer.Serialize(service with { Environment = redacted }, AppliedJson.Default.ServiceSpec);
+        var container = service.Container;
+        if (!container.PostStart.IsDefaultOrEmpty || !container.PreStop.IsDefaultOrEmpty)
+        {
+            container = container with { PostStart = Redact(service, container.PostStart), PreStop = Redact(service, container.PreStop) };
+        }
+
+        return JsonSerializer.Serialize(service with { Environment = redacted, Container = container }, AppliedJson.Default.ServiceSpec);
     }
+
+    // A pre_stop run from this label gets a redacted variable as one declared without a value: the host's, if it has it.
+    private static ImmutableArray<LifecycleHook> Redact(ServiceSpec service, ImmutableArray<LifecycleHook> hooks) =>
+        [.. hooks.Select(h => h with
+        {
+            Environment = h.Environment.ToImmutableSortedDictionary(e => e.Key, e => IsSecret(service, e.Key) ? null : e.Value, StringComparer.Ordinal),
+        })];
 
     private static CreateContainerParameters Base(ProjectRef project, ServiceSpec service)
     {

@@ -34,7 +34,7 @@ public sealed partial class DockerRuntime
     {
         ArgumentNullException.ThrowIfNull(replica);
         ArgumentNullException.ThrowIfNull(options);
-        var name = ContainerDefinition.ContainerName(replica);
+        var name = SlotName(replica);
         return Wrap(
             replica,
             options.Follow ? FollowSlotLogsAsync(name, options.Tail, cancellationToken) : ReadContainerLogsAsync(name, options.Tail, follow: false, since: null, cancellationToken),

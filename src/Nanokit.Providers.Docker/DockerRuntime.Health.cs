@@ -17,7 +17,7 @@ public sealed partial class DockerRuntime
         ArgumentNullException.ThrowIfNull(replica);
         try
         {
-            var (state, ready) = await WaitForVerdictAsync(ContainerDefinition.ContainerName(replica), probe: true, cancellationToken).ConfigureAwait(false);
+            var (state, ready) = await WaitForVerdictAsync(SlotName(replica), probe: true, cancellationToken).ConfigureAwait(false);
             if (!state.Running)
             {
                 throw new DockerException(409, $"the container exited with code {state.ExitCode} before it became healthy");

@@ -228,16 +228,22 @@ public sealed partial class DockerRuntime
         }
     }
 
-    private async Task<(int, string, bool)> RunInReplicaAsync(
-        ProjectRef project, ServiceSpec service, ImmutableArray<string> command, TimeSpan timeout, CancellationToken cancellationToken)
+    private Task<(int, string, bool)> RunInReplicaAsync(
+        ProjectRef project, ServiceSpec service, ImmutableArray<string> command, TimeSpan timeout, CancellationToken cancellationToken) =>
+        ExecAsync(
+            SlotName(new ReplicaId(project, service.Name, 1)),
+            new ContainerExecCreateParameters { Cmd = [.. command], AttachStdout = true, AttachStderr = true },
+            timeout,
+            cancellationToken);
+
+    /// <summary>Runs an exec in a running container to its end or <paramref name="timeout"/>: exit code (-1 when stopped), output tail, whether it timed out.</summary>
+    private async Task<(int, string, bool)> ExecAsync(string container, ContainerExecCreateParameters parameters, TimeSpan timeout, CancellationToken cancellationToken)
     {
-        var container = ContainerDefinition.ContainerName(new ReplicaId(project, service.Name, 1));
         ContainerExecCreateResponse exec;
         try
         {
             exec = await _engine.CallAsync(
-                (client, token) => client.Exec.CreateContainerExecAsync(
-                    container, new ContainerExecCreateParameters { Cmd = [.. command], AttachStdout = true, AttachStderr = true }, token),
+                (client, token) => client.Exec.CreateContainerExecAsync(container, parameters, token),
                 cancellationToken).ConfigureAwait(false);
         }
         catch (DockerException e) when (e.StatusCode is 404 or 409)

@@ -18,6 +18,7 @@ public sealed partial class DockerRuntime
         try
         {
             await RunContainerAsync(replica.Project, replica.Service, name, request, cancellationToken, cancellationToken).ConfigureAwait(false);
+            await RunPostStartAsync(replica.Service, name, cancellationToken).ConfigureAwait(false);
         }
         catch (DockerException e) when (!e.Unreachable)
         {
@@ -54,12 +55,15 @@ public sealed partial class DockerRuntime
 
         if (current is not null)
         {
+            await RunPreStopAsync(current, cancellationToken).ConfigureAwait(false);
             await RemoveAsync(current.ID, stopFirst: true, cancellationToken).ConfigureAwait(false);
         }
 
+        var fixedName = successor.Config?.Labels?.ValueOf(ContainerDefinition.FixedName);
         await _engine.CallAsync(
-            (client, token) => client.Containers.RenameContainerAsync(successor.ID, new ContainerRenameParameters { NewName = ContainerDefinition.ContainerName(id) }, token),
+            (client, token) => client.Containers.RenameContainerAsync(successor.ID, new ContainerRenameParameters { NewName = fixedName ?? ContainerDefinition.ContainerName(id) }, token),
             cancellationToken).ConfigureAwait(false);
+        Remember(id, fixedName);
         return await ObserveContainerAsync(successor.ID, cancellationToken).ConfigureAwait(false);
     }
 

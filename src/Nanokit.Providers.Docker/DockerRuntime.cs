@@ -67,9 +67,13 @@ public sealed partial class DockerRuntime : IRuntimeProvider, IReplicaLogs, IDis
                 .Select(c => InspectAsync(c.ID, cancellationToken))).ConfigureAwait(false);
             return new ObservedState(inspected
                 .Where(c => c is not null)
-                .Select(c => ToObserved(c!))
-                .Where(r => r is not null)
-                .Select(r => r!)
+                .Select(c => (Replica: ToObserved(c!), Container: c!))
+                .Where(r => r.Replica is not null)
+                .Select(r =>
+                {
+                    Remember(project, r.Replica!, r.Container);
+                    return r.Replica!;
+                })
                 .OrderBy(r => r.Service, StringComparer.Ordinal)
                 .ThenBy(r => r.Replica)
                 .ToImmutableArray());
@@ -86,11 +90,11 @@ public sealed partial class DockerRuntime : IRuntimeProvider, IReplicaLogs, IDis
         var id = replica.Id;
         Validate(id, replica.Service);
         using var slot = await LockAsync(ContainerDefinition.ContainerName(id), cancellationToken).ConfigureAwait(false);
-        var name = ContainerDefinition.ContainerName(id);
+        var name = ContainerDefinition.NameFor(replica);
         try
         {
             var request = Definition(replica);
-            var existing = await InspectAsync(name, cancellationToken).ConfigureAwait(false);
+            var existing = await SlotHolderAsync(replica, name, cancellationToken).ConfigureAwait(false);
             if (await InspectAsync(ContainerDefinition.SuccessorName(id), cancellationToken).ConfigureAwait(false) is { } successor)
             {
                 if (IsRunningWith(successor, replica.ConfigHash) && !IsRunningWith(existing, replica.ConfigHash))
@@ -115,10 +119,13 @@ public sealed partial class DockerRuntime : IRuntimeProvider, IReplicaLogs, IDis
                     return await ReplaceStartFirstAsync(replica, existing, cancellationToken).ConfigureAwait(false);
                 }
 
-                await RemoveAsync(name, stopFirst: true, cancellationToken).ConfigureAwait(false);
+                await RunPreStopAsync(existing, cancellationToken).ConfigureAwait(false);
+                await RemoveAsync(existing.ID, stopFirst: true, cancellationToken).ConfigureAwait(false);
             }
 
             await RunContainerAsync(id.Project, replica.Service, name, request, cancellationToken, cancellationToken).ConfigureAwait(false);
+            Remember(id, replica.Service.Container.ContainerName);
+            await RunPostStartAsync(replica.Service, name, cancellationToken).ConfigureAwait(false);
             return await ObserveContainerAsync(name, cancellationToken).ConfigureAwait(false);
         }
         catch (DockerException e)
@@ -131,15 +138,17 @@ public sealed partial class DockerRuntime : IRuntimeProvider, IReplicaLogs, IDis
     {
         ArgumentNullException.ThrowIfNull(replica);
         using var slot = await LockAsync(ContainerDefinition.ContainerName(replica), cancellationToken).ConfigureAwait(false);
-        var name = ContainerDefinition.ContainerName(replica);
+        var name = SlotName(replica);
         try
         {
-            if (await InspectAsync(name, cancellationToken).ConfigureAwait(false) is null)
+            var stopped = await InspectAsync(name, cancellationToken).ConfigureAwait(false)
+                          ?? throw new DockerException(404, "cannot start: the replica does not exist (create it instead)");
+            await StartContainerAsync(name, cancellationToken).ConfigureAwait(false);
+            if (ContainerDefinition.Deserialize(stopped.Config?.Labels?.ValueOf(ContainerDefinition.Applied)) is { } applied)
             {
-                throw new DockerException(404, "cannot start: the replica does not exist (create it instead)");
+                await RunPostStartAsync(applied, name, cancellationToken).ConfigureAwait(false);
             }
 
-            await StartContainerAsync(name, cancellationToken).ConfigureAwait(false);
             return await ObserveContainerAsync(name, cancellationToken).ConfigureAwait(false);
         }
         catch (DockerException e)
@@ -156,7 +165,9 @@ public sealed partial class DockerRuntime : IRuntimeProvider, IReplicaLogs, IDis
         {
             // A successor is in flight, never the replica: it goes without the grace a replica gets.
             await RemoveAsync(ContainerDefinition.SuccessorName(replica), stopFirst: false, cancellationToken).ConfigureAwait(false);
-            await RemoveAsync(ContainerDefinition.ContainerName(replica), stopFirst: true, cancellationToken).ConfigureAwait(false);
+            await RunPreStopAsync(await InspectAsync(SlotName(replica), cancellationToken).ConfigureAwait(false), cancellationToken).ConfigureAwait(false);
+            await RemoveAsync(SlotName(replica), stopFirst: true, cancellationToken).ConfigureAwait(false);
+            Remember(replica, null);
             await RemoveProjectNetworkIfUnusedAsync(replica.Project.Name, cancellationToken).ConfigureAwait(false);
         }
         catch (DockerException e)
@@ -170,7 +181,7 @@ public sealed partial class DockerRuntime : IRuntimeProvider, IReplicaLogs, IDis
         ArgumentNullException.ThrowIfNull(replica);
         try
         {
-            var container = await InspectAsync(ContainerDefinition.ContainerName(replica), cancellationToken).ConfigureAwait(false);
+            var container = await InspectAsync(SlotName(replica), cancellationToken).ConfigureAwait(false);
             if (container?.State is not { Running: true } state)
             {
                 return HealthStatus.Unhealthy;
@@ -195,7 +206,7 @@ public sealed partial class DockerRuntime : IRuntimeProvider, IReplicaLogs, IDis
         ArgumentNullException.ThrowIfNull(replica);
         try
         {
-            return await WaitAsync(ContainerDefinition.ContainerName(replica), cancellationToken).ConfigureAwait(false);
+            return await WaitAsync(SlotName(replica), cancellationToken).ConfigureAwait(false);
         }
         catch (DockerException e)
         {
@@ -260,7 +271,7 @@ public sealed partial class DockerRuntime : IRuntimeProvider, IReplicaLogs, IDis
         labels.TryGetValue(ContainerDefinition.Project, out var project)
         && labels.TryGetValue(ContainerDefinition.Service, out var service)
         && int.TryParse(labels.ValueOf(ContainerDefinition.Replica), NumberStyles.None, CultureInfo.InvariantCulture, out var replica)
-        && ContainerDefinition.HoldsSlot(containerName, project, service, replica);
+        && ContainerDefinition.HoldsSlot(containerName, project, service, replica, labels.ValueOf(ContainerDefinition.FixedName));
 
     private static bool IsRunningWith([NotNullWhen(true)] ContainerInspectResponse? container, string configHash) =>
         container is { State.Running: true } && container.Config?.Labels?.ValueOf(ContainerDefinition.ConfigHash) == configHash;

@@ -14,7 +14,7 @@ internal sealed partial class ServiceReader
     [
         "build", "cap_add", "cap_drop", "configs", "container_name", "devices", "dns", "dns_search", "domainname", "expose", "extra_hosts",
         "group_add", "hostname", "init", "ipc", "logging", "mac_address", "networks", "oom_score_adj", "pid", "platform",
-        "privileged", "read_only", "runtime", "secrets", "security_opt", "shm_size", "stdin_open", "stop_signal", "sysctls",
+        "post_start", "pre_stop", "privileged", "read_only", "runtime", "secrets", "security_opt", "shm_size", "stdin_open", "stop_signal", "sysctls",
         "tmpfs", "tty", "ulimits", "user",
     ];
 
@@ -86,6 +86,8 @@ internal sealed partial class ServiceReader
             Sysctls = map["sysctls"] is { } sysctls ? ReadStringMap(sysctls, "sysctls") : ImmutableSortedDictionary<string, string>.Empty,
             Ulimits = map["ulimits"] is { } ulimits ? ReadUlimits(ulimits) : ImmutableSortedDictionary<string, Ulimit>.Empty,
             Logging = map["logging"] is { } logging ? ReadLogging(logging) : null,
+            PostStart = ReadLifecycleHooks(map, "post_start"),
+            PreStop = ReadLifecycleHooks(map, "pre_stop"),
         };
     }
 

@@ -30,7 +30,7 @@ internal sealed partial class ServiceReader(NodeReader reader, LoadContext conte
         "dns_opt", "external_links", "gpus",
         "isolation", "links", "mem_limit",
         "mem_reservation", "mem_swappiness", "memswap_limit", "oom_kill_disable",
-        "pids_limit", "post_start", "pre_stop", "provider",
+        "pids_limit", "provider",
         "storage_opt", "userns_mode", "uts", "volumes_from",
     ];
 

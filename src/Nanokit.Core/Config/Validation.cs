@@ -55,6 +55,7 @@ internal static class Validation
         }
 
         CheckHostPorts(active, context, reader);
+        CheckContainerNames(active, context, reader);
         foreach (var (name, node) in context.NamedVolumeUses)
         {
             if (!declaredVolumes.Contains(name))
@@ -138,11 +139,6 @@ internal static class Validation
     private static void CheckDockerFit(ServiceSpec service, LoadContext context, NodeReader reader)
     {
         const string Docker = "runtime docker";
-        if (context.ContainerKeySites.TryGetValue(service.Name, out var sites) && sites.FirstOrDefault(s => s.Key == "container_name") is { Key: not null } named)
-        {
-            reader.Error(named.Location, $"\"container_name\" in service \"{service.Name}\": {Docker} names replicas PROJECT-SERVICE-N and cannot honour it yet; remove it");
-        }
-
         if (context.ReservedCpuSites.TryGetValue(service.Name, out var cpus))
         {
             reader.Error(cpus, $"deploy.resources.reservations.cpus in service \"{service.Name}\": {Docker} cannot reserve CPUs (Docker has no CPU reservation); use limits.cpus");
@@ -158,6 +154,25 @@ internal static class Validation
                 {
                     reader.Error(at[i], $"{kind} \"{grant.Source}\" of service \"{service.Name}\": {Docker} mounts the file as it is and cannot set uid, gid or mode; set them on the file");
                 }
+            }
+        }
+    }
+
+    // A container name is the daemon's key: two services cannot both claim one (Compose fails at create, halfway through up).
+    private static void CheckContainerNames(IReadOnlyDictionary<string, ServiceSpec> active, LoadContext context, NodeReader reader)
+    {
+        var claimed = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var service in active.Values.Where(s => s.Container.ContainerName is not null).OrderBy(s => (s.Location.Line, s.Location.Column)))
+        {
+            var name = service.Container.ContainerName!;
+            if (claimed.TryGetValue(name, out var first))
+            {
+                var at = context.ContainerKeySites[service.Name].First(s => s.Key == "container_name").Location;
+                reader.Error(at, $"container_name \"{name}\" of service \"{service.Name}\" is already the container name of service \"{first}\"");
+            }
+            else
+            {
+                claimed[name] = service.Name;
             }
         }
     }

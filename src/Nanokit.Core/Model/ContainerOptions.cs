@@ -51,6 +51,12 @@ public sealed record ContainerOptions
     public ImmutableSortedDictionary<string, Ulimit> Ulimits { get; init; } = ImmutableSortedDictionary<string, Ulimit>.Empty;
     public LoggingSpec? Logging { get; init; }
 
+    /// <summary>Compose's <c>post_start</c>: run in each replica, in order, after it starts.</summary>
+    public ImmutableArray<LifecycleHook> PostStart { get; init; } = [];
+
+    /// <summary>Compose's <c>pre_stop</c>: run in each running replica, in order, before it is stopped (stop, down, recreate).</summary>
+    public ImmutableArray<LifecycleHook> PreStop { get; init; } = [];
+
     /// <summary>
     /// Each key that differs from its default, in Compose's spelling and alphabetical order, with its value as
     /// Compose's config shows it: a string, a bool, a long, a list of those, or a list of key/value pairs.
@@ -99,6 +105,8 @@ public sealed record ContainerOptions
 
         Text(fields, "pid", Pid);
         Text(fields, "platform", Platform);
+        Hooks(fields, "post_start", PostStart);
+        Hooks(fields, "pre_stop", PreStop);
         Flag(fields, "privileged", Privileged);
         Flag(fields, "read_only", ReadOnly);
         Text(fields, "runtime", OciRuntime);
@@ -135,6 +143,14 @@ public sealed record ContainerOptions
         if (value is not null)
         {
             fields.Add(new(key, value));
+        }
+    }
+
+    private static void Hooks(List<KeyValuePair<string, object?>> fields, string key, ImmutableArray<LifecycleHook> hooks)
+    {
+        if (!hooks.IsDefaultOrEmpty)
+        {
+            fields.Add(new(key, hooks.Select(h => (object?)h.Fields()).ToList()));
         }
     }
 

@@ -130,12 +130,12 @@ public sealed class ComposeKeysTests
     }
 
     [Fact]
-    public void Container_name_is_read_and_refused_on_docker_which_names_replicas_itself()
+    public void Container_name_is_read_on_docker_and_two_services_cannot_claim_one()
     {
-        Assert.Equal("shop-web", Load.Service("runtime: kubernetes\nservices:\n  web:\n    image: app:1\n    container_name: shop-web\n").Container.ContainerName);
+        Assert.Equal("shop-web", Load.Service("services:\n  web:\n    image: app:1\n    container_name: shop-web\n").Container.ContainerName);
         Assert.Equal(
-            ["nanokit.yml:4:5: \"container_name\" in service \"web\": runtime docker names replicas PROJECT-SERVICE-N and cannot honour it yet; remove it"],
-            Load.Errors("services:\n  web:\n    image: app:1\n    container_name: shop-web\n"));
+            ["nanokit.yml:7:5: container_name \"shop\" of service \"api\" is already the container name of service \"web\""],
+            Load.Errors("services:\n  web:\n    image: app:1\n    container_name: shop\n  api:\n    image: app:1\n    container_name: shop\n"));
     }
 
     [Theory]

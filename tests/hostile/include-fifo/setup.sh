@@ -1,0 +1,1 @@
+mkfifo part.yml
