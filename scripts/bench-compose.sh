@@ -89,10 +89,10 @@ compose=(); nk=(); cb=(); nb=()
 for r in $(seq 1 "$runs"); do
   rm -f "$work"/ready-compose/* "$work"/ready-nanokit/*
   c=$(cd "$work/compose" && seconds docker-compose up -d)
-  q=$(measure com.docker.compose.project=compose "$work/ready-compose" "$work/latency-compose")
+  q=$(measure com.docker.compose.project=compose "$work/ready-compose" "$work/latency-compose" || echo n/a)
   (cd "$work/compose" && docker-compose down -t 1 >/dev/null 2>&1)
   n=$(cd "$work/nanokit" && seconds $nkapp up)
-  p=$(measure io.nanokit.project=benchcompose "$work/ready-nanokit" "$work/latency-nanokit")
+  p=$(measure io.nanokit.project=benchcompose "$work/ready-nanokit" "$work/latency-nanokit" || echo n/a)
   (cd "$work/nanokit" && $nkapp down >/dev/null 2>&1)
   echo "run $r: docker-compose up -d ${c}s (bound ${q}s)   nkapp up ${n}s (bound ${p}s)"
   compose+=("$c"); nk+=("$n"); cb+=("$q"); nb+=("$p")
