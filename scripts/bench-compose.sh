@@ -1,12 +1,16 @@
 #!/usr/bin/env bash
 # `up` of 30 services in 5 health-gated layers: docker-compose (Debian's 1.29) against nkapp on the same
-# private dockerd, alternating, RUNS times each; prints every run, the medians and the ratio, and the
-# critical path of each run of either tool (sum over layers of the slowest replica's create -> healthy
-# time, from the daemon's own events). Usage: RUNS=3 scripts/bench-compose.sh
+# private dockerd, alternating, RUNS times each; prints every run, the medians and the ratio, and for both
+# tools, from the containers themselves (each service touches /ready/NAME, a host directory, the moment it
+# is ready; the daemon records each container's Created and StartedAt):
+# - the bound: sum over layers of (start + the service's own time to ready), where start is the slowest
+#   create -> StartedAt of the first layer in that run (both tools create and start it at once) and a layer's
+#   own time to ready is its slowest StartedAt -> ready (none for the last layer: nothing waits for it);
+# - the readiness latency: for every service of layers 2.., its StartedAt minus the moment its last
+#   dependency became ready; p50 and p99 over all runs.
+# Usage: RUNS=3 scripts/bench-compose.sh
 # PROFILE=today (default): healthcheck interval 1 s, each service ready 1 s after start.
-# PROFILE=realistic: interval 10 s (as in published Compose files), ready 1 s after start; here the
-# daemon's first probe comes 10 s after start, so its events say little about what nkapp (which probes
-# by itself while it waits) waited for, and a critical path may read n/a.
+# PROFILE=realistic: interval 10 s (as in published Compose files), ready 1 s after start.
 # LAYERS and WIDTH (default 5 and 6) shrink the project for a quicker run.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -25,7 +29,7 @@ dotnet build src/Nanokit.Cli -c Release -nologo -v quiet >/dev/null
 nkapp="dotnet $PWD/src/Nanokit.Cli/bin/Release/net10.0/nkapp.dll"
 work=$(mktemp -d)
 trap 'cd "$work/compose" && docker-compose down -t 1 >/dev/null 2>&1 || true; cd "$work/nanokit" && $nkapp down >/dev/null 2>&1 || true; rm -rf "$work"' EXIT
-mkdir -p "$work/compose" "$work/nanokit"
+mkdir -p "$work/compose" "$work/nanokit" "$work/ready-compose" "$work/ready-nanokit"
 
 # One generator for both tools: the same services, each tool on its project's own network
 # (`compose_default` for docker-compose 1.29, which names the project after the directory and reads a
@@ -38,7 +42,8 @@ generate() { # $1 = compose|nanokit
     for s in $(seq 1 $width); do
       echo "  l$l-s$s:"
       echo "    image: nanokit-test/busybox:1"
-      echo "    command: [sh, -c, \"sleep 1; touch /tmp/ready; exec sleep 3600\"]"
+      echo "    command: [sh, -c, \"sleep 1; touch /tmp/ready /ready/l$l-s$s; exec sleep 3600\"]"
+      echo "    volumes: [\"$work/ready-$1:/ready\"]"
       echo "    stop_grace_period: 1s"
       echo "    healthcheck: {test: [CMD, test, -f, /tmp/ready], interval: $interval, timeout: 1s, retries: 30}"
       if [ "$l" -gt 1 ]; then
@@ -53,59 +58,53 @@ generate nanokit >"$work/nanokit/nanokit.yml"
 
 seconds() { local s; s=$(date +%s.%N); "$@" >/dev/null 2>&1 || echo "FAILED: $*" >&2; echo "$(date +%s.%N) - $s" | bc; }
 
-critical_path() { # $1 = the run's events: sum over layers of the slowest replica's create -> healthy
-  # (create -> started for the last layer: nothing depends on it, so neither tool waits for its health)
+# $1 = the project's label filter, $2 = its ready directory; appends each latency (ms) to $3, prints the bound.
+measure() {
+  docker ps -aq --filter "label=$1" | xargs docker inspect --format '{{.Name}} {{.Created}} {{.State.StartedAt}}' >"$work/inspect"
   python3 -c '
-import json, re, sys
-created, started, healthy = {}, {}, {}
+import os, re, sys
+from datetime import datetime, timezone
+def at(text):  # RFC 3339 with nanoseconds, in seconds since the epoch
+    whole, _, frac = text.rstrip("Z").partition(".")
+    return datetime.strptime(whole, "%Y-%m-%dT%H:%M:%S").replace(tzinfo=timezone.utc).timestamp() + float("0." + (frac or "0"))
+layers, created, started, ready = int(sys.argv[3]), {}, {}, {}
 for line in open(sys.argv[1]):
-    e = json.loads(line)
-    name, at, action = e["Actor"]["Attributes"]["name"], e["timeNano"] / 1e9, e["Action"]
-    if action == "create":
-        created[name] = at
-    elif action == "start":
-        started.setdefault(name, at)
-    elif action.startswith("health_status: healthy"):
-        healthy.setdefault(name, at)
-last = "l%d" % int(sys.argv[2])
-slowest = {}
-for name, at in created.items():
-    layer = re.search(r"(l\d+)-s\d+", name).group(1)  # nkapp: benchcompose-l1-s1-1, compose: benchcompose_l1-s1_1
-    done = started.get(name) if layer == last else healthy.get(name)
-    if done is None:
-        print("n/a"); sys.exit()
-    slowest[layer] = max(slowest.get(layer, 0), done - at)
-print("%.2f" % sum(slowest.values()))' "$1" "$layers"
+    name, c, s = line.split()
+    key = re.search(r"l\d+-s\d+", name).group(0)  # nkapp: /benchcompose-l1-s1-1, compose: /compose_l1-s1_1
+    created[key], started[key] = at(c), at(s)
+for f in os.listdir(sys.argv[2]):
+    ready[f] = os.stat(os.path.join(sys.argv[2], f)).st_mtime_ns / 1e9
+def layer(n): return [k for k in started if k.startswith("l%d-" % n)]
+bound = layers * max(started[k] - created[k] for k in layer(1))
+bound += sum(max(ready[k] - started[k] for k in layer(n)) for n in range(1, layers))
+with open(sys.argv[4], "a") as out:
+    for n in range(2, layers + 1):
+        gate = max(ready[k] for k in layer(n - 1))
+        for k in layer(n):
+            out.write("%.0f\n" % ((started[k] - gate) * 1000))
+print("%.2f" % bound)' "$work/inspect" "$2" "$layers" "$3"
 }
 
-# Streamed live: the daemon's buffer for --since is too small once every health probe adds exec events.
-record_events() { # $1 = label filter, $2 = file; prints the watcher's pid
-  docker events --filter "label=$1" --filter event=create --filter event=start --filter event=health_status \
-    --format '{{json .}}' >"$2" &
-  echo $!
-}
-
-compose=(); nk=(); cp=(); ccp=()
+compose=(); nk=(); cb=(); nb=()
 for r in $(seq 1 "$runs"); do
-  events=$(record_events com.docker.compose.project=compose "$work/compose-events-$r.jsonl")
-  sleep 0.5
+  rm -f "$work"/ready-compose/* "$work"/ready-nanokit/*
   c=$(cd "$work/compose" && seconds docker-compose up -d)
-  kill "$events"; wait "$events" 2>/dev/null || true
-  q=$(critical_path "$work/compose-events-$r.jsonl")
+  q=$(measure com.docker.compose.project=compose "$work/ready-compose" "$work/latency-compose" || echo n/a)
   (cd "$work/compose" && docker-compose down -t 1 >/dev/null 2>&1)
-  events=$(record_events io.nanokit.project=benchcompose "$work/events-$r.jsonl")
-  sleep 0.5
   n=$(cd "$work/nanokit" && seconds $nkapp up)
-  kill "$events"; wait "$events" 2>/dev/null || true
-  p=$(critical_path "$work/events-$r.jsonl")
+  p=$(measure io.nanokit.project=benchcompose "$work/ready-nanokit" "$work/latency-nanokit" || echo n/a)
   (cd "$work/nanokit" && $nkapp down >/dev/null 2>&1)
-  echo "run $r: docker-compose up -d ${c}s (critical path ${q}s)   nkapp up ${n}s (critical path ${p}s)"
-  compose+=("$c"); nk+=("$n"); cp+=("$p"); ccp+=("$q")
+  echo "run $r: docker-compose up -d ${c}s (bound ${q}s)   nkapp up ${n}s (bound ${p}s)"
+  compose+=("$c"); nk+=("$n"); cb+=("$q"); nb+=("$p")
 done
 median() { printf '%s\n' "$@" | sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
-mc=$(median "${compose[@]}"); mn=$(median "${nk[@]}"); mp=$(median "${cp[@]}")
-mq=$(median "${ccp[@]}")
-echo "median: docker-compose ${mc}s (critical path ${mq}s), nkapp ${mn}s (critical path ${mp}s)"
-[ "$mq" != n/a ] && echo "docker-compose / its own critical path = $(echo "scale=2; $mc / $mq" | bc) (the most any tool could gain over it on this daemon)"
+percentile() { # $1 = percent, $2 = file of numbers
+  sort -n "$2" | awk -v p="$1" '{a[NR]=$1} END {i=int((NR*p+99)/100); if (i<1) i=1; print a[i]}'
+}
+mc=$(median "${compose[@]}"); mn=$(median "${nk[@]}"); mq=$(median "${cb[@]}"); mp=$(median "${nb[@]}")
+echo "median: docker-compose ${mc}s (bound ${mq}s), nkapp ${mn}s (bound ${mp}s)"
 echo "nkapp is $(echo "scale=2; $mc / $mn" | bc)x faster than docker-compose"
-[ "$mp" != n/a ] && echo "nkapp / critical path = $(echo "scale=2; $mn / $mp" | bc)"
+echo "nkapp / its bound = $(echo "scale=2; $mn / $mp" | bc); docker-compose / its bound = $(echo "scale=2; $mc / $mq" | bc)"
+for tool in nanokit compose; do
+  echo "readiness latency, $tool: p50 $(percentile 50 "$work/latency-$tool") ms, p99 $(percentile 99 "$work/latency-$tool") ms ($(wc -l <"$work/latency-$tool") dependents)"
+done

@@ -27,21 +27,7 @@ public sealed partial class DockerRuntime
         {
             try
             {
-                var networks = ContainerDefinition.Networks(project.Name, service);
-                foreach (var network in networks)
-                {
-                    await EnsureNetworkAsync(project.Name, network, cancellationToken).ConfigureAwait(false);
-                }
-
-                request.Name = name;
-                await _engine.CallAsync((client, token) => client.Containers.CreateContainerAsync(request, token), createToken).ConfigureAwait(false);
-
-                // Before API 1.44 a create takes one network: the others are joined before the start.
-                foreach (var network in networks.Skip(1))
-                {
-                    var connect = new NetworkConnectParameters { Container = name, EndpointConfig = ContainerDefinition.Endpoint(service, network.Attachment) };
-                    await _engine.CallAsync((client, token) => client.Networks.ConnectNetworkAsync(network.Name, connect, token), createToken).ConfigureAwait(false);
-                }
+                await CreateContainerAsync(project, service, name, request, createToken, cancellationToken).ConfigureAwait(false);
             }
             catch (DockerException e) when (attempt == 1 && IsMissingProjectNetwork(e, project, service))
             {
@@ -63,6 +49,27 @@ public sealed partial class DockerRuntime
 
                 throw;
             }
+        }
+    }
+
+    /// <summary>Creates a container, not started, on the networks its service joins (ensured first).</summary>
+    private async Task CreateContainerAsync(
+        ProjectRef project, ServiceSpec service, string name, CreateContainerParameters request, CancellationToken createToken, CancellationToken cancellationToken)
+    {
+        var networks = ContainerDefinition.Networks(project.Name, service);
+        foreach (var network in networks)
+        {
+            await EnsureNetworkAsync(project.Name, network, cancellationToken).ConfigureAwait(false);
+        }
+
+        request.Name = name;
+        await _engine.CallAsync((client, token) => client.Containers.CreateContainerAsync(request, token), createToken).ConfigureAwait(false);
+
+        // Before API 1.44 a create takes one network: the others are joined before the start.
+        foreach (var network in networks.Skip(1))
+        {
+            var connect = new NetworkConnectParameters { Container = name, EndpointConfig = ContainerDefinition.Endpoint(service, network.Attachment) };
+            await _engine.CallAsync((client, token) => client.Networks.ConnectNetworkAsync(network.Name, connect, token), createToken).ConfigureAwait(false);
         }
     }
 

@@ -110,6 +110,11 @@ public sealed partial class DockerRuntime : IRuntimeProvider, IReplicaLogs, IDis
                 return kept;
             }
 
+            if (await StartPreparedAsync(replica, existing, cancellationToken).ConfigureAwait(false))
+            {
+                return await ObserveContainerAsync(name, cancellationToken).ConfigureAwait(false);
+            }
+
             // Image and volumes first: a pull that fails leaves the old replica running.
             await PrepareAsync(id.Project, replica.Service, replica.Progress, cancellationToken).ConfigureAwait(false);
             if (existing is not null)
@@ -258,7 +263,7 @@ public sealed partial class DockerRuntime : IRuntimeProvider, IReplicaLogs, IDis
         {
             { Running: true, Health.Status: "unhealthy" } => (ReplicaState.Unhealthy, (int?)null),
             { Running: true } => (ReplicaState.Running, null),
-            null => (ReplicaState.Missing, null),
+            null or { Status: "created" } => (ReplicaState.Missing, null), // never started: prepared (DockerRuntime.Prepare.cs)
             _ => (ReplicaState.Exited, (int?)state.ExitCode),
         };
         return new ObservedReplica(

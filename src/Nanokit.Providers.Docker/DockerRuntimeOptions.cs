@@ -21,6 +21,9 @@ public sealed record DockerRuntimeOptions
     /// <summary>How many readiness probes (execs) may run at once across the runtime, so a big project cannot flood the daemon. Default 8.</summary>
     public int ReadinessProbeConcurrency { get; init; } = 8;
 
+    /// <summary>How many replicas of a run's later layers are created ahead of their turn at once (DockerRuntime.Prepare.cs). Default 4.</summary>
+    public int PrepareConcurrency { get; init; } = 4;
+
     public void Validate()
     {
         ArgumentNullException.ThrowIfNull(Endpoint);
@@ -28,5 +31,6 @@ public sealed record DockerRuntimeOptions
         ArgumentOutOfRangeException.ThrowIfLessThan(ReadinessProbeFirstDelay, TimeSpan.FromMilliseconds(1));
         ArgumentOutOfRangeException.ThrowIfLessThan(ReadinessProbeMaxDelay, ReadinessProbeFirstDelay);
         ArgumentOutOfRangeException.ThrowIfLessThan(ReadinessProbeConcurrency, 1);
+        ArgumentOutOfRangeException.ThrowIfLessThan(PrepareConcurrency, 1);
     }
 }

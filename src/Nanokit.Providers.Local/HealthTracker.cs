@@ -6,8 +6,11 @@ namespace Nanokit.Providers.Local;
 /// <summary>
 /// Docker's health state machine for one replica incarnation: Starting until the first success; a success makes it
 /// Healthy and resets the failure count; a failure during <c>start_period</c> does not count until a probe has
-/// succeeded once; <c>retries</c> consecutive counted failures make it Unhealthy. At most one probe runs per
-/// <c>interval</c>; the first runs as soon as anyone asks, so health gating does not wait a whole interval.
+/// succeeded once; <c>retries</c> consecutive counted failures make it Unhealthy. Scheduled probes come as Docker's do:
+/// every <c>start_interval</c> during the start period until the first success (when it is set), otherwise every
+/// <c>interval</c>; the first runs as soon as anyone asks. Beside them, a replica that gates its dependents is probed
+/// whenever its waiter asks (active readiness): such a probe can only make it Healthy earlier, its failures do not count.
+/// One probe at a time.
 /// </summary>
 internal sealed class HealthTracker(string incarnation, DateTimeOffset startedAt)
 {
@@ -20,26 +23,49 @@ internal sealed class HealthTracker(string incarnation, DateTimeOffset startedAt
 
     public HealthStatus Status { get; private set; } = HealthStatus.Starting;
 
-    public async Task<HealthStatus> ProbeIfDueAsync(
-        HealthcheckSpec check, Func<CancellationToken, Task<bool>> probe, TimeProvider time, CancellationToken cancellationToken)
+    /// <summary>Runs the scheduled probe if it is due; otherwise, with <paramref name="gating"/> and while Starting, a readiness probe.</summary>
+    public async Task<HealthStatus> ProbeAsync(
+        HealthcheckSpec check, Func<CancellationToken, Task<bool>> probe, TimeProvider time, bool gating, CancellationToken cancellationToken)
     {
         await _probing.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
             var now = time.GetUtcNow();
-            if (_lastProbe is { } last && now - last < check.Interval)
+            var scheduled = DueIn(check, now) <= TimeSpan.Zero;
+            if (!scheduled && !(gating && Status == HealthStatus.Starting))
             {
                 return Status;
             }
 
-            _lastProbe = now;
-            Record(await probe(cancellationToken).ConfigureAwait(false), check, time.GetUtcNow());
+            if (scheduled)
+            {
+                _lastProbe = now;
+            }
+
+            var success = await probe(cancellationToken).ConfigureAwait(false);
+            if (scheduled || success)
+            {
+                Record(success, check, time.GetUtcNow());
+            }
+
             return Status;
         }
         finally
         {
             _probing.Release();
         }
+    }
+
+    /// <summary>How long until the next scheduled probe (zero or less: due now).</summary>
+    public TimeSpan DueIn(HealthcheckSpec check, DateTimeOffset now)
+    {
+        if (_lastProbe is not { } last)
+        {
+            return TimeSpan.Zero;
+        }
+
+        var interval = check.StartInterval > TimeSpan.Zero && !_succeeded && now - startedAt < check.StartPeriod ? check.StartInterval : check.Interval;
+        return last + interval - now;
     }
 
     internal void Record(bool success, HealthcheckSpec check, DateTimeOffset now)

@@ -27,6 +27,7 @@ public sealed class LocalRuntime : IRuntimeProvider, IReplicaLogs, IReplicaComma
     private readonly ConcurrentDictionary<string, SemaphoreSlim> _slotLocks = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, HealthTracker> _health = new(StringComparer.Ordinal);
     private readonly HookRunner _hooks;
+    private readonly SemaphoreSlim _readinessSlots;
 
     public LocalRuntime(LocalRuntimeOptions? options = null, TimeProvider? time = null)
     {
@@ -39,6 +40,7 @@ public sealed class LocalRuntime : IRuntimeProvider, IReplicaLogs, IReplicaComma
         _options.Validate();
         _time = time ?? TimeProvider.System;
         _hooks = new HookRunner(_options);
+        _readinessSlots = new SemaphoreSlim(_options.ReadinessProbeConcurrency, _options.ReadinessProbeConcurrency);
     }
 
     public string Name => ProviderName;
@@ -139,9 +141,53 @@ public sealed class LocalRuntime : IRuntimeProvider, IReplicaLogs, IReplicaComma
         _health.TryRemove(Key(replica), out _);
     }
 
-    public async Task<HealthStatus> ProbeHealthAsync(ReplicaId replica, CancellationToken cancellationToken)
+    public Task<HealthStatus> ProbeHealthAsync(ReplicaId replica, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(replica);
+        return ProbeAsync(replica, gating: false, cancellationToken);
+    }
+
+    /// <summary>
+    /// Active readiness, as on Docker: while a replica is waited for, its healthcheck runs at once and then after a pause that
+    /// starts at <see cref="LocalRuntimeOptions.ReadinessProbeFirstDelay"/> and doubles up to <see cref="LocalRuntimeOptions.ReadinessProbeMaxDelay"/>,
+    /// so the gate opens on the first success rather than at the next scheduled probe. Only the scheduled probes (every
+    /// <c>interval</c>, or <c>start_interval</c> in the start period) count failures, so <c>retries</c> keeps its meaning;
+    /// a pause never runs past the next scheduled probe. At most <see cref="LocalRuntimeOptions.ReadinessProbeConcurrency"/>
+    /// readiness probes run at once across the runtime.
+    /// </summary>
+    public async Task<HealthStatus> WaitForHealthAsync(ReplicaId replica, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(replica);
+        var pause = _options.ReadinessProbeFirstDelay;
+        while (true)
+        {
+            await _readinessSlots.WaitAsync(cancellationToken).ConfigureAwait(false);
+            HealthStatus status;
+            try
+            {
+                status = await ProbeAsync(replica, gating: true, cancellationToken).ConfigureAwait(false);
+            }
+            finally
+            {
+                _readinessSlots.Release();
+            }
+
+            if (status != HealthStatus.Starting)
+            {
+                return status;
+            }
+
+            var untilScheduled = _health.TryGetValue(Key(replica), out var tracker)
+                && ReplicaRecordStore.Read(PathsOf(replica.Project).StateFile(replica.Service, replica.Replica))?.Spec.Healthcheck is { } check
+                ? tracker.DueIn(check, _time.GetUtcNow())
+                : pause;
+            await Task.Delay(TimeSpan.FromTicks(Math.Clamp(untilScheduled.Ticks, 0, pause.Ticks)), _time, cancellationToken).ConfigureAwait(false);
+            pause = TimeSpan.FromTicks(Math.Min(pause.Ticks * 2, _options.ReadinessProbeMaxDelay.Ticks));
+        }
+    }
+
+    private async Task<HealthStatus> ProbeAsync(ReplicaId replica, bool gating, CancellationToken cancellationToken)
+    {
         var paths = PathsOf(replica.Project);
         if (ReplicaRecordStore.Read(paths.StateFile(replica.Service, replica.Replica)) is not { } record)
         {
@@ -166,8 +212,8 @@ public sealed class LocalRuntime : IRuntimeProvider, IReplicaLogs, IReplicaComma
             (_, old) => old.Incarnation == record.Id ? old : new HealthTracker(record.Id, record.StartedAt));
         var workingDirectory = ProcessEnvironment.WorkingDirectory(replica.Project, record.Spec);
         var environment = ProcessEnvironment.For(replica.Project, record.Spec, replica.Replica);
-        return await tracker.ProbeIfDueAsync(
-            check, ct => HealthProbe.RunAsync(check, workingDirectory, environment, ct), _time, cancellationToken).ConfigureAwait(false);
+        return await tracker.ProbeAsync(
+            check, ct => HealthProbe.RunAsync(check, workingDirectory, environment, ct), _time, gating, cancellationToken).ConfigureAwait(false);
     }
 
     public async Task<int> WaitForCompletionAsync(ReplicaId replica, CancellationToken cancellationToken)

@@ -24,6 +24,18 @@ public sealed record LocalRuntimeOptions
     /// <summary>When set, replaces every replica's <c>stop_grace_period</c> (<c>nkapp down -t</c>, <c>stop -t</c>).</summary>
     public TimeSpan? StopTimeout { get; init; }
 
+    /// <summary>
+    /// Active readiness: the pause after a waited-for replica's first readiness probe fails (the first runs at once); it
+    /// doubles after each failure up to <see cref="ReadinessProbeMaxDelay"/>. Default 50 ms.
+    /// </summary>
+    public TimeSpan ReadinessProbeFirstDelay { get; init; } = TimeSpan.FromMilliseconds(50);
+
+    /// <summary>The longest pause between two readiness probes of one replica. Default 1 s.</summary>
+    public TimeSpan ReadinessProbeMaxDelay { get; init; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>How many readiness probes may run at once across the runtime (each may start a process). Default 8.</summary>
+    public int ReadinessProbeConcurrency { get; init; } = 8;
+
     internal void Validate()
     {
         if (StopTimeout < TimeSpan.Zero)
@@ -32,7 +44,8 @@ public sealed record LocalRuntimeOptions
         }
 
         if (LogMaxBytes <= 0 || LogFilesKept < 1 || WatchInterval <= TimeSpan.Zero || PollInterval <= TimeSpan.Zero
-            || KillTimeout <= TimeSpan.Zero || HookOutputTailChars < 0)
+            || KillTimeout <= TimeSpan.Zero || HookOutputTailChars < 0
+            || ReadinessProbeFirstDelay <= TimeSpan.Zero || ReadinessProbeMaxDelay < ReadinessProbeFirstDelay || ReadinessProbeConcurrency < 1)
         {
             throw new ArgumentOutOfRangeException(nameof(LocalRuntimeOptions), this, "local runtime options must be positive");
         }

@@ -123,7 +123,40 @@ internal sealed class ProjectSupervisor : ReceiveActor
             return;
         }
 
+        PrepareAhead();
         NextLayer();
+    }
+
+    /// <summary>
+    /// Hands the provider every replica the plan creates or replaces after its first layer, in layer order, so that it can
+    /// fetch images and create what it can while the earlier layers start and become ready (<see cref="IRuntimeProvider.PrepareAsync"/>).
+    /// Each replica's own turn still goes through its service actor and the gate of its dependencies; preparing is best
+    /// effort, never awaited, and ends with the run's token.
+    /// </summary>
+    private void PrepareAhead()
+    {
+        var ahead = plan!.Layers.Skip(1)
+            .SelectMany(l => l.Actions)
+            .Where(a => a.Action is ActionType.Create or ActionType.Update && a.ConfigHash is not null)
+            .Select(a => request.Desired.Services.TryGetValue(a.Service, out var spec) ? new ReplicaSpec(project, spec, a.Replica, a.ConfigHash!, request.Generation) : null)
+            .OfType<ReplicaSpec>()
+            .ToImmutableArray();
+        if (ahead.IsEmpty)
+        {
+            return;
+        }
+
+        var span = Spans.Start("prepare", runSpan?.Context ?? default);
+        span?.SetTag("nanokit.replicas", ahead.Length);
+        provider.PrepareAsync(ahead, cancel.Token).ContinueWith(
+            t =>
+            {
+                span?.SetStatus(t.IsCompletedSuccessfully ? ActivityStatusCode.Ok : ActivityStatusCode.Error, t.Exception?.InnerException?.Message);
+                span?.Dispose();
+            },
+            CancellationToken.None,
+            TaskContinuationOptions.ExecuteSynchronously,
+            TaskScheduler.Default);
     }
 
     /// <summary>

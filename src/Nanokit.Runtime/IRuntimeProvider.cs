@@ -24,6 +24,17 @@ public interface IRuntimeProvider
     /// </summary>
     Task<ObservedReplica> CreateAsync(ReplicaSpec replica, CancellationToken cancellationToken);
 
+    /// <summary>
+    /// Gets ahead of the plan: everything the given replicas (later layers of a run, in the order they will be needed) can
+    /// have before their turn without running, so that their turn costs a start. Images are fetched once each; a runtime
+    /// that separates creating from starting also creates each replica whose slot is empty, unstarted. The reconciler then
+    /// calls <see cref="CreateAsync"/> as usual, which adopts a prepared replica of the same config hash by starting it and
+    /// replaces one of another. A prepared replica is observed as <see cref="ReplicaState.Missing"/> (nothing runs yet), so
+    /// it is never mistaken for a running or exited one, and one left by a crash is adopted or replaced by the next run.
+    /// Best effort: a failure here is reported by the replica's own create, so it throws only when cancelled. Default: nothing to do.
+    /// </summary>
+    Task PrepareAsync(IReadOnlyList<ReplicaSpec> replicas, CancellationToken cancellationToken) => Task.CompletedTask;
+
     /// <summary>Starts again an existing replica that has exited, from the definition it was created with.</summary>
     Task<ObservedReplica> StartAsync(ReplicaId replica, CancellationToken cancellationToken);
 

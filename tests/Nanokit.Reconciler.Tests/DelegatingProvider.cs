@@ -12,6 +12,8 @@ internal abstract class DelegatingProvider(IRuntimeProvider inner) : IRuntimePro
 
     public virtual Task<ObservedReplica> CreateAsync(ReplicaSpec replica, CancellationToken cancellationToken) => inner.CreateAsync(replica, cancellationToken);
 
+    public virtual Task PrepareAsync(IReadOnlyList<ReplicaSpec> replicas, CancellationToken cancellationToken) => inner.PrepareAsync(replicas, cancellationToken);
+
     public virtual Task<ObservedReplica> StartAsync(ReplicaId replica, CancellationToken cancellationToken) => inner.StartAsync(replica, cancellationToken);
 
     public virtual Task StopAsync(ReplicaId replica, CancellationToken cancellationToken) => inner.StopAsync(replica, cancellationToken);
