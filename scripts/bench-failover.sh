@@ -21,6 +21,7 @@ work="$(mktemp -d)"
 pids=()
 cleanup() {
   for pid in "${pids[@]}"; do kill -9 "$pid" 2>/dev/null || true; done
+  [ -n "${LOGS:-}" ] && mkdir -p "$LOGS" && cp "$work"/node-*.log "$LOGS"/ 2>/dev/null
   rm -rf "$work"
 }
 trap cleanup EXIT
@@ -30,7 +31,9 @@ echo "sha256:$(printf %s "$token" | sha256sum | cut -d' ' -f1) write" >"$work/to
 cat >"$work/node.conf" <<CONF
 nanokit.server.simulated-runtime = on
 nanokit.server.projects-directory = "$work/projects"
+akka.loglevel = ${LOGLEVEL:-INFO}
 CONF
+[ -n "${EXTRA_CONF:-}" ] && cat "$EXTRA_CONF" >>"$work/node.conf"
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
 
 results=()
@@ -70,6 +73,11 @@ for run in $(seq 1 "$runs"); do
   done
   seconds="$(python3 -c "print(f'{$started - $killed_at:.2f}')")"
   echo "run $run: SIGKILL of $owner -> first action on the new owner: ${seconds} s"
+  if [ -n "${LOGS:-}" ]; then
+    mkdir -p "$LOGS"
+    echo "killed at $(date -u -d "@$killed_at" +%H:%M:%S.%N)" >"$LOGS/run-$run.txt"
+    psql_ -d "$db" -c "SELECT revision, event->>'at', event::text FROM nanokit_events WHERE project = 'bench' ORDER BY revision;" >>"$LOGS/run-$run.txt"
+  fi
   results+=("$seconds")
   for pid in "${pids[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
   for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null || true; done
