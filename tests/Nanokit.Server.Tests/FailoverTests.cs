@@ -39,6 +39,7 @@ public sealed class FailoverTests : IDisposable
         Assert.Equal(Enumerable.Range(1, events.Count).Select(i => before.Revision + i), events.Select(e => e.Revision));
         Assert.Contains(events, e => e.EventCase == ProjectEvent.EventOneofCase.IntentAccepted && e.Generation == next.Generation);
         Assert.Equal(after.Owner, events[^1].Node);
+        await JournalAudit.AssertOneWriterAtATimeAsync(store, 1);
     }
 
     [Fact]
