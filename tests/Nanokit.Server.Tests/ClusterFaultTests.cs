@@ -32,6 +32,20 @@ public sealed class PrivateCluster : IAsyncLifetime
         await Task.WhenAll(started.Skip(1).Select(n => n.WaitReadyAsync(TimeSpan.FromSeconds(90))));
     }
 
+    /// <summary>Runs a test; a failure carries every node's output (a node that died says why there).</summary>
+    internal async Task ExplainedAsync(Func<Task> test)
+    {
+        try
+        {
+            await test();
+        }
+        catch (Exception e)
+        {
+            var outputs = string.Join("\n", started.Select(n => $"--- node {n.ClusterAddress} (exited: {n.HasExited}):\n{n.Output}"));
+            throw new Xunit.Sdk.XunitException($"{e}\n{outputs}");
+        }
+    }
+
     public async Task DisposeAsync()
     {
         foreach (var node in started)
@@ -54,7 +68,14 @@ public sealed class ClusterFaultTests(PrivateCluster cluster) : IClassFixture<Pr
     private static readonly TimeSpan Converge = TimeSpan.FromSeconds(120);
 
     [Fact]
-    public async Task SIGTERM_hands_a_nodes_projects_off_with_no_gap_and_a_generation_applied_right_after_converges()
+    public Task SIGTERM_hands_a_nodes_projects_off_with_no_gap_and_a_generation_applied_right_after_converges() =>
+        cluster.ExplainedAsync(SigtermAsync);
+
+    [Fact]
+    public Task PostgreSQL_restarted_under_the_cluster_loses_no_accepted_intent_and_the_nodes_reconnect() =>
+        cluster.ExplainedAsync(PostgresRestartAsync);
+
+    private async Task SigtermAsync()
     {
         var nodes = cluster.Live;
         Assert.True(nodes.Count >= 2, "the fixture's cluster lost its nodes");
@@ -88,8 +109,7 @@ public sealed class ClusterFaultTests(PrivateCluster cluster) : IClassFixture<Pr
         await JournalAudit.AssertOneWriterAtATimeAsync(cluster.Store, handedOff.Count);
     }
 
-    [Fact]
-    public async Task PostgreSQL_restarted_under_the_cluster_loses_no_accepted_intent_and_the_nodes_reconnect()
+    private async Task PostgresRestartAsync()
     {
         var nodes = cluster.Live;
         Assert.True(nodes.Count >= 2, "the fixture's cluster lost its nodes");

@@ -19,7 +19,9 @@ internal sealed class PrivatePostgres : IAsyncDisposable
     private PrivatePostgres(string script, string directory, int port)
     {
         (this.script, this.directory, this.port) = (script, directory, port);
-        ConnectionString = $"Host=127.0.0.1;Port={port};Username=postgres;Database=postgres;Pooling=true;Timeout=5";
+        // Connecting may take seconds on the shared 2-core machine under other builds (psql's `SELECT 1` took 2.9 s at a
+        // load of 70): a 30 s connect timeout keeps the nodes from giving up on a store that is only slow.
+        ConnectionString = $"Host=127.0.0.1;Port={port};Username=postgres;Database=postgres;Pooling=true;Timeout=30";
     }
 
     /// <summary>The server's maintenance database; <see cref="CreateDatabaseAsync"/> makes one per cluster.</summary>
