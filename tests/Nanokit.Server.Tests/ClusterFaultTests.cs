@@ -26,10 +26,10 @@ public sealed class PrivateCluster : IAsyncLifetime
         Store = await Postgres.CreateDatabaseAsync("nk_faults");
         var first = ServerNode.Start(Store, Files.TokenFile, Files.ConfigFile, seedClusterPort: null);
         started.Add(first);
-        await first.WaitReadyAsync(TimeSpan.FromSeconds(90));
+        await first.WaitReadyAsync(TimeSpan.FromSeconds(180));
         started.Add(ServerNode.Start(Store, Files.TokenFile, Files.ConfigFile, first.ClusterPort));
         started.Add(ServerNode.Start(Store, Files.TokenFile, Files.ConfigFile, first.ClusterPort));
-        await Task.WhenAll(started.Skip(1).Select(n => n.WaitReadyAsync(TimeSpan.FromSeconds(90))));
+        await Task.WhenAll(started.Skip(1).Select(n => n.WaitReadyAsync(TimeSpan.FromSeconds(180))));
     }
 
     /// <summary>Runs a test; a failure carries every node's output (a node that died says why there).</summary>

@@ -17,10 +17,10 @@ public sealed class FailoverTests : IDisposable
     {
         var store = await PatientStoreAsync();
         var first = Start(store, null);
-        await first.WaitReadyAsync(TimeSpan.FromSeconds(60));
+        await first.WaitReadyAsync(TimeSpan.FromSeconds(180));
         Start(store, first.ClusterPort);
         Start(store, first.ClusterPort);
-        await Task.WhenAll(nodes.Select(n => n.WaitReadyAsync(TimeSpan.FromSeconds(60))));
+        await Task.WhenAll(nodes.Select(n => n.WaitReadyAsync(TimeSpan.FromSeconds(180))));
 
         var accepted = await Client(first).ApplyProjectAsync(TestFiles.Apply(TestFiles.Project("failover")), TestFiles.As(TestFiles.WriteToken));
         var before = await TestFiles.ConvergedAsync(first, "failover", accepted.Generation, Converge);
@@ -47,7 +47,7 @@ public sealed class FailoverTests : IDisposable
     {
         var store = await PatientStoreAsync();
         var node = Start(store, null);
-        await node.WaitReadyAsync(TimeSpan.FromSeconds(60));
+        await node.WaitReadyAsync(TimeSpan.FromSeconds(180));
         var accepted = await Client(node).ApplyProjectAsync(TestFiles.Apply(TestFiles.Project("sweep")), TestFiles.As(TestFiles.WriteToken));
         await TestFiles.ConvergedAsync(node, "sweep", accepted.Generation, Converge);
         Assert.Equal(0, await node.TerminateAsync(TimeSpan.FromSeconds(60)));
@@ -60,7 +60,7 @@ public sealed class FailoverTests : IDisposable
         Assert.Equal(accepted.Generation + 1, generation);
 
         var restarted = Start(store, null);
-        await restarted.WaitReadyAsync(TimeSpan.FromSeconds(60));
+        await restarted.WaitReadyAsync(TimeSpan.FromSeconds(180));
         var project = await TestFiles.ConvergedAsync(restarted, "sweep", generation, Converge);
         Assert.Equal(restarted.ClusterAddress, project.Owner);
     }
