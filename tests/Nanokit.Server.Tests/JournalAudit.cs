@@ -14,7 +14,8 @@ internal static class JournalAudit
     public static async Task<int> AssertOneWriterAtATimeAsync(string store, int atLeast)
     {
         var rows = new List<(string Id, long Seq, string Writer, long At)>();
-        await using (var connection = new NpgsqlConnection(store))
+        // Unpooled: a pooled connection may predate a PostgreSQL restart the test made, and fail on first use.
+        await using (var connection = new NpgsqlConnection(new NpgsqlConnectionStringBuilder(store) { Pooling = false }.ToString()))
         {
             await connection.OpenAsync();
             await using var query = new NpgsqlCommand(
