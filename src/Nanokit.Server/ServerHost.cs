@@ -125,6 +125,7 @@ public static class ServerHost
                 RememberEntities = true,
                 RememberEntitiesStore = RememberEntitiesStore.Eventsourced,
             });
+        akka.AddStartup((system, _) => PersistenceWarmup.Start(system, services.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(PersistenceWarmup))));
         var logger = services.GetRequiredService<ILoggerFactory>().CreateLogger<StatusWriter>();
         akka.WithActors((system, _) => system.ActorOf(
             StatusWriter.Props(events, Akka.Cluster.Cluster.Get(system).SelfAddress.ToString(), settings.Events.MaxBuffered, settings.ReconnectDelay, logger),

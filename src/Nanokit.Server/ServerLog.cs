@@ -25,4 +25,7 @@ internal static partial class ServerLog
 
     [LoggerMessage(7, LogLevel.Warning, "Event notifications lost ({Reason}); reconnecting in {Delay}; watches poll meanwhile")]
     public static partial void EventsListenLost(this ILogger logger, string reason, TimeSpan delay);
+
+    [LoggerMessage(8, LogLevel.Warning, "The journal and snapshot store could not be warmed up at start ({Reason}); their first use will start them")]
+    public static partial void WarmupFailed(this ILogger logger, string reason);
 }
