@@ -97,6 +97,63 @@ public sealed class DockerForegroundCommandTests : IDisposable
         Assert.Equal(id, after.Split(' ')[1]);
     }
 
+    [Fact]
+    public async Task Top_on_docker_lists_each_running_replicas_processes_under_its_name()
+    {
+        await UpAsync();
+
+        var (exit, output, error) = await cli.RunAsync(environment, "top");
+
+        Assert.True(exit == 0, output + error);
+        var blocks = output.Split("\n\n", StringSplitOptions.RemoveEmptyEntries);
+        Assert.Equal([$"{project}-web-1", $"{project}-web-2"], blocks.Select(b => b.Split('\n')[0]));
+        Assert.All(blocks, b => Assert.Contains("PID", b.Split('\n')[1]));
+        Assert.All(blocks, b => Assert.EndsWith("sleep 3600", b.Split('\n')[2]));
+    }
+
+    [Fact]
+    public async Task Down_v_removes_the_projects_named_volumes_but_not_a_volume_it_did_not_create_and_rmi_local_keeps_an_image_the_file_names()
+    {
+        var foreign = project + "-foreign";
+        Docker($"volume create {foreign}");
+        try
+        {
+            cli.Write("nanokit.yml", $"""
+                name: {project}
+                runtime: docker
+                services:
+                  db:
+                    image: nanokit-test/busybox:1
+                    command: [sleep, "3600"]
+                    volumes: [data:/data]
+                    network_mode: none
+                volumes:
+                  data: {"{"}{"}"}
+                """);
+            Assert.Equal(0, (await cli.RunAsync(environment, "up")).Exit);
+            var created = Docker($"volume ls -q --filter label=io.nanokit.project={project}").Trim();
+
+            var keep = await cli.RunAsync(environment, "down");
+            var kept = Docker($"volume ls -q --filter name={project}").Split('\n', StringSplitOptions.RemoveEmptyEntries).Order().ToList();
+            Assert.Equal(0, (await cli.RunAsync(environment, "up")).Exit);
+            var down = await cli.RunAsync(environment, "down", "-v", "--rmi", "local");
+            var left = Docker($"volume ls -q --filter name={project}").Trim();
+            var images = Docker("images --format '{{.Repository}}:{{.Tag}}'");
+
+            Assert.Equal($"{project}_data", created);
+            Assert.True(keep.Exit == 0, keep.Out + keep.Error);
+            Assert.Equal([foreign, $"{project}_data"], kept);
+            Assert.True(down.Exit == 0, down.Out + down.Error);
+            Assert.Contains($"{project}: removed volume {project}_data", down.Out);
+            Assert.Equal(foreign, left);
+            Assert.Contains("nanokit-test/busybox:1", images);
+        }
+        finally
+        {
+            Docker($"volume rm -f {foreign} {project}_data");
+        }
+    }
+
     private string Docker(string arguments)
     {
         using var docker = Process.Start(new ProcessStartInfo("sh", ["-c", $"docker -H {environment["DOCKER_HOST"]} {arguments}"]) { RedirectStandardOutput = true, RedirectStandardError = true })!;
