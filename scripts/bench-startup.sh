@@ -8,7 +8,8 @@
 #   single  self-contained single-file ReadyToRun publish (scripts/install.sh --single-file)
 # Forms alternate within each round (run, dll, tool, r2r, single, then again), so load changes hit all alike; the
 # figures are medians per form and command, plus each form's ratio to `single`.
-# Usage: scripts/bench-startup.sh [ROUNDS]   (default 15; `dotnet run` takes seconds a call, so it gets min(ROUNDS, 5))
+# Usage: [FORMS="run dll tool"] scripts/bench-startup.sh [ROUNDS]   (default: all five forms, 15 rounds; `dotnet run`
+# takes seconds a call, so it gets min(ROUNDS, 5); a form left out is not built, which saves the publishes' minutes)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 rounds=${1:-15}
@@ -17,13 +18,20 @@ out=$(mktemp -d)
 trap 'rm -rf "$out"' EXIT
 rid="$(dotnet --info | sed -n 's/^ *RID: *//p' | head -n1)"
 dotnet build src/Nanokit.Cli -c Release -nologo -v quiet >/dev/null
-dotnet pack src/Nanokit.Cli -c Release -nologo -v quiet -o "$out/pkg" >/dev/null
-dotnet tool install --tool-path "$out/tool" --add-source "$out/pkg" nkapp >/dev/null
-dotnet publish src/Nanokit.Cli -c Release -r "$rid" --no-self-contained -p:PublishReadyToRun=true -o "$out/r2r" -nologo -v quiet >/dev/null
-dotnet publish src/Nanokit.Cli -c Release -r "$rid" --self-contained -p:PublishReadyToRun=true -p:PublishReadyToRunComposite=false -p:PublishSingleFile=true \
-  -p:IncludeNativeLibrariesForSelfExtract=true -o "$out/single" -nologo -v quiet >/dev/null
+read -r -a forms <<<"${FORMS:-run dll tool r2r single}"
+wants() { [[ " ${forms[*]} " == *" $1 "* ]]; }
+if wants tool; then
+  dotnet pack src/Nanokit.Cli -c Release -nologo -v quiet -o "$out/pkg" >/dev/null
+  dotnet tool install --tool-path "$out/tool" --add-source "$out/pkg" nkapp >/dev/null
+fi
+if wants r2r; then
+  dotnet publish src/Nanokit.Cli -c Release -r "$rid" --no-self-contained -p:PublishReadyToRun=true -o "$out/r2r" -nologo -v quiet >/dev/null
+fi
+if wants single; then
+  dotnet publish src/Nanokit.Cli -c Release -r "$rid" --self-contained -p:PublishReadyToRun=true -p:PublishReadyToRunComposite=false -p:PublishSingleFile=true \
+    -p:IncludeNativeLibrariesForSelfExtract=true -o "$out/single" -nologo -v quiet >/dev/null
+fi
 
-forms=(run dll tool r2r single)
 declare -A form=(
   [run]="dotnet run --project $PWD/src/Nanokit.Cli -c Release --"
   [dll]="dotnet $PWD/src/Nanokit.Cli/bin/Release/net10.0/nkapp.dll"
@@ -55,10 +63,11 @@ python3 - "$out/times" "${commands[@]}" <<'EOF'
 import statistics, sys
 rows = [l.split() for l in open(sys.argv[1])]
 names = sys.argv[2:]
-forms = ["run", "dll", "tool", "r2r", "single"]
-print("| form | " + " | ".join(f"`{n.split()[0]}` median ms (runs)" for n in names) + " | ratio to single |")
+forms = [f for f in ["run", "dll", "tool", "r2r", "single"] if any(r[0] == f for r in rows)]
+base = forms[-1]
+print("| form | " + " | ".join(f"`{n.split()[0]}` median ms (runs)" for n in names) + f" | ratio to {base} |")
 print("|---|" + "---|" * len(names) + "---|")
-single = {c: statistics.median(int(ms) for f, k, ms in rows if f == "single" and int(k) == c) for c in range(len(names))}
+single = {c: statistics.median(int(ms) for f, k, ms in rows if f == base and int(k) == c) for c in range(len(names))}
 for f in forms:
     medians = {c: statistics.median(int(ms) for g, k, ms in rows if g == f and int(k) == c) for c in range(len(names))}
     count = sum(1 for g, k, _ in rows if g == f and k == "0")
