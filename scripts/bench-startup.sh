@@ -1,43 +1,76 @@
 #!/usr/bin/env bash
-# CLI start-up (docs/benchmarks.md, "CLI start-up"): the build-output dll against the ReadyToRun forms scripts/install.sh
-# makes, in one hyperfine sitting, on `version`, `validate` of a small file, `status` and a converged `up` of the
-# quickstart. Each form gets its own converged copy of examples/quickstart (the projects differ by name, so they
-# never share processes). Usage: scripts/bench-startup.sh [RUNS]   (default 15)
+# CLI start-up (docs/benchmarks.md, "CLI start-up (issue 13)"): wall time of `nkapp version` and of `validate` of a small
+# file, for each way of getting the command:
+#   run     dotnet run --project src/Nanokit.Cli -c Release -- ...   (what the README used before the tool existed)
+#   dll     dotnet src/Nanokit.Cli/bin/Release/net10.0/nkapp.dll ...  (the build output)
+#   tool    the .NET tool scripts/install.sh installs (packed here, installed into a scratch --tool-path, not globally)
+#   r2r     framework-dependent ReadyToRun publish
+#   single  self-contained single-file ReadyToRun publish (scripts/install.sh --single-file)
+# Forms alternate within each round (run, dll, tool, r2r, single, then again), so load changes hit all alike; the
+# figures are medians per form and command, plus each form's ratio to `single`.
+# Usage: [FORMS="run dll tool"] scripts/bench-startup.sh [ROUNDS]   (default: all five forms, 15 rounds; `dotnet run`
+# takes seconds a call, so it gets min(ROUNDS, 5); a form left out is not built, which saves the publishes' minutes)
 set -euo pipefail
 cd "$(dirname "$0")/.."
-runs=${1:-15}
-scripts/provision.sh >/dev/null
+rounds=${1:-15}
 
 out=$(mktemp -d)
+trap 'rm -rf "$out"' EXIT
 rid="$(dotnet --info | sed -n 's/^ *RID: *//p' | head -n1)"
 dotnet build src/Nanokit.Cli -c Release -nologo -v quiet >/dev/null
-dotnet publish src/Nanokit.Cli -c Release -r "$rid" --no-self-contained -p:PublishReadyToRun=true -o "$out/r2r" -nologo -v quiet >/dev/null
-dotnet publish src/Nanokit.Cli -c Release -r "$rid" --self-contained -p:PublishReadyToRun=true -p:PublishReadyToRunComposite=false -p:PublishSingleFile=true \
-  -p:IncludeNativeLibrariesForSelfExtract=true -o "$out/single" -nologo -v quiet >/dev/null
+read -r -a forms <<<"${FORMS:-run dll tool r2r single}"
+wants() { [[ " ${forms[*]} " == *" $1 "* ]]; }
+if wants tool; then
+  dotnet pack src/Nanokit.Cli -c Release -nologo -v quiet -o "$out/pkg" >/dev/null
+  dotnet tool install --tool-path "$out/tool" --add-source "$out/pkg" nkapp >/dev/null
+fi
+if wants r2r; then
+  dotnet publish src/Nanokit.Cli -c Release -r "$rid" --no-self-contained -p:PublishReadyToRun=true -o "$out/r2r" -nologo -v quiet >/dev/null
+fi
+if wants single; then
+  dotnet publish src/Nanokit.Cli -c Release -r "$rid" --self-contained -p:PublishReadyToRun=true -p:PublishReadyToRunComposite=false -p:PublishSingleFile=true \
+    -p:IncludeNativeLibrariesForSelfExtract=true -o "$out/single" -nologo -v quiet >/dev/null
+fi
 
 declare -A form=(
+  [run]="dotnet run --project $PWD/src/Nanokit.Cli -c Release --"
   [dll]="dotnet $PWD/src/Nanokit.Cli/bin/Release/net10.0/nkapp.dll"
+  [tool]="$out/tool/nkapp"
   [r2r]="$out/r2r/nkapp"
   [single]="$out/single/nkapp"
 )
-cleanup() {
-  for f in "${!form[@]}"; do ${form[$f]} down -f "$out/qs-$f/nanokit.yml" >/dev/null 2>&1 || true; done
-  rm -rf "$out"
-}
-trap cleanup EXIT
-
 printf 'name: small\nservices:\n  web:\n    command: [sleep, "60"]\n' >"$out/small.yml"
-for f in "${!form[@]}"; do
-  mkdir -p "$out/qs-$f"
-  sed "s/^name: .*/name: qs-$f/" examples/quickstart/nanokit.yml >"$out/qs-$f/nanokit.yml"
-  ${form[$f]} up -f "$out/qs-$f/nanokit.yml" >/dev/null
-done
+commands=("version" "validate -f $out/small.yml")
 
-echo "load average: $(cut -d' ' -f1-3 /proc/loadavg)"
-for cmd in "version" "validate -f $out/small.yml" "status -f $out/qs-{f}/nanokit.yml" "up -f $out/qs-{f}/nanokit.yml"; do
-  args=()
-  for f in dll r2r single; do args+=("${form[$f]} ${cmd//\{f\}/$f}"); done
-  hyperfine -N --warmup 2 --runs "$runs" --export-markdown "$out/${cmd%% *}.md" "${args[@]}" | grep -E 'Time|±|faster' || true
-  cat "$out/${cmd%% *}.md"
+# One warm-up call of each, so the first round does not pay for cold disk caches.
+for f in "${forms[@]}"; do for c in "${commands[@]}"; do ${form[$f]} $c >/dev/null; done; done
+
+echo "commit: $(git rev-parse --short HEAD)$(git diff --quiet HEAD -- src || echo ' (+ uncommitted changes in src)')"
+echo "load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
+for ((i = 1; i <= rounds; i++)); do
+  for f in "${forms[@]}"; do
+    [ "$f" = run ] && [ "$i" -gt 5 ] && continue
+    for c in "${!commands[@]}"; do
+      start=$(date +%s%N)
+      ${form[$f]} ${commands[$c]} >/dev/null
+      echo "$f $c $(( ($(date +%s%N) - start) / 1000000 ))" >>"$out/times"
+    done
+  done
 done
-echo "load average: $(cut -d' ' -f1-3 /proc/loadavg)"
+echo "load average after:  $(cut -d' ' -f1-3 /proc/loadavg)"
+
+python3 - "$out/times" "${commands[@]}" <<'EOF'
+import statistics, sys
+rows = [l.split() for l in open(sys.argv[1])]
+names = sys.argv[2:]
+forms = [f for f in ["run", "dll", "tool", "r2r", "single"] if any(r[0] == f for r in rows)]
+base = forms[-1]
+print("| form | " + " | ".join(f"`{n.split()[0]}` median ms (runs)" for n in names) + f" | ratio to {base} |")
+print("|---|" + "---|" * len(names) + "---|")
+single = {c: statistics.median(int(ms) for f, k, ms in rows if f == base and int(k) == c) for c in range(len(names))}
+for f in forms:
+    medians = {c: statistics.median(int(ms) for g, k, ms in rows if g == f and int(k) == c) for c in range(len(names))}
+    count = sum(1 for g, k, _ in rows if g == f and k == "0")
+    ratio = " / ".join(f"{medians[c] / single[c]:.1f}×" for c in range(len(names)))
+    print(f"| {f} | " + " | ".join(f"{medians[c]:.0f} ({count})" for c in range(len(names))) + f" | {ratio} |")
+EOF

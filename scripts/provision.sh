@@ -12,6 +12,7 @@ command -v docker-compose >/dev/null 2>&1 || need+=(docker-compose)
 command -v curl >/dev/null 2>&1 || need+=(curl)
 [ -x /usr/bin/time ] || need+=(time)  # GNU time: the hostile corpus measures each case's peak memory with it
 command -v hyperfine >/dev/null 2>&1 || need+=(hyperfine)  # scripts/bench-startup.sh
+command -v tmux >/dev/null 2>&1 || need+=(tmux)  # scripts/record-session.sh
 command -v node >/dev/null 2>&1 || need+=(nodejs)  # the gRPC interop client (tests/Nanokit.Server.Tests/interop)
 command -v npm >/dev/null 2>&1 || need+=(npm)
 

@@ -55,6 +55,8 @@ public static class Nkapp
             StateCommand.Create(context),
             ServerCommand.Create(context),
             PsCommand.Create(context),
+            PullCommand.Create(context),
+            TopCommand.Create(context),
             VersionCommand.Create(context),
             CompletionCommand.Create(context),
         };

@@ -57,7 +57,7 @@ internal sealed partial class ProjectActor : ReconcilerEntity, IWithTimers
         Command<StopServices>(m => ChangeRunState(m.Services, stop: true, restart: false));
         Command<StartServices>(m => ChangeRunState(m.Services, stop: false, restart: false));
         Command<RestartServices>(m => ChangeRunState(m.Services, stop: false, restart: true));
-        Command<DestroyProject>(_ => Accept(null, [], true));
+        Command<DestroyProject>(_ => Destroy());
         Command<ApplyIntent>(m =>
         {
             if (m.Generation <= generation)
@@ -172,6 +172,29 @@ internal sealed partial class ProjectActor : ReconcilerEntity, IWithTimers
         }
 
         Accept(wanted with { Generation = generation + 1 }, expectedObserved);
+    }
+
+    /// <summary>
+    /// <c>down</c>: a project already down (its last generation desired nothing and that run succeeded) gets no new
+    /// generation, as an unchanged <c>up</c> gets none; the same generation is run again, which removes whatever was
+    /// started by hand since, and usually finds nothing to do. A down still in flight is joined.
+    /// </summary>
+    private void Destroy()
+    {
+        if (intent is { Spec: null } && running is { Drift: null } && running.Generation == generation)
+        {
+            Sender.Tell(new SpecAccepted(name, generation) { Unchanged = true }, Self);
+            return;
+        }
+
+        if (intent is { Spec: null } && observedGeneration == generation && lastRun is { Succeeded: true })
+        {
+            Sender.Tell(new SpecAccepted(name, generation) { Unchanged = true }, Self);
+            StartRun(RunTrigger.Reapply, null);
+            return;
+        }
+
+        Accept(null, [], true);
     }
 
     private static string DesiredHash(GenerationAccepted e) =>

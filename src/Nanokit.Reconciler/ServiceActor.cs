@@ -44,6 +44,9 @@ internal sealed class ServiceActor : ReconcilerEntity
     /// </summary>
     internal const int KeptEvents = 32;
 
+    /// <summary>How many of its last output lines a failed one-off (service_completed_successfully) shows under its service.</summary>
+    private const int OneOffTailLines = 10;
+
     public override string PersistenceId => $"service|{project}|{service}";
 
     public static Props Props(string project, string service, IRuntimeProvider provider, RetryPolicy retry) =>
@@ -261,7 +264,8 @@ internal sealed class ServiceActor : ReconcilerEntity
                     $"wait for replica {replica.Replica}", () => owner.provider.WaitForCompletionAsync(replica, Cancel), transientOnly: true).ConfigureAwait(false);
                 if (exit != 0)
                 {
-                    throw new ServiceFailedException($"replica {replica.Replica} exited with code {exit}; dependents need service_completed_successfully");
+                    var last = await ShowLogTailAsync(replica).ConfigureAwait(false);
+                    throw new ServiceFailedException($"replica {replica.Replica} exited with code {exit}{(last is null ? "" : $" ({last})")}; dependents need service_completed_successfully");
                 }
 
                 return;
@@ -300,6 +304,36 @@ internal sealed class ServiceActor : ReconcilerEntity
         }
 
         /// <summary>
+        /// A one-off that failed: the end of its output (stderr included), shown as a hook's is, so the reason is on screen
+        /// without a trip to <c>nkapp logs</c>; returns its last line for the failure's reason. Output that cannot be read
+        /// (a provider keeping none) leaves the failure as it is.
+        /// </summary>
+        private async Task<string?> ShowLogTailAsync(ReplicaId replica)
+        {
+            if (owner.provider is not IReplicaLogs logs || command.Spec is not { } spec)
+            {
+                return null;
+            }
+
+            var lines = new List<string>();
+            try
+            {
+                await foreach (var line in logs.ReadLogsAsync(replica, new LogReadOptions(Tail: OneOffTailLines), Cancel).ConfigureAwait(false))
+                {
+                    lines.Add(line);
+                }
+            }
+            catch (RuntimeException)
+            {
+                return null;
+            }
+
+            var tail = string.Join('\n', lines);
+            ShowOutput(ServicePhase.Waiting, tail, spec);
+            return lines.LastOrDefault(l => !string.IsNullOrWhiteSpace(l)) is { } last ? Masked(last.Trim(), spec) : null;
+        }
+
+        /// <summary>
         /// The end of a hook's output, one progress line each under its service (its whole output stays in the hook's
         /// log). A hook may print the secrets it was given: their values are masked before anything leaves the actor.
         /// </summary>
@@ -310,18 +344,24 @@ internal sealed class ServiceActor : ReconcilerEntity
                 return;
             }
 
-            foreach (var (key, value) in spec.Environment)
-            {
-                if (value is { Length: > 0 } secret && spec.SecretEnvironment.Contains(key))
-                {
-                    tail = tail.Replace(secret, "******", StringComparison.Ordinal);
-                }
-            }
-
+            tail = Masked(tail, spec);
             foreach (var line in tail.Split('\n').Select(l => l.TrimEnd('\r')).Where(l => l.Length > 0))
             {
                 Report(phase, "| " + line);
             }
+        }
+
+        private static string Masked(string text, ServiceSpec spec)
+        {
+            foreach (var (key, value) in spec.Environment)
+            {
+                if (value is { Length: > 0 } secret && spec.SecretEnvironment.Contains(key))
+                {
+                    text = text.Replace(secret, "******", StringComparison.Ordinal);
+                }
+            }
+
+            return text;
         }
 
         /// <summary>An action on the runtime (create, start, delete): retried, then counted.</summary>

@@ -67,7 +67,7 @@ public sealed class ForegroundCommandTests : IDisposable
     }
 
     [Fact]
-    public async Task Exec_and_run_on_the_docker_runtime_are_refused_at_the_service_in_the_file()
+    public async Task Exec_and_run_on_docker_without_a_daemon_say_so_in_one_line_naming_the_socket()
     {
         cli.Write("nanokit.yml", "name: fg\nruntime: docker\nservices:\n  web:\n    image: nanokit-test/busybox:1\n");
         var environment = new Dictionary<string, string> { ["DOCKER_HOST"] = $"unix:///tmp/nanokit-no-daemon-{marker}.sock" };
@@ -76,8 +76,10 @@ public sealed class ForegroundCommandTests : IDisposable
         var run = await cli.RunAsync(environment, "run", "--rm", "web", "true");
 
         Assert.Equal(1, exec.Exit);
-        Assert.Matches(@"nanokit\.yml:4:\d+: service web: nkapp exec is not yet supported on the docker runtime \(only on runtime: local\)", exec.Error);
+        Assert.Contains($"nanokit-no-daemon-{marker}.sock", exec.Error);
+        Assert.Single(exec.Error.Trim().Split('\n'));
         Assert.Equal(1, run.Exit);
-        Assert.Contains("service web: nkapp run is not yet supported on the docker runtime", run.Error);
+        Assert.Contains($"nanokit-no-daemon-{marker}.sock", run.Error);
+        Assert.Single(run.Error.Trim().Split('\n'));
     }
 }

@@ -39,4 +39,27 @@ public sealed class HookOutputTests : IDisposable
         Assert.Contains("db-prestart  | 2 migrations applied", logs.Out);
         Assert.Contains("db-poststart | seeded", logs.Out);
     }
+
+    [Fact]
+    public async Task A_failed_one_off_shows_the_tail_of_its_output_under_its_service_and_in_the_failure_with_secrets_masked()
+    {
+        cli.Write("nanokit.yml", $"""
+            name: oneoff
+            services:
+              migrate:
+                command: [sh, -c, "echo applying 1 of 2 with $$DB_PASSWORD; echo 'relation users already exists' >&2; exit 3"]
+                environment: {"{"}DB_PASSWORD: hunter2{"}"}
+              web:
+                command: [sleep, "{marker}"]
+                depends_on: {"{"}migrate: {"{"}condition: service_completed_successfully{"}"}{"}"}
+            """);
+
+        var up = await cli.RunAsync("up");
+
+        Assert.Equal(1, up.Exit);
+        Assert.Matches(@"\] migrate +waiting +\| applying 1 of 2 with \*\*\*\*\*\*\n", up.Out);
+        Assert.Matches(@"\] migrate +waiting +\| relation users already exists\n", up.Out);
+        Assert.Contains("migrate: replica 1 exited with code 3 (relation users already exists); dependents need service_completed_successfully", up.Out);
+        Assert.DoesNotContain("hunter2", up.Out);
+    }
 }

@@ -4,7 +4,7 @@ namespace Nanokit.Cli.Tests;
 
 /// <summary>
 /// <c>plan -out FILE</c> then <c>up FILE</c>, with real local processes: applied only while neither the file nor the
-/// runtime moved; and <c>up</c> with nothing new asks for no new generation.
+/// runtime moved; and <c>up</c> with nothing new, or <c>down</c> of a project already down, asks for no new generation.
 /// </summary>
 public sealed class SavedPlanTests : IDisposable
 {
@@ -132,6 +132,24 @@ public sealed class SavedPlanTests : IDisposable
         Assert.True(healed.Out.Contains("start db[1]", StringComparison.Ordinal), healed.Out + healed.Error);
         await ExpectProcessesAsync(1, $"{marker}1");
         Assert.Equal(1, state.RootElement.GetProperty("generation").GetInt64());
+    }
+
+    [Fact]
+    public async Task A_down_of_a_project_already_down_keeps_the_generation_and_says_there_is_nothing_to_remove()
+    {
+        cli.Write("nanokit.yml", Project());
+        Assert.Equal(0, (await cli.RunAsync("up")).Exit);
+        var down = await cli.RunAsync("down");
+        await ExpectProcessesAsync(0, $"{marker}1");
+
+        var again = await cli.RunAsync("down");
+        var state = JsonDocument.Parse((await cli.RunAsync("state", "export")).Out);
+
+        Assert.True(down.Exit == 0, down.Out + down.Error);
+        Assert.Contains("saved: generation 2 (apply): 0 to add, 0 to change, 3 to destroy", down.Out);
+        Assert.True(again.Exit == 0, again.Out + again.Error);
+        Assert.Equal("saved: nothing to remove", again.Out.Trim());
+        Assert.Equal(2, state.RootElement.GetProperty("generation").GetInt64());
     }
 
     // The replica's wrapper outlives the killed command by a moment (it records the exit code): until it is gone

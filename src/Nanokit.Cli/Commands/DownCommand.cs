@@ -1,6 +1,8 @@
 using System.CommandLine;
 using Nanokit.Cli.Running;
+using Nanokit.Providers.Docker;
 using Nanokit.Reconciler;
+using Nanokit.Runtime;
 
 namespace Nanokit.Cli.Commands;
 
@@ -15,7 +17,10 @@ internal static class DownCommand
     {
         var project = new ProjectOptions(rememberedEnvironment: true);
         var timeout = CliValues.StopTimeout("Give each replica this long to stop before it is killed, instead of its stop_grace_period (e.g. 5s, or 5 as Compose writes it)");
-        var command = new Command("down", "Remove every service of the project, in reverse dependency order") { timeout };
+        var volumes = new Option<bool>("--volumes", "-v") { Description = "Also remove the project's named volumes (never an external one)" };
+        var images = new Option<string>("--rmi") { Description = "Also remove the services' images: all, or local (only those without a name set by `image`)" };
+        images.AcceptOnlyFromAmong("all", "local");
+        var command = new Command("down", "Remove every service of the project, in reverse dependency order") { timeout, volumes, images };
         project.AddTo(command);
         command.SetAction(async (parse, cancellationToken) =>
         {
@@ -44,7 +49,30 @@ internal static class DownCommand
 
             var accepted = await session.AskAsync<SpecAccepted>(DestroyProject.Instance, TimeSpan.FromSeconds(30), cancellationToken).ConfigureAwait(false);
             var completed = await session.AwaitRunAsync(accepted.Generation, null, cancellationToken).ConfigureAwait(false);
-            return completed?.Result.Succeeded == true ? ExitCodes.Ok : ExitCodes.Error;
+            if (completed?.Result.Succeeded != true)
+            {
+                return ExitCodes.Error;
+            }
+
+            if (session.Provider is DockerRuntime docker)
+            {
+                var projectRef = ProjectRef.Of(loaded.Spec);
+                var removed = parse.GetValue(volumes) ? await docker.RemoveVolumesAsync(projectRef, cancellationToken).ConfigureAwait(false) : [];
+                foreach (var volume in removed)
+                {
+                    context.Out.WriteLine($"{loaded.Spec.Name}: removed volume {volume}");
+                }
+
+                if (parse.GetValue(images) is { } which)
+                {
+                    foreach (var image in await docker.RemoveImagesAsync(projectRef, loaded.Spec.Services.Values, which == "all", cancellationToken).ConfigureAwait(false))
+                    {
+                        context.Out.WriteLine($"{loaded.Spec.Name}: removed image {image}");
+                    }
+                }
+            }
+
+            return ExitCodes.Ok;
         });
         return command;
     }

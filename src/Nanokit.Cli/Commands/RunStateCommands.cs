@@ -48,9 +48,9 @@ internal static class RunStateCommands
                 return ExitCodes.Error;
             }
 
-            if (loaded.Spec.Runtime != RuntimeKind.Local)
+            if (loaded.Spec.Runtime is not (RuntimeKind.Local or RuntimeKind.Docker))
             {
-                context.Error.WriteLine($"nkapp {name}: not yet supported on the {loaded.Spec.Runtime.ToString().ToLowerInvariant()} runtime (only on runtime: local); nothing was changed");
+                context.Error.WriteLine($"nkapp {name}: not yet supported on the {loaded.Spec.Runtime.ToString().ToLowerInvariant()} runtime (only on runtime: local and docker); nothing was changed");
                 return ExitCodes.Error;
             }
 

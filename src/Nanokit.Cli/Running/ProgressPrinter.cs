@@ -8,10 +8,23 @@ namespace Nanokit.Cli.Running;
 /// then a summary. Plain lines work the same in a terminal, a pipe and a CI log, and every line can be grepped.
 /// A heal or a retry (<c>up --watch</c>) reports its own duration instead: the command has been waiting for no one.
 /// </summary>
-internal sealed class ProgressPrinter(TextWriter output, int nameWidth, Func<TimeSpan> sinceStart)
+/// <param name="nothingToDo">
+/// What a run without changes means to the command (<c>down</c>: nothing to remove), said in one line in place of the
+/// run's header and summary; null prints such a run as any other.
+/// </param>
+internal sealed class ProgressPrinter(TextWriter output, int nameWidth, Func<TimeSpan> sinceStart, string? nothingToDo = null)
 {
+    private long? quiet;
+
     public void Started(RunStarted started)
     {
+        if (nothingToDo is not null && !started.Plan.HasChanges)
+        {
+            quiet = started.Generation;
+            output.WriteLine($"{started.Project}: {nothingToDo}");
+            return;
+        }
+
         output.WriteLine($"{started.Project}: generation {started.Generation} ({Trigger(started.Trigger)}): {Summary(started.Plan)}");
         foreach (var layer in started.Plan.Layers)
         {
@@ -29,6 +42,11 @@ internal sealed class ProgressPrinter(TextWriter output, int nameWidth, Func<Tim
     public void Completed(RunCompleted completed)
     {
         var took = completed.Trigger is RunTrigger.Drift or RunTrigger.Retry ? completed.Result.Duration : sinceStart();
+        if (completed.Result.Succeeded && quiet == completed.Generation)
+        {
+            return;
+        }
+
         if (completed.Result.Succeeded)
         {
             output.WriteLine($"{completed.Project}: generation {completed.Generation} converged in {took.TotalSeconds:0.0}s");

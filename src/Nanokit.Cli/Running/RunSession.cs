@@ -58,7 +58,7 @@ internal sealed class RunSession : IAsyncDisposable
                 }
             });
             var width = Math.Max(8, spec.Services.Keys.Select(k => k.Length).DefaultIfEmpty(0).Max());
-            return new RunSession(node, provider, events, new ProgressPrinter(context.Out, width, () => context.Elapsed), LiveProgress.Available(context), () => context.Elapsed);
+            return new RunSession(node, provider, events, new ProgressPrinter(context.Out, width, () => context.Elapsed, command == "down" ? "nothing to remove" : null), LiveProgress.Available(context), () => context.Elapsed);
         }
         catch
         {

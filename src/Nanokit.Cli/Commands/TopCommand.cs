@@ -1,0 +1,74 @@
+using System.CommandLine;
+using Nanokit.Cli.Running;
+using Nanokit.Core.Model;
+using Nanokit.Providers.Docker;
+using Nanokit.Runtime;
+
+namespace Nanokit.Cli.Commands;
+
+/// <summary>
+/// <c>nkapp top [SERVICE...]</c>: the processes of each running replica, under its name, as <c>docker compose top</c> prints
+/// them (Docker's own top call). Read-only, no lock.
+/// </summary>
+internal static class TopCommand
+{
+    public static Command Create(CliContext context)
+    {
+        var project = new ProjectOptions(rememberedEnvironment: true);
+        var services = new Argument<string[]>("SERVICE") { Description = "Only these services", Arity = ArgumentArity.ZeroOrMore };
+        var command = new Command("top", "Show the processes of each running replica") { services };
+        project.AddTo(command);
+        command.SetAction(async (parse, cancellationToken) =>
+        {
+            if (project.Load(parse, context) is not { } loaded)
+            {
+                return ExitCodes.Error;
+            }
+
+            var named = parse.GetValue(services) ?? [];
+            if (named.FirstOrDefault(s => !loaded.Spec.Services.ContainsKey(s)) is { } unknown)
+            {
+                context.Error.WriteLine($"no such service: {unknown}");
+                return ExitCodes.Error;
+            }
+
+            if (RuntimeProviders.ForOrReport(loaded.Spec, context) is not { } provider)
+            {
+                return ExitCodes.Error;
+            }
+
+            await using var owned = RuntimeProviders.Own(provider);
+            if (provider is not DockerRuntime docker)
+            {
+                context.Error.WriteLine($"nkapp top: not yet supported on the {provider.Name} runtime (only on runtime: docker)");
+                return ExitCodes.Error;
+            }
+
+            var projectRef = ProjectRef.Of(loaded.Spec);
+            var observed = await provider.ObserveAsync(projectRef, cancellationToken).ConfigureAwait(false);
+            foreach (var replica in observed.Replicas
+                .Where(r => r.State is ReplicaState.Running or ReplicaState.Unhealthy && (named.Length == 0 || named.Contains(r.Service)))
+                .OrderBy(r => r.Service, StringComparer.Ordinal).ThenBy(r => r.Replica))
+            {
+                if (await docker.TopAsync(new ReplicaId(projectRef, replica.Service, replica.Replica), cancellationToken).ConfigureAwait(false) is not { } top)
+                {
+                    continue;
+                }
+
+                context.Out.WriteLine($"{loaded.Spec.Name}-{replica.Service}-{replica.Replica}");
+                var rows = top.Processes.Select(p => p.ToList()).Prepend([.. top.Titles]).ToList();
+                var columns = rows.Max(r => r.Count);
+                var widths = Enumerable.Range(0, columns).Select(c => rows.Max(r => c < r.Count ? r[c].Length : 0)).ToList();
+                foreach (var row in rows)
+                {
+                    context.Out.WriteLine(string.Join("  ", row.Select((cell, c) => c == row.Count - 1 ? cell : cell.PadRight(widths[c]))).TrimEnd());
+                }
+
+                context.Out.WriteLine();
+            }
+
+            return ExitCodes.Ok;
+        });
+        return command;
+    }
+}

@@ -1,0 +1,139 @@
+using System.Collections.Immutable;
+using System.Text;
+using Docker.DotNet.Models;
+using Nanokit.Core.Model;
+using Nanokit.Runtime;
+
+namespace Nanokit.Providers.Docker;
+
+// nkapp exec and nkapp run on Docker, as docker compose runs them: exec through the exec API in the replica's container,
+// run as a one-off container of the service's definition (named project-service-run-xxxxxxxx, labelled with the project so
+// the project's network stays while it runs, never with a replica label, so the reconciler never sees it), removed after.
+public sealed partial class DockerRuntime : IReplicaCommands
+{
+    /// <summary>Label on a one-off container, naming its service.</summary>
+    private const string OneOffLabel = "io.nanokit.oneoff";
+
+    public async Task<int> ExecAsync(ReplicaId replica, ImmutableArray<string> command, CommandStreams streams, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(replica);
+        ArgumentNullException.ThrowIfNull(streams);
+        var container = ContainerDefinition.ContainerName(replica);
+        try
+        {
+            var found = await InspectAsync(container, cancellationToken).ConfigureAwait(false);
+            if (found is not { State.Running: true })
+            {
+                throw new RuntimeException(ProviderName, replica, $"not running ({found?.State?.Status ?? "missing"}); start it with `nkapp start {replica.Service}`");
+            }
+
+            var exec = await _engine.CallAsync(
+                (client, token) => client.Exec.CreateContainerExecAsync(
+                    container,
+                    new ContainerExecCreateParameters { Cmd = [.. command], AttachStdin = streams.Input is not null, AttachStdout = true, AttachStderr = true },
+                    token),
+                cancellationToken).ConfigureAwait(false);
+            using (var stream = await _engine.CallAsync(
+                       (client, token) => client.Exec.StartContainerExecAsync(exec.ID, new ContainerExecStartParameters(), token), cancellationToken).ConfigureAwait(false))
+            {
+                var input = streams.Input is { } source ? CopyInputAsync(source, stream, cancellationToken) : Task.CompletedTask;
+                await CopyOutputAsync(stream, streams, cancellationToken).ConfigureAwait(false);
+                await input.ConfigureAwait(false);
+            }
+
+            var state = await _engine.CallAsync((client, token) => client.Exec.InspectContainerExecAsync(exec.ID, token), CancellationToken.None).ConfigureAwait(false);
+            if (state.Running && state.Pid > 0)
+            {
+                // Cancelled (Ctrl-C): the exec API cannot stop an exec; its pid is the host's on a local daemon.
+                KillHostProcess((int)state.Pid);
+            }
+
+            cancellationToken.ThrowIfCancellationRequested();
+            return state.ExitCode is { } exitCode ? (int)exitCode : -1;
+        }
+        catch (DockerException e)
+        {
+            throw Failure(replica, e, "exec: " + e.Message);
+        }
+    }
+
+    public async Task<int> RunOnceAsync(ProjectRef project, ServiceSpec service, ImmutableArray<string> command, CommandStreams streams, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(project);
+        ArgumentNullException.ThrowIfNull(service);
+        ArgumentNullException.ThrowIfNull(streams);
+        Validate(new ReplicaId(project, service.Name, 1), service);
+        if (streams.Input is not null)
+        {
+            throw new RuntimeException(ProviderName, project.Name, service.Name, null, "run -i is not yet supported on the docker runtime (exec -i is)");
+        }
+
+        var name = $"{project.Name}-{service.Name}-run-{Guid.NewGuid().ToString("N")[..8]}";
+        var request = ContainerDefinition.ForHook(project, service, command.IsDefaultOrEmpty ? [] : command);
+        request.Entrypoint = service.Entrypoint is { } entrypoint ? [.. entrypoint] : null!;
+        request.Cmd = command.IsDefaultOrEmpty ? (service.Command is { } own ? [.. own] : null!) : [.. command];
+        request.Labels = new Dictionary<string, string>(StringComparer.Ordinal) { [ContainerDefinition.Project] = project.Name, [OneOffLabel] = service.Name };
+        request.Tty = false;
+        try
+        {
+            await PrepareAsync(project, service, progress: null, cancellationToken).ConfigureAwait(false);
+            try
+            {
+                // Not the caller's token for the create: see RunInOneOffContainerAsync; the finally removes what was made.
+                await RunContainerAsync(project, service, name, request, CancellationToken.None, cancellationToken).ConfigureAwait(false);
+                var parameters = new ContainerLogsParameters { ShowStdout = true, ShowStderr = true, Follow = true };
+                using (var stream = await _engine.CallAsync((client, token) => client.Containers.GetContainerLogsAsync(name, parameters, token), cancellationToken).ConfigureAwait(false))
+                {
+                    await CopyOutputAsync(stream, streams, cancellationToken).ConfigureAwait(false);
+                }
+
+                return await WaitAsync(name, cancellationToken).ConfigureAwait(false);
+            }
+            finally
+            {
+                await RemoveAsync(name, stopFirst: false, CancellationToken.None).ConfigureAwait(false);
+            }
+        }
+        catch (DockerException e)
+        {
+            throw Failure(project.Name, service.Name, e, "run: " + e.Message);
+        }
+    }
+
+    /// <summary>Writes the command's stdout and stderr to the caller's, as they come, each with its own UTF-8 decoder.</summary>
+    private static async Task CopyOutputAsync(global::Docker.DotNet.MultiplexedStream stream, CommandStreams streams, CancellationToken cancellationToken)
+    {
+        var buffer = new byte[16 * 1024];
+        var chars = new char[Encoding.UTF8.GetMaxCharCount(buffer.Length)];
+        var output = Encoding.UTF8.GetDecoder();
+        var error = Encoding.UTF8.GetDecoder();
+        while (true)
+        {
+            // On the thread pool: the library's transport resumes on the caller's scheduler otherwise (see DockerEngine.OffContext).
+            var read = await Task.Run(() => stream.ReadOutputAsync(buffer, 0, buffer.Length, cancellationToken), CancellationToken.None).ConfigureAwait(false);
+            if (read.EOF)
+            {
+                return;
+            }
+
+            var toError = read.Target == global::Docker.DotNet.MultiplexedStream.TargetStream.StandardError;
+            var count = (toError ? error : output).GetChars(buffer, 0, read.Count, chars, 0);
+            var writer = toError ? streams.Error : streams.Output;
+            await writer.WriteAsync(chars.AsMemory(0, count), cancellationToken).ConfigureAwait(false);
+            await writer.FlushAsync(cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>Sends the caller's input, then closes the command's stdin, so a command reading to its end ends.</summary>
+    private static async Task CopyInputAsync(Stream source, global::Docker.DotNet.MultiplexedStream stream, CancellationToken cancellationToken)
+    {
+        var buffer = new byte[16 * 1024];
+        int count;
+        while ((count = await source.ReadAsync(buffer, cancellationToken).ConfigureAwait(false)) > 0)
+        {
+            await stream.WriteAsync(buffer, 0, count, cancellationToken).ConfigureAwait(false);
+        }
+
+        stream.CloseWrite();
+    }
+}

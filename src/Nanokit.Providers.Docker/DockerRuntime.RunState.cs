@@ -1,0 +1,28 @@
+using Docker.DotNet.Models;
+using Nanokit.Runtime;
+
+namespace Nanokit.Providers.Docker;
+
+// nkapp stop on Docker: the container is stopped and kept (docker compose stop), so start runs it again as it was.
+public sealed partial class DockerRuntime
+{
+    /// <summary>SIGTERM (the image's stop signal), then SIGKILL after the container's StopTimeout (its stop_grace_period); a missing container is stopped enough.</summary>
+    public async Task StopAsync(ReplicaId replica, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(replica);
+        var name = ContainerDefinition.ContainerName(replica);
+        using var slot = await LockAsync(name, cancellationToken).ConfigureAwait(false);
+        try
+        {
+            await _engine.CallAsync((client, token) => client.Containers.StopContainerAsync(name, new ContainerStopParameters(), token), cancellationToken).ConfigureAwait(false);
+        }
+        catch (DockerException e) when (e.StatusCode == 404)
+        {
+            // Gone: nothing runs in the slot.
+        }
+        catch (DockerException e)
+        {
+            throw Failure(replica, e, "stop: " + e.Message);
+        }
+    }
+}
