@@ -18,7 +18,7 @@ public sealed partial class DockerRuntime : IReplicaCommands
     {
         ArgumentNullException.ThrowIfNull(replica);
         ArgumentNullException.ThrowIfNull(streams);
-        var container = ContainerDefinition.ContainerName(replica);
+        var container = SlotName(replica);
         try
         {
             var found = await InspectAsync(container, cancellationToken).ConfigureAwait(false);

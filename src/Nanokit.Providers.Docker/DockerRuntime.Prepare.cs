@@ -127,10 +127,12 @@ public sealed partial class DockerRuntime
 
     /// <summary>
     /// Whether a replica can exist before its turn: not when a prestart hook must run before it is made, nor when it
-    /// shares another container's namespaces (that container may not exist yet).
+    /// shares another container's namespaces (that container may not exist yet), nor under a container_name (the name is
+    /// claimed, and checked against foreign containers, by the replica's own create).
     /// </summary>
     private static bool CanCreateAhead(ServiceSpec service) =>
         service.Hooks.For(HookKind.Prestart) is null
+        && service.Container.ContainerName is null
         && !new[] { service.NetworkMode, service.Container.Pid, service.Container.Ipc }.Any(mode =>
             mode is not null && (mode.StartsWith("container:", StringComparison.Ordinal) || mode.StartsWith("service:", StringComparison.Ordinal)));
 

@@ -3,17 +3,19 @@ using Nanokit.Runtime;
 
 namespace Nanokit.Providers.Docker;
 
-// nkapp stop on Docker: the container is stopped and kept (docker compose stop), so start runs it again as it was.
+// nkapp stop on Docker: the container is stopped and kept (docker compose stop), so start runs it again as it was; its
+// pre_stop hooks run first, as Compose runs them before any stop.
 public sealed partial class DockerRuntime
 {
     /// <summary>SIGTERM (the image's stop signal), then SIGKILL after the container's StopTimeout (its stop_grace_period); a missing container is stopped enough.</summary>
     public async Task StopAsync(ReplicaId replica, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(replica);
-        var name = ContainerDefinition.ContainerName(replica);
-        using var slot = await LockAsync(name, cancellationToken).ConfigureAwait(false);
+        using var slot = await LockAsync(ContainerDefinition.ContainerName(replica), cancellationToken).ConfigureAwait(false);
+        var name = SlotName(replica);
         try
         {
+            await RunPreStopAsync(await InspectAsync(name, cancellationToken).ConfigureAwait(false), cancellationToken).ConfigureAwait(false);
             await _engine.CallAsync((client, token) => client.Containers.StopContainerAsync(name, new ContainerStopParameters(), token), cancellationToken).ConfigureAwait(false);
         }
         catch (DockerException e) when (e.StatusCode == 404)

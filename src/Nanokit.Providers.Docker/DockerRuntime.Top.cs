@@ -10,7 +10,7 @@ public sealed partial class DockerRuntime
     public async Task<(IList<string> Titles, IList<IList<string>> Processes)?> TopAsync(ReplicaId replica, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(replica);
-        var name = ContainerDefinition.ContainerName(replica);
+        var name = SlotName(replica);
         try
         {
             if (await InspectAsync(name, cancellationToken).ConfigureAwait(false) is not { State.Running: true })

@@ -112,6 +112,7 @@ public sealed partial class DockerRuntime : IRuntimeProvider, IReplicaLogs, IDis
 
             if (await StartPreparedAsync(replica, existing, cancellationToken).ConfigureAwait(false))
             {
+                await RunPostStartAsync(replica.Service, name, cancellationToken).ConfigureAwait(false);
                 return await ObserveContainerAsync(name, cancellationToken).ConfigureAwait(false);
             }
 
