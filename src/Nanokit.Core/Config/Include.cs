@@ -137,7 +137,7 @@ internal sealed class Include(NodeReader reader, ReferencedFiles files, LoadLimi
             : reader.StringList(envFileNode, "include.env_file", allowSingle: true).Select(p => (Path.GetFullPath(p, directory), Required: true)).ToList();
         foreach (var (path, required) in envFiles)
         {
-            var (text, problem) = BoundedFile.Read(path, limits.EnvFileBytes);
+            var (text, problem) = limits.Read(path, limits.EnvFileBytes);
             if (text is null)
             {
                 if (problem is not null || required)

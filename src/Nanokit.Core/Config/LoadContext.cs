@@ -56,7 +56,7 @@ internal sealed class LoadContext(string projectDirectory, IReadOnlyDictionary<s
         {
             // Many distinct paths can name one large file (symlinks, /proc/self/cwd/...): the total is bounded too.
             var (text, problem) = _envFileBytes < Limits.EnvFilesBytes
-                ? BoundedFile.Read(fullPath, Limits.EnvFileBytes)
+                ? Limits.Read(fullPath, Limits.EnvFileBytes)
                 : (null, $"the env_files of the project already hold {LoadLimits.Bytes(Limits.EnvFilesBytes)}, the most a project may read");
             _envFileBytes += text?.Length ?? 0;
             var entries = text is null ? null : DotEnv.Parse(fullPath, text, Lookup, errors);

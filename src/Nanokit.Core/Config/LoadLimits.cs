@@ -29,6 +29,32 @@ public sealed record LoadLimits(
     /// The defaults. A 10 000-service project (the design's scale target; about 3.5 MB as the benchmarks write it)
     /// fits every bound; a pathological 4 MiB file still loads in about a second and a few hundred MB.
     /// </summary>
+    /// <summary>
+    /// When set, the only directory a load may read below: a file named by <c>include</c>, <c>extends.file</c>,
+    /// <c>env_file</c> or a <c>build.context</c> elsewhere is a located error. The server sets it to the directory
+    /// holding the files a request sent, so a caller cannot read the server's own files (its environment, its keys)
+    /// into a spec. The directory holds plain files only, so the check on the normalised path is enough.
+    /// </summary>
+    public string? ReadsConfinedTo { get; init; }
+
+    /// <summary>Why <paramref name="fullPath"/> may not be read under <see cref="ReadsConfinedTo"/>, or null when it may.</summary>
+    public string? Confinement(string fullPath)
+    {
+        if (ReadsConfinedTo is not { } root)
+        {
+            return null;
+        }
+
+        var (path, top) = (Path.GetFullPath(fullPath), Path.TrimEndingDirectorySeparator(Path.GetFullPath(root)));
+        return path == top || path.StartsWith(top + Path.DirectorySeparatorChar, StringComparison.Ordinal)
+            ? null
+            : "only the files sent with the request can be read here";
+    }
+
+    /// <summary><see cref="BoundedFile.Read"/> of a file the configuration names, after the <see cref="Confinement"/> check.</summary>
+    public (string? Text, string? Problem) Read(string fullPath, long maxBytes) =>
+        Confinement(fullPath) is { } problem ? (null, problem) : BoundedFile.Read(fullPath, maxBytes);
+
     public static readonly LoadLimits Default = new(
         FileBytes: 4 * 1024 * 1024,
         EnvFileBytes: 1024 * 1024,

@@ -22,7 +22,7 @@ internal sealed class ReferencedFiles(ProjectLoadOptions options, List<ConfigErr
             return null;
         }
 
-        var (text, problem) = BoundedFile.Read(fullPath, options.Limits.FileBytes);
+        var (text, problem) = options.Limits.Read(fullPath, options.Limits.FileBytes);
         if (text is null)
         {
             errors.Add(new ConfigError(at.Location, $"{what}: {problem ?? "file not found"} (resolved to {fullPath})"));

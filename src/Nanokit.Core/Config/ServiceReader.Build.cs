@@ -47,6 +47,12 @@ internal sealed partial class ServiceReader
         }
 
         var directory = Path.GetFullPath(contextText, context.ProjectDirectory);
+        if (context.Limits.Confinement(directory) is { } confined)
+        {
+            reader.Error(contextNode, $"build.context: \"{contextText}\": {confined}");
+            return null;
+        }
+
         if (!Directory.Exists(directory))
         {
             reader.Error(contextNode, $"build.context: directory \"{contextText}\" ({directory}) does not exist");

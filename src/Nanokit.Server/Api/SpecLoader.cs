@@ -11,7 +11,8 @@ namespace Nanokit.Server.Api;
 /// <summary>
 /// Turns an <see cref="ApplyProjectRequest"/> into a resolved project with the CLI's own loader and graph check: the
 /// files are written under their own names to a private scratch directory, loaded, and the directory removed. The
-/// server's environment never reaches interpolation (only the request's .env does). Every error comes back in one
+/// server's environment never reaches interpolation (only the request's .env does), and the load reads no file outside
+/// that directory (include, extends.file, env_file, build.context: <see cref="LoadLimits.ReadsConfinedTo"/>). Every error comes back in one
 /// INVALID_ARGUMENT, each as <c>file:line:col: message</c> with the file named as the caller named it.
 /// </summary>
 internal static class SpecLoader
@@ -62,7 +63,11 @@ internal static class SpecLoader
                 request.Environment is { Length: > 0 } e ? e : null,
                 [.. request.Profiles],
                 ImmutableDictionary<string, string>.Empty,
-                request.ProjectName is { Length: > 0 } n ? n : null);
+                request.ProjectName is { Length: > 0 } n ? n : null)
+            {
+                // include, extends.file, env_file and build.context read only what the request sent, never the server's files.
+                Limits = LoadLimits.Default with { ReadsConfinedTo = scratch.FullName },
+            };
             try
             {
                 var spec = ProjectLoader.Load(options);

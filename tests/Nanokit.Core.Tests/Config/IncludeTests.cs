@@ -176,6 +176,36 @@ public sealed class IncludeTests : IDisposable
         Assert.Contains("compose.yml:2:5: include: path is required", Load.ErrorsOf(() => LoadDir()));
     }
 
+    [Fact]
+    public void A_load_confined_to_a_directory_reads_nothing_outside_it_and_says_where()
+    {
+        // The server confines a request's load to the files it sent: a file elsewhere on the server (its environment,
+        // its keys) must not be readable into a spec through include, extends, env_file or a build context.
+        Write("outside/secret.yml", "services:\n  leak: {image: busybox:1}\n");
+        Write("outside/secret.env", "TOKEN=hunter2\n");
+        Write("inside/local.env", "A=1\n");
+        Write("inside/compose.yml", """
+            include: [../outside/secret.yml]
+            services:
+              web:
+                image: busybox:1
+                env_file: [local.env, ../outside/secret.env]
+              base:
+                extends: {file: /proc/self/environ, service: x}
+              built:
+                build: {context: /}
+            """);
+        var confined = LoadLimits.Default with { ReadsConfinedTo = Path.Combine(_dir, "inside") };
+        var errors = Load.ErrorsOf(() => ProjectLoader.Load(
+            new ProjectLoadOptions(["compose.yml"], Path.Combine(_dir, "inside"), null, [], new Dictionary<string, string>()) { Limits = confined }));
+        Assert.Contains(errors, e => e.StartsWith("compose.yml:1:", StringComparison.Ordinal) && e.Contains("only the files sent with the request", StringComparison.Ordinal));
+        Assert.Contains(errors, e => e.Contains("secret.env", StringComparison.Ordinal) && e.Contains("only the files sent with the request", StringComparison.Ordinal));
+        Assert.Contains(errors, e => e.Contains("/proc/self/environ", StringComparison.Ordinal) && e.Contains("only the files sent with the request", StringComparison.Ordinal));
+        Assert.Contains(errors, e => e.Contains("build.context", StringComparison.Ordinal) && e.Contains("only the files sent with the request", StringComparison.Ordinal));
+        Assert.DoesNotContain(errors, e => e.Contains("local.env", StringComparison.Ordinal));
+        Assert.DoesNotContain(errors, e => e.Contains("hunter2", StringComparison.Ordinal));
+    }
+
     private void Write(string relative, string text)
     {
         var path = Path.Combine(_dir, relative);
