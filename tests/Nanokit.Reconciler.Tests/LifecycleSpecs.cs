@@ -155,7 +155,7 @@ public sealed class LifecycleSpecs() : ReconcilerFixture(new SimulatedRuntimeOpt
         var clock = System.Diagnostics.Stopwatch.StartNew();
         while (heals.Count < 4)
         {
-            Events.FishForMessage<RunCompleted>(c => c.Trigger == RunTrigger.Drift, TimeSpan.FromSeconds(10));
+            Events.FishForMessage<RunCompleted>(c => c.Trigger == RunTrigger.Drift, TimeSpan.FromSeconds(30));
             heals.Add(clock.Elapsed);
         }
 
