@@ -20,14 +20,7 @@ public sealed class StatusLastRunHealthTests : IDisposable
     [Fact]
     public async Task Status_shows_a_replica_the_last_run_saw_unhealthy_as_unhealthy_not_starting()
     {
-        // retries: 2, so the one probe a new status process runs cannot reach a verdict of its own.
-        cli.Write("nanokit.yml", $$"""
-            name: lastrun
-            services:
-              sick:
-                command: [sleep, "{{marker}}1"]
-                healthcheck: {test: [CMD, "false"], interval: 200ms, retries: 2}
-            """);
+        cli.Write("nanokit.yml", Sick());
 
         var up = await cli.RunAsync("up", "--wait", "--timeout", "1m");
         var json = await cli.RunAsync("status", "--format", "json");
@@ -81,6 +74,46 @@ public sealed class StatusLastRunHealthTests : IDisposable
         Assert.Equal("healthy", replica.GetProperty("health").GetString());
         Assert.Equal(JsonValueKind.Null, replica.GetProperty("healthRecordedAt").ValueKind);
     }
+
+    [Fact]
+    public async Task Ps_shows_the_last_runs_verdict_too_plain_in_json()
+    {
+        cli.Write("nanokit.yml", Sick());
+
+        var up = await cli.RunAsync("up", "--wait", "--timeout", "1m");
+        var json = await cli.RunAsync("ps", "--format", "json");
+        var table = await cli.RunAsync("ps");
+
+        Assert.True(up.Exit == 1, up.Out + up.Error);
+        using var document = JsonDocument.Parse(json.Out);
+        Assert.Equal("unhealthy", document.RootElement[0].GetProperty("health").GetString());
+        Assert.Matches(@"lastrun-sick-1\s+sick\s+running\s+unhealthy \(last run, \d+s ago\)", table.Out);
+    }
+
+    [Fact]
+    public async Task A_restarted_replica_does_not_inherit_the_verdict_of_the_one_before()
+    {
+        cli.Write("nanokit.yml", Sick());
+        var up = await cli.RunAsync("up", "--wait", "--timeout", "1m");
+        Assert.True(up.Exit == 1, up.Out + up.Error);
+
+        var restart = await cli.RunAsync("restart", "sick");
+        var json = await cli.RunAsync("status", "--format", "json");
+
+        Assert.True(restart.Exit == 0, restart.Out + restart.Error);
+        var replica = Replica(json.Out);
+        Assert.Equal("starting", replica.GetProperty("health").GetString());
+        Assert.Equal(JsonValueKind.Null, replica.GetProperty("healthRecordedAt").ValueKind);
+    }
+
+    // retries: 2, so the one probe a new status process runs cannot reach a verdict of its own.
+    private string Sick() => $$"""
+        name: lastrun
+        services:
+          sick:
+            command: [sleep, "{{marker}}1"]
+            healthcheck: {test: [CMD, "false"], interval: 200ms, retries: 2}
+        """;
 
     private static JsonElement Replica(string statusJson)
     {
