@@ -15,7 +15,7 @@ namespace Nanokit.Providers.Local;
 /// observes exactly what an earlier one started. Calls on one replica slot are serialized within this process;
 /// across processes the CLI's per-project lock is what keeps two writers apart.
 /// </summary>
-public sealed class LocalRuntime : IRuntimeProvider, IReplicaLogs, IReplicaCommands, IAsyncDisposable
+public sealed class LocalRuntime : IRuntimeProvider, IReplicaLogs, IReplicaCommands, IRecordedHealth, IAsyncDisposable
 {
     private const string ProviderName = "local";
 
@@ -121,6 +121,7 @@ public sealed class LocalRuntime : IRuntimeProvider, IReplicaLogs, IReplicaComma
             File.Move(exitFile + ".tmp", exitFile, overwrite: true);
         }
 
+        File.Delete(paths.HealthFile(replica.Service, replica.Replica));
         _health.TryRemove(Key(replica), out _);
     }
 
@@ -138,6 +139,7 @@ public sealed class LocalRuntime : IRuntimeProvider, IReplicaLogs, IReplicaComma
         // Logs stay for post-mortems (`nkapp logs` after `down`); only state goes.
         File.Delete(stateFile);
         File.Delete(paths.ExitFile(replica.Service, replica.Replica));
+        File.Delete(paths.HealthFile(replica.Service, replica.Replica));
         _health.TryRemove(Key(replica), out _);
     }
 
@@ -212,8 +214,28 @@ public sealed class LocalRuntime : IRuntimeProvider, IReplicaLogs, IReplicaComma
             (_, old) => old.Incarnation == record.Id ? old : new HealthTracker(record.Id, record.StartedAt));
         var workingDirectory = ProcessEnvironment.WorkingDirectory(replica.Project, record.Spec);
         var environment = ProcessEnvironment.For(replica.Project, record.Spec, replica.Replica);
-        return await tracker.ProbeAsync(
+        var before = tracker.Status;
+        var status = await tracker.ProbeAsync(
             check, ct => HealthProbe.RunAsync(check, workingDirectory, environment, ct), _time, gating, cancellationToken).ConfigureAwait(false);
+        if (status != before && status is HealthStatus.Healthy or HealthStatus.Unhealthy)
+        {
+            // Only changes are written (one small file per verdict, not per probe); a later process reads it in LastHealthAsync.
+            ReplicaRecordStore.Write(paths.HealthFile(replica.Service, replica.Replica), new HealthRecord(record.Id, status, _time.GetUtcNow()));
+        }
+
+        return status;
+    }
+
+    public Task<RecordedHealth?> LastHealthAsync(ReplicaId replica, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(replica);
+        cancellationToken.ThrowIfCancellationRequested();
+        var paths = PathsOf(replica.Project);
+        var record = ReplicaRecordStore.Read(paths.StateFile(replica.Service, replica.Replica));
+        var health = ReplicaRecordStore.Read<HealthRecord>(paths.HealthFile(replica.Service, replica.Replica));
+        return Task.FromResult(record is not null && health is not null && health.Incarnation == record.Id
+            ? new RecordedHealth(health.Status, health.At)
+            : null);
     }
 
     public async Task<int> WaitForCompletionAsync(ReplicaId replica, CancellationToken cancellationToken)

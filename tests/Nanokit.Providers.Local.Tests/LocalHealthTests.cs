@@ -102,6 +102,23 @@ public sealed class LocalHealthTests
         Assert.Equal(HealthStatus.Unhealthy, await f.Runtime.ProbeHealthAsync(f.Id("job"), default));
     }
 
+    [Fact]
+    public async Task A_verdict_is_kept_for_a_later_runtime_but_not_for_the_next_incarnation()
+    {
+        await using var f = new LocalFixture();
+        var spec = Checked("api", ["CMD-SHELL", "exit 1"], retries: 2);
+        await f.Runtime.CreateAsync(f.Replica(spec), default);
+        Assert.Equal(HealthStatus.Unhealthy, await WaitAsync(f, "api"));
+
+        await using var later = new LocalRuntime();
+        var kept = await later.LastHealthAsync(f.Id("api"), default);
+        await f.Runtime.CreateAsync(f.Replica(spec, hash: "hash-2"), default);
+        var afterRecreate = await later.LastHealthAsync(f.Id("api"), default);
+
+        Assert.Equal(HealthStatus.Unhealthy, kept?.Status);
+        Assert.Null(afterRecreate);
+    }
+
     private static async Task<HealthStatus> WaitAsync(LocalFixture f, string service)
     {
         using var cts = new CancellationTokenSource(Within);

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Text.Json;
+using System.Text.Json.Serialization;
 using Nanokit.Cli.Running;
 using Nanokit.Core.Model;
 using Nanokit.Runtime;
@@ -39,20 +40,23 @@ internal static class PsCommand
             var observed = await provider.ObserveAsync(projectRef, cancellationToken).ConfigureAwait(false);
             var stopped = AppliedIntent.StoppedOf(AppliedIntent.Read(loaded.Spec.WorkingDirectory, loaded.Spec.Name, context.Error.WriteLine));
             var rows = new List<Row>();
+            var now = DateTimeOffset.UtcNow;
             foreach (var replica in observed.Replicas
                 .Where(r => (parse.GetValue(all) || r.State != ReplicaState.Exited && r.State != ReplicaState.Missing)
                     && (named.Length == 0 || named.Contains(r.Service)))
                 .OrderBy(r => r.Service, StringComparer.Ordinal).ThenBy(r => r.Replica))
             {
                 var health = replica.State == ReplicaState.Running
-                    ? await provider.ProbeHealthAsync(new ReplicaId(projectRef, replica.Service, replica.Replica), cancellationToken).ConfigureAwait(false)
-                    : HealthStatus.None;
+                    ? await ReplicaHealth.OfAsync(provider, new ReplicaId(projectRef, replica.Service, replica.Replica), cancellationToken).ConfigureAwait(false)
+                    : new ReplicaHealth(HealthStatus.None, null);
                 var ports = (replica.AppliedDefinition ?? loaded.Spec.Services.GetValueOrDefault(replica.Service))?.Ports ?? [];
                 rows.Add(new Row(
                     $"{loaded.Spec.Name}-{replica.Service}-{replica.Replica}",
                     replica.Service,
                     StatusCommand.State(replica, stopped),
-                    health == HealthStatus.None ? "" : health.ToString().ToLowerInvariant(),
+                    health.Status == HealthStatus.None ? "" : health.Status.ToString().ToLowerInvariant(),
+                    health.RecordedAt,
+                    health.Status == HealthStatus.None ? "" : health.Render(now),
                     string.Join(", ", ports.Select(p => p.ToString()))));
             }
 
@@ -62,10 +66,11 @@ internal static class PsCommand
                 return ExitCodes.Ok;
             }
 
-            context.Out.WriteLine($"{"NAME",-32} {"SERVICE",-16} {"STATE",-12} {"HEALTH",-10} PORTS");
+            var healthWidth = Math.Max(10, rows.Select(r => r.HealthShown.Length).DefaultIfEmpty().Max());
+            context.Out.WriteLine($"{"NAME",-32} {"SERVICE",-16} {"STATE",-12} {"HEALTH".PadRight(healthWidth)} PORTS");
             foreach (var row in rows)
             {
-                context.Out.WriteLine($"{row.Name,-32} {row.Service,-16} {row.State,-12} {row.Health,-10} {row.Ports}".TrimEnd());
+                context.Out.WriteLine($"{row.Name,-32} {row.Service,-16} {row.State,-12} {row.HealthShown.PadRight(healthWidth)} {row.Ports}".TrimEnd());
             }
 
             return ExitCodes.Ok;
@@ -73,5 +78,6 @@ internal static class PsCommand
         return command;
     }
 
-    private sealed record Row(string Name, string Service, string State, string Health, string Ports);
+    /// <summary>One replica; <see cref="HealthRecordedAt"/> is set when <see cref="Health"/> is the last run's verdict, not a fresh one.</summary>
+    private sealed record Row(string Name, string Service, string State, string Health, DateTimeOffset? HealthRecordedAt, [property: JsonIgnore] string HealthShown, string Ports);
 }

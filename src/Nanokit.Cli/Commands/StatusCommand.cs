@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Text.Json;
+using System.Text.Json.Serialization;
 using Nanokit.Cli.Running;
 using Nanokit.Core.Model;
 using Nanokit.Core.Plan;
@@ -51,15 +52,18 @@ internal static class StatusCommand
                 .GroupBy(a => a.ReplicaId!, StringComparer.Ordinal)
                 .ToDictionary(g => g.Key, g => g.First(), StringComparer.Ordinal);
             var rows = new List<Row>();
+            var now = DateTimeOffset.UtcNow;
             foreach (var replica in observed.Replicas.OrderBy(r => r.Service, StringComparer.Ordinal).ThenBy(r => r.Replica))
             {
                 var health = replica.State == ReplicaState.Running
-                    ? await provider.ProbeHealthAsync(new ReplicaId(projectRef, replica.Service, replica.Replica), cancellationToken).ConfigureAwait(false)
-                    : HealthStatus.None;
+                    ? await ReplicaHealth.OfAsync(provider, new ReplicaId(projectRef, replica.Service, replica.Replica), cancellationToken).ConfigureAwait(false)
+                    : new ReplicaHealth(HealthStatus.None, null);
                 var current = replica.Id is not null && next.TryGetValue(replica.Id, out var action) && action.Action != ActionType.NoOp
                     ? $"no: up would {PlanJsonRenderer.Verb(action.Action)} it ({action.Cause})"
                     : "yes";
-                rows.Add(new Row(replica.Service, replica.Replica, State(replica, stopped), health.ToString().ToLowerInvariant(), replica.ConfigHash, replica.Generation, current, replica.Id));
+                rows.Add(new Row(
+                    replica.Service, replica.Replica, State(replica, stopped), health.Status.ToString().ToLowerInvariant(), health.RecordedAt, health.Render(now),
+                    replica.ConfigHash, replica.Generation, current, replica.Id));
             }
 
             if (parse.GetValue(format) == "json")
@@ -74,10 +78,11 @@ internal static class StatusCommand
                 return ExitCodes.Ok;
             }
 
-            context.Out.WriteLine($"{"SERVICE",-16} {"REPLICA",7} {"STATE",-12} {"HEALTH",-9} {"CONFIG",-12} {"GEN",4}  CURRENT");
+            var healthWidth = Math.Max(9, rows.Max(r => r.HealthShown.Length));
+            context.Out.WriteLine($"{"SERVICE",-16} {"REPLICA",7} {"STATE",-12} {"HEALTH".PadRight(healthWidth)} {"CONFIG",-12} {"GEN",4}  CURRENT");
             foreach (var row in rows)
             {
-                context.Out.WriteLine($"{row.Service,-16} {row.Replica,7} {row.State,-12} {row.Health,-9} {row.ConfigHash[..Math.Min(12, row.ConfigHash.Length)],-12} {row.Generation,4}  {row.Current}");
+                context.Out.WriteLine($"{row.Service,-16} {row.Replica,7} {row.State,-12} {row.HealthShown.PadRight(healthWidth)} {row.ConfigHash[..Math.Min(12, row.ConfigHash.Length)],-12} {row.Generation,4}  {row.Current}");
             }
 
             return ExitCodes.Ok;
@@ -93,5 +98,8 @@ internal static class StatusCommand
         var state => state.ToString().ToLowerInvariant(),
     };
 
-    private sealed record Row(string Service, int Replica, string State, string Health, string ConfigHash, long Generation, string Current, string? Id);
+    /// <summary>One replica; <see cref="HealthRecordedAt"/> is set when <see cref="Health"/> is the last run's verdict, not a fresh one.</summary>
+    private sealed record Row(
+        string Service, int Replica, string State, string Health, DateTimeOffset? HealthRecordedAt, [property: JsonIgnore] string HealthShown,
+        string ConfigHash, long Generation, string Current, string? Id);
 }
