@@ -35,11 +35,17 @@ public sealed partial class DockerRuntime
         ArgumentNullException.ThrowIfNull(replica);
         ArgumentNullException.ThrowIfNull(options);
         var name = SlotName(replica);
+        var since = options.Since is { } at ? UnixTime(at) : null;
         return Wrap(
             replica,
-            options.Follow ? FollowSlotLogsAsync(name, options.Tail, cancellationToken) : ReadContainerLogsAsync(name, options.Tail, follow: false, since: null, cancellationToken),
+            options.Follow
+                ? FollowSlotLogsAsync(name, options.Tail, options.Timestamps, since, cancellationToken)
+                : ReadContainerLogsAsync(name, options.Tail, follow: false, options.Timestamps, since, cancellationToken),
             cancellationToken);
     }
+
+    /// <summary>Docker keeps each line's time and filters by it (the logs call's <c>timestamps</c> and <c>since</c>).</summary>
+    public bool KnowsLineTimes => true;
 
     private async IAsyncEnumerable<RuntimeChange> WatchSinceAsync(ProjectRef project, DateTimeOffset since, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
@@ -139,13 +145,15 @@ public sealed partial class DockerRuntime
     /// (RFC 3339 with nanoseconds, fixed width, UTC: their ordinal order is their time order). A line longer than the
     /// 16 KiB Docker's log drivers split at shows the timestamps of its later parts.
     /// </summary>
-    private async IAsyncEnumerable<string> FollowSlotLogsAsync(string name, int? tail, [EnumeratorCancellation] CancellationToken cancellationToken)
+    private async IAsyncEnumerable<string> FollowSlotLogsAsync(
+        string name, int? tail, bool timestamps, string? since, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         var container = await InspectAsync(name, cancellationToken).ConfigureAwait(false) ?? throw new DockerException(404, "No such container: " + name);
         string? last = null;
         while (true)
         {
-            await foreach (var entry in ReadContainerLogsAsync(container.ID, tail, follow: true, since: last, cancellationToken).ConfigureAwait(false))
+            var from = last is not null ? UnixTime(last) : since;
+            await foreach (var entry in ReadContainerLogsAsync(container.ID, tail, follow: true, timestamps: true, from, cancellationToken).ConfigureAwait(false))
             {
                 var space = entry.IndexOf(' ', StringComparison.Ordinal);
                 var timestamp = space > 0 ? entry[..space] : "";
@@ -155,7 +163,7 @@ public sealed partial class DockerRuntime
                 }
 
                 last = timestamp;
-                yield return entry[(space + 1)..];
+                yield return timestamps ? entry : entry[(space + 1)..];
             }
 
             tail = null;
@@ -183,20 +191,21 @@ public sealed partial class DockerRuntime
     }
 
     /// <summary>
-    /// A container's log lines. With <paramref name="follow"/>, each line starts with its timestamp and a space; a container
-    /// already gone ends the stream; <paramref name="since"/> (such a timestamp) skips older lines, though not the ones of that instant.
+    /// A container's log lines. With <paramref name="timestamps"/>, each line starts with its timestamp and a space; when
+    /// following, a container already gone ends the stream; <paramref name="since"/> (Docker's "seconds.nanoseconds") skips
+    /// older lines, though not the ones of that instant.
     /// </summary>
     private async IAsyncEnumerable<string> ReadContainerLogsAsync(
-        string container, int? tail, bool follow, string? since, [EnumeratorCancellation] CancellationToken cancellationToken)
+        string container, int? tail, bool follow, bool timestamps, string? since, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         var parameters = new ContainerLogsParameters
         {
             ShowStdout = true,
             ShowStderr = true,
             Follow = follow ? true : null,
-            Timestamps = follow ? true : null,
+            Timestamps = timestamps ? true : null,
             Tail = tail is { } n ? n.ToString(CultureInfo.InvariantCulture) : "all",
-            Since = since is not null ? UnixTime(since) : null,
+            Since = since,
         };
         global::Docker.DotNet.MultiplexedStream stream;
         try
@@ -231,6 +240,20 @@ public sealed partial class DockerRuntime
         return fraction.Length > 0 && fraction.All(char.IsAsciiDigit)
             ? seconds.ToUnixTimeSeconds().ToString(CultureInfo.InvariantCulture) + "." + fraction
             : null;
+    }
+
+    /// <summary>An instant as Docker's "seconds.nanoseconds" (to the tick, 100 ns).</summary>
+    internal static string UnixTime(DateTimeOffset at)
+    {
+        var ticks = at.UtcTicks - DateTimeOffset.UnixEpoch.UtcTicks;
+        var seconds = Math.DivRem(ticks, TimeSpan.TicksPerSecond, out var rest);
+        if (rest < 0)
+        {
+            seconds--;
+            rest += TimeSpan.TicksPerSecond;
+        }
+
+        return seconds.ToString(CultureInfo.InvariantCulture) + "." + (rest * 100).ToString("D9", CultureInfo.InvariantCulture);
     }
 
     private static async IAsyncEnumerable<string> Wrap(ReplicaId replica, IAsyncEnumerable<string> lines, [EnumeratorCancellation] CancellationToken cancellationToken)

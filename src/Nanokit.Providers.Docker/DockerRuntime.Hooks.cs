@@ -161,7 +161,7 @@ public sealed partial class DockerRuntime
             }
 
             var output = new StringBuilder();
-            await foreach (var line in ReadContainerLogsAsync(name, null, follow: false, since: null, cancellationToken).ConfigureAwait(false))
+            await foreach (var line in ReadContainerLogsAsync(name, null, follow: false, timestamps: false, since: null, cancellationToken).ConfigureAwait(false))
             {
                 output.Append(line).Append('\n');
             }

@@ -390,6 +390,23 @@ public sealed class LocalRuntime : IRuntimeProvider, IReplicaLogs, IReplicaComma
             : AsyncEnumerable.Empty<string>();
     }
 
+    /// <summary>
+    /// The live processes of a replica's process group (its wrapper, its command and whatever they forked), in pid order,
+    /// for <c>nkapp top</c>; null when the replica has no live process.
+    /// </summary>
+    public IReadOnlyList<(int Pid, string Command)>? Top(ReplicaId replica)
+    {
+        ArgumentNullException.ThrowIfNull(replica);
+        if (!LocalPaths.IsSafeName(replica.Service))
+        {
+            throw new RuntimeException(ProviderName, replica, "invalid service name");
+        }
+
+        var record = ReplicaRecordStore.Read(PathsOf(replica.Project).StateFile(replica.Service, replica.Replica));
+        var members = record is null ? [] : ProcessStopper.Members(record, ProcTable.Snapshot());
+        return members.Count == 0 ? null : [.. members.OrderBy(p => p.Pid).Select(p => (p.Pid, ProcTable.CommandLine(p.Pid)))];
+    }
+
     /// <summary>The log file of a replica, for tools that want the path itself.</summary>
     public static string LogPath(ReplicaId replica)
     {

@@ -51,6 +51,21 @@ internal static class ProcTable
         return result;
     }
 
+    /// <summary>A process's arguments joined by spaces, as <c>ps</c> shows them; its name in brackets when it has none (a kernel thread, a zombie).</summary>
+    public static string CommandLine(int pid)
+    {
+        var proc = $"/proc/{pid.ToString(CultureInfo.InvariantCulture)}/";
+        try
+        {
+            var arguments = File.ReadAllText(proc + "cmdline").TrimEnd('\0').Replace('\0', ' ');
+            return arguments.Length > 0 ? arguments : $"[{File.ReadAllText(proc + "comm").Trim()}]";
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return "";
+        }
+    }
+
     /// <summary>Parses stat text. The command name (field 2) may hold spaces and parentheses, so fields are counted after the last ')'.</summary>
     internal static ProcStat? Parse(int pid, string text)
     {

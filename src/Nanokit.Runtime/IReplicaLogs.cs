@@ -18,9 +18,19 @@ public interface IReplicaLogs
     /// </summary>
     IAsyncEnumerable<string> ReadHookLogsAsync(ProjectRef project, string service, Nanokit.Core.Model.HookKind kind, LogReadOptions options, CancellationToken cancellationToken) =>
         AsyncEnumerable.Empty<string>();
+
+    /// <summary>
+    /// Whether the provider knows when each line was written, so it honours <see cref="LogReadOptions.Timestamps"/> and
+    /// <see cref="LogReadOptions.Since"/>; a provider that does not ignores both.
+    /// </summary>
+    bool KnowsLineTimes => false;
 }
 
-public sealed record LogReadOptions(int? Tail = null, bool Follow = false)
+/// <summary>
+/// How to read a log: the last <paramref name="Tail"/> lines, then following; with <paramref name="Timestamps"/> each line
+/// starts with its RFC 3339 time and a space; <paramref name="Since"/> skips the lines written before it.
+/// </summary>
+public sealed record LogReadOptions(int? Tail = null, bool Follow = false, bool Timestamps = false, DateTimeOffset? Since = null)
 {
     public static readonly LogReadOptions All = new();
 }

@@ -263,6 +263,33 @@ public sealed class DockerHookAndLogTests
         Assert.Contains($"{p.Project.Name}/nope-1: logs:", missing.Message);
     }
 
+    [Fact]
+    public async Task Following_logs_since_an_instant_starts_there_and_keeps_each_lines_timestamp_when_asked()
+    {
+        await using var p = await DockerProject.StartAsync();
+        var service = DockerProject.Service("web") with { Command = ["sh", "-c", "trap 'exit 0' TERM; echo first; sleep 1; echo second; while :; do sleep 0.2; done"] };
+        await p.Runtime.CreateAsync(p.Replica(service), DockerProject.Timeout());
+        var stamped = await DockerProject.EventuallyAsync(
+            () => ReadAsync(p.Runtime.ReadLogsAsync(p.Id("web"), new LogReadOptions(Timestamps: true), DockerProject.Timeout())),
+            lines => lines.Count == 2, seconds: 30);
+        var second = stamped[1].Split(' ')[0];
+
+        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        var since = DateTimeOffset.Parse(second[..27] + "Z", System.Globalization.CultureInfo.InvariantCulture);
+        var lines = p.Runtime.ReadLogsAsync(p.Id("web"), new LogReadOptions(Follow: true, Timestamps: true, Since: since), cts.Token).GetAsyncEnumerator(cts.Token);
+        try
+        {
+            Assert.EndsWith(" first", stamped[0]);
+            Assert.True(await lines.MoveNextAsync());
+            Assert.Equal(second + " second", lines.Current);
+        }
+        finally
+        {
+            await cts.CancelAsync();
+            await lines.DisposeAsync();
+        }
+    }
+
     private static async Task<string[]> HookContainersAsync(DockerProject p, string service, params string[] filters) =>
         (await DockerProject.DockerCliAsync(
             ["ps", "-aq", "--filter", "label=io.nanokit.project=" + p.Project.Name, "--filter", "label=io.nanokit.hook=" + service, .. filters]))

@@ -23,6 +23,15 @@ public sealed class ParsingTests
     }
 
     [Fact]
+    public void An_instant_converts_to_the_since_parameter_in_utc_to_the_tick()
+    {
+        var at = new DateTimeOffset(2024, 5, 1, 12, 0, 0, TimeSpan.FromHours(2)).AddTicks(1_234_567);
+
+        Assert.Equal("1714557600.123456700", DockerRuntime.UnixTime(at));
+        Assert.Equal("-1.500000000", DockerRuntime.UnixTime(DateTimeOffset.UnixEpoch.AddMilliseconds(-500)));
+    }
+
+    [Fact]
     public async Task Demultiplexed_frames_are_split_into_lines_per_stream()
     {
         using var stream = new MemoryStream();

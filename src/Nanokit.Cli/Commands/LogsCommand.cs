@@ -7,7 +7,7 @@ using Nanokit.Runtime;
 namespace Nanokit.Cli.Commands;
 
 /// <summary>
-/// <c>nkapp logs [SERVICE...] [-f] [--tail N]</c>: the output of each replica and of the service's hooks, prefixed as
+/// <c>nkapp logs [SERVICE...] [-f] [--tail N] [-t] [--since WHEN]</c>: the output of each replica and of the service's hooks, prefixed as
 /// Compose prints it (<c>db-1 |</c>, <c>db-prestart |</c>); every service's, interleaved, when none is named. As in Compose, <c>-f</c> here means <c>--follow</c>; the file is <c>--file</c>.
 /// </summary>
 internal static class LogsCommand
@@ -18,7 +18,9 @@ internal static class LogsCommand
         var services = new Argument<string[]>("SERVICE") { Description = "The services whose output to show (default: every service)", Arity = ArgumentArity.ZeroOrMore };
         var follow = new Option<bool>("--follow", "-f") { Description = "Keep printing new output until Ctrl-C (as in Compose, -f follows here; the file is --file)" };
         var tail = CliValues.Count("--tail", "Only the last N lines of each replica (default: all)", "-n");
-        var command = new Command("logs", "Show the services' output") { services, follow, tail };
+        var timestamps = new Option<bool>("--timestamps", "-t") { Description = "Start each line with the RFC 3339 time it was written" };
+        var since = CliValues.Instant("--since", "Only lines written since then: a duration back from now (10m, 1m30s) or an RFC 3339 timestamp", TimeProvider.System);
+        var command = new Command("logs", "Show the services' output") { services, follow, tail, timestamps, since };
         project.AddTo(command);
         command.SetAction(async (parse, cancellationToken) =>
         {
@@ -34,9 +36,16 @@ internal static class LogsCommand
                 return ExitCodes.Error;
             }
 
+            var byTime = parse.GetValue(timestamps) || parse.GetValue(since) is not null;
             using var remote = Remote.From(parse, context);
             if (remote is not null)
             {
+                if (byTime)
+                {
+                    context.Error.WriteLine("nkapp logs: -t/--timestamps and --since are not yet passed to a server (--server)");
+                    return ExitCodes.Error;
+                }
+
                 return await RemoteCommands.LogsAsync(remote, loaded.Spec, named, parse.GetValue(follow), parse.GetValue(tail), context, cancellationToken).ConfigureAwait(false);
             }
 
@@ -55,12 +64,19 @@ internal static class LogsCommand
                 return ExitCodes.Error;
             }
 
+            if (byTime && !logs.KnowsLineTimes)
+            {
+                // The local runtime's services append straight to their log files, so no line carries the time it was written.
+                context.Error.WriteLine($"nkapp logs: runtime {provider.Name} records no time per line, so -t/--timestamps and --since work only on runtime: docker");
+                return ExitCodes.Error;
+            }
+
             var projectRef = ProjectRef.Of(loaded.Spec);
             var observed = await provider.ObserveAsync(projectRef, cancellationToken).ConfigureAwait(false);
             var replicas = named.SelectMany(name => observed.Replicas.Where(r => r.Service == name).Select(r => r.Replica)
                 .Concat(Enumerable.Range(1, loaded.Spec.Services[name].Replicas)).Distinct().Order()
                 .Select(n => new ReplicaId(projectRef, name, n))).ToList();
-            var options = new LogReadOptions(parse.GetValue(tail), parse.GetValue(follow));
+            var options = new LogReadOptions(parse.GetValue(tail), parse.GetValue(follow), parse.GetValue(timestamps), parse.GetValue(since));
             var lines = Channel.CreateUnbounded<string>();
 
             // Hooks are kept beside their service's replicas: db-prestart | ... before db-1 | ...

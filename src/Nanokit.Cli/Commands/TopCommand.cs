@@ -2,13 +2,15 @@ using System.CommandLine;
 using Nanokit.Cli.Running;
 using Nanokit.Core.Model;
 using Nanokit.Providers.Docker;
+using Nanokit.Providers.Local;
 using Nanokit.Runtime;
 
 namespace Nanokit.Cli.Commands;
 
 /// <summary>
 /// <c>nkapp top [SERVICE...]</c>: the processes of each running replica, under its name, as <c>docker compose top</c> prints
-/// them (Docker's own top call). Read-only, no lock.
+/// them: Docker's own top call, or on the local runtime the members of the replica's process group read from /proc
+/// (PID, CMD). Read-only, no lock.
 /// </summary>
 internal static class TopCommand
 {
@@ -38,9 +40,9 @@ internal static class TopCommand
             }
 
             await using var owned = RuntimeProviders.Own(provider);
-            if (provider is not DockerRuntime docker)
+            if (provider is not (DockerRuntime or LocalRuntime))
             {
-                context.Error.WriteLine($"nkapp top: not yet supported on the {provider.Name} runtime (only on runtime: docker)");
+                context.Error.WriteLine($"nkapp top: not supported on the {provider.Name} runtime (only on runtime: docker and local)");
                 return ExitCodes.Error;
             }
 
@@ -50,7 +52,7 @@ internal static class TopCommand
                 .Where(r => r.State is ReplicaState.Running or ReplicaState.Unhealthy && (named.Length == 0 || named.Contains(r.Service)))
                 .OrderBy(r => r.Service, StringComparer.Ordinal).ThenBy(r => r.Replica))
             {
-                if (await docker.TopAsync(new ReplicaId(projectRef, replica.Service, replica.Replica), cancellationToken).ConfigureAwait(false) is not { } top)
+                if (await TopAsync(provider, new ReplicaId(projectRef, replica.Service, replica.Replica), cancellationToken).ConfigureAwait(false) is not { } top)
                 {
                     continue;
                 }
@@ -70,5 +72,17 @@ internal static class TopCommand
             return ExitCodes.Ok;
         });
         return command;
+    }
+
+    private static async Task<(IList<string> Titles, IList<IList<string>> Processes)?> TopAsync(IRuntimeProvider provider, ReplicaId replica, CancellationToken cancellationToken)
+    {
+        if (provider is DockerRuntime docker)
+        {
+            return await docker.TopAsync(replica, cancellationToken).ConfigureAwait(false);
+        }
+
+        return ((LocalRuntime)provider).Top(replica) is { } processes
+            ? (["PID", "CMD"], [.. processes.Select(p => (IList<string>)[p.Pid.ToString(System.Globalization.CultureInfo.InvariantCulture), p.Command])])
+            : null;
     }
 }

@@ -1,0 +1,111 @@
+using System.Diagnostics;
+using System.Text.RegularExpressions;
+
+namespace Nanokit.Cli.Tests;
+
+/// <summary>
+/// <c>logs -t/--timestamps</c> and <c>logs --since</c>: on the Docker runtime against the private dockerd
+/// (<c>NANOKIT_TEST_DOCKER_HOST</c>; fails, never skips, when it is not there), and the errors the local runtime gives.
+/// </summary>
+public sealed class LogsByTimeTests : IDisposable
+{
+    private readonly CliRun cli = new();
+    private readonly string project = "lt" + Random.Shared.Next(10_000, 99_999);
+    private readonly Dictionary<string, string> environment = new()
+    {
+        ["DOCKER_HOST"] = Environment.GetEnvironmentVariable("NANOKIT_TEST_DOCKER_HOST") is { Length: > 0 } host ? host : "unix:///tmp/nanokit-docker/docker.sock",
+    };
+
+    public void Dispose()
+    {
+        Docker($"ps -aq --filter label=io.nanokit.project={project} | xargs -r docker -H {environment["DOCKER_HOST"]} rm -f");
+        cli.Dispose();
+    }
+
+    [Theory]
+    [InlineData("10x")]
+    [InlineData("yesterday")]
+    [InlineData("2026-13-01T00:00:00Z")]
+    [InlineData("2026-01-01T00:00:00")]
+    public async Task Logs_since_a_value_that_is_neither_a_duration_nor_an_rfc3339_timestamp_is_one_error_line_naming_the_flag(string value)
+    {
+        cli.Write("nanokit.yml", "name: local\nservices:\n  web:\n    command: [sleep, \"1\"]\n");
+
+        var (exit, output, error) = await cli.RunAsync("logs", "--since", value);
+
+        Assert.NotEqual(0, exit);
+        Assert.Equal("", output);
+        Assert.Single(error.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+        Assert.StartsWith($"nkapp: --since: '{value}' is neither a duration (10m, 1m30s) nor an RFC 3339 timestamp (2026-01-02T15:04:05Z)", error);
+    }
+
+    [Theory]
+    [InlineData("-t")]
+    [InlineData("--timestamps")]
+    [InlineData("--since", "10m")]
+    public async Task Logs_by_time_on_the_local_runtime_says_it_keeps_no_time_per_line(params string[] flags)
+    {
+        cli.Write("nanokit.yml", "name: local\nservices:\n  web:\n    command: [sleep, \"1\"]\n");
+
+        var (exit, output, error) = await cli.RunAsync(flags.Prepend("logs").ToArray());
+
+        Assert.Equal(1, exit);
+        Assert.Equal("", output);
+        Assert.Equal("nkapp logs: runtime local records no time per line, so -t/--timestamps and --since work only on runtime: docker", error.Trim());
+    }
+
+    [Fact]
+    public async Task Logs_on_docker_prefix_each_line_with_its_time_and_since_keeps_the_lines_from_then_on()
+    {
+        cli.Write("nanokit.yml", $"""
+            name: {project}
+            runtime: docker
+            services:
+              web:
+                image: nanokit-test/busybox:1
+                command: [sh, -c, "echo first; sleep 1; echo second; exec sleep 3600"]
+                network_mode: none
+            """);
+        var up = await cli.RunAsync(environment, "up");
+        Assert.True(up.Exit == 0, $"up on the private dockerd failed (is it running? scripts/dockerd.sh start): {up.Out}{up.Error}");
+        await UntilAsync(async () => (await cli.RunAsync(environment, "logs", "web")).Out.Contains("second", StringComparison.Ordinal));
+
+        var stamped = await cli.RunAsync(environment, "logs", "-t", "web");
+        var lines = stamped.Out.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        var times = lines.Select(l => Regex.Match(l, @"^web-1 \| (\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d+Z) (first|second)$")).ToList();
+        Assert.True(stamped.Exit == 0, stamped.Error);
+        Assert.True(times.Count == 2 && times.All(m => m.Success), stamped.Out);
+        var second = times[1].Groups[1].Value;
+        Assert.True(DateTimeOffset.Parse(second, System.Globalization.CultureInfo.InvariantCulture) - DateTimeOffset.Parse(times[0].Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture) >= TimeSpan.FromSeconds(0.9), stamped.Out);
+
+        var fromSecond = await cli.RunAsync(environment, "logs", "--since", second, "web");
+        var lastMinute = await cli.RunAsync(environment, "logs", "--since", "1m", "web");
+        var fromNow = await cli.RunAsync(environment, "logs", "--since", "0s", "web");
+
+        Assert.True(fromSecond.Exit == 0, fromSecond.Error);
+        Assert.Equal("web-1 | second\n", fromSecond.Out);
+        Assert.True(lastMinute.Exit == 0, lastMinute.Error);
+        Assert.Equal("web-1 | first\nweb-1 | second\n", lastMinute.Out);
+        Assert.True(fromNow.Exit == 0, fromNow.Error);
+        Assert.Equal("", fromNow.Out);
+    }
+
+    /// <summary>Polls a condition of the outside world (the container having printed) with a deadline.</summary>
+    private static async Task UntilAsync(Func<Task<bool>> condition)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        while (!await condition())
+        {
+            Assert.True(DateTime.UtcNow < deadline, "timed out waiting");
+            await Task.Delay(100);
+        }
+    }
+
+    private string Docker(string arguments)
+    {
+        using var docker = Process.Start(new ProcessStartInfo("sh", ["-c", $"docker -H {environment["DOCKER_HOST"]} {arguments}"]) { RedirectStandardOutput = true, RedirectStandardError = true })!;
+        var output = docker.StandardOutput.ReadToEnd();
+        docker.WaitForExit();
+        return output;
+    }
+}
