@@ -50,8 +50,13 @@ internal sealed class DriftTimer : ReceiveActor, IWithTimers
                 Timers.StartSingleTimer(RestartWatch.Instance, RestartWatch.Instance, settings.WatchRestartDelay);
             }
         });
-        Receive<RestartWatch>(_ => Watch(project, provider));
+        Receive<RestartWatch>(_ =>
+        {
+            Watch(project, provider);
+            Context.Parent.Tell(new DriftTick("runtime change stream reopened"), Self);
+        });
         Watch(project, provider);
+        Context.Parent.Tell(ChangeStreamOpened.Instance, Self);
     }
 
     public ITimerScheduler Timers { get; set; } = null!;
@@ -67,32 +72,56 @@ internal sealed class DriftTimer : ReceiveActor, IWithTimers
         watching.Dispose();
     }
 
-    /// <summary>Pumps the provider's change stream into this actor's mailbox until stopped; a failure comes back as a message.</summary>
+    /// <summary>
+    /// Pumps the provider's change stream into this actor's mailbox until stopped; a failure comes back as a message.
+    /// The stream is opened (its first read begun) here, on the actor's thread, and the parent is told when it is: a
+    /// change between the project's observation and that moment reaches no stream, so the parent looks again if a run
+    /// was in flight meanwhile (without that, a replica exiting milliseconds after its start waits for the interval).
+    /// </summary>
     private void Watch(ProjectRef project, IRuntimeProvider provider)
     {
         var (self, token, opened) = (Self, watching.Token, Stopwatch.GetTimestamp());
-        _ = Task.Run(async () =>
+        IAsyncEnumerator<RuntimeChange> changes;
+        ValueTask<bool> first;
+        try
         {
-            try
-            {
-                await foreach (var change in provider.WatchAsync(project, token).ConfigureAwait(false))
-                {
-                    self.Tell(change, self);
-                }
+            changes = provider.WatchAsync(project, token).GetAsyncEnumerator(token);
+            first = changes.MoveNextAsync();
+        }
+        catch (Exception e)
+        {
+            self.Tell(new WatchFailed(e.Message), self);
+            return;
+        }
 
-                if (!token.IsCancellationRequested)
+        _ = PumpAsync(changes, first, self, token, opened);
+    }
+
+    private static async Task PumpAsync(IAsyncEnumerator<RuntimeChange> changes, ValueTask<bool> next, IActorRef self, CancellationToken token, long opened)
+    {
+        try
+        {
+            await using (changes.ConfigureAwait(false))
+            {
+                while (await next.ConfigureAwait(false))
                 {
-                    self.Tell(new WatchEnded(Stopwatch.GetElapsedTime(opened)), self);
+                    self.Tell(changes.Current, self);
+                    next = changes.MoveNextAsync();
                 }
             }
-            catch (OperationCanceledException) when (token.IsCancellationRequested)
+
+            if (!token.IsCancellationRequested)
             {
+                self.Tell(new WatchEnded(Stopwatch.GetElapsedTime(opened)), self);
             }
-            catch (Exception e)
-            {
-                self.Tell(new WatchFailed(e.Message), self);
-            }
-        });
+        }
+        catch (OperationCanceledException) when (token.IsCancellationRequested)
+        {
+        }
+        catch (Exception e)
+        {
+            self.Tell(new WatchFailed(e.Message), self);
+        }
     }
 
     private void ArmTick()

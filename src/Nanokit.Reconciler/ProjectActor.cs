@@ -37,6 +37,11 @@ internal sealed partial class ProjectActor : ReconcilerEntity, IWithTimers
     private bool driftReported;
     private int failedRuns;
     private int consecutiveHeals;
+
+    // Whether the drift timer's change stream is open, and whether a run started before it was (see StreamOpened).
+    private bool streamOpen;
+    private bool ranBeforeStreamOpened;
+
     private DateTimeOffset lastHeal;
     private IActorRef? driftTimer;
     private TimeSpan? driftInterval;
@@ -72,6 +77,7 @@ internal sealed partial class ProjectActor : ReconcilerEntity, IWithTimers
         Command<RunFinished>(Finished, _ => Sender.Equals(supervisor));
         Command<DriftObserved>(Drifted, _ => Sender.Equals(supervisor));
         Command<DriftTick>(Tick);
+        Command<ChangeStreamOpened>(_ => StreamOpened(), _ => Sender.Equals(driftTimer));
         Command<CheckDrift>(m =>
         {
             driftWaiters.Add(Sender);
@@ -283,6 +289,7 @@ internal sealed partial class ProjectActor : ReconcilerEntity, IWithTimers
             // A restart belongs to the run of its generation (or its resumption or retry), never to a drift heal or a re-check.
             Restart = trigger is RunTrigger.Spec or RunTrigger.Resume or RunTrigger.Retry ? intent.Restart : [],
         };
+        ranBeforeStreamOpened |= !streamOpen;
         running = new RunRequest(generation, trigger, desired, options, drift) { SettleFirst = busy, ExpectedObserved = expectedObserved };
         driftReported = false;
         supervisor = Context.Watch(Context.ActorOf(ProjectSupervisor.Props(running, Ref, provider, Self)));
@@ -420,6 +427,20 @@ internal sealed partial class ProjectActor : ReconcilerEntity, IWithTimers
         StartRun(RunTrigger.Drift, mode);
     }
 
+    /// <summary>
+    /// A run that started before the drift timer's change stream opened may have left a replica that exited before
+    /// any stream could report it (one exiting milliseconds after its start): look once more, after that run.
+    /// </summary>
+    private void StreamOpened()
+    {
+        streamOpen = true;
+        if (ranBeforeStreamOpened)
+        {
+            ranBeforeStreamOpened = false;
+            CheckDrift(null);
+        }
+    }
+
     private void AnswerDriftWaiters(DriftReport report)
     {
         foreach (var waiter in driftWaiters)
@@ -480,6 +501,7 @@ internal sealed partial class ProjectActor : ReconcilerEntity, IWithTimers
         if (wanted is { } interval)
         {
             // A fresh name per interval: the old timer may still be stopping.
+            streamOpen = false;
             driftTimer = Context.ActorOf(DriftTimer.Props(Ref, provider, interval, settings), "drift-" + (++driftTimers));
         }
     }

@@ -155,6 +155,12 @@ internal sealed record DriftObserved(ServicePlan Plan, bool Healing);
 /// <summary>Drift timer → project actor: time (or a runtime change) to re-observe.</summary>
 internal sealed record DriftTick(string Reason);
 
+/// <summary>The drift timer's change stream is open: changes from now on reach it (see <see cref="DriftTimer"/>).</summary>
+internal sealed record ChangeStreamOpened
+{
+    public static readonly ChangeStreamOpened Instance = new();
+}
+
 /// <summary>Asks a service actor to answer <see cref="Settled"/> once the work queued before this message is done.</summary>
 internal sealed record Settle
 {

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Collections.Immutable;
+using System.Runtime.CompilerServices;
 using Akka.Actor;
 using Nanokit.Core.Model;
 using Nanokit.Core.Plan;
@@ -162,6 +163,46 @@ public sealed class LifecycleSpecs() : ReconcilerFixture(new SimulatedRuntimeOpt
         // Delays of 200, 400, 800 ms between heals (no jitter here): the gaps grow instead of repeating every event.
         Assert.True(heals[2] - heals[1] >= TimeSpan.FromMilliseconds(350), string.Join(", ", heals));
         Assert.True(heals[3] - heals[2] >= TimeSpan.FromMilliseconds(750), string.Join(", ", heals));
+    }
+
+    [Fact]
+    public void A_replica_that_exits_before_the_change_stream_is_open_is_healed_after_the_run()
+    {
+        // The stream opens after the exit and never delivers: what heals is the look the project takes after a run
+        // that began before the stream opened.
+        var runtime = new SimulatedRuntime(new SimulatedRuntimeOptions
+        {
+            Services = ImmutableDictionary<string, SimulatedServiceBehavior>.Empty.Add("flaky", new SimulatedServiceBehavior(ExitAfter: TimeSpan.FromMilliseconds(5), ExitCode: 1)),
+        });
+        var project = Sys.ActorOf(ProjectActor.Props("shop", "/tmp/nanokit-reconciler-spec", new SilentWatch(runtime), Fast with { DriftTimer = true }));
+        project.Tell(new ApplySpec(Load("services:\n  flaky:\n    command: [x]\ndrift: {interval: 1h, heal: true}\n"), PlanOptions.Default), TestActor);
+        ExpectMsg<SpecAccepted>();
+
+        Events.FishForMessage<RunCompleted>(c => c.Trigger == RunTrigger.Spec, TimeSpan.FromSeconds(30));
+        var heal = Events.FishForMessage<RunCompleted>(c => c.Trigger == RunTrigger.Drift, TimeSpan.FromSeconds(30));
+        Assert.True(heal.Result.Succeeded, string.Join("; ", heal.Result.Failures));
+        Assert.True(runtime.Stats.Starts >= 1, $"{runtime.Stats.Starts} starts after the create");
+    }
+
+    /// <summary>
+    /// A runtime whose change stream opens only once the project's replica has exited (as a stream slow to open
+    /// would, under load) and then reports nothing.
+    /// </summary>
+    private sealed class SilentWatch(IRuntimeProvider inner) : DelegatingProvider(inner)
+    {
+        public override IAsyncEnumerable<RuntimeChange> WatchAsync(ProjectRef project, CancellationToken cancellationToken)
+        {
+            Assert.True(
+                SpinWait.SpinUntil(() => ObserveAsync(project, cancellationToken).Result.Replicas.Any(r => r.State == ReplicaState.Exited), TimeSpan.FromSeconds(20)),
+                "the replica never exited");
+            return Silent(cancellationToken);
+        }
+
+        private static async IAsyncEnumerable<RuntimeChange> Silent([EnumeratorCancellation] CancellationToken cancellationToken)
+        {
+            await Task.Delay(Timeout.Infinite, cancellationToken);
+            yield break;
+        }
     }
 
     [Fact]
