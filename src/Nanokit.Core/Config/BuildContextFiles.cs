@@ -9,10 +9,14 @@ namespace Nanokit.Core.Config;
 /// what <c>.dockerignore</c> excludes. Its basics: one pattern per line, <c>#</c> comments, <c>*</c> and <c>?</c> within a
 /// path segment, <c>**</c> across segments, a leading <c>!</c> re-including, the last matching line deciding; a pattern
 /// that matches a directory matches everything under it. The Dockerfile is always sent, as the CLI does.
+/// Nanokit's own state directory (<c>.nanokit</c>, wherever it is under the context) is never part of it: its files
+/// change on every run (a context hash over them would rebuild every time) and its lock is held while a build runs.
 /// The same list feeds the context hash (the loader) and the tar sent to the daemon (the Docker runtime).
 /// </summary>
 public static class BuildContextFiles
 {
+    private const string StateDirectory = ".nanokit";
+
     /// <summary>Relative paths with '/' separators, in ordinal order.</summary>
     public static IReadOnlyList<string> List(string contextDirectory, string dockerfile)
     {
@@ -22,6 +26,11 @@ public static class BuildContextFiles
         foreach (var full in Directory.EnumerateFiles(contextDirectory, "*", new EnumerationOptions { RecurseSubdirectories = true, AttributesToSkip = 0, IgnoreInaccessible = false }))
         {
             var relative = Path.GetRelativePath(contextDirectory, full).Replace('\\', '/');
+            if (relative.Split('/').Contains(StateDirectory))
+            {
+                continue;
+            }
+
             if (relative == dockerfilePath || !Excluded(relative, rules))
             {
                 files.Add(relative);
