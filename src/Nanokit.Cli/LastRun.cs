@@ -101,6 +101,26 @@ internal sealed record LastRun(
         }
     }
 
+    /// <summary>
+    /// <c>up --wait</c> found replicas unhealthy (or none healthy in time) after the run converged: the command failed, so the
+    /// record says so, each failure under its replica's name, keeping the run's generation and time.
+    /// </summary>
+    public static void RememberWaitFailed(string projectDirectory, string project, IEnumerable<LastRunFailure> failures)
+    {
+        if (Read(projectDirectory, project) is not { } run)
+        {
+            return;
+        }
+
+        try
+        {
+            (run with { Succeeded = false, Failures = [.. run.Failures, .. failures] }).Write(projectDirectory);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+        }
+    }
+
     /// <summary>Keeps the record current; a cache that cannot be written only leaves <c>status</c> less informed.</summary>
     public static void Remember(string projectDirectory, RunCompleted completed, string command)
     {

@@ -58,9 +58,10 @@ internal static class StatusCommand
             var now = DateTimeOffset.UtcNow;
             foreach (var replica in observed.Replicas.OrderBy(r => r.Service, StringComparer.Ordinal).ThenBy(r => r.Replica))
             {
+                var id = new ReplicaId(projectRef, replica.Service, replica.Replica);
                 var health = replica.State == ReplicaState.Running
-                    ? await ReplicaHealth.OfAsync(provider, new ReplicaId(projectRef, replica.Service, replica.Replica), cancellationToken).ConfigureAwait(false)
-                    : new ReplicaHealth(HealthStatus.None, null);
+                    ? await ReplicaHealth.OfAsync(provider, id, cancellationToken).ConfigureAwait(false)
+                    : await ReplicaHealth.RecordedAsync(provider, id, cancellationToken).ConfigureAwait(false);
                 var current = replica.Id is not null && next.TryGetValue(replica.Id, out var action) && action.Action != ActionType.NoOp
                     ? $"no: up would {PlanJsonRenderer.Verb(action.Action)} it ({action.Cause})"
                     : "yes";
