@@ -8,8 +8,11 @@
 #   single  self-contained single-file ReadyToRun publish (scripts/install.sh --single-file)
 # Forms alternate within each round (run, dll, tool, r2r, single, then again), so load changes hit all alike; the
 # figures are medians per form and command, plus each form's ratio to `single`.
-# Usage: [FORMS="run dll tool"] scripts/bench-startup.sh [ROUNDS]   (default: all five forms, 15 rounds; `dotnet run`
-# takes seconds a call, so it gets min(ROUNDS, 5); a form left out is not built, which saves the publishes' minutes)
+# Usage: [FORMS="run dll tool"] [R2R_ONLY="nkapp Akka ..."] scripts/bench-startup.sh [ROUNDS]   (default: all five forms,
+# 15 rounds; `dotnet run` takes seconds a call, so it gets min(ROUNDS, 5); a form left out is not built, which saves the
+# publishes' minutes). R2R_ONLY names the assemblies the r2r form precompiles (the rest stay IL, as crossgen2 of all of
+# them, LanguageExt and the Akka/linq2db stack, outlasts a loaded sitting); `strace -f -e trace=openat` of a command
+# tells which of the build output's assemblies it loads.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 rounds=${1:-15}
@@ -24,8 +27,16 @@ if wants tool; then
   dotnet pack src/Nanokit.Cli -c Release -nologo -v quiet -o "$out/pkg" >/dev/null
   dotnet tool install --tool-path "$out/tool" --add-source "$out/pkg" nkapp >/dev/null
 fi
+r2r_only=()
+if [ -n "${R2R_ONLY:-}" ]; then
+  exclude=$(for f in src/Nanokit.Cli/bin/Release/net10.0/*.dll; do n=$(basename "$f" .dll); [[ " $R2R_ONLY " == *" $n "* ]] || printf '%s.dll;' "$n"; done)
+  printf '<Project><ItemGroup><PublishReadyToRunExclude Include="%s" /></ItemGroup></Project>\n' "$exclude" >"$out/r2r-only.targets"
+  r2r_only=(-p:CustomAfterMicrosoftCommonTargets="$out/r2r-only.targets")
+fi
 if wants r2r; then
-  dotnet publish src/Nanokit.Cli -c Release -r "$rid" --no-self-contained -p:PublishReadyToRun=true -o "$out/r2r" -nologo -v quiet >/dev/null
+  start=$(date +%s)
+  dotnet publish src/Nanokit.Cli -c Release -r "$rid" --no-self-contained -p:PublishReadyToRun=true "${r2r_only[@]}" -o "$out/r2r" -nologo -v quiet >/dev/null
+  echo "r2r publish: $(($(date +%s) - start)) s${R2R_ONLY:+ (precompiled: $R2R_ONLY)}, load average after: $(cut -d' ' -f1-3 /proc/loadavg)"
 fi
 if wants single; then
   dotnet publish src/Nanokit.Cli -c Release -r "$rid" --self-contained -p:PublishReadyToRun=true -p:PublishReadyToRunComposite=false -p:PublishSingleFile=true \

@@ -66,6 +66,30 @@ internal sealed class ProjectOptions
     public LoadedProject? Load(ParseResult parse, CliContext context, bool allowNoServices = false) =>
         Load(LoadOptions(parse, context) with { AllowNoServices = allowNoServices }, context);
 
+    /// <summary>
+    /// As <see cref="Load(ParseResult, CliContext, bool)"/>, for a command that takes <c>[SERVICE...]</c> (<c>logs</c>,
+    /// <c>pull</c>, <c>top</c>): also checks that each service given is one of the project's, or writes
+    /// <c>no such service: NAME</c> to stderr and returns null. None given means every service, in name order.
+    /// </summary>
+    public SelectedServices? LoadWithServices(ParseResult parse, CliContext context, Argument<string[]> services)
+    {
+        if (Load(parse, context) is not { } loaded)
+        {
+            return null;
+        }
+
+        var given = parse.GetValue(services) ?? [];
+        if (given.FirstOrDefault(s => !loaded.Spec.Services.ContainsKey(s)) is { } unknown)
+        {
+            context.Error.WriteLine($"no such service: {unknown}");
+            return null;
+        }
+
+        return given.Length > 0
+            ? new SelectedServices(loaded, [.. given], All: false)
+            : new SelectedServices(loaded, [.. loaded.Spec.Services.Keys.Order(StringComparer.Ordinal)], All: true);
+    }
+
     /// <summary>As <see cref="Load(ParseResult, CliContext, bool)"/>, from options resolved earlier (a saved plan's).</summary>
     public static LoadedProject? Load(ProjectLoadOptions options, CliContext context)
     {
@@ -154,3 +178,6 @@ internal sealed class ProjectOptions
 }
 
 internal sealed record LoadedProject(ProjectSpec Spec, ExecutionGraph Graph);
+
+/// <summary>The project and the services a command was given (<see cref="All"/>: none was, so every one of the file's).</summary>
+internal sealed record SelectedServices(LoadedProject Project, ImmutableArray<string> Services, bool All);

@@ -121,13 +121,14 @@ internal sealed partial class DockerEngine
     /// Gap 4, 404-tolerant removal: the library throws on a container already gone. Removing what is not there is the
     /// wanted end state, so it is fine; 409 (a removal already in progress) is seen through with gap 2.
     /// </summary>
-    public async Task RemoveContainerIfExistsAsync(string container, bool stopFirst, CancellationToken cancellationToken)
+    /// <param name="stop">The stop call's parameters (its timeout), when the container is stopped first.</param>
+    public async Task RemoveContainerIfExistsAsync(string container, ContainerStopParameters? stop, CancellationToken cancellationToken)
     {
         try
         {
-            if (stopFirst)
+            if (stop is not null)
             {
-                await CallAsync((client, token) => client.Containers.StopContainerAsync(container, new ContainerStopParameters(), token), cancellationToken).ConfigureAwait(false);
+                await CallAsync((client, token) => client.Containers.StopContainerAsync(container, stop, token), cancellationToken).ConfigureAwait(false);
             }
 
             await CallAsync((client, token) => client.Containers.RemoveContainerAsync(container, new ContainerRemoveParameters { Force = true }, token), cancellationToken).ConfigureAwait(false);

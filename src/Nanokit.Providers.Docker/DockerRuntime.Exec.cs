@@ -63,10 +63,6 @@ public sealed partial class DockerRuntime : IReplicaCommands
         ArgumentNullException.ThrowIfNull(service);
         ArgumentNullException.ThrowIfNull(streams);
         Validate(new ReplicaId(project, service.Name, 1), service);
-        if (streams.Input is not null)
-        {
-            throw new RuntimeException(ProviderName, project.Name, service.Name, null, "run -i is not yet supported on the docker runtime (exec -i is)");
-        }
 
         var name = $"{project.Name}-{service.Name}-run-{Guid.NewGuid().ToString("N")[..8]}";
         var request = ContainerDefinition.ForHook(project, service, command.IsDefaultOrEmpty ? [] : command);
@@ -74,6 +70,10 @@ public sealed partial class DockerRuntime : IReplicaCommands
         request.Cmd = command.IsDefaultOrEmpty ? (service.Command is { } own ? [.. own] : null!) : [.. command];
         request.Labels = new Dictionary<string, string>(StringComparer.Ordinal) { [ContainerDefinition.Project] = project.Name, [OneOffLabel] = service.Name };
         request.Tty = false;
+
+        // run -i (docker run -i): stdin held open until the one client that attaches is done with it. The command blocks
+        // reading it meanwhile, so attaching just after the start loses no input; Logs replays what it wrote before.
+        request.OpenStdin = request.StdinOnce = request.AttachStdin = streams.Input is not null;
         try
         {
             await PrepareAsync(project, service, progress: null, cancellationToken).ConfigureAwait(false);
@@ -81,9 +81,20 @@ public sealed partial class DockerRuntime : IReplicaCommands
             {
                 // Not the caller's token for the create: see RunInOneOffContainerAsync; the finally removes what was made.
                 await RunContainerAsync(project, service, name, request, CancellationToken.None, cancellationToken).ConfigureAwait(false);
-                var parameters = new ContainerLogsParameters { ShowStdout = true, ShowStderr = true, Follow = true };
-                using (var stream = await _engine.CallAsync((client, token) => client.Containers.GetContainerLogsAsync(name, parameters, token), cancellationToken).ConfigureAwait(false))
+                if (streams.Input is { } source)
                 {
+                    var attach = new ContainerAttachParameters { Stream = true, Logs = true, Stdin = true, Stdout = true, Stderr = true };
+                    using var stream = await _engine.CallAsync((client, token) => client.Containers.AttachContainerAsync(name, attach, token), cancellationToken).ConfigureAwait(false);
+                    var input = CopyInputAsync(source, stream, cancellationToken);
+                    await CopyOutputAsync(stream, streams, cancellationToken).ConfigureAwait(false);
+
+                    // The output ends when the command does: input it never read (a terminal still open) is not waited for.
+                    _ = input.ContinueWith(t => t.Exception, CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted, TaskScheduler.Default);
+                }
+                else
+                {
+                    var parameters = new ContainerLogsParameters { ShowStdout = true, ShowStderr = true, Follow = true };
+                    using var stream = await _engine.CallAsync((client, token) => client.Containers.GetContainerLogsAsync(name, parameters, token), cancellationToken).ConfigureAwait(false);
                     await CopyOutputAsync(stream, streams, cancellationToken).ConfigureAwait(false);
                 }
 

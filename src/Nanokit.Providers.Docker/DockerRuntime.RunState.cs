@@ -7,7 +7,7 @@ namespace Nanokit.Providers.Docker;
 // pre_stop hooks run first, as Compose runs them before any stop.
 public sealed partial class DockerRuntime
 {
-    /// <summary>SIGTERM (the image's stop signal), then SIGKILL after the container's StopTimeout (its stop_grace_period); a missing container is stopped enough.</summary>
+    /// <summary>SIGTERM (the image's stop signal), then SIGKILL after the stop timeout (<c>-t</c>, else its stop_grace_period); a missing container is stopped enough.</summary>
     public async Task StopAsync(ReplicaId replica, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(replica);
@@ -16,7 +16,7 @@ public sealed partial class DockerRuntime
         try
         {
             await RunPreStopAsync(await InspectAsync(name, cancellationToken).ConfigureAwait(false), cancellationToken).ConfigureAwait(false);
-            await _engine.CallAsync((client, token) => client.Containers.StopContainerAsync(name, new ContainerStopParameters(), token), cancellationToken).ConfigureAwait(false);
+            await _engine.CallAsync((client, token) => client.Containers.StopContainerAsync(name, StopParameters(), token), cancellationToken).ConfigureAwait(false);
         }
         catch (DockerException e) when (e.StatusCode == 404)
         {

@@ -242,9 +242,14 @@ public sealed partial class DockerRuntime : IRuntimeProvider, IReplicaLogs, IDis
     private Task StartContainerAsync(string name, CancellationToken cancellationToken) =>
         _engine.CallAsync((client, token) => client.Containers.StartContainerAsync(name, null, token), cancellationToken);
 
-    /// <summary>Stops (SIGTERM, then SIGKILL after the container's own StopTimeout) and removes; a missing container is fine.</summary>
+    /// <summary>Stops (SIGTERM, then SIGKILL after the stop timeout) and removes; a missing container is fine.</summary>
     private Task RemoveAsync(string name, bool stopFirst, CancellationToken cancellationToken) =>
-        _engine.RemoveContainerIfExistsAsync(name, stopFirst, cancellationToken);
+        _engine.RemoveContainerIfExistsAsync(name, stopFirst ? StopParameters() : null, cancellationToken);
+
+    /// <summary>A stop call's parameters: the container's own StopTimeout (its stop_grace_period) unless <c>-t</c> gave one.</summary>
+    private ContainerStopParameters StopParameters() => _options.StopTimeout is { } timeout
+        ? new ContainerStopParameters { WaitBeforeKillSeconds = (uint)Math.Ceiling(timeout.TotalSeconds) }
+        : new ContainerStopParameters();
 
     /// <summary>The replica a container holds, or null when it is not one of ours (a hook container, foreign labels).</summary>
     private static ObservedReplica? ToObserved(ContainerInspectResponse container)

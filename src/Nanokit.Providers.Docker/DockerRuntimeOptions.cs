@@ -24,6 +24,12 @@ public sealed record DockerRuntimeOptions
     /// <summary>How many replicas of a run's later layers are created ahead of their turn at once (DockerRuntime.Prepare.cs). Default 4.</summary>
     public int PrepareConcurrency { get; init; } = 4;
 
+    /// <summary>
+    /// When set (<c>nkapp down -t</c>, <c>stop -t</c>), the stop timeout sent to the daemon with every stop, in place of each
+    /// container's own (its stop_grace_period), rounded up to whole seconds as the Engine API counts them. Default null.
+    /// </summary>
+    public TimeSpan? StopTimeout { get; init; }
+
     public void Validate()
     {
         ArgumentNullException.ThrowIfNull(Endpoint);
@@ -32,5 +38,9 @@ public sealed record DockerRuntimeOptions
         ArgumentOutOfRangeException.ThrowIfLessThan(ReadinessProbeMaxDelay, ReadinessProbeFirstDelay);
         ArgumentOutOfRangeException.ThrowIfLessThan(ReadinessProbeConcurrency, 1);
         ArgumentOutOfRangeException.ThrowIfLessThan(PrepareConcurrency, 1);
+        if (StopTimeout < TimeSpan.Zero)
+        {
+            throw new ArgumentOutOfRangeException(nameof(StopTimeout), StopTimeout, "the stop timeout cannot be negative");
+        }
     }
 }

@@ -27,6 +27,21 @@ public sealed class CommandLineTests : IDisposable
         Assert.Equal("nkapp: unknown flag --detatch for 'nkapp up'; did you mean --detach?; see 'nkapp up --help'", error.TrimEnd());
     }
 
+    [Theory]
+    [InlineData("logs")]
+    [InlineData("pull")]
+    [InlineData("top")]
+    public async Task A_command_given_a_service_the_project_lacks_names_it_and_exits_1(string command)
+    {
+        cli.Write("nanokit.yml", "name: named\nservices:\n  web:\n    command: [sleep, '1']\n");
+
+        var (exit, output, error) = await cli.RunAsync(command, "web", "nosuch");
+
+        Assert.Equal(1, exit);
+        Assert.Equal("", output);
+        Assert.Equal("no such service: nosuch", error.TrimEnd());
+    }
+
     [Fact]
     public async Task A_flag_far_from_every_known_one_gets_no_suggestion()
     {

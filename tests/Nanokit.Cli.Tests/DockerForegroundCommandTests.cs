@@ -4,7 +4,7 @@ using System.Text.Json;
 namespace Nanokit.Cli.Tests;
 
 /// <summary>
-/// <c>exec</c>, <c>run --rm</c>, <c>stop</c>, <c>start</c> and <c>restart</c> on the Docker runtime, against the private
+/// <c>exec</c>, <c>run --rm [-i]</c>, <c>stop [-t]</c>, <c>start</c>, <c>restart</c> and <c>down [-t] [--rmi]</c> on the Docker runtime, against the private
 /// dockerd (<c>NANOKIT_TEST_DOCKER_HOST</c>); fails, never skips, when it is not there.
 /// </summary>
 public sealed class DockerForegroundCommandTests : IDisposable
@@ -95,6 +95,93 @@ public sealed class DockerForegroundCommandTests : IDisposable
         Assert.True(restart.Exit == 0, restart.Out + restart.Error);
         Assert.NotEqual(before, after.Split(' ')[0]);
         Assert.Equal(id, after.Split(' ')[1]);
+    }
+
+    [Fact]
+    public async Task Run_i_on_docker_passes_nkapps_input_to_the_one_off_container_and_its_exit_code_back()
+    {
+        await UpAsync();
+
+        var run = await WithInputAsync("piped in\nand more\n", "run", "--rm", "-i", "web", "sh", "-c", "echo before; cat; exit 5");
+        var containers = Docker($"ps -a --filter label=io.nanokit.project={project} --format '{{{{.Names}}}}'");
+
+        Assert.True(run.Exit == 5, run.Out + run.Error);
+        Assert.Equal("before\npiped in\nand more\n", run.Out);
+        Assert.Equal([$"{project}-web-1", $"{project}-web-2"], containers.Split('\n', StringSplitOptions.RemoveEmptyEntries).Order());
+    }
+
+    [Fact]
+    public async Task Stop_t_and_down_t_on_docker_send_their_timeout_to_the_daemon_instead_of_the_stop_grace_period()
+    {
+        // sleep as PID 1 has no SIGTERM handler, so the kernel ignores SIGTERM: it ends only when the daemon kills it,
+        // after the stop timeout. With the file's stop_grace_period (3m) either command would take 3 minutes.
+        cli.Write("nanokit.yml", $"""
+            name: {project}
+            runtime: docker
+            services:
+              web:
+                image: nanokit-test/busybox:1
+                command: [sleep, "3600"]
+                stop_grace_period: 3m
+                network_mode: none
+            """);
+        Assert.Equal(0, (await cli.RunAsync(environment, "up")).Exit);
+
+        var clock = Stopwatch.StartNew();
+        var stop = await cli.RunAsync(environment, "stop", "-t", "1", "web");
+        var stopTook = clock.Elapsed;
+        var stopped = Docker($"inspect -f '{{{{.State.Status}}}} {{{{.State.ExitCode}}}}' {project}-web-1").Trim();
+        Assert.Equal(0, (await cli.RunAsync(environment, "start")).Exit);
+        clock.Restart();
+        var down = await cli.RunAsync(environment, "down", "--timeout", "2s");
+        var downTook = clock.Elapsed;
+        var left = Docker($"ps -aq --filter label=io.nanokit.project={project}").Trim();
+
+        Assert.True(stop.Exit == 0, stop.Out + stop.Error);
+        Assert.Equal("exited 137", stopped);
+        Assert.True(stopTook >= TimeSpan.FromSeconds(1) && stopTook < TimeSpan.FromSeconds(90), $"stop -t 1 took {stopTook}");
+        Assert.True(down.Exit == 0, down.Out + down.Error);
+        Assert.True(downTook >= TimeSpan.FromSeconds(2) && downTook < TimeSpan.FromSeconds(90), $"down --timeout 2s took {downTook}");
+        Assert.Equal("", left);
+    }
+
+    [Fact]
+    public async Task Down_rmi_local_removes_the_image_the_project_built_and_keeps_the_one_the_file_names()
+    {
+        var built = $"{project}-app";
+        Directory.CreateDirectory(Path.Combine(cli.Directory, "app"));
+        cli.Write("app/Dockerfile", "FROM nanokit-test/busybox:1\nRUN echo built > /built\nCMD [\"sleep\", \"3600\"]\n");
+        cli.Write("nanokit.yml", $"""
+            name: {project}
+            runtime: docker
+            services:
+              app:
+                build: ./app
+                network_mode: none
+              db:
+                image: nanokit-test/busybox:1
+                command: [sleep, "3600"]
+                network_mode: none
+            """);
+        try
+        {
+            var up = await cli.RunAsync(environment, "up");
+            Assert.True(up.Exit == 0, up.Out + up.Error);
+            var before = Docker($"image inspect -f '{{{{.Id}}}}' {built}").Trim();
+
+            var down = await cli.RunAsync(environment, "down", "--rmi", "local");
+            var images = Docker("images --format '{{.Repository}}:{{.Tag}}'");
+
+            Assert.StartsWith("sha256:", before);
+            Assert.True(down.Exit == 0, down.Out + down.Error);
+            Assert.Contains($"{project}: removed image {built}", down.Out);
+            Assert.DoesNotContain(built, images);
+            Assert.Contains("nanokit-test/busybox:1", images);
+        }
+        finally
+        {
+            Docker($"rmi -f {built}");
+        }
     }
 
     [Fact]

@@ -91,6 +91,29 @@ public sealed class StatusLastRunHealthTests : IDisposable
     }
 
     [Fact]
+    public async Task Status_shows_the_last_runs_verdict_of_a_replica_that_exited_since_and_is_not_probed()
+    {
+        cli.Write("nanokit.yml", Sick());
+        var up = await cli.RunAsync("up", "--wait", "--timeout", "1m");
+        Assert.True(up.Exit == 1, up.Out + up.Error);
+
+        RealProcesses.KillAll($"^sleep {marker}1$");
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(60);
+        var table = await cli.RunAsync("status");
+        while (!table.Out.Contains("exited", StringComparison.Ordinal))
+        {
+            Assert.True(DateTime.UtcNow < deadline, "status did not see the replica exit within 60 s: " + table.Out);
+            await Task.Delay(100);
+            table = await cli.RunAsync("status");
+        }
+
+        Assert.Matches(@"sick\s+1\s+exited \(137\)\s+unhealthy \(last run, \d+s ago\)", table.Out);
+        // The run converged; up --wait then found the replica unhealthy, so the command, and the record, failed.
+        Assert.True(table.Out.Contains("last run: up, generation 1 failed", StringComparison.Ordinal), table.Out);
+        Assert.Contains("\n  sick-1: unhealthy when up --wait checked it after the run", table.Out);
+    }
+
+    [Fact]
     public async Task A_restarted_replica_does_not_inherit_the_verdict_of_the_one_before()
     {
         cli.Write("nanokit.yml", Sick());

@@ -9,7 +9,8 @@ namespace Nanokit.Cli.Commands;
 /// <summary>
 /// <c>nkapp down</c>: remove every replica the runtime holds for the project, dependents before their
 /// dependencies, running prestop hooks first. Like <c>terraform destroy</c>, it removes what is deployed,
-/// including services no longer in the file, so it is the one command that accepts a file without services.
+/// including services no longer in the file, so it is the one command that accepts a file without services. After a
+/// failed <c>up</c> it removes the replicas of the failed generation too, without resuming that generation first.
 /// </summary>
 internal static class DownCommand
 {
@@ -41,7 +42,10 @@ internal static class DownCommand
                 return await RemoteCommands.DownAsync(remote, loaded.Spec.Name, context, cancellationToken).ConfigureAwait(false);
             }
 
-            await using var session = await SessionOrError.StartAsync(loaded.Spec, ReconcilerSettings.Default, "down", context, cancellationToken, withoutState: true, stopTimeout: parse.GetValue(timeout)).ConfigureAwait(false);
+            // As `docker compose down` and `terraform destroy` after a failed apply: a generation left unconverged is not
+            // run again first (it could start what is about to be removed, or fail again); down supersedes it at once.
+            var settings = ReconcilerSettings.Default with { ResumeOnRecovery = false };
+            await using var session = await SessionOrError.StartAsync(loaded.Spec, settings, "down", context, cancellationToken, withoutState: true, stopTimeout: parse.GetValue(timeout)).ConfigureAwait(false);
             if (session is null)
             {
                 return ExitCodes.Error;

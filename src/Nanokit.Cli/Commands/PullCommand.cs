@@ -22,15 +22,8 @@ internal static class PullCommand
         project.AddTo(command);
         command.SetAction(async (parse, cancellationToken) =>
         {
-            if (project.Load(parse, context) is not { } loaded)
+            if (project.LoadWithServices(parse, context, services) is not { Project: var loaded, Services: var named })
             {
-                return ExitCodes.Error;
-            }
-
-            var named = parse.GetValue(services) is { Length: > 0 } some ? some : [.. loaded.Spec.Services.Keys.Order(StringComparer.Ordinal)];
-            if (named.FirstOrDefault(s => !loaded.Spec.Services.ContainsKey(s)) is { } unknown)
-            {
-                context.Error.WriteLine($"no such service: {unknown}");
                 return ExitCodes.Error;
             }
 

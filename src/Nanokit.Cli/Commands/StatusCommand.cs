@@ -12,6 +12,7 @@ namespace Nanokit.Cli.Commands;
 /// <c>nkapp status</c>: each replica the runtime holds, its state and health, its config hash and generation, and
 /// whether it matches the file (else what <c>up</c> would do to it). Read-only: it takes no lock, so it works while
 /// <c>up --watch</c> runs; it loads the file with the <c>--env</c> the last <c>up</c> applied unless told otherwise.
+/// Under the replicas, how the last run ended (<see cref="LastRun"/>): when it failed, each service that failed and why.
 /// </summary>
 internal static class StatusCommand
 {
@@ -44,7 +45,9 @@ internal static class StatusCommand
 
             var projectRef = ProjectRef.Of(loaded.Spec);
             var observed = await provider.ObserveAsync(projectRef, cancellationToken).ConfigureAwait(false);
-            var stopped = AppliedIntent.StoppedOf(AppliedIntent.Read(loaded.Spec.WorkingDirectory, loaded.Spec.Name, context.Error.WriteLine));
+            var applied = AppliedIntent.Read(loaded.Spec.WorkingDirectory, loaded.Spec.Name, context.Error.WriteLine);
+            var stopped = AppliedIntent.StoppedOf(applied);
+            var lastRun = LastRun.Read(loaded.Spec.WorkingDirectory, loaded.Spec.Name, context.Error.WriteLine);
 
             // What `up` would do to each replica, in the words plan and up use.
             var next = PlanEngine.Plan(loaded.Spec, loaded.Graph, observed, new PlanOptions { Stopped = [.. stopped] }).Actions
@@ -55,9 +58,10 @@ internal static class StatusCommand
             var now = DateTimeOffset.UtcNow;
             foreach (var replica in observed.Replicas.OrderBy(r => r.Service, StringComparer.Ordinal).ThenBy(r => r.Replica))
             {
+                var id = new ReplicaId(projectRef, replica.Service, replica.Replica);
                 var health = replica.State == ReplicaState.Running
-                    ? await ReplicaHealth.OfAsync(provider, new ReplicaId(projectRef, replica.Service, replica.Replica), cancellationToken).ConfigureAwait(false)
-                    : new ReplicaHealth(HealthStatus.None, null);
+                    ? await ReplicaHealth.OfAsync(provider, id, cancellationToken).ConfigureAwait(false)
+                    : await ReplicaHealth.RecordedAsync(provider, id, cancellationToken).ConfigureAwait(false);
                 var current = replica.Id is not null && next.TryGetValue(replica.Id, out var action) && action.Action != ActionType.NoOp
                     ? $"no: up would {PlanJsonRenderer.Verb(action.Action)} it ({action.Cause})"
                     : "yes";
@@ -68,13 +72,16 @@ internal static class StatusCommand
 
             if (parse.GetValue(format) == "json")
             {
-                context.Out.WriteLine(JsonSerializer.Serialize(new { project = loaded.Spec.Name, replicas = rows }, new JsonSerializerOptions(JsonSerializerDefaults.Web) { WriteIndented = true }));
+                context.Out.WriteLine(JsonSerializer.Serialize(
+                    new { project = loaded.Spec.Name, replicas = rows, lastRun, appliedGeneration = applied?.Generation },
+                    new JsonSerializerOptions(JsonSerializerDefaults.Web) { WriteIndented = true }));
                 return ExitCodes.Ok;
             }
 
             if (rows.Count == 0)
             {
                 context.Out.WriteLine($"{loaded.Spec.Name}: nothing deployed");
+                WriteLastRun(context, lastRun, applied, now);
                 return ExitCodes.Ok;
             }
 
@@ -85,9 +92,25 @@ internal static class StatusCommand
                 context.Out.WriteLine($"{row.Service,-16} {row.Replica,7} {row.State,-12} {row.HealthShown.PadRight(healthWidth)} {row.ConfigHash[..Math.Min(12, row.ConfigHash.Length)],-12} {row.Generation,4}  {row.Current}");
             }
 
+            WriteLastRun(context, lastRun, applied, now);
             return ExitCodes.Ok;
         });
         return command;
+    }
+
+    /// <summary>How the last run ended, under the replicas: a failed one with each failure, whatever the replicas show now.</summary>
+    private static void WriteLastRun(CliContext context, LastRun? lastRun, AppliedIntent? applied, DateTimeOffset now)
+    {
+        if (lastRun is null)
+        {
+            return;
+        }
+
+        context.Out.WriteLine();
+        foreach (var line in lastRun.Render(now, applied?.Generation))
+        {
+            context.Out.WriteLine(line);
+        }
     }
 
     /// <summary>The replica's state; one of a service kept stopped by <c>nkapp stop</c> that is not running reads "stopped".</summary>

@@ -22,15 +22,8 @@ internal static class TopCommand
         project.AddTo(command);
         command.SetAction(async (parse, cancellationToken) =>
         {
-            if (project.Load(parse, context) is not { } loaded)
+            if (project.LoadWithServices(parse, context, services) is not { Project: var loaded } selected)
             {
-                return ExitCodes.Error;
-            }
-
-            var named = parse.GetValue(services) ?? [];
-            if (named.FirstOrDefault(s => !loaded.Spec.Services.ContainsKey(s)) is { } unknown)
-            {
-                context.Error.WriteLine($"no such service: {unknown}");
                 return ExitCodes.Error;
             }
 
@@ -49,7 +42,7 @@ internal static class TopCommand
             var projectRef = ProjectRef.Of(loaded.Spec);
             var observed = await provider.ObserveAsync(projectRef, cancellationToken).ConfigureAwait(false);
             foreach (var replica in observed.Replicas
-                .Where(r => r.State is ReplicaState.Running or ReplicaState.Unhealthy && (named.Length == 0 || named.Contains(r.Service)))
+                .Where(r => r.State is ReplicaState.Running or ReplicaState.Unhealthy && (selected.All || selected.Services.Contains(r.Service)))
                 .OrderBy(r => r.Service, StringComparer.Ordinal).ThenBy(r => r.Replica))
             {
                 if (await TopAsync(provider, new ReplicaId(projectRef, replica.Service, replica.Replica), cancellationToken).ConfigureAwait(false) is not { } top)

@@ -150,12 +150,14 @@ internal static class UpCommand
                     var unhealthy = await HealthWait.UnhealthyAsync(session.Provider, loaded.Spec, named, deadline.Token).ConfigureAwait(false);
                     if (unhealthy.Count > 0)
                     {
+                        LastRun.RememberWaitFailed(loaded.Spec.WorkingDirectory, loaded.Spec.Name, unhealthy.Select(r => new LastRunFailure(r, "unhealthy when up --wait checked it after the run")));
                         context.Error.WriteLine($"{loaded.Spec.Name}: unhealthy: {string.Join(", ", unhealthy)}");
                         return ExitCodes.Error;
                     }
                 }
                 catch (OperationCanceledException) when (deadline.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
                 {
+                    LastRun.RememberWaitFailed(loaded.Spec.WorkingDirectory, loaded.Spec.Name, [new LastRunFailure("*", $"up --wait: not every replica healthy within {Durations.Format(parse.GetValue(timeout)!.Value)}")]);
                     context.Error.WriteLine($"timed out after {Durations.Format(parse.GetValue(timeout)!.Value)} waiting for every replica to be healthy");
                     return ExitCodes.Error;
                 }

@@ -8,9 +8,15 @@ namespace Nanokit.Cli.Running;
 internal sealed class EventBridge : ReceiveActor
 {
     /// <param name="intentAccepted">Keeps the read model of the intent (<see cref="AppliedIntent"/>) whether or not the command reads events.</param>
-    public EventBridge(ChannelWriter<object> writer, TaskCompletionSource<StorageFailed> storageFailed, Action<IntentAccepted> intentAccepted)
+    /// <param name="runCompleted">Keeps the record of the last run (<see cref="LastRun"/>), before the command sees the run end.</param>
+    public EventBridge(ChannelWriter<object> writer, TaskCompletionSource<StorageFailed> storageFailed, Action<IntentAccepted> intentAccepted, Action<RunCompleted> runCompleted)
     {
         Receive<IntentAccepted>(intentAccepted);
+        Receive<RunCompleted>(completed =>
+        {
+            runCompleted(completed);
+            writer.TryWrite(completed);
+        });
         // A storage failure also ends a command that is not reading events (one waiting for an answer).
         Receive<StorageFailed>(failed =>
         {

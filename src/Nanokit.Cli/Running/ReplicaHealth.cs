@@ -22,6 +22,15 @@ internal sealed record ReplicaHealth(HealthStatus Status, DateTimeOffset? Record
         return new ReplicaHealth(now, null);
     }
 
+    /// <summary>
+    /// A replica that is not running is not probed: its health is the last verdict recorded for it (an unhealthy replica
+    /// that then exited shows what the last run saw), marked as such, or none.
+    /// </summary>
+    public static async Task<ReplicaHealth> RecordedAsync(IRuntimeProvider provider, ReplicaId replica, CancellationToken cancellationToken) =>
+        provider is IRecordedHealth recorded && await recorded.LastHealthAsync(replica, cancellationToken).ConfigureAwait(false) is { } last
+            ? new ReplicaHealth(last.Status, last.At)
+            : new ReplicaHealth(HealthStatus.None, null);
+
     /// <summary><c>unhealthy</c>, or <c>unhealthy (last run, 12s ago)</c> when it is the last run's verdict.</summary>
     public string Render(DateTimeOffset now)
     {

@@ -50,13 +50,22 @@ internal sealed class RunSession : IAsyncDisposable
         {
             var node = await EmbeddedNode.StartAsync(spec.Name, spec.WorkingDirectory, provider, settings, command, store, cancellationToken, ErrorLog.For(context)).ConfigureAwait(false);
             // A store that keeps nothing (down without a usable state file) has no intent worth remembering.
-            var events = CliEvents.Attach(node.System, accepted =>
-            {
-                if (store is not StateStore.InMemory)
+            var events = CliEvents.Attach(
+                node.System,
+                accepted =>
                 {
-                    Remember(spec.WorkingDirectory, accepted, environment);
-                }
-            });
+                    if (store is not StateStore.InMemory)
+                    {
+                        Remember(spec.WorkingDirectory, accepted, environment);
+                    }
+                },
+                completed =>
+                {
+                    if (store is not StateStore.InMemory)
+                    {
+                        LastRun.Remember(spec.WorkingDirectory, completed, command);
+                    }
+                });
             var width = Math.Max(8, spec.Services.Keys.Select(k => k.Length).DefaultIfEmpty(0).Max());
             return new RunSession(node, provider, events, new ProgressPrinter(context.Out, width, () => context.Elapsed, command == "down" ? "nothing to remove" : null), LiveProgress.Available(context), () => context.Elapsed);
         }

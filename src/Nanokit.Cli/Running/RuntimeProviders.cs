@@ -11,13 +11,11 @@ namespace Nanokit.Cli.Running;
 /// </summary>
 internal static class RuntimeProviders
 {
-    /// <param name="stopTimeout">Replaces every replica's stop_grace_period (<c>-t</c>); only the local runtime takes it yet.</param>
+    /// <param name="stopTimeout">Replaces every replica's stop_grace_period (<c>-t</c>).</param>
     public static IRuntimeProvider For(ProjectSpec spec, CliContext context, TimeSpan? stopTimeout = null) => spec.Runtime switch
     {
         RuntimeKind.Local => new LocalRuntime(new LocalRuntimeOptions { StopTimeout = stopTimeout }),
-        RuntimeKind.Docker when stopTimeout is not null => throw new RuntimeUnavailableException(
-            $"{spec.Name}: -t/--timeout is not yet supported on the docker runtime; each service's stop_grace_period applies"),
-        RuntimeKind.Docker => new DockerRuntime(new DockerRuntimeOptions { Endpoint = DockerHost(spec, context) }),
+        RuntimeKind.Docker => new DockerRuntime(new DockerRuntimeOptions { Endpoint = DockerHost(spec, context), StopTimeout = stopTimeout }),
         _ => throw new RuntimeUnavailableException(
             $"{spec.Name}: runtime \"{spec.Runtime.ToString().ToLowerInvariant()}\" is not available in this build yet; use runtime: local"),
     };
