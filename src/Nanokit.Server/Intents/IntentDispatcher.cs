@@ -102,9 +102,15 @@ internal sealed class IntentDispatcher(IntentStore store, IRequiredActor<Project
     private async Task SweepAsync(IActorRef region, string? project, string why, CancellationToken cancellationToken)
     {
         var pending = await store.PendingAsync(project, cancellationToken).ConfigureAwait(false);
+        if (project is null)
+        {
+            IntentTelemetry.Sweeps.Add(1);
+        }
+
         foreach (var intent in pending)
         {
             region.Tell(new ProjectEnvelope(intent.Project, new ApplyIntent(intent.Generation, intent.Spec)), ActorRefs.NoSender);
+            IntentTelemetry.Deliveries.Add(1);
         }
 
         if (project is null && pending.Length > 0)
