@@ -130,6 +130,9 @@ public static class ServerHost
         akka.WithActors((system, _) => system.ActorOf(
             StatusWriter.Props(events, Akka.Cluster.Cluster.Get(system).SelfAddress.ToString(), settings.Events.MaxBuffered, settings.ReconnectDelay, logger),
             "status-writer"));
+        var deliveryLogger = services.GetRequiredService<ILoggerFactory>().CreateLogger<IntentDelivery>();
+        akka.WithActors((system, registry) => registry.Register<IntentDelivery>(system.ActorOf(
+            IntentDelivery.Props(registry.Get<ProjectShards>(), settings.Delivery, deliveryLogger), "intent-delivery")));
         akka.WithActorSystemLivenessCheck(tags: [ManagementEndpoints.AliveTag]);
         akka.WithAkkaClusterReadinessCheck(tags: [ManagementEndpoints.ReadyTag]);
         akka.WithHealthCheck(

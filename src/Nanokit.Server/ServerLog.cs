@@ -26,6 +26,9 @@ internal static partial class ServerLog
     [LoggerMessage(7, LogLevel.Warning, "Event notifications lost ({Reason}); reconnecting in {Delay}; watches poll meanwhile")]
     public static partial void EventsListenLost(this ILogger logger, string reason, TimeSpan delay);
 
+    [LoggerMessage(9, LogLevel.Information, "Sent again {Count} intents their projects have not acknowledged; {Waiting} wait for one of {Slots} delivery slots")]
+    public static partial void Redelivered(this ILogger logger, int count, int waiting, int slots);
+
     [LoggerMessage(8, LogLevel.Warning, "The journal and snapshot store could not be warmed up at start ({Reason}); their first use will start them")]
     public static partial void WarmupFailed(this ILogger logger, string reason);
 }

@@ -21,6 +21,7 @@ public sealed record ServerSettings(
     string Channel,
     TimeSpan SweepInterval,
     TimeSpan ReconnectDelay,
+    DeliverySettings Delivery,
     bool SimulatedRuntime,
     string ProjectsDirectory,
     EventSettings Events,
@@ -63,6 +64,7 @@ public sealed record ServerSettings(
             server.GetString("intents.channel"),
             Positive(server, "intents.sweep-interval"),
             Positive(server, "intents.reconnect-delay"),
+            DeliveryFrom(server),
             server.GetBoolean("simulated-runtime"),
             Path.GetFullPath(server.GetString("projects-directory")),
             new EventSettings(server.GetString("events.channel"), PositiveInt(server, "events.keep"), PositiveInt(server, "events.max-buffered")),
@@ -82,6 +84,16 @@ public sealed record ServerSettings(
         }
 
         return new DnsEndPoint(value[..colon].Trim('[', ']'), port);
+    }
+
+    private static DeliverySettings DeliveryFrom(Config server)
+    {
+        var delivery = new DeliverySettings(
+            Positive(server, "intents.redeliver-after"), Positive(server, "intents.redeliver-max"), PositiveInt(server, "intents.max-in-flight"),
+            Positive(server, "intents.sweep-overlap"));
+        return delivery.RedeliverMax >= delivery.RedeliverAfter
+            ? delivery
+            : throw new ServerConfigException("nanokit.server.intents.redeliver-max must be at least intents.redeliver-after");
     }
 
     private static TimeSpan Positive(Config config, string key)
@@ -107,6 +119,9 @@ public sealed record ServerSettings(
 
 /// <summary>nanokit.server.events: the project event logs (hocon/server.conf documents each).</summary>
 public sealed record EventSettings(string Channel, int Keep, int MaxBuffered);
+
+/// <summary>nanokit.server.intents: how a node delivers stored intents (hocon/server.conf documents each).</summary>
+public sealed record DeliverySettings(TimeSpan RedeliverAfter, TimeSpan RedeliverMax, int MaxInFlight, TimeSpan SweepOverlap);
 
 /// <summary>nanokit.server.watch: WatchProject streams (hocon/server.conf documents each).</summary>
 public sealed record WatchSettings(int MaxStreams, int PageSize, TimeSpan PollInterval);
