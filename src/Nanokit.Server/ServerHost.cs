@@ -46,14 +46,56 @@ public static class ServerHost
         var settings = ServerSettings.From(options, config);
         var tokens = TokenFile.Load(settings.TokenFile);
         var app = Build(settings, config, tokens);
-        await app.Services.GetRequiredService<IntentStore>().InitializeAsync(cancellationToken).ConfigureAwait(false);
+        var logger = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(ServerHost));
+        if (!await InitializeStoreAsync(app.Services.GetRequiredService<IntentStore>(), settings, logger, cancellationToken).ConfigureAwait(false))
+        {
+            return;
+        }
+
         await app.StartAsync(cancellationToken).ConfigureAwait(false);
         await app.Services.GetRequiredService<NodeDirectory>().RegisterAsync(
             Akka.Cluster.Cluster.Get(app.Services.GetRequiredService<ActorSystem>()).SelfAddress.ToString(), ApiUrl(settings), cancellationToken).ConfigureAwait(false);
-        app.Services.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(ServerHost)).Started(
+        logger.Started(
             settings.Name, $"{settings.Listen.Host}:{settings.Listen.Port}", $"{settings.Cluster.Host}:{settings.Cluster.Port}",
             string.Join(",", settings.Seeds.Select(s => $"{s.Host}:{s.Port}")));
         await app.WaitForShutdownAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Creates the store's tables; while PostgreSQL cannot be reached (a node started before its database, or during
+    /// a restart of it) tries again after <c>reconnect-delay</c>, doubling up to <c>store-retry-max</c>, one log line per
+    /// attempt. False when the node was stopped (SIGTERM) before the store answered.
+    /// </summary>
+    private static async Task<bool> InitializeStoreAsync(IntentStore store, ServerSettings settings, ILogger logger, CancellationToken cancellationToken)
+    {
+        var delay = settings.ReconnectDelay;
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                await store.InitializeAsync(cancellationToken).ConfigureAwait(false);
+                return true;
+            }
+            catch (Exception) when (cancellationToken.IsCancellationRequested)
+            {
+                return false;
+            }
+            catch (Exception e) when (e is NpgsqlException or System.Net.Sockets.SocketException or TimeoutException)
+            {
+                logger.StoreUnreachable(attempt, e.Message, delay);
+            }
+
+            try
+            {
+                await Task.Delay(delay, cancellationToken).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException)
+            {
+                return false;
+            }
+
+            delay = TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, settings.StoreRetryMax.Ticks));
+        }
     }
 
     private static WebApplication Build(ServerSettings settings, Config config, TokenFile tokens)
@@ -106,6 +148,13 @@ public static class ServerHost
     {
         var node = NodeHocon(settings).WithFallback(config).WithFallback(NodeConfig.For(new StateStore.PostgreSql(settings.Store)));
         akka.AddHocon(node, HoconAddMode.Prepend);
+        // Akka's log events go through the host's logger: one format on the console, the host's filters apply.
+        akka.ConfigureLoggers(loggers =>
+        {
+            loggers.LogLevel = Akka.Event.Logging.LogLevelFor(node.GetString("akka.loglevel"));
+            loggers.ClearLoggers();
+            loggers.AddLoggerFactory();
+        });
         var restart = ProjectRegion.BackoffSettings.From(node.GetConfig("nanokit.node.project-restart"));
         // A server node is long-lived: it heals drift and retries failed runs, as `nkapp up --watch` does.
         var reconciler = ReconcilerSettings.Default with { DriftTimer = true, RetryFailedRuns = true };
@@ -130,6 +179,9 @@ public static class ServerHost
         akka.WithActors((system, _) => system.ActorOf(
             StatusWriter.Props(events, Akka.Cluster.Cluster.Get(system).SelfAddress.ToString(), settings.Events.MaxBuffered, settings.ReconnectDelay, logger),
             "status-writer"));
+        var deliveryLogger = services.GetRequiredService<ILoggerFactory>().CreateLogger<IntentDelivery>();
+        akka.WithActors((system, registry) => registry.Register<IntentDelivery>(system.ActorOf(
+            IntentDelivery.Props(registry.Get<ProjectShards>(), settings.Delivery, deliveryLogger), "intent-delivery")));
         akka.WithActorSystemLivenessCheck(tags: [ManagementEndpoints.AliveTag]);
         akka.WithAkkaClusterReadinessCheck(tags: [ManagementEndpoints.ReadyTag]);
         akka.WithHealthCheck(

@@ -26,6 +26,15 @@ internal static partial class ServerLog
     [LoggerMessage(7, LogLevel.Warning, "Event notifications lost ({Reason}); reconnecting in {Delay}; watches poll meanwhile")]
     public static partial void EventsListenLost(this ILogger logger, string reason, TimeSpan delay);
 
+    [LoggerMessage(9, LogLevel.Information, "Sent again {Count} intents their projects have not acknowledged; {Waiting} wait for one of {Slots} delivery slots")]
+    public static partial void Redelivered(this ILogger logger, int count, int waiting, int slots);
+
+    [LoggerMessage(10, LogLevel.Warning, "The events of project {Project} could not be read for its watches ({Reason}); they wait for the next notification or poll")]
+    public static partial void TailNotRead(this ILogger logger, string project, string reason);
+
+    [LoggerMessage(11, LogLevel.Warning, "The store cannot be reached (attempt {Attempt}: {Reason}); trying again in {Delay}")]
+    public static partial void StoreUnreachable(this ILogger logger, int attempt, string reason, TimeSpan delay);
+
     [LoggerMessage(8, LogLevel.Warning, "The journal and snapshot store could not be warmed up at start ({Reason}); their first use will start them")]
     public static partial void WarmupFailed(this ILogger logger, string reason);
 }

@@ -21,6 +21,8 @@ public sealed record ServerSettings(
     string Channel,
     TimeSpan SweepInterval,
     TimeSpan ReconnectDelay,
+    TimeSpan StoreRetryMax,
+    DeliverySettings Delivery,
     bool SimulatedRuntime,
     string ProjectsDirectory,
     EventSettings Events,
@@ -63,10 +65,12 @@ public sealed record ServerSettings(
             server.GetString("intents.channel"),
             Positive(server, "intents.sweep-interval"),
             Positive(server, "intents.reconnect-delay"),
+            Positive(server, "store-retry-max"),
+            DeliveryFrom(server),
             server.GetBoolean("simulated-runtime"),
             Path.GetFullPath(server.GetString("projects-directory")),
             new EventSettings(server.GetString("events.channel"), PositiveInt(server, "events.keep"), PositiveInt(server, "events.max-buffered")),
-            new WatchSettings(PositiveInt(server, "watch.max-streams"), PositiveInt(server, "watch.page-size"), Positive(server, "watch.poll-interval")));
+            new WatchSettings(PositiveInt(server, "watch.max-streams"), PositiveInt(server, "watch.page-size"), Positive(server, "watch.poll-interval"), PositiveInt(server, "watch.tail-events")));
     }
 
     /// <summary>The configuration the node runs with: the --config file's HOCON, then hocon/server.conf.</summary>
@@ -82,6 +86,16 @@ public sealed record ServerSettings(
         }
 
         return new DnsEndPoint(value[..colon].Trim('[', ']'), port);
+    }
+
+    private static DeliverySettings DeliveryFrom(Config server)
+    {
+        var delivery = new DeliverySettings(
+            Positive(server, "intents.redeliver-after"), Positive(server, "intents.redeliver-max"), PositiveInt(server, "intents.max-in-flight"),
+            Positive(server, "intents.sweep-overlap"));
+        return delivery.RedeliverMax >= delivery.RedeliverAfter
+            ? delivery
+            : throw new ServerConfigException("nanokit.server.intents.redeliver-max must be at least intents.redeliver-after");
     }
 
     private static TimeSpan Positive(Config config, string key)
@@ -108,8 +122,11 @@ public sealed record ServerSettings(
 /// <summary>nanokit.server.events: the project event logs (hocon/server.conf documents each).</summary>
 public sealed record EventSettings(string Channel, int Keep, int MaxBuffered);
 
+/// <summary>nanokit.server.intents: how a node delivers stored intents (hocon/server.conf documents each).</summary>
+public sealed record DeliverySettings(TimeSpan RedeliverAfter, TimeSpan RedeliverMax, int MaxInFlight, TimeSpan SweepOverlap);
+
 /// <summary>nanokit.server.watch: WatchProject streams (hocon/server.conf documents each).</summary>
-public sealed record WatchSettings(int MaxStreams, int PageSize, TimeSpan PollInterval);
+public sealed record WatchSettings(int MaxStreams, int PageSize, TimeSpan PollInterval, int TailEvents);
 
 /// <summary>A flag or key the node cannot start with; the message names it.</summary>
 public sealed class ServerConfigException(string message) : Exception(message);

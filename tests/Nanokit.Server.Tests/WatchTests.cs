@@ -35,6 +35,60 @@ public sealed class WatchTests(ClusterFixture cluster)
     }
 
     [Fact]
+    public async Task Many_watches_of_one_project_on_one_node_all_see_its_next_run_with_fewer_reads_of_the_log_than_watches()
+    {
+        const int watches = 20;
+        var node = cluster.Nodes[1];
+        var client = new Projects.ProjectsClient(node.Channel);
+        var accepted = await client.ApplyProjectAsync(TestFiles.Apply(TestFiles.Project("fan-out")), TestFiles.As(TestFiles.WriteToken));
+        var converged = await TestFiles.ConvergedAsync(node, "fan-out", accepted.Generation, Converge);
+        using var cancel = new CancellationTokenSource(Converge);
+        var streams = Enumerable.Range(0, watches)
+            .Select(_ => client.WatchProject(new WatchProjectRequest { Project = "fan-out", AfterRevision = converged.Revision - 1 }, TestFiles.As(TestFiles.ReadToken), cancellationToken: cancel.Token))
+            .ToList();
+        try
+        {
+            // Each stream has sent the newest event: all are registered with the node.
+            foreach (var stream in streams)
+            {
+                Assert.True(await stream.ResponseStream.MoveNext(cancel.Token));
+                Assert.Equal(converged.Revision, stream.ResponseStream.Current.Revision);
+            }
+
+            var before = await ReadsAsync(node);
+            var next = await new Projects.ProjectsClient(cluster.Nodes[0].Channel).ApplyProjectAsync(TestFiles.Apply(TestFiles.Project("fan-out", "nginx:1.28")), TestFiles.As(TestFiles.WriteToken));
+            await Task.WhenAll(streams.Select(async stream =>
+            {
+                while (await stream.ResponseStream.MoveNext(cancel.Token))
+                {
+                    if (stream.ResponseStream.Current is { EventCase: ProjectEvent.EventOneofCase.RunCompleted } e && e.Generation == next.Generation)
+                    {
+                        return;
+                    }
+                }
+            }));
+
+            var reads = await ReadsAsync(node) - before;
+            Assert.True(reads < watches, $"{reads} reads of the event log for {watches} watches of one project");
+        }
+        finally
+        {
+            foreach (var stream in streams)
+            {
+                stream.Dispose();
+            }
+        }
+    }
+
+    /// <summary>nanokit_events_reads_total on <paramref name="node"/>.</summary>
+    private static async Task<long> ReadsAsync(ServerNode node)
+    {
+        var text = await node.Http.GetStringAsync("/metrics");
+        var line = text.Split('\n').FirstOrDefault(l => l.StartsWith("nanokit_events_reads_total", StringComparison.Ordinal));
+        return line is null ? 0 : (long)double.Parse(line.Split(' ')[1], System.Globalization.CultureInfo.InvariantCulture);
+    }
+
+    [Fact]
     public async Task A_watch_ends_at_its_deadline_and_refuses_unknown_projects_and_revisions_beyond_the_newest()
     {
         var client = new Projects.ProjectsClient(cluster.Nodes[1].Channel);

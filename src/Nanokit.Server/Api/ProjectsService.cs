@@ -91,7 +91,9 @@ internal sealed partial class ProjectsService(
         {
             while (!cancellationToken.IsCancellationRequested)
             {
-                var page = await Store(() => events.ReadAsync(project, after, settings.Watch.PageSize, cancellationToken)).ConfigureAwait(false);
+                // The node's shared tail of the project when it holds what comes next; the store while this watch is further behind.
+                var page = subscription.Tail.After(after, settings.Watch.PageSize)
+                    ?? await Store(() => events.ReadAsync(project, after, settings.Watch.PageSize, cancellationToken)).ConfigureAwait(false);
                 if (page.Length > 0 && page[0].Revision > after + 1)
                 {
                     throw new RpcException(new Status(StatusCode.FailedPrecondition, $"the events of \"{project}\" after revision {after} up to {page[0].Revision - 1} were pruned (nanokit.server.events.keep); read GetProject and watch from its revision"));

@@ -8,18 +8,20 @@ using Npgsql;
 namespace Nanokit.Server.Events;
 
 /// <summary>
-/// Wakes this node's watches when their project's event log grows: one LISTEN connection per node, whatever the
-/// number of watches. A wake-up is a flag, not data (a bounded channel of one), so a watch costs the same memory
-/// however many events arrive while it is busy writing; it then reads the log in pages. A watch also reads the log
-/// every <c>poll-interval</c> on its own, so a notification lost while the connection is down delays events but
-/// never loses one. At most <c>max-streams</c> watches per node; one more is RESOURCE_EXHAUSTED.
+/// Feeds this node's watches as their project's event log grows: one LISTEN connection per node, and one
+/// <see cref="ProjectTail"/> per watched project, which reads the new events once for every watch of it and wakes
+/// them. A wake-up is a flag, not data (a bounded channel of one), so a watch costs the same memory however many
+/// events arrive while it is busy writing; it then takes them from the tail, or pages through the store while it is
+/// further behind. When a watch's <c>poll-interval</c> runs out with no wake-up, its tail reads the log anyway (once
+/// for all its watches), so a notification lost while the connection is down delays events but never loses one. At
+/// most <c>max-streams</c> watches per node; one more is RESOURCE_EXHAUSTED.
 /// </summary>
-internal sealed class EventFeed(IntentStore store, ServerSettings settings, ILogger<EventFeed> logger) : BackgroundService
+internal sealed class EventFeed(IntentStore store, EventLog log, ServerSettings settings, ILogger<EventFeed> logger) : BackgroundService
 {
-    // Guarded by itself. A project's set goes when its last watch does, so watches of ever-new names (a client
+    // Guarded by itself. A project's entry goes when its last watch does, so watches of ever-new names (a client
     // probing, or NOT_FOUND refusals: they subscribe before the project is looked up) leave nothing behind. A lock,
     // not concurrent maps: removing an empty set races with a watch joining it.
-    private readonly Dictionary<string, HashSet<Subscription>> watchers = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, Watched> watchers = new(StringComparer.Ordinal);
     private int streams;
 
     /// <summary>Projects with at least one watch on this node.</summary>
@@ -43,18 +45,17 @@ internal sealed class EventFeed(IntentStore store, ServerSettings settings, ILog
             throw new RpcException(new Status(StatusCode.ResourceExhausted, $"this node already serves {settings.Watch.MaxStreams} watches (nanokit.server.watch.max-streams); retry later or on another node"));
         }
 
-        var subscription = new Subscription(this, project);
         lock (watchers)
         {
-            if (!watchers.TryGetValue(project, out var subscriptions))
+            if (!watchers.TryGetValue(project, out var watched))
             {
-                watchers[project] = subscriptions = [];
+                watchers[project] = watched = new Watched(new ProjectTail(project, log, settings.Watch.TailEvents, () => WakeWatches(project), logger));
             }
 
-            subscriptions.Add(subscription);
+            var subscription = new Subscription(this, watched.Tail);
+            watched.Subscriptions.Add(subscription);
+            return subscription;
         }
-
-        return subscription;
     }
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
@@ -76,13 +77,13 @@ internal sealed class EventFeed(IntentStore store, ServerSettings settings, ILog
     private async Task ListenAsync(CancellationToken cancellationToken)
     {
         await using var connection = await store.DataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
-        connection.Notification += (_, e) => Wake(e.Payload);
+        connection.Notification += (_, e) => Refresh(e.Payload);
         await using (var listen = new NpgsqlCommand($"LISTEN \"{store.EventsChannel}\";", connection))
         {
             await listen.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
         }
 
-        // Whatever was written while no one listened: every watch reads its log again.
+        // Whatever was written while no one listened: every tail reads its log again.
         string[] watched;
         lock (watchers)
         {
@@ -91,7 +92,7 @@ internal sealed class EventFeed(IntentStore store, ServerSettings settings, ILog
 
         foreach (var project in watched)
         {
-            Wake(project);
+            Refresh(project);
         }
 
         while (!cancellationToken.IsCancellationRequested)
@@ -100,13 +101,24 @@ internal sealed class EventFeed(IntentStore store, ServerSettings settings, ILog
         }
     }
 
-    private void Wake(string project)
+    private void Refresh(string project)
+    {
+        ProjectTail? tail;
+        lock (watchers)
+        {
+            tail = watchers.GetValueOrDefault(project)?.Tail;
+        }
+
+        tail?.Refresh();
+    }
+
+    private void WakeWatches(string project)
     {
         lock (watchers)
         {
-            if (watchers.TryGetValue(project, out var subscriptions))
+            if (watchers.TryGetValue(project, out var watched))
             {
-                foreach (var subscription in subscriptions)
+                foreach (var subscription in watched.Subscriptions)
                 {
                     subscription.Wake();
                 }
@@ -118,24 +130,34 @@ internal sealed class EventFeed(IntentStore store, ServerSettings settings, ILog
     {
         lock (watchers)
         {
-            if (watchers.TryGetValue(subscription.Project, out var subscriptions) && subscriptions.Remove(subscription) && subscriptions.Count == 0)
+            var project = subscription.Tail.Project;
+            if (watchers.TryGetValue(project, out var watched) && watched.Subscriptions.Remove(subscription) && watched.Subscriptions.Count == 0)
             {
-                watchers.Remove(subscription.Project);
+                watchers.Remove(project);
             }
         }
 
         Interlocked.Decrement(ref streams);
     }
 
-    /// <summary>One watch's wake-up flag.</summary>
-    internal sealed class Subscription(EventFeed feed, string project) : IDisposable
+    /// <summary>A watched project: its tail and the watches it wakes.</summary>
+    private sealed record Watched(ProjectTail Tail)
+    {
+        public HashSet<Subscription> Subscriptions { get; } = [];
+    }
+
+    /// <summary>One watch's wake-up flag, and the tail it takes events from.</summary>
+    internal sealed class Subscription(EventFeed feed, ProjectTail tail) : IDisposable
     {
         private readonly Channel<bool> signal = Channel.CreateBounded<bool>(new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropWrite });
         private int disposed;
 
-        public string Project => project;
+        public ProjectTail Tail => tail;
 
-        /// <summary>Returns when the project's log may have grown, or after <paramref name="poll"/> at the latest.</summary>
+        /// <summary>
+        /// Returns when the tail read new events, or after <paramref name="poll"/> at the latest (then the tail reads the
+        /// log, unless it did within that interval, and wakes its watches).
+        /// </summary>
         public async Task WaitAsync(TimeSpan poll, CancellationToken cancellationToken)
         {
             using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
@@ -146,7 +168,7 @@ internal sealed class EventFeed(IntentStore store, ServerSettings settings, ILog
             }
             catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
             {
-                // The poll interval passed: read the log anyway.
+                tail.RefreshIfOlderThan(poll);
             }
         }
 

@@ -79,6 +79,7 @@ internal sealed class EventLog(NpgsqlDataSource dataSource, string channel, int 
         command.Parameters.AddWithValue("project", project);
         command.Parameters.AddWithValue("after", after);
         command.Parameters.AddWithValue("limit", limit);
+        EventTelemetry.Reads.Add(1);
         await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
         var events = ImmutableArray.CreateBuilder<ProjectEvent>();
         while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))

@@ -1,35 +1,37 @@
+using System.Collections.Immutable;
 using Akka.Actor;
 using Akka.Cluster.Sharding;
 using Akka.Hosting;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
-using Nanokit.Reconciler;
-using Nanokit.Reconciler.Hosting;
 using Nanokit.Server.Cluster;
 using Npgsql;
 
 namespace Nanokit.Server.Intents;
 
 /// <summary>
-/// Delivers stored intents to the project entities, wherever the cluster hosts them. It LISTENs on the intents
-/// channel (payload: a project name) and sends that project's pending intent to the shard region; it also sweeps
-/// every pending intent at start, after each LISTEN reconnect, and every sweep interval, so a notification lost
-/// with a dying node or a dropped connection delays an intent but never loses it. Deliveries are idempotent
-/// (<see cref="ApplyIntent"/>), so a notification and a sweep may both deliver the same generation.
+/// Finds the stored intents this node may have to deliver and hands them to <see cref="IntentDelivery"/>, which sends
+/// each until its project answers. It LISTENs on the intents channel (payload: a project name) and reads the pending
+/// intents of the projects notified; it reads every pending intent at start and after each LISTEN reconnect (what was
+/// notified while it was not listening), and every sweep interval those accepted since the previous sweep (with an
+/// overlap), in case a notification was still on its way when a sweep ran. An intent is read once per notification or
+/// sweep that names it, and sent only as <see cref="IntentDelivery"/> decides, so a sweep costs a query, not traffic.
 /// </summary>
-internal sealed class IntentDispatcher(IntentStore store, IRequiredActor<ProjectShards> shards, ServerSettings settings, ILogger<IntentDispatcher> logger)
+internal sealed class IntentDispatcher(
+    IntentStore store, IRequiredActor<ProjectShards> shards, IRequiredActor<IntentDelivery> delivery, ServerSettings settings, ILogger<IntentDispatcher> logger)
     : BackgroundService
 {
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         var region = await shards.GetAsync(stoppingToken).ConfigureAwait(false);
+        var deliverer = await delivery.GetAsync(stoppingToken).ConfigureAwait(false);
         await StartEveryProjectAsync(region, stoppingToken).ConfigureAwait(false);
         var why = "start";
         while (!stoppingToken.IsCancellationRequested)
         {
             try
             {
-                await ListenAsync(region, why, stoppingToken).ConfigureAwait(false);
+                await ListenAsync(deliverer, why, stoppingToken).ConfigureAwait(false);
             }
             catch (Exception e) when (e is NpgsqlException or System.Net.Sockets.SocketException or IOException or TimeoutException)
             {
@@ -66,7 +68,7 @@ internal sealed class IntentDispatcher(IntentStore store, IRequiredActor<Project
         }
     }
 
-    private async Task ListenAsync(IActorRef region, string why, CancellationToken cancellationToken)
+    private async Task ListenAsync(IActorRef deliverer, string why, CancellationToken cancellationToken)
     {
         await using var connection = await store.DataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
         var notified = new HashSet<string>(StringComparer.Ordinal);
@@ -77,7 +79,7 @@ internal sealed class IntentDispatcher(IntentStore store, IRequiredActor<Project
         }
 
         // Listening before sweeping: an intent written in between is both notified and swept, never neither.
-        await SweepAsync(region, null, why, cancellationToken).ConfigureAwait(false);
+        var swept = await SweepAsync(deliverer, null, why, cancellationToken).ConfigureAwait(false);
         var nextSweep = DateTime.UtcNow + settings.SweepInterval;
         while (!cancellationToken.IsCancellationRequested)
         {
@@ -85,31 +87,33 @@ internal sealed class IntentDispatcher(IntentStore store, IRequiredActor<Project
             // Notifications are raised inside WaitAsync, on this thread. (A zero timeout would mean "forever" to Npgsql.)
             if (wait > TimeSpan.FromMilliseconds(1) && await connection.WaitAsync(wait, cancellationToken).ConfigureAwait(false))
             {
-                foreach (var project in notified)
+                // Notifications that arrive together are read together: one query for a burst of writes.
+                while (await connection.WaitAsync(TimeSpan.FromMilliseconds(1), cancellationToken).ConfigureAwait(false))
                 {
-                    await SweepAsync(region, project, "notified", cancellationToken).ConfigureAwait(false);
                 }
 
+                var read = await store.PendingAsync([.. notified], null, cancellationToken).ConfigureAwait(false);
+                deliverer.Tell(new IntentsPending(read.Intents, PendingScope.Notified), ActorRefs.NoSender);
                 notified.Clear();
                 continue;
             }
 
-            await SweepAsync(region, null, "interval", cancellationToken).ConfigureAwait(false);
+            swept = await SweepAsync(deliverer, swept - settings.Delivery.SweepOverlap, "interval", cancellationToken).ConfigureAwait(false);
             nextSweep = DateTime.UtcNow + settings.SweepInterval;
         }
     }
 
-    private async Task SweepAsync(IActorRef region, string? project, string why, CancellationToken cancellationToken)
+    /// <summary>Reads the pending intents accepted since <paramref name="since"/> (all when null); returns when the store read them.</summary>
+    private async Task<DateTimeOffset> SweepAsync(IActorRef deliverer, DateTimeOffset? since, string why, CancellationToken cancellationToken)
     {
-        var pending = await store.PendingAsync(project, cancellationToken).ConfigureAwait(false);
-        foreach (var intent in pending)
+        var read = await store.PendingAsync(null, since, cancellationToken).ConfigureAwait(false);
+        IntentTelemetry.Sweeps.Add(1);
+        deliverer.Tell(new IntentsPending(read.Intents, since is null ? PendingScope.All : PendingScope.Recent), ActorRefs.NoSender);
+        if (since is null && read.Intents.Length > 0)
         {
-            region.Tell(new ProjectEnvelope(intent.Project, new ApplyIntent(intent.Generation, intent.Spec)), ActorRefs.NoSender);
+            logger.Swept(read.Intents.Length, why);
         }
 
-        if (project is null && pending.Length > 0)
-        {
-            logger.Swept(pending.Length, why);
-        }
+        return read.ReadAt;
     }
 }

@@ -49,6 +49,7 @@ internal sealed class IntentStore(NpgsqlDataSource dataSource, string channel, s
               generation bigint NOT NULL,
               event jsonb NOT NULL,
               PRIMARY KEY (project, revision));
+            CREATE INDEX IF NOT EXISTS nanokit_intents_accepted_at ON nanokit_intents (accepted_at);
             CREATE TABLE IF NOT EXISTS nanokit_observed (
               project text PRIMARY KEY,
               observed jsonb NOT NULL,
@@ -106,17 +107,29 @@ internal sealed class IntentStore(NpgsqlDataSource dataSource, string channel, s
         return accepted.Generation == 0 ? null : accepted;
     }
 
-    /// <summary>The intents whose generation the owning node has not reported accepting (all projects, or one).</summary>
-    public async Task<ImmutableArray<Intent>> PendingAsync(string? project, CancellationToken cancellationToken)
+    /// <summary>
+    /// The intents whose generation the owning node has not reported accepting: of <paramref name="projects"/> (all
+    /// when null), accepted at or after <paramref name="since"/> (any time when null); with the store's clock at the read.
+    /// </summary>
+    public async Task<PendingRead> PendingAsync(ImmutableArray<string>? projects, DateTimeOffset? since, CancellationToken cancellationToken)
     {
-        await using var command = dataSource.CreateCommand(
+        await using var batch = dataSource.CreateBatch();
+        batch.BatchCommands.Add(new NpgsqlBatchCommand("SELECT statement_timestamp();"));
+        var select = new NpgsqlBatchCommand(
             """
             SELECT i.project, i.generation, i.spec FROM nanokit_intents i LEFT JOIN nanokit_status s USING (project)
-            WHERE i.generation > coalesce(s.accepted_generation, 0) AND (@project::text IS NULL OR i.project = @project)
-            ORDER BY i.project;
+            WHERE i.generation > coalesce(s.accepted_generation, 0)
+              AND (@projects::text[] IS NULL OR i.project = ANY(@projects))
+              AND (@since::timestamptz IS NULL OR i.accepted_at >= @since)
+            ORDER BY i.accepted_at, i.project;
             """);
-        command.Parameters.AddWithValue("project", NpgsqlDbType.Text, (object?)project ?? DBNull.Value);
-        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        select.Parameters.AddWithValue("projects", NpgsqlDbType.Array | NpgsqlDbType.Text, projects is { } names ? names.ToArray() : DBNull.Value);
+        select.Parameters.AddWithValue("since", NpgsqlDbType.TimestampTz, since is { } from ? from : DBNull.Value);
+        batch.BatchCommands.Add(select);
+        await using var reader = await batch.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        await reader.ReadAsync(cancellationToken).ConfigureAwait(false);
+        var readAt = reader.GetFieldValue<DateTimeOffset>(0);
+        await reader.NextResultAsync(cancellationToken).ConfigureAwait(false);
         var intents = ImmutableArray.CreateBuilder<Intent>();
         while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
         {
@@ -124,7 +137,7 @@ internal sealed class IntentStore(NpgsqlDataSource dataSource, string channel, s
             intents.Add(new Intent(reader.GetString(0), reader.GetInt64(1), spec));
         }
 
-        return intents.ToImmutable();
+        return new PendingRead(intents.ToImmutable(), readAt);
     }
 
     /// <summary>Every project with a stored intent, by name.</summary>
@@ -292,6 +305,9 @@ internal sealed class IntentStore(NpgsqlDataSource dataSource, string channel, s
 
 /// <summary>An accepted intent: its generation and the revision of the event that recorded it.</summary>
 internal sealed record Accepted(long Generation, long Revision);
+
+/// <summary>Pending intents as read, and the store's clock when it read them (the next sweep starts from there).</summary>
+internal sealed record PendingRead(ImmutableArray<Intent> Intents, DateTimeOffset ReadAt);
 
 /// <summary>A stored intent: deploy <paramref name="Spec"/> (null: undeployed) as generation <paramref name="Generation"/>.</summary>
 internal sealed record Intent(string Project, long Generation, ProjectSpec? Spec);

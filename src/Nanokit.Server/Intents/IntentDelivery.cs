@@ -1,0 +1,155 @@
+using Akka.Actor;
+using Microsoft.Extensions.Logging;
+using Nanokit.Reconciler;
+using Nanokit.Reconciler.Hosting;
+
+namespace Nanokit.Server.Intents;
+
+/// <summary>
+/// Sends stored intents to their project entities, one node's share of the cluster's traffic kept bounded.
+///
+/// Design note. Every node reads the intents it may have to deliver (<see cref="IntentDispatcher"/>: notifications,
+/// sweeps) and tells them here. An intent is sent with this actor as the sender, and the project answers
+/// <see cref="SpecAccepted"/> once the generation is in its journal: from then on this node never sends it again,
+/// whatever the store still says (a status report may lag or be lost; the answer is what counts). An intent not
+/// answered is sent again after <c>redeliver-after</c>, then twice as long each time up to <c>redeliver-max</c>: the
+/// message may have gone to an owner that died before its shard moved, so it must be repeated, but a project that is
+/// slow to recover is not flooded. At most <c>max-in-flight</c> intents are awaiting an answer at once; the others
+/// wait their turn in arrival order, so a node that sweeps ten thousand intents at start sends them as fast as the
+/// projects accept them, not all at once. Traffic per intent: one message and one answer per node, plus one
+/// redelivery per backoff step while its owner does not answer.
+/// </summary>
+internal sealed class IntentDelivery : ReceiveActor, IWithTimers
+{
+    private readonly IActorRef region;
+    private readonly DeliverySettings settings;
+    private readonly ILogger logger;
+
+    // Intents sent and not yet answered, or waiting for a slot; by project.
+    private readonly Dictionary<string, Delivery> unanswered = new(StringComparer.Ordinal);
+    private readonly Queue<string> waiting = new();
+
+    // The newest generation each project answered for, while the store still lists an intent of it as pending.
+    private readonly Dictionary<string, long> answered = new(StringComparer.Ordinal);
+    private int inFlight;
+
+    public IntentDelivery(IActorRef region, DeliverySettings settings, ILogger logger)
+    {
+        this.region = region;
+        this.settings = settings;
+        this.logger = logger;
+        Receive<IntentsPending>(Read);
+        Receive<SpecAccepted>(Answered);
+        Receive<Redeliver>(_ => RedeliverDue());
+    }
+
+    public ITimerScheduler Timers { get; set; } = null!;
+
+    public static Props Props(IActorRef region, DeliverySettings settings, ILogger logger) =>
+        Akka.Actor.Props.Create(() => new IntentDelivery(region, settings, logger));
+
+    protected override void PreStart() => Timers.StartPeriodicTimer(Redeliver.Instance, Redeliver.Instance, settings.RedeliverAfter);
+
+    private void Read(IntentsPending pending)
+    {
+        var read = pending.Intents.ToDictionary(i => i.Project, StringComparer.Ordinal);
+        if (pending.Scope != PendingScope.Notified)
+        {
+            // What a sweep no longer returns, no later sweep returns either unless a new generation is written (and notified).
+            foreach (var project in answered.Keys.Where(p => !read.ContainsKey(p)).ToList())
+            {
+                answered.Remove(project);
+            }
+        }
+
+        if (pending.Scope == PendingScope.All)
+        {
+            // The dispatcher reads one thing at a time, so this snapshot is newer than every intent told before it.
+            foreach (var project in unanswered.Keys.Where(p => !read.ContainsKey(p)).ToList())
+            {
+                Forget(project);
+            }
+        }
+
+        foreach (var intent in pending.Intents)
+        {
+            if (answered.GetValueOrDefault(intent.Project) >= intent.Generation
+                || (unanswered.TryGetValue(intent.Project, out var known) && known.Intent.Generation >= intent.Generation))
+            {
+                continue;
+            }
+
+            Forget(intent.Project);
+            unanswered[intent.Project] = new Delivery(intent, 0, DateTime.MinValue);
+            waiting.Enqueue(intent.Project);
+        }
+
+        SendWaiting();
+    }
+
+    private void Answered(SpecAccepted accepted)
+    {
+        answered[accepted.Project] = Math.Max(answered.GetValueOrDefault(accepted.Project), accepted.Generation);
+        if (unanswered.TryGetValue(accepted.Project, out var delivery) && delivery.Intent.Generation <= accepted.Generation)
+        {
+            Forget(accepted.Project);
+            SendWaiting();
+        }
+    }
+
+    private void RedeliverDue()
+    {
+        var now = DateTime.UtcNow;
+        var due = unanswered.Values.Where(d => d.Attempts > 0 && d.DueAt <= now).ToList();
+        foreach (var delivery in due)
+        {
+            Send(delivery, now);
+        }
+
+        if (due.Count > 0)
+        {
+            logger.Redelivered(due.Count, waiting.Count, settings.MaxInFlight);
+        }
+    }
+
+    private void SendWaiting()
+    {
+        var now = DateTime.UtcNow;
+        while (inFlight < settings.MaxInFlight && waiting.TryDequeue(out var project))
+        {
+            // A project forgotten or replaced while it waited left its name in the queue: skip what is not waiting.
+            if (unanswered.TryGetValue(project, out var delivery) && delivery.Attempts == 0)
+            {
+                inFlight++;
+                Send(delivery, now);
+            }
+        }
+    }
+
+    private void Send(Delivery delivery, DateTime now)
+    {
+        var intent = delivery.Intent;
+        region.Tell(new ProjectEnvelope(intent.Project, new ApplyIntent(intent.Generation, intent.Spec)), Self);
+        IntentTelemetry.Deliveries.Add(1);
+        var attempts = delivery.Attempts + 1;
+        var backoff = TimeSpan.FromTicks(Math.Min(settings.RedeliverAfter.Ticks << Math.Min(attempts - 1, 16), settings.RedeliverMax.Ticks));
+        unanswered[intent.Project] = delivery with { Attempts = attempts, DueAt = now + backoff };
+    }
+
+    private void Forget(string project)
+    {
+        if (unanswered.Remove(project, out var delivery) && delivery.Attempts > 0)
+        {
+            inFlight--;
+        }
+    }
+
+    /// <param name="Attempts">Times sent; 0 while waiting for a slot.</param>
+    /// <param name="DueAt">When to send it again if still unanswered.</param>
+    private sealed record Delivery(Intent Intent, int Attempts, DateTime DueAt);
+
+    private sealed record Redeliver
+    {
+        public static readonly Redeliver Instance = new();
+    }
+}
