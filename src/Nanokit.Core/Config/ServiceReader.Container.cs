@@ -293,28 +293,33 @@ internal sealed partial class ServiceReader
     }
 
     // restart, overridden by deploy.restart_policy when both are given (as docker compose does).
-    private RestartMode? ReadRestart(MappingNode map)
+    private (RestartMode? Mode, int? Attempts) ReadRestart(MappingNode map)
     {
         if (map["restart"] is not { } node || reader.String(node, "restart") is not { } text)
         {
-            return null;
+            return (null, null);
         }
 
         switch (text.Split(':', 2))
         {
             case ["no" or "false"]:
-                return RestartMode.No;
+                return (RestartMode.No, null);
             case ["always"]:
-                return RestartMode.Always;
+                return (RestartMode.Always, null);
             case ["unless-stopped"]:
-                return RestartMode.UnlessStopped;
+                return (RestartMode.UnlessStopped, null);
             case ["on-failure"]:
-                return RestartMode.OnFailure;
-            case ["on-failure", _]:
-                reader.Error(node, $"restart: \"{text}\": a bounded number of attempts is not supported yet; use on-failure (Nanokit retries with backoff)");
-                return RestartMode.OnFailure;
+                return (RestartMode.OnFailure, null);
+            case ["on-failure", var count]:
+                if (!int.TryParse(count, NumberStyles.None, CultureInfo.InvariantCulture, out var attempts))
+                {
+                    reader.Error(node, $"restart: \"{text}\": the count after on-failure: must be a whole number of attempts (on-failure:3)");
+                    return (RestartMode.OnFailure, null);
+                }
+
+                return (RestartMode.OnFailure, attempts);
             default:
-                return Invalid(node, "restart", text, RestartValues, RestartMode.No);
+                return (Invalid(node, "restart", text, RestartValues, RestartMode.No), null);
         }
     }
 

@@ -94,7 +94,7 @@ internal sealed partial class ServiceReader(NodeReader reader, LoadContext conte
         var restart = ReadRestart(map);
         if (map["deploy"] is MappingNode { } deployPolicy && deployPolicy["restart_policy"] is { } policyNode)
         {
-            restart = ReadRestartPolicy(policyNode) ?? restart;
+            restart = ReadRestartPolicy(policyNode) is { } policy ? (policy.Mode, policy.Attempts) : restart;
         }
 
         var networkMode = map["network_mode"] is { } networkNode ? ReadNetworkMode(networkNode) : null;
@@ -138,7 +138,8 @@ internal sealed partial class ServiceReader(NodeReader reader, LoadContext conte
             Limits = limits,
             Reservations = reservations,
             Update = update,
-            Restart = restart,
+            Restart = restart.Mode,
+            RestartAttempts = restart.Attempts,
             Container = container,
             Networks = networks,
             Secrets = secretGrants,

@@ -148,12 +148,27 @@ public sealed class ComposeKeysTests
         Assert.Equal(mode, Load.Service($"services:\n  web:\n    image: app:1\n    restart: {value}\n").Restart);
 
     [Fact]
-    public void Restart_is_null_when_not_declared_and_bounded_attempts_are_refused_where_written()
+    public void Restart_is_null_when_not_declared_and_on_failure_reads_its_bound()
     {
         Assert.Null(Load.Service("services:\n  web:\n    image: app:1\n").Restart);
+        var web = Load.Service("services:\n  web:\n    image: app:1\n    restart: on-failure:3\n");
+        Assert.Equal((RestartMode.OnFailure, 3), (web.Restart, web.RestartAttempts));
+        Assert.Null(Load.Service("services:\n  web:\n    image: app:1\n    restart: on-failure\n").RestartAttempts);
         Assert.Equal(
-            ["nanokit.yml:4:14: restart: \"on-failure:3\": a bounded number of attempts is not supported yet; use on-failure (Nanokit retries with backoff)"],
-            Load.Errors("services:\n  web:\n    image: app:1\n    restart: on-failure:3\n"));
+            ["nanokit.yml:4:14: restart: \"on-failure:x\": the count after on-failure: must be a whole number of attempts (on-failure:3)"],
+            Load.Errors("services:\n  web:\n    image: app:1\n    restart: on-failure:x\n"));
+    }
+
+    [Theory]
+    [InlineData("restart: on-failure:3", "on-failure:3")]
+    [InlineData("deploy: {restart_policy: {condition: any, max_attempts: 2}}", "max_attempts: 2")]
+    public void A_bounded_restart_survives_config_and_reload(string key, string written)
+    {
+        var project = Load.Yaml($"services:\n  web:\n    image: app:1\n    {key}\n");
+        var yaml = ProjectWriter.ToYaml(project);
+        Assert.Contains(written, yaml, StringComparison.Ordinal);
+        var again = ProjectLoader.Parse([("config.yml", yaml)], Load.Options());
+        Assert.Equal((project.Services["web"].Restart, project.Services["web"].RestartAttempts), (again.Services["web"].Restart, again.Services["web"].RestartAttempts));
     }
 
     [Fact]
@@ -165,6 +180,10 @@ public sealed class ComposeKeysTests
         Assert.Equal(
             ["nanokit.yml:4:47: \"delay\" in deploy.restart_policy is a Compose key not supported by nanokit yet"],
             Load.Errors("services:\n  web:\n    image: app:1\n    deploy: {restart_policy: {condition: any, delay: 5s}}\n"));
+        Assert.Equal(4, Load.Service("services:\n  web:\n    image: app:1\n    deploy: {restart_policy: {condition: on-failure, max_attempts: 4}}\n").RestartAttempts);
+        Assert.Equal(
+            ["nanokit.yml:4:61: deploy.restart_policy.max_attempts: expected a count of attempts (0 or more), got -1"],
+            Load.Errors("services:\n  web:\n    image: app:1\n    deploy: {restart_policy: {condition: any, max_attempts: -1}}\n"));
     }
 
     [Fact]
