@@ -8,9 +8,11 @@ namespace Nanokit.Cli.Running;
 internal sealed class EventBridge : ReceiveActor
 {
     /// <param name="intentAccepted">Keeps the read model of the intent (<see cref="AppliedIntent"/>) whether or not the command reads events.</param>
-    public EventBridge(ChannelWriter<object> writer, TaskCompletionSource<StorageFailed> storageFailed, Action<IntentAccepted> intentAccepted)
+    /// <param name="restartsCounted">Keeps the restart counts in that read model.</param>
+    public EventBridge(ChannelWriter<object> writer, TaskCompletionSource<StorageFailed> storageFailed, Action<IntentAccepted> intentAccepted, Action<RestartsCounted> restartsCounted)
     {
         Receive<IntentAccepted>(intentAccepted);
+        Receive<RestartsCounted>(restartsCounted);
         // A storage failure also ends a command that is not reading events (one waiting for an answer).
         Receive<StorageFailed>(failed =>
         {

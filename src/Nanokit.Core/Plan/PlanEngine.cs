@@ -37,6 +37,7 @@ public static class PlanEngine
     private const string UpToDate = "up to date";
     private const string Orphan = "not in configuration (orphan)";
     private const string StoppedCause = "stopped by `nkapp stop`";
+    private const string BoundReached = " reached";
 
     /// <summary>What the user last asked of a service beyond its definition.</summary>
     private enum Intent
@@ -182,13 +183,13 @@ public static class PlanEngine
             ReplicaState.Exited when replica.ExitCode == 0 && finishedJobs.Value.Contains(spec.Name) => (ActionType.NoOp, "completed successfully"),
             ReplicaState.Exited when spec.Restart == RestartMode.No => (ActionType.NoOp, $"{Exited(replica)}; restart: no"),
             ReplicaState.Exited when spec.Restart == RestartMode.OnFailure && replica.ExitCode == 0 => (ActionType.NoOp, "exited (0); restart: on-failure"),
-            ReplicaState.Exited when spec.RestartAttempts is { } bound && restarts >= bound => (ActionType.NoOp, $"{Exited(replica)}; restart {Bounded(spec)} reached"),
+            ReplicaState.Exited when spec.RestartAttempts is { } bound && restarts >= bound => (ActionType.NoOp, $"{Exited(replica)}; restart {Bounded(spec)}{BoundReached}"),
             ReplicaState.Exited when spec.RestartAttempts is { } bound => (ActionType.Start, $"{Exited(replica)}; restart {restarts + 1} of {bound}"),
             ReplicaState.Exited => (ActionType.Start, Exited(replica)),
             ReplicaState.Unhealthy => (ActionType.Update, "unhealthy"),
             _ => throw new ArgumentOutOfRangeException(nameof(replica), replica.State, "unknown replica state"),
         };
-        return new PlanAction(spec.Name, replica.Replica, action, cause, hash, replica.Id);
+        return new PlanAction(spec.Name, replica.Replica, action, cause, hash, replica.Id) { RestartBoundReached = cause.EndsWith(BoundReached, StringComparison.Ordinal) };
     }
 
     /// <summary>A bounded restart in the words of the file: <c>on-failure:3</c>, else <c>always, max_attempts 3</c>.</summary>

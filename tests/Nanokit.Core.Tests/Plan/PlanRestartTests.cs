@@ -97,4 +97,14 @@ public sealed class PlanRestartTests
     [Fact]
     public void On_failure_zero_never_brings_a_failed_replica_back() =>
         Assert.Equal((ActionType.NoOp, "exited (1); restart on-failure:0 reached"), (Counted(Service("job") with { Restart = RestartMode.OnFailure, RestartAttempts = 0 }, 1).Action, Counted(Service("job") with { Restart = RestartMode.OnFailure, RestartAttempts = 0 }, 1).Cause));
+
+    [Fact]
+    public void The_plan_text_says_which_replicas_it_leaves_exited_because_their_bound_is_reached()
+    {
+        var job = Service("job") with { Restart = RestartMode.OnFailure, RestartAttempts = 3 };
+        var observed = new ObservedState([new ObservedReplica("job", 1, ConfigHash.Compute(job), ReplicaState.Exited, 1, "c1")]);
+        var plan = PlanEngine.Plan(Project(job), observed, new PlanOptions { RestartCounts = [new RestartCount("job", 1, ConfigHash.Compute(job), 3)] });
+        Assert.Equal(PlanTextRenderer.NoChanges + "\n\nLeft exited:\n  job[1]  # exited (1); restart on-failure:3 reached", plan.ToString());
+        Assert.False(plan.HasChanges);
+    }
 }
