@@ -23,6 +23,34 @@ internal sealed partial class ServiceReader
     private static readonly string[] UlimitKeys = ["soft", "hard"];
     private static readonly string[] DeviceKeys = ["source", "target", "permissions"];
 
+    /// <summary>
+    /// Keys about an image beyond <see cref="ContainerKeys"/>, which host processes cannot honour either. <c>ports</c>, <c>volumes</c>
+    /// and <c>labels</c> stay accepted on runtime local (documented in README: what the process binds and reads is its own).
+    /// </summary>
+    internal static readonly string[] ImageKeys = ["pull_policy", "network_mode"];
+
+    private void RecordImageKeys(string service, MappingNode map)
+    {
+        List<(string Key, SourceLocation Location)>? sites = null;
+        foreach (var key in ImageKeys)
+        {
+            if (map.KeyNode(key) is { } keyNode)
+            {
+                (sites ??= []).Add((key, keyNode.Location));
+            }
+        }
+
+        if (map["deploy"] is MappingNode deploy && deploy.KeyNode("resources") is { } resources)
+        {
+            (sites ??= []).Add(("deploy.resources", resources.Location));
+        }
+
+        if (sites is not null)
+        {
+            context.ImageKeySites[service] = sites;
+        }
+    }
+
     private ContainerOptions ReadContainer(string service, MappingNode map, int replicas)
     {
         List<(string Key, SourceLocation Location)>? sites = null;

@@ -76,6 +76,8 @@ internal sealed partial class ServiceReader(NodeReader reader, LoadContext conte
             reader.CheckKeys(map, $"in service \"{name}\"", Keys, UnsupportedComposeKeys);
         }
 
+        RecordImageKeys(name, map);
+
         // Read in a fixed order (errors at one location keep their order) and build the record once.
         var image = map["image"] is { } imageNode ? reader.String(imageNode, "image") : null;
         var build = map["build"] is { } buildNode ? ReadBuild(name, buildNode) : null;

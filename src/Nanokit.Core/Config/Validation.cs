@@ -124,11 +124,13 @@ internal static class Validation
             CheckDockerFit(service, context, reader);
         }
 
-        if (runtime != RuntimeKind.Local || !context.ContainerKeySites.TryGetValue(service.Name, out var sites))
+        if (runtime != RuntimeKind.Local)
         {
             return;
         }
 
+        var sites = context.ImageKeySites.GetValueOrDefault(service.Name, []).Concat(context.ContainerKeySites.GetValueOrDefault(service.Name, []))
+            .OrderBy(s => (s.Location.Line, s.Location.Column));
         foreach (var (key, location) in sites)
         {
             reader.Error(location, $"\"{key}\" in service \"{service.Name}\": runtime local (host processes) cannot honour it; use runtime: docker or remove it");

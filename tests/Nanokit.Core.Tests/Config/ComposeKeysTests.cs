@@ -112,6 +112,21 @@ public sealed class ComposeKeysTests
     }
 
     [Fact]
+    public void Pull_policy_network_mode_and_resources_on_the_local_runtime_are_located_errors_in_file_order()
+    {
+        Assert.Equal(
+            [
+                "nanokit.yml:5:5: \"pull_policy\" in service \"web\": runtime local (host processes) cannot honour it; use runtime: docker or remove it",
+                "nanokit.yml:6:5: \"user\" in service \"web\": runtime local (host processes) cannot honour it; use runtime: docker or remove it",
+                "nanokit.yml:7:5: \"network_mode\" in service \"web\": runtime local (host processes) cannot honour it; use runtime: docker or remove it",
+                "nanokit.yml:8:14: \"deploy.resources\" in service \"web\": runtime local (host processes) cannot honour it; use runtime: docker or remove it",
+            ],
+            Load.Errors("runtime: local\nservices:\n  web:\n    command: ./serve\n    pull_policy: always\n    user: app\n    network_mode: host\n    deploy: {resources: {limits: {memory: 64M}}}\n"));
+        var web = Load.Service("runtime: docker\nservices:\n  web:\n    image: app:1\n    pull_policy: always\n    user: app\n    network_mode: host\n    deploy: {resources: {limits: {memory: 64M}}}\n");
+        Assert.Equal(("host", "app"), (web.NetworkMode, web.Container.User));
+    }
+
+    [Fact]
     public void Bad_container_values_name_their_place()
     {
         Assert.Equal(
@@ -178,7 +193,7 @@ public sealed class ComposeKeysTests
         Assert.Equal(RestartMode.OnFailure, web.Restart);
         Assert.Equal(RestartMode.No, Load.Service("services:\n  web:\n    image: app:1\n    deploy: {restart_policy: {condition: none}}\n").Restart);
         Assert.Equal(
-            ["nanokit.yml:4:47: \"delay\" in deploy.restart_policy is a Compose key not supported by nanokit yet"],
+            ["nanokit.yml:4:47: \"delay\" in deploy.restart_policy is a Compose key no Nanokit runtime honours yet (local, docker)"],
             Load.Errors("services:\n  web:\n    image: app:1\n    deploy: {restart_policy: {condition: any, delay: 5s}}\n"));
         Assert.Equal(4, Load.Service("services:\n  web:\n    image: app:1\n    deploy: {restart_policy: {condition: on-failure, max_attempts: 4}}\n").RestartAttempts);
         Assert.Equal(
