@@ -36,6 +36,12 @@ public sealed class RestartBoundTests : IDisposable
             """);
 
         await BringBackTwiceThenLeaveAsync(new Dictionary<string, string>());
+
+        // A saved plan made now is applied as made: it plans with the same counts, and brings nothing back.
+        var saved = await cli.RunAsync("plan", "-out", "left.plan");
+        var apply = await cli.RunAsync("up", "left.plan");
+        Assert.True(saved.Exit == 0, saved.Out + saved.Error);
+        Assert.True(apply.Exit == 0, apply.Out + apply.Error);
         Assert.Equal(3, File.ReadAllLines(runs).Length);
     }
 
