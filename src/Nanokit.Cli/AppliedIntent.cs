@@ -11,7 +11,8 @@ namespace Nanokit.Cli;
 /// <c>.nanokit/applied.json</c>: the CLI's read model of the project's accepted intent, rewritten whenever the reconciler
 /// publishes <see cref="IntentAccepted"/> (the journal stays the source of truth). It lets the commands that take no
 /// lock — <c>status</c>, <c>ps</c>, <c>logs</c>, <c>drift</c> — know what is applied while <c>up --watch</c> holds the
-/// lock: the generation and its resolved spec, the services kept stopped, and the <c>--env</c> the last <c>up</c> used.
+/// lock: the generation and its resolved spec, the services kept stopped, the replicas' restart counts, and the <c>--env</c> the
+/// last <c>up</c> used.
 /// The spec holds resolved values, secrets included, so the file is owner-only, as <c>state.db</c> is.
 /// </summary>
 internal sealed record AppliedIntent(
@@ -24,6 +25,13 @@ internal sealed record AppliedIntent(
     ImmutableArray<string> Stopped,
     bool NoDeps = false)
 {
+    /// <summary>How many times each replica was brought back after it exited (<see cref="RestartsCounted"/>), so that lock-free commands plan as the reconciler does.</summary>
+    public ImmutableArray<RestartCount> RestartCounts { get; init; } = [];
+
+    /// <summary>The restart counts, none when null.</summary>
+    public static ImmutableArray<RestartCount> RestartCountsOf(AppliedIntent? applied) =>
+        applied is null || applied.RestartCounts.IsDefault ? [] : applied.RestartCounts;
+
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
 
     public static string PathIn(string projectDirectory) => Path.Combine(EmbeddedNode.StateDirectory(projectDirectory), "applied.json");
@@ -39,6 +47,7 @@ internal sealed record AppliedIntent(
         RemoveOrphans = Spec is null ? true : RemoveOrphans,
         Stopped = Stopped.IsDefault ? [] : Stopped,
         NoDeps = NoDeps,
+        RestartCounts = RestartCountsOf(this),
     };
 
     /// <summary>

@@ -63,8 +63,15 @@ internal static partial class ContainerDefinition
     public static bool IsValidNamePart(string name) =>
         name.Length > 0 && char.IsAsciiLetterOrDigit(name[0]) && name.All(c => char.IsAsciiLetterOrDigit(c) || c is '_' or '.' or '-');
 
-    /// <summary>The replica's container; <paramref name="successorOf"/> is the container a start-first replacement takes over from.</summary>
-    public static CreateContainerParameters For(ReplicaSpec replica, string? successorOf = null)
+    /// <summary>The first API version whose container create reads <c>Healthcheck.StartInterval</c>.</summary>
+    public static readonly Version StartIntervalSince = new(1, 44);
+
+    /// <summary>
+    /// The replica's container, in the dialect of <paramref name="apiVersion"/> (the negotiated one; null when not yet known,
+    /// which sends only what every supported version reads); <paramref name="successorOf"/> is the container a start-first
+    /// replacement takes over from.
+    /// </summary>
+    public static CreateContainerParameters For(ReplicaSpec replica, Version? apiVersion, string? successorOf = null)
     {
         var service = replica.Service;
         var labels = new SortedDictionary<string, string>(service.Labels, StringComparer.Ordinal)
@@ -99,7 +106,7 @@ internal static partial class ContainerDefinition
             };
         }
 
-        create.Healthcheck = Health(service.Healthcheck);
+        create.Healthcheck = Health(service.Healthcheck, apiVersion);
         create.StopTimeout = TimeSpan.FromSeconds(Math.Ceiling(service.StopGracePeriod.TotalSeconds));
         return create;
     }
@@ -258,7 +265,7 @@ internal static partial class ContainerDefinition
         };
     }
 
-    private static HealthcheckConfig? Health(HealthcheckSpec? check)
+    private static HealthcheckConfig? Health(HealthcheckSpec? check, Version? apiVersion)
     {
         if (check is null)
         {
@@ -277,8 +284,9 @@ internal static partial class ContainerDefinition
             Timeout = Span(check.Timeout),
             Retries = check.Retries,
             StartPeriod = Span(check.StartPeriod),
-            // API 1.44 and later; an older daemon ignores it.
-            StartInterval = check.StartInterval > TimeSpan.Zero ? Span(check.StartInterval) : null,
+            // API 1.44 and later: an older dialect has no such field, so it is not sent (Nanokit's own readiness probes still
+            // honour it, which is what gates dependents).
+            StartInterval = check.StartInterval > TimeSpan.Zero && apiVersion >= StartIntervalSince ? Span(check.StartInterval) : null,
         };
     }
 

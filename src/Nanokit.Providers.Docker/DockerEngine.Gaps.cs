@@ -12,8 +12,8 @@ internal sealed partial class DockerEngine
 {
     public const string MinApiVersion = "1.41";
 
-    /// <summary>The newest dialect Nanokit speaks; a newer daemon is spoken to in this one.</summary>
-    public const string MaxApiVersion = "1.43";
+    /// <summary>The newest dialect Nanokit speaks; a newer daemon is spoken to in this one (1.44 adds healthcheck.start_interval).</summary>
+    public const string MaxApiVersion = "1.44";
 
     /// <summary>
     /// Gap 1, version negotiation: the library sends the version it is given (or none, which a daemon reads as its newest).

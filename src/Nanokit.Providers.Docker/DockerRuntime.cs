@@ -93,8 +93,9 @@ public sealed partial class DockerRuntime : IRuntimeProvider, IReplicaLogs, IDis
         var name = ContainerDefinition.NameFor(replica);
         try
         {
-            var request = Definition(replica);
+            // Inspected first: the definition is written in the dialect negotiated by the first call.
             var existing = await SlotHolderAsync(replica, name, cancellationToken).ConfigureAwait(false);
+            var request = Definition(replica);
             if (await InspectAsync(ContainerDefinition.SuccessorName(id), cancellationToken).ConfigureAwait(false) is { } successor)
             {
                 if (IsRunningWith(successor, replica.ConfigHash) && !IsRunningWith(existing, replica.ConfigHash))
@@ -288,11 +289,11 @@ public sealed partial class DockerRuntime : IRuntimeProvider, IReplicaLogs, IDis
         container is { State.Running: true } && container.Config?.Labels?.ValueOf(ContainerDefinition.ConfigHash) == configHash;
 
     /// <summary>The replica's create request; a definition Docker cannot express fails before anything in the slot is touched.</summary>
-    private static CreateContainerParameters Definition(ReplicaSpec replica, string? successorOf = null)
+    private CreateContainerParameters Definition(ReplicaSpec replica, string? successorOf = null)
     {
         try
         {
-            return ContainerDefinition.For(replica, successorOf);
+            return ContainerDefinition.For(replica, _engine.ApiVersion, successorOf);
         }
         catch (ArgumentException e)
         {

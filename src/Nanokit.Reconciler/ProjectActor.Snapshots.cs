@@ -18,6 +18,7 @@ internal sealed partial class ProjectActor
         Apply(snapshot.Intent);
         observedGeneration = snapshot.ObservedGeneration;
         lastRun = snapshot.LastRun;
+        Apply(snapshot.RestartCounts.IsDefault ? [] : snapshot.RestartCounts);
         snapshotAt = offer.Metadata.SequenceNr;
     }
 
@@ -34,7 +35,7 @@ internal sealed partial class ProjectActor
 
         // Counted from the attempt, not its success: a failing store is retried after another interval, not on every event.
         snapshotAt = LastSequenceNr;
-        SaveSnapshot(new ProjectSnapshot(intent, observedGeneration, lastRun));
+        SaveSnapshot(new ProjectSnapshot(intent, observedGeneration, lastRun) { RestartCounts = RestartCounts });
     }
 
     /// <summary>

@@ -57,6 +57,7 @@ internal sealed partial class ProjectActor : ReconcilerEntity, IWithTimers
         Recover<SnapshotOffer>(Apply);
         Recover<GenerationAccepted>(Apply);
         Recover<RunRecorded>(Apply);
+        Recover<ReplicaRestartsCounted>(Apply);
         Recover<RecoveryCompleted>(_ => AfterRecovery());
         Command<ApplySpec>(ApplyUp);
         Command<StopServices>(m => ChangeRunState(m.Services, stop: true, restart: false));
@@ -73,7 +74,7 @@ internal sealed partial class ProjectActor : ReconcilerEntity, IWithTimers
 
             Accept(m.Spec, [], m.Spec is null ? true : null, m.Generation);
         });
-        Command<ExecuteService>(Route);
+        Command<ExecuteService>(CountThenRoute);
         Command<RunFinished>(Finished, _ => Sender.Equals(supervisor));
         Command<DriftObserved>(Drifted, _ => Sender.Equals(supervisor));
         Command<DriftTick>(Tick);
@@ -231,6 +232,7 @@ internal sealed partial class ProjectActor : ReconcilerEntity, IWithTimers
         generation = e.Generation;
         intent = e;
         lastDrift = null;
+        ForgetRestartsOfRemovedServices(e.Spec);
     }
 
     private void Apply(RunRecorded e)
@@ -247,6 +249,7 @@ internal sealed partial class ProjectActor : ReconcilerEntity, IWithTimers
         if (intent is not null)
         {
             Context.System.EventStream.Publish(new IntentAccepted(name, intent));
+            Context.System.EventStream.Publish(new RestartsCounted(name, RestartCounts));
         }
 
         if (settings.ResumeOnRecovery && intent is not null && observedGeneration < generation)
@@ -285,6 +288,7 @@ internal sealed partial class ProjectActor : ReconcilerEntity, IWithTimers
             RemoveOrphans = intent.Spec is null ? true : intent.RemoveOrphans,
             Stopped = intent.Stopped,
             NoDeps = intent.NoDeps,
+            RestartCounts = RestartCounts,
 
             // A restart belongs to the run of its generation (or its resumption or retry), never to a drift heal or a re-check.
             Restart = trigger is RunTrigger.Spec or RunTrigger.Resume or RunTrigger.Retry ? intent.Restart : [],

@@ -1,5 +1,6 @@
 using System.Collections.Immutable;
 using Nanokit.Core.Model;
+using Nanokit.Core.Plan;
 using Nanokit.Reconciler.Persistence;
 
 namespace Nanokit.Reconciler;
@@ -27,7 +28,19 @@ public sealed record RunRecorded(long Generation, RunTrigger Trigger, bool Succe
 /// A project's state folded from its events up to a sequence number: the accepted intent, the newest generation a
 /// run converged, and the last run. Recovery starts from it; the events it covers are deleted.
 /// </summary>
-public sealed record ProjectSnapshot(GenerationAccepted Intent, long ObservedGeneration, RunRecorded? LastRun) : IPersistedState;
+public sealed record ProjectSnapshot(GenerationAccepted Intent, long ObservedGeneration, RunRecorded? LastRun) : IPersistedState
+{
+    /// <summary>The replicas' restart counts (<see cref="ReplicaRestartsCounted"/>); absent from snapshots written before them: none.</summary>
+    public ImmutableArray<RestartCount> RestartCounts { get; init; } = [];
+}
+
+/// <summary>
+/// A run is about to start exited replicas of <paramref name="Service"/> again, or to create, recreate or delete some:
+/// each count in <paramref name="Counts"/> is the replica's new count for its definition (0: forgotten, for a replica
+/// made anew). Persisted by the project before the service's actions run, so a bound such as <c>on-failure:3</c>
+/// holds across restarts of nkapp.
+/// </summary>
+public sealed record ReplicaRestartsCounted(string Service, ImmutableArray<RestartCount> Counts, DateTimeOffset At) : IPersistedState;
 
 /// <summary>A service's actions of a run (listed in <paramref name="Actions"/>) all succeeded and it reached its readiness condition.</summary>
 public sealed record ServiceActionsSucceeded(long Generation, ImmutableArray<string> Actions, DateTimeOffset At) : IPersistedState;

@@ -81,6 +81,13 @@ public sealed record CurrentProjectStatus(ProjectStatus Status);
 /// </summary>
 public sealed record IntentAccepted(string Project, GenerationAccepted Intent);
 
+/// <summary>
+/// Published on the event stream when a project's restart counts changed, and once after recovery: the counts of every
+/// replica, for a host that keeps a read model beside the journal (the CLI's, so that <c>status</c> and <c>plan</c> say
+/// why a replica is not brought back).
+/// </summary>
+public sealed record RestartsCounted(string Project, ImmutableArray<RestartCount> Counts);
+
 /// <summary>Published on the event stream when a run has planned its work.</summary>
 public sealed record RunStarted(string Project, long Generation, RunTrigger Trigger, ServicePlan Plan);
 

@@ -64,6 +64,7 @@ internal static class PlanCommand
                 Services = (parse.GetValue(services) ?? []).ToImmutableArray(),
                 RemoveOrphans = parse.GetValue(removeOrphans),
                 NoDeps = parse.GetValue(noDeps),
+                RestartCounts = AppliedIntent.RestartCountsOf(AppliedIntent.Read(loaded.Spec.WorkingDirectory, loaded.Spec.Name, context.Error.WriteLine)),
             };
             ServicePlan plan;
             try

@@ -50,7 +50,7 @@ internal static class StatusCommand
             var lastRun = LastRun.Read(loaded.Spec.WorkingDirectory, loaded.Spec.Name, context.Error.WriteLine);
 
             // What `up` would do to each replica, in the words plan and up use.
-            var next = PlanEngine.Plan(loaded.Spec, loaded.Graph, observed, new PlanOptions { Stopped = [.. stopped] }).Actions
+            var next = PlanEngine.Plan(loaded.Spec, loaded.Graph, observed, new PlanOptions { Stopped = [.. stopped], RestartCounts = AppliedIntent.RestartCountsOf(applied) }).Actions
                 .Where(a => a.ReplicaId is not null)
                 .GroupBy(a => a.ReplicaId!, StringComparer.Ordinal)
                 .ToDictionary(g => g.Key, g => g.First(), StringComparer.Ordinal);
@@ -62,9 +62,13 @@ internal static class StatusCommand
                 var health = replica.State == ReplicaState.Running
                     ? await ReplicaHealth.OfAsync(provider, id, cancellationToken).ConfigureAwait(false)
                     : await ReplicaHealth.RecordedAsync(provider, id, cancellationToken).ConfigureAwait(false);
-                var current = replica.Id is not null && next.TryGetValue(replica.Id, out var action) && action.Action != ActionType.NoOp
-                    ? $"no: up would {PlanJsonRenderer.Verb(action.Action)} it ({action.Cause})"
-                    : "yes";
+                next.TryGetValue(replica.Id ?? string.Empty, out var action);
+                var current = action switch
+                {
+                    { Action: not ActionType.NoOp } => $"no: up would {PlanJsonRenderer.Verb(action.Action)} it ({action.Cause})",
+                    { RestartBoundReached: true } => $"yes: left exited ({action.Cause})",
+                    _ => "yes",
+                };
                 rows.Add(new Row(
                     replica.Service, replica.Replica, State(replica, stopped), health.Status.ToString().ToLowerInvariant(), health.RecordedAt, health.Render(now),
                     replica.ConfigHash, replica.Generation, current, replica.Id));

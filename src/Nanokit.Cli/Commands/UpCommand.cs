@@ -187,7 +187,9 @@ internal static class UpCommand
             return $"the runtime changed since it was made ({string.Join("; ", moved)})";
         }
 
-        using var now = JsonDocument.Parse(PlanJsonRenderer.Render(PlanEngine.Plan(loaded.Spec, loaded.Graph, observed, options)));
+        // `plan -out` planned with the restart counts then applied; so does this check.
+        var counts = AppliedIntent.RestartCountsOf(AppliedIntent.Read(loaded.Spec.WorkingDirectory, loaded.Spec.Name));
+        using var now = JsonDocument.Parse(PlanJsonRenderer.Render(PlanEngine.Plan(loaded.Spec, loaded.Graph, observed, options with { RestartCounts = counts })));
         return JsonElement.DeepEquals(now.RootElement, saved.Plan) ? null : "this nkapp plans the same inputs differently from the one that saved it";
     }
 }

@@ -9,9 +9,13 @@ internal sealed class EventBridge : ReceiveActor
 {
     /// <param name="intentAccepted">Keeps the read model of the intent (<see cref="AppliedIntent"/>) whether or not the command reads events.</param>
     /// <param name="runCompleted">Keeps the record of the last run (<see cref="LastRun"/>), before the command sees the run end.</param>
-    public EventBridge(ChannelWriter<object> writer, TaskCompletionSource<StorageFailed> storageFailed, Action<IntentAccepted> intentAccepted, Action<RunCompleted> runCompleted)
+    /// <param name="restartsCounted">Keeps the restart counts in the intent's read model.</param>
+    public EventBridge(
+        ChannelWriter<object> writer, TaskCompletionSource<StorageFailed> storageFailed, Action<IntentAccepted> intentAccepted, Action<RunCompleted> runCompleted,
+        Action<RestartsCounted> restartsCounted)
     {
         Receive<IntentAccepted>(intentAccepted);
+        Receive<RestartsCounted>(restartsCounted);
         Receive<RunCompleted>(completed =>
         {
             runCompleted(completed);

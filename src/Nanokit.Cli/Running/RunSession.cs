@@ -65,6 +65,13 @@ internal sealed class RunSession : IAsyncDisposable
                     {
                         LastRun.Remember(spec.WorkingDirectory, completed, command);
                     }
+                },
+                counted =>
+                {
+                    if (store is not StateStore.InMemory)
+                    {
+                        Remember(spec.WorkingDirectory, counted);
+                    }
                 });
             var width = Math.Max(8, spec.Services.Keys.Select(k => k.Length).DefaultIfEmpty(0).Max());
             return new RunSession(node, provider, events, new ProgressPrinter(context.Out, width, () => context.Elapsed, command == "down" ? "nothing to remove" : null), LiveProgress.Available(context), () => context.Elapsed);
@@ -159,8 +166,24 @@ internal sealed class RunSession : IAsyncDisposable
     {
         try
         {
-            var name = environment is not null ? environment.Name : AppliedIntent.Read(directory, accepted.Project)?.Environment;
-            AppliedIntent.From(accepted, name).Write(directory);
+            var previous = AppliedIntent.Read(directory, accepted.Project);
+            var name = environment is not null ? environment.Name : previous?.Environment;
+            (AppliedIntent.From(accepted, name) with { RestartCounts = AppliedIntent.RestartCountsOf(previous) }).Write(directory);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+        }
+    }
+
+    private static void Remember(string directory, RestartsCounted counted)
+    {
+        try
+        {
+            // Published after recovery and after each count: an intent is always remembered first.
+            if (AppliedIntent.Read(directory, counted.Project) is { } applied)
+            {
+                (applied with { RestartCounts = counted.Counts }).Write(directory);
+            }
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {

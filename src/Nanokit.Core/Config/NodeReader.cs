@@ -40,7 +40,7 @@ internal sealed class NodeReader(List<ConfigError> errors)
 
             if (unsupported is not null && unsupported.Contains(name))
             {
-                Error(key, $"\"{name}\" {where} is a Compose key not supported by nanokit yet");
+                Error(key, $"\"{name}\" {where} is a Compose key no Nanokit runtime honours yet (local, docker)");
                 continue;
             }
 

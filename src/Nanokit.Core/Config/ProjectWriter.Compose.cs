@@ -17,7 +17,7 @@ public static partial class ProjectWriter
             m.Put("restart", restart switch
             {
                 RestartMode.Always => "always",
-                RestartMode.OnFailure => "on-failure",
+                RestartMode.OnFailure => s.RestartAttempts is { } attempts ? $"on-failure:{attempts.ToString(System.Globalization.CultureInfo.InvariantCulture)}" : "on-failure",
                 RestartMode.UnlessStopped => "unless-stopped",
                 _ => "no",
             });

@@ -279,6 +279,12 @@ public static partial class ProjectWriter
             deploy.Put("update_config", update);
         }
 
+        // A bound on any restart but on-failure has no short form: Compose's deploy.restart_policy says it.
+        if (s.RestartAttempts is { } attempts && s.Restart is { } mode && mode != RestartMode.OnFailure)
+        {
+            deploy.Put("restart_policy", new Map { new("condition", mode == RestartMode.No ? "none" : "any"), new("max_attempts", attempts) });
+        }
+
         return deploy;
     }
 

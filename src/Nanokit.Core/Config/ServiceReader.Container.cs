@@ -23,6 +23,34 @@ internal sealed partial class ServiceReader
     private static readonly string[] UlimitKeys = ["soft", "hard"];
     private static readonly string[] DeviceKeys = ["source", "target", "permissions"];
 
+    /// <summary>
+    /// Keys about an image beyond <see cref="ContainerKeys"/>, which host processes cannot honour either. <c>ports</c>, <c>volumes</c>
+    /// and <c>labels</c> stay accepted on runtime local (documented in README: what the process binds and reads is its own).
+    /// </summary>
+    internal static readonly string[] ImageKeys = ["pull_policy", "network_mode"];
+
+    private void RecordImageKeys(string service, MappingNode map)
+    {
+        List<(string Key, SourceLocation Location)>? sites = null;
+        foreach (var key in ImageKeys)
+        {
+            if (map.KeyNode(key) is { } keyNode)
+            {
+                (sites ??= []).Add((key, keyNode.Location));
+            }
+        }
+
+        if (map["deploy"] is MappingNode deploy && deploy.KeyNode("resources") is { } resources)
+        {
+            (sites ??= []).Add(("deploy.resources", resources.Location));
+        }
+
+        if (sites is not null)
+        {
+            context.ImageKeySites[service] = sites;
+        }
+    }
+
     private ContainerOptions ReadContainer(string service, MappingNode map, int replicas)
     {
         List<(string Key, SourceLocation Location)>? sites = null;
@@ -293,28 +321,33 @@ internal sealed partial class ServiceReader
     }
 
     // restart, overridden by deploy.restart_policy when both are given (as docker compose does).
-    private RestartMode? ReadRestart(MappingNode map)
+    private (RestartMode? Mode, int? Attempts) ReadRestart(MappingNode map)
     {
         if (map["restart"] is not { } node || reader.String(node, "restart") is not { } text)
         {
-            return null;
+            return (null, null);
         }
 
         switch (text.Split(':', 2))
         {
             case ["no" or "false"]:
-                return RestartMode.No;
+                return (RestartMode.No, null);
             case ["always"]:
-                return RestartMode.Always;
+                return (RestartMode.Always, null);
             case ["unless-stopped"]:
-                return RestartMode.UnlessStopped;
+                return (RestartMode.UnlessStopped, null);
             case ["on-failure"]:
-                return RestartMode.OnFailure;
-            case ["on-failure", _]:
-                reader.Error(node, $"restart: \"{text}\": a bounded number of attempts is not supported yet; use on-failure (Nanokit retries with backoff)");
-                return RestartMode.OnFailure;
+                return (RestartMode.OnFailure, null);
+            case ["on-failure", var count]:
+                if (!int.TryParse(count, NumberStyles.None, CultureInfo.InvariantCulture, out var attempts))
+                {
+                    reader.Error(node, $"restart: \"{text}\": the count after on-failure: must be a whole number of attempts (on-failure:3)");
+                    return (RestartMode.OnFailure, null);
+                }
+
+                return (RestartMode.OnFailure, attempts);
             default:
-                return Invalid(node, "restart", text, RestartValues, RestartMode.No);
+                return (Invalid(node, "restart", text, RestartValues, RestartMode.No), null);
         }
     }
 

@@ -10,8 +10,8 @@ internal sealed partial class ServiceReader
     private static readonly string[] ResourcesKeys = ["limits", "reservations"];
     private static readonly string[] ReservationsKeys = ["cpus", "memory"];
     private static readonly HashSet<string> ReservationsUnsupported = ["devices", "generic_resources"];
-    private static readonly string[] RestartPolicyKeys = ["condition"];
-    private static readonly HashSet<string> RestartPolicyUnsupported = ["delay", "max_attempts", "window"];
+    private static readonly string[] RestartPolicyKeys = ["condition", "max_attempts"];
+    private static readonly HashSet<string> RestartPolicyUnsupported = ["delay", "window"];
     private static readonly string[] RestartConditions = ["none", "on-failure", "any"];
     private static readonly string[] LimitsKeys = ["cpus", "memory", "pids"];
     private static readonly string[] UpdateConfigKeys = ["parallelism", "order"];
@@ -76,8 +76,8 @@ internal sealed partial class ServiceReader
         return (limits, reservations, update);
     }
 
-    // deploy.restart_policy: condition none | on-failure | any (the default).
-    private RestartMode? ReadRestartPolicy(ConfigNode node)
+    // deploy.restart_policy: condition none | on-failure | any (the default), max_attempts (no bound by default).
+    private (RestartMode Mode, int? Attempts)? ReadRestartPolicy(ConfigNode node)
     {
         if (reader.Mapping(node, "deploy.restart_policy") is not { } map)
         {
@@ -97,7 +97,20 @@ internal sealed partial class ServiceReader
             };
         }
 
-        return mode;
+        int? attempts = null;
+        if (map["max_attempts"] is { } attemptsNode && reader.Int(attemptsNode, "deploy.restart_policy.max_attempts") is { } max)
+        {
+            if (max < 0)
+            {
+                reader.Error(attemptsNode, $"deploy.restart_policy.max_attempts: expected a count of attempts (0 or more), got {max}");
+            }
+            else
+            {
+                attempts = max;
+            }
+        }
+
+        return (mode, attempts);
     }
 
     private PullPolicy ReadPullPolicy(ConfigNode node)

@@ -76,6 +76,8 @@ internal sealed partial class ServiceReader(NodeReader reader, LoadContext conte
             reader.CheckKeys(map, $"in service \"{name}\"", Keys, UnsupportedComposeKeys);
         }
 
+        RecordImageKeys(name, map);
+
         // Read in a fixed order (errors at one location keep their order) and build the record once.
         var image = map["image"] is { } imageNode ? reader.String(imageNode, "image") : null;
         var build = map["build"] is { } buildNode ? ReadBuild(name, buildNode) : null;
@@ -94,7 +96,7 @@ internal sealed partial class ServiceReader(NodeReader reader, LoadContext conte
         var restart = ReadRestart(map);
         if (map["deploy"] is MappingNode { } deployPolicy && deployPolicy["restart_policy"] is { } policyNode)
         {
-            restart = ReadRestartPolicy(policyNode) ?? restart;
+            restart = ReadRestartPolicy(policyNode) is { } policy ? (policy.Mode, policy.Attempts) : restart;
         }
 
         var networkMode = map["network_mode"] is { } networkNode ? ReadNetworkMode(networkNode) : null;
@@ -138,7 +140,8 @@ internal sealed partial class ServiceReader(NodeReader reader, LoadContext conte
             Limits = limits,
             Reservations = reservations,
             Update = update,
-            Restart = restart,
+            Restart = restart.Mode,
+            RestartAttempts = restart.Attempts,
             Container = container,
             Networks = networks,
             Secrets = secretGrants,

@@ -124,14 +124,34 @@ internal static class Validation
             CheckDockerFit(service, context, reader);
         }
 
-        if (runtime != RuntimeKind.Local || !context.ContainerKeySites.TryGetValue(service.Name, out var sites))
+        if (runtime == RuntimeKind.Kubernetes)
+        {
+            CheckKubernetesFit(service, context, reader);
+        }
+
+        if (runtime != RuntimeKind.Local)
         {
             return;
         }
 
+        var sites = context.ImageKeySites.GetValueOrDefault(service.Name, []).Concat(context.ContainerKeySites.GetValueOrDefault(service.Name, []))
+            .OrderBy(s => (s.Location.Line, s.Location.Column));
         foreach (var (key, location) in sites)
         {
             reader.Error(location, $"\"{key}\" in service \"{service.Name}\": runtime local (host processes) cannot honour it; use runtime: docker or remove it");
+        }
+    }
+
+    // Compose's lifecycle hooks need a provider that runs commands in a container; this build has no Kubernetes provider,
+    // so they are refused where written rather than accepted and then not run.
+    private static void CheckKubernetesFit(ServiceSpec service, LoadContext context, NodeReader reader)
+    {
+        foreach (var (key, location) in context.ContainerKeySites.GetValueOrDefault(service.Name, []))
+        {
+            if (key is "post_start" or "pre_stop")
+            {
+                reader.Error(location, $"\"{key}\" in service \"{service.Name}\": runtime kubernetes cannot run Compose lifecycle hooks (this build has no Kubernetes provider); use runtime: docker");
+            }
         }
     }
 

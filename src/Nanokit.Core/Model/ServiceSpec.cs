@@ -50,6 +50,12 @@ public sealed record ServiceSpec
     /// <summary>Compose <c>restart</c> (or <c>deploy.restart_policy</c>), enforced by Nanokit's heal; null when not declared. Not part of the config hash.</summary>
     public RestartMode? Restart { get; init; }
 
+    /// <summary>
+    /// How many times Nanokit's heal brings a replica back (Compose <c>on-failure:N</c>, or <c>deploy.restart_policy.max_attempts</c>),
+    /// counted per replica and definition; null: no bound. Not part of the config hash.
+    /// </summary>
+    public int? RestartAttempts { get; init; }
+
     /// <summary>The container-level Compose keys (cap_add, user, hostname, ulimits…).</summary>
     public ContainerOptions Container { get; init; } = ContainerOptions.None;
 

@@ -37,4 +37,8 @@ public sealed record PlanAction(
     ActionType Action,
     string Cause,
     string? ConfigHash = null,
-    string? ReplicaId = null);
+    string? ReplicaId = null)
+{
+    /// <summary>A NO_OP for a replica that exited and is not brought back because its restart bound (<c>on-failure:3</c>) is reached.</summary>
+    public bool RestartBoundReached { get; init; }
+}

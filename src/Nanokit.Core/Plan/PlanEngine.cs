@@ -14,7 +14,9 @@ namespace Nanokit.Core.Plan;
 /// <item>hash differs → UPDATE (recreate), explained from the replica's applied definition when known;</item>
 /// <item>same hash: Running → NO_OP; Exited → START "exited (code)", except a replica that exited 0 and
 /// that another service waits on with <c>service_completed_successfully</c> (a finished job) → NO_OP, and as
-/// Compose's <c>restart</c> says: <c>no</c> → NO_OP whatever the code, <c>on-failure</c> → NO_OP after exit 0;
+/// Compose's <c>restart</c> says: <c>no</c> → NO_OP whatever the code, <c>on-failure</c> → NO_OP after exit 0, and a bound
+/// (<c>on-failure:3</c>, <c>max_attempts</c>) → NO_OP once the replica's <see cref="PlanOptions.RestartCounts"/> for its current
+/// config hash reaches it (a new definition starts from 0);
 /// Unhealthy → UPDATE "unhealthy", since a fresh replica is the level-triggered remedy;</item>
 /// <item>a service stopped by intent (<see cref="PlanOptions.Stopped"/>): Running or Unhealthy → STOP, anything else
 /// (absent included) → NO_OP "stopped"; a service to restart (<see cref="PlanOptions.Restart"/>): Running and
@@ -35,6 +37,7 @@ public static class PlanEngine
     private const string UpToDate = "up to date";
     private const string Orphan = "not in configuration (orphan)";
     private const string StoppedCause = "stopped by `nkapp stop`";
+    private const string BoundReached = " reached";
 
     /// <summary>What the user last asked of a service beyond its definition.</summary>
     private enum Intent
@@ -84,6 +87,7 @@ public static class PlanEngine
 
         var stopped = options.Stopped.IsDefaultOrEmpty ? [] : options.Stopped.ToHashSet(StringComparer.Ordinal);
         var restart = options.Restart.IsDefaultOrEmpty ? [] : options.Restart.ToHashSet(StringComparer.Ordinal);
+        var counts = RestartCountsOf(options.RestartCounts);
         var actionsOfLayer = new List<PlanAction>();
         foreach (var layer in scope.Layers)
         {
@@ -97,7 +101,7 @@ public static class PlanEngine
 
                 byService.TryGetValue(name, out var replicas);
                 var intent = stopped.Contains(name) ? Intent.Stopped : restart.Contains(name) ? Intent.Restart : Intent.Running;
-                PlanService(specs[name], replicas, finishedJobs, intent, actionsOfLayer);
+                PlanService(specs[name], replicas, finishedJobs, counts, intent, actionsOfLayer);
             }
 
             if (actionsOfLayer.Count > 0)
@@ -109,7 +113,13 @@ public static class PlanEngine
         return new ServicePlan(desired.Name, layers.ToImmutable()) { Runtime = RuntimeChoices.Describe(desired) };
     }
 
-    private static void PlanService(ServiceSpec spec, List<ObservedReplica>? observed, Lazy<HashSet<string>> finishedJobs, Intent intent, List<PlanAction> actions)
+    private static void PlanService(
+        ServiceSpec spec,
+        List<ObservedReplica>? observed,
+        Lazy<HashSet<string>> finishedJobs,
+        Dictionary<(string, int), RestartCount>? counts,
+        Intent intent,
+        List<PlanAction> actions)
     {
         var hash = ConfigHash.Compute(spec);
         var desiredCount = Math.Max(spec.Replicas, 0);
@@ -143,7 +153,7 @@ public static class PlanEngine
                         Intent.Stopped => new PlanAction(spec.Name, replica.Replica, replica.State is ReplicaState.Running or ReplicaState.Unhealthy ? ActionType.Stop : ActionType.NoOp, StoppedCause, hash, replica.Id),
                         Intent.Restart when replica.State == ReplicaState.Running && string.Equals(replica.ConfigHash, hash, StringComparison.Ordinal) =>
                             new PlanAction(spec.Name, replica.Replica, ActionType.Restart, "restart requested", hash, replica.Id),
-                        _ => Decide(spec, hash, replica, finishedJobs),
+                        _ => Decide(spec, hash, replica, finishedJobs, RestartsOf(counts, replica, hash)),
                     });
                     next = replica.Replica + 1;
                 }
@@ -162,7 +172,7 @@ public static class PlanEngine
         ? new PlanAction(spec.Name, replica, ActionType.NoOp, StoppedCause, hash)
         : new PlanAction(spec.Name, replica, ActionType.Create, "not deployed", hash);
 
-    private static PlanAction Decide(ServiceSpec spec, string hash, ObservedReplica replica, Lazy<HashSet<string>> finishedJobs)
+    private static PlanAction Decide(ServiceSpec spec, string hash, ObservedReplica replica, Lazy<HashSet<string>> finishedJobs, int restarts)
     {
         var (action, cause) = replica.State switch
         {
@@ -173,12 +183,44 @@ public static class PlanEngine
             ReplicaState.Exited when replica.ExitCode == 0 && finishedJobs.Value.Contains(spec.Name) => (ActionType.NoOp, "completed successfully"),
             ReplicaState.Exited when spec.Restart == RestartMode.No => (ActionType.NoOp, $"{Exited(replica)}; restart: no"),
             ReplicaState.Exited when spec.Restart == RestartMode.OnFailure && replica.ExitCode == 0 => (ActionType.NoOp, "exited (0); restart: on-failure"),
+            ReplicaState.Exited when spec.RestartAttempts is { } bound && restarts >= bound => (ActionType.NoOp, $"{Exited(replica)}; restart {Bounded(spec)}{BoundReached}"),
+            ReplicaState.Exited when spec.RestartAttempts is { } bound => (ActionType.Start, $"{Exited(replica)}; restart {restarts + 1} of {bound}"),
             ReplicaState.Exited => (ActionType.Start, Exited(replica)),
             ReplicaState.Unhealthy => (ActionType.Update, "unhealthy"),
             _ => throw new ArgumentOutOfRangeException(nameof(replica), replica.State, "unknown replica state"),
         };
-        return new PlanAction(spec.Name, replica.Replica, action, cause, hash, replica.Id);
+        return new PlanAction(spec.Name, replica.Replica, action, cause, hash, replica.Id) { RestartBoundReached = cause.EndsWith(BoundReached, StringComparison.Ordinal) };
     }
+
+    /// <summary>A bounded restart in the words of the file: <c>on-failure:3</c>, else <c>always, max_attempts 3</c>.</summary>
+    private static string Bounded(ServiceSpec spec) => spec.Restart switch
+    {
+        RestartMode.OnFailure => $"on-failure:{spec.RestartAttempts}",
+        RestartMode.UnlessStopped => $"unless-stopped, max_attempts {spec.RestartAttempts}",
+        _ => $"always, max_attempts {spec.RestartAttempts}",
+    };
+
+    private static Dictionary<(string, int), RestartCount>? RestartCountsOf(ImmutableArray<RestartCount> counts)
+    {
+        if (counts.IsDefaultOrEmpty)
+        {
+            return null;
+        }
+
+        var result = new Dictionary<(string, int), RestartCount>(counts.Length);
+        foreach (var count in counts)
+        {
+            result[(count.Service, count.Replica)] = count;
+        }
+
+        return result;
+    }
+
+    // A count made under another definition is not this one's: a new definition starts from 0.
+    private static int RestartsOf(Dictionary<(string, int), RestartCount>? counts, ObservedReplica replica, string hash) =>
+        counts is not null && counts.TryGetValue((replica.Service, replica.Replica), out var count) && string.Equals(count.ConfigHash, hash, StringComparison.Ordinal)
+            ? count.Count
+            : 0;
 
     private static string Exited(ObservedReplica replica) => replica.ExitCode is { } code ? $"exited ({code})" : "exited";
 

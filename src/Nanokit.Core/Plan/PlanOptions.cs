@@ -27,4 +27,13 @@ public sealed record PlanOptions
 
     /// <summary>Services whose running, current replicas are stopped and started again (<c>nkapp restart</c>): a one-off of one run.</summary>
     public ImmutableArray<string> Restart { get; init; } = [];
+
+    /// <summary>
+    /// How many times each replica was brought back after it exited, from the reconciler's journal: a replica of a service
+    /// with <see cref="Model.ServiceSpec.RestartAttempts"/> is left exited once its count, for its current definition, reaches it.
+    /// </summary>
+    public ImmutableArray<RestartCount> RestartCounts { get; init; } = [];
 }
+
+/// <summary>Replica <paramref name="Replica"/> of <paramref name="Service"/>, with definition <paramref name="ConfigHash"/>, was started again <paramref name="Count"/> times after it exited.</summary>
+public sealed record RestartCount(string Service, int Replica, string ConfigHash, int Count);

@@ -21,7 +21,12 @@ namespace Nanokit.Core.Plan;
 /// The verbs are <see cref="PlanJsonRenderer.Verb"/>'s, the ones <c>up</c> and <c>status</c> print.
 /// NO_OP actions and layers with nothing to do are left out; a plan with no change renders as
 /// <c>No changes. Your services match the configuration.</c>. Lines end in <c>\n</c> on every platform,
-/// and the text ends with the summary sentence, without a final newline.
+/// and the text ends with the summary sentence, without a final newline, except that replicas left exited because their
+/// restart bound is reached follow it, so a plan says why it does not bring them back:
+/// <code>
+/// Left exited:
+///   worker[1]  # exited (3); restart on-failure:3 reached
+/// </code>
 /// </summary>
 public static class PlanTextRenderer
 {
@@ -32,7 +37,7 @@ public static class PlanTextRenderer
         ArgumentNullException.ThrowIfNull(plan);
         if (!plan.HasChanges)
         {
-            return NoChanges;
+            return LeftExited(new StringBuilder(NoChanges), plan).ToString();
         }
 
         var text = new StringBuilder();
@@ -63,7 +68,29 @@ public static class PlanTextRenderer
         text.Append("\nPlan: ").Append(summary.Add).Append(" to add, ")
             .Append(summary.Change).Append(" to change, ")
             .Append(summary.Destroy).Append(" to destroy.");
-        return text.ToString();
+        return LeftExited(text, plan).ToString();
+    }
+
+    private static StringBuilder LeftExited(StringBuilder text, ServicePlan plan)
+    {
+        var headed = false;
+        foreach (var action in plan.Actions)
+        {
+            if (!action.RestartBoundReached)
+            {
+                continue;
+            }
+
+            if (!headed)
+            {
+                text.Append("\n\nLeft exited:");
+                headed = true;
+            }
+
+            text.Append("\n  ").Append(action.Service).Append('[').Append(action.Replica).Append("]  # ").Append(action.Cause);
+        }
+
+        return text;
     }
 
     private static string Symbol(ActionType action) => action switch

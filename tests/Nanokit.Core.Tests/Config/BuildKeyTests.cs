@@ -77,7 +77,7 @@ public sealed class BuildKeyTests : IDisposable
                 $"nanokit.yml:5:12: build.context: directory \"./missing\" ({Path.Combine(_directory, "missing")}) does not exist",
                 "nanokit.yml:8:5: \"build\" in service \"b\": runtime local (host processes) cannot honour it; use runtime: docker or remove it",
                 $"nanokit.yml:8:39: build.dockerfile: \"Nope\" not found in the context {Path.Combine(_directory, "app")}",
-                "nanokit.yml:8:45: \"cache_from\" in build of service \"b\" is a Compose key not supported by nanokit yet",
+                "nanokit.yml:8:45: \"cache_from\" in build of service \"b\" is a Compose key no Nanokit runtime honours yet (local, docker)",
                 "nanokit.yml:11:5: \"build\" in service \"c\": runtime local (host processes) cannot honour it; use runtime: docker or remove it",
                 "nanokit.yml:11:12: build.context: \"https://example.com/repo.git\" is a remote context; nanokit builds from a local directory",
             ],

@@ -112,6 +112,21 @@ public sealed class ComposeKeysTests
     }
 
     [Fact]
+    public void Pull_policy_network_mode_and_resources_on_the_local_runtime_are_located_errors_in_file_order()
+    {
+        Assert.Equal(
+            [
+                "nanokit.yml:5:5: \"pull_policy\" in service \"web\": runtime local (host processes) cannot honour it; use runtime: docker or remove it",
+                "nanokit.yml:6:5: \"user\" in service \"web\": runtime local (host processes) cannot honour it; use runtime: docker or remove it",
+                "nanokit.yml:7:5: \"network_mode\" in service \"web\": runtime local (host processes) cannot honour it; use runtime: docker or remove it",
+                "nanokit.yml:8:14: \"deploy.resources\" in service \"web\": runtime local (host processes) cannot honour it; use runtime: docker or remove it",
+            ],
+            Load.Errors("runtime: local\nservices:\n  web:\n    command: ./serve\n    pull_policy: always\n    user: app\n    network_mode: host\n    deploy: {resources: {limits: {memory: 64M}}}\n"));
+        var web = Load.Service("runtime: docker\nservices:\n  web:\n    image: app:1\n    pull_policy: always\n    user: app\n    network_mode: host\n    deploy: {resources: {limits: {memory: 64M}}}\n");
+        Assert.Equal(("host", "app"), (web.NetworkMode, web.Container.User));
+    }
+
+    [Fact]
     public void Bad_container_values_name_their_place()
     {
         Assert.Equal(
@@ -148,12 +163,27 @@ public sealed class ComposeKeysTests
         Assert.Equal(mode, Load.Service($"services:\n  web:\n    image: app:1\n    restart: {value}\n").Restart);
 
     [Fact]
-    public void Restart_is_null_when_not_declared_and_bounded_attempts_are_refused_where_written()
+    public void Restart_is_null_when_not_declared_and_on_failure_reads_its_bound()
     {
         Assert.Null(Load.Service("services:\n  web:\n    image: app:1\n").Restart);
+        var web = Load.Service("services:\n  web:\n    image: app:1\n    restart: on-failure:3\n");
+        Assert.Equal((RestartMode.OnFailure, 3), (web.Restart, web.RestartAttempts));
+        Assert.Null(Load.Service("services:\n  web:\n    image: app:1\n    restart: on-failure\n").RestartAttempts);
         Assert.Equal(
-            ["nanokit.yml:4:14: restart: \"on-failure:3\": a bounded number of attempts is not supported yet; use on-failure (Nanokit retries with backoff)"],
-            Load.Errors("services:\n  web:\n    image: app:1\n    restart: on-failure:3\n"));
+            ["nanokit.yml:4:14: restart: \"on-failure:x\": the count after on-failure: must be a whole number of attempts (on-failure:3)"],
+            Load.Errors("services:\n  web:\n    image: app:1\n    restart: on-failure:x\n"));
+    }
+
+    [Theory]
+    [InlineData("restart: on-failure:3", "on-failure:3")]
+    [InlineData("deploy: {restart_policy: {condition: any, max_attempts: 2}}", "max_attempts: 2")]
+    public void A_bounded_restart_survives_config_and_reload(string key, string written)
+    {
+        var project = Load.Yaml($"services:\n  web:\n    image: app:1\n    {key}\n");
+        var yaml = ProjectWriter.ToYaml(project);
+        Assert.Contains(written, yaml, StringComparison.Ordinal);
+        var again = ProjectLoader.Parse([("config.yml", yaml)], Load.Options());
+        Assert.Equal((project.Services["web"].Restart, project.Services["web"].RestartAttempts), (again.Services["web"].Restart, again.Services["web"].RestartAttempts));
     }
 
     [Fact]
@@ -163,8 +193,12 @@ public sealed class ComposeKeysTests
         Assert.Equal(RestartMode.OnFailure, web.Restart);
         Assert.Equal(RestartMode.No, Load.Service("services:\n  web:\n    image: app:1\n    deploy: {restart_policy: {condition: none}}\n").Restart);
         Assert.Equal(
-            ["nanokit.yml:4:47: \"delay\" in deploy.restart_policy is a Compose key not supported by nanokit yet"],
+            ["nanokit.yml:4:47: \"delay\" in deploy.restart_policy is a Compose key no Nanokit runtime honours yet (local, docker)"],
             Load.Errors("services:\n  web:\n    image: app:1\n    deploy: {restart_policy: {condition: any, delay: 5s}}\n"));
+        Assert.Equal(4, Load.Service("services:\n  web:\n    image: app:1\n    deploy: {restart_policy: {condition: on-failure, max_attempts: 4}}\n").RestartAttempts);
+        Assert.Equal(
+            ["nanokit.yml:4:61: deploy.restart_policy.max_attempts: expected a count of attempts (0 or more), got -1"],
+            Load.Errors("services:\n  web:\n    image: app:1\n    deploy: {restart_policy: {condition: any, max_attempts: -1}}\n"));
     }
 
     [Fact]

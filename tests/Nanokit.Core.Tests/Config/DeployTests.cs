@@ -35,7 +35,7 @@ public sealed class DeployTests
             ],
             Load.Errors("services:\n  web:\n    image: app:1\n    deploy:\n      resources: {limits: {cpus: -1, memory: lots, pids: 0}}\n" + Docker));
         Assert.Equal(
-            ["nanokit.yml:5:34: \"devices\" in deploy.resources.reservations is a Compose key not supported by nanokit yet"],
+            ["nanokit.yml:5:34: \"devices\" in deploy.resources.reservations is a Compose key no Nanokit runtime honours yet (local, docker)"],
             Load.Errors("services:\n  web:\n    image: app:1\n    deploy:\n      resources: {reservations: {devices: [{capabilities: [gpu]}]}}\n" + Docker));
     }
 

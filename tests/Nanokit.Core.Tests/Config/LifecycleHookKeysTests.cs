@@ -94,4 +94,18 @@ public sealed class LifecycleHookKeysTests
             ],
             Load.Errors("runtime: local\nservices:\n  web:\n    command: ./serve\n    post_start:\n      - command: ./a\n    pre_stop:\n      - command: ./b\n"));
     }
+
+    [Fact]
+    public void The_kubernetes_runtime_refuses_the_hooks_at_their_line_and_the_docker_runtime_reads_them()
+    {
+        const string File = "services:\n  web:\n    image: app:1\n    post_start:\n      - command: ./a\n    pre_stop:\n      - command: ./b\n";
+        Assert.Equal(
+            [
+                "nanokit.yml:5:5: \"post_start\" in service \"web\": runtime kubernetes cannot run Compose lifecycle hooks (this build has no Kubernetes provider); use runtime: docker",
+                "nanokit.yml:7:5: \"pre_stop\" in service \"web\": runtime kubernetes cannot run Compose lifecycle hooks (this build has no Kubernetes provider); use runtime: docker",
+            ],
+            Load.Errors("runtime: kubernetes\n" + File));
+        var web = Load.Yaml("runtime: docker\n" + File).Services["web"];
+        Assert.Equal((1, 1), (web.Container.PostStart.Length, web.Container.PreStop.Length));
+    }
 }

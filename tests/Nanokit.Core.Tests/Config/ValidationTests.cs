@@ -31,7 +31,7 @@ public sealed class ValidationTests
                 "nanokit.yml:8:24: stop_grace_period: invalid duration \"soon\" (use a number with a unit, e.g. 1m30s, 10s, 500ms, 1h)",
                 "nanokit.yml:9:3: invalid service name \"bad name!\": use letters, digits, '.', '_' and '-', starting with a letter or digit",
                 "nanokit.yml:13:13: host port 8080/tcp is already published by service \"web\" at nanokit.yml:5:13",
-                "nanokit.yml:14:5: \"volumes_from\" in service \"api\" is a Compose key not supported by nanokit yet",
+                "nanokit.yml:14:5: \"volumes_from\" in service \"api\" is a Compose key no Nanokit runtime honours yet (local, docker)",
             ];
         Assert.Equal(string.Join("\n", expected), string.Join("\n", Load.Errors(yaml)));
     }

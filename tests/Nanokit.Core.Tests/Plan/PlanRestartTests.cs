@@ -56,4 +56,55 @@ public sealed class PlanRestartTests
         Assert.False(plan.HasChanges);
         Assert.Equal(PlanTextRenderer.NoChanges, plan.ToString());
     }
+
+    private static PlanAction Counted(ServiceSpec job, int exitCode, params RestartCount[] counts)
+    {
+        var observed = new ObservedState([new ObservedReplica(job.Name, 1, ConfigHash.Compute(job), ReplicaState.Exited, exitCode, "c1")]);
+        return Assert.Single(PlanEngine.Plan(Project(job), observed, new PlanOptions { RestartCounts = [.. counts] }).Actions);
+    }
+
+    [Fact]
+    public void On_failure_with_a_bound_starts_again_until_the_replica_was_restarted_that_many_times()
+    {
+        var job = Service("job") with { Restart = RestartMode.OnFailure, RestartAttempts = 3 };
+        var hash = ConfigHash.Compute(job);
+        Assert.Equal((ActionType.Start, "exited (1); restart 1 of 3"), (Counted(job, 1).Action, Counted(job, 1).Cause));
+        var third = Counted(job, 1, new RestartCount("job", 1, hash, 2));
+        Assert.Equal((ActionType.Start, "exited (1); restart 3 of 3"), (third.Action, third.Cause));
+        var reached = Counted(job, 1, new RestartCount("job", 1, hash, 3));
+        Assert.Equal((ActionType.NoOp, "exited (1); restart on-failure:3 reached"), (reached.Action, reached.Cause));
+        Assert.Equal((ActionType.NoOp, "exited (0); restart: on-failure"), (Counted(job, 0).Action, Counted(job, 0).Cause));
+    }
+
+    [Fact]
+    public void A_restart_count_of_another_definition_or_replica_does_not_hold_a_replica_back()
+    {
+        var job = Service("job") with { Restart = RestartMode.OnFailure, RestartAttempts = 1 };
+        Assert.Equal(ActionType.Start, Counted(job, 2, new RestartCount("job", 1, "an-older-definition", 5)).Action);
+        Assert.Equal(ActionType.Start, Counted(job, 2, new RestartCount("job", 2, ConfigHash.Compute(job), 5)).Action);
+        Assert.Equal(ActionType.Start, Counted(job, 2, new RestartCount("other", 1, ConfigHash.Compute(job), 5)).Action);
+    }
+
+    [Fact]
+    public void A_bound_from_max_attempts_applies_to_always_and_its_plan_says_so()
+    {
+        var web = Service("web") with { Restart = RestartMode.Always, RestartAttempts = 2 };
+        var reached = Counted(web, 0, new RestartCount("web", 1, ConfigHash.Compute(web), 2));
+        Assert.Equal((ActionType.NoOp, "exited (0); restart always, max_attempts 2 reached"), (reached.Action, reached.Cause));
+        Assert.False(PlanEngine.Plan(Project(web), new ObservedState([new ObservedReplica("web", 1, ConfigHash.Compute(web), ReplicaState.Exited, 0, "c1")]), new PlanOptions { RestartCounts = [new RestartCount("web", 1, ConfigHash.Compute(web), 2)] }).HasChanges);
+    }
+
+    [Fact]
+    public void On_failure_zero_never_brings_a_failed_replica_back() =>
+        Assert.Equal((ActionType.NoOp, "exited (1); restart on-failure:0 reached"), (Counted(Service("job") with { Restart = RestartMode.OnFailure, RestartAttempts = 0 }, 1).Action, Counted(Service("job") with { Restart = RestartMode.OnFailure, RestartAttempts = 0 }, 1).Cause));
+
+    [Fact]
+    public void The_plan_text_says_which_replicas_it_leaves_exited_because_their_bound_is_reached()
+    {
+        var job = Service("job") with { Restart = RestartMode.OnFailure, RestartAttempts = 3 };
+        var observed = new ObservedState([new ObservedReplica("job", 1, ConfigHash.Compute(job), ReplicaState.Exited, 1, "c1")]);
+        var plan = PlanEngine.Plan(Project(job), observed, new PlanOptions { RestartCounts = [new RestartCount("job", 1, ConfigHash.Compute(job), 3)] });
+        Assert.Equal(PlanTextRenderer.NoChanges + "\n\nLeft exited:\n  job[1]  # exited (1); restart on-failure:3 reached", plan.ToString());
+        Assert.False(plan.HasChanges);
+    }
 }
