@@ -9,8 +9,9 @@ namespace Nanokit.Reconciler;
 /// replica was brought back. The count lives in this actor's journal, not in the runtime: Docker keeps a container's
 /// labels immutable and counts only its own restart policy's restarts, and a count kept by the runtime would need one
 /// store per provider. Every service's actions pass through here on their way to the service actor
-/// (<see cref="ExecuteService"/>), so that is where starting an exited replica is counted (before it runs: an attempt
-/// counts, as Docker counts it) and where creating, recreating or deleting a replica forgets its count. A count is kept
+/// (<see cref="ExecuteService"/>), so that is where a heal's start of an exited replica is counted (before it runs: an
+/// attempt counts, as Docker counts it; a start asked for by <c>up</c> or <c>start</c> is not the policy's, as Docker's
+/// count leaves out <c>docker start</c>) and where creating, recreating or deleting a replica forgets its count. A count is kept
 /// with the config hash it was made under, and the planner ignores it for another definition, so a new generation that
 /// recreates the replica starts from 0.
 /// </summary>
@@ -28,7 +29,7 @@ internal sealed partial class ProjectActor
             restartCounts.TryGetValue((action.Service, action.Replica), out var known);
             switch (action.Action)
             {
-                case ActionType.Start when action.ConfigHash is { } hash:
+                case ActionType.Start when action.ConfigHash is { } hash && running?.Trigger == RunTrigger.Drift:
                     var before = known is not null && string.Equals(known.ConfigHash, hash, StringComparison.Ordinal) ? known.Count : 0;
                     counts.Add(new RestartCount(action.Service, action.Replica, hash, before + 1));
                     break;

@@ -62,6 +62,19 @@ public sealed class RestartBoundSpecs : ReconcilerFixture
         Assert.Equal(starts, Runtime.Stats.Starts);
     }
 
+    [Fact]
+    public void Starting_a_replica_stopped_on_purpose_is_not_a_restart_of_its_policy()
+    {
+        var project = Project();
+        AwaitRun(Apply(project, Load(Spec)).Generation);
+        project.Tell(new StopServices(["worker"]), TestActor);
+        AwaitRun(ExpectMsg<SpecAccepted>().Generation);
+        project.Tell(new StartServices(["worker"]), TestActor);
+        AwaitRun(ExpectMsg<SpecAccepted>().Generation);
+
+        Assert.Equal("exited (3); restart 1 of 2", HealAfterCrash(project, Events));
+    }
+
     /// <summary>Crashes the worker with exit 3, heals, and returns the cause the heal's plan gave for starting it.</summary>
     private string HealAfterCrash(IActorRef project, Akka.TestKit.TestProbe events)
     {
