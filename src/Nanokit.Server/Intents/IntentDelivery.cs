@@ -1,4 +1,5 @@
 using Akka.Actor;
+using Akka.Cluster;
 using Microsoft.Extensions.Logging;
 using Nanokit.Reconciler;
 using Nanokit.Reconciler.Hosting;
@@ -17,7 +18,10 @@ namespace Nanokit.Server.Intents;
 /// slow to recover is not flooded. At most <c>max-in-flight</c> intents are awaiting an answer at once; the others
 /// wait their turn in arrival order, so a node that sweeps ten thousand intents at start sends them as fast as the
 /// projects accept them, not all at once. Traffic per intent: one message and one answer per node, plus one
-/// redelivery per backoff step while its owner does not answer.
+/// redelivery per backoff step while its owner does not answer. When a member is removed (a failover), what was sent
+/// to its shards is lost and the shards are homed again within about a second: every unanswered intent is sent again
+/// at once (the region holds it until its shard's new home is known) and its backoff starts over, so a failover does
+/// not wait out <c>redeliver-max</c>.
 /// </summary>
 internal sealed class IntentDelivery : ReceiveActor, IWithTimers
 {
@@ -41,6 +45,9 @@ internal sealed class IntentDelivery : ReceiveActor, IWithTimers
         Receive<IntentsPending>(Read);
         Receive<SpecAccepted>(Answered);
         Receive<Redeliver>(_ => RedeliverDue());
+        Receive<ClusterEvent.MemberRemoved>(_ => ResendUnanswered());
+        Receive<MemberLeft>(_ => ResendUnanswered());
+        Receive<ClusterEvent.CurrentClusterState>(_ => { });
     }
 
     public ITimerScheduler Timers { get; set; } = null!;
@@ -48,7 +55,37 @@ internal sealed class IntentDelivery : ReceiveActor, IWithTimers
     public static Props Props(IActorRef region, DeliverySettings settings, ILogger logger) =>
         Akka.Actor.Props.Create(() => new IntentDelivery(region, settings, logger));
 
-    protected override void PreStart() => Timers.StartPeriodicTimer(Redeliver.Instance, Redeliver.Instance, settings.RedeliverAfter);
+    protected override void PreStart()
+    {
+        Timers.StartPeriodicTimer(Redeliver.Instance, Redeliver.Instance, settings.RedeliverAfter);
+        if (Context.System.HasExtension<Akka.Cluster.Cluster>())
+        {
+            Akka.Cluster.Cluster.Get(Context.System).Subscribe(Self, typeof(ClusterEvent.MemberRemoved));
+        }
+    }
+
+    protected override void PostStop()
+    {
+        if (Context.System.HasExtension<Akka.Cluster.Cluster>())
+        {
+            Akka.Cluster.Cluster.Get(Context.System).Unsubscribe(Self);
+        }
+    }
+
+    private void ResendUnanswered()
+    {
+        var now = DateTime.UtcNow;
+        var sent = unanswered.Values.Where(d => d.Attempts > 0).ToList();
+        foreach (var delivery in sent)
+        {
+            Send(delivery with { Attempts = 0 }, now);
+        }
+
+        if (sent.Count > 0)
+        {
+            logger.Redelivered(sent.Count, waiting.Count, settings.MaxInFlight);
+        }
+    }
 
     private void Read(IntentsPending pending)
     {
@@ -147,6 +184,12 @@ internal sealed class IntentDelivery : ReceiveActor, IWithTimers
     /// <param name="Attempts">Times sent; 0 while waiting for a slot.</param>
     /// <param name="DueAt">When to send it again if still unanswered.</param>
     private sealed record Delivery(Intent Intent, int Attempts, DateTime DueAt);
+
+    /// <summary>A member left the cluster (tests tell it directly; the cluster tells <see cref="ClusterEvent.MemberRemoved"/>).</summary>
+    internal sealed record MemberLeft
+    {
+        public static readonly MemberLeft Instance = new();
+    }
 
     private sealed record Redeliver
     {
