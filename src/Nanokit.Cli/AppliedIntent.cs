@@ -56,42 +56,12 @@ internal sealed record AppliedIntent(
     /// </summary>
     public static AppliedIntent? Read(string projectDirectory, string? project, Action<string>? warn = null)
     {
-        var path = PathIn(projectDirectory);
-        if (!File.Exists(path))
-        {
-            return null;
-        }
-
-        try
-        {
-            var applied = JsonSerializer.Deserialize<AppliedIntent>(File.ReadAllText(path), Json);
-            return project is null || applied?.Project == project ? applied : null;
-        }
-        catch (Exception e) when (e is JsonException or IOException or UnauthorizedAccessException)
-        {
-            warn?.Invoke($"warning: ignoring {path} ({e.Message.Split(" Path:")[0]}); the next `nkapp up` rewrites it");
-            return null;
-        }
+        var applied = StateFiles.Read<AppliedIntent>(PathIn(projectDirectory), Json, warn, "the next `nkapp up`");
+        return project is null || applied?.Project == project ? applied : null;
     }
 
-    /// <summary>Writes through a temporary file, owner-only, so a reader never sees half of it.</summary>
-    public void Write(string projectDirectory)
-    {
-        var path = PathIn(projectDirectory);
-        var temporary = path + ".tmp";
-        var options = new FileStreamOptions { Mode = FileMode.Create, Access = FileAccess.Write };
-        if (!OperatingSystem.IsWindows())
-        {
-            options.UnixCreateMode = Nanokit.Runtime.StateDirectory.OwnerOnlyFile;
-        }
-
-        using (var stream = new FileStream(temporary, options))
-        {
-            JsonSerializer.Serialize(stream, this, Json);
-        }
-
-        File.Move(temporary, path, overwrite: true);
-    }
+    /// <summary>Writes it (see <see cref="StateFiles.Write"/>).</summary>
+    public void Write(string projectDirectory) => StateFiles.Write(PathIn(projectDirectory), this, Json);
 
     /// <summary>The read model of <paramref name="accepted"/>; <paramref name="environment"/> is the <c>--env</c> to remember.</summary>
     public static AppliedIntent From(IntentAccepted accepted, string? environment) => new(

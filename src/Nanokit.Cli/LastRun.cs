@@ -43,42 +43,12 @@ internal sealed record LastRun(
     /// </summary>
     public static LastRun? Read(string projectDirectory, string project, Action<string>? warn = null)
     {
-        var path = PathIn(projectDirectory);
-        if (!File.Exists(path))
-        {
-            return null;
-        }
-
-        try
-        {
-            var run = JsonSerializer.Deserialize<LastRun>(File.ReadAllText(path), Json);
-            return run?.Project == project ? run : null;
-        }
-        catch (Exception e) when (e is JsonException or IOException or UnauthorizedAccessException)
-        {
-            warn?.Invoke($"warning: ignoring {path} ({e.Message.Split(" Path:")[0]}); the next run rewrites it");
-            return null;
-        }
+        var run = StateFiles.Read<LastRun>(PathIn(projectDirectory), Json, warn, "the next run");
+        return run?.Project == project ? run : null;
     }
 
-    /// <summary>Writes through a temporary file, owner-only as the rest of the state directory, so a reader never sees half of it.</summary>
-    public void Write(string projectDirectory)
-    {
-        var path = PathIn(projectDirectory);
-        var temporary = path + ".tmp";
-        var options = new FileStreamOptions { Mode = FileMode.Create, Access = FileAccess.Write };
-        if (!OperatingSystem.IsWindows())
-        {
-            options.UnixCreateMode = Nanokit.Runtime.StateDirectory.OwnerOnlyFile;
-        }
-
-        using (var stream = new FileStream(temporary, options))
-        {
-            JsonSerializer.Serialize(stream, this, Json);
-        }
-
-        File.Move(temporary, path, overwrite: true);
-    }
+    /// <summary>Writes it (see <see cref="StateFiles.Write"/>).</summary>
+    public void Write(string projectDirectory) => StateFiles.Write(PathIn(projectDirectory), this, Json);
 
     /// <summary>
     /// <c>last run: up, generation 2 failed 12s ago (after 3.1s)</c>, then one indented line per failure; a generation
