@@ -95,7 +95,10 @@ public sealed class ComposeKeysTests
         Assert.Equal((RuntimeKind.Local, RuntimeChoice.DefaultForCommands), (project.Runtime, project.RuntimeChoice));
         Assert.Equal(RuntimeChoice.Declared, Load.Yaml("runtime: local\nservices:\n  web:\n    command: ./serve\n").RuntimeChoice);
         Assert.Equal(
-            ["nanokit.yml:4:3: service \"db\" has no command; runtime local runs a process and needs one (runtime local was chosen because not every service declares an image; set runtime: docker to run images)"],
+            [
+                "nanokit.yml:4:3: service \"db\" has no command; runtime local runs a process and needs one (runtime local was chosen because not every service declares an image; set runtime: docker to run images)",
+                "nanokit.yml:5:5: \"image\" in service \"db\": runtime local (host processes) cannot honour it (it starts the service's command on the host, not an image); use runtime: docker or remove it",
+            ],
             Load.Errors("services:\n  web:\n    command: ./serve\n  db:\n    image: postgres:16\n"));
     }
 
@@ -126,6 +129,21 @@ public sealed class ComposeKeysTests
         Assert.Equal(("host", "app"), (web.NetworkMode, web.Container.User));
     }
 
+
+    [Fact]
+    public void Image_ports_volumes_and_labels_on_the_local_runtime_are_located_errors_saying_what_to_do_instead()
+    {
+        Assert.Equal(
+            [
+                "nanokit.yml:4:5: \"image\" in service \"web\": runtime local (host processes) cannot honour it (it starts the service's command on the host, not an image; runtime local was chosen because not every service declares an image); use runtime: docker or remove it",
+                "nanokit.yml:6:5: \"ports\" in service \"web\": runtime local (host processes) cannot honour it (the process publishes nothing: it listens where its command tells it to); use runtime: docker or remove it",
+                "nanokit.yml:7:5: \"volumes\" in service \"web\": runtime local (host processes) cannot honour it (the process reads host paths as they are: give them to its command); use runtime: docker or remove it",
+                "nanokit.yml:8:5: \"labels\" in service \"web\": runtime local (host processes) cannot honour it (a process has no labels; keep notes under an x- key); use runtime: docker or remove it",
+            ],
+            Load.Errors("services:\n  web:\n    x-note: {kept: yes}\n    image: app:1\n    command: ./serve\n    ports: [\"8080:80\"]\n    volumes: [\"./data:/data\"]\n    labels: {tier: web}\n  worker:\n    command: ./work\n"));
+        var web = Load.Service("runtime: docker\nservices:\n  web:\n    image: app:1\n    command: ./serve\n    ports: [\"8080:80\"]\n    volumes: [\"./data:/data\"]\n    labels: {tier: web}\n");
+        Assert.Equal((1, 1, "web"), (web.Ports.Length, web.Volumes.Length, web.Labels["tier"]));
+    }
     [Fact]
     public void Bad_container_values_name_their_place()
     {
