@@ -195,13 +195,16 @@ public sealed class ComposeKeysTests
     [Theory]
     [InlineData("restart: on-failure:3", "on-failure:3")]
     [InlineData("deploy: {restart_policy: {condition: any, max_attempts: 2}}", "max_attempts: 2")]
+    [InlineData("deploy: {restart_policy: {condition: on-failure, max_attempts: 2, delay: 1m30s}}", "delay: 1m30s")]
     public void A_bounded_restart_survives_config_and_reload(string key, string written)
     {
         var project = Load.Yaml($"services:\n  web:\n    image: app:1\n    {key}\n");
         var yaml = ProjectWriter.ToYaml(project);
         Assert.Contains(written, yaml, StringComparison.Ordinal);
         var again = ProjectLoader.Parse([("config.yml", yaml)], Load.Options());
-        Assert.Equal((project.Services["web"].Restart, project.Services["web"].RestartAttempts), (again.Services["web"].Restart, again.Services["web"].RestartAttempts));
+        Assert.Equal(
+            (project.Services["web"].Restart, project.Services["web"].RestartAttempts, project.Services["web"].RestartDelay),
+            (again.Services["web"].Restart, again.Services["web"].RestartAttempts, again.Services["web"].RestartDelay));
     }
 
     [Fact]
@@ -211,8 +214,13 @@ public sealed class ComposeKeysTests
         Assert.Equal(RestartMode.OnFailure, web.Restart);
         Assert.Equal(RestartMode.No, Load.Service("services:\n  web:\n    image: app:1\n    deploy: {restart_policy: {condition: none}}\n").Restart);
         Assert.Equal(
-            ["nanokit.yml:4:47: \"delay\" in deploy.restart_policy is a Compose key no Nanokit runtime honours yet (local, docker)"],
-            Load.Errors("services:\n  web:\n    image: app:1\n    deploy: {restart_policy: {condition: any, delay: 5s}}\n"));
+            ["nanokit.yml:4:47: \"window\" in deploy.restart_policy is a Compose key no Nanokit runtime honours yet (local, docker)"],
+            Load.Errors("services:\n  web:\n    image: app:1\n    deploy: {restart_policy: {condition: any, window: 5s}}\n"));
+        Assert.Equal(TimeSpan.FromSeconds(5), Load.Service("services:\n  web:\n    image: app:1\n    deploy: {restart_policy: {condition: any, delay: 5s}}\n").RestartDelay);
+        Assert.Equal(TimeSpan.Zero, web.RestartDelay);
+        Assert.Equal(
+            ["nanokit.yml:4:54: deploy.restart_policy.delay: invalid duration \"soon\" (use a number with a unit, e.g. 1m30s, 10s, 500ms, 1h)"],
+            Load.Errors("services:\n  web:\n    image: app:1\n    deploy: {restart_policy: {condition: any, delay: soon}}\n"));
         Assert.Equal(4, Load.Service("services:\n  web:\n    image: app:1\n    deploy: {restart_policy: {condition: on-failure, max_attempts: 4}}\n").RestartAttempts);
         Assert.Equal(
             ["nanokit.yml:4:61: deploy.restart_policy.max_attempts: expected a count of attempts (0 or more), got -1"],
