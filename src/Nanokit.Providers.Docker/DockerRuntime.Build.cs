@@ -46,6 +46,9 @@ public sealed partial class DockerRuntime
             Target = build.Target,
             Labels = new Dictionary<string, string>(StringComparer.Ordinal) { [BuiltFrom] = wanted },
             Remove = true,
+
+            // The builder's container of a step that fails stays behind otherwise (docker build's --force-rm is off by default).
+            ForceRemove = true,
         };
         string? reported = null;
         var reportedAt = 0L;

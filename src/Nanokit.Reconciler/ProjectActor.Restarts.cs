@@ -14,15 +14,36 @@ namespace Nanokit.Reconciler;
 /// count leaves out <c>docker start</c>) and where creating, recreating or deleting a replica forgets its count. A count is kept
 /// with the config hash it was made under, and the planner ignores it for another definition, so a new generation that
 /// recreates the replica starts from 0.
+/// Compose's <c>deploy.restart_policy.delay</c> is the wait before such a start: the service's command comes back to this
+/// actor after the delay, with its original sender, and is counted and routed then (an attempt counts when it is made); a
+/// command whose run was cancelled meanwhile (a new generation, <c>down</c>) is dropped, so nothing starts behind it.
 /// </summary>
 internal sealed partial class ProjectActor
 {
     private ImmutableSortedDictionary<(string Service, int Replica), RestartCount> restartCounts = ImmutableSortedDictionary<(string Service, int Replica), RestartCount>.Empty;
 
+    /// <summary>Commands held for their service's restart delay; one that comes back is counted and routed, not held again.</summary>
+    private readonly HashSet<ExecuteService> delayedRestarts = new(ReferenceEqualityComparer.Instance);
+
     private ImmutableArray<RestartCount> RestartCounts => [.. restartCounts.Values];
 
     private void CountThenRoute(ExecuteService command)
     {
+        if (delayedRestarts.Remove(command))
+        {
+            if (command.Cancellation.IsCancellationRequested)
+            {
+                return;
+            }
+        }
+        else if (command.Spec is { RestartDelay: var delay } && delay > TimeSpan.Zero && running?.Trigger == RunTrigger.Drift
+            && command.Actions.Any(a => a.Action == ActionType.Start))
+        {
+            delayedRestarts.Add(command);
+            Context.System.Scheduler.ScheduleTellOnce(delay, Self, command, Sender);
+            return;
+        }
+
         var counts = ImmutableArray.CreateBuilder<RestartCount>();
         foreach (var action in command.Actions)
         {

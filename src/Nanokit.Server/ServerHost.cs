@@ -179,6 +179,7 @@ public static class ServerHost
         akka.WithActors((system, _) => system.ActorOf(
             StatusWriter.Props(events, Akka.Cluster.Cluster.Get(system).SelfAddress.ToString(), settings.Events.MaxBuffered, settings.ReconnectDelay, logger),
             "status-writer"));
+        akka.WithActors((system, _) => system.ActorOf(RestartCountRecorder.Props(services.GetRequiredService<ObservedStore>()), "restart-counts"));
         var deliveryLogger = services.GetRequiredService<ILoggerFactory>().CreateLogger<IntentDelivery>();
         akka.WithActors((system, registry) => registry.Register<IntentDelivery>(system.ActorOf(
             IntentDelivery.Props(registry.Get<ProjectShards>(), settings.Delivery, deliveryLogger), "intent-delivery")));

@@ -75,7 +75,9 @@ public sealed class DockerBuildTests
         var context = Directory.CreateTempSubdirectory("nanokit-build-").FullName;
         try
         {
-            File.WriteAllText(Path.Combine(context, "Dockerfile"), "FROM nanokit-test/busybox:1\nRUN exit 3\n");
+            // The marker finds the builder's own container for the failed step, which carries no label of the project.
+            var marker = "failing-step-" + Guid.NewGuid().ToString("N");
+            File.WriteAllText(Path.Combine(context, "Dockerfile"), $"FROM nanokit-test/busybox:1\nRUN echo {marker} && exit 3\n");
             var service = DockerProject.Service("web") with { Image = null, Build = Build(context) with { Target = null } };
 
             var error = await Assert.ThrowsAsync<RuntimeException>(() => p.Runtime.CreateAsync(p.Replica(service), DockerProject.Timeout(120)));
@@ -83,6 +85,7 @@ public sealed class DockerBuildTests
             Assert.True(error.Message.Contains($"cannot build image {p.Project.Name}-web from {context}", StringComparison.Ordinal), error.Message);
             Assert.True(error.Message.Contains("returned a non-zero code: 3", StringComparison.Ordinal), error.Message);
             Assert.Equal("", (await DockerProject.DockerCliAsync("ps", "-aq", "--filter", "label=io.nanokit.project=" + p.Project.Name)).Trim());
+            Assert.DoesNotContain(marker, await DockerProject.DockerCliAsync("ps", "-a", "--no-trunc", "--format", "{{.ID}} {{.Status}} {{.Command}}"));
         }
         finally
         {

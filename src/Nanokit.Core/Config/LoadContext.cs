@@ -28,7 +28,7 @@ internal sealed class LoadContext(string projectDirectory, IReadOnlyDictionary<s
     /// <summary>Per service, the container-only keys it sets and where: refused by a runtime that cannot honour them.</summary>
     public Dictionary<string, List<(string Key, SourceLocation Location)>> ContainerKeySites { get; } = new(StringComparer.Ordinal);
 
-    /// <summary>Per service, the image and container keys beyond those (image, ports, volumes…) it sets and where: refused by runtime local.</summary>
+    /// <summary>Per service, the image keys beyond those (image, ports, volumes, labels…) it sets and where: refused by runtime local.</summary>
     public Dictionary<string, List<(string Key, SourceLocation Location)>> ImageKeySites { get; } = new(StringComparer.Ordinal);
 
     /// <summary>(service, network key) for each network a service joins: each must be declared at the top level (or be "default").</summary>

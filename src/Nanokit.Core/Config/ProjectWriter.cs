@@ -279,10 +279,21 @@ public static partial class ProjectWriter
             deploy.Put("update_config", update);
         }
 
-        // A bound on any restart but on-failure has no short form: Compose's deploy.restart_policy says it.
-        if (s.RestartAttempts is { } attempts && s.Restart is { } mode && mode != RestartMode.OnFailure)
+        // A delay, or a bound on any restart but on-failure, has no short form: Compose's deploy.restart_policy says it.
+        if (s.Restart is { } mode && (s.RestartDelay > TimeSpan.Zero || (s.RestartAttempts is not null && mode != RestartMode.OnFailure)))
         {
-            deploy.Put("restart_policy", new Map { new("condition", mode == RestartMode.No ? "none" : "any"), new("max_attempts", attempts) });
+            var policy = new Map { new("condition", mode switch { RestartMode.No => "none", RestartMode.OnFailure => "on-failure", _ => "any" }) };
+            if (s.RestartAttempts is { } attempts)
+            {
+                policy.Put("max_attempts", attempts);
+            }
+
+            if (s.RestartDelay > TimeSpan.Zero)
+            {
+                policy.Put("delay", Durations.Format(s.RestartDelay));
+            }
+
+            deploy.Put("restart_policy", policy);
         }
 
         return deploy;

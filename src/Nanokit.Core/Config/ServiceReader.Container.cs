@@ -24,10 +24,10 @@ internal sealed partial class ServiceReader
     private static readonly string[] DeviceKeys = ["source", "target", "permissions"];
 
     /// <summary>
-    /// Keys about an image beyond <see cref="ContainerKeys"/>, which host processes cannot honour either. <c>ports</c>, <c>volumes</c>
-    /// and <c>labels</c> stay accepted on runtime local (documented in README: what the process binds and reads is its own).
+    /// Keys about an image or what Docker does around it, beyond <see cref="ContainerKeys"/>, which host processes cannot honour
+    /// either: a process is started from <c>command</c>, binds the ports and reads the paths it names itself, and carries no labels.
     /// </summary>
-    internal static readonly string[] ImageKeys = ["pull_policy", "network_mode"];
+    internal static readonly string[] ImageKeys = ["image", "labels", "network_mode", "ports", "pull_policy", "volumes"];
 
     private void RecordImageKeys(string service, MappingNode map)
     {

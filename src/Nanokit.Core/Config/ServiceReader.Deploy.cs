@@ -10,8 +10,8 @@ internal sealed partial class ServiceReader
     private static readonly string[] ResourcesKeys = ["limits", "reservations"];
     private static readonly string[] ReservationsKeys = ["cpus", "memory"];
     private static readonly HashSet<string> ReservationsUnsupported = ["devices", "generic_resources"];
-    private static readonly string[] RestartPolicyKeys = ["condition", "max_attempts"];
-    private static readonly HashSet<string> RestartPolicyUnsupported = ["delay", "window"];
+    private static readonly string[] RestartPolicyKeys = ["condition", "max_attempts", "delay"];
+    private static readonly HashSet<string> RestartPolicyUnsupported = ["window"];
     private static readonly string[] RestartConditions = ["none", "on-failure", "any"];
     private static readonly string[] LimitsKeys = ["cpus", "memory", "pids"];
     private static readonly string[] UpdateConfigKeys = ["parallelism", "order"];
@@ -76,8 +76,8 @@ internal sealed partial class ServiceReader
         return (limits, reservations, update);
     }
 
-    // deploy.restart_policy: condition none | on-failure | any (the default), max_attempts (no bound by default).
-    private (RestartMode Mode, int? Attempts)? ReadRestartPolicy(ConfigNode node)
+    // deploy.restart_policy: condition none | on-failure | any (the default), max_attempts (no bound by default), delay (none by default).
+    private (RestartMode Mode, int? Attempts, TimeSpan Delay)? ReadRestartPolicy(ConfigNode node)
     {
         if (reader.Mapping(node, "deploy.restart_policy") is not { } map)
         {
@@ -110,7 +110,8 @@ internal sealed partial class ServiceReader
             }
         }
 
-        return (mode, attempts);
+        var delay = map["delay"] is { } delayNode ? reader.Duration(delayNode, "deploy.restart_policy.delay") ?? TimeSpan.Zero : TimeSpan.Zero;
+        return (mode, attempts, delay);
     }
 
     private PullPolicy ReadPullPolicy(ConfigNode node)

@@ -94,9 +94,11 @@ internal sealed partial class ServiceReader(NodeReader reader, LoadContext conte
         var replicas = ReadReplicas(map);
         var (limits, reservations, update) = map["deploy"] is MappingNode deployMap ? ReadDeploy(name, deployMap, ports) : (null, null, Defaults.Update);
         var restart = ReadRestart(map);
-        if (map["deploy"] is MappingNode { } deployPolicy && deployPolicy["restart_policy"] is { } policyNode)
+        var restartDelay = TimeSpan.Zero;
+        if (map["deploy"] is MappingNode { } deployPolicy && deployPolicy["restart_policy"] is { } policyNode && ReadRestartPolicy(policyNode) is { } policy)
         {
-            restart = ReadRestartPolicy(policyNode) is { } policy ? (policy.Mode, policy.Attempts) : restart;
+            restart = (policy.Mode, policy.Attempts);
+            restartDelay = policy.Delay;
         }
 
         var networkMode = map["network_mode"] is { } networkNode ? ReadNetworkMode(networkNode) : null;
@@ -142,6 +144,7 @@ internal sealed partial class ServiceReader(NodeReader reader, LoadContext conte
             Update = update,
             Restart = restart.Mode,
             RestartAttempts = restart.Attempts,
+            RestartDelay = restartDelay,
             Container = container,
             Networks = networks,
             Secrets = secretGrants,

@@ -41,8 +41,8 @@ internal static class Validation
                 active[service.Name] = checkedService;
             }
 
-            CheckRuntimeNeeds(service, project, reader);
-            CheckRuntimeFit(service, project.Runtime, context, reader);
+            CheckRuntimeNeeds(service, project, context, reader);
+            CheckRuntimeFit(service, project, context, reader);
         }
 
         CheckReferences(project, active, context, reader);
@@ -99,10 +99,14 @@ internal static class Validation
         return kept == service.DependsOn ? service : service with { DependsOn = kept };
     }
 
-    private static void CheckRuntimeNeeds(ServiceSpec service, ProjectSpec project, NodeReader reader)
+    private static void CheckRuntimeNeeds(ServiceSpec service, ProjectSpec project, LoadContext context, NodeReader reader)
     {
         var runtime = project.Runtime;
-        if (runtime is RuntimeKind.Docker or RuntimeKind.Kubernetes && string.IsNullOrEmpty(service.Image) && service.Build is null)
+
+        // An image key that did not read (a mapping, say) has its own error; "has no image" would only repeat it.
+        var imageWritten = context.ImageKeySites.TryGetValue(service.Name, out var sites) && sites.Exists(s => s.Key == "image");
+        var noImage = service.Image is null ? !imageWritten : service.Image.Length == 0;
+        if (runtime is RuntimeKind.Docker or RuntimeKind.Kubernetes && noImage && service.Build is null)
         {
             reader.Error(service.Location, $"service \"{service.Name}\" has no image; runtime {runtime.ToString().ToLowerInvariant()} needs one");
         }
@@ -117,8 +121,12 @@ internal static class Validation
     }
 
     // A key the runtime cannot honour is refused here, at its own line, rather than ignored or failing at up.
-    private static void CheckRuntimeFit(ServiceSpec service, RuntimeKind runtime, LoadContext context, NodeReader reader)
+    private static void CheckRuntimeFit(ServiceSpec service, ProjectSpec project, LoadContext context, NodeReader reader)
     {
+        var runtime = project.Runtime;
+
+        // Why local was chosen is said once: by the "has no command" error when the service has none, else here at its image.
+        var chosenForCommands = project.RuntimeChoice == RuntimeChoice.DefaultForCommands && service.Command is { Length: > 0 };
         if (runtime == RuntimeKind.Docker)
         {
             CheckDockerFit(service, context, reader);
@@ -138,7 +146,16 @@ internal static class Validation
             .OrderBy(s => (s.Location.Line, s.Location.Column));
         foreach (var (key, location) in sites)
         {
-            reader.Error(location, $"\"{key}\" in service \"{service.Name}\": runtime local (host processes) cannot honour it; use runtime: docker or remove it");
+            var instead = key switch
+            {
+                "image" => " (it starts the service's command on the host, not an image"
+                    + (chosenForCommands ? "; runtime local was chosen because not every service declares an image" : "") + ")",
+                "ports" => " (the process publishes nothing: it listens where its command tells it to)",
+                "volumes" => " (the process reads host paths as they are: give them to its command)",
+                "labels" => " (a process has no labels; keep notes under an x- key)",
+                _ => "",
+            };
+            reader.Error(location, $"\"{key}\" in service \"{service.Name}\": runtime local (host processes) cannot honour it{instead}; use runtime: docker or remove it");
         }
     }
 

@@ -56,6 +56,12 @@ public sealed record ServiceSpec
     /// </summary>
     public int? RestartAttempts { get; init; }
 
+    /// <summary>
+    /// Compose <c>deploy.restart_policy.delay</c>: how long Nanokit's heal waits before it brings back a replica that exited;
+    /// zero (the default): at once. Not part of the config hash.
+    /// </summary>
+    public TimeSpan RestartDelay { get; init; }
+
     /// <summary>The container-level Compose keys (cap_add, user, hostname, ulimits…).</summary>
     public ContainerOptions Container { get; init; } = ContainerOptions.None;
 

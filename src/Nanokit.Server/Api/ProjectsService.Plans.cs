@@ -8,8 +8,9 @@ namespace Nanokit.Server.Api;
 
 /// <summary>
 /// PlanProject, CheckDrift and StreamLogs. PlanProject and CheckDrift: the pure planner over the desired spec and the observed state the owner last recorded
-/// (<see cref="Runtime.ObservedStore"/>). Neither calls a runtime nor writes anything; both say when, and by which
-/// node, the state they planned against was observed.
+/// (<see cref="Runtime.ObservedStore"/>), with the replicas' restart counts the owner recorded there, so a replica whose
+/// <c>on-failure:N</c> is spent is planned to stay exited, as the owner and the embedded CLI plan it. Neither calls a
+/// runtime nor writes anything; both say when, and by which node, the state they planned against was observed.
 /// </summary>
 internal sealed partial class ProjectsService
 {
@@ -21,6 +22,7 @@ internal sealed partial class ProjectsService
         {
             Services = [.. request.Services],
             RemoveOrphans = request.HasRemoveOrphans ? request.RemoveOrphans : null,
+            RestartCounts = seen?.Restarts ?? [],
         };
         var plan = Plan(spec, seen?.State ?? ObservedState.Empty, options);
         return new PlanProjectResponse
@@ -46,7 +48,7 @@ internal sealed partial class ProjectsService
 
         var seen = await Store(() => observed.ReadAsync(project, context.CancellationToken)).ConfigureAwait(false)
             ?? throw new RpcException(new Status(StatusCode.FailedPrecondition, $"\"{project}\" has not been observed by its owner yet; retry once its first run started"));
-        var plan = Plan(intent.Spec, seen.State, new PlanOptions());
+        var plan = Plan(intent.Spec, seen.State, new PlanOptions { RestartCounts = seen.Restarts });
         return new CheckDriftResponse
         {
             Project = project,

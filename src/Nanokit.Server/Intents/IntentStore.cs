@@ -10,7 +10,7 @@ namespace Nanokit.Server.Intents;
 /// <summary>
 /// The control plane's tables beside the journal: <c>nanokit_intents</c> (what each project should be: the resolved
 /// spec, its generation, deployed or undeployed), <c>nanokit_status</c> (what the owning node last reported),
-/// <c>nanokit_events</c> (<see cref="EventLog"/>) and <c>nanokit_observed</c> (<see cref="Runtime.ObservedStore"/>).
+/// <c>nanokit_events</c> (<see cref="EventLog"/>), <c>nanokit_observed</c> and <c>nanokit_restarts</c> (<see cref="Runtime.ObservedStore"/>).
 /// An intent is written with its NOTIFY in one transaction, so a notification never names an intent that is not
 /// there, and an intent that is there is found by the next sweep even if its notification was lost. Each intent is
 /// also the next event of the project's log (<see cref="EventLog"/>): <c>nanokit_intents.revision</c> is the newest
@@ -55,6 +55,11 @@ internal sealed class IntentStore(NpgsqlDataSource dataSource, string channel, s
               observed jsonb NOT NULL,
               observed_at timestamptz NOT NULL,
               owner text NOT NULL);
+            CREATE TABLE IF NOT EXISTS nanokit_restarts (
+              project text PRIMARY KEY,
+              counts jsonb NOT NULL,
+              owner text NOT NULL,
+              updated_at timestamptz NOT NULL);
             CREATE TABLE IF NOT EXISTS nanokit_status (
               project text PRIMARY KEY,
               accepted_generation bigint NOT NULL,

@@ -1,8 +1,10 @@
 using System.Collections.Concurrent;
+using System.Collections.Immutable;
 using System.Text.Json;
 using System.Threading.Channels;
 using Microsoft.Extensions.Hosting;
 using Nanokit.Core.Model;
+using Nanokit.Core.Plan;
 using Npgsql;
 using NpgsqlTypes;
 
@@ -11,13 +13,16 @@ namespace Nanokit.Server.Runtime;
 /// <summary>
 /// The observed runtime state of each project, as its owner last saw it, in <c>nanokit_observed</c>: written by the
 /// owner (<see cref="ProjectRuntimes"/> records every observation and every replica it creates, starts or deletes),
-/// read by any node for PlanProject and CheckDrift, so no request calls a provider. Writes are coalesced: only a
-/// project's newest snapshot waits, and one writer sends every waiting project in one round trip.
+/// read by any node for PlanProject and CheckDrift, so no request calls a provider. Beside it, in <c>nanokit_restarts</c>,
+/// the replicas' restart counts the owner's project entity keeps in its journal (<see cref="Reconciler.RestartsCounted"/>),
+/// so that those plans leave a replica exited once its <c>on-failure:N</c> is spent, as the owner does. Writes are
+/// coalesced: only a project's newest snapshot and counts wait, and one writer sends every waiting project in one round trip.
 /// </summary>
 internal sealed class ObservedStore(NpgsqlDataSource dataSource, string owner) : BackgroundService
 {
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
     private readonly ConcurrentDictionary<string, ObservedState> waiting = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, ImmutableArray<RestartCount>> waitingRestarts = new(StringComparer.Ordinal);
     private readonly Channel<bool> signal = Channel.CreateBounded<bool>(new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropWrite });
 
     /// <summary>Replaces the project's stored snapshot (soon, not at once: the writer runs beside the caller).</summary>
@@ -27,15 +32,30 @@ internal sealed class ObservedStore(NpgsqlDataSource dataSource, string owner) :
         signal.Writer.TryWrite(true);
     }
 
-    /// <summary>The project's newest stored snapshot; null when its owner never observed it.</summary>
+    /// <summary>Replaces the project's stored restart counts (soon, as <see cref="Record"/>).</summary>
+    public void RecordRestarts(string project, ImmutableArray<RestartCount> counts)
+    {
+        waitingRestarts[project] = counts;
+        signal.Writer.TryWrite(true);
+    }
+
+    /// <summary>The project's newest stored snapshot with its restart counts; null when its owner never observed it.</summary>
     public async Task<StoredObservation?> ReadAsync(string project, CancellationToken cancellationToken)
     {
-        await using var command = dataSource.CreateCommand("SELECT observed, observed_at, owner FROM nanokit_observed WHERE project = @project;");
+        await using var command = dataSource.CreateCommand(
+            "SELECT o.observed, o.observed_at, o.owner, r.counts FROM nanokit_observed o LEFT JOIN nanokit_restarts r ON r.project = o.project WHERE o.project = @project;");
         command.Parameters.AddWithValue("project", project);
         await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
-        return await reader.ReadAsync(cancellationToken).ConfigureAwait(false)
-            ? new StoredObservation(JsonSerializer.Deserialize<ObservedState>(reader.GetString(0), Json)!, reader.GetFieldValue<DateTimeOffset>(1), reader.GetString(2))
-            : null;
+        if (!await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+        {
+            return null;
+        }
+
+        var restarts = reader.IsDBNull(3) ? [] : JsonSerializer.Deserialize<ImmutableArray<RestartCount>>(reader.GetString(3), Json);
+        return new StoredObservation(JsonSerializer.Deserialize<ObservedState>(reader.GetString(0), Json)!, reader.GetFieldValue<DateTimeOffset>(1), reader.GetString(2))
+        {
+            Restarts = restarts.IsDefault ? [] : restarts,
+        };
     }
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
@@ -43,25 +63,23 @@ internal sealed class ObservedStore(NpgsqlDataSource dataSource, string owner) :
         while (await signal.Reader.WaitToReadAsync(stoppingToken).ConfigureAwait(false))
         {
             signal.Reader.TryRead(out _);
-            var batch = new List<KeyValuePair<string, ObservedState>>();
-            foreach (var project in waiting.Keys.Order(StringComparer.Ordinal))
-            {
-                if (waiting.TryRemove(project, out var state))
-                {
-                    batch.Add(new(project, state));
-                }
-            }
-
+            var batch = Take(waiting);
+            var restarts = Take(waitingRestarts);
             try
             {
-                await WriteAsync(batch, stoppingToken).ConfigureAwait(false);
+                await WriteAsync(batch, restarts, stoppingToken).ConfigureAwait(false);
             }
             catch (Exception e) when (e is NpgsqlException or TimeoutException)
             {
-                // Put back what no newer snapshot replaced, and try again after a pause.
+                // Put back what nothing newer replaced, and try again after a pause.
                 foreach (var (project, state) in batch)
                 {
                     waiting.TryAdd(project, state);
+                }
+
+                foreach (var (project, counts) in restarts)
+                {
+                    waitingRestarts.TryAdd(project, counts);
                 }
 
                 await Task.Delay(TimeSpan.FromSeconds(1), stoppingToken).ConfigureAwait(false);
@@ -70,9 +88,24 @@ internal sealed class ObservedStore(NpgsqlDataSource dataSource, string owner) :
         }
     }
 
-    private async Task WriteAsync(List<KeyValuePair<string, ObservedState>> batch, CancellationToken cancellationToken)
+    private static List<KeyValuePair<string, T>> Take<T>(ConcurrentDictionary<string, T> from)
     {
-        if (batch.Count == 0)
+        var batch = new List<KeyValuePair<string, T>>();
+        foreach (var project in from.Keys.Order(StringComparer.Ordinal))
+        {
+            if (from.TryRemove(project, out var value))
+            {
+                batch.Add(new(project, value));
+            }
+        }
+
+        return batch;
+    }
+
+    private async Task WriteAsync(
+        List<KeyValuePair<string, ObservedState>> batch, List<KeyValuePair<string, ImmutableArray<RestartCount>>> restarts, CancellationToken cancellationToken)
+    {
+        if (batch.Count == 0 && restarts.Count == 0)
         {
             return;
         }
@@ -92,9 +125,26 @@ internal sealed class ObservedStore(NpgsqlDataSource dataSource, string owner) :
             command.BatchCommands.Add(upsert);
         }
 
+        foreach (var (project, counts) in restarts)
+        {
+            var upsert = new NpgsqlBatchCommand(
+                """
+                INSERT INTO nanokit_restarts (project, counts, owner, updated_at) VALUES (@project, @counts, @owner, now())
+                ON CONFLICT (project) DO UPDATE SET counts = EXCLUDED.counts, owner = EXCLUDED.owner, updated_at = now();
+                """);
+            upsert.Parameters.AddWithValue("project", project);
+            upsert.Parameters.AddWithValue("counts", NpgsqlDbType.Jsonb, JsonSerializer.Serialize(counts, Json));
+            upsert.Parameters.AddWithValue("owner", owner);
+            command.BatchCommands.Add(upsert);
+        }
+
         await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
     }
 }
 
 /// <summary>A project's observed state as stored by <paramref name="Owner"/> at <paramref name="At"/>.</summary>
-internal sealed record StoredObservation(ObservedState State, DateTimeOffset At, string Owner);
+internal sealed record StoredObservation(ObservedState State, DateTimeOffset At, string Owner)
+{
+    /// <summary>The replicas' restart counts the owner last recorded (none before its first heal).</summary>
+    public ImmutableArray<RestartCount> Restarts { get; init; } = [];
+}

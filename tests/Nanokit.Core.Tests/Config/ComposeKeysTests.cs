@@ -95,7 +95,10 @@ public sealed class ComposeKeysTests
         Assert.Equal((RuntimeKind.Local, RuntimeChoice.DefaultForCommands), (project.Runtime, project.RuntimeChoice));
         Assert.Equal(RuntimeChoice.Declared, Load.Yaml("runtime: local\nservices:\n  web:\n    command: ./serve\n").RuntimeChoice);
         Assert.Equal(
-            ["nanokit.yml:4:3: service \"db\" has no command; runtime local runs a process and needs one (runtime local was chosen because not every service declares an image; set runtime: docker to run images)"],
+            [
+                "nanokit.yml:4:3: service \"db\" has no command; runtime local runs a process and needs one (runtime local was chosen because not every service declares an image; set runtime: docker to run images)",
+                "nanokit.yml:5:5: \"image\" in service \"db\": runtime local (host processes) cannot honour it (it starts the service's command on the host, not an image); use runtime: docker or remove it",
+            ],
             Load.Errors("services:\n  web:\n    command: ./serve\n  db:\n    image: postgres:16\n"));
     }
 
@@ -126,6 +129,21 @@ public sealed class ComposeKeysTests
         Assert.Equal(("host", "app"), (web.NetworkMode, web.Container.User));
     }
 
+
+    [Fact]
+    public void Image_ports_volumes_and_labels_on_the_local_runtime_are_located_errors_saying_what_to_do_instead()
+    {
+        Assert.Equal(
+            [
+                "nanokit.yml:4:5: \"image\" in service \"web\": runtime local (host processes) cannot honour it (it starts the service's command on the host, not an image; runtime local was chosen because not every service declares an image); use runtime: docker or remove it",
+                "nanokit.yml:6:5: \"ports\" in service \"web\": runtime local (host processes) cannot honour it (the process publishes nothing: it listens where its command tells it to); use runtime: docker or remove it",
+                "nanokit.yml:7:5: \"volumes\" in service \"web\": runtime local (host processes) cannot honour it (the process reads host paths as they are: give them to its command); use runtime: docker or remove it",
+                "nanokit.yml:8:5: \"labels\" in service \"web\": runtime local (host processes) cannot honour it (a process has no labels; keep notes under an x- key); use runtime: docker or remove it",
+            ],
+            Load.Errors("services:\n  web:\n    x-note: {kept: yes}\n    image: app:1\n    command: ./serve\n    ports: [\"8080:80\"]\n    volumes: [\"./data:/data\"]\n    labels: {tier: web}\n  worker:\n    command: ./work\n"));
+        var web = Load.Service("runtime: docker\nservices:\n  web:\n    image: app:1\n    command: ./serve\n    ports: [\"8080:80\"]\n    volumes: [\"./data:/data\"]\n    labels: {tier: web}\n");
+        Assert.Equal((1, 1, "web"), (web.Ports.Length, web.Volumes.Length, web.Labels["tier"]));
+    }
     [Fact]
     public void Bad_container_values_name_their_place()
     {
@@ -177,13 +195,16 @@ public sealed class ComposeKeysTests
     [Theory]
     [InlineData("restart: on-failure:3", "on-failure:3")]
     [InlineData("deploy: {restart_policy: {condition: any, max_attempts: 2}}", "max_attempts: 2")]
+    [InlineData("deploy: {restart_policy: {condition: on-failure, max_attempts: 2, delay: 1m30s}}", "delay: 1m30s")]
     public void A_bounded_restart_survives_config_and_reload(string key, string written)
     {
         var project = Load.Yaml($"services:\n  web:\n    image: app:1\n    {key}\n");
         var yaml = ProjectWriter.ToYaml(project);
         Assert.Contains(written, yaml, StringComparison.Ordinal);
         var again = ProjectLoader.Parse([("config.yml", yaml)], Load.Options());
-        Assert.Equal((project.Services["web"].Restart, project.Services["web"].RestartAttempts), (again.Services["web"].Restart, again.Services["web"].RestartAttempts));
+        Assert.Equal(
+            (project.Services["web"].Restart, project.Services["web"].RestartAttempts, project.Services["web"].RestartDelay),
+            (again.Services["web"].Restart, again.Services["web"].RestartAttempts, again.Services["web"].RestartDelay));
     }
 
     [Fact]
@@ -193,8 +214,13 @@ public sealed class ComposeKeysTests
         Assert.Equal(RestartMode.OnFailure, web.Restart);
         Assert.Equal(RestartMode.No, Load.Service("services:\n  web:\n    image: app:1\n    deploy: {restart_policy: {condition: none}}\n").Restart);
         Assert.Equal(
-            ["nanokit.yml:4:47: \"delay\" in deploy.restart_policy is a Compose key no Nanokit runtime honours yet (local, docker)"],
-            Load.Errors("services:\n  web:\n    image: app:1\n    deploy: {restart_policy: {condition: any, delay: 5s}}\n"));
+            ["nanokit.yml:4:47: \"window\" in deploy.restart_policy is a Compose key no Nanokit runtime honours yet (local, docker)"],
+            Load.Errors("services:\n  web:\n    image: app:1\n    deploy: {restart_policy: {condition: any, window: 5s}}\n"));
+        Assert.Equal(TimeSpan.FromSeconds(5), Load.Service("services:\n  web:\n    image: app:1\n    deploy: {restart_policy: {condition: any, delay: 5s}}\n").RestartDelay);
+        Assert.Equal(TimeSpan.Zero, web.RestartDelay);
+        Assert.Equal(
+            ["nanokit.yml:4:54: deploy.restart_policy.delay: invalid duration \"soon\" (use a number with a unit, e.g. 1m30s, 10s, 500ms, 1h)"],
+            Load.Errors("services:\n  web:\n    image: app:1\n    deploy: {restart_policy: {condition: any, delay: soon}}\n"));
         Assert.Equal(4, Load.Service("services:\n  web:\n    image: app:1\n    deploy: {restart_policy: {condition: on-failure, max_attempts: 4}}\n").RestartAttempts);
         Assert.Equal(
             ["nanokit.yml:4:61: deploy.restart_policy.max_attempts: expected a count of attempts (0 or more), got -1"],

@@ -108,7 +108,7 @@ public sealed class InterpolationTests
     [Fact]
     public void Interpolation_applies_to_values_and_not_to_keys()
     {
-        var web = Load.Service("services:\n  web:\n    command: [\"$CMD\", \"${ARG:-x}\"]\n    labels:\n      $KEY: $VAL\n",
+        var web = Load.Service("services:\n  web:\n    image: app:1\n    command: [\"$CMD\", \"${ARG:-x}\"]\n    labels:\n      $KEY: $VAL\n",
             env: Load.Env(("CMD", "run"), ("KEY", "k"), ("VAL", "v")));
         Assert.Equal(["run", "x"], web.Command!.Value.ToArray());
         Assert.Equal("v", web.Labels["$KEY"]);

@@ -49,7 +49,7 @@ public sealed class LimitsTests
     [Fact]
     public void Port_ranges_are_counted_expanded_and_the_project_stops_at_the_entry_that_crosses_the_limit() =>
         Assert.Equal(["nanokit.yml:3:42: ports: with ranges expanded, the project publishes more than 100 ports, the most it may"],
-            Errors("services:\n  a: {command: x, ports: [\"1-60:1-60\"]}\n  b: {command: x, ports: [\"61-70:61-70\", \"71-200:71-200\", \"1-65535:1-65535\"]}\n  c: {command: x, ports: [\"1-65535:1-65535\"]}\n", Small));
+            Errors("services:\n  a: {image: app, ports: [\"1-60:1-60\"]}\n  b: {image: app, ports: [\"61-70:61-70\", \"71-200:71-200\", \"1-65535:1-65535\"]}\n  c: {image: app, ports: [\"1-65535:1-65535\"]}\n", Small));
 
     [Fact]
     public void The_default_limits_admit_the_ten_thousand_service_project_of_the_design_targets()

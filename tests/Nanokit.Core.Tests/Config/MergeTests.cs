@@ -26,7 +26,7 @@ public sealed class MergeTests
               retries: 5
             profiles: [a]
           db:
-            command: db
+            image: db:1
         """;
 
     private const string Override = """
@@ -50,7 +50,7 @@ public sealed class MergeTests
               test: curl x
             profiles: [b]
           cache:
-            command: cache
+            image: cache:1
             profiles: [never]
         """;
 
@@ -97,7 +97,7 @@ public sealed class MergeTests
     public void Merge_keeps_locations_from_the_file_that_defined_each_value()
     {
         var errors = Load.ErrorsOf(() => Nanokit.Core.Config.ProjectLoader.Parse(
-            [("base.yml", "services:\n  web:\n    command: run\n"), ("over.yml", "services:\n  web:\n    ports: [\"x\"]\n")], Load.Options()));
+            [("base.yml", "services:\n  web:\n    image: app:1\n"), ("over.yml", "services:\n  web:\n    ports: [\"x\"]\n")], Load.Options()));
         Assert.Equal(["over.yml:3:13: invalid port \"x\": container port \"x\" is not a port number (1-65535) or range"], errors);
     }
 

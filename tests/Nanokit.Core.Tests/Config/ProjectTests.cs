@@ -15,7 +15,7 @@ public sealed class ProjectTests
         services:
           web:
             command: run
-            image: app:dev
+            working_dir: /srv/app-dev
             deploy: {replicas: 1}
         environments:
           prod:
@@ -27,7 +27,7 @@ public sealed class ProjectTests
           staging:
             services:
               web:
-                image: app:${STAGING_TAG:?needed only for staging}
+                working_dir: /srv/app-${STAGING_TAG:?needed only for staging}
         """;
 
     [Fact]
@@ -45,7 +45,7 @@ public sealed class ProjectTests
     public void Environment_overlays_that_are_not_selected_are_not_interpolated()
     {
         var project = Load.Yaml(WithEnvironments);
-        Assert.Equal("app:dev", project.Services["web"].Image);
+        Assert.Equal("/srv/app-dev", project.Services["web"].WorkingDir);
     }
 
     [Fact]

@@ -5,7 +5,8 @@ namespace Nanokit.Core.Tests.Config;
 
 public sealed class ServiceTests
 {
-    private static ServiceSpec Web(string body) => Load.Service("services:\n  web:\n    command: run\n" + body);
+    // An image service runs on Docker, where every key these tests read is honoured.
+    private static ServiceSpec Web(string body) => Load.Service("services:\n  web:\n    image: app:1\n" + body);
 
     [Fact]
     public void Command_string_is_split_like_a_shell_and_a_list_is_taken_verbatim()
@@ -31,9 +32,9 @@ public sealed class ServiceTests
     {
         var project = Load.Yaml(
             "services:\n"
-            + "  a:\n    command: run\n    environment:\n      A_TOKEN: 1\n    labels:\n      x: 1\n    runtime:\n      r: 1\n"
-            + "  b:\n    command: run\n    environment:\n      B: 2\n    depends_on: [a]\n"
-            + "  c:\n    command: run\n    labels:\n      y: 2\n    depends_on:\n      b:\n        condition: service_started\n");
+            + "  a:\n    image: app:1\n    environment:\n      A_TOKEN: 1\n    labels:\n      x: 1\n    runtime:\n      r: 1\n"
+            + "  b:\n    image: app:1\n    environment:\n      B: 2\n    depends_on: [a]\n"
+            + "  c:\n    image: app:1\n    labels:\n      y: 2\n    depends_on:\n      b:\n        condition: service_started\n");
         var (a, b, c) = (project.Services["a"], project.Services["b"], project.Services["c"]);
         Assert.Equal(["A_TOKEN"], a.Environment.Keys);
         Assert.Equal(["B"], b.Environment.Keys);
@@ -81,7 +82,7 @@ public sealed class ServiceTests
     [Fact]
     public void Volumes_short_and_long_syntax_resolve_bind_sources_against_the_project_directory()
     {
-        var volumes = Load.Yaml("services:\n  web:\n    command: run\n    volumes:\n      - ./data:/data:ro\n      - /abs:/abs\n      - cache:/cache\n      - /anon\n      - type: bind\n        source: ../up\n        target: /up\nvolumes:\n  cache:\n").Services["web"].Volumes;
+        var volumes = Load.Yaml("services:\n  web:\n    image: app:1\n    volumes:\n      - ./data:/data:ro\n      - /abs:/abs\n      - cache:/cache\n      - /anon\n      - type: bind\n        source: ../up\n        target: /up\nvolumes:\n  cache:\n").Services["web"].Volumes;
         Assert.Equal(
             [
                 new VolumeMount("bind", "/work/proj/data", "/data", true), new VolumeMount("bind", "/abs", "/abs", false),
@@ -95,7 +96,7 @@ public sealed class ServiceTests
     public void Named_volumes_must_be_declared_at_the_top_level()
     {
         Assert.Equal(["nanokit.yml:5:9: named volume \"cache\" is not declared in the top-level volumes section"],
-            Load.Errors("services:\n  web:\n    command: run\n    volumes:\n      - cache:/cache\n"));
+            Load.Errors("services:\n  web:\n    image: app:1\n    volumes:\n      - cache:/cache\n"));
     }
 
     [Fact]
@@ -175,7 +176,7 @@ public sealed class ServiceTests
     [Fact]
     public void Runtime_options_labels_profiles_and_working_dir_are_read()
     {
-        var web = Load.Yaml("services:\n  web:\n    command: run\n    runtime: {cpu: 2, shell: bash}\n    labels: [\"a=1\", \"b=2\"]\n    profiles: [debug]\n    working_dir: /srv\n", profiles: ["debug"]).Services["web"];
+        var web = Load.Yaml("services:\n  web:\n    image: app:1\n    runtime: {cpu: 2, shell: bash}\n    labels: [\"a=1\", \"b=2\"]\n    profiles: [debug]\n    working_dir: /srv\n", profiles: ["debug"]).Services["web"];
         Assert.Equal("2", web.RuntimeOptions["cpu"]);
         Assert.Equal("2", web.Labels["b"]);
         Assert.Equal(["debug"], web.Profiles.ToArray());

@@ -8,6 +8,7 @@ public sealed class ValidationTests
     public void Validation_reports_all_errors_at_once_each_located()
     {
         const string yaml = """
+            runtime: docker
             services:
               web:
                 imgae: app
@@ -17,21 +18,24 @@ public sealed class ValidationTests
                 healthcheck: [curl]
                 stop_grace_period: soon
               "bad name!":
+                image: app
                 command: run
               api:
+                image: app
                 command: run
                 ports: ["8080:81"]
                 volumes_from: [web]
             """;
         string[] expected =
             [
-                "nanokit.yml:3:5: unknown key \"imgae\" in service \"web\"; did you mean \"image\"?",
-                "nanokit.yml:6:18: service \"web\" depends on undefined service \"dbb\"",
-                "nanokit.yml:7:18: healthcheck: expected a mapping, got a sequence",
-                "nanokit.yml:8:24: stop_grace_period: invalid duration \"soon\" (use a number with a unit, e.g. 1m30s, 10s, 500ms, 1h)",
-                "nanokit.yml:9:3: invalid service name \"bad name!\": use letters, digits, '.', '_' and '-', starting with a letter or digit",
-                "nanokit.yml:13:13: host port 8080/tcp is already published by service \"web\" at nanokit.yml:5:13",
-                "nanokit.yml:14:5: \"volumes_from\" in service \"api\" is a Compose key no Nanokit runtime honours yet (local, docker)",
+                "nanokit.yml:3:3: service \"web\" has no image; runtime docker needs one",
+                "nanokit.yml:4:5: unknown key \"imgae\" in service \"web\"; did you mean \"image\"?",
+                "nanokit.yml:7:18: service \"web\" depends on undefined service \"dbb\"",
+                "nanokit.yml:8:18: healthcheck: expected a mapping, got a sequence",
+                "nanokit.yml:9:24: stop_grace_period: invalid duration \"soon\" (use a number with a unit, e.g. 1m30s, 10s, 500ms, 1h)",
+                "nanokit.yml:10:3: invalid service name \"bad name!\": use letters, digits, '.', '_' and '-', starting with a letter or digit",
+                "nanokit.yml:16:13: host port 8080/tcp is already published by service \"web\" at nanokit.yml:6:13",
+                "nanokit.yml:17:5: \"volumes_from\" in service \"api\" is a Compose key no Nanokit runtime honours yet (local, docker)",
             ];
         Assert.Equal(string.Join("\n", expected), string.Join("\n", Load.Errors(yaml)));
     }
@@ -50,7 +54,7 @@ public sealed class ValidationTests
     {
         Assert.Equal(["nanokit.yml:2:8: service \"web\": expected a mapping, got a sequence"], Load.Errors("services:\n  web: [a]\n"));
         Assert.Equal(["nanokit.yml:4:24: deploy.replicas: expected an integer, got \"many\""], Load.Errors("services:\n  web:\n    command: x\n    deploy: {replicas: many}\n"));
-        Assert.Equal(["nanokit.yml:3:12: image: expected a string, got a mapping"], Load.Errors("services:\n  web:\n    image: {a: b}\n    command: x\n"));
+        Assert.Equal(["nanokit.yml:4:12: image: expected a string, got a mapping"], Load.Errors("runtime: docker\nservices:\n  web:\n    image: {a: b}\n    command: x\n"));
     }
 
     [Fact]
@@ -65,14 +69,19 @@ public sealed class ValidationTests
     {
         Assert.Equal(["nanokit.yml:3:3: service \"web\" has no image; runtime docker needs one"], Load.Errors("runtime: docker\nservices:\n  web:\n    command: x\n"));
         Assert.Equal(["nanokit.yml:3:3: service \"web\" has no image; runtime kubernetes needs one"], Load.Errors("runtime: kubernetes\nservices:\n  web: {}\n"));
-        Assert.Equal(["nanokit.yml:3:3: service \"web\" has no command; runtime local runs a process and needs one"], Load.Errors("runtime: local\nservices:\n  web:\n    image: x\n"));
+        Assert.Equal(
+            [
+                "nanokit.yml:3:3: service \"web\" has no command; runtime local runs a process and needs one",
+                "nanokit.yml:4:5: \"image\" in service \"web\": runtime local (host processes) cannot honour it (it starts the service's command on the host, not an image); use runtime: docker or remove it",
+            ],
+            Load.Errors("runtime: local\nservices:\n  web:\n    image: x\n"));
         Assert.Equal("x", Load.Yaml("runtime: docker\nservices:\n  web:\n    image: x\n").Services["web"].Image);
     }
 
     [Fact]
     public void Validation_allows_the_same_host_port_on_different_addresses_or_protocols()
     {
-        var project = Load.Yaml("services:\n  a:\n    command: x\n    ports: [\"8080:80\", \"8080:80/udp\"]\n  b:\n    command: x\n    ports: [\"127.0.0.1:8080:80\"]\n");
+        var project = Load.Yaml("services:\n  a:\n    image: x\n    ports: [\"8080:80\", \"8080:80/udp\"]\n  b:\n    image: x\n    ports: [\"127.0.0.1:8080:80\"]\n");
         Assert.Equal(2, project.Services["a"].Ports.Length);
     }
 

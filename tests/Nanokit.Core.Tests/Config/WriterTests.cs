@@ -21,6 +21,7 @@ public sealed class WriterTests
             hooks:
               prestart: ./migrate
           db:
+            image: postgres:16
             command: [postgres]
         """;
 
@@ -29,7 +30,7 @@ public sealed class WriterTests
     {
         var json = ProjectWriter.ToJson(Load.Yaml(Yaml));
         var expected = """
-            {"name":"shop","runtime":"local","services":{"db":{"command":["postgres"],"deploy":{"replicas":1}},
+            {"name":"shop","runtime":"docker","services":{"db":{"image":"postgres:16","command":["postgres"],"deploy":{"replicas":1}},
             "web":{"image":"app:1","command":["run","--port","80"],"environment":{"DB_PASSWORD":"********","EMPTY":null,"MODE":"prod"},
             "ports":[{"host_ip":"127.0.0.1","published":8080,"target":80,"protocol":"tcp"}],
             "depends_on":{"db":{"condition":"service_healthy","required":true}},
