@@ -59,8 +59,7 @@ internal static class LogsCommand
 
             if (byTime && !logs.KnowsLineTimes)
             {
-                // The local runtime's services append straight to their log files, so no line carries the time it was written.
-                context.Error.WriteLine($"nkapp logs: runtime {provider.Name} records no time per line, so -t/--timestamps and --since work only on runtime: docker");
+                context.Error.WriteLine($"nkapp logs: runtime {provider.Name} records no time per line, so -t/--timestamps and --since cannot be honoured for project {loaded.Spec.Name}");
                 return ExitCodes.Error;
             }
 
