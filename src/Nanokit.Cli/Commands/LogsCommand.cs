@@ -30,16 +30,11 @@ internal static class LogsCommand
             }
 
             var byTime = parse.GetValue(timestamps) || parse.GetValue(since) is not null;
+            var options = new LogReadOptions(parse.GetValue(tail), parse.GetValue(follow), parse.GetValue(timestamps), parse.GetValue(since));
             using var remote = Remote.From(parse, context);
             if (remote is not null)
             {
-                if (byTime)
-                {
-                    context.Error.WriteLine("nkapp logs: -t/--timestamps and --since are not yet passed to a server (--server)");
-                    return ExitCodes.Error;
-                }
-
-                return await RemoteCommands.LogsAsync(remote, loaded.Spec, named, parse.GetValue(follow), parse.GetValue(tail), context, cancellationToken).ConfigureAwait(false);
+                return await RemoteCommands.LogsAsync(remote, loaded.Spec, named, options, context, cancellationToken).ConfigureAwait(false);
             }
 
             if (RuntimeProviders.ForOrReport(loaded.Spec, context) is not { } provider)
@@ -68,7 +63,6 @@ internal static class LogsCommand
             var replicas = named.SelectMany(name => observed.Replicas.Where(r => r.Service == name).Select(r => r.Replica)
                 .Concat(Enumerable.Range(1, loaded.Spec.Services[name].Replicas)).Distinct().Order()
                 .Select(n => new ReplicaId(projectRef, name, n))).ToList();
-            var options = new LogReadOptions(parse.GetValue(tail), parse.GetValue(follow), parse.GetValue(timestamps), parse.GetValue(since));
             var lines = Channel.CreateUnbounded<string>();
 
             // Hooks are kept beside their service's replicas: db-prestart | ... before db-1 | ...
