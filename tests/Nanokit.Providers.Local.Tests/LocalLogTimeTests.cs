@@ -68,6 +68,23 @@ public sealed class LocalLogTimeTests
         Assert.True(clock.Elapsed < TimeSpan.FromSeconds(10), $"the hook took {clock.Elapsed}");
     }
 
+    [Fact]
+    public async Task A_line_stored_without_a_time_reads_as_written_and_since_leaves_it_out()
+    {
+        await using var f = new LocalFixture();
+        var log = LocalRuntime.LogPath(f.Id("api"));
+        Directory.CreateDirectory(Path.GetDirectoryName(log)!);
+        // As an earlier nkapp left it: the first line without a time (one that merely looks like a time is text too).
+        await File.WriteAllTextAsync(log, "plain old line\n2026-12-02T05:15:00Z\n2026-12-02T05:15:01.000001Z stamped\n2026-12-02T05:15:02Z whole second\n");
+
+        Assert.Equal(["plain old line", "2026-12-02T05:15:00Z", "stamped", "whole second"], await ReadAsync(f, LogReadOptions.All));
+        Assert.Equal(
+            ["plain old line", "2026-12-02T05:15:00Z", "2026-12-02T05:15:01.000001Z stamped", "2026-12-02T05:15:02Z whole second"],
+            await ReadAsync(f, new LogReadOptions(Timestamps: true)));
+        Assert.Equal(["stamped", "whole second"], await ReadAsync(f, new LogReadOptions(Since: DateTimeOffset.Parse("2026-12-02T05:15:01Z", CultureInfo.InvariantCulture))));
+        Assert.Equal(["whole second"], await ReadAsync(f, new LogReadOptions(Since: DateTimeOffset.Parse("2026-12-02T05:15:01.000002Z", CultureInfo.InvariantCulture))));
+    }
+
     private static async Task<List<string>> ReadAsync(LocalFixture f, LogReadOptions options)
     {
         var lines = new List<string>();
