@@ -69,7 +69,7 @@ internal static class CliValues
                     return time.GetUtcNow() - ago;
                 }
 
-                if (TryParseRfc3339(text, out var at))
+                if (Nanokit.Runtime.LogTimes.TryParse(text, out var at))
                 {
                     return at;
                 }
@@ -78,24 +78,6 @@ internal static class CliValues
                 return null;
             },
         };
-
-    /// <summary>RFC 3339 with a mandatory zone; fractions beyond .NET's 100 ns (Docker writes nanoseconds) are cut.</summary>
-    internal static bool TryParseRfc3339(string text, out DateTimeOffset value)
-    {
-        var match = System.Text.RegularExpressions.Regex.Match(
-            text, @"^(\d{4}-\d{2}-\d{2}[Tt]\d{2}:\d{2}:\d{2})(?:\.(\d{1,9}))?([Zz]|[+-]\d{2}:\d{2})$", System.Text.RegularExpressions.RegexOptions.CultureInvariant);
-        value = default;
-        if (!match.Success)
-        {
-            return false;
-        }
-
-        var fraction = match.Groups[2].Value;
-        var normal = match.Groups[1].Value.ToUpperInvariant() + "." + (fraction.Length > 7 ? fraction[..7] : fraction).PadRight(7, '0')
-                     + (match.Groups[3].Value is "Z" or "z" ? "+00:00" : match.Groups[3].Value);
-        return DateTimeOffset.TryParseExact(
-            normal, "yyyy-MM-dd'T'HH:mm:ss.fffffffzzz", System.Globalization.CultureInfo.InvariantCulture, System.Globalization.DateTimeStyles.None, out value);
-    }
 
     /// <summary>A count that cannot be negative (<c>--tail</c>).</summary>
     public static Option<int?> Count(string name, string description, params string[] aliases) =>

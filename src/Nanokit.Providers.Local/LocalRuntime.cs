@@ -340,8 +340,11 @@ public sealed class LocalRuntime : IRuntimeProvider, IReplicaLogs, IReplicaComma
         }
 
         var path = PathsOf(replica.Project).LogFile(replica.Service, replica.Replica);
-        return LogFiles.ReadAsync(path, options.Tail, options.Follow, TimeSpan.FromMilliseconds(250), cancellationToken);
+        return LogFiles.ReadAsync(path, options, TimeSpan.FromMilliseconds(250), cancellationToken);
     }
+
+    /// <summary>The log pump stores each line with the time it read it (<see cref="LogPump"/>).</summary>
+    public bool KnowsLineTimes => true;
 
     /// <summary>A command in the replica's environment and working directory, while its process runs (see <see cref="ForegroundCommand"/>).</summary>
     public async Task<int> ExecAsync(ReplicaId replica, ImmutableArray<string> command, CommandStreams streams, CancellationToken cancellationToken)
@@ -386,7 +389,7 @@ public sealed class LocalRuntime : IRuntimeProvider, IReplicaLogs, IReplicaComma
 
         var path = PathsOf(project).Hook(service, kind).Log;
         return File.Exists(path) || options.Follow
-            ? LogFiles.ReadAsync(path, options.Tail, options.Follow, TimeSpan.FromMilliseconds(250), cancellationToken)
+            ? LogFiles.ReadAsync(path, options, TimeSpan.FromMilliseconds(250), cancellationToken)
             : AsyncEnumerable.Empty<string>();
     }
 

@@ -27,6 +27,18 @@ public sealed class ComposeFlagTests : IDisposable
     }
 
     [Fact]
+    public async Task Down_t_with_a_server_is_refused_in_one_line_before_anything_is_sent()
+    {
+        cli.Write("nanokit.yml", $"name: flags\nservices:\n  db:\n    command: [sleep, '{marker}1']\n");
+
+        // Nothing listens on port 9: a request sent would fail as unreachable, not with this refusal.
+        var down = await cli.RunAsync("--server", "http://127.0.0.1:9", "--token", "t", "down", "-t", "5s");
+
+        Assert.Equal((1, ""), (down.Exit, down.Out));
+        Assert.Equal("nkapp down: -t/--timeout cannot be sent to a server (--server): its owner stops each replica of flags with its stop_grace_period; nothing was changed", down.Error.Trim());
+    }
+
+    [Fact]
     public async Task Down_t_and_stop_t_kill_a_replica_that_ignores_sigterm_without_waiting_its_grace_period()
     {
         // The replica ignores SIGTERM, so only the kill after the timeout ends it; its own grace period is 10 minutes.

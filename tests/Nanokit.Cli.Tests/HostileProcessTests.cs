@@ -73,7 +73,14 @@ public sealed class HostileProcessTests : IDisposable
         var descriptors = Directory.GetFileSystemEntries($"/proc/{service}/fd").Select(Path.GetFileName).Order(StringComparer.Ordinal);
         Assert.Equal(["0", "1", "2"], descriptors);
         Assert.Equal("/dev/null", File.ResolveLinkTarget($"/proc/{service}/fd/0", false)!.FullName);
-        Assert.EndsWith("/.nanokit/logs/piped/api-1.log", File.ResolveLinkTarget($"/proc/{service}/fd/1", false)!.FullName, StringComparison.Ordinal);
+        // Its output is the FIFO to the log pump of its own process group (never nkapp's pipe), and the pump writes the log.
+        var fifo = new FileInfo($"/proc/{service}/fd/1").LinkTarget;
+        Assert.Equal(fifo, new FileInfo($"/proc/{service}/fd/2").LinkTarget);
+        Assert.EndsWith("/api-1.exit.fifo (deleted)", fifo, StringComparison.Ordinal);
+        var group = RealProcesses.Group(service);
+        var pump = Assert.Single(RealProcesses.Pids("nanokit-log-pump"), p => RealProcesses.Group(p) == group);
+        Assert.Equal(fifo, new FileInfo($"/proc/{pump}/fd/0").LinkTarget);
+        Assert.EndsWith("/.nanokit/logs/piped/api-1.log", File.ResolveLinkTarget($"/proc/{pump}/fd/1", false)!.FullName, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -42,6 +42,13 @@ internal static class RealProcesses
         return pids;
     }
 
+    /// <summary>The process group of <paramref name="pid"/> (field 5 of /proc/PID/stat).</summary>
+    public static int Group(int pid)
+    {
+        var stat = File.ReadAllText($"/proc/{pid}/stat");
+        return int.Parse(stat[(stat.LastIndexOf(')') + 2)..].Split(' ')[2], System.Globalization.CultureInfo.InvariantCulture);
+    }
+
     public static void KillAll(string marker)
     {
         using var pkill = Process.Start("pkill", ["-9", "-f", marker]);

@@ -109,7 +109,8 @@ public sealed class RunStateTests : IDisposable
         Assert.Equal("runstate: nothing is applied: run `nkapp up` first", early.Error.Trim());
         Assert.Equal(1, unknown.Exit);
         Assert.Equal("runstate: no such service in generation 1: nope", unknown.Error.Trim());
-        Assert.Equal(1, RealProcesses.Count("sleep", Db));
+        // The replica's group runs when up returns; its command starts a moment later (after the wrapper's gate and log pump).
+        await UntilAsync(() => RealProcesses.Count("sleep", Db) == 1, "db's command runs");
     }
 
     [Fact]

@@ -92,7 +92,7 @@ public sealed class LocalHookAndLogTests
         await f.Runtime.ObserveAsync(f.Project, default);
 
         Assert.True(new FileInfo(log).Length < 1000);
-        Assert.StartsWith("0123", await File.ReadAllTextAsync(log + ".1"), StringComparison.Ordinal);
+        Assert.Matches(@"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z 0123", await File.ReadAllTextAsync(log + ".1"));
         Assert.StartsWith("ooo", await File.ReadAllTextAsync(log + ".2"), StringComparison.Ordinal);
         Assert.False(File.Exists(log + ".3"));
     }

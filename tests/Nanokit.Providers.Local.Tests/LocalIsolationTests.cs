@@ -17,8 +17,31 @@ public sealed partial class LocalIsolationTests
     [LibraryImport("libc", EntryPoint = "close")]
     private static partial int Close(int fd);
 
-    private static string[] Descriptors(int pid) =>
-        Directory.GetFileSystemEntries($"/proc/{pid}/fd").Select(Path.GetFileName).Order(StringComparer.Ordinal).ToArray()!;
+    private static string[] Descriptors(int pid, bool quiet = false)
+    {
+        try
+        {
+            return Directory.GetFileSystemEntries($"/proc/{pid}/fd").Select(Path.GetFileName).Order(StringComparer.Ordinal).ToArray()!;
+        }
+        catch (Exception e) when (quiet && e is UnauthorizedAccessException or DirectoryNotFoundException or IOException)
+        {
+            // Another user's process, or one that just exited: it holds nothing of ours.
+            return [];
+        }
+    }
+
+    /// <summary>What an fd names (<c>readlink /proc/PID/fd/N</c>: a path, with <c> (deleted)</c> once unlinked); null when it is gone.</summary>
+    private static string? OpenFile(int pid, int fd)
+    {
+        try
+        {
+            return new FileInfo($"/proc/{pid}/fd/{fd}").LinkTarget;
+        }
+        catch (Exception e) when (e is UnauthorizedAccessException or IOException)
+        {
+            return null;
+        }
+    }
 
     [Fact]
     public async Task A_service_and_a_hook_hold_no_descriptor_of_nkapp_beyond_stdin_stdout_and_stderr()
@@ -36,8 +59,21 @@ public sealed partial class LocalIsolationTests
 
             Assert.Equal(["0", "1", "2"], Descriptors(service!.Value));
             Assert.Equal("/dev/null", File.ResolveLinkTarget($"/proc/{service}/fd/0", false)!.FullName);
-            Assert.Equal(LocalRuntime.LogPath(f.Id("api")), File.ResolveLinkTarget($"/proc/{service}/fd/1", false)!.FullName);
-            Assert.Equal(LocalRuntime.LogPath(f.Id("api")), File.ResolveLinkTarget($"/proc/{service}/fd/2", false)!.FullName);
+
+            // stdout and stderr are one FIFO, read by the log pump alone: a member of the replica's own group that
+            // writes the log file, and no process outside the group (nkapp here) holds either end.
+            var output = OpenFile(service.Value, 1);
+            Assert.NotNull(output);
+            Assert.Equal(output, OpenFile(service.Value, 2));
+            int? pump = null;
+            await Poll.UntilAsync(() => (pump = ProcTable.Snapshot().Where(p => p.ProcessGroup == wrapper && p.IsLive).Select(p => (int?)p.Pid)
+                .FirstOrDefault(p => File.ReadAllText($"/proc/{p}/cmdline").StartsWith("nanokit-log-pump", StringComparison.Ordinal))) is not null, Within, "the log pump runs");
+            Assert.Equal(["0", "1", "2"], Descriptors(pump!.Value));
+            Assert.Equal(output, OpenFile(pump.Value, 0));
+            Assert.Equal(LocalRuntime.LogPath(f.Id("api")), File.ResolveLinkTarget($"/proc/{pump}/fd/1", false)!.FullName);
+            var holders = ProcTable.Snapshot().Where(p => p.IsLive && Descriptors(p.Pid, quiet: true).Any(d => OpenFile(p.Pid, int.Parse(d)) == output))
+                .Select(p => p.ProcessGroup).Distinct().ToList();
+            Assert.Equal([wrapper], holders);
 
             var hooked = LocalFixture.Service("api", "true") with
             {

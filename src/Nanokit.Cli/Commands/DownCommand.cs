@@ -35,7 +35,9 @@ internal static class DownCommand
             {
                 if (parse.GetResult(timeout) is not null)
                 {
-                    context.Error.WriteLine("nkapp down: -t/--timeout is not yet available with --server; nothing was changed");
+                    // The control plane's undeploy intent is a generation without a spec, and its owner stops through a
+                    // runtime shared by every run of the project: a timeout for one stop has nowhere to travel yet.
+                    context.Error.WriteLine($"nkapp down: -t/--timeout cannot be sent to a server (--server): its owner stops each replica of {loaded.Spec.Name} with its stop_grace_period; nothing was changed");
                     return ExitCodes.Error;
                 }
 

@@ -9,9 +9,14 @@ namespace Nanokit.Cli.Commands;
 /// <summary>
 /// <c>nkapp logs [SERVICE...] [-f] [--tail N] [-t] [--since WHEN]</c>: the output of each replica and of the service's hooks, prefixed as
 /// Compose prints it (<c>db-1 |</c>, <c>db-prestart |</c>); every service's, interleaved, when none is named. As in Compose, <c>-f</c> here means <c>--follow</c>; the file is <c>--file</c>.
+/// On a terminal each service's prefix has its own colour, from Compose's palette in the same order; not with
+/// <c>--no-color</c>, with <c>NO_COLOR</c> set, or when the output is not a terminal.
 /// </summary>
 internal static class LogsCommand
 {
+    /// <summary>Compose's prefix colours (SGR codes), given to the services in name order and cycled.</summary>
+    private static readonly string[] Palette = ["36", "33", "32", "35", "34", "96", "93", "92", "95", "94"];
+
     public static Command Create(CliContext context)
     {
         var project = new ProjectOptions(fileAlias: false, rememberedEnvironment: true);
@@ -20,7 +25,8 @@ internal static class LogsCommand
         var tail = CliValues.Count("--tail", "Only the last N lines of each replica (default: all)", "-n");
         var timestamps = new Option<bool>("--timestamps", "-t") { Description = "Start each line with the RFC 3339 time it was written" };
         var since = CliValues.Instant("--since", "Only lines written since then: a duration back from now (10m, 1m30s) or an RFC 3339 timestamp", TimeProvider.System);
-        var command = new Command("logs", "Show the services' output") { services, follow, tail, timestamps, since };
+        var noColor = new Option<bool>("--no-color") { Description = "Print the prefixes without colours (as NO_COLOR does)" };
+        var command = new Command("logs", "Show the services' output") { services, follow, tail, timestamps, since, noColor };
         project.AddTo(command);
         command.SetAction(async (parse, cancellationToken) =>
         {
@@ -30,16 +36,11 @@ internal static class LogsCommand
             }
 
             var byTime = parse.GetValue(timestamps) || parse.GetValue(since) is not null;
+            var options = new LogReadOptions(parse.GetValue(tail), parse.GetValue(follow), parse.GetValue(timestamps), parse.GetValue(since));
             using var remote = Remote.From(parse, context);
             if (remote is not null)
             {
-                if (byTime)
-                {
-                    context.Error.WriteLine("nkapp logs: -t/--timestamps and --since are not yet passed to a server (--server)");
-                    return ExitCodes.Error;
-                }
-
-                return await RemoteCommands.LogsAsync(remote, loaded.Spec, named, parse.GetValue(follow), parse.GetValue(tail), context, cancellationToken).ConfigureAwait(false);
+                return await RemoteCommands.LogsAsync(remote, loaded.Spec, named, options, context, cancellationToken).ConfigureAwait(false);
             }
 
             if (RuntimeProviders.ForOrReport(loaded.Spec, context) is not { } provider)
@@ -59,8 +60,7 @@ internal static class LogsCommand
 
             if (byTime && !logs.KnowsLineTimes)
             {
-                // The local runtime's services append straight to their log files, so no line carries the time it was written.
-                context.Error.WriteLine($"nkapp logs: runtime {provider.Name} records no time per line, so -t/--timestamps and --since work only on runtime: docker");
+                context.Error.WriteLine($"nkapp logs: runtime {provider.Name} records no time per line, so -t/--timestamps and --since cannot be honoured for project {loaded.Spec.Name}");
                 return ExitCodes.Error;
             }
 
@@ -69,15 +69,15 @@ internal static class LogsCommand
             var replicas = named.SelectMany(name => observed.Replicas.Where(r => r.Service == name).Select(r => r.Replica)
                 .Concat(Enumerable.Range(1, loaded.Spec.Services[name].Replicas)).Distinct().Order()
                 .Select(n => new ReplicaId(projectRef, name, n))).ToList();
-            var options = new LogReadOptions(parse.GetValue(tail), parse.GetValue(follow), parse.GetValue(timestamps), parse.GetValue(since));
             var lines = Channel.CreateUnbounded<string>();
 
             // Hooks are kept beside their service's replicas: db-prestart | ... before db-1 | ...
             var hooks = named.SelectMany(name => Enum.GetValues<HookKind>().Where(k => loaded.Spec.Services[name].Hooks.For(k) is not null)
                 .Select(k => (Service: name, Kind: k, Prefix: $"{name}-{k.ToString().ToLowerInvariant()}"))).ToList();
             var width = replicas.Select(r => $"{r.Service}-{r.Replica}".Length).Concat(hooks.Select(h => h.Prefix.Length)).DefaultIfEmpty(0).Max();
-            var readers = hooks.Select(h => Pump(logs.ReadHookLogsAsync(projectRef, h.Service, h.Kind, options, cancellationToken), h.Prefix, width, lines.Writer, cancellationToken))
-                .Concat(replicas.Select(r => Pump(logs.ReadLogsAsync(r, options, cancellationToken), $"{r.Service}-{r.Replica}", width, lines.Writer, cancellationToken)))
+            var colours = Colours(context, parse.GetValue(noColor), named);
+            var readers = hooks.Select(h => Pump(logs.ReadHookLogsAsync(projectRef, h.Service, h.Kind, options, cancellationToken), Prefix(h.Prefix, width, colours, h.Service), lines.Writer, cancellationToken))
+                .Concat(replicas.Select(r => Pump(logs.ReadLogsAsync(r, options, cancellationToken), Prefix($"{r.Service}-{r.Replica}", width, colours, r.Service), lines.Writer, cancellationToken)))
                 .ToList();
             _ = Task.WhenAll(readers).ContinueWith(t => lines.Writer.TryComplete(t.Exception?.GetBaseException()), TaskScheduler.Default);
             try
@@ -102,9 +102,17 @@ internal static class LogsCommand
         return command;
     }
 
-    private static async Task Pump(IAsyncEnumerable<string> source, string name, int width, ChannelWriter<string> into, CancellationToken cancellationToken)
+    /// <summary>Each service's colour, or none when the output is not a terminal or colour is turned off.</summary>
+    private static Dictionary<string, string> Colours(CliContext context, bool noColor, IReadOnlyList<string> services) =>
+        noColor || context.Environment.GetValueOrDefault("NO_COLOR") is { Length: > 0 } || !ReferenceEquals(context.Out, Console.Out) || Console.IsOutputRedirected
+            ? []
+            : services.Order(StringComparer.Ordinal).Select((s, i) => (s, Palette[i % Palette.Length])).ToDictionary(p => p.s, p => p.Item2, StringComparer.Ordinal);
+
+    private static string Prefix(string name, int width, Dictionary<string, string> colours, string service) =>
+        colours.TryGetValue(service, out var colour) ? $"\u001b[{colour}m{name.PadRight(width)} |\u001b[0m " : name.PadRight(width) + " | ";
+
+    private static async Task Pump(IAsyncEnumerable<string> source, string prefix, ChannelWriter<string> into, CancellationToken cancellationToken)
     {
-        var prefix = name.PadRight(width) + " | ";
         try
         {
             await foreach (var line in source.ConfigureAwait(false))

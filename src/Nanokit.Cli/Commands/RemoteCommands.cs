@@ -3,6 +3,7 @@ using System.Text.Json;
 using Grpc.Core;
 using Nanokit.Cli.Running;
 using Nanokit.Core.Config;
+using Nanokit.Runtime;
 using Nanokit.Server.Api.V1;
 
 namespace Nanokit.Cli.Commands;
@@ -119,10 +120,11 @@ internal static class RemoteCommands
         }).ConfigureAwait(false);
 
     /// <summary>The replicas' output, read by the project's owner node and prefixed as embedded <c>logs</c> prefixes it.</summary>
-    public static async Task<int> LogsAsync(Remote remote, Nanokit.Core.Model.ProjectSpec spec, IReadOnlyList<string> services, bool follow, int? tail, CliContext context, CancellationToken cancellationToken) =>
+    public static async Task<int> LogsAsync(Remote remote, Nanokit.Core.Model.ProjectSpec spec, IReadOnlyList<string> services, LogReadOptions options, CliContext context, CancellationToken cancellationToken) =>
         await CallAsync(context, async () =>
         {
-            var request = new StreamLogsRequest { Project = spec.Name, Follow = follow };
+            var (follow, tail) = (options.Follow, options.Tail);
+            var request = new StreamLogsRequest { Project = spec.Name, Follow = follow, Timestamps = options.Timestamps, Since = options.Since is { } since ? LogTimes.Format(since) : "" };
             request.Services.AddRange(services);
             if (tail is { } last)
             {
@@ -135,7 +137,7 @@ internal static class RemoteCommands
                 using var call = remote.Projects.StreamLogs(request, remote.Headers, cancellationToken: cancellationToken);
                 await foreach (var line in call.ResponseStream.ReadAllAsync(cancellationToken).ConfigureAwait(false))
                 {
-                    context.Out.WriteLine($"{line.Service}-{line.Replica}".PadRight(width) + " | " + line.Line);
+                    context.Out.WriteLine($"{line.Service}-{line.Replica}".PadRight(width) + " | " + (line.Time.Length > 0 ? line.Time + " " : "") + line.Line);
                 }
             }
             catch (Exception e) when (cancellationToken.IsCancellationRequested && (e is OperationCanceledException || e is RpcException { StatusCode: StatusCode.Cancelled }))

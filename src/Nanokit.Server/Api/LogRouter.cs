@@ -105,7 +105,8 @@ internal sealed class LogRouter(
         var replicas = services.SelectMany(name => seen.Replicas.Where(r => r.Service == name).Select(r => r.Replica)
             .Concat(Enumerable.Range(1, spec.Services[name].Replicas)).Distinct().Order()
             .Select(n => new ReplicaId(project, name, n))).ToList();
-        var options = new LogReadOptions(request.HasTail ? request.Tail : null, request.Follow);
+        DateTimeOffset? since = LogTimes.TryParse(request.Since, out var at) ? at : null;
+        var options = new LogReadOptions(request.HasTail ? request.Tail : null, request.Follow, request.Timestamps, since);
         var lines = Channel.CreateBounded<LogLine>(MergeCapacity);
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         var readers = replicas.Select(r => PumpAsync(r, options, lines.Writer, stop.Token)).ToList();
@@ -133,7 +134,8 @@ internal sealed class LogRouter(
         {
             await foreach (var line in runtimes.ReadLogsAsync(replica, options, cancellationToken).ConfigureAwait(false))
             {
-                await into.WriteAsync(new LogLine { Service = replica.Service, Replica = replica.Replica, Line = line }, cancellationToken).ConfigureAwait(false);
+                var (time, text) = options.Timestamps ? LogTimes.Split(line) : ("", line);
+                await into.WriteAsync(new LogLine { Service = replica.Service, Replica = replica.Replica, Line = text, Time = time }, cancellationToken).ConfigureAwait(false);
             }
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)

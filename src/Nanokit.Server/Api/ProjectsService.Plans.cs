@@ -2,6 +2,7 @@ using Grpc.Core;
 using Nanokit.Core.Graph;
 using Nanokit.Core.Model;
 using Nanokit.Core.Plan;
+using Nanokit.Runtime;
 using Nanokit.Server.Api.V1;
 
 namespace Nanokit.Server.Api;
@@ -67,6 +68,11 @@ internal sealed partial class ProjectsService
         if (request.HasTail && request.Tail < 0)
         {
             throw new RpcException(new Status(StatusCode.InvalidArgument, "tail must be 0 or more"));
+        }
+
+        if (request.Since.Length > 0 && !LogTimes.TryParse(request.Since, out _))
+        {
+            throw new RpcException(new Status(StatusCode.InvalidArgument, $"since: '{request.Since}' is not an RFC 3339 timestamp (2026-01-02T15:04:05Z)"));
         }
 
         var intent = await Store(() => store.IntentAsync(project, context.CancellationToken)).ConfigureAwait(false) ?? throw NotFound(project);
