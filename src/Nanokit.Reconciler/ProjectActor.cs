@@ -38,9 +38,10 @@ internal sealed partial class ProjectActor : ReconcilerEntity, IWithTimers
     private int failedRuns;
     private int consecutiveHeals;
 
-    // Whether the drift timer's change stream is open, and whether a run started before it was (see StreamOpened).
+    // Whether the drift timer's change stream is open, and whether the runtime must be looked at once it is (a run
+    // started before it opened, or this incarnation recovered: see StreamOpened).
     private bool streamOpen;
-    private bool ranBeforeStreamOpened;
+    private bool lookWhenStreamOpens;
 
     private DateTimeOffset lastHeal;
     private IActorRef? driftTimer;
@@ -244,17 +245,29 @@ internal sealed partial class ProjectActor : ReconcilerEntity, IWithTimers
         }
     }
 
+    /// <summary>
+    /// A generation not yet converged is resumed. Otherwise the journal cannot say whether a heal or a re-apply of the
+    /// previous incarnation was cut short (they persist only their end), nor what moved while no incarnation watched
+    /// (the owner died, the shard moved): with the drift timer on, the runtime is looked at as soon as its change
+    /// stream is open, and what differs is healed (or reported) as on any drift tick. Either way the recovered status
+    /// is announced first, so a reader left with an interrupted run's start does not show it as still running.
+    /// </summary>
     private void AfterRecovery()
     {
         if (intent is not null)
         {
             Context.System.EventStream.Publish(new IntentAccepted(name, intent));
             Context.System.EventStream.Publish(new RestartsCounted(name, RestartCounts));
+            Context.System.EventStream.Publish(new ProjectRecovered(name, Status()));
         }
 
         if (settings.ResumeOnRecovery && intent is not null && observedGeneration < generation)
         {
             StartRun(RunTrigger.Resume, null);
+        }
+        else if (intent is not null)
+        {
+            lookWhenStreamOpens = true;
         }
 
         UpdateDriftTimer();
@@ -293,7 +306,7 @@ internal sealed partial class ProjectActor : ReconcilerEntity, IWithTimers
             // A restart belongs to the run of its generation (or its resumption or retry), never to a drift heal or a re-check.
             Restart = trigger is RunTrigger.Spec or RunTrigger.Resume or RunTrigger.Retry ? intent.Restart : [],
         };
-        ranBeforeStreamOpened |= !streamOpen;
+        lookWhenStreamOpens |= !streamOpen;
         running = new RunRequest(generation, trigger, desired, options, drift) { SettleFirst = busy, ExpectedObserved = expectedObserved };
         driftReported = false;
         supervisor = Context.Watch(Context.ActorOf(ProjectSupervisor.Props(running, Ref, provider, Self)));
@@ -438,9 +451,9 @@ internal sealed partial class ProjectActor : ReconcilerEntity, IWithTimers
     private void StreamOpened()
     {
         streamOpen = true;
-        if (ranBeforeStreamOpened)
+        if (lookWhenStreamOpens)
         {
-            ranBeforeStreamOpened = false;
+            lookWhenStreamOpens = false;
             CheckDrift(null);
         }
     }
