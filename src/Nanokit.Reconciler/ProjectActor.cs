@@ -1,4 +1,5 @@
 using System.Collections.Immutable;
+using System.Diagnostics;
 using Akka.Actor;
 using Akka.Event;
 using Akka.Persistence;
@@ -44,6 +45,10 @@ internal sealed partial class ProjectActor : ReconcilerEntity, IWithTimers
     private bool lookWhenStreamOpens;
 
     private DateTimeOffset lastHeal;
+
+    // When the drift check in flight started (Stopwatch ticks), and, once it found something to heal, the same: the heal's latency counts from it.
+    private long checkStartedAt;
+    private long? healStartedAt;
     private IActorRef? driftTimer;
     private TimeSpan? driftInterval;
     private int driftTimers;
@@ -307,6 +312,8 @@ internal sealed partial class ProjectActor : ReconcilerEntity, IWithTimers
             Restart = trigger is RunTrigger.Spec or RunTrigger.Resume or RunTrigger.Retry ? intent.Restart : [],
         };
         lookWhenStreamOpens |= !streamOpen;
+        checkStartedAt = Stopwatch.GetTimestamp();
+        healStartedAt = null;
         running = new RunRequest(generation, trigger, desired, options, drift) { SettleFirst = busy, ExpectedObserved = expectedObserved };
         driftReported = false;
         supervisor = Context.Watch(Context.ActorOf(ProjectSupervisor.Props(running, Ref, provider, Self)));
@@ -359,6 +366,7 @@ internal sealed partial class ProjectActor : ReconcilerEntity, IWithTimers
             }
 
             Context.System.EventStream.Publish(new RunCompleted(name, message.Generation, message.Trigger, message.Result));
+            Measure(request.Trigger, e.Succeeded);
             if (request.Drift is null || request.Drift.Heal)
             {
                 // A report-only check that failed must not turn into a full run (which would heal).
@@ -369,111 +377,17 @@ internal sealed partial class ProjectActor : ReconcilerEntity, IWithTimers
         });
     }
 
-    private void Drifted(DriftObserved message)
+    private void Measure(RunTrigger trigger, bool succeeded)
     {
-        if (message.Plan.HasChanges)
+        if (!succeeded)
         {
-            ReconcilerTelemetry.Drifts.Add(1);
+            ReconcilerTelemetry.RunFailures.Add(1, new KeyValuePair<string, object?>("trigger", trigger.ToString()));
         }
 
-        if (message.Healing)
+        if (healStartedAt is { } started)
         {
-            consecutiveHeals++;
-            lastHeal = DateTimeOffset.UtcNow;
-        }
-        else if (!message.Plan.HasChanges)
-        {
-            consecutiveHeals = 0;
-        }
-
-        driftReported = true;
-        lastDrift = message.Plan.HasChanges && !message.Healing ? message : null;
-        if (lastDrift is not null)
-        {
-            Context.System.EventStream.Publish(new DriftReport(name, message.Plan, Healing: false));
-        }
-
-        AnswerDriftWaiters(new DriftReport(name, message.Plan, message.Healing));
-        if (!message.Healing)
-        {
-            // A report-only check ends here: the supervisor stops without a run to record.
-            Context.Unwatch(supervisor!);
-            supervisor = null;
-            running = null;
-            RunQueuedDriftCheck();
-        }
-    }
-
-    /// <summary>
-    /// A drift tick, held back while heals keep following each other: a service that exits right after every
-    /// restart is restarted after 1 s, 2 s, 4 s... (the run retry policy), not on every change event.
-    /// A check that finds nothing to heal resets the count.
-    /// </summary>
-    private void Tick(DriftTick tick)
-    {
-        if (consecutiveHeals > 0)
-        {
-            var wait = settings.RunRetry.DelayAfter(consecutiveHeals, Random.Shared) - (DateTimeOffset.UtcNow - lastHeal);
-            if (wait > TimeSpan.Zero)
-            {
-                Timers.StartSingleTimer(HealBackoff.Instance, tick, wait);
-                return;
-            }
-        }
-
-        CheckDrift(null);
-    }
-
-    /// <summary>A tick (mode null: heal as the spec says) or a request; queued while a run is in flight.</summary>
-    private void CheckDrift(DriftCheckMode? mode)
-    {
-        if (intent is null)
-        {
-            AnswerDriftWaiters(new DriftReport(name, new ServicePlan(name, []), false));
-            return;
-        }
-
-        // After `down` nothing is desired, so anything still running is drift.
-        mode ??= new DriftCheckMode(intent.Spec?.Drift.Heal ?? true);
-        if (supervisor is not null)
-        {
-            queuedDriftCheck = queuedDriftCheck is null ? mode : new DriftCheckMode(queuedDriftCheck.Heal || mode.Heal);
-            return;
-        }
-
-        StartRun(RunTrigger.Drift, mode);
-    }
-
-    /// <summary>
-    /// A run that started before the drift timer's change stream opened may have left a replica that exited before
-    /// any stream could report it (one exiting milliseconds after its start): look once more, after that run.
-    /// </summary>
-    private void StreamOpened()
-    {
-        streamOpen = true;
-        if (lookWhenStreamOpens)
-        {
-            lookWhenStreamOpens = false;
-            CheckDrift(null);
-        }
-    }
-
-    private void AnswerDriftWaiters(DriftReport report)
-    {
-        foreach (var waiter in driftWaiters)
-        {
-            waiter.Tell(report, Self);
-        }
-
-        driftWaiters.Clear();
-    }
-
-    private void RunQueuedDriftCheck()
-    {
-        if (queuedDriftCheck is { } queued && supervisor is null)
-        {
-            queuedDriftCheck = null;
-            StartRun(RunTrigger.Drift, queued);
+            ReconcilerTelemetry.HealDuration.Record(Stopwatch.GetElapsedTime(started).TotalSeconds, new KeyValuePair<string, object?>("succeeded", succeeded));
+            healStartedAt = null;
         }
     }
 
@@ -499,39 +413,10 @@ internal sealed partial class ProjectActor : ReconcilerEntity, IWithTimers
         }
     }
 
-    /// <summary>Starts, restarts (new interval) or stops the drift timer to match the intent.</summary>
-    private void UpdateDriftTimer()
-    {
-        var wanted = settings.DriftTimer && intent?.Spec is { } spec && spec.Drift.Interval > TimeSpan.Zero ? intent.Spec.Drift.Interval : (TimeSpan?)null;
-        if (wanted == driftInterval)
-        {
-            return;
-        }
-
-        if (driftTimer is not null)
-        {
-            Context.Stop(driftTimer);
-            driftTimer = null;
-        }
-
-        driftInterval = wanted;
-        if (wanted is { } interval)
-        {
-            // A fresh name per interval: the old timer may still be stopping.
-            streamOpen = false;
-            driftTimer = Context.ActorOf(DriftTimer.Props(Ref, provider, interval, settings), "drift-" + (++driftTimers));
-        }
-    }
-
     private sealed record RetryRun
     {
         public static readonly RetryRun Instance = new();
     }
 
     private sealed record SupervisorLost(IActorRef Supervisor);
-
-    private sealed record HealBackoff
-    {
-        public static readonly HealBackoff Instance = new();
-    }
 }
