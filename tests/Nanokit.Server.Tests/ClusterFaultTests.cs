@@ -176,12 +176,20 @@ public sealed class ClusterFaultTests(PrivateCluster cluster) : IClassFixture<Pr
             for (var i = 0; i < 2; i++)
             {
                 File.WriteAllText(Path.Combine(directory, "nanokit.yml"), PrivateDocker.Project(names[i]));
-                var status = await NkappAsync(directory, "status", "--format", "json", "--server", nodes[2].Url, "--token", TestFiles.ReadToken);
-                Assert.True(status.Exit == 0, status.Error);
-                using var json = JsonDocument.Parse(status.Out);
-                Assert.Equal("Converged", json.RootElement.GetProperty("phase").GetString());
-                converged[names[i]] = await Client(nodes[0]).GetProjectAsync(new GetProjectRequest { Project = names[i] }, TestFiles.As(TestFiles.ReadToken));
-                Assert.Equal(converged[names[i]].Owner, json.RootElement.GetProperty("owner").GetString());
+                var containers = await PrivateDocker.RunningAsync(names[i]);
+                await Eventually.Async(TimeSpan.FromSeconds(10), async () =>
+                {
+                    // Status names the owner and each replica as the owner saw it: the containers the daemon runs.
+                    var status = await NkappAsync(directory, "status", "--format", "json", "--server", nodes[2].Url, "--token", TestFiles.ReadToken);
+                    Assert.True(status.Exit == 0, status.Error);
+                    using var json = JsonDocument.Parse(status.Out);
+                    Assert.Equal("Converged", json.RootElement.GetProperty("phase").GetString());
+                    converged[names[i]] = await Client(nodes[0]).GetProjectAsync(new GetProjectRequest { Project = names[i] }, TestFiles.As(TestFiles.ReadToken));
+                    Assert.Equal(converged[names[i]].Owner, json.RootElement.GetProperty("owner").GetString());
+                    var replicas = json.RootElement.GetProperty("replicas").EnumerateArray().Select(r =>
+                        ($"{names[i]}-{r.GetProperty("service").GetString()}-{r.GetProperty("replica").GetInt32()}", r.GetProperty("state").GetString(), r.GetProperty("id").GetString(), r.GetProperty("generation").GetInt64()));
+                    Assert.Equal(containers.Select(c => (c.Key, (string?)"running", (string?)c.Value, 1L)), replicas);
+                });
             }
 
             var owners = converged.Values.Select(p => p.Owner).Distinct().ToList();
@@ -191,6 +199,13 @@ public sealed class ClusterFaultTests(PrivateCluster cluster) : IClassFixture<Pr
             {
                 Assert.Equal([$"{name}-api-1", $"{name}-db-1"], (await PrivateDocker.RunningAsync(name)).Keys);
             }
+
+            await Eventually.Async(TimeSpan.FromSeconds(10), async () =>
+            {
+                var project = await Client(nodes[1]).GetProjectAsync(new GetProjectRequest { Project = names[2] }, TestFiles.As(TestFiles.ReadToken));
+                Assert.Equal([("api", 1, "running"), ("db", 1, "running")], project.Replicas.Select(r => (r.Service, r.Replica, r.State)));
+                Assert.False(project.Replicas.Any(r => r.HasExitCode), project.ToString());
+            });
         }
         finally
         {
