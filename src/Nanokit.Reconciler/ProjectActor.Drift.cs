@@ -18,7 +18,7 @@ internal sealed partial class ProjectActor
 
         if (message.Healing)
         {
-            healStartedAt = checkStartedAt;
+            healStartedAt ??= checkStartedAt;
             consecutiveHeals++;
             lastHeal = DateTimeOffset.UtcNow;
         }

@@ -46,7 +46,8 @@ internal sealed partial class ProjectActor : ReconcilerEntity, IWithTimers
 
     private DateTimeOffset lastHeal;
 
-    // When the drift check in flight started (Stopwatch ticks), and, once it found something to heal, the same: the heal's latency counts from it.
+    // When the drift check in flight started (Stopwatch ticks); once one finds something to heal, when that one started:
+    // the heal latency counts from it to the end of the next run that succeeds (a failed heal's retries included).
     private long checkStartedAt;
     private long? healStartedAt;
     private IActorRef? driftTimer;
@@ -313,7 +314,11 @@ internal sealed partial class ProjectActor : ReconcilerEntity, IWithTimers
         };
         lookWhenStreamOpens |= !streamOpen;
         checkStartedAt = Stopwatch.GetTimestamp();
-        healStartedAt = null;
+        if (trigger == RunTrigger.Spec)
+        {
+            // A new generation is no heal: what it does is measured as a run.
+            healStartedAt = null;
+        }
         running = new RunRequest(generation, trigger, desired, options, drift) { SettleFirst = busy, ExpectedObserved = expectedObserved };
         driftReported = false;
         supervisor = Context.Watch(Context.ActorOf(ProjectSupervisor.Props(running, Ref, provider, Self)));
@@ -384,9 +389,9 @@ internal sealed partial class ProjectActor : ReconcilerEntity, IWithTimers
             ReconcilerTelemetry.RunFailures.Add(1, new KeyValuePair<string, object?>("trigger", trigger.ToString()));
         }
 
-        if (healStartedAt is { } started)
+        if (succeeded && healStartedAt is { } started)
         {
-            ReconcilerTelemetry.HealDuration.Record(Stopwatch.GetElapsedTime(started).TotalSeconds, new KeyValuePair<string, object?>("succeeded", succeeded));
+            ReconcilerTelemetry.HealDuration.Record(Stopwatch.GetElapsedTime(started).TotalSeconds);
             healStartedAt = null;
         }
     }
