@@ -87,7 +87,8 @@ internal sealed partial class ProjectActor
 
     /// <summary>
     /// A run that started before the drift timer's change stream opened may have left a replica that exited before
-    /// any stream could report it (one exiting milliseconds after its start): look once more, after that run.
+    /// any stream could report it (one exiting milliseconds after its start): look once more, after that run. So does
+    /// an incarnation that recovered with nothing to resume (see AfterRecovery): no stream saw what moved before it.
     /// </summary>
     private void StreamOpened()
     {

@@ -50,6 +50,7 @@ internal sealed partial class ProjectActor : ReconcilerEntity, IWithTimers
     // the heal latency counts from it to the end of the next run that succeeds (a failed heal's retries included).
     private long checkStartedAt;
     private long? healStartedAt;
+
     private IActorRef? driftTimer;
     private TimeSpan? driftInterval;
     private int driftTimers;
