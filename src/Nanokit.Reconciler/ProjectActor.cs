@@ -1,4 +1,5 @@
 using System.Collections.Immutable;
+using System.Diagnostics;
 using Akka.Actor;
 using Akka.Event;
 using Akka.Persistence;
@@ -38,11 +39,18 @@ internal sealed partial class ProjectActor : ReconcilerEntity, IWithTimers
     private int failedRuns;
     private int consecutiveHeals;
 
-    // Whether the drift timer's change stream is open, and whether a run started before it was (see StreamOpened).
+    // Whether the drift timer's change stream is open, and whether the runtime must be looked at once it is (a run
+    // started before it opened, or this incarnation recovered: see StreamOpened).
     private bool streamOpen;
-    private bool ranBeforeStreamOpened;
+    private bool lookWhenStreamOpens;
 
     private DateTimeOffset lastHeal;
+
+    // When the drift check in flight started (Stopwatch ticks); once one finds something to heal, when that one started:
+    // the heal latency counts from it to the end of the next run that succeeds (a failed heal's retries included).
+    private long checkStartedAt;
+    private long? healStartedAt;
+
     private IActorRef? driftTimer;
     private TimeSpan? driftInterval;
     private int driftTimers;
@@ -244,17 +252,29 @@ internal sealed partial class ProjectActor : ReconcilerEntity, IWithTimers
         }
     }
 
+    /// <summary>
+    /// A generation not yet converged is resumed. Otherwise the journal cannot say whether a heal or a re-apply of the
+    /// previous incarnation was cut short (they persist only their end), nor what moved while no incarnation watched
+    /// (the owner died, the shard moved): with the drift timer on, the runtime is looked at as soon as its change
+    /// stream is open, and what differs is healed (or reported) as on any drift tick. Either way the recovered status
+    /// is announced first, so a reader left with an interrupted run's start does not show it as still running.
+    /// </summary>
     private void AfterRecovery()
     {
         if (intent is not null)
         {
             Context.System.EventStream.Publish(new IntentAccepted(name, intent));
             Context.System.EventStream.Publish(new RestartsCounted(name, RestartCounts));
+            Context.System.EventStream.Publish(new ProjectRecovered(name, Status()));
         }
 
         if (settings.ResumeOnRecovery && intent is not null && observedGeneration < generation)
         {
             StartRun(RunTrigger.Resume, null);
+        }
+        else if (intent is not null)
+        {
+            lookWhenStreamOpens = true;
         }
 
         UpdateDriftTimer();
@@ -293,7 +313,13 @@ internal sealed partial class ProjectActor : ReconcilerEntity, IWithTimers
             // A restart belongs to the run of its generation (or its resumption or retry), never to a drift heal or a re-check.
             Restart = trigger is RunTrigger.Spec or RunTrigger.Resume or RunTrigger.Retry ? intent.Restart : [],
         };
-        ranBeforeStreamOpened |= !streamOpen;
+        lookWhenStreamOpens |= !streamOpen;
+        checkStartedAt = Stopwatch.GetTimestamp();
+        if (trigger == RunTrigger.Spec)
+        {
+            // A new generation is no heal: what it does is measured as a run.
+            healStartedAt = null;
+        }
         running = new RunRequest(generation, trigger, desired, options, drift) { SettleFirst = busy, ExpectedObserved = expectedObserved };
         driftReported = false;
         supervisor = Context.Watch(Context.ActorOf(ProjectSupervisor.Props(running, Ref, provider, Self)));
@@ -346,6 +372,7 @@ internal sealed partial class ProjectActor : ReconcilerEntity, IWithTimers
             }
 
             Context.System.EventStream.Publish(new RunCompleted(name, message.Generation, message.Trigger, message.Result));
+            Measure(request.Trigger, e.Succeeded);
             if (request.Drift is null || request.Drift.Heal)
             {
                 // A report-only check that failed must not turn into a full run (which would heal).
@@ -356,111 +383,17 @@ internal sealed partial class ProjectActor : ReconcilerEntity, IWithTimers
         });
     }
 
-    private void Drifted(DriftObserved message)
+    private void Measure(RunTrigger trigger, bool succeeded)
     {
-        if (message.Plan.HasChanges)
+        if (!succeeded)
         {
-            ReconcilerTelemetry.Drifts.Add(1);
+            ReconcilerTelemetry.RunFailures.Add(1, new KeyValuePair<string, object?>("trigger", trigger.ToString()));
         }
 
-        if (message.Healing)
+        if (succeeded && healStartedAt is { } started)
         {
-            consecutiveHeals++;
-            lastHeal = DateTimeOffset.UtcNow;
-        }
-        else if (!message.Plan.HasChanges)
-        {
-            consecutiveHeals = 0;
-        }
-
-        driftReported = true;
-        lastDrift = message.Plan.HasChanges && !message.Healing ? message : null;
-        if (lastDrift is not null)
-        {
-            Context.System.EventStream.Publish(new DriftReport(name, message.Plan, Healing: false));
-        }
-
-        AnswerDriftWaiters(new DriftReport(name, message.Plan, message.Healing));
-        if (!message.Healing)
-        {
-            // A report-only check ends here: the supervisor stops without a run to record.
-            Context.Unwatch(supervisor!);
-            supervisor = null;
-            running = null;
-            RunQueuedDriftCheck();
-        }
-    }
-
-    /// <summary>
-    /// A drift tick, held back while heals keep following each other: a service that exits right after every
-    /// restart is restarted after 1 s, 2 s, 4 s... (the run retry policy), not on every change event.
-    /// A check that finds nothing to heal resets the count.
-    /// </summary>
-    private void Tick(DriftTick tick)
-    {
-        if (consecutiveHeals > 0)
-        {
-            var wait = settings.RunRetry.DelayAfter(consecutiveHeals, Random.Shared) - (DateTimeOffset.UtcNow - lastHeal);
-            if (wait > TimeSpan.Zero)
-            {
-                Timers.StartSingleTimer(HealBackoff.Instance, tick, wait);
-                return;
-            }
-        }
-
-        CheckDrift(null);
-    }
-
-    /// <summary>A tick (mode null: heal as the spec says) or a request; queued while a run is in flight.</summary>
-    private void CheckDrift(DriftCheckMode? mode)
-    {
-        if (intent is null)
-        {
-            AnswerDriftWaiters(new DriftReport(name, new ServicePlan(name, []), false));
-            return;
-        }
-
-        // After `down` nothing is desired, so anything still running is drift.
-        mode ??= new DriftCheckMode(intent.Spec?.Drift.Heal ?? true);
-        if (supervisor is not null)
-        {
-            queuedDriftCheck = queuedDriftCheck is null ? mode : new DriftCheckMode(queuedDriftCheck.Heal || mode.Heal);
-            return;
-        }
-
-        StartRun(RunTrigger.Drift, mode);
-    }
-
-    /// <summary>
-    /// A run that started before the drift timer's change stream opened may have left a replica that exited before
-    /// any stream could report it (one exiting milliseconds after its start): look once more, after that run.
-    /// </summary>
-    private void StreamOpened()
-    {
-        streamOpen = true;
-        if (ranBeforeStreamOpened)
-        {
-            ranBeforeStreamOpened = false;
-            CheckDrift(null);
-        }
-    }
-
-    private void AnswerDriftWaiters(DriftReport report)
-    {
-        foreach (var waiter in driftWaiters)
-        {
-            waiter.Tell(report, Self);
-        }
-
-        driftWaiters.Clear();
-    }
-
-    private void RunQueuedDriftCheck()
-    {
-        if (queuedDriftCheck is { } queued && supervisor is null)
-        {
-            queuedDriftCheck = null;
-            StartRun(RunTrigger.Drift, queued);
+            ReconcilerTelemetry.HealDuration.Record(Stopwatch.GetElapsedTime(started).TotalSeconds);
+            healStartedAt = null;
         }
     }
 
@@ -486,39 +419,10 @@ internal sealed partial class ProjectActor : ReconcilerEntity, IWithTimers
         }
     }
 
-    /// <summary>Starts, restarts (new interval) or stops the drift timer to match the intent.</summary>
-    private void UpdateDriftTimer()
-    {
-        var wanted = settings.DriftTimer && intent?.Spec is { } spec && spec.Drift.Interval > TimeSpan.Zero ? intent.Spec.Drift.Interval : (TimeSpan?)null;
-        if (wanted == driftInterval)
-        {
-            return;
-        }
-
-        if (driftTimer is not null)
-        {
-            Context.Stop(driftTimer);
-            driftTimer = null;
-        }
-
-        driftInterval = wanted;
-        if (wanted is { } interval)
-        {
-            // A fresh name per interval: the old timer may still be stopping.
-            streamOpen = false;
-            driftTimer = Context.ActorOf(DriftTimer.Props(Ref, provider, interval, settings), "drift-" + (++driftTimers));
-        }
-    }
-
     private sealed record RetryRun
     {
         public static readonly RetryRun Instance = new();
     }
 
     private sealed record SupervisorLost(IActorRef Supervisor);
-
-    private sealed record HealBackoff
-    {
-        public static readonly HealBackoff Instance = new();
-    }
 }

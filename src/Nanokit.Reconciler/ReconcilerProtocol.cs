@@ -88,6 +88,13 @@ public sealed record IntentAccepted(string Project, GenerationAccepted Intent);
 /// </summary>
 public sealed record RestartsCounted(string Project, ImmutableArray<RestartCount> Counts);
 
+/// <summary>
+/// Published on the event stream once after recovery: the project's status as its journal has it, with no run in
+/// flight. A run of the previous incarnation that was interrupted (a shard handed off, the entity stopped) announced
+/// its start but will never announce an end; a read model built from the run events takes this as their end.
+/// </summary>
+public sealed record ProjectRecovered(string Project, ProjectStatus Status);
+
 /// <summary>Published on the event stream when a run has planned its work.</summary>
 public sealed record RunStarted(string Project, long Generation, RunTrigger Trigger, ServicePlan Plan);
 

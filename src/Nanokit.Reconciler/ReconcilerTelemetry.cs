@@ -24,6 +24,11 @@ public static class ReconcilerTelemetry
 
     public static readonly Counter<long> Drifts = Meter.CreateCounter<long>("nanokit.drifts", description: "Drift checks that found the runtime differing from the spec");
 
+    public static readonly Counter<long> RunFailures = Meter.CreateCounter<long>("nanokit.reconcile_failures", description: "Reconcile runs that ended failed (tag: trigger)");
+
+    public static readonly Histogram<double> HealDuration = Meter.CreateHistogram<double>(
+        "nanokit.heal.duration", "s", "Heal latency: from the start of the drift check that found the runtime differing to the end of the run that healed it (a failed heal's retries included)");
+
     public static readonly Histogram<double> ReconcileDuration = Meter.CreateHistogram<double>("nanokit.reconcile.duration", "s", "Duration of a reconcile run");
 
     public static readonly Histogram<double> ActionDuration = Meter.CreateHistogram<double>("nanokit.action.duration", "s", "Duration of one service's actions in a run, hooks and waits included");

@@ -5,42 +5,14 @@ using Npgsql;
 
 namespace Nanokit.Server.Tests;
 
-/// <summary>Nodes that die or stop, each test on its own database and nodes (they kill what they start).</summary>
+/// <summary>
+/// A cluster with no node left, on its own database and nodes. (An owner SIGKILLed, a node leaving on SIGTERM: <see cref="ClusterFaultTests"/>.)
+/// </summary>
 public sealed class FailoverTests : IDisposable
 {
     private static readonly TimeSpan Converge = TimeSpan.FromSeconds(90);
     private readonly TestFiles files = new();
     private readonly List<ServerNode> nodes = [];
-
-    [Fact]
-    public async Task A_project_whose_owner_is_SIGKILLed_accepts_a_new_generation_and_converges_on_another_node()
-    {
-        var store = await PatientStoreAsync();
-        var first = Start(store, null);
-        await first.WaitReadyAsync(TimeSpan.FromSeconds(180));
-        Start(store, first.ClusterPort);
-        Start(store, first.ClusterPort);
-        await Task.WhenAll(nodes.Select(n => n.WaitReadyAsync(TimeSpan.FromSeconds(180))));
-
-        var accepted = await Client(first).ApplyProjectAsync(TestFiles.Apply(TestFiles.Project("failover")), TestFiles.As(TestFiles.WriteToken));
-        var before = await TestFiles.ConvergedAsync(first, "failover", accepted.Generation, Converge);
-        var owner = nodes.Single(n => n.ClusterAddress == before.Owner);
-        var survivor = nodes.First(n => n != owner);
-        // A watch opened on a survivor before the kill follows the project through the failover.
-        var watched = WatchTests.UntilConvergedAsync(survivor, "failover", before.Revision, accepted.Generation + 1);
-        owner.Kill();
-
-        var next = await Client(survivor).ApplyProjectAsync(TestFiles.Apply(TestFiles.Project("failover", "nginx:1.28")), TestFiles.As(TestFiles.WriteToken));
-        Assert.Equal(accepted.Generation + 1, next.Generation);
-        var after = await TestFiles.ConvergedAsync(survivor, "failover", next.Generation, Converge);
-        Assert.NotEqual(owner.ClusterAddress, after.Owner);
-        Assert.Contains(after.Owner, nodes.Where(n => n != owner).Select(n => n.ClusterAddress));
-        var events = await watched;
-        Assert.Equal(Enumerable.Range(1, events.Count).Select(i => before.Revision + i), events.Select(e => e.Revision));
-        Assert.Contains(events, e => e.EventCase == ProjectEvent.EventOneofCase.IntentAccepted && e.Generation == next.Generation);
-        Assert.Equal(after.Owner, events[^1].Node);
-        await JournalAudit.AssertOneWriterAtATimeAsync(store, 1);
-    }
 
     [Fact]
     public async Task An_intent_stored_while_no_node_runs_converges_when_a_node_starts_and_SIGTERM_exits_0()

@@ -60,7 +60,8 @@ internal sealed class ServerNode : IAsyncDisposable
     }
 
     /// <summary>Starts a node; <paramref name="seedClusterPort"/> null: it seeds itself (forms a new cluster).</summary>
-    public static ServerNode Start(string store, string tokenFile, string configFile, int? seedClusterPort, int? clusterPort = null)
+    /// <param name="environment">Variables set for the node beside the test's own (DOCKER_HOST for the private dockerd).</param>
+    public static ServerNode Start(string store, string tokenFile, string configFile, int? seedClusterPort, int? clusterPort = null, IReadOnlyDictionary<string, string>? environment = null)
     {
         var api = FreePort();
         var cluster = clusterPort ?? FreePort();
@@ -70,6 +71,11 @@ internal sealed class ServerNode : IAsyncDisposable
             RedirectStandardError = true,
             UseShellExecute = false,
         };
+        foreach (var (key, value) in environment ?? new Dictionary<string, string>())
+        {
+            start.Environment[key] = value;
+        }
+
         foreach (var arg in new[]
         {
             Path.Combine(AppContext.BaseDirectory, "nkapp.dll"), "server",

@@ -61,6 +61,8 @@ internal static class RemoteCommands
                         owner = status.Owner,
                         acceptedAt = status.AcceptedAt,
                         updatedAt = status.UpdatedAt,
+                        replicas = status.Replicas.Select(r => new { service = r.Service, replica = r.Replica, state = r.State, exitCode = r.HasExitCode ? r.ExitCode : (int?)null, id = r.Id, generation = r.Generation }),
+                        replicasObservedAt = status.ReplicasObservedAt,
                     },
                     Json));
                 return ExitCodes.Ok;

@@ -40,7 +40,25 @@ internal sealed partial class ProjectsService(
     {
         var view = await Store(() => store.GetAsync(RequireName(request.Project), context.CancellationToken)).ConfigureAwait(false)
             ?? throw NotFound(request.Project);
-        return ToMessage(view);
+        var project = ToMessage(view);
+        if (await Store(() => observed.ReadAsync(view.Name, context.CancellationToken)).ConfigureAwait(false) is { } seen)
+        {
+            project.ReplicasObservedAt = seen.At.UtcDateTime.ToString("O");
+            project.Replicas.AddRange(seen.State.Replicas
+                .OrderBy(r => r.Service, StringComparer.Ordinal).ThenBy(r => r.Replica)
+                .Select(r =>
+                {
+                    var replica = new ReplicaStatus { Service = r.Service, Replica = r.Replica, State = r.State.ToString().ToLowerInvariant(), Id = r.Id ?? "", Generation = r.Generation, ConfigHash = r.ConfigHash };
+                    if (r.ExitCode is { } code)
+                    {
+                        replica.ExitCode = code;
+                    }
+
+                    return replica;
+                }));
+        }
+
+        return project;
     }
 
     public override async Task<ListProjectsResponse> ListProjects(ListProjectsRequest request, ServerCallContext context)

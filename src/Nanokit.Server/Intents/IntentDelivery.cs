@@ -161,6 +161,8 @@ internal sealed class IntentDelivery : ReceiveActor, IWithTimers
                 Send(delivery, now);
             }
         }
+
+        IntentTelemetry.Unanswered(unanswered.Count);
     }
 
     private void Send(Delivery delivery, DateTime now)

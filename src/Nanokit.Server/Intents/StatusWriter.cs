@@ -8,9 +8,9 @@ using Nanokit.Server.Events;
 namespace Nanokit.Server.Intents;
 
 /// <summary>
-/// Records what the projects this node owns do: their status in <c>nanokit_status</c> as runs start and end, and
-/// every run event in their event log (<see cref="EventLog"/>), so that any node answers reads and watches from the
-/// store and none calls a provider or an entity. One actor per node. What arrives while a write is in flight is
+/// Records what the projects this node owns do: their status in <c>nanokit_status</c> as runs start and end and as a
+/// project recovers here, and every run event in their event log (<see cref="EventLog"/>), so that any node answers
+/// reads and watches from the store and none calls a provider or an entity. One actor per node. What arrives while a write is in flight is
 /// buffered and written together next (one transaction, one round trip), so a busy node writes in batches and a
 /// quiet one at once. The buffer is bounded: past <c>max-buffered</c> (a store that is down), progress events are
 /// dropped (counted in the log) while status reports and run starts/ends are kept; a failed write is retried after
@@ -52,6 +52,17 @@ internal sealed class StatusWriter : ReceiveActor, IWithTimers
                 owner),
             ProjectEvents.From(m, owner)));
         Receive<DriftReport>(m => Buffer(null, ProjectEvents.From(m, accepted.GetValueOrDefault(m.Project), owner)));
+        Receive<ProjectRecovered>(m =>
+        {
+            // The previous owner's run may have been cut short after its start was recorded: the journal's word replaces it.
+            accepted[m.Project] = m.Status.Generation;
+            var phase = !m.Status.Failures.IsEmpty ? "Failed" : m.Status.ObservedGeneration >= m.Status.Generation ? "Converged" : "Pending";
+            reports.Add(new StatusReport(m.Project, m.Status.Generation, m.Status.ObservedGeneration, phase, [.. m.Status.Failures.Select(f => $"{f.Service}: {f.Reason}")], owner));
+            if (!Timers.IsTimerActive(Retry.Instance))
+            {
+                Write();
+            }
+        });
         Receive<Written>(_ =>
         {
             writing = false;
@@ -75,7 +86,7 @@ internal sealed class StatusWriter : ReceiveActor, IWithTimers
 
     protected override void PreStart()
     {
-        foreach (var type in new[] { typeof(Reconciler.RunStarted), typeof(Reconciler.ServiceProgress), typeof(Reconciler.RunCompleted), typeof(DriftReport) })
+        foreach (var type in new[] { typeof(Reconciler.RunStarted), typeof(Reconciler.ServiceProgress), typeof(Reconciler.RunCompleted), typeof(DriftReport), typeof(ProjectRecovered) })
         {
             Context.System.EventStream.Subscribe(Self, type);
         }

@@ -1,0 +1,91 @@
+using System.Collections.Immutable;
+using System.Diagnostics;
+
+namespace Nanokit.Server.Tests;
+
+/// <summary>
+/// The private dockerd scripts/test.sh starts (<c>NANOKIT_TEST_DOCKER_HOST</c>) and its test images: projects for
+/// nodes that run them there, and what the daemon holds, read with the docker CLI (the tests drive the nodes only
+/// through the API and nkapp; they look at the daemon, and remove a container by hand, as an operator would).
+/// </summary>
+internal static class PrivateDocker
+{
+    public static readonly string Host =
+        Environment.GetEnvironmentVariable("NANOKIT_TEST_DOCKER_HOST") is { Length: > 0 } host ? host : "unix:///tmp/nanokit-docker/docker.sock";
+
+    /// <summary>What a node needs to reach the daemon.</summary>
+    public static IReadOnlyDictionary<string, string> NodeEnvironment => new Dictionary<string, string> { ["DOCKER_HOST"] = Host };
+
+    /// <summary>
+    /// Two services on the test images, no network (nothing to create or clean up but the containers). Each version
+    /// is a new definition of <c>api</c> (image :1 for odd versions, :2 for even ones, and its environment), so a new
+    /// version recreates api and leaves db as it is. The loop exits at once on SIGTERM.
+    /// </summary>
+    public static string Project(string name, int version = 1) => $"""
+        name: {name}
+        runtime: docker
+        services:
+          db:
+            image: nanokit-test/busybox:1
+            command: [sh, -c, "trap 'exit 0' TERM; while :; do sleep 0.2; done"]
+            network_mode: none
+            pull_policy: never
+            stop_grace_period: 2s
+          api:
+            image: nanokit-test/busybox:{(version % 2 == 1 ? 1 : 2)}
+            command: [sh, -c, "trap 'exit 0' TERM; while :; do sleep 0.2; done"]
+            environment: {"{"}VERSION: "{version}"{"}"}
+            network_mode: none
+            pull_policy: never
+            stop_grace_period: 2s
+            depends_on: [db]
+        """;
+
+    /// <summary>The project's running containers: container name → id.</summary>
+    public static async Task<ImmutableSortedDictionary<string, string>> RunningAsync(string project)
+    {
+        var output = await DockerAsync("ps", "--filter", $"label=io.nanokit.project={project}", "--format", "{{.Names}} {{.ID}}", "--no-trunc");
+        return output.Split('\n', StringSplitOptions.RemoveEmptyEntries)
+            .Select(line => line.Split(' '))
+            .ToImmutableSortedDictionary(p => p[0], p => p[1], StringComparer.Ordinal);
+    }
+
+    /// <summary>The image a container was created from.</summary>
+    public static async Task<string> ImageOfAsync(string container) =>
+        (await DockerAsync("inspect", "--format", "{{.Config.Image}}", container)).Trim();
+
+    public static Task RemoveAsync(string container) => DockerAsync("rm", "-f", container);
+
+    /// <summary>Removes every container of every project whose name starts with <paramref name="prefix"/> (what tests leave).</summary>
+    public static async Task RemoveProjectsAsync(string prefix)
+    {
+        var output = await DockerAsync("ps", "-a", "--format", "{{.Label \"io.nanokit.project\"}} {{.ID}}");
+        var ids = output.Split('\n', StringSplitOptions.RemoveEmptyEntries)
+            .Select(line => line.Split(' '))
+            .Where(p => p.Length == 2 && p[0].StartsWith(prefix, StringComparison.Ordinal))
+            .Select(p => p[1])
+            .ToList();
+        if (ids.Count > 0)
+        {
+            await DockerAsync(["rm", "-f", .. ids]);
+        }
+    }
+
+    private static async Task<string> DockerAsync(params string[] args)
+    {
+        var start = new ProcessStartInfo("docker") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        start.ArgumentList.Add("-H");
+        start.ArgumentList.Add(Host);
+        foreach (var arg in args)
+        {
+            start.ArgumentList.Add(arg);
+        }
+
+        using var process = Process.Start(start)!;
+        var output = process.StandardOutput.ReadToEndAsync();
+        var errors = process.StandardError.ReadToEndAsync();
+        await process.WaitForExitAsync();
+        Assert.True(process.ExitCode == 0, $"docker {string.Join(' ', args)} exited {process.ExitCode} (is the private dockerd at {Host} running? scripts/dockerd.sh start): {await errors}");
+        return await output;
+    }
+}
