@@ -14,7 +14,7 @@ public sealed partial class DockerRuntime
     private long _lastStart;
 
     /// <summary>Runs a container start, known to the work that yields to starts until the daemon has answered it.</summary>
-    private async Task StartingAsync(Func<Task> start)
+    internal async Task StartingAsync(Func<Task> start)
     {
         var id = Interlocked.Increment(ref _lastStart);
         var answered = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
