@@ -3,9 +3,9 @@ using System.Collections.Concurrent;
 namespace Nanokit.Providers.Docker;
 
 // Starts first. A run's next layer goes on once every replica of this one has started and is ready, so while the daemon is
-// starting containers, the other work Nanokit gives it can only delay the slowest start: a readiness probe's exec is a
-// process the daemon spawns as it spawns a start's, and a create ahead of its turn (DockerRuntime.Prepare.cs) is not needed
-// until this layer is ready. Both therefore wait until the starts already in flight when they fall due have been answered;
+// starting containers (a replica's create and start in its turn, or the start of one created ahead), the other work Nanokit
+// gives it can only delay the slowest start: a readiness probe's exec is a process the daemon spawns as it spawns a start's,
+// and a create ahead of its turn (DockerRuntime.Prepare.cs) is not needed until this layer is ready. Both therefore wait until the starts already in flight when they fall due have been answered;
 // starts that begin later do not hold them again, so a steady stream of starts cannot starve them, and a start that hangs
 // holds them at most DockerRuntimeOptions.StartsFirstLimit.
 public sealed partial class DockerRuntime
@@ -13,7 +13,7 @@ public sealed partial class DockerRuntime
     private readonly ConcurrentDictionary<long, Task> _startsInFlight = new();
     private long _lastStart;
 
-    /// <summary>Runs a container start, known to the work that yields to starts until the daemon has answered it.</summary>
+    /// <summary>Runs a container start (or a replica's create and start), known to the work that yields to starts until the daemon has answered it.</summary>
     internal async Task StartingAsync(Func<Task> start)
     {
         var id = Interlocked.Increment(ref _lastStart);

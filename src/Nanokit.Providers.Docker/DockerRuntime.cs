@@ -130,7 +130,7 @@ public sealed partial class DockerRuntime : IRuntimeProvider, IReplicaLogs, IDis
                 await RemoveAsync(existing.ID, stopFirst: true, cancellationToken).ConfigureAwait(false);
             }
 
-            await RunContainerAsync(id.Project, replica.Service, name, request, cancellationToken, cancellationToken).ConfigureAwait(false);
+            await StartingAsync(() => RunContainerAsync(id.Project, replica.Service, name, request, cancellationToken, cancellationToken)).ConfigureAwait(false);
             Remember(id, replica.Service.Container.ContainerName);
             await RunPostStartAsync(replica.Service, name, cancellationToken).ConfigureAwait(false);
             return await ObserveContainerAsync(name, cancellationToken).ConfigureAwait(false);
