@@ -26,6 +26,9 @@ public sealed partial class DockerRuntime
     // How many more timeouts a probe waits for a test the daemon has not started yet, before it counts as not passed.
     private const int ProbeLateStarts = 3;
 
+    // How often a probe whose output has ended asks whether the daemon has recorded the test's exit.
+    private static readonly TimeSpan ExitRecordedPoll = TimeSpan.FromMilliseconds(20);
+
     private readonly ConcurrentDictionary<string, SemaphoreSlim> _probing = new(StringComparer.Ordinal);
 
     /// <summary>
@@ -111,7 +114,7 @@ public sealed partial class DockerRuntime
                 try
                 {
                     await drained.WaitAsync(timeout, cancellationToken).ConfigureAwait(false);
-                    return await InspectExecAsync(exec.ID, cancellationToken).ConfigureAwait(false) is { Running: false, Pid: > 0, ExitCode: 0 };
+                    return await ExitCodeAsync(exec.ID, timeout, cancellationToken).ConfigureAwait(false) == 0;
                 }
                 catch (TimeoutException)
                 {
@@ -148,6 +151,32 @@ public sealed partial class DockerRuntime
         {
             // Not running (409), gone (404), the daemon away: none is a success, and the waiter hears of each from the daemon.
             return false;
+        }
+    }
+
+    /// <summary>
+    /// The exit code of an exec whose output has ended, once the daemon has recorded its exit; null when that takes longer
+    /// than <paramref name="patience"/>. The output ends when the test closes it, a moment before the daemon hears that it
+    /// exited, and until then the exec reads as running: on a loaded daemon that moment is long enough that probes which
+    /// had passed (exit 0 in the daemon's events) were counted as failed.
+    /// </summary>
+    private async Task<long?> ExitCodeAsync(string exec, TimeSpan patience, CancellationToken cancellationToken)
+    {
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        while (true)
+        {
+            var state = await InspectExecAsync(exec, cancellationToken).ConfigureAwait(false);
+            if (state is { Running: false, Pid: > 0 })
+            {
+                return state.ExitCode;
+            }
+
+            if (state is null || clock.Elapsed >= patience)
+            {
+                return null;
+            }
+
+            await Task.Delay(ExitRecordedPoll, cancellationToken).ConfigureAwait(false);
         }
     }
 
