@@ -122,6 +122,13 @@ public sealed partial class DockerRuntime
                 }
 
                 var now = await InspectExecAsync(exec.ID, cancellationToken).ConfigureAwait(false);
+                if (now is { Running: true, Pid: > 0 } && HostProcessGone((int)now.Pid))
+                {
+                    // The test is over; the daemon has not recorded it yet (on a loaded daemon that took seconds, and a test
+                    // that had exited 0 was killed for it). Its exit code, once recorded, decides.
+                    now = new ContainerExecInspectResponse { Running = false, Pid = now.Pid, ExitCode = await ExitCodeAsync(exec.ID, timeout, cancellationToken).ConfigureAwait(false) ?? -1 };
+                }
+
                 var verdict = AtProbeTimeout(now, late);
                 if (verdict == ProbeAtTimeout.NotStartedYet)
                 {
@@ -177,6 +184,27 @@ public sealed partial class DockerRuntime
             }
 
             await Task.Delay(ExitRecordedPoll, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>
+    /// Whether a process of the daemon's host has ended (or is a zombie): false while it runs. A remote daemon's process is
+    /// not in this /proc either; such a test then gets one more timeout for the daemon to record its exit.
+    /// </summary>
+    private static bool HostProcessGone(int pid)
+    {
+        try
+        {
+            var stat = File.ReadAllText($"/proc/{pid}/stat");
+            return stat.LastIndexOf(')') is var end and > 0 && end + 2 < stat.Length && stat[end + 2] == 'Z';
+        }
+        catch (IOException)
+        {
+            return true;
+        }
+        catch (UnauthorizedAccessException)
+        {
+            return false;
         }
     }
 
