@@ -126,8 +126,9 @@ echo "nkapp / its bound = $(echo "scale=2; $mn / $mp" | bc); docker-compose / it
 for tool in nanokit compose; do
   echo "readiness latency, $tool: p50 $(percentile 50 "$work/latency-$tool") ms, p99 $(percentile 99 "$work/latency-$tool") ms ($(wc -l <"$work/latency-$tool") dependents)"
 done
-for share in nanokit daemon; do
-  [ -s "$work/latency-nanokit.$share" ] || continue
-  echo "  of which $share (ready file -> start request, start request -> StartedAt): p50 $(percentile 50 "$work/latency-nanokit.$share") ms, p99 $(percentile 99 "$work/latency-nanokit.$share") ms"
+for share in "nanokit:ready file -> start request" "daemon:start request -> StartedAt"; do
+  f="$work/latency-nanokit.${share%%:*}"
+  [ -s "$f" ] || continue
+  echo "  of which ${share%%:*} (${share#*:}): p50 $(percentile 50 "$f") ms, p99 $(percentile 99 "$f") ms"
 done
 echo "load: $(cut -d' ' -f1-3 /proc/loadavg)"
