@@ -1,8 +1,15 @@
 #!/usr/bin/env bash
 # nkapp up/down of a health-gated Docker project (LAYERS x WIDTH services, the shape of bench-compose.sh), two nkapp
 # builds alternating on the private dockerd (scripts/dockerd.sh start; the busybox test image imported): OLD=... NEW=...
+# PROFILE=today (default): healthcheck interval 1 s; PROFILE=realistic: interval 10 s (as bench-compose.sh). Each service
+# is ready 1 s after it starts.
 set -euo pipefail
 runs=${RUNS:-5}; layers=${LAYERS:-5}; width=${WIDTH:-6}
+case "${PROFILE:-today}" in
+  today) interval=1s ;;
+  realistic) interval=10s ;;
+  *) echo "PROFILE is today or realistic" >&2; exit 2 ;;
+esac
 eval "$("$(dirname "$0")/dockerd.sh" env | sed "s/^/export /")"
 old="dotnet ${OLD:?OLD=path of the old build nkapp.dll}"
 new="dotnet ${NEW:?NEW=path of the new build nkapp.dll}"
@@ -13,7 +20,7 @@ gen() {
     echo "  l$l-s$s:"; echo "    image: nanokit-test/busybox:1"
     echo "    command: [sh, -c, \"sleep 1; touch /tmp/ready; exec sleep 3600\"]"
     echo "    stop_grace_period: 1s"
-    echo "    healthcheck: {test: [CMD, test, -f, /tmp/ready], interval: 1s, timeout: 1s, retries: 30}"
+    echo "    healthcheck: {test: [CMD, test, -f, /tmp/ready], interval: $interval, timeout: 1s, retries: 30}"
     if [ "$l" -gt 1 ]; then echo "    depends_on:"; for p in $(seq 1 $width); do echo "      l$((l - 1))-s$p: {condition: service_healthy}"; done; fi
   done; done
 }

@@ -6,8 +6,8 @@ namespace Nanokit.Providers.Docker;
 
 // Getting ahead of the plan (IRuntimeProvider.PrepareAsync). While a run's first layers start and become ready, the replicas
 // of its later layers get their images (each pulled once, all at the same time) and volumes, and are created, unstarted, in
-// the order they will be needed, a few at a time (DockerRuntimeOptions.PrepareConcurrency) so that the daemon keeps serving
-// the layer being started. Their turn then costs a start.
+// the order they will be needed, a few at a time (DockerRuntimeOptions.PrepareConcurrency) and each after the starts in flight
+// (DockerRuntime.Starts.cs), so that the daemon keeps serving the layer being started. Their turn then costs a start.
 // Nothing of this is state of ours. A prepared replica is a container in the slot's name, with the replica's labels, that
 // never ran (State.Status "created"): it is observed as Missing, and the slot's next create starts it when it is complete and
 // has the config hash wanted, or replaces it otherwise. A crash at any point therefore leaves nothing a later run could
@@ -52,10 +52,11 @@ public sealed partial class DockerRuntime
                 return;
             }
 
-            // Entered in the order given, so the replicas needed first are created first.
+            // Entered in the order given, so the replicas needed first are created first; after the starts in flight.
             await slots.WaitAsync(cancellationToken).ConfigureAwait(false);
             try
             {
+                await AfterStartsInFlightAsync(cancellationToken).ConfigureAwait(false);
                 await CreateAheadAsync(replica, cancellationToken).ConfigureAwait(false);
             }
             finally

@@ -130,7 +130,7 @@ public sealed partial class DockerRuntime : IRuntimeProvider, IReplicaLogs, IDis
                 await RemoveAsync(existing.ID, stopFirst: true, cancellationToken).ConfigureAwait(false);
             }
 
-            await RunContainerAsync(id.Project, replica.Service, name, request, cancellationToken, cancellationToken).ConfigureAwait(false);
+            await StartingAsync(() => RunContainerAsync(id.Project, replica.Service, name, request, cancellationToken, cancellationToken)).ConfigureAwait(false);
             Remember(id, replica.Service.Container.ContainerName);
             await RunPostStartAsync(replica.Service, name, cancellationToken).ConfigureAwait(false);
             return await ObserveContainerAsync(name, cancellationToken).ConfigureAwait(false);
@@ -240,8 +240,12 @@ public sealed partial class DockerRuntime : IRuntimeProvider, IReplicaLogs, IDis
             (client, token) => client.Containers.ListContainersAsync(new ContainersListParameters { All = true, Filters = DockerEngine.Filters(filters) }, token),
             cancellationToken);
 
-    private Task StartContainerAsync(string name, CancellationToken cancellationToken) =>
-        _engine.CallAsync((client, token) => client.Containers.StartContainerAsync(name, null, token), cancellationToken);
+    private async Task StartContainerAsync(string name, CancellationToken cancellationToken)
+    {
+        using var span = DockerTelemetry.Source.StartActivity("docker.start");
+        span?.SetTag("nanokit.container", name);
+        await StartingAsync(() => _engine.CallAsync((client, token) => client.Containers.StartContainerAsync(name, null, token), cancellationToken)).ConfigureAwait(false);
+    }
 
     /// <summary>Stops (SIGTERM, then SIGKILL after the stop timeout) and removes; a missing container is fine.</summary>
     private Task RemoveAsync(string name, bool stopFirst, CancellationToken cancellationToken) =>

@@ -25,6 +25,12 @@ public sealed record DockerRuntimeOptions
     public int PrepareConcurrency { get; init; } = 4;
 
     /// <summary>
+    /// The longest a readiness probe or a create ahead of its turn waits for the container starts in flight when it falls
+    /// due (DockerRuntime.Starts.cs), so that a start the daemon does not answer holds nothing else for long. Default 10 s.
+    /// </summary>
+    public TimeSpan StartsFirstLimit { get; init; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>
     /// When set (<c>nkapp down -t</c>, <c>stop -t</c>), the stop timeout sent to the daemon with every stop, in place of each
     /// container's own (its stop_grace_period), rounded up to whole seconds as the Engine API counts them. Default null.
     /// </summary>
@@ -38,6 +44,7 @@ public sealed record DockerRuntimeOptions
         ArgumentOutOfRangeException.ThrowIfLessThan(ReadinessProbeMaxDelay, ReadinessProbeFirstDelay);
         ArgumentOutOfRangeException.ThrowIfLessThan(ReadinessProbeConcurrency, 1);
         ArgumentOutOfRangeException.ThrowIfLessThan(PrepareConcurrency, 1);
+        ArgumentOutOfRangeException.ThrowIfLessThan(StartsFirstLimit, TimeSpan.Zero);
         if (StopTimeout < TimeSpan.Zero)
         {
             throw new ArgumentOutOfRangeException(nameof(StopTimeout), StopTimeout, "the stop timeout cannot be negative");

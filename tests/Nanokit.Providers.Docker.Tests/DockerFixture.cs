@@ -33,9 +33,10 @@ internal sealed class DockerProject : IAsyncDisposable
 
     public ProjectRef Project { get; }
 
-    public static async Task<DockerProject> StartAsync()
+    /// <param name="options">Settings besides the endpoint, which is always the private daemon's.</param>
+    public static async Task<DockerProject> StartAsync(DockerRuntimeOptions? options = null)
     {
-        var runtime = new DockerRuntime(new DockerRuntimeOptions { Endpoint = DockerEndpoint.Parse(Host) });
+        var runtime = new DockerRuntime((options ?? new DockerRuntimeOptions()) with { Endpoint = DockerEndpoint.Parse(Host) });
         try
         {
             await runtime.ConnectAsync("test", Timeout()).ConfigureAwait(false);
