@@ -6,6 +6,7 @@ namespace Nanokit.Cli.Tests;
 /// <summary>
 /// <c>restart: on-failure:N</c> end to end: each nkapp command is a fresh node that recovers the project's journal, so the
 /// restart count a heal persisted must survive from one command to the next. Local processes, and the private dockerd.
+/// Also Compose's <c>depends_on: {X: {restart: true}}</c> on the private dockerd.
 /// </summary>
 public sealed class RestartBoundTests : IDisposable
 {
@@ -70,6 +71,62 @@ public sealed class RestartBoundTests : IDisposable
         // Nanokit's heal brought it back, never Docker's restart policy (none: "" or "no").
         var inspect = await DockerAsync("inspect", "-f", "{{.RestartCount}}|{{.HostConfig.RestartPolicy.Name}}", $"{project}-worker-1");
         Assert.Contains(inspect.Trim(), new[] { "0|", "0|no" });
+    }
+
+    [Fact]
+    public async Task A_container_declared_with_depends_on_restart_true_is_restarted_in_place_after_up_recreates_its_dependency()
+    {
+        const string File = """
+            name: {0}
+            runtime: docker
+            services:
+              db:
+                image: nanokit-test/busybox:1
+                command: [sh, -c, "exec sleep 3600"]
+                environment: {{ VERSION: "{1}" }}
+                network_mode: none
+                stop_grace_period: 1s
+              api:
+                image: nanokit-test/busybox:1
+                command: [sh, -c, "exec sleep 3600"]
+                network_mode: none
+                stop_grace_period: 1s
+                depends_on:
+                  db: {{ condition: service_started, restart: true }}
+              worker:
+                image: nanokit-test/busybox:1
+                command: [sh, -c, "exec sleep 3600"]
+                network_mode: none
+                stop_grace_period: 1s
+                depends_on: [db]
+            """;
+        cli.Write("nanokit.yml", string.Format(System.Globalization.CultureInfo.InvariantCulture, File, project, "1"));
+        var first = await cli.RunAsync(docker, "up");
+        Assert.True(first.Exit == 0, first.Out + first.Error);
+        var before = await StartsAsync();
+
+        cli.Write("nanokit.yml", string.Format(System.Globalization.CultureInfo.InvariantCulture, File, project, "2"));
+        var second = await cli.RunAsync(docker, "up");
+        var after = await StartsAsync();
+
+        Assert.True(second.Exit == 0, second.Out + second.Error);
+        Assert.True(second.Out.Contains("layer 1: restart api[1]", StringComparison.Ordinal), second.Out);
+        Assert.NotEqual(before["db"].Id, after["db"].Id);
+        Assert.Equal(before["api"].Id, after["api"].Id);
+        Assert.True(after["api"].StartedAt > before["api"].StartedAt, $"api was not restarted: started {before["api"].StartedAt:O}, then {after["api"].StartedAt:O}");
+        Assert.Equal(before["worker"], after["worker"]);
+    }
+
+    private async Task<Dictionary<string, (string Id, DateTimeOffset StartedAt)>> StartsAsync()
+    {
+        var starts = new Dictionary<string, (string, DateTimeOffset)>();
+        foreach (var service in new[] { "db", "api", "worker" })
+        {
+            var inspect = (await DockerAsync("inspect", "-f", "{{.Id}}|{{.State.StartedAt}}", $"{project}-{service}-1")).Trim().Split('|');
+            starts[service] = (inspect[0], DateTimeOffset.Parse(inspect[1], System.Globalization.CultureInfo.InvariantCulture));
+        }
+
+        return starts;
     }
 
     private async Task BringBackTwiceThenLeaveAsync(IReadOnlyDictionary<string, string> environment)
