@@ -89,6 +89,7 @@ public static class PlanEngine
         var restart = options.Restart.IsDefaultOrEmpty ? [] : options.Restart.ToHashSet(StringComparer.Ordinal);
         var counts = RestartCountsOf(options.RestartCounts);
         var actionsOfLayer = new List<PlanAction>();
+        HashSet<string>? recreated = null;
         foreach (var layer in scope.Layers)
         {
             actionsOfLayer.Clear();
@@ -101,7 +102,17 @@ public static class PlanEngine
 
                 byService.TryGetValue(name, out var replicas);
                 var intent = stopped.Contains(name) ? Intent.Stopped : restart.Contains(name) ? Intent.Restart : Intent.Running;
+                var first = actionsOfLayer.Count;
                 PlanService(specs[name], replicas, finishedJobs, counts, intent, actionsOfLayer);
+                if (intent == Intent.Running && RecreatedDependency(specs[name], recreated) is { } dependency)
+                {
+                    RestartAfter(dependency, actionsOfLayer, first);
+                }
+
+                if (actionsOfLayer.Skip(first).Any(a => a.Action is ActionType.Update or ActionType.Restart))
+                {
+                    (recreated ??= new HashSet<string>(StringComparer.Ordinal)).Add(name);
+                }
             }
 
             if (actionsOfLayer.Count > 0)
@@ -165,6 +176,25 @@ public static class PlanEngine
         for (; next <= desiredCount; next++)
         {
             actions.Add(Absent(spec, next, hash, intent));
+        }
+    }
+
+    /// <summary>The first dependency (by name) declared with <c>restart: true</c> that this plan recreates or restarts, if any.</summary>
+    private static string? RecreatedDependency(ServiceSpec spec, HashSet<string>? recreated) =>
+        recreated is null ? null : spec.DependsOn.Values.FirstOrDefault(d => d.Restart && recreated.Contains(d.Service))?.Service;
+
+    /// <summary>
+    /// Compose's <c>depends_on: {X: {restart: true}}</c>: a running, up-to-date replica is restarted after the plan
+    /// recreates or restarts X (in a later layer, so after X is up again). Replicas the plan already acts on keep their action.
+    /// </summary>
+    private static void RestartAfter(string dependency, List<PlanAction> actions, int first)
+    {
+        for (var i = first; i < actions.Count; i++)
+        {
+            if (actions[i] is { Action: ActionType.NoOp, Cause: UpToDate } upToDate)
+            {
+                actions[i] = upToDate with { Action = ActionType.Restart, Cause = $"dependency {dependency} recreated (depends_on restart: true)" };
+            }
         }
     }
 

@@ -17,12 +17,13 @@ internal static class TestProjects
         string target,
         SourceLocation? at = null,
         DependencyCondition condition = DependencyCondition.ServiceStarted,
-        bool required = true) =>
+        bool required = true,
+        bool restart = false) =>
         service with
         {
             DependsOn = service.DependsOn.SetItem(
                 target,
-                new Dependency(target, condition, required, false, at ?? SourceLocation.Unknown)),
+                new Dependency(target, condition, required, restart, at ?? SourceLocation.Unknown)),
         };
 
     public static ServiceSpec WithEnvironment(this ServiceSpec service, string name, string? value, bool secret = false) =>

@@ -71,6 +71,55 @@ public sealed class PlanEngineTests
     }
 
     [Fact]
+    public void A_dependent_declared_with_restart_true_is_restarted_after_its_dependency_is_recreated()
+    {
+        var declared = Project(
+            Service("db", "postgres:16"),
+            Service("api", "shop/api:1").DependingOn("db", restart: true),
+            Service("web", "nginx:1").DependingOn("api"),
+            Service("worker", "shop/worker:1").DependingOn("db"));
+        var desired = declared with { Services = declared.Services.SetItem("db", declared.Services["db"] with { Image = "postgres:17" }) };
+
+        var plan = PlanEngine.Plan(desired, Deployed(declared));
+
+        Assert.Equal(
+            """
+            Nanokit will perform the following actions in project "shop":
+
+            # layer 0
+            -/+ recreate db[1]  # image changed: postgres:16 -> postgres:17
+
+            # layer 1
+              ~ restart api[1]  # dependency db recreated (depends_on restart: true)
+
+            Plan: 1 to add, 1 to change, 1 to destroy.
+            """,
+            plan.ToString());
+    }
+
+    [Fact]
+    public void A_dependent_declared_with_restart_true_is_left_alone_unless_its_dependency_is_recreated()
+    {
+        var declared = Project(
+            Service("db", "postgres:16"),
+            Service("api", "shop/api:1").DependingOn("db", restart: true).WithEnvironment("MODE", "a"),
+            Service("cache", "redis:7"));
+        var cacheChanged = declared with { Services = declared.Services.SetItem("cache", declared.Services["cache"] with { Image = "redis:8" }) };
+        var bothChanged = declared with
+        {
+            Services = declared.Services
+                .SetItem("db", declared.Services["db"] with { Image = "postgres:17" })
+                .SetItem("api", declared.Services["api"].WithEnvironment("MODE", "b")),
+        };
+
+        var unrelated = PlanEngine.Plan(cacheChanged, Deployed(declared));
+        var own = PlanEngine.Plan(bothChanged, Deployed(declared));
+
+        Assert.Equal((ActionType.NoOp, "up to date"), unrelated.Actions.Where(a => a.Service == "api").Select(a => (a.Action, a.Cause)).Single());
+        Assert.Equal((ActionType.Update, "environment MODE changed"), own.Actions.Where(a => a.Service == "api").Select(a => (a.Action, a.Cause)).Single());
+    }
+
+    [Fact]
     public void Plan_names_each_environment_variable_added_changed_or_removed()
     {
         var before = Service("api").WithEnvironment("FOO", "1").WithEnvironment("GONE", "x");

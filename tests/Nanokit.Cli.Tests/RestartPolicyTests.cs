@@ -6,9 +6,12 @@ namespace Nanokit.Cli.Tests;
 /// <summary>
 /// <c>restart: on-failure:N</c> end to end: each nkapp command is a fresh node that recovers the project's journal, so the
 /// restart count a heal persisted must survive from one command to the next. Local processes, and the private dockerd.
+/// Also <c>deploy.restart_policy.delay</c> (the heal, never Docker's restart policy, brings an exited container back only once
+/// the delay has passed) and Compose's <c>depends_on: {X: {restart: true}}</c>, on the private dockerd.
 /// </summary>
-public sealed class RestartBoundTests : IDisposable
+public sealed class RestartPolicyTests : IDisposable
 {
+    private static readonly TimeSpan RestartDelay = TimeSpan.FromSeconds(4);
     private readonly CliRun cli = new();
     private readonly string project = "rb" + Random.Shared.Next(10_000, 99_999);
     private readonly Dictionary<string, string> docker = new()
@@ -72,6 +75,95 @@ public sealed class RestartBoundTests : IDisposable
         Assert.Contains(inspect.Trim(), new[] { "0|", "0|no" });
     }
 
+    [Fact]
+    public async Task A_container_declared_with_depends_on_restart_true_is_restarted_in_place_after_up_recreates_its_dependency()
+    {
+        const string File = """
+            name: {0}
+            runtime: docker
+            services:
+              db:
+                image: nanokit-test/busybox:1
+                command: [sh, -c, "exec sleep 3600"]
+                environment: {{ VERSION: "{1}" }}
+                network_mode: none
+                stop_grace_period: 1s
+              api:
+                image: nanokit-test/busybox:1
+                command: [sh, -c, "exec sleep 3600"]
+                network_mode: none
+                stop_grace_period: 1s
+                depends_on:
+                  db: {{ condition: service_started, restart: true }}
+              worker:
+                image: nanokit-test/busybox:1
+                command: [sh, -c, "exec sleep 3600"]
+                network_mode: none
+                stop_grace_period: 1s
+                depends_on: [db]
+            """;
+        cli.Write("nanokit.yml", string.Format(System.Globalization.CultureInfo.InvariantCulture, File, project, "1"));
+        var first = await cli.RunAsync(docker, "up");
+        Assert.True(first.Exit == 0, first.Out + first.Error);
+        var before = await StartsAsync();
+
+        cli.Write("nanokit.yml", string.Format(System.Globalization.CultureInfo.InvariantCulture, File, project, "2"));
+        var second = await cli.RunAsync(docker, "up");
+        var after = await StartsAsync();
+
+        Assert.True(second.Exit == 0, second.Out + second.Error);
+        Assert.True(second.Out.Contains("layer 1: restart api[1]", StringComparison.Ordinal), second.Out);
+        Assert.NotEqual(before["db"].Id, after["db"].Id);
+        Assert.Equal(before["api"].Id, after["api"].Id);
+        Assert.True(after["api"].StartedAt > before["api"].StartedAt, $"api was not restarted: started {before["api"].StartedAt:O}, then {after["api"].StartedAt:O}");
+        Assert.Equal(before["worker"], after["worker"]);
+    }
+
+    private async Task<Dictionary<string, (string Id, DateTimeOffset StartedAt)>> StartsAsync()
+    {
+        var starts = new Dictionary<string, (string, DateTimeOffset)>();
+        foreach (var service in new[] { "db", "api", "worker" })
+        {
+            var inspect = (await DockerAsync("inspect", "-f", "{{.Id}}|{{.State.StartedAt}}", $"{project}-{service}-1")).Trim().Split('|');
+            starts[service] = (inspect[0], DateTimeOffset.Parse(inspect[1], System.Globalization.CultureInfo.InvariantCulture));
+        }
+
+        return starts;
+    }
+
+    [Fact]
+    public async Task A_container_that_exits_is_brought_back_by_the_heal_only_after_its_restart_policy_delay()
+    {
+        cli.Write("nanokit.yml", $"""
+            name: {project}
+            runtime: docker
+            services:
+              worker:
+                image: nanokit-test/busybox:1
+                command: [sh, -c, "sleep 0.3; exit 3"]
+                network_mode: none
+                deploy:
+                  restart_policy:
+                    condition: on-failure
+                    max_attempts: 1
+                    delay: {(int)RestartDelay.TotalSeconds}s
+            """);
+        var up = await cli.RunAsync(docker, "up");
+        Assert.True(up.Exit == 0, up.Out + up.Error);
+        var container = $"{project}-worker-1";
+        await ContainerExitedAsync(container);
+
+        var asked = DateTimeOffset.UtcNow;
+        var heal = await cli.RunAsync(docker, "drift", "--heal");
+        var inspect = (await DockerAsync("inspect", "-f", "{{.State.StartedAt}}|{{.RestartCount}}", container)).Trim().Split('|');
+
+        Assert.True(heal.Exit == 0, heal.Out + heal.Error);
+        Assert.Contains("worker[1]  # exited (3); restart 1 of 1", heal.Out);
+        var started = DateTimeOffset.Parse(inspect[0], CultureInfo.InvariantCulture);
+        Assert.True(started - asked >= RestartDelay, $"brought back {(started - asked).TotalSeconds:F1} s after the heal was asked for; the delay is {RestartDelay.TotalSeconds} s");
+        Assert.Equal("0", inspect[1]);
+    }
+
     private async Task BringBackTwiceThenLeaveAsync(IReadOnlyDictionary<string, string> environment)
     {
         var up = await cli.RunAsync(environment, "up");
@@ -109,6 +201,16 @@ public sealed class RestartBoundTests : IDisposable
             }
 
             Assert.True(deadline.Elapsed < TimeSpan.FromSeconds(60), $"worker did not exit within 60 s: {string.Join(", ", rows)}");
+            await Task.Delay(100);
+        }
+    }
+
+    private async Task ContainerExitedAsync(string container)
+    {
+        var deadline = Stopwatch.StartNew();
+        while ((await DockerAsync("inspect", "-f", "{{.State.Status}}", container)).Trim() != "exited")
+        {
+            Assert.True(deadline.Elapsed < TimeSpan.FromSeconds(60), $"{container} did not exit within 60 s");
             await Task.Delay(100);
         }
     }
