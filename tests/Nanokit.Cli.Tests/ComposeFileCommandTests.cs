@@ -49,7 +49,8 @@ public sealed class ComposeFileCommandTests : IDisposable
 
         Assert.Equal(0, exit);
         Assert.Equal($"{file}:4:5: warning: a runtime: mapping of provider options is deprecated (Compose's runtime: is the OCI runtime); rename it to x-nanokit-runtime:", error.Trim());
-        Assert.DoesNotContain("runtime:", output, StringComparison.Ordinal);
+        Assert.DoesNotContain("    x-nanokit-runtime:", output, StringComparison.Ordinal);
+        Assert.DoesNotContain("    runtime:", output, StringComparison.Ordinal);
     }
 
     [Fact]
