@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Globalization;
 using System.Text.Json;
 
 namespace Nanokit.Cli.Tests;
@@ -102,12 +103,12 @@ public sealed class RestartPolicyTests : IDisposable
                 stop_grace_period: 1s
                 depends_on: [db]
             """;
-        cli.Write("nanokit.yml", string.Format(System.Globalization.CultureInfo.InvariantCulture, File, project, "1"));
+        cli.Write("nanokit.yml", string.Format(CultureInfo.InvariantCulture, File, project, "1"));
         var first = await cli.RunAsync(docker, "up");
         Assert.True(first.Exit == 0, first.Out + first.Error);
         var before = await StartsAsync();
 
-        cli.Write("nanokit.yml", string.Format(System.Globalization.CultureInfo.InvariantCulture, File, project, "2"));
+        cli.Write("nanokit.yml", string.Format(CultureInfo.InvariantCulture, File, project, "2"));
         var second = await cli.RunAsync(docker, "up");
         var after = await StartsAsync();
 
@@ -125,7 +126,7 @@ public sealed class RestartPolicyTests : IDisposable
         foreach (var service in new[] { "db", "api", "worker" })
         {
             var inspect = (await DockerAsync("inspect", "-f", "{{.Id}}|{{.State.StartedAt}}", $"{project}-{service}-1")).Trim().Split('|');
-            starts[service] = (inspect[0], DateTimeOffset.Parse(inspect[1], System.Globalization.CultureInfo.InvariantCulture));
+            starts[service] = (inspect[0], DateTimeOffset.Parse(inspect[1], CultureInfo.InvariantCulture));
         }
 
         return starts;

@@ -238,11 +238,11 @@ internal sealed partial class ServiceReader
         return reader.Command(commandNode, $"hooks.{key}.command") is { } cmd ? new Hook(cmd, runOn, timeout) : null;
     }
 
-    // x-nanokit-runtime is the place; a runtime: mapping is the form before Compose's runtime: string was read, still accepted with a warning.
-    private ImmutableSortedDictionary<string, string> ReadProviderOptions(MappingNode map)
+    // x-nanokit-runtime is the place for per-service provider options; a runtime: mapping is the form before Compose's
+    // runtime: string was read, still accepted with a warning. No provider defines an option yet, so each one given is an
+    // error (an empty mapping is fine); the model keeps RuntimeOptions (empty) for the first provider that does.
+    private void CheckProviderOptions(string service, MappingNode map)
     {
-        var result = _runtimeOptions;
-        result.Clear();
         var legacy = map["runtime"] as MappingNode;
         if (legacy is not null)
         {
@@ -256,14 +256,14 @@ internal sealed partial class ServiceReader
 
         if ((map[ProviderOptionsKey] ?? legacy) is not { } node)
         {
-            return result.ToImmutable();
+            return;
         }
 
         var what = legacy is not null && map[ProviderOptionsKey] is null ? "runtime" : ProviderOptionsKey;
         if (node is not MappingNode options)
         {
             reader.Error(node, $"{what}: expected a mapping of provider options, got {node.KindName}");
-            return result.ToImmutable();
+            return;
         }
 
         foreach (var (key, value) in options.Entries)
@@ -274,13 +274,8 @@ internal sealed partial class ServiceReader
                 continue;
             }
 
-            if ((value is ScalarNode s ? (s.IsNull ? null : s.Value) : reader.String(value, $"{what}.{key.Value}")) is { } text)
-            {
-                result[key.Value] = text;
-            }
+            reader.Error(key, $"{what}.{key.Value} in service \"{service}\": no runtime defines provider options (local, docker and kubernetes read none); remove it");
         }
-
-        return result.ToImmutable();
     }
 
     [GeneratedRegex("^[a-zA-Z0-9][a-zA-Z0-9_.-]*$")]

@@ -53,7 +53,6 @@ internal sealed partial class ServiceReader(NodeReader reader, LoadContext conte
     private readonly ImmutableSortedDictionary<string, string?>.Builder _environment = ImmutableSortedDictionary.CreateBuilder<string, string?>(StringComparer.Ordinal);
     private readonly ImmutableSortedSet<string>.Builder _secrets = ImmutableSortedSet.CreateBuilder<string>(StringComparer.Ordinal);
     private readonly ImmutableSortedDictionary<string, string>.Builder _labels = ImmutableSortedDictionary.CreateBuilder<string, string>(StringComparer.Ordinal);
-    private readonly ImmutableSortedDictionary<string, string>.Builder _runtimeOptions = ImmutableSortedDictionary.CreateBuilder<string, string>(StringComparer.Ordinal);
     private readonly ImmutableSortedDictionary<string, Dependency>.Builder _dependencies = ImmutableSortedDictionary.CreateBuilder<string, Dependency>(StringComparer.Ordinal);
 
     public ServiceSpec? Read(ScalarNode nameNode, ConfigNode node)
@@ -114,7 +113,7 @@ internal sealed partial class ServiceReader(NodeReader reader, LoadContext conte
         var pullPolicy = map["pull_policy"] is { } pullNode ? ReadPullPolicy(pullNode) : Defaults.PullPolicy;
         var profiles = map["profiles"] is { } profilesNode ? ReadProfiles(profilesNode) : Defaults.Profiles;
         var hooks = map["hooks"] is { } hooksNode ? ReadHooks(hooksNode) : Defaults.Hooks;
-        var runtimeOptions = ReadProviderOptions(map);
+        CheckProviderOptions(name, map);
         var stopGracePeriod = map["stop_grace_period"] is { } grace ? reader.Duration(grace, "stop_grace_period") : null;
         return new ServiceSpec
         {
@@ -135,7 +134,6 @@ internal sealed partial class ServiceReader(NodeReader reader, LoadContext conte
             Replicas = replicas,
             Profiles = profiles,
             Hooks = hooks,
-            RuntimeOptions = runtimeOptions,
             StopGracePeriod = stopGracePeriod ?? Defaults.StopGracePeriod,
             PullPolicy = pullPolicy,
             NetworkMode = networkMode,

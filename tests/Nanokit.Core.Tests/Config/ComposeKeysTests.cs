@@ -240,27 +240,31 @@ public sealed class ComposeKeysTests
     }
 
     [Fact]
-    public void Compose_runtime_string_is_the_oci_runtime_and_nanokit_options_live_under_x_nanokit_runtime()
+    public void Compose_runtime_string_is_the_oci_runtime_and_a_provider_option_no_runtime_defines_is_a_located_error()
     {
-        var project = Load.Yaml("services:\n  web:\n    image: app:1\n    runtime: runsc\n    x-nanokit-runtime: {pool: fast}\n");
+        var project = Load.Yaml("services:\n  web:\n    image: app:1\n    runtime: runsc\n    x-nanokit-runtime: {}\n");
         Assert.Equal("runsc", project.Services["web"].Container.OciRuntime);
-        Assert.Equal("fast", project.Services["web"].RuntimeOptions["pool"]);
+        Assert.Empty(project.Services["web"].RuntimeOptions);
         Assert.Empty(project.Warnings);
-        Assert.Contains("    x-nanokit-runtime:\n      pool: fast\n", ProjectWriter.ToYaml(project));
+        Assert.Equal(
+            ["nanokit.yml:5:25: x-nanokit-runtime.pool in service \"web\": no runtime defines provider options (local, docker and kubernetes read none); remove it"],
+            Load.Errors("services:\n  web:\n    image: app:1\n    runtime: runsc\n    x-nanokit-runtime: {pool: fast}\n"));
     }
 
     [Fact]
     public void The_old_runtime_mapping_still_loads_with_a_located_deprecation_warning()
     {
-        var project = Load.Yaml("services:\n  web:\n    image: app:1\n    runtime: {pool: fast}\n");
-        Assert.Equal("fast", project.Services["web"].RuntimeOptions["pool"]);
+        var project = Load.Yaml("services:\n  web:\n    image: app:1\n    runtime: {}\n");
         Assert.Null(project.Services["web"].Container.OciRuntime);
         Assert.Equal(
             ["nanokit.yml:4:5: warning: a runtime: mapping of provider options is deprecated (Compose's runtime: is the OCI runtime); rename it to x-nanokit-runtime:"],
             project.Warnings.Select(w => w.ToString()));
         Assert.Equal(
+            ["nanokit.yml:4:15: runtime.pool in service \"web\": no runtime defines provider options (local, docker and kubernetes read none); remove it"],
+            Load.Errors("services:\n  web:\n    image: app:1\n    runtime: {pool: fast}\n"));
+        Assert.Equal(
             ["nanokit.yml:5:5: x-nanokit-runtime and the deprecated runtime: mapping cannot both be set; keep x-nanokit-runtime"],
-            Load.Errors("services:\n  web:\n    image: app:1\n    runtime: {pool: fast}\n    x-nanokit-runtime: {pool: slow}\n"));
+            Load.Errors("services:\n  web:\n    image: app:1\n    runtime: {}\n    x-nanokit-runtime: {}\n"));
     }
 
     [Fact]

@@ -32,7 +32,7 @@ public sealed class ServiceTests
     {
         var project = Load.Yaml(
             "services:\n"
-            + "  a:\n    image: app:1\n    environment:\n      A_TOKEN: 1\n    labels:\n      x: 1\n    runtime:\n      r: 1\n"
+            + "  a:\n    image: app:1\n    environment:\n      A_TOKEN: 1\n    labels:\n      x: 1\n"
             + "  b:\n    image: app:1\n    environment:\n      B: 2\n    depends_on: [a]\n"
             + "  c:\n    image: app:1\n    labels:\n      y: 2\n    depends_on:\n      b:\n        condition: service_started\n");
         var (a, b, c) = (project.Services["a"], project.Services["b"], project.Services["c"]);
@@ -44,8 +44,6 @@ public sealed class ServiceTests
         Assert.Equal(["x"], a.Labels.Keys);
         Assert.Empty(b.Labels);
         Assert.Equal(["y"], c.Labels.Keys);
-        Assert.Equal(["r"], a.RuntimeOptions.Keys);
-        Assert.Empty(b.RuntimeOptions);
         Assert.Empty(a.DependsOn);
         Assert.Equal(["a"], b.DependsOn.Keys);
         Assert.Equal(["b"], c.DependsOn.Keys);
@@ -174,10 +172,9 @@ public sealed class ServiceTests
     }
 
     [Fact]
-    public void Runtime_options_labels_profiles_and_working_dir_are_read()
+    public void Labels_profiles_and_working_dir_are_read()
     {
-        var web = Load.Yaml("services:\n  web:\n    image: app:1\n    runtime: {cpu: 2, shell: bash}\n    labels: [\"a=1\", \"b=2\"]\n    profiles: [debug]\n    working_dir: /srv\n", profiles: ["debug"]).Services["web"];
-        Assert.Equal("2", web.RuntimeOptions["cpu"]);
+        var web = Load.Yaml("services:\n  web:\n    image: app:1\n    labels: [\"a=1\", \"b=2\"]\n    profiles: [debug]\n    working_dir: /srv\n", profiles: ["debug"]).Services["web"];
         Assert.Equal("2", web.Labels["b"]);
         Assert.Equal(["debug"], web.Profiles.ToArray());
         Assert.Equal("/srv", web.WorkingDir);
