@@ -2,7 +2,8 @@
 # Installs the `nkapp` command: packs src/Nanokit.Cli as a .NET tool into ./artifacts and installs it globally
 # (~/.dotnet/tools, which must be on PATH). With --single-file, publishes instead a self-contained single-file
 # executable (no .NET needed where it runs) to artifacts/nkapp-linux-x64/nkapp.
-# The single file is ReadyToRun-compiled (start-up: docs/benchmarks.md, "CLI start-up"); the tool package is
+# The single file is ReadyToRun-compiled except LanguageExt.Core (Nanokit.Cli.csproj says why; it takes ~12 min on
+# this 2-core machine; start-up: docs/benchmarks.md, "CLI start-up"); the tool package is
 # RID-independent IL, as a .NET tool is by default.
 set -euo pipefail
 cd "$(dirname "$0")/.."
