@@ -164,7 +164,7 @@ public sealed partial class DockerRuntime : IRuntimeProvider, IReplicaLogs, IDis
         }
     }
 
-    public async Task DeleteAsync(ReplicaId replica, CancellationToken cancellationToken)
+    public async Task DeleteAsync(ReplicaId replica, TimeSpan? stopTimeout, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(replica);
         using var slot = await LockAsync(ContainerDefinition.ContainerName(replica), cancellationToken).ConfigureAwait(false);
@@ -173,7 +173,7 @@ public sealed partial class DockerRuntime : IRuntimeProvider, IReplicaLogs, IDis
             // A successor is in flight, never the replica: it goes without the grace a replica gets.
             await RemoveAsync(ContainerDefinition.SuccessorName(replica), stopFirst: false, cancellationToken).ConfigureAwait(false);
             await RunPreStopAsync(await InspectAsync(SlotName(replica), cancellationToken).ConfigureAwait(false), cancellationToken).ConfigureAwait(false);
-            await RemoveAsync(SlotName(replica), stopFirst: true, cancellationToken).ConfigureAwait(false);
+            await _engine.RemoveContainerIfExistsAsync(SlotName(replica), StopParameters(stopTimeout), cancellationToken).ConfigureAwait(false);
             Remember(replica, null);
             await RemoveProjectNetworkIfUnusedAsync(replica.Project.Name, cancellationToken).ConfigureAwait(false);
         }
@@ -247,12 +247,15 @@ public sealed partial class DockerRuntime : IRuntimeProvider, IReplicaLogs, IDis
         await StartingAsync(() => _engine.CallAsync((client, token) => client.Containers.StartContainerAsync(name, null, token), cancellationToken)).ConfigureAwait(false);
     }
 
-    /// <summary>Stops (SIGTERM, then SIGKILL after the stop timeout) and removes; a missing container is fine.</summary>
+    /// <summary>Stops (SIGTERM, then SIGKILL after its stop_grace_period) and removes; a missing container is fine.</summary>
     private Task RemoveAsync(string name, bool stopFirst, CancellationToken cancellationToken) =>
-        _engine.RemoveContainerIfExistsAsync(name, stopFirst ? StopParameters() : null, cancellationToken);
+        _engine.RemoveContainerIfExistsAsync(name, stopFirst ? StopParameters(null) : null, cancellationToken);
 
-    /// <summary>A stop call's parameters: the container's own StopTimeout (its stop_grace_period) unless <c>-t</c> gave one.</summary>
-    private ContainerStopParameters StopParameters() => _options.StopTimeout is { } timeout
+    /// <summary>
+    /// A stop call's parameters: the container's own StopTimeout (its stop_grace_period) unless the call gave one
+    /// (<c>-t</c>), rounded up to the whole seconds the Engine API counts.
+    /// </summary>
+    private static ContainerStopParameters StopParameters(TimeSpan? stopTimeout) => stopTimeout is { } timeout
         ? new ContainerStopParameters { WaitBeforeKillSeconds = (uint)Math.Ceiling(timeout.TotalSeconds) }
         : new ContainerStopParameters();
 

@@ -189,13 +189,13 @@ internal sealed class ServiceActor : ReconcilerEntity
             if (deletions.Count > 0)
             {
                 Report(ServicePhase.Deleting, $"removing {Replicas(deletions)}");
-                await Task.WhenAll(deletions.Select(a => WithRetryAsync($"remove replica {a.Replica}", () => owner.provider.DeleteAsync(Id(a), Cancel)))).ConfigureAwait(false);
+                await Task.WhenAll(deletions.Select(a => WithRetryAsync($"remove replica {a.Replica}", () => owner.provider.DeleteAsync(Id(a), command.StopTimeout, Cancel)))).ConfigureAwait(false);
             }
 
             if (stops.Count > 0)
             {
                 Report(ServicePhase.Stopping, $"stopping {Replicas(stops)}");
-                await Task.WhenAll(stops.Select(a => WithRetryAsync($"stop replica {a.Replica}", () => owner.provider.StopAsync(Id(a), Cancel)))).ConfigureAwait(false);
+                await Task.WhenAll(stops.Select(a => WithRetryAsync($"stop replica {a.Replica}", () => owner.provider.StopAsync(Id(a), command.StopTimeout, Cancel)))).ConfigureAwait(false);
             }
 
             if (command.Spec is not { } spec)
