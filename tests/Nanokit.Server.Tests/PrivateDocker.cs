@@ -58,6 +58,12 @@ internal static class PrivateDocker
 
     public static Task RemoveAsync(string container) => DockerAsync("rm", "-f", container);
 
+    /// <summary>Gives <paramref name="image"/> another name, <paramref name="alias"/> (an image a test may take away).</summary>
+    public static Task TagAsync(string image, string alias) => DockerAsync("tag", image, alias);
+
+    /// <summary>Removes the name <paramref name="alias"/>; the image stays under its other names, and containers of it run on.</summary>
+    public static Task UntagAsync(string alias) => DockerAsync("rmi", alias);
+
     /// <summary>
     /// What the daemon recorded about <paramref name="container"/> (by name, across its successive containers) from
     /// <paramref name="since"/> until now, oldest first: its kill signals, deaths and exit codes, at the daemon's times.
