@@ -259,8 +259,13 @@ public sealed partial class DockerRuntime : IRuntimeProvider, IReplicaLogs, IDis
         ? new ContainerStopParameters { WaitBeforeKillSeconds = (uint)Math.Ceiling(timeout.TotalSeconds) }
         : new ContainerStopParameters();
 
-    /// <summary>The replica a container holds, or null when it is not one of ours (a hook container, foreign labels).</summary>
-    private static ObservedReplica? ToObserved(ContainerInspectResponse container)
+    /// <summary>
+    /// The replica a container holds, or null when it is not one of ours (a hook container, foreign labels). One that is
+    /// being removed (<c>docker rm -f</c> answers at once, the daemon removes after) or that a removal left dead will not
+    /// run again: it is Missing, so a heal recreates it (CreateAsync waits out the removal) instead of trying to start
+    /// it, which fails until the removal ends, or leaving it as a mere exit.
+    /// </summary>
+    internal static ObservedReplica? ToObserved(ContainerInspectResponse container)
     {
         var labels = container.Config?.Labels;
         if (labels is null
@@ -278,6 +283,7 @@ public sealed partial class DockerRuntime : IRuntimeProvider, IReplicaLogs, IDis
             { Running: true, Health.Status: "unhealthy" } => (ReplicaState.Unhealthy, (int?)null),
             { Running: true } => (ReplicaState.Running, null),
             null or { Status: "created" } => (ReplicaState.Missing, null), // never started: prepared (DockerRuntime.Prepare.cs)
+            { Status: "removing" or "dead" } => (ReplicaState.Missing, null),
             _ => (ReplicaState.Exited, (int?)state.ExitCode),
         };
         return new ObservedReplica(
