@@ -1,5 +1,6 @@
 using System.CommandLine;
 using Nanokit.Core.Config;
+using Nanokit.Runtime;
 
 namespace Nanokit.Cli;
 
@@ -27,7 +28,7 @@ internal static class CliValues
 
     /// <summary>
     /// How long a replica is given to stop before it is killed (<c>down -t</c>, <c>stop -t</c>): a duration as in the
-    /// file, or a whole number of seconds as Compose's <c>-t 10</c> means it.
+    /// file, or a whole number of seconds as Compose's <c>-t 10</c> means it; at most <see cref="StopTimeouts.Longest"/>.
     /// </summary>
     public static Option<TimeSpan?> StopTimeout(string description) =>
         new("--timeout", "-t")
@@ -37,18 +38,22 @@ internal static class CliValues
             CustomParser = result =>
             {
                 var text = result.Tokens.Count == 1 ? result.Tokens[0].Value : "";
-                if (int.TryParse(text, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var seconds))
+                double? seconds = long.TryParse(text, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var whole)
+                    ? whole
+                    : Durations.TryParse(text, out var duration) ? duration.TotalSeconds : null;
+                if (seconds is null)
                 {
-                    return TimeSpan.FromSeconds(seconds);
+                    result.AddError($"--timeout: '{text}' is not a duration (5s, 1m30s, or whole seconds as Compose writes them: 10)");
+                    return null;
                 }
 
-                if (Durations.TryParse(text, out var value))
+                if (StopTimeouts.Check(seconds.Value) is { } why)
                 {
-                    return value;
+                    result.AddError($"--timeout: '{text}': {why}");
+                    return null;
                 }
 
-                result.AddError($"--timeout: '{text}' is not a duration (5s, 1m30s, or whole seconds as Compose writes them: 10)");
-                return null;
+                return TimeSpan.FromSeconds(seconds.Value);
             },
         };
 

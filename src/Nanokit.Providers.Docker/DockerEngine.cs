@@ -104,7 +104,7 @@ internal sealed partial class DockerEngine : IDisposable
         var body = e.ResponseBody?.Trim() ?? "";
         try
         {
-            if (body.StartsWith('{') && JsonDocument.Parse(body).RootElement.TryGetProperty("message", out var message) && message.GetString() is { } text)
+            if (body.StartsWith('{') && JsonDocument.Parse(body).RootElement.TryGetProperty("message", out var message) && message.GetString() is { Length: > 0 } text)
             {
                 return text;
             }

@@ -7,8 +7,8 @@ namespace Nanokit.Providers.Docker;
 // pre_stop hooks run first, as Compose runs them before any stop.
 public sealed partial class DockerRuntime
 {
-    /// <summary>SIGTERM (the image's stop signal), then SIGKILL after the stop timeout (<c>-t</c>, else its stop_grace_period); a missing container is stopped enough.</summary>
-    public async Task StopAsync(ReplicaId replica, CancellationToken cancellationToken)
+    /// <summary>SIGTERM (the image's stop signal), then SIGKILL after <paramref name="stopTimeout"/> (<c>-t</c>), else its stop_grace_period; a missing container is stopped enough.</summary>
+    public async Task StopAsync(ReplicaId replica, TimeSpan? stopTimeout, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(replica);
         using var slot = await LockAsync(ContainerDefinition.ContainerName(replica), cancellationToken).ConfigureAwait(false);
@@ -16,7 +16,7 @@ public sealed partial class DockerRuntime
         try
         {
             await RunPreStopAsync(await InspectAsync(name, cancellationToken).ConfigureAwait(false), cancellationToken).ConfigureAwait(false);
-            await _engine.CallAsync((client, token) => client.Containers.StopContainerAsync(name, StopParameters(), token), cancellationToken).ConfigureAwait(false);
+            await _engine.CallAsync((client, token) => client.Containers.StopContainerAsync(name, StopParameters(stopTimeout), token), cancellationToken).ConfigureAwait(false);
         }
         catch (DockerException e) when (e.StatusCode == 404)
         {

@@ -164,7 +164,7 @@ public sealed partial class DockerRuntime : IRuntimeProvider, IReplicaLogs, IDis
         }
     }
 
-    public async Task DeleteAsync(ReplicaId replica, CancellationToken cancellationToken)
+    public async Task DeleteAsync(ReplicaId replica, TimeSpan? stopTimeout, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(replica);
         using var slot = await LockAsync(ContainerDefinition.ContainerName(replica), cancellationToken).ConfigureAwait(false);
@@ -173,7 +173,7 @@ public sealed partial class DockerRuntime : IRuntimeProvider, IReplicaLogs, IDis
             // A successor is in flight, never the replica: it goes without the grace a replica gets.
             await RemoveAsync(ContainerDefinition.SuccessorName(replica), stopFirst: false, cancellationToken).ConfigureAwait(false);
             await RunPreStopAsync(await InspectAsync(SlotName(replica), cancellationToken).ConfigureAwait(false), cancellationToken).ConfigureAwait(false);
-            await RemoveAsync(SlotName(replica), stopFirst: true, cancellationToken).ConfigureAwait(false);
+            await _engine.RemoveContainerIfExistsAsync(SlotName(replica), StopParameters(stopTimeout), cancellationToken).ConfigureAwait(false);
             Remember(replica, null);
             await RemoveProjectNetworkIfUnusedAsync(replica.Project.Name, cancellationToken).ConfigureAwait(false);
         }
@@ -247,17 +247,25 @@ public sealed partial class DockerRuntime : IRuntimeProvider, IReplicaLogs, IDis
         await StartingAsync(() => _engine.CallAsync((client, token) => client.Containers.StartContainerAsync(name, null, token), cancellationToken)).ConfigureAwait(false);
     }
 
-    /// <summary>Stops (SIGTERM, then SIGKILL after the stop timeout) and removes; a missing container is fine.</summary>
+    /// <summary>Stops (SIGTERM, then SIGKILL after its stop_grace_period) and removes; a missing container is fine.</summary>
     private Task RemoveAsync(string name, bool stopFirst, CancellationToken cancellationToken) =>
-        _engine.RemoveContainerIfExistsAsync(name, stopFirst ? StopParameters() : null, cancellationToken);
+        _engine.RemoveContainerIfExistsAsync(name, stopFirst ? StopParameters(null) : null, cancellationToken);
 
-    /// <summary>A stop call's parameters: the container's own StopTimeout (its stop_grace_period) unless <c>-t</c> gave one.</summary>
-    private ContainerStopParameters StopParameters() => _options.StopTimeout is { } timeout
+    /// <summary>
+    /// A stop call's parameters: the container's own StopTimeout (its stop_grace_period) unless the call gave one
+    /// (<c>-t</c>), rounded up to the whole seconds the Engine API counts.
+    /// </summary>
+    private static ContainerStopParameters StopParameters(TimeSpan? stopTimeout) => stopTimeout is { } timeout
         ? new ContainerStopParameters { WaitBeforeKillSeconds = (uint)Math.Ceiling(timeout.TotalSeconds) }
         : new ContainerStopParameters();
 
-    /// <summary>The replica a container holds, or null when it is not one of ours (a hook container, foreign labels).</summary>
-    private static ObservedReplica? ToObserved(ContainerInspectResponse container)
+    /// <summary>
+    /// The replica a container holds, or null when it is not one of ours (a hook container, foreign labels). One that is
+    /// being removed (<c>docker rm -f</c> answers at once, the daemon removes after) or that a removal left dead will not
+    /// run again: it is Missing, so a heal recreates it (CreateAsync waits out the removal) instead of trying to start
+    /// it, which fails until the removal ends, or leaving it as a mere exit.
+    /// </summary>
+    internal static ObservedReplica? ToObserved(ContainerInspectResponse container)
     {
         var labels = container.Config?.Labels;
         if (labels is null
@@ -275,6 +283,7 @@ public sealed partial class DockerRuntime : IRuntimeProvider, IReplicaLogs, IDis
             { Running: true, Health.Status: "unhealthy" } => (ReplicaState.Unhealthy, (int?)null),
             { Running: true } => (ReplicaState.Running, null),
             null or { Status: "created" } => (ReplicaState.Missing, null), // never started: prepared (DockerRuntime.Prepare.cs)
+            { Status: "removing" or "dead" } => (ReplicaState.Missing, null),
             _ => (ReplicaState.Exited, (int?)state.ExitCode),
         };
         return new ObservedReplica(

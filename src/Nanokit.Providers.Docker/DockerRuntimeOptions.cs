@@ -30,12 +30,6 @@ public sealed record DockerRuntimeOptions
     /// </summary>
     public TimeSpan StartsFirstLimit { get; init; } = TimeSpan.FromSeconds(10);
 
-    /// <summary>
-    /// When set (<c>nkapp down -t</c>, <c>stop -t</c>), the stop timeout sent to the daemon with every stop, in place of each
-    /// container's own (its stop_grace_period), rounded up to whole seconds as the Engine API counts them. Default null.
-    /// </summary>
-    public TimeSpan? StopTimeout { get; init; }
-
     public void Validate()
     {
         ArgumentNullException.ThrowIfNull(Endpoint);
@@ -45,9 +39,5 @@ public sealed record DockerRuntimeOptions
         ArgumentOutOfRangeException.ThrowIfLessThan(ReadinessProbeConcurrency, 1);
         ArgumentOutOfRangeException.ThrowIfLessThan(PrepareConcurrency, 1);
         ArgumentOutOfRangeException.ThrowIfLessThan(StartsFirstLimit, TimeSpan.Zero);
-        if (StopTimeout < TimeSpan.Zero)
-        {
-            throw new ArgumentOutOfRangeException(nameof(StopTimeout), StopTimeout, "the stop timeout cannot be negative");
-        }
     }
 }

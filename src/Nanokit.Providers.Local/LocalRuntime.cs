@@ -75,7 +75,7 @@ public sealed class LocalRuntime : IRuntimeProvider, IReplicaLogs, IReplicaComma
                 return current;
             }
 
-            await ProcessStopper.StopAsync(id, existing, _options.StopTimeout ?? existing.Spec.StopGracePeriod, _options, cancellationToken).ConfigureAwait(false);
+            await ProcessStopper.StopAsync(id, existing, existing.Spec.StopGracePeriod, _options, cancellationToken).ConfigureAwait(false);
         }
 
         return Spawn(id, replica.Service, replica.ConfigHash, replica.Generation, paths);
@@ -103,7 +103,7 @@ public sealed class LocalRuntime : IRuntimeProvider, IReplicaLogs, IReplicaComma
     /// writes no exit code, so one is written for it (128 + SIGTERM, as a shell reports it): the replica is observed as
     /// Exited, never Missing, and <see cref="StartAsync"/> starts it again.
     /// </summary>
-    public async Task StopAsync(ReplicaId replica, CancellationToken cancellationToken)
+    public async Task StopAsync(ReplicaId replica, TimeSpan? stopTimeout, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(replica);
         var paths = PathsOf(replica.Project);
@@ -113,7 +113,7 @@ public sealed class LocalRuntime : IRuntimeProvider, IReplicaLogs, IReplicaComma
             return;
         }
 
-        await ProcessStopper.StopAsync(replica, record, _options.StopTimeout ?? record.Spec.StopGracePeriod, _options, cancellationToken).ConfigureAwait(false);
+        await ProcessStopper.StopAsync(replica, record, stopTimeout ?? record.Spec.StopGracePeriod, _options, cancellationToken).ConfigureAwait(false);
         var exitFile = paths.ExitFile(replica.Service, replica.Replica);
         if (ReplicaRecordStore.ReadExitCode(exitFile) is null)
         {
@@ -125,7 +125,7 @@ public sealed class LocalRuntime : IRuntimeProvider, IReplicaLogs, IReplicaComma
         _health.TryRemove(Key(replica), out _);
     }
 
-    public async Task DeleteAsync(ReplicaId replica, CancellationToken cancellationToken)
+    public async Task DeleteAsync(ReplicaId replica, TimeSpan? stopTimeout, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(replica);
         var paths = PathsOf(replica.Project);
@@ -133,7 +133,7 @@ public sealed class LocalRuntime : IRuntimeProvider, IReplicaLogs, IReplicaComma
         var stateFile = paths.StateFile(replica.Service, replica.Replica);
         if (ReplicaRecordStore.Read(stateFile) is { } record)
         {
-            await ProcessStopper.StopAsync(replica, record, _options.StopTimeout ?? record.Spec.StopGracePeriod, _options, cancellationToken).ConfigureAwait(false);
+            await ProcessStopper.StopAsync(replica, record, stopTimeout ?? record.Spec.StopGracePeriod, _options, cancellationToken).ConfigureAwait(false);
         }
 
         // Logs stay for post-mortems (`nkapp logs` after `down`); only state goes.

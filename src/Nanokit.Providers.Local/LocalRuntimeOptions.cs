@@ -21,9 +21,6 @@ public sealed record LocalRuntimeOptions
     /// <summary>Bytes of hook output kept in <see cref="Nanokit.Runtime.HookResult.OutputTail"/>.</summary>
     public int HookOutputTailChars { get; init; } = 4096;
 
-    /// <summary>When set, replaces every replica's <c>stop_grace_period</c> (<c>nkapp down -t</c>, <c>stop -t</c>).</summary>
-    public TimeSpan? StopTimeout { get; init; }
-
     /// <summary>
     /// Active readiness: the pause after a waited-for replica's first readiness probe fails (the first runs at once); it
     /// doubles after each failure up to <see cref="ReadinessProbeMaxDelay"/>. Default 50 ms.
@@ -38,11 +35,6 @@ public sealed record LocalRuntimeOptions
 
     internal void Validate()
     {
-        if (StopTimeout < TimeSpan.Zero)
-        {
-            throw new ArgumentOutOfRangeException(nameof(StopTimeout), StopTimeout, "the stop timeout cannot be negative");
-        }
-
         if (LogMaxBytes <= 0 || LogFilesKept < 1 || WatchInterval <= TimeSpan.Zero || PollInterval <= TimeSpan.Zero
             || KillTimeout <= TimeSpan.Zero || HookOutputTailChars < 0
             || ReadinessProbeFirstDelay <= TimeSpan.Zero || ReadinessProbeMaxDelay < ReadinessProbeFirstDelay || ReadinessProbeConcurrency < 1)

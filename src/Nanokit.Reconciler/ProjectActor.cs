@@ -68,10 +68,10 @@ internal sealed partial class ProjectActor : ReconcilerEntity, IWithTimers
         Recover<ReplicaRestartsCounted>(Apply);
         Recover<RecoveryCompleted>(_ => AfterRecovery());
         Command<ApplySpec>(ApplyUp);
-        Command<StopServices>(m => ChangeRunState(m.Services, stop: true, restart: false));
-        Command<StartServices>(m => ChangeRunState(m.Services, stop: false, restart: false));
-        Command<RestartServices>(m => ChangeRunState(m.Services, stop: false, restart: true));
-        Command<DestroyProject>(_ => Destroy());
+        Command<StopServices>(m => ChangeRunState(m.Services, stop: true, restart: false, m.StopTimeout));
+        Command<StartServices>(m => ChangeRunState(m.Services, stop: false, restart: false, null));
+        Command<RestartServices>(m => ChangeRunState(m.Services, stop: false, restart: true, m.StopTimeout));
+        Command<DestroyProject>(m => Destroy(m.StopTimeout));
         Command<ApplyIntent>(m =>
         {
             if (m.Generation <= generation)
@@ -80,7 +80,7 @@ internal sealed partial class ProjectActor : ReconcilerEntity, IWithTimers
                 return;
             }
 
-            Accept(m.Spec, [], m.Spec is null ? true : null, m.Generation);
+            Accept(new GenerationAccepted(m.Generation, m.Spec, [], m.Spec is null ? true : null, DateTimeOffset.UtcNow) { StopTimeout = m.StopTimeout }, null);
         });
         Command<ExecuteService>(CountThenRoute);
         Command<RunFinished>(Finished, _ => Sender.Equals(supervisor));
@@ -135,7 +135,7 @@ internal sealed partial class ProjectActor : ReconcilerEntity, IWithTimers
     }
 
     /// <summary><c>stop</c>, <c>start</c>, <c>restart</c>: the accepted spec, with other services kept stopped (or restarted).</summary>
-    private void ChangeRunState(ImmutableArray<string> named, bool stop, bool restart)
+    private void ChangeRunState(ImmutableArray<string> named, bool stop, bool restart, TimeSpan? stopTimeout)
     {
         if (intent?.Spec is not { } spec)
         {
@@ -156,6 +156,7 @@ internal sealed partial class ProjectActor : ReconcilerEntity, IWithTimers
             Generation = generation + 1,
             Stopped = [.. stopped.Order(StringComparer.Ordinal)],
             Restart = restart ? [.. services.Order(StringComparer.Ordinal)] : [],
+            StopTimeout = stopTimeout,
             At = DateTimeOffset.UtcNow,
         };
         AcceptUnlessUnchanged(wanted, null);
@@ -194,7 +195,7 @@ internal sealed partial class ProjectActor : ReconcilerEntity, IWithTimers
     /// generation, as an unchanged <c>up</c> gets none; the same generation is run again, which removes whatever was
     /// started by hand since, and usually finds nothing to do. A down still in flight is joined.
     /// </summary>
-    private void Destroy()
+    private void Destroy(TimeSpan? stopTimeout)
     {
         if (intent is { Spec: null } && running is { Drift: null } && running.Generation == generation)
         {
@@ -209,15 +210,11 @@ internal sealed partial class ProjectActor : ReconcilerEntity, IWithTimers
             return;
         }
 
-        Accept(null, [], true);
+        Accept(new GenerationAccepted(generation + 1, null, [], true, DateTimeOffset.UtcNow) { StopTimeout = stopTimeout }, null);
     }
 
     private static string DesiredHash(GenerationAccepted e) =>
         DesiredStateHash.Compute(e.Spec!, new PlanOptions { Services = e.Services, RemoveOrphans = e.RemoveOrphans, NoDeps = e.NoDeps }, e.Stopped);
-
-    /// <param name="next">The generation to accept; by default the next one (an intent stored elsewhere brings its own).</param>
-    private void Accept(ProjectSpec? spec, ImmutableArray<string> services, bool? removeOrphans, long? next = null) =>
-        Accept(new GenerationAccepted(next ?? generation + 1, spec, services, removeOrphans, DateTimeOffset.UtcNow), null);
 
     /// <param name="expectedObserved">See <see cref="ApplySpec.ExpectedObserved"/>; checked by this generation's first run only.</param>
     private void Accept(GenerationAccepted accepted, string? expectedObserved)
@@ -320,7 +317,7 @@ internal sealed partial class ProjectActor : ReconcilerEntity, IWithTimers
             // A new generation is no heal: what it does is measured as a run.
             healStartedAt = null;
         }
-        running = new RunRequest(generation, trigger, desired, options, drift) { SettleFirst = busy, ExpectedObserved = expectedObserved };
+        running = new RunRequest(generation, trigger, desired, options, drift) { SettleFirst = busy, ExpectedObserved = expectedObserved, StopTimeout = intent.StopTimeout };
         driftReported = false;
         supervisor = Context.Watch(Context.ActorOf(ProjectSupervisor.Props(running, Ref, provider, Self)));
     }

@@ -20,6 +20,9 @@ internal sealed record RunRequest(long Generation, RunTrigger Trigger, ProjectSp
 
     /// <summary>See <see cref="ApplySpec.ExpectedObserved"/>.</summary>
     public string? ExpectedObserved { get; init; }
+
+    /// <summary>See <see cref="GenerationAccepted.StopTimeout"/>.</summary>
+    public TimeSpan? StopTimeout { get; init; }
 }
 
 /// <summary>A drift check heals (runs the plan) or only reports it.</summary>
@@ -225,7 +228,7 @@ internal sealed class ProjectSupervisor : ReceiveActor
 
         pending.Add(service);
         services.Tell(
-            new ExecuteService(request.Generation, project, service, spec, actions, condition, layerSpan?.Context ?? default, cancel.Token),
+            new ExecuteService(request.Generation, project, service, spec, actions, condition, layerSpan?.Context ?? default, cancel.Token) { StopTimeout = request.StopTimeout },
             Self);
     }
 

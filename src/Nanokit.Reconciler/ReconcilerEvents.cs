@@ -19,6 +19,13 @@ public sealed record GenerationAccepted(long Generation, ProjectSpec? Spec, Immu
 
     /// <summary>Services <c>nkapp restart</c> asked to restart: done by this generation's run, not part of the desired state.</summary>
     public ImmutableArray<string> Restart { get; init; } = [];
+
+    /// <summary>
+    /// How long each replica this generation's runs stop or remove is given between SIGTERM and SIGKILL, in place of its
+    /// stop_grace_period (<c>down -t</c>, <c>stop -t</c>, <c>restart -t</c>, as Compose's <c>-t</c>); null: its own. Kept
+    /// with the generation, so a run resumed after a crash stops as the command asked. Absent from older events: null.
+    /// </summary>
+    public TimeSpan? StopTimeout { get; init; }
 }
 
 /// <summary>A run of a generation ended.</summary>

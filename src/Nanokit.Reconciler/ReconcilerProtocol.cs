@@ -26,6 +26,9 @@ public sealed record ApplySpec(ProjectSpec Spec, PlanOptions Options)
 public sealed record DestroyProject
 {
     public static readonly DestroyProject Instance = new();
+
+    /// <summary>See <see cref="GenerationAccepted.StopTimeout"/> (<c>down -t</c>).</summary>
+    public TimeSpan? StopTimeout { get; init; }
 }
 
 /// <summary>
@@ -34,19 +37,31 @@ public sealed record DestroyProject
 /// is answered with <see cref="SpecAccepted"/> for its current generation and changes nothing, so the same intent may
 /// be delivered by a notification and by a sweep.
 /// </summary>
-public sealed record ApplyIntent(long Generation, ProjectSpec? Spec);
+public sealed record ApplyIntent(long Generation, ProjectSpec? Spec)
+{
+    /// <summary>See <see cref="GenerationAccepted.StopTimeout"/> (<c>down -t</c> through the control plane).</summary>
+    public TimeSpan? StopTimeout { get; init; }
+}
 
 /// <summary>
 /// <c>nkapp stop [SERVICE...]</c>: keep these services (every one when empty) of the accepted spec stopped, as intent, so
 /// drift does not start them again. Replied with <see cref="SpecAccepted"/> or <see cref="IntentRefused"/>.
 /// </summary>
-public sealed record StopServices(ImmutableArray<string> Services);
+public sealed record StopServices(ImmutableArray<string> Services)
+{
+    /// <summary>See <see cref="GenerationAccepted.StopTimeout"/> (<c>stop -t</c>).</summary>
+    public TimeSpan? StopTimeout { get; init; }
+}
 
 /// <summary><c>nkapp start [SERVICE...]</c>: these services (every one when empty) are no longer kept stopped, and exited replicas start.</summary>
 public sealed record StartServices(ImmutableArray<string> Services);
 
 /// <summary><c>nkapp restart [SERVICE...]</c>: as <see cref="StartServices"/>, and the running replicas are stopped and started again.</summary>
-public sealed record RestartServices(ImmutableArray<string> Services);
+public sealed record RestartServices(ImmutableArray<string> Services)
+{
+    /// <summary>See <see cref="GenerationAccepted.StopTimeout"/> (<c>restart -t</c>).</summary>
+    public TimeSpan? StopTimeout { get; init; }
+}
 
 /// <summary>A request about the accepted intent that cannot be carried out (nothing applied yet, an unknown service); nothing changed.</summary>
 public sealed record IntentRefused(string Project, string Reason);
@@ -154,7 +169,11 @@ internal sealed record ExecuteService(
     ImmutableArray<PlanAction> Actions,
     DependencyCondition Readiness,
     System.Diagnostics.ActivityContext Parent,
-    CancellationToken Cancellation);
+    CancellationToken Cancellation)
+{
+    /// <summary>The grace period each stop and removal gives a replica (<see cref="GenerationAccepted.StopTimeout"/>); null: its stop_grace_period.</summary>
+    public TimeSpan? StopTimeout { get; init; }
+}
 
 internal sealed record ServiceSucceeded(long Generation, string Service);
 

@@ -16,6 +16,8 @@ namespace Nanokit.Reconciler;
 /// One run's work at a time: while the work runs off the actor thread (piped back as <see cref="ExecutionEnded"/>),
 /// further commands are stashed, so the mailbox stays the queue and the dispatcher thread is never blocked.
 /// A cancelled run (superseded generation) ends the work at the next provider call.
+/// Every failure has a reason that names the step and the replica (the runtime's own message does; anything else is
+/// named by its type), recorded in the service's events and progress, and logged with its exception, as is each retry.
 /// </summary>
 internal sealed class ServiceActor : ReconcilerEntity
 {
@@ -23,6 +25,9 @@ internal sealed class ServiceActor : ReconcilerEntity
     private readonly string service;
     private readonly IRuntimeProvider provider;
     private readonly RetryPolicy retry;
+
+    // Captured on the actor's thread: the work logs its retries from provider continuations.
+    private readonly ILoggingAdapter log;
     private string? lastFailure;
     private long trimmedTo;
 
@@ -33,6 +38,7 @@ internal sealed class ServiceActor : ReconcilerEntity
         this.service = service;
         this.provider = provider;
         this.retry = retry;
+        log = Context.GetLogger();
         Recover<ServiceActionsSucceeded>(_ => lastFailure = null);
         Recover<ServiceActionsFailed>(e => lastFailure = e.Reason);
         Idle();
@@ -125,12 +131,8 @@ internal sealed class ServiceActor : ReconcilerEntity
             else
             {
                 // Any failure of the work ends as a reply: a restart would drop the command and leave the run waiting.
-                var reason = ended.Failure switch
-                {
-                    OperationCanceledException => "timed out",
-                    RuntimeException or ServiceFailedException => ended.Failure.Message,
-                    var e => $"unexpected {e.GetType().Name}: {e.Message}",
-                };
+                var reason = ended.Failure is RuntimeException or ServiceFailedException ? ended.Failure.Message : Unexpected(ended.Failure);
+                log.Warning(ended.Failure, "{0}/{1}: generation {2}: {3} failed: {4}", project, service, command.Generation, actions.IsEmpty ? "waiting for readiness" : string.Join(", ", actions), reason);
                 activity?.SetStatus(ActivityStatusCode.Error, reason);
                 ReconcilerTelemetry.Failures.Add(1, new KeyValuePair<string, object?>("service", service));
                 Persist(new ServiceActionsFailed(command.Generation, actions, reason, DateTimeOffset.UtcNow), _ =>
@@ -159,6 +161,11 @@ internal sealed class ServiceActor : ReconcilerEntity
 
     private void Progress(ExecuteService command, ServicePhase phase, string message, TimeSpan elapsed) =>
         Context.System.EventStream.Publish(new ServiceProgress(project, command.Generation, service, phase, message, elapsed));
+
+    /// <summary>A failure no step named (an exception neither the runtime nor the lifecycle raised): its type and message.</summary>
+    private static string Unexpected(Exception e) => e is OperationCanceledException
+        ? $"timed out ({e.GetType().Name}: {e.Message})"
+        : $"unexpected {e.GetType().Name}: {e.Message}";
 
     private static string Describe(PlanAction action) => $"{PlanJsonRenderer.WireName(action.Action)} {action.Service}[{action.Replica}]: {action.Cause}";
 
@@ -189,13 +196,13 @@ internal sealed class ServiceActor : ReconcilerEntity
             if (deletions.Count > 0)
             {
                 Report(ServicePhase.Deleting, $"removing {Replicas(deletions)}");
-                await Task.WhenAll(deletions.Select(a => WithRetryAsync($"remove replica {a.Replica}", () => owner.provider.DeleteAsync(Id(a), Cancel)))).ConfigureAwait(false);
+                await Task.WhenAll(deletions.Select(a => WithRetryAsync($"remove replica {a.Replica}", () => owner.provider.DeleteAsync(Id(a), command.StopTimeout, Cancel)))).ConfigureAwait(false);
             }
 
             if (stops.Count > 0)
             {
                 Report(ServicePhase.Stopping, $"stopping {Replicas(stops)}");
-                await Task.WhenAll(stops.Select(a => WithRetryAsync($"stop replica {a.Replica}", () => owner.provider.StopAsync(Id(a), Cancel)))).ConfigureAwait(false);
+                await Task.WhenAll(stops.Select(a => WithRetryAsync($"stop replica {a.Replica}", () => owner.provider.StopAsync(Id(a), command.StopTimeout, Cancel)))).ConfigureAwait(false);
             }
 
             if (command.Spec is not { } spec)
@@ -381,7 +388,8 @@ internal sealed class ServiceActor : ReconcilerEntity
         /// <summary>
         /// Runs <paramref name="operation"/> again after a <see cref="RuntimeException"/>, as <see cref="RetryPolicy"/> allows:
         /// a few attempts for a failure the platform reported, longer while the platform cannot be reached at all.
-        /// With <paramref name="transientOnly"/> only the latter is retried (a wait whose answer is a verdict).
+        /// With <paramref name="transientOnly"/> only the latter is retried (a wait whose answer is a verdict). Any other
+        /// failure (a provider's bug, a timeout of its own) ends the step with a reason that names it and the replica.
         /// </summary>
         private async Task<T> RetryAsync<T>(string what, Func<Task<T>> operation, bool transientOnly)
         {
@@ -397,8 +405,13 @@ internal sealed class ServiceActor : ReconcilerEntity
                 {
                     var delay = owner.retry.DelayAfter(attempt, Random.Shared);
                     var budget = e.Transient ? "platform unreachable" : $"attempt {attempt}/{owner.retry.MaxAttempts}";
+                    owner.log.Warning("{0}/{1}: {2} failed ({3}), retrying in {4:0.#}s: {5}", command.Project.Name, command.Service, what, budget, delay.TotalSeconds, e.Message);
                     Report(ServicePhase.Retrying, $"{what} failed ({budget}), retrying in {delay.TotalSeconds:0.#}s: {e.Message}");
                     await Task.Delay(delay, Cancel).ConfigureAwait(false);
+                }
+                catch (Exception e) when (e is not (RuntimeException or ServiceFailedException) && !Cancel.IsCancellationRequested)
+                {
+                    throw new ServiceFailedException($"{what}: {Unexpected(e)}", e);
                 }
             }
         }
@@ -422,4 +435,4 @@ internal sealed class ServiceActor : ReconcilerEntity
 }
 
 /// <summary>A service cannot reach its desired state for a reason retrying will not change within this run.</summary>
-internal sealed class ServiceFailedException(string message) : Exception(message);
+internal sealed class ServiceFailedException(string message, Exception? inner = null) : Exception(message, inner);

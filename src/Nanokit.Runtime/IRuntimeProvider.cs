@@ -43,14 +43,20 @@ public interface IRuntimeProvider
     /// again from the same definition (<c>nkapp stop</c>); it is then observed as Exited. Stopping a replica that is not
     /// running succeeds. Providers that cannot yet do it say so, naming themselves.
     /// </summary>
-    Task StopAsync(ReplicaId replica, CancellationToken cancellationToken) =>
+    /// <param name="stopTimeout">As <see cref="DeleteAsync"/>'s.</param>
+    Task StopAsync(ReplicaId replica, TimeSpan? stopTimeout, CancellationToken cancellationToken) =>
         Task.FromException(new RuntimeException(Name, replica, $"stopping a replica without removing it is not yet supported on the {Name} runtime"));
 
     /// <summary>
     /// Stops the replica gracefully (SIGTERM or the platform's equivalent, then a kill once the applied
     /// definition's stop grace period is over) and forgets it. Deleting a replica that does not exist succeeds.
     /// </summary>
-    Task DeleteAsync(ReplicaId replica, CancellationToken cancellationToken);
+    /// <param name="stopTimeout">
+    /// The grace period for this call (<c>down -t</c>, <c>stop -t</c>) in place of the definition's stop_grace_period; null:
+    /// the definition's. A per-call argument because one provider serves every run of a project, and runs of other
+    /// commands.
+    /// </param>
+    Task DeleteAsync(ReplicaId replica, TimeSpan? stopTimeout, CancellationToken cancellationToken);
 
     /// <summary>
     /// The replica's health with Docker's semantics (Starting until the first success, Unhealthy after

@@ -7,7 +7,7 @@ namespace Nanokit.Runtime;
 public sealed class RuntimeException : Exception
 {
     public RuntimeException(string provider, string project, string service, int? replica, string cause, Exception? inner = null)
-        : base(Format(provider, project, service, replica, cause), inner)
+        : base(Format(provider, project, service, replica, cause, inner), inner)
     {
         Provider = provider;
         Project = project;
@@ -35,8 +35,14 @@ public sealed class RuntimeException : Exception
     /// </summary>
     public bool Transient { get; init; }
 
-    private static string Format(string provider, string project, string service, int? replica, string cause) =>
-        replica is null
-            ? $"{provider} runtime: {project}/{service}: {cause}"
-            : $"{provider} runtime: {project}/{service}-{replica}: {cause}";
+    /// <summary>A blank cause (a platform that answered an error without a message) still says that much, never nothing.</summary>
+    private static string Format(string provider, string project, string service, int? replica, string cause, Exception? inner)
+    {
+        var why = !string.IsNullOrWhiteSpace(cause) ? cause
+            : inner is null ? "failed, and the runtime gave no reason"
+            : $"{inner.GetType().Name}, and the runtime gave no message";
+        return replica is null
+            ? $"{provider} runtime: {project}/{service}: {why}"
+            : $"{provider} runtime: {project}/{service}-{replica}: {why}";
+    }
 }

@@ -117,7 +117,7 @@ public sealed class DockerComposeKeysTests
                 "true 1400 data back",
                 (await DockerProject.DockerCliAsync("network", "inspect", "-f", "{{.Internal}} {{index .Options \"com.docker.network.driver.mtu\"}} {{index .Labels \"tier\"}} {{index .Labels \"io.nanokit.network\"}}", back)).Trim());
 
-            await p.Runtime.DeleteAsync(p.Id("web"), DockerProject.Timeout());
+            await p.Runtime.DeleteAsync(p.Id("web"), null, DockerProject.Timeout());
             Assert.Empty(await p.NetworkNamesAsync());
             Assert.Equal(proxy, (await DockerProject.DockerCliAsync("network", "inspect", "-f", "{{.Name}}", proxy)).Trim());
         }

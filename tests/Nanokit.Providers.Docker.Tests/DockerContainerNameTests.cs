@@ -33,7 +33,7 @@ public sealed class DockerContainerNameTests
         using var other = new DockerRuntime(new DockerRuntimeOptions { Endpoint = DockerEndpoint.Parse(DockerProject.Host) });
         var observed = Assert.Single((await other.ObserveAsync(p.Project, DockerProject.Timeout())).Replicas);
         Assert.Equal(("web", 1, "h2", ReplicaState.Running), (observed.Service, observed.Replica, observed.ConfigHash, observed.State));
-        await other.DeleteAsync(p.Id("web"), DockerProject.Timeout());
+        await other.DeleteAsync(p.Id("web"), null, DockerProject.Timeout());
 
         Assert.Equal("", (await NamesAsync(name)).Output.Trim());
         Assert.Empty((await p.Runtime.ObserveAsync(p.Project, DockerProject.Timeout())).Replicas);

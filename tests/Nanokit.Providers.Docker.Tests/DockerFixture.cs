@@ -168,7 +168,7 @@ internal sealed class DockerProject : IAsyncDisposable
     {
         using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(60));
         var observed = await Runtime.ObserveAsync(Project, cts.Token).ConfigureAwait(false);
-        await Task.WhenAll(observed.Replicas.Select(r => Runtime.DeleteAsync(Id(r.Service, r.Replica), cts.Token))).ConfigureAwait(false);
+        await Task.WhenAll(observed.Replicas.Select(r => Runtime.DeleteAsync(Id(r.Service, r.Replica), null, cts.Token))).ConfigureAwait(false);
         Runtime.Dispose();
         var (_, leftovers, _) = await TryDockerCliAsync("ps", "-aq", "--filter", "label=io.nanokit.project=" + Project.Name).ConfigureAwait(false);
         if (leftovers.Split('\n', StringSplitOptions.RemoveEmptyEntries) is { Length: > 0 } containers)

@@ -102,7 +102,7 @@ public sealed class DockerLifecycleHookTests
         Assert.False(File.Exists(Path.Combine(output, "log")));
         await p.Runtime.CreateAsync(p.Replica(web with { Environment = web.Environment.SetItem("VERSION", "two") }, hash: "h2"), DockerProject.Timeout());
         Assert.Equal(["stopping one drain"], await File.ReadAllLinesAsync(Path.Combine(output, "log")));
-        await p.Runtime.DeleteAsync(p.Id("web"), DockerProject.Timeout());
+        await p.Runtime.DeleteAsync(p.Id("web"), null, DockerProject.Timeout());
 
         Assert.Equal(["stopping one drain", "stopping two drain"], await File.ReadAllLinesAsync(Path.Combine(output, "log")));
         Assert.Empty((await p.Runtime.ObserveAsync(p.Project, DockerProject.Timeout())).Replicas);
@@ -127,7 +127,7 @@ public sealed class DockerLifecycleHookTests
 
         await p.Runtime.CreateAsync(p.Replica(web), DockerProject.Timeout());
         Assert.Equal(0, await p.Runtime.WaitForCompletionAsync(p.Id("web"), DockerProject.Timeout()));
-        await p.Runtime.DeleteAsync(p.Id("web"), DockerProject.Timeout());
+        await p.Runtime.DeleteAsync(p.Id("web"), null, DockerProject.Timeout());
 
         Assert.False(File.Exists(Path.Combine(output, "ran")));
     }

@@ -63,8 +63,8 @@ public sealed class DockerLifecycleTests
         await using var p = await DockerProject.StartAsync();
         await p.Runtime.CreateAsync(p.Replica(DockerProject.Service("web")), DockerProject.Timeout());
 
-        await p.Runtime.DeleteAsync(p.Id("web"), DockerProject.Timeout());
-        await p.Runtime.DeleteAsync(p.Id("web"), DockerProject.Timeout());
+        await p.Runtime.DeleteAsync(p.Id("web"), null, DockerProject.Timeout());
+        await p.Runtime.DeleteAsync(p.Id("web"), null, DockerProject.Timeout());
 
         Assert.Empty((await p.Runtime.ObserveAsync(p.Project, DockerProject.Timeout())).Replicas);
     }
@@ -96,7 +96,7 @@ public sealed class DockerLifecycleTests
         Assert.Equal(0, await p.Runtime.WaitForCompletionAsync(p.Id("web"), DockerProject.Timeout()));
         var volume = p.Project.Name + "_data";
         Assert.Equal(p.Project.Name, (await DockerProject.DockerCliAsync("volume", "inspect", "-f", "{{index .Labels \"io.nanokit.project\"}}", volume)).Trim());
-        await p.Runtime.DeleteAsync(p.Id("web"), DockerProject.Timeout());
+        await p.Runtime.DeleteAsync(p.Id("web"), null, DockerProject.Timeout());
         await DockerProject.DockerCliAsync("volume", "rm", volume);
     }
 

@@ -34,9 +34,9 @@ public sealed class DockerNetworkTests
             $"bridge default {p.Project.Name}",
             (await DockerProject.DockerCliAsync("network", "inspect", "-f", "{{.Driver}} {{index .Labels \"io.nanokit.network\"}} {{index .Labels \"io.nanokit.project\"}}", network)).Trim());
 
-        await p.Runtime.DeleteAsync(p.Id("client"), DockerProject.Timeout());
+        await p.Runtime.DeleteAsync(p.Id("client"), null, DockerProject.Timeout());
         Assert.Equal([network], await p.NetworkNamesAsync());
-        await p.Runtime.DeleteAsync(p.Id("server"), DockerProject.Timeout());
+        await p.Runtime.DeleteAsync(p.Id("server"), null, DockerProject.Timeout());
         Assert.Empty(await p.NetworkNamesAsync());
 
         await p.Runtime.CreateAsync(p.Replica(server), DockerProject.Timeout());

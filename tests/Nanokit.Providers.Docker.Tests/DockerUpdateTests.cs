@@ -118,7 +118,7 @@ public sealed class DockerUpdateTests
         Assert.Equal(old.Id, kept.Id);
         Assert.Equal([$"{p.Project.Name}-web-1"], await p.ContainerNamesAsync());
         await RunSuccessorByHandAsync(p, "h1");
-        await p.Runtime.DeleteAsync(p.Id("web"), DockerProject.Timeout());
+        await p.Runtime.DeleteAsync(p.Id("web"), null, DockerProject.Timeout());
         Assert.Empty(await p.ContainerNamesAsync());
     }
 

@@ -49,7 +49,7 @@ internal sealed class LocalFixture : IAsyncDisposable
         var state = await Runtime.ObserveAsync(Project, CancellationToken.None);
         foreach (var replica in state.Replicas)
         {
-            await Runtime.DeleteAsync(new ReplicaId(Project, replica.Service, replica.Replica), CancellationToken.None);
+            await Runtime.DeleteAsync(new ReplicaId(Project, replica.Service, replica.Replica), null, CancellationToken.None);
         }
 
         try

@@ -123,7 +123,7 @@ public sealed class LocalLifecycleTests
         await Poll.UntilAsync(() => File.Exists(ready), Within, "the service has set its TERM trap");
 
         var clock = Stopwatch.StartNew();
-        await f.Runtime.DeleteAsync(f.Id("api"), default);
+        await f.Runtime.DeleteAsync(f.Id("api"), null, default);
 
         Assert.True(clock.Elapsed < TimeSpan.FromSeconds(10), $"stop took {clock.Elapsed}");
         Assert.Equal("bye", (await File.ReadAllTextAsync(marker)).Trim());
@@ -144,7 +144,7 @@ public sealed class LocalLifecycleTests
         await Poll.UntilAsync(() => File.Exists(ready), Within, "the service ignores TERM");
 
         var clock = Stopwatch.StartNew();
-        await f.Runtime.DeleteAsync(f.Id("stubborn"), default);
+        await f.Runtime.DeleteAsync(f.Id("stubborn"), null, default);
 
         Assert.True(clock.Elapsed >= TimeSpan.FromMilliseconds(650), $"killed before the grace period: {clock.Elapsed}");
         Assert.False(Poll.GroupAlive(LocalFixture.PidOf(created)));
@@ -177,7 +177,7 @@ public sealed class LocalLifecycleTests
     {
         await using var f = new LocalFixture();
         await f.Runtime.CreateAsync(f.Replica(LocalFixture.Service("api", "sleep", "30")), default);
-        await f.Runtime.DeleteAsync(f.Id("api"), default);
+        await f.Runtime.DeleteAsync(f.Id("api"), null, default);
 
         using var stranger = Process.Start(new ProcessStartInfo("sleep", "30") { UseShellExecute = false })!;
         try
@@ -190,7 +190,7 @@ public sealed class LocalLifecycleTests
             ReplicaRecordStore.Write(paths.StateFile("api", 1), forged);
 
             Assert.Equal(ReplicaState.Missing, (await f.ObserveOneAsync("api")).State);
-            await f.Runtime.DeleteAsync(f.Id("api"), default);
+            await f.Runtime.DeleteAsync(f.Id("api"), null, default);
             Assert.False(stranger.HasExited);
         }
         finally

@@ -47,7 +47,7 @@ public sealed class LocalLogTimeTests
         await f.Runtime.CreateAsync(f.Replica(service), default);
         await Poll.UntilAsync(() => File.Exists(ready), Within, "the service has set its TERM trap");
 
-        await f.Runtime.StopAsync(f.Id("api"), default);
+        await f.Runtime.StopAsync(f.Id("api"), null, default);
         var stopped = await f.ObserveOneAsync("api");
         var lines = await ReadAsync(f, LogReadOptions.All);
 

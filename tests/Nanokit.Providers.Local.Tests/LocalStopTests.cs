@@ -12,9 +12,9 @@ public sealed class LocalStopTests
         await f.Runtime.CreateAsync(f.Replica(LocalFixture.Service("api", "sleep", "30"), hash: "abc", generation: 3), default);
         var running = await f.ObserveOneAsync("api");
 
-        await f.Runtime.StopAsync(f.Id("api"), default);
+        await f.Runtime.StopAsync(f.Id("api"), null, default);
         var stopped = await f.ObserveOneAsync("api");
-        await f.Runtime.StopAsync(f.Id("api"), default);
+        await f.Runtime.StopAsync(f.Id("api"), null, default);
         await f.Runtime.StartAsync(f.Id("api"), default);
         var started = await f.ObserveOneAsync("api");
 
@@ -29,7 +29,7 @@ public sealed class LocalStopTests
     {
         await using var f = new LocalFixture();
 
-        await f.Runtime.StopAsync(f.Id("ghost"), default);
+        await f.Runtime.StopAsync(f.Id("ghost"), null, default);
 
         Assert.Empty((await f.Runtime.ObserveAsync(f.Project, default)).Replicas);
     }

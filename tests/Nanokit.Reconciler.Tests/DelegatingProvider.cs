@@ -16,9 +16,9 @@ internal abstract class DelegatingProvider(IRuntimeProvider inner) : IRuntimePro
 
     public virtual Task<ObservedReplica> StartAsync(ReplicaId replica, CancellationToken cancellationToken) => inner.StartAsync(replica, cancellationToken);
 
-    public virtual Task StopAsync(ReplicaId replica, CancellationToken cancellationToken) => inner.StopAsync(replica, cancellationToken);
+    public virtual Task StopAsync(ReplicaId replica, TimeSpan? stopTimeout, CancellationToken cancellationToken) => inner.StopAsync(replica, stopTimeout, cancellationToken);
 
-    public virtual Task DeleteAsync(ReplicaId replica, CancellationToken cancellationToken) => inner.DeleteAsync(replica, cancellationToken);
+    public virtual Task DeleteAsync(ReplicaId replica, TimeSpan? stopTimeout, CancellationToken cancellationToken) => inner.DeleteAsync(replica, stopTimeout, cancellationToken);
 
     public virtual Task<HealthStatus> ProbeHealthAsync(ReplicaId replica, CancellationToken cancellationToken) => inner.ProbeHealthAsync(replica, cancellationToken);
 

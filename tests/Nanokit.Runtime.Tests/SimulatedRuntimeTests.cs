@@ -55,7 +55,7 @@ public sealed class SimulatedRuntimeTests
         var runtime = new SimulatedRuntime(new SimulatedRuntimeOptions { Latency = TimeSpan.FromMilliseconds(150) });
         var clock = Stopwatch.StartNew();
         await runtime.CreateAsync(Replica(Service("web")), default);
-        await runtime.DeleteAsync(new ReplicaId(Project, "web", 1), default);
+        await runtime.DeleteAsync(new ReplicaId(Project, "web", 1), null, default);
         Assert.True(clock.Elapsed >= TimeSpan.FromMilliseconds(290), $"took {clock.Elapsed}");
     }
 

@@ -1,5 +1,7 @@
 using System.Collections.Immutable;
 using System.Diagnostics;
+using System.Globalization;
+using System.Text.Json;
 
 namespace Nanokit.Server.Tests;
 
@@ -56,6 +58,33 @@ internal static class PrivateDocker
 
     public static Task RemoveAsync(string container) => DockerAsync("rm", "-f", container);
 
+    /// <summary>Gives <paramref name="image"/> another name, <paramref name="alias"/> (an image a test may take away).</summary>
+    public static Task TagAsync(string image, string alias) => DockerAsync("tag", image, alias);
+
+    /// <summary>Removes the name <paramref name="alias"/>; the image stays under its other names, and containers of it run on.</summary>
+    public static Task UntagAsync(string alias) => DockerAsync("rmi", alias);
+
+    /// <summary>
+    /// What the daemon recorded about <paramref name="container"/> (by name, across its successive containers) from
+    /// <paramref name="since"/> until now, oldest first: its kill signals, deaths and exit codes, at the daemon's times.
+    /// </summary>
+    public static async Task<ImmutableArray<DaemonEvent>> EventsAsync(string container, DateTimeOffset since)
+    {
+        var output = await DockerAsync(
+            "events", "--since", since.ToUnixTimeSeconds().ToString(CultureInfo.InvariantCulture), "--until", DateTimeOffset.UtcNow.AddSeconds(1).ToUnixTimeSeconds().ToString(CultureInfo.InvariantCulture),
+            "--filter", "type=container", "--filter", $"container={container}", "--format", "{{json .}}");
+        return [.. output.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(line =>
+        {
+            using var json = JsonDocument.Parse(line);
+            var attributes = json.RootElement.GetProperty("Actor").GetProperty("Attributes");
+            return new DaemonEvent(
+                json.RootElement.GetProperty("Action").GetString()!,
+                DateTimeOffset.UnixEpoch.AddTicks(json.RootElement.GetProperty("timeNano").GetInt64() / 100),
+                attributes.TryGetProperty("signal", out var signal) ? signal.GetString() : null,
+                attributes.TryGetProperty("exitCode", out var exit) ? exit.GetString() : null);
+        })];
+    }
+
     /// <summary>Removes every container of every project whose name starts with <paramref name="prefix"/> (what tests leave).</summary>
     public static async Task RemoveProjectsAsync(string prefix)
     {
@@ -89,3 +118,6 @@ internal static class PrivateDocker
         return await output;
     }
 }
+
+/// <summary>One event of the daemon's log: <c>kill</c> (with the signal), <c>die</c> (with the exit code), <c>destroy</c>...</summary>
+internal sealed record DaemonEvent(string Action, DateTimeOffset At, string? Signal, string? ExitCode);

@@ -33,27 +33,19 @@ internal static class DownCommand
             using var remote = Remote.From(parse, context);
             if (remote is not null)
             {
-                if (parse.GetResult(timeout) is not null)
-                {
-                    // The control plane's undeploy intent is a generation without a spec, and its owner stops through a
-                    // runtime shared by every run of the project: a timeout for one stop has nowhere to travel yet.
-                    context.Error.WriteLine($"nkapp down: -t/--timeout cannot be sent to a server (--server): its owner stops each replica of {loaded.Spec.Name} with its stop_grace_period; nothing was changed");
-                    return ExitCodes.Error;
-                }
-
-                return await RemoteCommands.DownAsync(remote, loaded.Spec.Name, context, cancellationToken).ConfigureAwait(false);
+                return await RemoteCommands.DownAsync(remote, loaded.Spec.Name, parse.GetValue(timeout), context, cancellationToken).ConfigureAwait(false);
             }
 
             // As `docker compose down` and `terraform destroy` after a failed apply: a generation left unconverged is not
             // run again first (it could start what is about to be removed, or fail again); down supersedes it at once.
             var settings = ReconcilerSettings.Default with { ResumeOnRecovery = false };
-            await using var session = await SessionOrError.StartAsync(loaded.Spec, settings, "down", context, cancellationToken, withoutState: true, stopTimeout: parse.GetValue(timeout)).ConfigureAwait(false);
+            await using var session = await SessionOrError.StartAsync(loaded.Spec, settings, "down", context, cancellationToken, withoutState: true).ConfigureAwait(false);
             if (session is null)
             {
                 return ExitCodes.Error;
             }
 
-            var accepted = await session.AskAsync<SpecAccepted>(DestroyProject.Instance, TimeSpan.FromSeconds(30), cancellationToken).ConfigureAwait(false);
+            var accepted = await session.AskAsync<SpecAccepted>(new DestroyProject { StopTimeout = parse.GetValue(timeout) }, TimeSpan.FromSeconds(30), cancellationToken).ConfigureAwait(false);
             var completed = await session.AwaitRunAsync(accepted.Generation, null, cancellationToken).ConfigureAwait(false);
             if (completed?.Result.Succeeded != true)
             {

@@ -34,10 +34,17 @@ internal static class RemoteCommands
         }).ConfigureAwait(false);
     }
 
-    public static async Task<int> DownAsync(Remote remote, string name, CliContext context, CancellationToken cancellationToken) =>
+    /// <param name="stopTimeout">Each replica's grace period in place of its stop_grace_period (<c>-t</c>); null: its own.</param>
+    public static async Task<int> DownAsync(Remote remote, string name, TimeSpan? stopTimeout, CliContext context, CancellationToken cancellationToken) =>
         await CallAsync(context, async () =>
         {
-            var accepted = await remote.Projects.DeleteProjectAsync(new DeleteProjectRequest { Project = name }, remote.Headers, cancellationToken: cancellationToken).ConfigureAwait(false);
+            var request = new DeleteProjectRequest { Project = name };
+            if (stopTimeout is { } timeout)
+            {
+                request.StopTimeoutSeconds = timeout.TotalSeconds;
+            }
+
+            var accepted = await remote.Projects.DeleteProjectAsync(request, remote.Headers, cancellationToken: cancellationToken).ConfigureAwait(false);
             context.Out.WriteLine($"{name}: generation {accepted.Generation} (undeployed) accepted");
             return await FollowAsync(remote, name, accepted.Generation, accepted.Revision, null, context, cancellationToken).ConfigureAwait(false);
         }).ConfigureAwait(false);

@@ -14,15 +14,15 @@ namespace Nanokit.Cli.Commands;
 internal static class RunStateCommands
 {
     public static Command Stop(CliContext context) =>
-        Create(context, "stop", "Stop services and keep them stopped (drift leaves them) until start, restart or up", services => new StopServices(services));
+        Create(context, "stop", "Stop services and keep them stopped (drift leaves them) until start, restart or up", (services, timeout) => new StopServices(services) { StopTimeout = timeout });
 
     public static Command Start(CliContext context) =>
-        Create(context, "start", "Start stopped services again", services => new StartServices(services));
+        Create(context, "start", "Start stopped services again", (services, _) => new StartServices(services));
 
     public static Command Restart(CliContext context) =>
-        Create(context, "restart", "Stop and start services again (stopped ones start)", services => new RestartServices(services));
+        Create(context, "restart", "Stop and start services again (stopped ones start)", (services, timeout) => new RestartServices(services) { StopTimeout = timeout });
 
-    private static Command Create(CliContext context, string name, string description, Func<ImmutableArray<string>, object> request)
+    private static Command Create(CliContext context, string name, string description, Func<ImmutableArray<string>, TimeSpan?, object> request)
     {
         var project = new ProjectOptions(rememberedEnvironment: true);
         var services = new Argument<string[]>("SERVICE") { Description = "Only these services (default: every service)", Arity = ArgumentArity.ZeroOrMore };
@@ -54,13 +54,13 @@ internal static class RunStateCommands
                 return ExitCodes.Error;
             }
 
-            await using var session = await SessionOrError.StartAsync(loaded.Spec, ReconcilerSettings.Default, name, context, cancellationToken, stopTimeout: name == "start" ? null : parse.GetValue(timeout)).ConfigureAwait(false);
+            await using var session = await SessionOrError.StartAsync(loaded.Spec, ReconcilerSettings.Default, name, context, cancellationToken).ConfigureAwait(false);
             if (session is null)
             {
                 return ExitCodes.Error;
             }
 
-            var reply = await session.AskAsync<object>(request([.. parse.GetValue(services) ?? []]), TimeSpan.FromSeconds(30), cancellationToken).ConfigureAwait(false);
+            var reply = await session.AskAsync<object>(request([.. parse.GetValue(services) ?? []], name == "start" ? null : parse.GetValue(timeout)), TimeSpan.FromSeconds(30), cancellationToken).ConfigureAwait(false);
             if (reply is IntentRefused refused)
             {
                 context.Error.WriteLine($"{refused.Project}: {refused.Reason}");

@@ -39,13 +39,12 @@ internal sealed class RunSession : IAsyncDisposable
     /// Throws <see cref="RuntimeUnavailableException"/>, <see cref="ProjectLockedException"/> or <see cref="StateStoreException"/>
     /// for the expected refusals. <paramref name="store"/> defaults to the project's state file.
     /// </summary>
-    /// <param name="stopTimeout">Replaces every replica's stop_grace_period (<c>-t</c>).</param>
     /// <param name="environment">The <c>--env</c> to remember with the intent (<c>up</c>); null keeps the one remembered.</param>
     public static async Task<RunSession> StartAsync(
         ProjectSpec spec, ReconcilerSettings settings, string command, StateStore? store, CliContext context, CancellationToken cancellationToken,
-        RememberedEnvironment? environment = null, TimeSpan? stopTimeout = null)
+        RememberedEnvironment? environment = null)
     {
-        var provider = RuntimeProviders.For(spec, context, stopTimeout);
+        var provider = RuntimeProviders.For(spec, context);
         try
         {
             var node = await EmbeddedNode.StartAsync(spec.Name, spec.WorkingDirectory, provider, settings, command, store, cancellationToken, ErrorLog.For(context)).ConfigureAwait(false);

@@ -11,11 +11,10 @@ namespace Nanokit.Cli.Running;
 /// </summary>
 internal static class RuntimeProviders
 {
-    /// <param name="stopTimeout">Replaces every replica's stop_grace_period (<c>-t</c>).</param>
-    public static IRuntimeProvider For(ProjectSpec spec, CliContext context, TimeSpan? stopTimeout = null) => spec.Runtime switch
+    public static IRuntimeProvider For(ProjectSpec spec, CliContext context) => spec.Runtime switch
     {
-        RuntimeKind.Local => new LocalRuntime(new LocalRuntimeOptions { StopTimeout = stopTimeout }),
-        RuntimeKind.Docker => new DockerRuntime(new DockerRuntimeOptions { Endpoint = DockerHost(spec, context), StopTimeout = stopTimeout }),
+        RuntimeKind.Local => new LocalRuntime(),
+        RuntimeKind.Docker => new DockerRuntime(new DockerRuntimeOptions { Endpoint = DockerHost(spec, context) }),
         _ => throw new RuntimeUnavailableException(
             $"{spec.Name}: runtime \"{spec.Runtime.ToString().ToLowerInvariant()}\" is not available in this build yet; use runtime: local"),
     };

@@ -13,17 +13,17 @@ internal static class SessionOrError
     /// runtime's own labels and records). It then warns and runs on an in-memory store, leaving the file as it is.
     /// </param>
     public static async Task<RunSession?> StartAsync(
-        ProjectSpec spec, ReconcilerSettings settings, string command, CliContext context, CancellationToken cancellationToken, bool withoutState = false, RememberedEnvironment? environment = null, TimeSpan? stopTimeout = null)
+        ProjectSpec spec, ReconcilerSettings settings, string command, CliContext context, CancellationToken cancellationToken, bool withoutState = false, RememberedEnvironment? environment = null)
     {
         try
         {
-            return await RunSession.StartAsync(spec, settings, command, StateStore.Selected(context.Environment), context, cancellationToken, environment, stopTimeout).ConfigureAwait(false);
+            return await RunSession.StartAsync(spec, settings, command, StateStore.Selected(context.Environment), context, cancellationToken, environment).ConfigureAwait(false);
         }
         catch (StateStoreException e) when (withoutState)
         {
             context.Error.WriteLine($"warning: {e.Message}");
             context.Error.WriteLine($"{command}: going on without the state file, from what the runtime reports");
-            return await OrErrorAsync(() => RunSession.StartAsync(spec, settings, command, StateStore.InMemory.Instance, context, cancellationToken, stopTimeout: stopTimeout), context).ConfigureAwait(false);
+            return await OrErrorAsync(() => RunSession.StartAsync(spec, settings, command, StateStore.InMemory.Instance, context, cancellationToken), context).ConfigureAwait(false);
         }
         catch (Exception e) when (e is RuntimeUnavailableException or ProjectLockedException or StateStoreException or UnsafeStateDirectoryException)
         {

@@ -132,7 +132,7 @@ public sealed class SimulatedRuntime : IRuntimeProvider, IReplicaLogs
     }
 
     /// <summary>A running replica becomes Exited (143, as SIGTERM leaves it); anything else is left as it is.</summary>
-    public async Task StopAsync(ReplicaId replica, CancellationToken cancellationToken)
+    public async Task StopAsync(ReplicaId replica, TimeSpan? stopTimeout, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(replica);
         await DelayAsync(cancellationToken).ConfigureAwait(false);
@@ -143,7 +143,7 @@ public sealed class SimulatedRuntime : IRuntimeProvider, IReplicaLogs
         }
     }
 
-    public async Task DeleteAsync(ReplicaId replica, CancellationToken cancellationToken)
+    public async Task DeleteAsync(ReplicaId replica, TimeSpan? stopTimeout, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(replica);
         Interlocked.Increment(ref _deletes);

@@ -1,5 +1,6 @@
 using Grpc.Core;
 using Microsoft.Extensions.Logging;
+using Nanokit.Runtime;
 using Nanokit.Server.Api.V1;
 using Nanokit.Server.Events;
 using Nanokit.Server.Intents;
@@ -30,7 +31,8 @@ internal sealed partial class ProjectsService(
 
     public override async Task<DeleteProjectResponse> DeleteProject(DeleteProjectRequest request, ServerCallContext context)
     {
-        var accepted = await Store(() => store.DeleteAsync(RequireName(request.Project), Node, context.CancellationToken)).ConfigureAwait(false)
+        var stopTimeout = request.HasStopTimeoutSeconds ? StopTimeout(request.StopTimeoutSeconds) : (TimeSpan?)null;
+        var accepted = await Store(() => store.DeleteAsync(RequireName(request.Project), stopTimeout, Node, context.CancellationToken)).ConfigureAwait(false)
             ?? throw NotFound(request.Project);
         logger.IntentAccepted(request.Project, accepted.Generation);
         return new DeleteProjectResponse { Project = request.Project, Generation = accepted.Generation, Revision = accepted.Revision };
@@ -160,6 +162,10 @@ internal sealed partial class ProjectsService(
     private static string RequireName(string project) => project.Length > 0
         ? project
         : throw new RpcException(new Status(StatusCode.InvalidArgument, "project is required"));
+
+    private static TimeSpan StopTimeout(double seconds) => StopTimeouts.Check(seconds) is { } why
+        ? throw new RpcException(new Status(StatusCode.InvalidArgument, $"stop_timeout_seconds {seconds.ToString(System.Globalization.CultureInfo.InvariantCulture)}: {why}"))
+        : TimeSpan.FromSeconds(seconds);
 
     private static RpcException NotFound(string project) => new(new Status(StatusCode.NotFound, $"no project named \"{project}\" was ever applied to this cluster"));
 

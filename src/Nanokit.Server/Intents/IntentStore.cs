@@ -43,6 +43,7 @@ internal sealed class IntentStore(NpgsqlDataSource dataSource, string channel, s
               spec jsonb,
               accepted_at timestamptz NOT NULL);
             ALTER TABLE nanokit_intents ADD COLUMN IF NOT EXISTS revision bigint NOT NULL DEFAULT 0;
+            ALTER TABLE nanokit_intents ADD COLUMN IF NOT EXISTS stop_timeout interval;
             CREATE TABLE IF NOT EXISTS nanokit_events (
               project text NOT NULL,
               revision bigint NOT NULL,
@@ -82,7 +83,8 @@ internal sealed class IntentStore(NpgsqlDataSource dataSource, string channel, s
         INSERT INTO nanokit_intents (project, generation, desired, runtime, spec, accepted_at, revision)
         VALUES (@project, 1, 'deployed', @runtime, @spec, now(), 1)
         ON CONFLICT (project) DO UPDATE SET generation = nanokit_intents.generation + 1, desired = 'deployed',
-          runtime = EXCLUDED.runtime, spec = EXCLUDED.spec, accepted_at = now(), revision = nanokit_intents.revision + 1
+          runtime = EXCLUDED.runtime, spec = EXCLUDED.spec, accepted_at = now(), revision = nanokit_intents.revision + 1,
+          stop_timeout = NULL
         RETURNING generation, revision;
         """,
         spec.Name,
@@ -95,19 +97,22 @@ internal sealed class IntentStore(NpgsqlDataSource dataSource, string channel, s
         },
         cancellationToken);
 
-    /// <summary>Stores "undeployed" as the project's next generation, records the event and notifies; null when the project is unknown.</summary>
-    public async Task<Accepted?> DeleteAsync(string project, string node, CancellationToken cancellationToken)
+    /// <summary>
+    /// Stores "undeployed" as the project's next generation, with the grace period each replica is given (null: its
+    /// stop_grace_period), records the event and notifies; null when the project is unknown.
+    /// </summary>
+    public async Task<Accepted?> DeleteAsync(string project, TimeSpan? stopTimeout, string node, CancellationToken cancellationToken)
     {
         var accepted = await WriteAsync(
             """
             UPDATE nanokit_intents SET generation = generation + 1, desired = 'undeployed', spec = NULL, accepted_at = now(),
-              revision = revision + 1
+              revision = revision + 1, stop_timeout = @stop_timeout
             WHERE project = @project RETURNING generation, revision;
             """,
             project,
             node,
             Api.V1.DesiredState.Undeployed,
-            _ => { },
+            command => command.Parameters.AddWithValue("stop_timeout", NpgsqlDbType.Interval, stopTimeout is { } timeout ? timeout : DBNull.Value),
             cancellationToken).ConfigureAwait(false);
         return accepted.Generation == 0 ? null : accepted;
     }
@@ -122,7 +127,7 @@ internal sealed class IntentStore(NpgsqlDataSource dataSource, string channel, s
         batch.BatchCommands.Add(new NpgsqlBatchCommand("SELECT statement_timestamp();"));
         var select = new NpgsqlBatchCommand(
             """
-            SELECT i.project, i.generation, i.spec FROM nanokit_intents i LEFT JOIN nanokit_status s USING (project)
+            SELECT i.project, i.generation, i.spec, i.stop_timeout FROM nanokit_intents i LEFT JOIN nanokit_status s USING (project)
             WHERE i.generation > coalesce(s.accepted_generation, 0)
               AND (@projects::text[] IS NULL OR i.project = ANY(@projects))
               AND (@since::timestamptz IS NULL OR i.accepted_at >= @since)
@@ -139,7 +144,7 @@ internal sealed class IntentStore(NpgsqlDataSource dataSource, string channel, s
         while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
         {
             var spec = reader.IsDBNull(2) ? null : JsonSerializer.Deserialize<ProjectSpec>(reader.GetString(2), Json);
-            intents.Add(new Intent(reader.GetString(0), reader.GetInt64(1), spec));
+            intents.Add(new Intent(reader.GetString(0), reader.GetInt64(1), spec) { StopTimeout = reader.IsDBNull(3) ? null : reader.GetFieldValue<TimeSpan>(3) });
         }
 
         return new PendingRead(intents.ToImmutable(), readAt);
@@ -315,7 +320,11 @@ internal sealed record Accepted(long Generation, long Revision);
 internal sealed record PendingRead(ImmutableArray<Intent> Intents, DateTimeOffset ReadAt);
 
 /// <summary>A stored intent: deploy <paramref name="Spec"/> (null: undeployed) as generation <paramref name="Generation"/>.</summary>
-internal sealed record Intent(string Project, long Generation, ProjectSpec? Spec);
+internal sealed record Intent(string Project, long Generation, ProjectSpec? Spec)
+{
+    /// <summary>The grace period the generation's runs give each replica they stop (<c>down -t</c>); null: its stop_grace_period.</summary>
+    public TimeSpan? StopTimeout { get; init; }
+}
 
 /// <summary>What the owning node reports about a project after each run starts or ends.</summary>
 internal sealed record StatusReport(string Project, long Generation, long ObservedGeneration, string Phase, ImmutableArray<string> Failures, string Owner);

@@ -48,9 +48,9 @@ internal sealed class ProjectRuntimes(IntentStore store, ObservedStore observed,
         return started;
     }
 
-    public async Task DeleteAsync(ReplicaId replica, CancellationToken cancellationToken)
+    public async Task DeleteAsync(ReplicaId replica, TimeSpan? stopTimeout, CancellationToken cancellationToken)
     {
-        await (await ForAsync(replica.Project, cancellationToken).ConfigureAwait(false)).DeleteAsync(replica, cancellationToken).ConfigureAwait(false);
+        await (await ForAsync(replica.Project, cancellationToken).ConfigureAwait(false)).DeleteAsync(replica, stopTimeout, cancellationToken).ConfigureAwait(false);
         Record(replica.Project.Name, state => Replace(state, replica.Service, replica.Replica, null));
     }
 
