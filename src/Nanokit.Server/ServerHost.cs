@@ -105,7 +105,7 @@ public static class ServerHost
         builder.Host.ConfigureHostOptions(o => o.ShutdownTimeout = TimeSpan.FromSeconds(30));
         builder.WebHost.ConfigureKestrel(kestrel => Listen(kestrel, settings));
         var dataSource = NpgsqlDataSource.Create(settings.Store);
-        var store = new IntentStore(dataSource, settings.Channel, settings.Events.Channel);
+        var store = new IntentStore(dataSource, settings.Channel, settings.Events.Channel, settings.MaxIntentBatch);
         var events = new EventLog(dataSource, settings.Events.Channel, settings.Events.Keep);
         var observed = new ObservedStore(dataSource, $"akka.tcp://nanokit@{settings.Cluster.Host}:{settings.Cluster.Port}");
         var runtimes = new ProjectRuntimes(store, observed, settings.SimulatedRuntime);

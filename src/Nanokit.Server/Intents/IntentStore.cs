@@ -14,11 +14,14 @@ namespace Nanokit.Server.Intents;
 /// An intent is written with its NOTIFY in one transaction, so a notification never names an intent that is not
 /// there, and an intent that is there is found by the next sweep even if its notification was lost. Each intent is
 /// also the next event of the project's log (<see cref="EventLog"/>): <c>nanokit_intents.revision</c> is the newest
-/// revision, and the row lock an update takes orders every writer of one project's events.
+/// revision, and the row lock an update takes orders every writer of one project's events. Writes are committed in
+/// batches (<see cref="IntentWriter"/>).
 /// </summary>
-internal sealed class IntentStore(NpgsqlDataSource dataSource, string channel, string eventsChannel)
+internal sealed class IntentStore(NpgsqlDataSource dataSource, string channel, string eventsChannel, int maxBatch)
 {
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
+
+    private readonly IntentWriter writer = new(dataSource, channel, eventsChannel, maxBatch);
 
     public NpgsqlDataSource DataSource => dataSource;
 
@@ -77,37 +80,32 @@ internal sealed class IntentStore(NpgsqlDataSource dataSource, string channel, s
     }
 
     /// <summary>Stores "deploy <paramref name="spec"/>" as the project's next generation, records the event and notifies.</summary>
-    public Task<Accepted> ApplyAsync(ProjectSpec spec, string node, CancellationToken cancellationToken) => WriteAsync(
+    public Task<Accepted> ApplyAsync(ProjectSpec spec, string node, CancellationToken cancellationToken) => writer.WriteAsync(
         """
         INSERT INTO nanokit_intents (project, generation, desired, runtime, spec, accepted_at, revision)
         VALUES (@project, 1, 'deployed', @runtime, @spec, now(), 1)
         ON CONFLICT (project) DO UPDATE SET generation = nanokit_intents.generation + 1, desired = 'deployed',
           runtime = EXCLUDED.runtime, spec = EXCLUDED.spec, accepted_at = now(), revision = nanokit_intents.revision + 1
-        RETURNING generation, revision;
         """,
         spec.Name,
         node,
         Api.V1.DesiredState.Deployed,
-        command =>
-        {
-            command.Parameters.AddWithValue("runtime", spec.Runtime.ToString().ToLowerInvariant());
-            command.Parameters.AddWithValue("spec", NpgsqlDbType.Jsonb, JsonSerializer.Serialize(spec, Json));
-        },
+        [new NpgsqlParameter("runtime", spec.Runtime.ToString().ToLowerInvariant()), new NpgsqlParameter("spec", NpgsqlDbType.Jsonb) { Value = JsonSerializer.Serialize(spec, Json) }],
         cancellationToken);
 
     /// <summary>Stores "undeployed" as the project's next generation, records the event and notifies; null when the project is unknown.</summary>
     public async Task<Accepted?> DeleteAsync(string project, string node, CancellationToken cancellationToken)
     {
-        var accepted = await WriteAsync(
+        var accepted = await writer.WriteAsync(
             """
             UPDATE nanokit_intents SET generation = generation + 1, desired = 'undeployed', spec = NULL, accepted_at = now(),
               revision = revision + 1
-            WHERE project = @project RETURNING generation, revision;
+            WHERE project = @project
             """,
             project,
             node,
             Api.V1.DesiredState.Undeployed,
-            _ => { },
+            [],
             cancellationToken).ConfigureAwait(false);
         return accepted.Generation == 0 ? null : accepted;
     }
@@ -260,51 +258,6 @@ internal sealed class IntentStore(NpgsqlDataSource dataSource, string channel, s
         }
 
         return views.ToImmutable();
-    }
-
-    /// <summary>
-    /// Runs <paramref name="sql"/> (returning generation and revision, or no row), the intent's event and NOTIFY in one
-    /// transaction; generation 0 when no row.
-    /// </summary>
-    private async Task<Accepted> WriteAsync(string sql, string project, string node, Api.V1.DesiredState desired, Action<NpgsqlCommand> parameters, CancellationToken cancellationToken)
-    {
-        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
-        await using var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
-        Accepted accepted;
-        await using (var command = new NpgsqlCommand(sql, connection, transaction))
-        {
-            command.Parameters.AddWithValue("project", project);
-            parameters(command);
-            await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
-            accepted = await reader.ReadAsync(cancellationToken).ConfigureAwait(false) ? new Accepted(reader.GetInt64(0), reader.GetInt64(1)) : new Accepted(0, 0);
-        }
-
-        if (accepted.Generation == 0)
-        {
-            return accepted;
-        }
-
-        var recorded = ProjectEvents.Accepted(project, accepted.Generation, node, desired);
-        await using (var insert = new NpgsqlCommand(
-            """
-            INSERT INTO nanokit_events (project, revision, generation, event) VALUES (@project, @revision, @generation, @event);
-            SELECT pg_notify(@channel, @project);
-            SELECT pg_notify(@events_channel, @project);
-            """,
-            connection,
-            transaction))
-        {
-            insert.Parameters.AddWithValue("project", project);
-            insert.Parameters.AddWithValue("revision", accepted.Revision);
-            insert.Parameters.AddWithValue("generation", accepted.Generation);
-            insert.Parameters.AddWithValue("event", NpgsqlDbType.Jsonb, ProjectEvents.ToJson(recorded));
-            insert.Parameters.AddWithValue("channel", channel);
-            insert.Parameters.AddWithValue("events_channel", eventsChannel);
-            await insert.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
-        }
-
-        await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
-        return accepted;
     }
 }
 
