@@ -112,9 +112,10 @@ internal sealed class IntentStore(NpgsqlDataSource dataSource, string channel, s
 
     /// <summary>
     /// The intents whose generation the owning node has not reported accepting: of <paramref name="projects"/> (all
-    /// when null), accepted at or after <paramref name="since"/> (any time when null); with the store's clock at the read.
+    /// when null), accepted at or after <paramref name="since"/> (any time when null), of the projects
+    /// <paramref name="include"/> accepts (tested before a spec is parsed); with the store's clock at the read.
     /// </summary>
-    public async Task<PendingRead> PendingAsync(ImmutableArray<string>? projects, DateTimeOffset? since, CancellationToken cancellationToken)
+    public async Task<PendingRead> PendingAsync(ImmutableArray<string>? projects, DateTimeOffset? since, Func<string, bool> include, CancellationToken cancellationToken)
     {
         await using var batch = dataSource.CreateBatch();
         batch.BatchCommands.Add(new NpgsqlBatchCommand("SELECT statement_timestamp();"));
@@ -136,6 +137,11 @@ internal sealed class IntentStore(NpgsqlDataSource dataSource, string channel, s
         var intents = ImmutableArray.CreateBuilder<Intent>();
         while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
         {
+            if (!include(reader.GetString(0)))
+            {
+                continue;
+            }
+
             var spec = reader.IsDBNull(2) ? null : JsonSerializer.Deserialize<ProjectSpec>(reader.GetString(2), Json);
             intents.Add(new Intent(reader.GetString(0), reader.GetInt64(1), spec));
         }
