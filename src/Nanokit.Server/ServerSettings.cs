@@ -27,7 +27,8 @@ public sealed record ServerSettings(
     string ProjectsDirectory,
     EventSettings Events,
     WatchSettings Watch,
-    int MaxIntentBatch)
+    int MaxIntentBatch,
+    string ScratchDirectory)
 {
     private const string Resource = "Nanokit.Server.server.conf";
 
@@ -72,7 +73,8 @@ public sealed record ServerSettings(
             Path.GetFullPath(server.GetString("projects-directory")),
             new EventSettings(server.GetString("events.channel"), PositiveInt(server, "events.keep"), PositiveInt(server, "events.max-buffered")),
             new WatchSettings(PositiveInt(server, "watch.max-streams"), PositiveInt(server, "watch.page-size"), Positive(server, "watch.poll-interval"), PositiveInt(server, "watch.tail-events")),
-            PositiveInt(server, "intents.max-batch"));
+            PositiveInt(server, "intents.max-batch"),
+            server.GetString("limits.scratch-directory") is { Length: > 0 } scratch && Directory.Exists(scratch) ? scratch : Path.GetTempPath());
     }
 
     /// <summary>The configuration the node runs with: the --config file's HOCON, then hocon/server.conf.</summary>
