@@ -9,7 +9,8 @@
 #            are even again, and whether any project was lost or ran again
 # Usage: scripts/bench-rpc.sh [PART...]   (default: latency get watch scale)
 # Sizes (environment): LATENCY_COUNT (200), GET_CLIENTS (32), GET_SECONDS (20), WATCHES (1000), SCALE (1000 projects
-# over the three nodes; the issue's figure: SCALE=10000), SCALE_CONCURRENCY (32 ApplyProject calls in flight).
+# over the three nodes; the issue's figure: SCALE=10000), SCALE_CONCURRENCY (32 ApplyProject calls in flight),
+# JOIN (1: after scale, a 4th node joins; 0: not). After scale, each node's CPU time and intent deliveries are printed.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 parts=("$@")
@@ -79,6 +80,12 @@ for part in "${parts[@]}"; do
     watch) "${client[@]}" rpc-watch "${three[@]}" --watches "${WATCHES:-1000}" --rounds 5 ;;
     scale)
       "${client[@]}" rpc-scale "${three[@]}" --count "${SCALE:-1000}" --concurrency "${SCALE_CONCURRENCY:-32}" --snapshot "$work/snapshot"
+      for n in 0 1 2; do
+        cpu="$(awk -v hz="$(getconf CLK_TCK)" '{printf "%.1f", ($14 + $15) / hz}' "/proc/${pids[n]}/stat")"
+        sent="$(curl -s --http2-prior-knowledge "http://127.0.0.1:${api[n]}/metrics" | awk '/^nanokit_intent_deliveries_total/ {print $2}')"
+        echo "node $n: CPU ${cpu} s since its start, ${sent:-0} intent deliveries"
+      done
+      [ "${JOIN:-1}" = 1 ] || continue
       start_node 3
       since="$(date +%s.%N)"
       "${client[@]}" rpc-join --nodes "$(urls 0 1 2 3)" --pids "$(node_pids 0 1 2 3)" --token "$token" \

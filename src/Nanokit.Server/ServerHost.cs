@@ -105,9 +105,11 @@ public static class ServerHost
         builder.Host.ConfigureHostOptions(o => o.ShutdownTimeout = TimeSpan.FromSeconds(30));
         builder.WebHost.ConfigureKestrel(kestrel => Listen(kestrel, settings));
         var dataSource = NpgsqlDataSource.Create(settings.Store);
-        var store = new IntentStore(dataSource, settings.Channel, settings.Events.Channel);
+        var store = new IntentStore(dataSource, settings.Channel, settings.Events.Channel, settings.MaxIntentBatch);
         var events = new EventLog(dataSource, settings.Events.Channel, settings.Events.Keep);
-        var observed = new ObservedStore(dataSource, $"akka.tcp://nanokit@{settings.Cluster.Host}:{settings.Cluster.Port}");
+        var self = $"akka.tcp://nanokit@{settings.Cluster.Host}:{settings.Cluster.Port}";
+        var observed = new ObservedStore(dataSource, self);
+        var senders = new IntentSenders(self);
         var runtimes = new ProjectRuntimes(store, observed, settings.SimulatedRuntime);
         builder.Services.AddSingleton(settings);
         builder.Services.AddSingleton(tokens);
@@ -116,6 +118,7 @@ public static class ServerHost
         builder.Services.AddSingleton(runtimes);
         builder.Services.AddSingleton(events);
         builder.Services.AddSingleton(observed);
+        builder.Services.AddSingleton(senders);
         builder.Services.AddSingleton(new NodeDirectory(dataSource));
         builder.Services.AddSingleton<LogRouter>();
         builder.Services.AddHostedService(_ => observed);
@@ -182,7 +185,7 @@ public static class ServerHost
         akka.WithActors((system, _) => system.ActorOf(RestartCountRecorder.Props(services.GetRequiredService<ObservedStore>()), "restart-counts"));
         var deliveryLogger = services.GetRequiredService<ILoggerFactory>().CreateLogger<IntentDelivery>();
         akka.WithActors((system, registry) => registry.Register<IntentDelivery>(system.ActorOf(
-            IntentDelivery.Props(registry.Get<ProjectShards>(), settings.Delivery, deliveryLogger), "intent-delivery")));
+            IntentDelivery.Props(registry.Get<ProjectShards>(), settings.Delivery, services.GetRequiredService<IntentSenders>(), deliveryLogger), "intent-delivery")));
         akka.WithActorSystemLivenessCheck(tags: [ManagementEndpoints.AliveTag]);
         akka.WithAkkaClusterReadinessCheck(tags: [ManagementEndpoints.ReadyTag]);
         akka.WithHealthCheck(

@@ -26,7 +26,9 @@ public sealed record ServerSettings(
     bool SimulatedRuntime,
     string ProjectsDirectory,
     EventSettings Events,
-    WatchSettings Watch)
+    WatchSettings Watch,
+    int MaxIntentBatch,
+    string ScratchDirectory)
 {
     private const string Resource = "Nanokit.Server.server.conf";
 
@@ -70,7 +72,9 @@ public sealed record ServerSettings(
             server.GetBoolean("simulated-runtime"),
             Path.GetFullPath(server.GetString("projects-directory")),
             new EventSettings(server.GetString("events.channel"), PositiveInt(server, "events.keep"), PositiveInt(server, "events.max-buffered")),
-            new WatchSettings(PositiveInt(server, "watch.max-streams"), PositiveInt(server, "watch.page-size"), Positive(server, "watch.poll-interval"), PositiveInt(server, "watch.tail-events")));
+            new WatchSettings(PositiveInt(server, "watch.max-streams"), PositiveInt(server, "watch.page-size"), Positive(server, "watch.poll-interval"), PositiveInt(server, "watch.tail-events")),
+            PositiveInt(server, "intents.max-batch"),
+            server.GetString("limits.scratch-directory") is { Length: > 0 } scratch && Directory.Exists(scratch) ? scratch : Path.GetTempPath());
     }
 
     /// <summary>The configuration the node runs with: the --config file's HOCON, then hocon/server.conf.</summary>

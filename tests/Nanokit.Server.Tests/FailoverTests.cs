@@ -26,8 +26,8 @@ public sealed class FailoverTests : IDisposable
 
         // No node runs: the intent is stored (as the API stores it) and its notification reaches no one.
         await using var dataSource = NpgsqlDataSource.Create(store);
-        var spec = SpecLoader.Load(TestFiles.Apply(TestFiles.Project("sweep", "nginx:1.28")), Path.Combine(files.Directory, "projects"));
-        var stored = await new IntentStore(dataSource, "nanokit_intents", "nanokit_events").ApplyAsync(spec, "test", CancellationToken.None);
+        var spec = SpecLoader.Load(TestFiles.Apply(TestFiles.Project("sweep", "nginx:1.28")), Path.Combine(files.Directory, "projects"), Path.GetTempPath());
+        var stored = await new IntentStore(dataSource, "nanokit_intents", "nanokit_events", 1).ApplyAsync(spec, "test", CancellationToken.None);
         var generation = stored.Generation;
         Assert.Equal(accepted.Generation + 1, generation);
 

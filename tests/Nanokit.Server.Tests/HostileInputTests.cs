@@ -177,7 +177,7 @@ public sealed class HostileInputTests(ClusterFixture cluster)
         var settings = ServerSettings.From(
             new ServerOptions { Store = "Host=127.0.0.1", TokenFile = "unused" },
             Akka.Configuration.ConfigurationFactory.ParseString("nanokit.server.watch.max-streams = 100000").WithFallback(ServerSettings.Shipped));
-        var feed = new EventFeed(new IntentStore(dataSource, "intents", "events"), new EventLog(dataSource, "events", 1000), settings, NullLogger<EventFeed>.Instance);
+        var feed = new EventFeed(new IntentStore(dataSource, "intents", "events", 1), new EventLog(dataSource, "events", 1000), settings, NullLogger<EventFeed>.Instance);
 
         var kept = feed.Subscribe("kept");
         for (var i = 0; i < 10_000; i++)

@@ -67,6 +67,26 @@ public sealed partial class IntentDeliveryTests(QuietCluster cluster) : IClassFi
         Assert.Equal(delivered, (await CountersAsync(nodes, "nanokit_intent_deliveries_total")).Sum());
     }
 
+    [Fact]
+    public async Task One_node_sends_a_projects_intents_and_the_others_send_none()
+    {
+        var nodes = cluster.Nodes;
+        var before = await CountersAsync(nodes, "nanokit_intent_deliveries_total");
+        for (var i = 0; i < 4; i++)
+        {
+            // Through each node in turn: where an intent is written says nothing about who sends it.
+            var accepted = await new Projects.ProjectsClient(nodes[i % nodes.Length].Channel).ApplyProjectAsync(
+                TestFiles.Apply(TestFiles.Project("single", $"nginx:1.{i}")), TestFiles.As(TestFiles.WriteToken));
+            await TestFiles.ConvergedAsync(nodes[0], "single", accepted.Generation, Within);
+        }
+
+        var sent = (await CountersAsync(nodes, "nanokit_intent_deliveries_total")).Zip(before, (after, at) => after - at).ToList();
+        Assert.True(sent.Count(n => n > 0) == 1, $"deliveries per node: {string.Join(", ", sent)}");
+    }
+
+    /// <summary>The deliveries counter of each node, read from its /metrics.</summary>
+    internal static Task<long[]> DeliveriesAsync(ImmutableArray<ServerNode> nodes) => CountersAsync(nodes, "nanokit_intent_deliveries_total");
+
     /// <summary>Waits until every node swept <paramref name="more"/> times since <paramref name="before"/>.</summary>
     private static Task SweptAgainAsync(ImmutableArray<ServerNode> nodes, long[] before, int more) => Eventually.Async(Within, async () =>
     {
@@ -90,4 +110,28 @@ public sealed partial class IntentDeliveryTests(QuietCluster cluster) : IClassFi
 
     [GeneratedRegex(@"^(?<name>[a-z_]+)(\{[^}]*\})? (?<value>[0-9.e+]+)", RegexOptions.Multiline)]
     private static partial Regex Sample();
+}
+
+/// <summary>The node that sends a project's intents is killed: another takes them over, and nothing written is lost.</summary>
+public sealed class IntentSenderFailoverTests(QuietCluster cluster) : IClassFixture<QuietCluster>
+{
+    private static readonly TimeSpan Within = TimeSpan.FromSeconds(180);
+
+    [Fact]
+    public async Task An_intent_written_after_its_sender_was_killed_converges()
+    {
+        var nodes = cluster.Nodes;
+        var before = await IntentDeliveryTests.DeliveriesAsync(nodes);
+        var first = await new Projects.ProjectsClient(nodes[0].Channel).ApplyProjectAsync(TestFiles.Apply(TestFiles.Project("orphan")), TestFiles.As(TestFiles.WriteToken));
+        await TestFiles.ConvergedAsync(nodes[0], "orphan", first.Generation, Within);
+        var sent = (await IntentDeliveryTests.DeliveriesAsync(nodes)).Zip(before, (after, at) => after - at).ToList();
+        var sender = nodes[sent.FindIndex(n => n > 0)];
+
+        sender.Kill();
+        var survivor = nodes.First(n => n != sender);
+        var second = await new Projects.ProjectsClient(survivor.Channel).ApplyProjectAsync(
+            TestFiles.Apply(TestFiles.Project("orphan", "nginx:1.28")), TestFiles.As(TestFiles.WriteToken));
+
+        await TestFiles.ConvergedAsync(survivor, "orphan", second.Generation, Within);
+    }
 }

@@ -16,7 +16,7 @@ public sealed class IntentRedeliveryTests : TestKit
     {
         var region = CreateTestProbe();
         var hour = TimeSpan.FromHours(1);
-        var delivery = Sys.ActorOf(IntentDelivery.Props(region, new DeliverySettings(hour, hour, 10, TimeSpan.FromSeconds(5)), NullLogger.Instance));
+        var delivery = Sys.ActorOf(IntentDelivery.Props(region, new DeliverySettings(hour, hour, 10, TimeSpan.FromSeconds(5)), new IntentSenders("test"), NullLogger.Instance));
         delivery.Tell(new IntentsPending([new Intent("a", 2, null), new Intent("b", 1, null)], PendingScope.All));
         Assert.Equal(["a", "b"], new[] { region.ExpectMsg<ProjectEnvelope>().ProjectId, region.ExpectMsg<ProjectEnvelope>().ProjectId }.Order());
         delivery.Tell(new SpecAccepted("b", 1));

@@ -17,7 +17,7 @@ internal sealed partial class ProjectsService
 {
     public override async Task<PlanProjectResponse> PlanProject(PlanProjectRequest request, ServerCallContext context)
     {
-        var spec = SpecLoader.Load(request.Source ?? new ApplyProjectRequest(), settings.ProjectsDirectory);
+        var spec = SpecLoader.Load(request.Source ?? new ApplyProjectRequest(), settings.ProjectsDirectory, settings.ScratchDirectory);
         var seen = await Store(() => observed.ReadAsync(spec.Name, context.CancellationToken)).ConfigureAwait(false);
         var options = new PlanOptions
         {

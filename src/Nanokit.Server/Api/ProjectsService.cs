@@ -23,7 +23,7 @@ internal sealed partial class ProjectsService(
 
     public override async Task<ApplyProjectResponse> ApplyProject(ApplyProjectRequest request, ServerCallContext context)
     {
-        var spec = SpecLoader.Load(request, settings.ProjectsDirectory);
+        var spec = SpecLoader.Load(request, settings.ProjectsDirectory, settings.ScratchDirectory);
         var accepted = await Store(() => store.ApplyAsync(spec, Node, context.CancellationToken)).ConfigureAwait(false);
         logger.IntentAccepted(spec.Name, accepted.Generation);
         return new ApplyProjectResponse { Project = spec.Name, Generation = accepted.Generation, Revision = accepted.Revision };

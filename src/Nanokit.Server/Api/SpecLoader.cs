@@ -10,7 +10,8 @@ namespace Nanokit.Server.Api;
 
 /// <summary>
 /// Turns an <see cref="ApplyProjectRequest"/> into a resolved project with the CLI's own loader and graph check: the
-/// files are written under their own names to a private scratch directory, loaded, and the directory removed. The
+/// files are written under their own names to a private scratch directory (under <c>limits.scratch-directory</c>),
+/// loaded, and the directory removed. The
 /// server's environment never reaches interpolation (only the request's .env does), and the load reads no file outside
 /// that directory (include, extends.file, env_file, build.context: <see cref="LoadLimits.ReadsConfinedTo"/>). Every error comes back in one
 /// INVALID_ARGUMENT, each as <c>file:line:col: message</c> with the file named as the caller named it.
@@ -23,7 +24,7 @@ internal static class SpecLoader
     /// <summary>A file name's longest form in bytes (NAME_MAX of Linux file systems).</summary>
     private const int MaxFileNameBytes = 255;
 
-    public static ProjectSpec Load(ApplyProjectRequest request, string projectsDirectory)
+    public static ProjectSpec Load(ApplyProjectRequest request, string projectsDirectory, string scratchRoot)
     {
         if (request.Files.Count == 0)
         {
@@ -36,7 +37,11 @@ internal static class SpecLoader
             throw Invalid($"{request.Files.Count} files: at most {MaxFiles} (the main file and its overrides) are accepted");
         }
 
-        var scratch = Directory.CreateTempSubdirectory("nanokit-apply-");
+        // Private to this user, as Directory.CreateTempSubdirectory makes it: the files may carry secrets.
+        var directory = Path.Combine(scratchRoot, $"nanokit-apply-{Guid.NewGuid():N}");
+        var scratch = OperatingSystem.IsWindows()
+            ? Directory.CreateDirectory(directory)
+            : Directory.CreateDirectory(directory, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
         try
         {
             var paths = ImmutableArray.CreateBuilder<string>();

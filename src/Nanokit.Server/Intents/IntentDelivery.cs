@@ -21,13 +21,17 @@ namespace Nanokit.Server.Intents;
 /// redelivery per backoff step while its owner does not answer. When a member is removed (a failover), what was sent
 /// to its shards is lost and the shards are homed again within about a second: every unanswered intent is sent again
 /// at once (the region holds it until its shard's new home is known) and its backoff starts over, so a failover does
-/// not wait out <c>redeliver-max</c>.
+/// not wait out <c>redeliver-max</c>. This actor also keeps <see cref="IntentSenders"/> up to date with the members
+/// that are up and reachable.
 /// </summary>
 internal sealed class IntentDelivery : ReceiveActor, IWithTimers
 {
     private readonly IActorRef region;
     private readonly DeliverySettings settings;
     private readonly ILogger logger;
+    private readonly IntentSenders senders;
+    private readonly HashSet<Address> up = [];
+    private readonly HashSet<Address> unreachable = [];
 
     // Intents sent and not yet answered, or waiting for a slot; by project.
     private readonly Dictionary<string, Delivery> unanswered = new(StringComparer.Ordinal);
@@ -37,30 +41,47 @@ internal sealed class IntentDelivery : ReceiveActor, IWithTimers
     private readonly Dictionary<string, long> answered = new(StringComparer.Ordinal);
     private int inFlight;
 
-    public IntentDelivery(IActorRef region, DeliverySettings settings, ILogger logger)
+    public IntentDelivery(IActorRef region, DeliverySettings settings, IntentSenders senders, ILogger logger)
     {
         this.region = region;
         this.settings = settings;
+        this.senders = senders;
         this.logger = logger;
         Receive<IntentsPending>(Read);
         Receive<SpecAccepted>(Answered);
         Receive<Redeliver>(_ => RedeliverDue());
-        Receive<ClusterEvent.MemberRemoved>(_ => ResendUnanswered());
+        Receive<ClusterEvent.MemberRemoved>(m =>
+        {
+            Members(up.Remove(m.Member.Address) | unreachable.Remove(m.Member.Address));
+            ResendUnanswered();
+        });
         Receive<MemberLeft>(_ => ResendUnanswered());
-        Receive<ClusterEvent.CurrentClusterState>(_ => { });
+        Receive<ClusterEvent.CurrentClusterState>(m =>
+        {
+            up.UnionWith(m.Members.Where(member => member.Status == MemberStatus.Up).Select(member => member.Address));
+            unreachable.UnionWith(m.Unreachable.Select(member => member.Address));
+            Members(changed: true);
+        });
+        Receive<ClusterEvent.MemberUp>(m => Members(up.Add(m.Member.Address)));
+        Receive<ClusterEvent.MemberLeft>(m => Members(up.Remove(m.Member.Address)));
+        Receive<ClusterEvent.MemberExited>(m => Members(up.Remove(m.Member.Address)));
+        Receive<ClusterEvent.IMemberEvent>(_ => { });
+        Receive<ClusterEvent.UnreachableMember>(m => Members(unreachable.Add(m.Member.Address)));
+        Receive<ClusterEvent.ReachableMember>(m => Members(unreachable.Remove(m.Member.Address)));
     }
 
     public ITimerScheduler Timers { get; set; } = null!;
 
-    public static Props Props(IActorRef region, DeliverySettings settings, ILogger logger) =>
-        Akka.Actor.Props.Create(() => new IntentDelivery(region, settings, logger));
+    public static Props Props(IActorRef region, DeliverySettings settings, IntentSenders senders, ILogger logger) =>
+        Akka.Actor.Props.Create(() => new IntentDelivery(region, settings, senders, logger));
 
     protected override void PreStart()
     {
         Timers.StartPeriodicTimer(Redeliver.Instance, Redeliver.Instance, settings.RedeliverAfter);
         if (Context.System.HasExtension<Akka.Cluster.Cluster>())
         {
-            Akka.Cluster.Cluster.Get(Context.System).Subscribe(Self, typeof(ClusterEvent.MemberRemoved));
+            Akka.Cluster.Cluster.Get(Context.System).Subscribe(
+                Self, ClusterEvent.SubscriptionInitialStateMode.InitialStateAsSnapshot, typeof(ClusterEvent.IMemberEvent), typeof(ClusterEvent.IReachabilityEvent));
         }
     }
 
@@ -69,6 +90,15 @@ internal sealed class IntentDelivery : ReceiveActor, IWithTimers
         if (Context.System.HasExtension<Akka.Cluster.Cluster>())
         {
             Akka.Cluster.Cluster.Get(Context.System).Unsubscribe(Self);
+        }
+    }
+
+    /// <summary>Who sends which intent follows the members up and reachable (<see cref="IntentSenders"/>).</summary>
+    private void Members(bool changed)
+    {
+        if (changed)
+        {
+            senders.Update(up.Except(unreachable).Select(a => a.ToString()));
         }
     }
 

@@ -16,9 +16,11 @@ namespace Nanokit.Server.Intents;
 /// notified while it was not listening), and every sweep interval those accepted since the previous sweep (with an
 /// overlap), in case a notification was still on its way when a sweep ran. An intent is read once per notification or
 /// sweep that names it, and sent only as <see cref="IntentDelivery"/> decides, so a sweep costs a query, not traffic.
+/// Only the intents this node sends (<see cref="IntentSenders"/>) are read; after the members changed, the next sweep
+/// reads every pending intent, so those of a sender that left are found by their new one.
 /// </summary>
 internal sealed class IntentDispatcher(
-    IntentStore store, IRequiredActor<ProjectShards> shards, IRequiredActor<IntentDelivery> delivery, ServerSettings settings, ILogger<IntentDispatcher> logger)
+    IntentStore store, IntentSenders senders, IRequiredActor<ProjectShards> shards, IRequiredActor<IntentDelivery> delivery, ServerSettings settings, ILogger<IntentDispatcher> logger)
     : BackgroundService
 {
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
@@ -79,6 +81,7 @@ internal sealed class IntentDispatcher(
         }
 
         // Listening before sweeping: an intent written in between is both notified and swept, never neither.
+        senders.TakeSweepAll();
         var swept = await SweepAsync(deliverer, null, why, cancellationToken).ConfigureAwait(false);
         var nextSweep = DateTime.UtcNow + settings.SweepInterval;
         while (!cancellationToken.IsCancellationRequested)
@@ -92,13 +95,20 @@ internal sealed class IntentDispatcher(
                 {
                 }
 
-                var read = await store.PendingAsync([.. notified], null, cancellationToken).ConfigureAwait(false);
-                deliverer.Tell(new IntentsPending(read.Intents, PendingScope.Notified), ActorRefs.NoSender);
+                ImmutableArray<string> mine = [.. notified.Where(senders.Sends)];
                 notified.Clear();
+                if (!mine.IsEmpty)
+                {
+                    var read = await store.PendingAsync(mine, null, senders.Sends, cancellationToken).ConfigureAwait(false);
+                    deliverer.Tell(new IntentsPending(read.Intents, PendingScope.Notified), ActorRefs.NoSender);
+                }
+
                 continue;
             }
 
-            swept = await SweepAsync(deliverer, swept - settings.Delivery.SweepOverlap, "interval", cancellationToken).ConfigureAwait(false);
+            swept = senders.TakeSweepAll()
+                ? await SweepAsync(deliverer, null, "members changed", cancellationToken).ConfigureAwait(false)
+                : await SweepAsync(deliverer, swept - settings.Delivery.SweepOverlap, "interval", cancellationToken).ConfigureAwait(false);
             nextSweep = DateTime.UtcNow + settings.SweepInterval;
         }
     }
@@ -106,7 +116,7 @@ internal sealed class IntentDispatcher(
     /// <summary>Reads the pending intents accepted since <paramref name="since"/> (all when null); returns when the store read them.</summary>
     private async Task<DateTimeOffset> SweepAsync(IActorRef deliverer, DateTimeOffset? since, string why, CancellationToken cancellationToken)
     {
-        var read = await store.PendingAsync(null, since, cancellationToken).ConfigureAwait(false);
+        var read = await store.PendingAsync(null, since, senders.Sends, cancellationToken).ConfigureAwait(false);
         IntentTelemetry.Sweeps.Add(1);
         deliverer.Tell(new IntentsPending(read.Intents, since is null ? PendingScope.All : PendingScope.Recent), ActorRefs.NoSender);
         if (since is null && read.Intents.Length > 0)

@@ -14,11 +14,14 @@ namespace Nanokit.Server.Intents;
 /// An intent is written with its NOTIFY in one transaction, so a notification never names an intent that is not
 /// there, and an intent that is there is found by the next sweep even if its notification was lost. Each intent is
 /// also the next event of the project's log (<see cref="EventLog"/>): <c>nanokit_intents.revision</c> is the newest
-/// revision, and the row lock an update takes orders every writer of one project's events.
+/// revision, and the row lock an update takes orders every writer of one project's events. Writes are committed in
+/// batches (<see cref="IntentWriter"/>).
 /// </summary>
-internal sealed class IntentStore(NpgsqlDataSource dataSource, string channel, string eventsChannel)
+internal sealed class IntentStore(NpgsqlDataSource dataSource, string channel, string eventsChannel, int maxBatch)
 {
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
+
+    private readonly IntentWriter writer = new(dataSource, channel, eventsChannel, maxBatch);
 
     public NpgsqlDataSource DataSource => dataSource;
 
@@ -78,23 +81,18 @@ internal sealed class IntentStore(NpgsqlDataSource dataSource, string channel, s
     }
 
     /// <summary>Stores "deploy <paramref name="spec"/>" as the project's next generation, records the event and notifies.</summary>
-    public Task<Accepted> ApplyAsync(ProjectSpec spec, string node, CancellationToken cancellationToken) => WriteAsync(
+    public Task<Accepted> ApplyAsync(ProjectSpec spec, string node, CancellationToken cancellationToken) => writer.WriteAsync(
         """
         INSERT INTO nanokit_intents (project, generation, desired, runtime, spec, accepted_at, revision)
         VALUES (@project, 1, 'deployed', @runtime, @spec, now(), 1)
         ON CONFLICT (project) DO UPDATE SET generation = nanokit_intents.generation + 1, desired = 'deployed',
           runtime = EXCLUDED.runtime, spec = EXCLUDED.spec, accepted_at = now(), revision = nanokit_intents.revision + 1,
           stop_timeout = NULL
-        RETURNING generation, revision;
         """,
         spec.Name,
         node,
         Api.V1.DesiredState.Deployed,
-        command =>
-        {
-            command.Parameters.AddWithValue("runtime", spec.Runtime.ToString().ToLowerInvariant());
-            command.Parameters.AddWithValue("spec", NpgsqlDbType.Jsonb, JsonSerializer.Serialize(spec, Json));
-        },
+        [new NpgsqlParameter("runtime", spec.Runtime.ToString().ToLowerInvariant()), new NpgsqlParameter("spec", NpgsqlDbType.Jsonb) { Value = JsonSerializer.Serialize(spec, Json) }],
         cancellationToken);
 
     /// <summary>
@@ -103,25 +101,26 @@ internal sealed class IntentStore(NpgsqlDataSource dataSource, string channel, s
     /// </summary>
     public async Task<Accepted?> DeleteAsync(string project, TimeSpan? stopTimeout, string node, CancellationToken cancellationToken)
     {
-        var accepted = await WriteAsync(
+        var accepted = await writer.WriteAsync(
             """
             UPDATE nanokit_intents SET generation = generation + 1, desired = 'undeployed', spec = NULL, accepted_at = now(),
               revision = revision + 1, stop_timeout = @stop_timeout
-            WHERE project = @project RETURNING generation, revision;
+            WHERE project = @project
             """,
             project,
             node,
             Api.V1.DesiredState.Undeployed,
-            command => command.Parameters.AddWithValue("stop_timeout", NpgsqlDbType.Interval, stopTimeout is { } timeout ? timeout : DBNull.Value),
+            [new NpgsqlParameter("stop_timeout", NpgsqlDbType.Interval) { Value = stopTimeout is { } timeout ? timeout : DBNull.Value }],
             cancellationToken).ConfigureAwait(false);
         return accepted.Generation == 0 ? null : accepted;
     }
 
     /// <summary>
     /// The intents whose generation the owning node has not reported accepting: of <paramref name="projects"/> (all
-    /// when null), accepted at or after <paramref name="since"/> (any time when null); with the store's clock at the read.
+    /// when null), accepted at or after <paramref name="since"/> (any time when null), of the projects
+    /// <paramref name="include"/> accepts (tested before a spec is parsed); with the store's clock at the read.
     /// </summary>
-    public async Task<PendingRead> PendingAsync(ImmutableArray<string>? projects, DateTimeOffset? since, CancellationToken cancellationToken)
+    public async Task<PendingRead> PendingAsync(ImmutableArray<string>? projects, DateTimeOffset? since, Func<string, bool> include, CancellationToken cancellationToken)
     {
         await using var batch = dataSource.CreateBatch();
         batch.BatchCommands.Add(new NpgsqlBatchCommand("SELECT statement_timestamp();"));
@@ -143,6 +142,11 @@ internal sealed class IntentStore(NpgsqlDataSource dataSource, string channel, s
         var intents = ImmutableArray.CreateBuilder<Intent>();
         while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
         {
+            if (!include(reader.GetString(0)))
+            {
+                continue;
+            }
+
             var spec = reader.IsDBNull(2) ? null : JsonSerializer.Deserialize<ProjectSpec>(reader.GetString(2), Json);
             intents.Add(new Intent(reader.GetString(0), reader.GetInt64(1), spec) { StopTimeout = reader.IsDBNull(3) ? null : reader.GetFieldValue<TimeSpan>(3) });
         }
@@ -265,51 +269,6 @@ internal sealed class IntentStore(NpgsqlDataSource dataSource, string channel, s
         }
 
         return views.ToImmutable();
-    }
-
-    /// <summary>
-    /// Runs <paramref name="sql"/> (returning generation and revision, or no row), the intent's event and NOTIFY in one
-    /// transaction; generation 0 when no row.
-    /// </summary>
-    private async Task<Accepted> WriteAsync(string sql, string project, string node, Api.V1.DesiredState desired, Action<NpgsqlCommand> parameters, CancellationToken cancellationToken)
-    {
-        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
-        await using var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
-        Accepted accepted;
-        await using (var command = new NpgsqlCommand(sql, connection, transaction))
-        {
-            command.Parameters.AddWithValue("project", project);
-            parameters(command);
-            await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
-            accepted = await reader.ReadAsync(cancellationToken).ConfigureAwait(false) ? new Accepted(reader.GetInt64(0), reader.GetInt64(1)) : new Accepted(0, 0);
-        }
-
-        if (accepted.Generation == 0)
-        {
-            return accepted;
-        }
-
-        var recorded = ProjectEvents.Accepted(project, accepted.Generation, node, desired);
-        await using (var insert = new NpgsqlCommand(
-            """
-            INSERT INTO nanokit_events (project, revision, generation, event) VALUES (@project, @revision, @generation, @event);
-            SELECT pg_notify(@channel, @project);
-            SELECT pg_notify(@events_channel, @project);
-            """,
-            connection,
-            transaction))
-        {
-            insert.Parameters.AddWithValue("project", project);
-            insert.Parameters.AddWithValue("revision", accepted.Revision);
-            insert.Parameters.AddWithValue("generation", accepted.Generation);
-            insert.Parameters.AddWithValue("event", NpgsqlDbType.Jsonb, ProjectEvents.ToJson(recorded));
-            insert.Parameters.AddWithValue("channel", channel);
-            insert.Parameters.AddWithValue("events_channel", eventsChannel);
-            await insert.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
-        }
-
-        await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
-        return accepted;
     }
 }
 
