@@ -185,7 +185,7 @@ function drawRun(section, run) {
       `${started.add} to add, ${started.change} to change, ${started.destroy} to destroy. `,
       h('strong', { id: 'run-outcome' }, completed ? (completed.succeeded ? 'Succeeded' : 'Failed') : 'Running'),
       completed ? ` in ${completed.durationSeconds.toFixed(1)} s.` : ''),
-    h('ol', { class: 'layers', start: 0 }, (started.layers || []).map((layer) => h('li', {},
+    h('ul', { class: 'layers' }, (started.layers || []).map((layer) => h('li', {},
       `layer ${layer.index}: `,
       (layer.actions || []).map((action) => `${action.action} ${action.service}[${action.replica}]`).join(', ')))),
     run.progress.size === 0 ? null : table(['Service', 'Phase', 'Message', 'Elapsed'], [...run.progress.values()].map((event) => h('tr', {},
