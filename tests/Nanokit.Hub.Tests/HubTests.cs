@@ -1,4 +1,5 @@
 using System.Text;
+using System.Text.Json;
 using Google.Protobuf;
 using Grpc.Core;
 using Microsoft.Playwright;
@@ -110,6 +111,44 @@ public sealed class HubTests(HubFixture hub) : IClassFixture<HubFixture>
         var html = await page.ContentAsync();
         Assert.DoesNotContain(secret, html, StringComparison.Ordinal);
         Assert.DoesNotContain(changed, html, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task The_JSON_routes_the_Hub_calls_check_the_same_token_and_role_as_gRPC_and_its_pages_come_with_a_strict_CSP()
+    {
+        using var http = new HttpClient { BaseAddress = new Uri(hub.Node.HubUrl) };
+        var accepted = await Client.ApplyProjectAsync(Apply(Project("over-json")), As(HubNode.WriteToken));
+
+        using (var none = await http.GetAsync("/v1/projects/over-json"))
+        {
+            Assert.Equal(System.Net.HttpStatusCode.Unauthorized, none.StatusCode);
+            Assert.Equal(16, JsonDocument.Parse(await none.Content.ReadAsStringAsync()).RootElement.GetProperty("code").GetInt32());
+        }
+
+        using (var read = new HttpRequestMessage(HttpMethod.Get, "/v1/projects/over-json"))
+        {
+            read.Headers.Authorization = new("Bearer", HubNode.ReadToken);
+            using var answer = await http.SendAsync(read);
+            Assert.Equal(System.Net.HttpStatusCode.OK, answer.StatusCode);
+            var project = JsonDocument.Parse(await answer.Content.ReadAsStringAsync()).RootElement;
+            Assert.Equal("over-json", project.GetProperty("name").GetString());
+            Assert.Equal(accepted.Generation, project.GetProperty("generation").GetInt64());
+        }
+
+        using (var apply = new HttpRequestMessage(HttpMethod.Post, "/v1/projects"))
+        {
+            apply.Headers.Authorization = new("Bearer", HubNode.ReadToken);
+            apply.Content = new StringContent(JsonFormatter.Default.Format(Apply(Project("over-json", "nginx:1.28"))), Encoding.UTF8, "application/json");
+            using var answer = await http.SendAsync(apply);
+            Assert.Equal(System.Net.HttpStatusCode.Forbidden, answer.StatusCode);
+            Assert.Equal(7, JsonDocument.Parse(await answer.Content.ReadAsStringAsync()).RootElement.GetProperty("code").GetInt32());
+        }
+
+        using var page = await http.GetAsync("/hub/");
+        Assert.Equal(System.Net.HttpStatusCode.OK, page.StatusCode);
+        var policy = string.Join(";", page.Headers.GetValues("Content-Security-Policy"));
+        Assert.Contains("script-src 'self'", policy, StringComparison.Ordinal);
+        Assert.Contains("default-src 'none'", policy, StringComparison.Ordinal);
     }
 
     /// <summary>A fresh tab on the Hub with the read token entered in its form, then at <paramref name="route"/>.</summary>
