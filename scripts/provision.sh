@@ -15,6 +15,10 @@ command -v hyperfine >/dev/null 2>&1 || need+=(hyperfine)  # scripts/bench-start
 command -v tmux >/dev/null 2>&1 || need+=(tmux)  # scripts/record-session.sh
 command -v node >/dev/null 2>&1 || need+=(nodejs)  # the gRPC interop client (tests/Nanokit.Server.Tests/interop)
 command -v npm >/dev/null 2>&1 || need+=(npm)
+# The Hub's browser tests drive Debian's Chromium through Playwright (tests/Nanokit.Hub.Tests), which never downloads
+# a browser of its own here; its driver runs on the node binary inside the Microsoft.Playwright package.
+[ -x /usr/bin/chromium ] || need+=(chromium)
+[ -d /usr/share/fonts/truetype/liberation ] || need+=(fonts-liberation)
 
 if [ ${#need[@]} -gt 0 ]; then
   echo "provision: installing ${need[*]}"

@@ -20,6 +20,7 @@ using Nanokit.Reconciler.Hosting;
 using Nanokit.Server.Api;
 using Nanokit.Server.Cluster;
 using Nanokit.Server.Events;
+using Nanokit.Server.Hub;
 using Nanokit.Server.Intents;
 using Nanokit.Server.Management;
 using Nanokit.Server.Runtime;
@@ -45,7 +46,8 @@ public static class ServerHost
         var config = ServerSettings.Merge(options);
         var settings = ServerSettings.From(options, config);
         var tokens = TokenFile.Load(settings.TokenFile);
-        var app = Build(settings, config, tokens);
+        var hub = HubSettings.From(options, config);
+        var app = Build(settings, config, tokens, hub);
         var logger = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(ServerHost));
         if (!await InitializeStoreAsync(app.Services.GetRequiredService<IntentStore>(), settings, logger, cancellationToken).ConfigureAwait(false))
         {
@@ -58,6 +60,11 @@ public static class ServerHost
         logger.Started(
             settings.Name, $"{settings.Listen.Host}:{settings.Listen.Port}", $"{settings.Cluster.Host}:{settings.Cluster.Port}",
             string.Join(",", settings.Seeds.Select(s => $"{s.Host}:{s.Port}")));
+        foreach (var url in HubUrls(settings, hub))
+        {
+            logger.Serving(url);
+        }
+
         await app.WaitForShutdownAsync(cancellationToken).ConfigureAwait(false);
     }
 
@@ -98,12 +105,12 @@ public static class ServerHost
         }
     }
 
-    private static WebApplication Build(ServerSettings settings, Config config, TokenFile tokens)
+    private static WebApplication Build(ServerSettings settings, Config config, TokenFile tokens, HubSettings hub)
     {
         var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = [] });
         builder.Logging.AddFilter("Microsoft", LogLevel.Warning);
         builder.Host.ConfigureHostOptions(o => o.ShutdownTimeout = TimeSpan.FromSeconds(30));
-        builder.WebHost.ConfigureKestrel(kestrel => Listen(kestrel, settings));
+        builder.WebHost.ConfigureKestrel(kestrel => Listen(kestrel, settings, hub));
         var dataSource = NpgsqlDataSource.Create(settings.Store);
         var store = new IntentStore(dataSource, settings.Channel, settings.Events.Channel, settings.MaxIntentBatch);
         var events = new EventLog(dataSource, settings.Events.Channel, settings.Events.Keep);
@@ -131,6 +138,9 @@ public static class ServerHost
         // A body that is not the method's message is INVALID_ARGUMENT, not UNKNOWN: see StrictRequestBinding.
         builder.Services.RemoveAll(typeof(IServiceMethodProvider<>));
         builder.Services.AddSingleton(typeof(IServiceMethodProvider<>), typeof(StrictRequestBinding<>));
+        // The same methods as JSON over HTTP (the routes in nanokit.proto), which the Hub calls: added after the line
+        // above, which removes every method provider registered before it.
+        builder.Services.AddGrpc().AddJsonTranscoding();
         builder.Services.AddGrpcHealthChecks();
         builder.Services.AddHealthChecks();
         builder.Services.AddHostedService<IntentDispatcher>();
@@ -143,6 +153,7 @@ public static class ServerHost
         app.MapGrpcService<ClusterService>();
         app.MapGrpcHealthChecksService();
         ManagementEndpoints.Map(app);
+        HubEndpoints.Map(app);
         app.MapPrometheusScrapingEndpoint("/metrics");
         return app;
     }
@@ -218,13 +229,29 @@ public static class ServerHost
     }
 
     /// <summary>The URL other nodes reach this node's API at: --listen, with a wildcard host replaced by the cluster host.</summary>
-    private static string ApiUrl(ServerSettings settings)
+    private static string ApiUrl(ServerSettings settings) => Url(settings, settings.Listen);
+
+    /// <summary>Where a browser finds the Hub: --listen when it speaks TLS (and so HTTP/1.1), and --hub-listen.</summary>
+    private static IEnumerable<string> HubUrls(ServerSettings settings, HubSettings hub)
     {
-        var host = settings.Listen.Host is "*" or "0.0.0.0" or "" ? settings.Cluster.Host : settings.Listen.Host;
-        return $"{(settings.TlsCertificate is null ? "http" : "https")}://{(host.Contains(':') ? $"[{host}]" : host)}:{settings.Listen.Port}";
+        if (settings.TlsCertificate is not null)
+        {
+            yield return Url(settings, settings.Listen) + "/hub/";
+        }
+
+        if (hub.Listen is { } listen)
+        {
+            yield return Url(settings, listen) + "/hub/";
+        }
     }
 
-    private static void Listen(KestrelServerOptions kestrel, ServerSettings settings)
+    private static string Url(ServerSettings settings, DnsEndPoint endpoint)
+    {
+        var host = endpoint.Host is "*" or "0.0.0.0" or "" ? settings.Cluster.Host : endpoint.Host;
+        return $"{(settings.TlsCertificate is null ? "http" : "https")}://{(host.Contains(':') ? $"[{host}]" : host)}:{endpoint.Port}";
+    }
+
+    private static void Listen(KestrelServerOptions kestrel, ServerSettings settings, HubSettings hub)
     {
         // The limit is the message's; the body also carries gRPC's 5-byte frame header. Were both the same number, a
         // message within the limit would be cut off by Kestrel (UNKNOWN) instead of accepted.
@@ -243,19 +270,36 @@ public static class ServerHost
             }
         }
 
-        var host = settings.Listen.Host;
+        Bind(kestrel, settings.Listen, Configure);
+        if (hub.Listen is { } browsers)
+        {
+            // The same routes for browsers, which speak HTTP/1.1 (and HTTP/2 only through TLS's ALPN).
+            Bind(kestrel, browsers, listen =>
+            {
+                listen.Protocols = settings.TlsCertificate is null ? HttpProtocols.Http1 : HttpProtocols.Http1AndHttp2;
+                if (settings.TlsCertificate is { } cert)
+                {
+                    listen.UseHttps(X509Certificate2.CreateFromPemFile(cert, settings.TlsKey));
+                }
+            });
+        }
+    }
+
+    private static void Bind(KestrelServerOptions kestrel, DnsEndPoint endpoint, Action<ListenOptions> configure)
+    {
+        var host = endpoint.Host;
         if (host is "localhost")
         {
-            kestrel.ListenLocalhost(settings.Listen.Port, Configure);
+            kestrel.ListenLocalhost(endpoint.Port, configure);
         }
         else if (host is "*" or "0.0.0.0" or "")
         {
-            kestrel.ListenAnyIP(settings.Listen.Port, Configure);
+            kestrel.ListenAnyIP(endpoint.Port, configure);
         }
         else
         {
             var address = IPAddress.TryParse(host, out var ip) ? ip : Dns.GetHostAddresses(host)[0];
-            kestrel.Listen(address, settings.Listen.Port, Configure);
+            kestrel.Listen(address, endpoint.Port, configure);
         }
     }
 }

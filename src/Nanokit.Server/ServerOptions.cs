@@ -11,6 +11,9 @@ public sealed record ServerOptions
     /// <summary>--listen HOST:PORT: gRPC and management HTTP.</summary>
     public string? Listen { get; init; }
 
+    /// <summary>--hub-listen HOST:PORT: the same routes over HTTP/1.1, for browsers (the Hub).</summary>
+    public string? HubListen { get; init; }
+
     /// <summary>--cluster HOST:PORT: Akka remoting.</summary>
     public string? Cluster { get; init; }
 

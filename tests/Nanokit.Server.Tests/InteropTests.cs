@@ -72,7 +72,7 @@ public sealed class InteropTests(ClusterFixture cluster)
             RedirectStandardError = true,
             UseShellExecute = false,
         };
-        foreach (var arg in new[] { "client.js", $"127.0.0.1:{node.ApiPort}", Metadata("ProtoRoot"), TestFiles.WriteToken, TestFiles.ReadToken, project })
+        foreach (var arg in new[] { "client.js", $"127.0.0.1:{node.ApiPort}", Metadata("ProtoRoot"), Metadata("HttpRuleProtos"), TestFiles.WriteToken, TestFiles.ReadToken, project })
         {
             start.ArgumentList.Add(arg);
         }

@@ -12,6 +12,7 @@ internal static class ServerCommand
     public static Command Create(CliContext context)
     {
         var listen = new Option<string?>("--listen") { Description = "HOST:PORT for gRPC and management HTTP (default 127.0.0.1:7950)" };
+        var hubListen = new Option<string?>("--hub-listen") { Description = "HOST:PORT serving the same routes over HTTP/1.1 for browsers: the Hub at /hub/ (default: none)" };
         var cluster = new Option<string?>("--cluster") { Description = "HOST:PORT for Akka remoting; other nodes dial it (default 127.0.0.1:7951)" };
         var seeds = new Option<string[]>("--seed") { Description = "HOST:PORT of a node to join; repeatable (none: form a new cluster)" };
         var store = new Option<string?>("--store") { Description = "PostgreSQL connection string (default: $NANOKIT_STORE)" };
@@ -22,13 +23,14 @@ internal static class ServerCommand
         var extra = new Option<string?>("--config") { Description = "HOCON file applied over hocon/server.conf" };
         var command = new Command("server", "Run a control-plane node (gRPC API, Akka.NET cluster, PostgreSQL store)")
         {
-            listen, cluster, seeds, store, name, tokens, tlsCert, tlsKey, extra,
+            listen, hubListen, cluster, seeds, store, name, tokens, tlsCert, tlsKey, extra,
         };
         command.SetAction(async (parse, cancellationToken) =>
         {
             var options = new ServerOptions
             {
                 Listen = parse.GetValue(listen),
+                HubListen = parse.GetValue(hubListen),
                 Cluster = parse.GetValue(cluster),
                 Seeds = [.. parse.GetValue(seeds) ?? []],
                 Store = parse.GetValue(store) ?? context.Environment.GetValueOrDefault("NANOKIT_STORE"),

@@ -50,7 +50,7 @@ internal sealed partial class ProjectsService(
                 .OrderBy(r => r.Service, StringComparer.Ordinal).ThenBy(r => r.Replica)
                 .Select(r =>
                 {
-                    var replica = new ReplicaStatus { Service = r.Service, Replica = r.Replica, State = r.State.ToString().ToLowerInvariant(), Id = r.Id ?? "", Generation = r.Generation, ConfigHash = r.ConfigHash };
+                    var replica = new ReplicaStatus { Service = r.Service, Replica = r.Replica, State = r.State.ToString().ToLowerInvariant(), Id = r.Id ?? "", Generation = r.Generation, ConfigHash = r.ConfigHash, Image = r.AppliedDefinition?.Image ?? "" };
                     if (r.ExitCode is { } code)
                     {
                         replica.ExitCode = code;

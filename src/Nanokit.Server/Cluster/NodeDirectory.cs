@@ -21,6 +21,27 @@ internal sealed class NodeDirectory(NpgsqlDataSource dataSource)
         await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
     }
 
+    /// <summary>When each node that registered last started, by cluster address; empty before any node registered.</summary>
+    public async Task<IReadOnlyDictionary<string, DateTimeOffset>> StartedAtAsync(CancellationToken cancellationToken)
+    {
+        var started = new Dictionary<string, DateTimeOffset>(StringComparer.Ordinal);
+        try
+        {
+            await using var command = dataSource.CreateCommand("SELECT address, started_at FROM nanokit_nodes;");
+            await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+            while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+            {
+                started[reader.GetString(0)] = reader.GetFieldValue<DateTimeOffset>(1);
+            }
+        }
+        catch (PostgresException e) when (e.SqlState == PostgresErrorCodes.UndefinedTable)
+        {
+            // The first node asked before it registered: no node has a start time yet.
+        }
+
+        return started;
+    }
+
     /// <summary>The API URL the node at <paramref name="address"/> registered; null when it never did.</summary>
     public async Task<string?> ApiUrlAsync(string address, CancellationToken cancellationToken)
     {

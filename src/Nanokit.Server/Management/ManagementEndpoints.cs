@@ -7,13 +7,15 @@ using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
 using Nanokit.Server.Cluster;
+using Npgsql;
 
 namespace Nanokit.Server.Management;
 
 /// <summary>
 /// Management HTTP on the API's listener, read-only and without a token (as orchestrators and scrapers expect):
 /// <c>/health/alive</c> (the actor system runs), <c>/health/ready</c> (also: this node is an Up cluster member and
-/// the store answers), <c>/cluster/members</c> and <c>/cluster/shards</c> as JSON.
+/// the store answers), <c>/cluster/members</c> (with when each node last started, as it registered in the store) and
+/// <c>/cluster/shards</c> as JSON.
 /// </summary>
 internal static class ManagementEndpoints
 {
@@ -26,7 +28,36 @@ internal static class ManagementEndpoints
     {
         app.MapHealthChecks("/health/alive", new HealthCheckOptions { Predicate = check => check.Tags.Contains(AliveTag) });
         app.MapHealthChecks("/health/ready", new HealthCheckOptions { Predicate = check => check.Tags.Contains(ReadyTag) });
-        app.MapGet("/cluster/members", (ActorSystem system) => Results.Json(Membership.Of(system), Json));
+        app.MapGet("/cluster/members", async (ActorSystem system, NodeDirectory nodes, CancellationToken cancellationToken) =>
+        {
+            var view = Membership.Of(system);
+            IReadOnlyDictionary<string, DateTimeOffset> started;
+            try
+            {
+                started = await nodes.StartedAtAsync(cancellationToken).ConfigureAwait(false);
+            }
+            catch (NpgsqlException)
+            {
+                // Membership is gossip, not the store's: it is still answered, without start times.
+                started = new Dictionary<string, DateTimeOffset>();
+            }
+
+            return Results.Json(
+                new
+                {
+                    view.Self,
+                    view.Leader,
+                    Members = view.Members.Select(m => new
+                    {
+                        m.Address,
+                        m.Status,
+                        m.Roles,
+                        m.AgeRank,
+                        StartedAt = started.TryGetValue(m.Address, out var at) ? at.UtcDateTime.ToString("O") : null,
+                    }),
+                },
+                Json);
+        });
         app.MapGet("/cluster/shards", async (IRequiredActor<ProjectShards> shards, CancellationToken cancellationToken) =>
         {
             var region = await shards.GetAsync(cancellationToken).ConfigureAwait(false);

@@ -1,5 +1,6 @@
 // An independent gRPC client for nkapp server: @grpc/grpc-js with @grpc/proto-loader reading the same .proto.
-// Usage: node client.js ADDRESS PROTO_ROOT WRITE_TOKEN READ_TOKEN PROJECT
+// Usage: node client.js ADDRESS PROTO_ROOT HTTP_RULE_PROTOS WRITE_TOKEN READ_TOKEN PROJECT
+// (HTTP_RULE_PROTOS: the folder with google/api/annotations.proto, which nanokit.proto imports for its JSON routes.)
 // Drives unary calls, a WatchProject stream, a deadline, a cancellation, a call without a token and an invalid
 // file, and prints one JSON object with what each returned; InteropTests.cs asserts on it.
 'use strict';
@@ -7,9 +8,9 @@ const path = require('path');
 const grpc = require('@grpc/grpc-js');
 const protoLoader = require('@grpc/proto-loader');
 
-const [address, protoRoot, writeToken, readToken, project] = process.argv.slice(2);
+const [address, protoRoot, httpRuleProtos, writeToken, readToken, project] = process.argv.slice(2);
 const definition = protoLoader.loadSync('nanokit/v1/nanokit.proto', {
-  includeDirs: [protoRoot], longs: String, enums: String, defaults: true, oneofs: true,
+  includeDirs: [protoRoot, httpRuleProtos], longs: String, enums: String, defaults: true, oneofs: true,
 });
 const v1 = grpc.loadPackageDefinition(definition).nanokit.v1;
 const client = new v1.Projects(address, grpc.credentials.createInsecure());

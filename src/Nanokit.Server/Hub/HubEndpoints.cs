@@ -1,0 +1,48 @@
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
+
+namespace Nanokit.Server.Hub;
+
+/// <summary>
+/// The Hub at <c>/hub/</c>: a dashboard of static files that runs in the browser and reads everything it shows from
+/// this node's API (the JSON routes of nanokit.proto, with the operator's bearer token) and from the management
+/// endpoints. The node serves files only: no page is rendered here and no fact is computed for the Hub.
+/// </summary>
+internal static class HubEndpoints
+{
+    /// <summary>
+    /// Only this node's own scripts, styles and API: no inline script, nothing from elsewhere, not framed. Text the
+    /// API returns (project names, failure messages) is inserted as text, never as markup.
+    /// </summary>
+    private const string ContentSecurityPolicy =
+        "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; connect-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
+
+    public static void Map(IEndpointRouteBuilder app)
+    {
+        var assets = HubAssets.Load();
+        // Routing matches /hub and /hub/ alike; the page's relative URLs need the slash.
+        app.MapGet("/hub/{**path}", (string? path, HttpContext context) =>
+        {
+            if (path is null && !context.Request.Path.Value!.EndsWith('/'))
+            {
+                return Results.Redirect("/hub/");
+            }
+
+            if (assets.Find(path ?? "") is not { } asset)
+            {
+                return Results.NotFound();
+            }
+
+            var headers = context.Response.Headers;
+            headers.ETag = asset.ETag;
+            headers.CacheControl = "no-cache";
+            headers.ContentSecurityPolicy = ContentSecurityPolicy;
+            headers.XContentTypeOptions = "nosniff";
+            headers["Referrer-Policy"] = "no-referrer";
+            return context.Request.Headers.IfNoneMatch == asset.ETag
+                ? Results.StatusCode(StatusCodes.Status304NotModified)
+                : Results.Bytes(asset.Content, asset.ContentType);
+        });
+    }
+}
