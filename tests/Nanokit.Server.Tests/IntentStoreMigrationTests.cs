@@ -26,11 +26,11 @@ public sealed class IntentStoreMigrationTests
             await previous.ExecuteNonQueryAsync();
         }
 
-        var store = new IntentStore(dataSource, "nanokit_intents", "nanokit_events");
+        var store = new IntentStore(dataSource, "nanokit_intents", "nanokit_events", 1);
         await store.InitializeAsync(CancellationToken.None);
-        var kept = (await store.PendingAsync(["before"], null, CancellationToken.None)).Intents;
+        var kept = (await store.PendingAsync(["before"], null, _ => true, CancellationToken.None)).Intents;
         var accepted = await store.DeleteAsync("before", TimeSpan.FromSeconds(3), "test", CancellationToken.None);
-        var pending = (await store.PendingAsync(["before"], null, CancellationToken.None)).Intents;
+        var pending = (await store.PendingAsync(["before"], null, _ => true, CancellationToken.None)).Intents;
 
         Assert.Equal(new Intent("before", 3, null), Assert.Single(kept));
         Assert.Equal(new Accepted(4, 6), accepted);
