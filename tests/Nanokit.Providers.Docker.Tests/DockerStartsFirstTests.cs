@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using System.Globalization;
-using ContainerExecInspectResponse = Docker.DotNet.Models.ContainerExecInspectResponse;
 using Nanokit.Core.Model;
 using Nanokit.Runtime;
 
@@ -70,18 +69,6 @@ public sealed class DockerStartsFirstTests
         await start;
         await prepared;
         Assert.Equal([p.Project.Name + "-web-1", p.Project.Name + "-web-2"], await p.ContainerNamesAsync());
-    }
-
-    [Fact]
-    public void A_probe_found_exited_0_when_its_timeout_runs_out_passed_and_one_not_begun_is_waited_for_a_few_timeouts()
-    {
-        Assert.Equal(DockerRuntime.ProbeAtTimeout.Passed, DockerRuntime.AtProbeTimeout(new ContainerExecInspectResponse { Running = false, Pid = 42, ExitCode = 0 }, late: 0));
-        Assert.Equal(DockerRuntime.ProbeAtTimeout.TooSlow, DockerRuntime.AtProbeTimeout(new ContainerExecInspectResponse { Running = false, Pid = 42, ExitCode = 1 }, late: 0));
-        Assert.Equal(DockerRuntime.ProbeAtTimeout.TooSlow, DockerRuntime.AtProbeTimeout(new ContainerExecInspectResponse { Running = true, Pid = 42 }, late: 0));
-        Assert.Equal(DockerRuntime.ProbeAtTimeout.NotStartedYet, DockerRuntime.AtProbeTimeout(new ContainerExecInspectResponse { Running = false, Pid = 0 }, late: 0));
-        Assert.Equal(DockerRuntime.ProbeAtTimeout.NotStartedYet, DockerRuntime.AtProbeTimeout(new ContainerExecInspectResponse { Running = false, Pid = 0 }, late: 2));
-        Assert.Equal(DockerRuntime.ProbeAtTimeout.TooSlow, DockerRuntime.AtProbeTimeout(new ContainerExecInspectResponse { Running = false, Pid = 0 }, late: 3));
-        Assert.Equal(DockerRuntime.ProbeAtTimeout.TooSlow, DockerRuntime.AtProbeTimeout(null, late: 0));
     }
 
     /// <summary>A service whose healthcheck passes from its first moment, probed by the daemon only every 30 s.</summary>
