@@ -27,6 +27,23 @@ public sealed class DockerReadinessTests
         Assert.Equal(HealthStatus.Starting, await p.Runtime.ProbeHealthAsync(p.Id("db"), DockerProject.Timeout()));
     }
 
+    [Theory]
+    [InlineData("CMD", "test", "-f", "/tmp/ok *;$HOME")]
+    [InlineData("CMD-SHELL", "test -f '/tmp/ok *;$HOME'")]
+    public async Task A_CMD_test_runs_with_its_arguments_as_given_and_a_CMD_SHELL_test_in_a_shell(params string[] test)
+    {
+        await using var p = await DockerProject.StartAsync();
+        var service = DockerProject.Service("db") with
+        {
+            Command = ["sh", "-c", "trap 'exit 0' TERM; sleep 0.3; touch '/tmp/ok *;$HOME'; while :; do sleep 0.2; done"],
+            Healthcheck = new HealthcheckSpec([.. test], SlowInterval, TimeSpan.FromSeconds(2), 3, TimeSpan.Zero, false),
+        };
+        await p.Runtime.CreateAsync(p.Replica(service), DockerProject.Timeout());
+
+        // Split again or expanded by a shell, the CMD test would name other files and never pass before the daemon's first probe.
+        Assert.Equal(HealthStatus.Healthy, await p.Runtime.WaitForHealthAsync(p.Id("db"), DockerProject.Timeout(20)));
+    }
+
     [Fact]
     public async Task A_healthcheck_that_always_fails_still_ends_unhealthy_only_after_the_daemons_retries()
     {
@@ -44,6 +61,21 @@ public sealed class DockerReadinessTests
 
         // The daemon probes first one interval after start and gives up after `retries` failures in a row.
         Assert.True(clock.Elapsed >= interval * retries, $"unhealthy already after {clock.Elapsed}");
+    }
+
+    [Fact]
+    public async Task A_run_that_passes_only_after_the_healthchecks_timeout_is_not_a_success()
+    {
+        await using var p = await DockerProject.StartAsync();
+        var service = DockerProject.Service("db") with
+        {
+            Healthcheck = new HealthcheckSpec(["CMD-SHELL", "sleep 1.5"], SlowInterval, TimeSpan.FromSeconds(1), 3, TimeSpan.Zero, false),
+        };
+        await p.Runtime.CreateAsync(p.Replica(service), DockerProject.Timeout());
+
+        using var giveUp = new CancellationTokenSource(TimeSpan.FromSeconds(6));
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => p.Runtime.WaitForHealthAsync(p.Id("db"), giveUp.Token));
+        Assert.Equal("", await ProbingLeftAsync(p, "db"));
     }
 
     [Fact]
@@ -109,7 +141,7 @@ public sealed class DockerReadinessTests
         {
             var processes = await DockerProject.DockerCliAsync("exec", container, "ps", "-o", "stat,args");
             left = string.Join('\n', processes.Split('\n').Where(line =>
-                !line.TrimStart().StartsWith('Z') && (line.Contains(DockerRuntime.ReadinessLoopName, StringComparison.Ordinal) || line.Contains("sleep 3600", StringComparison.Ordinal) || line.Contains("test -f", StringComparison.Ordinal))));
+                !line.TrimStart().StartsWith('Z') && (line.Contains(DockerRuntime.ReadinessLoopName, StringComparison.Ordinal) || line.Contains("sleep 3600", StringComparison.Ordinal) || line.Contains("sleep 1.5", StringComparison.Ordinal) || line.Contains("test -f", StringComparison.Ordinal))));
             if (left.Length == 0)
             {
                 break;
