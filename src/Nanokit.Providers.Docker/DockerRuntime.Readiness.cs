@@ -12,38 +12,46 @@ namespace Nanokit.Providers.Docker;
 // prints a line as each run begins and one when a run passes. Nanokit reads that output as it comes, so a pass is seen when
 // it happens. (An exec per run, as before, cost a create, a start, a read to the end and inspects of the exec: 0.2-1.1 s
 // each on a loaded daemon, most of the time from a service's readiness to its dependents' start.)
-// Only a success counts: a run that passes within the healthcheck's timeout, counted from the moment its `run` line is read,
-// opens the gate. A failure means nothing here; the replica is unhealthy only when the daemon says so (its retries and
-// start_period) or it exits, so this probing can make readiness earlier, never failure. A run still going when its timeout
-// runs out is not a success: that loop is ended (which kills the run) and a new one begun. The daemon's own health status
-// stays what observation and status read. One loop per replica, and a runtime-wide cap on loops running at once.
+// Only a success counts: a run that exits 0 within the healthcheck's timeout, timed in the container, opens the gate. A
+// failure means nothing here; the replica is unhealthy only when the daemon says so (its retries and start_period) or it
+// exits, so this probing can make readiness earlier, never failure. A run that hangs ends its loop (which kills the run) and
+// a new loop begins. The daemon's own health status stays what observation and status read. One loop per replica, and a
+// runtime-wide cap on loops running at once.
 // The loop lives as long as the exec's stdin: Nanokit closes it when the wait ends (a pass, the daemon's verdict, a
 // cancelled up), and so does the daemon when Nanokit's connection drops (nkapp killed); the loop then kills the run in
 // progress and ends, so nothing of it is left running in the container. It needs /bin/sh in the container, as CMD-SHELL
 // tests do; without one the exec fails at once and the daemon's own probes decide, as they would without active readiness.
-// Starts come first: a loop that falls due while containers are being started begins once the starts already in flight
-// have been answered (DockerRuntime.Starts.cs).
+// Starts come first: a loop that falls due while containers are being started is created at once but started (its process
+// spawned) once the starts already in flight have been answered (DockerRuntime.Starts.cs).
 public sealed partial class DockerRuntime
 {
     // Docker's own default when a healthcheck names no timeout.
     private static readonly TimeSpan DefaultProbeTimeout = TimeSpan.FromSeconds(30);
 
     // $1... is the test's argv, run as given: "$@" neither re-splits nor expands it, so a CMD test's arguments reach it
-    // exactly as the daemon would pass them, and a CMD-SHELL test is its own `/bin/sh -c SCRIPT`. The run goes in the
-    // background so that the TERM sent when stdin closes interrupts `wait` and kills it. {0} is the pause, in seconds;
-    // a sleep that cannot take fractions fails at once, and the loop then pauses a whole second rather than spin.
+    // exactly as the daemon would pass them, and a CMD-SHELL test is its own `/bin/sh -c SCRIPT`. The container times each
+    // run itself, because the lines can reach Nanokit in one burst: a `sleep` of the healthcheck's timeout ({0}, in seconds)
+    // starts with it, and a run passes only if it exits 0 while that sleep is still there to be killed. The run goes in the
+    // background so that the TERM sent when stdin closes interrupts `wait` and kills it. {1} is the pause, in seconds; a
+    // sleep that cannot take fractions fails at once, and the loop then pauses a whole second rather than spin.
     private const string ReadinessLoop = """
-        ( trap 'kill $run 2>/dev/null; exit 1' TERM
+        ( trap 'kill $run $timer 2>/dev/null; exit 1' TERM
           while :; do
             echo run
+            sleep {0} & timer=$!
             "$@" >/dev/null 2>&1 </dev/null & run=$!
-            if wait $run; then echo passed; exit 0; fi
-            sleep {0} || sleep 1
+            if wait $run && kill $timer 2>/dev/null; then echo passed; exit 0; fi
+            kill $timer 2>/dev/null
+            sleep {1} || sleep 1
           done ) & read -r line; kill $! 2>/dev/null
         """;
 
+    // A run that outlives its timeout is failed by the loop, which then waits for it to end: one that never ends (a hung
+    // test) ends that loop after this many timeouts (the spare for the output's delivery), and another begins.
+    private const int HungRunTimeouts = 2;
+
     // The loop's $0: how it reads in the container's process list.
-    internal const string ReadinessLoopName = "nanokit-readiness";
+    private const string ReadinessLoopName = "nanokit-readiness";
 
     private readonly ConcurrentDictionary<string, SemaphoreSlim> _probing = new(StringComparer.Ordinal);
 
@@ -65,14 +73,13 @@ public sealed partial class DockerRuntime
             await replicaSlot.WaitAsync(cancellationToken).ConfigureAwait(false);
             try
             {
-                await AfterStartsInFlightAsync(cancellationToken).ConfigureAwait(false);
                 await _readinessSlots.WaitAsync(cancellationToken).ConfigureAwait(false);
                 try
                 {
                     LoopOutcome outcome;
                     while ((outcome = await RunLoopAsync(container, command, timeout, cancellationToken).ConfigureAwait(false)) == LoopOutcome.TooSlow)
                     {
-                        // A run outlived the healthcheck's timeout: that loop is over, and the next begins at once.
+                        // A run hung: that loop is over, and the next begins at once.
                     }
 
                     if (outcome == LoopOutcome.Passed)
@@ -105,7 +112,7 @@ public sealed partial class DockerRuntime
         Ended,
     }
 
-    /// <summary>One loop in the container, read until a run passes, a run outlives <paramref name="timeout"/>, or the loop ends.</summary>
+    /// <summary>One loop in the container, read until a run passes, a run hangs, or the loop ends.</summary>
     private async Task<LoopOutcome> RunLoopAsync(string container, IList<string> command, TimeSpan timeout, CancellationToken cancellationToken)
     {
         using var span = DockerTelemetry.Source.StartActivity("docker.probe");
@@ -113,13 +120,16 @@ public sealed partial class DockerRuntime
         var outcome = LoopOutcome.Ended;
         try
         {
-            var loop = string.Format(CultureInfo.InvariantCulture, ReadinessLoop, _options.ReadinessProbeInterval.TotalSeconds);
+            var loop = string.Format(CultureInfo.InvariantCulture, ReadinessLoop, timeout.TotalSeconds, _options.ReadinessProbeInterval.TotalSeconds);
             var exec = await _engine.CallAsync(
                 (client, token) => client.Exec.CreateContainerExecAsync(
                     container,
                     new ContainerExecCreateParameters { Cmd = ["/bin/sh", "-c", loop, ReadinessLoopName, .. command], AttachStdin = true, AttachStdout = true, AttachStderr = true },
                     token),
                 cancellationToken).ConfigureAwait(false);
+
+            // Creating an exec spawns nothing; starting it does, so only the start yields to the container starts in flight.
+            await AfterStartsInFlightAsync(cancellationToken).ConfigureAwait(false);
             var stream = await _engine.CallAsync(
                 (client, token) => client.Exec.StartContainerExecAsync(exec.ID, new ContainerExecStartParameters(), token), cancellationToken).ConfigureAwait(false);
             using var reading = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
@@ -131,7 +141,7 @@ public sealed partial class DockerRuntime
                 while (true)
                 {
                     next = lines.MoveNextAsync().AsTask();
-                    if (run is not null && !await Within(next, timeout - run.Elapsed, cancellationToken).ConfigureAwait(false))
+                    if (run is not null && !await Within(next, timeout * HungRunTimeouts - run.Elapsed, cancellationToken).ConfigureAwait(false))
                     {
                         outcome = LoopOutcome.TooSlow;
                         break;
@@ -146,7 +156,7 @@ public sealed partial class DockerRuntime
                     {
                         run = Stopwatch.StartNew();
                     }
-                    else if (lines.Current == "passed" && run is not null && run.Elapsed <= timeout)
+                    else if (lines.Current == "passed")
                     {
                         outcome = LoopOutcome.Passed;
                         break;

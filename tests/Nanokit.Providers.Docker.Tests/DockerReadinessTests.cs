@@ -130,8 +130,9 @@ public sealed class DockerReadinessTests
     }
 
     /// <summary>
-    /// The processes of the probing still running in the service's replica 1 (the loop, the test it runs) once they have
-    /// had up to 10 s to end; "" when none is. Zombies do not count: the replica's init (a shell) need not reap orphans.
+    /// The processes still running in the service's replica 1 besides its own (its command and the sleeps of its loop) and
+    /// ps, once they have had up to 10 s to end: what is left of the probing (the loop, a run, its timer); "" when none is.
+    /// Zombies do not count: the replica's init (a shell) need not reap orphans.
     /// </summary>
     private static async Task<string> ProbingLeftAsync(DockerProject p, string service)
     {
@@ -140,8 +141,9 @@ public sealed class DockerReadinessTests
         for (var deadline = DateTimeOffset.UtcNow.AddSeconds(10); DateTimeOffset.UtcNow < deadline; await Task.Delay(200))
         {
             var processes = await DockerProject.DockerCliAsync("exec", container, "ps", "-o", "stat,args");
-            left = string.Join('\n', processes.Split('\n').Where(line =>
-                !line.TrimStart().StartsWith('Z') && (line.Contains(DockerRuntime.ReadinessLoopName, StringComparison.Ordinal) || line.Contains("sleep 3600", StringComparison.Ordinal) || line.Contains("sleep 1.5", StringComparison.Ordinal) || line.Contains("test -f", StringComparison.Ordinal))));
+            left = string.Join('\n', processes.Split('\n', StringSplitOptions.RemoveEmptyEntries).Skip(1).Select(line => line.Trim()).Where(line =>
+                !line.StartsWith('Z') && !line.Contains("trap 'exit 0' TERM", StringComparison.Ordinal)
+                && !line.EndsWith("sleep 0.2", StringComparison.Ordinal) && !line.Contains(" ps -o", StringComparison.Ordinal)));
             if (left.Length == 0)
             {
                 break;

@@ -77,13 +77,13 @@ public sealed class DockerStartsFirstTests
         Healthcheck = new HealthcheckSpec(["CMD", "true"], SlowInterval, TimeSpan.FromSeconds(2), 3, TimeSpan.Zero, false),
     };
 
-    /// <summary>How many execs the daemon created in the service's replica 1 from <paramref name="since"/> until now, by its event log.</summary>
+    /// <summary>How many execs the daemon started (spawned a process for) in the service's replica 1 from <paramref name="since"/> until now, by its event log.</summary>
     private static async Task<int> ExecsAsync(DockerProject p, string service, DateTimeOffset since)
     {
         var actions = await DockerProject.DockerCliAsync(
             "events", "--since", UnixTime(since), "--until", UnixTime(DateTimeOffset.UtcNow), "--filter", "type=container",
             "--filter", "container=" + ContainerDefinition.ContainerName(p.Id(service)), "--format", "{{.Action}}");
-        return actions.Split('\n', StringSplitOptions.RemoveEmptyEntries).Count(a => a.StartsWith("exec_create", StringComparison.Ordinal));
+        return actions.Split('\n', StringSplitOptions.RemoveEmptyEntries).Count(a => a.StartsWith("exec_start", StringComparison.Ordinal));
     }
 
     private static string UnixTime(DateTimeOffset time) => (time.ToUnixTimeMilliseconds() / 1000.0).ToString("F3", CultureInfo.InvariantCulture);
