@@ -1,39 +1,63 @@
 using System.Collections.Concurrent;
+using System.Diagnostics;
+using System.Globalization;
 using Docker.DotNet.Models;
 
 namespace Nanokit.Providers.Docker;
 
 // Active readiness. The daemon runs a container's first health probe only `interval` after start (10-30 s in the Compose
 // files people publish), so a dependent gated on health waits for the schedule, not for the service. While a replica is
-// waited for, Nanokit runs the container's own healthcheck test itself, by exec, right away and then at a backed-off
-// cadence (DockerRuntimeOptions.ReadinessProbe*). Only a success counts: the first probe that exits 0 within the
-// healthcheck's timeout opens the gate. A failure means nothing here; the replica is unhealthy only when the daemon says so
-// (its retries and start_period) or it exits, so these probes can make readiness earlier, never failure. The daemon's own
-// health status stays what observation and status read. One probe in flight per replica, and a runtime-wide cap on probes
-// running at once; the probing ends with the wait it serves.
-// Starts come first: a probe that falls due while containers are being started waits until the starts already in flight
-// have been answered (DockerRuntime.Starts.cs). Each exec is a process the daemon spawns like a start's, and a layer of
-// dependents can go on only once its slowest replica has started and is ready, so an early probe of one replica bought
-// nothing but a later start of another.
-// The healthcheck's timeout is the test's own time: a test the daemon has not even begun when it runs out is waited for
-// (at most ProbeLateStarts more timeouts), and one found exited 0 when it runs out passed. On a loaded daemon spawning the
-// exec alone can take longer than a 1 s timeout, and a probe that saw the service ready would be thrown away.
+// waited for, Nanokit runs the container's own healthcheck test itself: one exec per replica runs the test in a loop inside
+// the container (ReadinessLoop), a short pause (DockerRuntimeOptions.ReadinessProbeInterval) after each failed run, and
+// prints a line as each run begins and one when a run passes. Nanokit reads that output as it comes, so a pass is seen when
+// it happens. (An exec per run, as before, cost a create, a start, a read to the end and inspects of the exec: 0.2-1.1 s
+// each on a loaded daemon, most of the time from a service's readiness to its dependents' start.)
+// Only a success counts: a run that exits 0 within the healthcheck's timeout, timed in the container, opens the gate. A
+// failure means nothing here; the replica is unhealthy only when the daemon says so (its retries and start_period) or it
+// exits, so this probing can make readiness earlier, never failure. A run that hangs ends its loop (which kills the run) and
+// a new loop begins. The daemon's own health status stays what observation and status read. One loop per replica, and a
+// runtime-wide cap on loops running at once.
+// The loop lives as long as the exec's stdin: Nanokit closes it when the wait ends (a pass, the daemon's verdict, a
+// cancelled up), and so does the daemon when Nanokit's connection drops (nkapp killed); the loop then kills the run in
+// progress and ends, so nothing of it is left running in the container. It needs /bin/sh in the container, as CMD-SHELL
+// tests do; without one the exec fails at once and the daemon's own probes decide, as they would without active readiness.
+// Starts come first: a loop that falls due while containers are being started is created at once but started (its process
+// spawned) once the starts already in flight have been answered (DockerRuntime.Starts.cs).
 public sealed partial class DockerRuntime
 {
     // Docker's own default when a healthcheck names no timeout.
     private static readonly TimeSpan DefaultProbeTimeout = TimeSpan.FromSeconds(30);
 
-    // How many more timeouts a probe waits for a test the daemon has not started yet, before it counts as not passed.
-    private const int ProbeLateStarts = 3;
+    // $1... is the test's argv, run as given: "$@" neither re-splits nor expands it, so a CMD test's arguments reach it
+    // exactly as the daemon would pass them, and a CMD-SHELL test is its own `/bin/sh -c SCRIPT`. The container times each
+    // run itself, because the lines can reach Nanokit in one burst: a `sleep` of the healthcheck's timeout ({0}, in seconds)
+    // starts with it, and a run passes only if it exits 0 while that sleep is still there to be killed. The run goes in the
+    // background so that the TERM sent when stdin closes interrupts `wait` and kills it. {1} is the pause, in seconds; a
+    // sleep that cannot take fractions fails at once, and the loop then pauses a whole second rather than spin.
+    private const string ReadinessLoop = """
+        ( trap 'kill $run $timer 2>/dev/null; exit 1' TERM
+          while :; do
+            echo run
+            sleep {0} & timer=$!
+            "$@" >/dev/null 2>&1 </dev/null & run=$!
+            if wait $run && kill $timer 2>/dev/null; then echo passed; exit 0; fi
+            kill $timer 2>/dev/null
+            sleep {1} || sleep 1
+          done ) & read -r line; kill $! 2>/dev/null
+        """;
 
-    // How often a probe whose output has ended asks whether the daemon has recorded the test's exit.
-    private static readonly TimeSpan ExitRecordedPoll = TimeSpan.FromMilliseconds(20);
+    // A run that outlives its timeout is failed by the loop, which then waits for it to end: one that never ends (a hung
+    // test) ends that loop after this many timeouts (the spare for the output's delivery), and another begins.
+    private const int HungRunTimeouts = 2;
+
+    // The loop's $0: how it reads in the container's process list.
+    private const string ReadinessLoopName = "nanokit-readiness";
 
     private readonly ConcurrentDictionary<string, SemaphoreSlim> _probing = new(StringComparer.Ordinal);
 
     /// <summary>
-    /// Probes <paramref name="container"/> with its healthcheck until one probe passes, then calls <paramref name="onReady"/>
-    /// once; returns when that happens or when <paramref name="cancellationToken"/> ends the wait.
+    /// Runs <paramref name="container"/>'s healthcheck in a loop until a run passes, then calls <paramref name="onReady"/>
+    /// once; returns when that happens, when a loop cannot run there, or when <paramref name="cancellationToken"/> ends the wait.
     /// </summary>
     private async Task ProbeUntilReadyAsync(string container, HealthcheckConfig check, Action onReady, CancellationToken cancellationToken)
     {
@@ -43,196 +67,145 @@ public sealed partial class DockerRuntime
         }
 
         var timeout = check.Timeout is { } given && given > TimeSpan.Zero ? given : DefaultProbeTimeout;
-        var delay = TimeSpan.Zero;
         var replicaSlot = _probing.GetOrAdd(container, static _ => new SemaphoreSlim(1, 1));
         try
         {
-            while (true)
+            await replicaSlot.WaitAsync(cancellationToken).ConfigureAwait(false);
+            try
             {
-                if (delay > TimeSpan.Zero)
+                await _readinessSlots.WaitAsync(cancellationToken).ConfigureAwait(false);
+                try
                 {
-                    await Task.Delay(delay, cancellationToken).ConfigureAwait(false);
-                }
+                    LoopOutcome outcome;
+                    while ((outcome = await RunLoopAsync(container, command, timeout, cancellationToken).ConfigureAwait(false)) == LoopOutcome.TooSlow)
+                    {
+                        // A run hung: that loop is over, and the next begins at once.
+                    }
 
-                delay = delay == TimeSpan.Zero
-                    ? _options.ReadinessProbeFirstDelay
-                    : TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, _options.ReadinessProbeMaxDelay.Ticks));
-                if (await ProbeOnceAsync(container, command, timeout, replicaSlot, cancellationToken).ConfigureAwait(false))
-                {
-                    onReady();
-                    return;
+                    if (outcome == LoopOutcome.Passed)
+                    {
+                        onReady();
+                    }
                 }
+                finally
+                {
+                    _readinessSlots.Release();
+                }
+            }
+            finally
+            {
+                replicaSlot.Release();
             }
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
-            // The wait is over: so is the probing.
+            // The wait is over: so is the loop (its stream is closed on the way out).
         }
     }
 
-    /// <summary>One run of the test in the container: true when it exited 0 within <paramref name="timeout"/>.</summary>
-    private async Task<bool> ProbeOnceAsync(string container, IList<string> command, TimeSpan timeout, SemaphoreSlim replicaSlot, CancellationToken cancellationToken)
+    private enum LoopOutcome
     {
-        await replicaSlot.WaitAsync(cancellationToken).ConfigureAwait(false);
+        Passed,
+        TooSlow,
+
+        /// <summary>It ended without a pass: no shell in the container, the container stopped, or the daemon refused the exec.</summary>
+        Ended,
+    }
+
+    /// <summary>One loop in the container, read until a run passes, a run hangs, or the loop ends.</summary>
+    private async Task<LoopOutcome> RunLoopAsync(string container, IList<string> command, TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        using var span = DockerTelemetry.Source.StartActivity("docker.probe");
+        span?.SetTag("nanokit.container", container);
+        var outcome = LoopOutcome.Ended;
         try
         {
+            var loop = string.Format(CultureInfo.InvariantCulture, ReadinessLoop, timeout.TotalSeconds, _options.ReadinessProbeInterval.TotalSeconds);
+            var exec = await _engine.CallAsync(
+                (client, token) => client.Exec.CreateContainerExecAsync(
+                    container,
+                    new ContainerExecCreateParameters { Cmd = ["/bin/sh", "-c", loop, ReadinessLoopName, .. command], AttachStdin = true, AttachStdout = true, AttachStderr = true },
+                    token),
+                cancellationToken).ConfigureAwait(false);
+
+            // Creating an exec spawns nothing; starting it does, so only the start yields to the container starts in flight.
             await AfterStartsInFlightAsync(cancellationToken).ConfigureAwait(false);
-            await _readinessSlots.WaitAsync(cancellationToken).ConfigureAwait(false);
+            var stream = await _engine.CallAsync(
+                (client, token) => client.Exec.StartContainerExecAsync(exec.ID, new ContainerExecStartParameters(), token), cancellationToken).ConfigureAwait(false);
+            using var reading = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            var lines = LogLines.ReadAsync(stream, reading.Token).GetAsyncEnumerator(reading.Token);
+            Task<bool>? next = null;
             try
             {
-                using var span = DockerTelemetry.Source.StartActivity("docker.probe");
-                span?.SetTag("nanokit.container", container);
-                var passed = await ExecProbeAsync(container, command, timeout, cancellationToken).ConfigureAwait(false);
-                span?.SetTag("nanokit.passed", passed);
-                return passed;
+                Stopwatch? run = null;
+                while (true)
+                {
+                    next = lines.MoveNextAsync().AsTask();
+                    if (run is not null && !await Within(next, timeout * HungRunTimeouts - run.Elapsed, cancellationToken).ConfigureAwait(false))
+                    {
+                        outcome = LoopOutcome.TooSlow;
+                        break;
+                    }
+
+                    if (!await next.ConfigureAwait(false))
+                    {
+                        break;
+                    }
+
+                    if (lines.Current == "run")
+                    {
+                        run = Stopwatch.StartNew();
+                    }
+                    else if (lines.Current == "passed")
+                    {
+                        outcome = LoopOutcome.Passed;
+                        break;
+                    }
+                }
             }
             finally
             {
-                _readinessSlots.Release();
-            }
-        }
-        finally
-        {
-            replicaSlot.Release();
-        }
-    }
-
-    private async Task<bool> ExecProbeAsync(string container, IList<string> command, TimeSpan timeout, CancellationToken cancellationToken)
-    {
-        try
-        {
-            var exec = await _engine.CallAsync(
-                (client, token) => client.Exec.CreateContainerExecAsync(
-                    container, new ContainerExecCreateParameters { Cmd = command, AttachStdout = true, AttachStderr = true }, token),
-                cancellationToken).ConfigureAwait(false);
-            using var reading = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-            using var stream = await _engine.CallAsync(
-                (client, token) => client.Exec.StartContainerExecAsync(exec.ID, new ContainerExecStartParameters(), token), cancellationToken).ConfigureAwait(false);
-            var drained = LogLines.DrainAsync(stream, reading.Token);
-            for (var late = 0; ; late++)
-            {
-                try
-                {
-                    await drained.WaitAsync(timeout, cancellationToken).ConfigureAwait(false);
-                    return await ExitCodeAsync(exec.ID, timeout, cancellationToken).ConfigureAwait(false) == 0;
-                }
-                catch (TimeoutException)
-                {
-                    // The healthcheck's timeout ran out: what the test is doing now decides.
-                }
-
-                var now = await InspectExecAsync(exec.ID, cancellationToken).ConfigureAwait(false);
-                if (now is { Running: true, Pid: > 0 } && HostProcessGone((int)now.Pid))
-                {
-                    // The test is over; the daemon has not recorded it yet (on a loaded daemon that took seconds, and a test
-                    // that had exited 0 was killed for it). Its exit code, once recorded, decides.
-                    now = new ContainerExecInspectResponse { Running = false, Pid = now.Pid, ExitCode = await ExitCodeAsync(exec.ID, timeout, cancellationToken).ConfigureAwait(false) ?? -1 };
-                }
-
-                var verdict = AtProbeTimeout(now, late);
-                if (verdict == ProbeAtTimeout.NotStartedYet)
-                {
-                    continue;
-                }
-
-                if (verdict == ProbeAtTimeout.TooSlow && now is { Running: true, Pid: > 0 })
-                {
-                    // Past the healthcheck's timeout: not a success, and it must not go on running in the container.
-                    KillHostProcess((int)now.Pid);
-                }
-
+                // Its stdin closed, the loop ends and kills the run in progress. A read still pending ends with the stream.
+                stream.CloseWrite();
                 await reading.CancelAsync().ConfigureAwait(false);
-                try
+                stream.Dispose();
+                if (next is not null)
                 {
-                    await drained.ConfigureAwait(false);
+                    await ((Task)next).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
                 }
-                catch (OperationCanceledException)
-                {
-                    // The output of a test that is over or was killed: nothing more to read.
-                }
-
-                return verdict == ProbeAtTimeout.Passed;
             }
         }
         catch (DockerException)
         {
             // Not running (409), gone (404), the daemon away: none is a success, and the waiter hears of each from the daemon.
-            return false;
-        }
-    }
-
-    /// <summary>
-    /// The exit code of an exec whose output has ended, once the daemon has recorded its exit; null when that takes longer
-    /// than <paramref name="patience"/>. The output ends when the test closes it, a moment before the daemon hears that it
-    /// exited, and until then the exec reads as running: on a loaded daemon that moment is long enough that probes which
-    /// had passed (exit 0 in the daemon's events) were counted as failed.
-    /// </summary>
-    private async Task<long?> ExitCodeAsync(string exec, TimeSpan patience, CancellationToken cancellationToken)
-    {
-        var clock = System.Diagnostics.Stopwatch.StartNew();
-        while (true)
-        {
-            var state = await InspectExecAsync(exec, cancellationToken).ConfigureAwait(false);
-            if (state is { Running: false, Pid: > 0 })
-            {
-                return state.ExitCode;
-            }
-
-            if (state is null || clock.Elapsed >= patience)
-            {
-                return null;
-            }
-
-            await Task.Delay(ExitRecordedPoll, cancellationToken).ConfigureAwait(false);
-        }
-    }
-
-    /// <summary>
-    /// Whether a process of the daemon's host has ended (or is a zombie): false while it runs. A remote daemon's process is
-    /// not in this /proc either; such a test then gets one more timeout for the daemon to record its exit.
-    /// </summary>
-    private static bool HostProcessGone(int pid)
-    {
-        try
-        {
-            var stat = File.ReadAllText($"/proc/{pid}/stat");
-            return stat.LastIndexOf(')') is var end and > 0 && end + 2 < stat.Length && stat[end + 2] == 'Z';
         }
         catch (IOException)
         {
-            return true;
+            // The daemon dropped the stream: the same.
         }
-        catch (UnauthorizedAccessException)
+
+        span?.SetTag("nanokit.passed", outcome == LoopOutcome.Passed);
+        return outcome;
+    }
+
+    /// <summary>Whether <paramref name="task"/> completes within <paramref name="limit"/> (none left: only if it already has).</summary>
+    private static async Task<bool> Within(Task task, TimeSpan limit, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await task.WaitAsync(limit > TimeSpan.Zero ? limit : TimeSpan.Zero, cancellationToken).ConfigureAwait(false);
+        }
+        catch (TimeoutException)
         {
             return false;
         }
+        catch (Exception) when (task.IsCompleted)
+        {
+            // It ended, by a fault: the caller's own await of it says how.
+        }
+
+        return true;
     }
-
-    private Task<ContainerExecInspectResponse?> InspectExecAsync(string exec, CancellationToken cancellationToken) =>
-        _engine.FindAsync((client, token) => client.Exec.InspectContainerExecAsync(exec, token), cancellationToken);
-
-    internal enum ProbeAtTimeout
-    {
-        /// <summary>It ran and exited 0: it passed, whatever the clock says about the daemon's answer.</summary>
-        Passed,
-
-        /// <summary>The daemon has not begun the test (no process yet): the test's own time has not started.</summary>
-        NotStartedYet,
-
-        /// <summary>Still running, failed, or not begun after every allowance: not a success.</summary>
-        TooSlow,
-    }
-
-    /// <summary>
-    /// What a probe is when its healthcheck's timeout runs out: <paramref name="state"/> is the exec as the daemon reports it
-    /// then, <paramref name="late"/> how many timeouts were already allowed because the test had not begun.
-    /// </summary>
-    internal static ProbeAtTimeout AtProbeTimeout(ContainerExecInspectResponse? state, int late) => state switch
-    {
-        { Running: false, Pid: > 0, ExitCode: 0 } => ProbeAtTimeout.Passed,
-        { Running: false, Pid: 0 } when late < ProbeLateStarts => ProbeAtTimeout.NotStartedYet,
-        _ => ProbeAtTimeout.TooSlow,
-    };
 
     /// <summary>The process a healthcheck test runs, as the daemon runs it on Linux; null for NONE or no test.</summary>
     internal static IList<string>? ProbeCommand(IList<string>? test) => test switch

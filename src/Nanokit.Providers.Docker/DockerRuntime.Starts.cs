@@ -4,7 +4,7 @@ namespace Nanokit.Providers.Docker;
 
 // Starts first. A run's next layer goes on once every replica of this one has started and is ready, so while the daemon is
 // starting containers (a replica's create and start in its turn, or the start of one created ahead), the other work Nanokit
-// gives it can only delay the slowest start: a readiness probe's exec is a process the daemon spawns as it spawns a start's,
+// gives it can only delay the slowest start: a readiness loop's exec is a process the daemon spawns as it spawns a start's,
 // and a create ahead of its turn (DockerRuntime.Prepare.cs) is not needed until this layer is ready. Both therefore wait until the starts already in flight when they fall due have been answered;
 // starts that begin later do not hold them again, so a steady stream of starts cannot starve them, and a start that hangs
 // holds them at most DockerRuntimeOptions.StartsFirstLimit.

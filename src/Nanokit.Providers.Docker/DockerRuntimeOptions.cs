@@ -10,15 +10,13 @@ public sealed record DockerRuntimeOptions
     public int HookOutputTailChars { get; init; } = 4096;
 
     /// <summary>
-    /// Active readiness: the pause after the first failed readiness probe of a replica being waited for (the first probe
-    /// runs right away); it doubles after each failure up to <see cref="ReadinessProbeMaxDelay"/>. Default 50 ms.
+    /// Active readiness: the pause after each failed run of a waited-for replica's healthcheck, inside the loop that runs it
+    /// in the container (DockerRuntime.Readiness.cs): at most this, plus the run, from the service's readiness to Nanokit
+    /// seeing it. Default 50 ms.
     /// </summary>
-    public TimeSpan ReadinessProbeFirstDelay { get; init; } = TimeSpan.FromMilliseconds(50);
+    public TimeSpan ReadinessProbeInterval { get; init; } = TimeSpan.FromMilliseconds(50);
 
-    /// <summary>The longest pause between two readiness probes of one replica. Default 1 s.</summary>
-    public TimeSpan ReadinessProbeMaxDelay { get; init; } = TimeSpan.FromSeconds(1);
-
-    /// <summary>How many readiness probes (execs) may run at once across the runtime, so a big project cannot flood the daemon. Default 8.</summary>
+    /// <summary>How many readiness loops (one exec each, for as long as its replica is waited for) may run at once across the runtime, so a big project cannot flood the daemon. Default 8.</summary>
     public int ReadinessProbeConcurrency { get; init; } = 8;
 
     /// <summary>How many replicas of a run's later layers are created ahead of their turn at once (DockerRuntime.Prepare.cs). Default 4.</summary>
@@ -34,8 +32,7 @@ public sealed record DockerRuntimeOptions
     {
         ArgumentNullException.ThrowIfNull(Endpoint);
         ArgumentOutOfRangeException.ThrowIfLessThan(HookOutputTailChars, 1);
-        ArgumentOutOfRangeException.ThrowIfLessThan(ReadinessProbeFirstDelay, TimeSpan.FromMilliseconds(1));
-        ArgumentOutOfRangeException.ThrowIfLessThan(ReadinessProbeMaxDelay, ReadinessProbeFirstDelay);
+        ArgumentOutOfRangeException.ThrowIfLessThan(ReadinessProbeInterval, TimeSpan.FromMilliseconds(1));
         ArgumentOutOfRangeException.ThrowIfLessThan(ReadinessProbeConcurrency, 1);
         ArgumentOutOfRangeException.ThrowIfLessThan(PrepareConcurrency, 1);
         ArgumentOutOfRangeException.ThrowIfLessThan(StartsFirstLimit, TimeSpan.Zero);

@@ -55,14 +55,4 @@ internal static class LogLines
 
     private static string Trimmed(StringBuilder line) =>
         line.Length > 0 && line[^1] == '\r' ? line.ToString(0, line.Length - 1) : line.ToString();
-
-    /// <summary>Reads <paramref name="stream"/> to its end, keeping nothing (a probe's output means nothing, only its exit code does).</summary>
-    public static async Task DrainAsync(MultiplexedStream stream, CancellationToken cancellationToken)
-    {
-        var buffer = new byte[BufferSize];
-        while (!(await Task.Run(() => stream.ReadOutputAsync(buffer, 0, buffer.Length, cancellationToken), CancellationToken.None).ConfigureAwait(false)).EOF)
-        {
-            // Nothing to keep.
-        }
-    }
 }

@@ -27,6 +27,23 @@ public sealed class DockerReadinessTests
         Assert.Equal(HealthStatus.Starting, await p.Runtime.ProbeHealthAsync(p.Id("db"), DockerProject.Timeout()));
     }
 
+    [Theory]
+    [InlineData("CMD", "test", "-f", "/tmp/ok *;$HOME")]
+    [InlineData("CMD-SHELL", "test -f '/tmp/ok *;$HOME'")]
+    public async Task A_CMD_test_runs_with_its_arguments_as_given_and_a_CMD_SHELL_test_in_a_shell(params string[] test)
+    {
+        await using var p = await DockerProject.StartAsync();
+        var service = DockerProject.Service("db") with
+        {
+            Command = ["sh", "-c", "trap 'exit 0' TERM; sleep 0.3; touch '/tmp/ok *;$HOME'; while :; do sleep 0.2; done"],
+            Healthcheck = new HealthcheckSpec([.. test], SlowInterval, TimeSpan.FromSeconds(2), 3, TimeSpan.Zero, false),
+        };
+        await p.Runtime.CreateAsync(p.Replica(service), DockerProject.Timeout());
+
+        // Split again or expanded by a shell, the CMD test would name other files and never pass before the daemon's first probe.
+        Assert.Equal(HealthStatus.Healthy, await p.Runtime.WaitForHealthAsync(p.Id("db"), DockerProject.Timeout(20)));
+    }
+
     [Fact]
     public async Task A_healthcheck_that_always_fails_still_ends_unhealthy_only_after_the_daemons_retries()
     {
@@ -47,29 +64,53 @@ public sealed class DockerReadinessTests
     }
 
     [Fact]
-    public async Task Probing_stops_when_the_wait_ends_by_success_or_by_cancellation()
+    public async Task A_run_that_passes_only_after_the_healthchecks_timeout_is_not_a_success()
+    {
+        await using var p = await DockerProject.StartAsync();
+        var service = DockerProject.Service("db") with
+        {
+            Healthcheck = new HealthcheckSpec(["CMD-SHELL", "sleep 1.5"], SlowInterval, TimeSpan.FromSeconds(1), 3, TimeSpan.Zero, false),
+        };
+        await p.Runtime.CreateAsync(p.Replica(service), DockerProject.Timeout());
+
+        using var giveUp = new CancellationTokenSource(TimeSpan.FromSeconds(6));
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => p.Runtime.WaitForHealthAsync(p.Id("db"), giveUp.Token));
+        Assert.Equal("", await ProbingLeftAsync(p, "db"));
+    }
+
+    [Fact]
+    public async Task A_waited_for_replica_is_probed_by_one_exec_however_long_it_is_waited_for()
+    {
+        await using var p = await DockerProject.StartAsync();
+        var since = DateTimeOffset.UtcNow;
+        await p.Runtime.CreateAsync(p.Replica(ReadyAfter("db", "3", SlowInterval)), DockerProject.Timeout());
+
+        Assert.Equal(HealthStatus.Healthy, await p.Runtime.WaitForHealthAsync(p.Id("db"), DockerProject.Timeout(20)));
+
+        // The test ran many times in those 3 s, all inside the one exec; an exec per run meant one every 50 ms to 1 s.
+        Assert.Equal(1, await ExecsAsync(p, "db", since, DateTimeOffset.UtcNow));
+    }
+
+    [Fact]
+    public async Task Nothing_of_the_probing_is_left_running_once_the_wait_ends_by_success_or_by_cancellation()
     {
         await using var p = await DockerProject.StartAsync();
         var ready = ReadyAfter("db", "0.3", SlowInterval);
-        var never = ReadyAfter("web", "3600", SlowInterval);
-        var since = DateTimeOffset.UtcNow;
+
+        // Each run of this test outlives the wait: cancelling the wait must end the run in progress, not only stop reading it.
+        var hanging = DockerProject.Service("web") with
+        {
+            Healthcheck = new HealthcheckSpec(["CMD", "sleep", "3600"], SlowInterval, SlowInterval, 3, TimeSpan.Zero, false),
+        };
         await p.Runtime.CreateAsync(p.Replica(ready), DockerProject.Timeout());
-        await p.Runtime.CreateAsync(p.Replica(never), DockerProject.Timeout());
+        await p.Runtime.CreateAsync(p.Replica(hanging), DockerProject.Timeout());
 
-        var healthy = p.Runtime.WaitForHealthAsync(p.Id("db"), DockerProject.Timeout());
-        using var giveUp = new CancellationTokenSource(TimeSpan.FromSeconds(1.5));
-        var cancelled = Assert.ThrowsAnyAsync<OperationCanceledException>(() => p.Runtime.WaitForHealthAsync(p.Id("web"), giveUp.Token));
-        Assert.Equal(HealthStatus.Healthy, await healthy);
-        await cancelled;
-        var ended = DateTimeOffset.UtcNow;
-        var probesWhileWaiting = await ExecsAsync(p, "web", since, ended);
+        Assert.Equal(HealthStatus.Healthy, await p.Runtime.WaitForHealthAsync(p.Id("db"), DockerProject.Timeout()));
+        using var giveUp = new CancellationTokenSource(TimeSpan.FromSeconds(2));
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => p.Runtime.WaitForHealthAsync(p.Id("web"), giveUp.Token));
 
-        // Long enough for several more probes at the 1 s cap, had they gone on; the daemon's own first probe is 30 s away.
-        await Task.Delay(TimeSpan.FromSeconds(2.5));
-
-        Assert.True(probesWhileWaiting >= 2, $"only {probesWhileWaiting} probes of web while it was waited for");
-        Assert.Equal(0, await ExecsAsync(p, "db", ended, DateTimeOffset.UtcNow));
-        Assert.Equal(0, await ExecsAsync(p, "web", ended, DateTimeOffset.UtcNow));
+        Assert.Equal("", await ProbingLeftAsync(p, "db"));
+        Assert.Equal("", await ProbingLeftAsync(p, "web"));
     }
 
     /// <summary>A service whose healthcheck passes once it has been up <paramref name="seconds"/>, probed by the daemon every <paramref name="interval"/>.</summary>
@@ -86,6 +127,30 @@ public sealed class DockerReadinessTests
             "events", "--since", UnixTime(since), "--until", UnixTime(until), "--filter", "type=container",
             "--filter", "container=" + ContainerDefinition.ContainerName(p.Id(service)), "--format", "{{.Action}}");
         return actions.Split('\n', StringSplitOptions.RemoveEmptyEntries).Count(a => a.StartsWith("exec_create", StringComparison.Ordinal));
+    }
+
+    /// <summary>
+    /// The processes still running in the service's replica 1 besides its own (its command and the sleeps of its loop) and
+    /// ps, once they have had up to 10 s to end: what is left of the probing (the loop, a run, its timer); "" when none is.
+    /// Zombies do not count: the replica's init (a shell) need not reap orphans.
+    /// </summary>
+    private static async Task<string> ProbingLeftAsync(DockerProject p, string service)
+    {
+        var container = ContainerDefinition.ContainerName(p.Id(service));
+        var left = "";
+        for (var deadline = DateTimeOffset.UtcNow.AddSeconds(10); DateTimeOffset.UtcNow < deadline; await Task.Delay(200))
+        {
+            var processes = await DockerProject.DockerCliAsync("exec", container, "ps", "-o", "stat,args");
+            left = string.Join('\n', processes.Split('\n', StringSplitOptions.RemoveEmptyEntries).Skip(1).Select(line => line.Trim()).Where(line =>
+                !line.StartsWith('Z') && !line.Contains("trap 'exit 0' TERM", StringComparison.Ordinal)
+                && !line.EndsWith("sleep 0.2", StringComparison.Ordinal) && !line.Contains(" ps -o", StringComparison.Ordinal)));
+            if (left.Length == 0)
+            {
+                break;
+            }
+        }
+
+        return left;
     }
 
     private static string UnixTime(DateTimeOffset time) => (time.ToUnixTimeMilliseconds() / 1000.0).ToString("F3", CultureInfo.InvariantCulture);

@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using System.Globalization;
-using ContainerExecInspectResponse = Docker.DotNet.Models.ContainerExecInspectResponse;
 using Nanokit.Core.Model;
 using Nanokit.Runtime;
 
@@ -72,31 +71,19 @@ public sealed class DockerStartsFirstTests
         Assert.Equal([p.Project.Name + "-web-1", p.Project.Name + "-web-2"], await p.ContainerNamesAsync());
     }
 
-    [Fact]
-    public void A_probe_found_exited_0_when_its_timeout_runs_out_passed_and_one_not_begun_is_waited_for_a_few_timeouts()
-    {
-        Assert.Equal(DockerRuntime.ProbeAtTimeout.Passed, DockerRuntime.AtProbeTimeout(new ContainerExecInspectResponse { Running = false, Pid = 42, ExitCode = 0 }, late: 0));
-        Assert.Equal(DockerRuntime.ProbeAtTimeout.TooSlow, DockerRuntime.AtProbeTimeout(new ContainerExecInspectResponse { Running = false, Pid = 42, ExitCode = 1 }, late: 0));
-        Assert.Equal(DockerRuntime.ProbeAtTimeout.TooSlow, DockerRuntime.AtProbeTimeout(new ContainerExecInspectResponse { Running = true, Pid = 42 }, late: 0));
-        Assert.Equal(DockerRuntime.ProbeAtTimeout.NotStartedYet, DockerRuntime.AtProbeTimeout(new ContainerExecInspectResponse { Running = false, Pid = 0 }, late: 0));
-        Assert.Equal(DockerRuntime.ProbeAtTimeout.NotStartedYet, DockerRuntime.AtProbeTimeout(new ContainerExecInspectResponse { Running = false, Pid = 0 }, late: 2));
-        Assert.Equal(DockerRuntime.ProbeAtTimeout.TooSlow, DockerRuntime.AtProbeTimeout(new ContainerExecInspectResponse { Running = false, Pid = 0 }, late: 3));
-        Assert.Equal(DockerRuntime.ProbeAtTimeout.TooSlow, DockerRuntime.AtProbeTimeout(null, late: 0));
-    }
-
     /// <summary>A service whose healthcheck passes from its first moment, probed by the daemon only every 30 s.</summary>
     private static ServiceSpec ReadyAtOnce(string name) => DockerProject.Service(name) with
     {
         Healthcheck = new HealthcheckSpec(["CMD", "true"], SlowInterval, TimeSpan.FromSeconds(2), 3, TimeSpan.Zero, false),
     };
 
-    /// <summary>How many execs the daemon created in the service's replica 1 from <paramref name="since"/> until now, by its event log.</summary>
+    /// <summary>How many execs the daemon started (spawned a process for) in the service's replica 1 from <paramref name="since"/> until now, by its event log.</summary>
     private static async Task<int> ExecsAsync(DockerProject p, string service, DateTimeOffset since)
     {
         var actions = await DockerProject.DockerCliAsync(
             "events", "--since", UnixTime(since), "--until", UnixTime(DateTimeOffset.UtcNow), "--filter", "type=container",
             "--filter", "container=" + ContainerDefinition.ContainerName(p.Id(service)), "--format", "{{.Action}}");
-        return actions.Split('\n', StringSplitOptions.RemoveEmptyEntries).Count(a => a.StartsWith("exec_create", StringComparison.Ordinal));
+        return actions.Split('\n', StringSplitOptions.RemoveEmptyEntries).Count(a => a.StartsWith("exec_start", StringComparison.Ordinal));
     }
 
     private static string UnixTime(DateTimeOffset time) => (time.ToUnixTimeMilliseconds() / 1000.0).ToString("F3", CultureInfo.InvariantCulture);
