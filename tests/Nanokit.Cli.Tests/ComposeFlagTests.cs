@@ -42,6 +42,21 @@ public sealed class ComposeFlagTests : IDisposable
         Assert.Contains(error, down.Error);
     }
 
+    [Theory]
+    [InlineData("-v")]
+    [InlineData("--volumes")]
+    [InlineData("--rmi", "all")]
+    public async Task Down_v_and_rmi_over_a_server_are_refused_before_anything_is_sent_not_accepted_and_ignored(params string[] flags)
+    {
+        cli.Write("nanokit.yml", $"name: flags\nservices:\n  db:\n    command: [sleep, '{marker}1']\n");
+
+        // Nothing listens on port 9: a request sent would fail as unreachable, not with this refusal.
+        var down = await cli.RunAsync(["--server", "http://127.0.0.1:9", "--token", "t", "down", .. flags]);
+
+        Assert.Equal((1, ""), (down.Exit, down.Out));
+        Assert.Contains("-v/--volumes and --rmi are not yet available with --server; nothing was changed", down.Error);
+    }
+
     [Fact]
     public async Task Down_t_and_stop_t_kill_a_replica_that_ignores_sigterm_without_waiting_its_grace_period()
     {

@@ -33,6 +33,14 @@ internal static class DownCommand
             using var remote = Remote.From(parse, context);
             if (remote is not null)
             {
+                // The control plane removes replicas only: volumes and images stay on the runtime's host, so these are
+                // refused rather than accepted and ignored.
+                if (parse.GetValue(volumes) || parse.GetValue(images) is not null)
+                {
+                    context.Error.WriteLine("nkapp down: -v/--volumes and --rmi are not yet available with --server; nothing was changed (run `nkapp down -v` without --server on the runtime's host)");
+                    return ExitCodes.Error;
+                }
+
                 return await RemoteCommands.DownAsync(remote, loaded.Spec.Name, parse.GetValue(timeout), context, cancellationToken).ConfigureAwait(false);
             }
 
