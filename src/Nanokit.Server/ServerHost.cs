@@ -134,13 +134,18 @@ public static class ServerHost
         builder.Services.AddSingleton<BearerAuth>();
         builder.Services.AddGrpc(grpc => grpc.MaxReceiveMessageSize = settings.MaxRequestBytes)
             .AddServiceOptions<ProjectsService>(o => o.Interceptors.Add<BearerAuth>())
-            .AddServiceOptions<ClusterService>(o => o.Interceptors.Add<BearerAuth>());
-        // A body that is not the method's message is INVALID_ARGUMENT, not UNKNOWN: see StrictRequestBinding.
-        builder.Services.RemoveAll(typeof(IServiceMethodProvider<>));
+            .AddServiceOptions<ClusterService>(o => o.Interceptors.Add<BearerAuth>())
+            // The same methods as JSON over HTTP (the routes in nanokit.proto), which the Hub calls.
+            .AddJsonTranscoding();
+        // A body that is not the method's message is INVALID_ARGUMENT, not UNKNOWN: see StrictRequestBinding. It
+        // replaces Grpc.AspNetCore's own binder only (JSON transcoding's provider stays), after the last AddGrpc: each
+        // call adds that binder again.
+        foreach (var binder in builder.Services.Where(d => d.ServiceType == typeof(IServiceMethodProvider<>) && d.ImplementationType?.Name == "BinderServiceMethodProvider`1").ToList())
+        {
+            builder.Services.Remove(binder);
+        }
+
         builder.Services.AddSingleton(typeof(IServiceMethodProvider<>), typeof(StrictRequestBinding<>));
-        // The same methods as JSON over HTTP (the routes in nanokit.proto), which the Hub calls: added after the line
-        // above, which removes every method provider registered before it.
-        builder.Services.AddGrpc().AddJsonTranscoding();
         builder.Services.AddGrpcHealthChecks();
         builder.Services.AddHealthChecks();
         builder.Services.AddHostedService<IntentDispatcher>();

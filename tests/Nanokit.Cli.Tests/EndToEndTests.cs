@@ -83,11 +83,18 @@ public sealed class EndToEndTests : IDisposable
         Assert.Equal(0, (await cli.RunAsync("up", "-f", "other.yml")).Exit);
         await ExpectProcessesAsync(2, Sleep(4));
 
-        var (exit, output, error) = await cli.RunAsync("logs", "--file", "other.yml", "talker", "--tail", "5");
+        // A line reaches the log file through the replica's log pump a moment after the command wrote it (the echo can
+        // precede the sleep that ExpectProcessesAsync sees by more than the pump takes on a loaded machine).
+        (int Exit, string Out, string Error) logs = default;
+        await UntilAsync(async () =>
+        {
+            logs = await cli.RunAsync("logs", "--file", "other.yml", "talker", "--tail", "5");
+            return logs.Exit != 0 || logs.Out.Contains("talker-2 | hello from 2", StringComparison.Ordinal) && logs.Out.Contains("talker-1 | hello from 1", StringComparison.Ordinal);
+        }, "both replicas' lines in logs");
 
-        Assert.True(exit == 0, error);
-        Assert.Contains("talker-1 | hello from 1", output);
-        Assert.Contains("talker-2 | hello from 2", output);
+        Assert.True(logs.Exit == 0, logs.Error);
+        Assert.Contains("talker-1 | hello from 1", logs.Out);
+        Assert.Contains("talker-2 | hello from 2", logs.Out);
     }
 
     [Fact]
