@@ -10,7 +10,9 @@
 # Usage: scripts/bench-rpc.sh [PART...]   (default: latency get watch scale)
 # Sizes (environment): LATENCY_COUNT (200), GET_CLIENTS (32), GET_SECONDS (20), WATCHES (1000), SCALE (1000 projects
 # over the three nodes; the issue's figure: SCALE=10000), SCALE_CONCURRENCY (32 ApplyProject calls in flight),
-# JOIN (1: after scale, a 4th node joins; 0: not). After scale, each node's CPU time and intent deliveries are printed.
+# JOIN (1: after scale, a 4th node joins; 0: not), NODE_CONF (HOCON lines added to every node's configuration, e.g.
+# NODE_CONF='nanokit.server.intents.redeliver-after = 2s'). After scale, each node's CPU time and intent deliveries are
+# printed.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 parts=("$@")
@@ -48,6 +50,7 @@ nanokit.server.projects-directory = "$work/projects"
 # The shipped failure detector (2 s of missing heartbeats) downs healthy nodes when the machine is shared at a load
 # of 60+ (heartbeats measured 2.7-3.2 s apart); this benchmark times the API, not failover, so it tolerates 15 s.
 akka.cluster.failure-detector.acceptable-heartbeat-pause = ${HEARTBEAT_PAUSE:-15s}
+${NODE_CONF:-}
 CONF
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
 api=() cluster=()
@@ -60,6 +63,7 @@ start_node() { # N: starts node N seeded by node 0 and waits until it is ready
 }
 wait_ready() { until curl -sf --http2-prior-knowledge "http://127.0.0.1:${api[$1]}/health/ready" >/dev/null; do sleep 0.2; done; }
 urls() { local u=(); for n in "$@"; do u+=("http://127.0.0.1:${api[n]}"); done; (IFS=,; echo "${u[*]}"); }
+cpu_seconds() { awk -v hz="$(getconf CLK_TCK)" '{printf "%.1f", ($14 + $15) / hz}' "/proc/$1/stat"; } # user + system
 node_pids() { local p=(); for n in "$@"; do p+=("${pids[n]}"); done; (IFS=,; echo "${p[*]}"); }
 
 psql_ -d postgres -c "CREATE DATABASE $db;"
@@ -79,11 +83,12 @@ for part in "${parts[@]}"; do
       "${client[@]}" rpc-get "${three[@]}" --prefix get --projects 100 --clients "${GET_CLIENTS:-32}" --seconds "${GET_SECONDS:-20}" ;;
     watch) "${client[@]}" rpc-watch "${three[@]}" --watches "${WATCHES:-1000}" --rounds 5 ;;
     scale)
+      for n in 0 1 2; do before[n]="$(cpu_seconds "${pids[n]}")"; done
       "${client[@]}" rpc-scale "${three[@]}" --count "${SCALE:-1000}" --concurrency "${SCALE_CONCURRENCY:-32}" --snapshot "$work/snapshot"
       for n in 0 1 2; do
-        cpu="$(awk -v hz="$(getconf CLK_TCK)" '{printf "%.1f", ($14 + $15) / hz}' "/proc/${pids[n]}/stat")"
+        cpu="$(cpu_seconds "${pids[n]}")"
         sent="$(curl -s --http2-prior-knowledge "http://127.0.0.1:${api[n]}/metrics" | awk '/^nanokit_intent_deliveries_total/ {print $2}')"
-        echo "node $n: CPU ${cpu} s since its start, ${sent:-0} intent deliveries"
+        echo "node $n: CPU ${cpu} s since its start, $(awk -v a="$cpu" -v b="${before[n]}" 'BEGIN {printf "%.1f", a - b}') s during scale, ${sent:-0} intent deliveries"
       done
       [ "${JOIN:-1}" = 1 ] || continue
       start_node 3
