@@ -11,7 +11,7 @@ namespace Nanokit.Cli.Tests;
 /// </summary>
 public sealed partial class DockerOverlapTests : IDisposable
 {
-    private static readonly string Host = Environment.GetEnvironmentVariable("NANOKIT_TEST_DOCKER_HOST") is { Length: > 0 } host ? host : "unix:///tmp/nanokit-docker/docker.sock";
+    private static readonly string Host = TestDocker.Host;
 
     private readonly CliRun cli = new();
     private readonly string project = "ov" + Random.Shared.Next(10_000, 99_999);

@@ -1,1 +1,2 @@
+global using Nanokit.TestSupport;
 global using Xunit;

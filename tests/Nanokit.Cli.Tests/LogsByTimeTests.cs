@@ -13,7 +13,7 @@ public sealed class LogsByTimeTests : IDisposable
     private readonly string project = "lt" + Random.Shared.Next(10_000, 99_999);
     private readonly Dictionary<string, string> environment = new()
     {
-        ["DOCKER_HOST"] = Environment.GetEnvironmentVariable("NANOKIT_TEST_DOCKER_HOST") is { Length: > 0 } host ? host : "unix:///tmp/nanokit-docker/docker.sock",
+        ["DOCKER_HOST"] = TestDocker.Host,
     };
 
     public void Dispose()

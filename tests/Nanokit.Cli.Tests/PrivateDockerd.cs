@@ -9,7 +9,6 @@ namespace Nanokit.Cli.Tests;
 /// </summary>
 internal sealed class PrivateDockerd : IAsyncDisposable
 {
-    private static readonly string RepositoryRoot = FindRoot();
     private readonly string directory;
 
     private PrivateDockerd(string directory)
@@ -43,72 +42,37 @@ internal sealed class PrivateDockerd : IAsyncDisposable
     /// <summary>Runs the docker CLI against this daemon and returns its output; a failing command fails the test.</summary>
     public async Task<string> DockerAsync(params string[] args)
     {
-        var (exit, output, error) = await RunAsync(Docker(args));
+        var (exit, output, error) = await TestDocker.RunAsync(Host, args);
         Assert.True(exit == 0, $"docker {string.Join(' ', args)} exited with {exit}: {error}");
         return output;
     }
 
     /// <summary>The docker CLI against this daemon as a running process, for commands that stream (<c>docker events</c>).</summary>
-    public Process StartDocker(params string[] args) => Process.Start(Docker(args))!;
+    public Process StartDocker(params string[] args) => Process.Start(TestDocker.Command(Host, args))!;
 
     public async ValueTask DisposeAsync()
     {
         // Best effort: the daemon may be down already, and the stop below must run regardless.
-        var containers = await RunAsync(Docker(["ps", "-aq"]));
+        var containers = await TestDocker.RunAsync(Host, ["ps", "-aq"]);
         var ids = containers.Output.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
         if (containers.Exit == 0 && ids.Length > 0)
         {
-            await RunAsync(Docker(["rm", "-f", .. ids]));
+            await TestDocker.RunAsync(Host, ["rm", "-f", .. ids]);
         }
 
         await StopAsync();
     }
 
-    private ProcessStartInfo Docker(string[] args)
-    {
-        var start = new ProcessStartInfo("docker") { RedirectStandardOutput = true, RedirectStandardError = true };
-        start.ArgumentList.Add("-H");
-        start.ArgumentList.Add(Host);
-        foreach (var arg in args)
-        {
-            start.ArgumentList.Add(arg);
-        }
-
-        return start;
-    }
-
     private async Task ScriptAsync(string command)
     {
-        var start = new ProcessStartInfo("bash") { WorkingDirectory = RepositoryRoot, RedirectStandardOutput = true, RedirectStandardError = true };
-        start.ArgumentList.Add(Path.Combine(RepositoryRoot, "scripts", "dockerd.sh"));
+        var start = new ProcessStartInfo("bash") { WorkingDirectory = Repository.Root };
+        start.ArgumentList.Add(Repository.Script("dockerd.sh"));
         start.ArgumentList.Add(command);
         start.Environment["NANOKIT_DOCKER_DIR"] = directory;
-        var (exit, _, error) = await RunAsync(start);
+        var (exit, _, error) = await ChildProcess.RunAsync(start);
         if (exit != 0)
         {
             throw new InvalidOperationException($"NANOKIT_DOCKER_DIR={directory} scripts/dockerd.sh {command} exited with {exit}: {error}");
         }
-    }
-
-    private static async Task<(int Exit, string Output, string Error)> RunAsync(ProcessStartInfo start)
-    {
-        using var process = Process.Start(start)!;
-        var output = process.StandardOutput.ReadToEndAsync();
-        var error = process.StandardError.ReadToEndAsync();
-        await process.WaitForExitAsync();
-        return (process.ExitCode, await output, await error);
-    }
-
-    private static string FindRoot()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            if (File.Exists(Path.Combine(dir.FullName, "Nanokit.sln")))
-            {
-                return dir.FullName;
-            }
-        }
-
-        throw new InvalidOperationException($"no Nanokit.sln above {AppContext.BaseDirectory}");
     }
 }

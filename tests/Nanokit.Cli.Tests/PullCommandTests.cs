@@ -13,7 +13,7 @@ public sealed class PullCommandTests : IDisposable
     private readonly string registry = Environment.GetEnvironmentVariable("NANOKIT_TEST_REGISTRY") is { Length: > 0 } r ? r : "127.0.0.1:55000";
     private readonly Dictionary<string, string> environment = new()
     {
-        ["DOCKER_HOST"] = Environment.GetEnvironmentVariable("NANOKIT_TEST_DOCKER_HOST") is { Length: > 0 } host ? host : "unix:///tmp/nanokit-docker/docker.sock",
+        ["DOCKER_HOST"] = TestDocker.Host,
     };
 
     public void Dispose()

@@ -17,7 +17,7 @@ public sealed class RestartPolicyTests : IDisposable
     private readonly string project = "rb" + Random.Shared.Next(10_000, 99_999);
     private readonly Dictionary<string, string> docker = new()
     {
-        ["DOCKER_HOST"] = Environment.GetEnvironmentVariable("NANOKIT_TEST_DOCKER_HOST") is { Length: > 0 } host ? host : "unix:///tmp/nanokit-docker/docker.sock",
+        ["DOCKER_HOST"] = TestDocker.Host,
     };
 
     public void Dispose()
@@ -226,18 +226,8 @@ public sealed class RestartPolicyTests : IDisposable
 
     private async Task<string> DockerAsync(params string[] args)
     {
-        var start = new ProcessStartInfo("docker") { RedirectStandardOutput = true, RedirectStandardError = true };
-        start.ArgumentList.Add("-H");
-        start.ArgumentList.Add(docker["DOCKER_HOST"]);
-        foreach (var arg in args)
-        {
-            start.ArgumentList.Add(arg);
-        }
-
-        using var process = Process.Start(start)!;
-        var output = await process.StandardOutput.ReadToEndAsync();
-        await process.WaitForExitAsync();
-        Assert.True(process.ExitCode == 0, $"docker {string.Join(' ', args)}: {await process.StandardError.ReadToEndAsync()}");
+        var (exit, output, error) = await TestDocker.RunAsync(docker["DOCKER_HOST"], args);
+        Assert.True(exit == 0, $"docker {string.Join(' ', args)}: {error}");
         return output;
     }
 }

@@ -1,10 +1,6 @@
-using System.Diagnostics;
 using System.Net;
-using System.Net.Sockets;
-using System.Text;
 using Grpc.Net.Client;
 using Nanokit.Server.Api;
-using Npgsql;
 
 namespace Nanokit.Hub.Tests;
 
@@ -17,21 +13,16 @@ internal sealed class HubNode : IAsyncDisposable
     public const string WriteToken = "hub-write-token-for-tests";
     public const string ReadToken = "hub-read-token-for-tests";
 
-    private readonly Process process;
+    private readonly NkappProcess process;
     private readonly string directory;
-    private readonly StringBuilder output = new();
 
-    private HubNode(Process process, string directory, int apiPort, int hubPort, int clusterPort)
+    private HubNode(NkappProcess process, string directory, int apiPort, int hubPort, int clusterPort)
     {
         this.process = process;
         this.directory = directory;
         HubUrl = $"http://127.0.0.1:{hubPort}";
         ClusterAddress = $"akka.tcp://nanokit@127.0.0.1:{clusterPort}";
         Channel = GrpcChannel.ForAddress($"http://127.0.0.1:{apiPort}");
-        process.OutputDataReceived += (_, e) => Append(e.Data);
-        process.ErrorDataReceived += (_, e) => Append(e.Data);
-        process.BeginOutputReadLine();
-        process.BeginErrorReadLine();
     }
 
     /// <summary>The Hub listener (HTTP/1.1), where the browser goes.</summary>
@@ -42,47 +33,28 @@ internal sealed class HubNode : IAsyncDisposable
     /// <summary>gRPC on --listen (cleartext HTTP/2), as the CLI and other clients call it.</summary>
     public GrpcChannel Channel { get; }
 
-    public string Output
-    {
-        get
-        {
-            lock (output)
-            {
-                return output.ToString();
-            }
-        }
-    }
+    public string Output => process.Output;
 
     public static async Task<HubNode> StartAsync()
     {
-        var store = await CreateDatabaseAsync();
+        var store = await TestPostgres.CreateDatabaseAsync("nk_hub_");
         var directory = Directory.CreateTempSubdirectory("nanokit-hub-tests-").FullName;
         var tokens = Path.Combine(directory, "tokens");
         await File.WriteAllLinesAsync(tokens, [TokenFile.LineFor(WriteToken, Role.Write), TokenFile.LineFor(ReadToken, Role.Read)]);
-        var (api, hub, cluster) = (FreePort(), FreePort(), FreePort());
+        var (api, hub, cluster) = (LoopbackPort.Free(), LoopbackPort.Free(), LoopbackPort.Free());
         var config = Path.Combine(directory, "node.conf");
         await File.WriteAllTextAsync(config, $"""
             nanokit.server.simulated-runtime = on
             nanokit.server.projects-directory = "{Path.Combine(directory, "projects")}"
             nanokit.server.hub.listen = "127.0.0.1:{hub}"
             """);
-        var start = new ProcessStartInfo(Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") ?? "dotnet")
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-        foreach (var arg in new[]
-        {
-            Path.Combine(AppContext.BaseDirectory, "nkapp.dll"), "server",
+        var process = NkappProcess.Start(directory: null, environment: null,
+        [
+            "server",
             "--listen", $"127.0.0.1:{api}", "--cluster", $"127.0.0.1:{cluster}", "--seed", $"127.0.0.1:{cluster}",
             "--store", store, "--token-file", tokens, "--config", config,
-        })
-        {
-            start.ArgumentList.Add(arg);
-        }
-
-        var node = new HubNode(Process.Start(start)!, directory, api, hub, cluster);
+        ]);
+        var node = new HubNode(process, directory, api, hub, cluster);
         await node.WaitReadyAsync(TimeSpan.FromSeconds(90));
         return node;
     }
@@ -90,13 +62,7 @@ internal sealed class HubNode : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         Channel.Dispose();
-        if (!process.HasExited)
-        {
-            process.Kill();
-            await process.WaitForExitAsync();
-        }
-
-        process.Dispose();
+        await process.DisposeAsync();
         Directory.Delete(directory, recursive: true);
     }
 
@@ -107,7 +73,7 @@ internal sealed class HubNode : IAsyncDisposable
         var deadline = DateTime.UtcNow + within;
         while (true)
         {
-            Assert.False(process.HasExited, "the node exited:\n" + Output);
+            Assert.False(process.Process.HasExited, "the node exited:\n" + Output);
             try
             {
                 using var response = await http.GetAsync("/health/ready");
@@ -124,40 +90,5 @@ internal sealed class HubNode : IAsyncDisposable
             Assert.True(DateTime.UtcNow < deadline, $"the node was not ready within {within}:\n{Output}");
             await Task.Delay(200);
         }
-    }
-
-    private static async Task<string> CreateDatabaseAsync()
-    {
-        var server = Environment.GetEnvironmentVariable("NANOKIT_TEST_POSTGRES");
-        Assert.False(string.IsNullOrEmpty(server), "NANOKIT_TEST_POSTGRES is not set: scripts/test.sh starts PostgreSQL and sets it");
-        var name = "nk_hub_" + Guid.NewGuid().ToString("N")[..12];
-        await using (var connection = new NpgsqlConnection(server))
-        {
-            await connection.OpenAsync();
-            await using var create = new NpgsqlCommand($"CREATE DATABASE {name};", connection);
-            await create.ExecuteNonQueryAsync();
-        }
-
-        return new NpgsqlConnectionStringBuilder(server) { Database = name }.ToString();
-    }
-
-    private void Append(string? line)
-    {
-        if (line is null)
-        {
-            return;
-        }
-
-        lock (output)
-        {
-            output.AppendLine(line);
-        }
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 }

@@ -1,5 +1,3 @@
-using System.Net;
-using System.Net.Sockets;
 using Nanokit.Core.Model;
 using Nanokit.Runtime;
 
@@ -12,7 +10,7 @@ public sealed class DockerErrorTests
     public async Task A_host_port_published_twice_fails_the_second_replica_with_dockers_message_and_leaves_no_container()
     {
         await using var p = await DockerProject.StartAsync();
-        var port = FreePort();
+        var port = LoopbackPort.Free();
         var first = DockerProject.Service("first") with { Ports = [new PortMapping(null, port, 80, "tcp")] };
         var second = DockerProject.Service("second") with { Ports = [new PortMapping(null, port, 80, "tcp")] };
         await p.Runtime.CreateAsync(p.Replica(first), DockerProject.Timeout());
@@ -63,12 +61,5 @@ public sealed class DockerErrorTests
 
         var observed = Assert.Single((await p.Runtime.ObserveAsync(p.Project, DockerProject.Timeout())).Replicas);
         Assert.Equal((created.Id, "h1", ReplicaState.Running), (observed.Id, observed.ConfigHash, observed.State));
-    }
-
-    internal static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 }

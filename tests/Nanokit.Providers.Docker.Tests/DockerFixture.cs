@@ -14,8 +14,7 @@ internal sealed class DockerProject : IAsyncDisposable
     public const string Image1 = "nanokit-test/busybox:1";
     public const string Image2 = "nanokit-test/busybox:2";
 
-    public static readonly string Host =
-        Environment.GetEnvironmentVariable("NANOKIT_TEST_DOCKER_HOST") is { Length: > 0 } host ? host : "unix:///tmp/nanokit-docker/docker.sock";
+    public static readonly string Host = TestDocker.Host;
 
     /// <summary>The private registry (scripts/registry.sh url), the prefix of the images the pull tests push.</summary>
     public static readonly string Registry =
@@ -136,22 +135,7 @@ internal sealed class DockerProject : IAsyncDisposable
         return output;
     }
 
-    public static async Task<(int ExitCode, string Output, string Error)> TryDockerCliAsync(params string[] args)
-    {
-        var start = new ProcessStartInfo("docker") { RedirectStandardOutput = true, RedirectStandardError = true };
-        start.ArgumentList.Add("-H");
-        start.ArgumentList.Add(Host);
-        foreach (var arg in args)
-        {
-            start.ArgumentList.Add(arg);
-        }
-
-        using var process = Process.Start(start)!;
-        var output = process.StandardOutput.ReadToEndAsync();
-        var error = process.StandardError.ReadToEndAsync();
-        await process.WaitForExitAsync().ConfigureAwait(false);
-        return (process.ExitCode, await output.ConfigureAwait(false), await error.ConfigureAwait(false));
-    }
+    public static Task<(int ExitCode, string Output, string Error)> TryDockerCliAsync(params string[] args) => TestDocker.RunAsync(Host, args);
 
     /// <summary>Names of the project's containers (replicas, successors, hook containers), sorted.</summary>
     public async Task<string[]> ContainerNamesAsync(string filter = "") =>

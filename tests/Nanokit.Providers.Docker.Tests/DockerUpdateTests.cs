@@ -75,7 +75,7 @@ public sealed class DockerUpdateTests
     public async Task A_start_first_replacement_that_cannot_start_leaves_the_old_replica_running()
     {
         await using var p = await DockerProject.StartAsync();
-        var port = DockerErrorTests.FreePort();
+        var port = LoopbackPort.Free();
         var v1 = DockerProject.Service("web") with { Ports = [new PortMapping(null, port, 80, "tcp")] };
         var created = await p.Runtime.CreateAsync(p.Replica(v1), DockerProject.Timeout());
 

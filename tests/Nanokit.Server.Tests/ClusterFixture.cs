@@ -90,7 +90,7 @@ public sealed class ClusterFixture : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        var store = Store = await TestPostgres.CreateDatabaseAsync();
+        var store = Store = await TestPostgres.CreateDatabaseAsync("nk_server_");
         var first = ServerNode.Start(store, files.TokenFile, files.ConfigFile, seedClusterPort: null);
         Nodes = [first];
         await first.WaitReadyAsync(TimeSpan.FromSeconds(60));

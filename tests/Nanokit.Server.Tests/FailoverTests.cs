@@ -54,7 +54,7 @@ public sealed class FailoverTests : IDisposable
     /// connection took longer than the test URL's 5 s, and the node gave up at start, which is not what these tests test.
     /// </summary>
     private static async Task<string> PatientStoreAsync() =>
-        new NpgsqlConnectionStringBuilder(await TestPostgres.CreateDatabaseAsync()) { Timeout = 30 }.ToString();
+        new NpgsqlConnectionStringBuilder(await TestPostgres.CreateDatabaseAsync("nk_server_")) { Timeout = 30 }.ToString();
 
     private ServerNode Start(string store, int? seed)
     {

@@ -17,7 +17,7 @@ public sealed class QuietCluster : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        Store = await TestPostgres.CreateDatabaseAsync();
+        Store = await TestPostgres.CreateDatabaseAsync("nk_server_");
         var first = ServerNode.Start(Store, Files.TokenFile, Files.ConfigFile, seedClusterPort: null);
         Nodes = [first];
         await first.WaitReadyAsync(TimeSpan.FromSeconds(120));

@@ -9,7 +9,7 @@ public sealed class IntentStoreMigrationTests
     [Fact]
     public async Task A_database_created_before_stop_timeouts_gains_the_column_and_its_intents_carry_down_t_from_then_on()
     {
-        await using var dataSource = NpgsqlDataSource.Create(await TestPostgres.CreateDatabaseAsync());
+        await using var dataSource = NpgsqlDataSource.Create(await TestPostgres.CreateDatabaseAsync("nk_server_"));
         await using (var previous = dataSource.CreateCommand(
             """
             CREATE TABLE nanokit_intents (

@@ -13,7 +13,7 @@ public sealed class LogsTests : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        var store = await TestPostgres.CreateDatabaseAsync();
+        var store = await TestPostgres.CreateDatabaseAsync("nk_server_");
         var first = ServerNode.Start(store, files.TokenFile, files.ConfigFile, seedClusterPort: null);
         nodes.Add(first);
         await first.WaitReadyAsync(TimeSpan.FromSeconds(60));

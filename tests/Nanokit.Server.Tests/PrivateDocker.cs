@@ -1,5 +1,4 @@
 using System.Collections.Immutable;
-using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json;
 
@@ -12,11 +11,8 @@ namespace Nanokit.Server.Tests;
 /// </summary>
 internal static class PrivateDocker
 {
-    public static readonly string Host =
-        Environment.GetEnvironmentVariable("NANOKIT_TEST_DOCKER_HOST") is { Length: > 0 } host ? host : "unix:///tmp/nanokit-docker/docker.sock";
-
     /// <summary>What a node needs to reach the daemon.</summary>
-    public static IReadOnlyDictionary<string, string> NodeEnvironment => new Dictionary<string, string> { ["DOCKER_HOST"] = Host };
+    public static IReadOnlyDictionary<string, string> NodeEnvironment => new Dictionary<string, string> { ["DOCKER_HOST"] = TestDocker.Host };
 
     /// <summary>
     /// Two services on the test images, no network (nothing to create or clean up but the containers). Each version
@@ -102,20 +98,9 @@ internal static class PrivateDocker
 
     private static async Task<string> DockerAsync(params string[] args)
     {
-        var start = new ProcessStartInfo("docker") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        start.ArgumentList.Add("-H");
-        start.ArgumentList.Add(Host);
-        foreach (var arg in args)
-        {
-            start.ArgumentList.Add(arg);
-        }
-
-        using var process = Process.Start(start)!;
-        var output = process.StandardOutput.ReadToEndAsync();
-        var errors = process.StandardError.ReadToEndAsync();
-        await process.WaitForExitAsync();
-        Assert.True(process.ExitCode == 0, $"docker {string.Join(' ', args)} exited {process.ExitCode} (is the private dockerd at {Host} running? scripts/dockerd.sh start): {await errors}");
-        return await output;
+        var (exit, output, errors) = await TestDocker.RunAsync(TestDocker.Host, args);
+        Assert.True(exit == 0, $"docker {string.Join(' ', args)} exited {exit} (is the private dockerd at {TestDocker.Host} running? scripts/dockerd.sh start): {errors}");
+        return output;
     }
 }
 

@@ -1,7 +1,4 @@
 using System.Diagnostics;
-using System.Net;
-using System.Net.Sockets;
-using Npgsql;
 
 namespace Nanokit.Server.Tests;
 
@@ -29,30 +26,13 @@ internal sealed class PrivatePostgres : IAsyncDisposable
 
     public static async Task<PrivatePostgres> StartAsync()
     {
-        var script = FindScript();
         var directory = Path.Combine(Path.GetTempPath(), "nanokit-pg-" + Guid.NewGuid().ToString("N")[..8]);
-        using (var listener = new TcpListener(IPAddress.Loopback, 0))
-        {
-            listener.Start();
-            var port = ((IPEndPoint)listener.LocalEndpoint).Port;
-            listener.Stop();
-            var postgres = new PrivatePostgres(script, directory, port);
-            await postgres.RunAsync("start");
-            return postgres;
-        }
+        var postgres = new PrivatePostgres(Repository.Script("postgres.sh"), directory, LoopbackPort.Free());
+        await postgres.RunAsync("start");
+        return postgres;
     }
 
-    public async Task<string> CreateDatabaseAsync(string name)
-    {
-        await using (var connection = new NpgsqlConnection(ConnectionString))
-        {
-            await connection.OpenAsync();
-            await using var create = new NpgsqlCommand($"CREATE DATABASE {name};", connection);
-            await create.ExecuteNonQueryAsync();
-        }
-
-        return new NpgsqlConnectionStringBuilder(ConnectionString) { Database = name }.ToString();
-    }
+    public Task<string> CreateDatabaseAsync(string name) => TestPostgres.CreateDatabaseAsync(ConnectionString, name);
 
     /// <summary>A fast shutdown: clients are disconnected and transactions in flight rolled back, as on a restart.</summary>
     public Task StopAsync() => RunAsync("stop");
@@ -67,30 +47,13 @@ internal sealed class PrivatePostgres : IAsyncDisposable
 
     private async Task RunAsync(string verb)
     {
-        var start = new ProcessStartInfo("bash") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        var start = new ProcessStartInfo("bash");
         start.ArgumentList.Add(script);
         start.ArgumentList.Add(verb);
         start.Environment["NANOKIT_PG_PORT"] = port.ToString(System.Globalization.CultureInfo.InvariantCulture);
         start.Environment["NANOKIT_PG_DIR"] = directory;
-        using var process = Process.Start(start)!;
-        var output = process.StandardOutput.ReadToEndAsync();
-        var errors = process.StandardError.ReadToEndAsync();
         using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(2));
-        await process.WaitForExitAsync(timeout.Token);
-        Assert.True(process.ExitCode == 0, $"scripts/postgres.sh {verb} exited {process.ExitCode}:\n{await output}{await errors}");
-    }
-
-    private static string FindScript()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            var candidate = Path.Combine(dir.FullName, "scripts", "postgres.sh");
-            if (File.Exists(candidate))
-            {
-                return candidate;
-            }
-        }
-
-        throw new InvalidOperationException($"scripts/postgres.sh not found above {AppContext.BaseDirectory}");
+        var (exit, output, errors) = await ChildProcess.RunAsync(start, timeout.Token);
+        Assert.True(exit == 0, $"scripts/postgres.sh {verb} exited {exit}:\n{output}{errors}");
     }
 }

@@ -16,7 +16,7 @@ public sealed class DockerNode : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        Node = ServerNode.Start(await TestPostgres.CreateDatabaseAsync(), Files.TokenFile, Files.ConfigFile, seedClusterPort: null, environment: PrivateDocker.NodeEnvironment);
+        Node = ServerNode.Start(await TestPostgres.CreateDatabaseAsync("nk_server_"), Files.TokenFile, Files.ConfigFile, seedClusterPort: null, environment: PrivateDocker.NodeEnvironment);
         await Node.WaitReadyAsync(TimeSpan.FromSeconds(120));
     }
 

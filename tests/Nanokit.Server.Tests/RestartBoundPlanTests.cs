@@ -14,7 +14,7 @@ public sealed class RestartBoundPlanTests : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        node = ServerNode.Start(await TestPostgres.CreateDatabaseAsync(), files.TokenFile, files.ConfigFile, seedClusterPort: null);
+        node = ServerNode.Start(await TestPostgres.CreateDatabaseAsync("nk_server_"), files.TokenFile, files.ConfigFile, seedClusterPort: null);
         await node.WaitReadyAsync(TimeSpan.FromSeconds(60));
     }
 

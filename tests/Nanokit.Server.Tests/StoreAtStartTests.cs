@@ -1,6 +1,3 @@
-using System.Net;
-using System.Net.Sockets;
-
 namespace Nanokit.Server.Tests;
 
 /// <summary>A node started while its PostgreSQL cannot be reached keeps trying, one log line per attempt, until SIGTERM.</summary>
@@ -12,10 +9,7 @@ public sealed class StoreAtStartTests : IDisposable
     public async Task A_node_whose_store_is_unreachable_at_start_retries_logging_each_attempt_and_exits_0_on_SIGTERM()
     {
         // A port nothing listens on: every connection attempt is refused.
-        using var probe = new TcpListener(IPAddress.Loopback, 0);
-        probe.Start();
-        var port = ((IPEndPoint)probe.LocalEndpoint).Port;
-        probe.Stop();
+        var port = LoopbackPort.Free();
         await using var node = ServerNode.Start($"Host=127.0.0.1;Port={port};Username=nanokit;Database=absent", files.TokenFile, files.ConfigFile, seedClusterPort: null);
 
         await Eventually.Async(TimeSpan.FromSeconds(60), () =>

@@ -13,7 +13,7 @@ public sealed class StoreOutageTests : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        store = await TestPostgres.CreateDatabaseAsync();
+        store = await TestPostgres.CreateDatabaseAsync("nk_server_");
         node = ServerNode.Start(store, files.TokenFile, files.ConfigFile, seedClusterPort: null);
         await node.WaitReadyAsync(TimeSpan.FromSeconds(60));
     }
