@@ -61,7 +61,7 @@ internal static class PrivateDocker
     public static Task UntagAsync(string alias) => DockerAsync("rmi", alias);
 
     /// <summary>
-    /// What the daemon recorded about <paramref name="container"/> (by name, across its successive containers) from
+    /// What the daemon recorded about <paramref name="container"/> (a name matches its successive containers, an id only that one) from
     /// <paramref name="since"/> until now, oldest first: its kill signals, deaths and exit codes, at the daemon's times.
     /// </summary>
     public static async Task<ImmutableArray<DaemonEvent>> EventsAsync(string container, DateTimeOffset since)

@@ -94,6 +94,8 @@ public sealed class RemoteStopTimeoutTests(DockerNode docker) : IClassFixture<Do
         string[] server = ["--server", docker.Node.Url, "--token", TestFiles.WriteToken];
         var up = await RunAsync([.. server, "up", "--timeout", "120s"]);
         Assert.True(up.Exit == 0, up.Out + up.Error + docker.Node.Output);
+        // By id: the daemon's --since counts whole seconds, so a name would also match the previous down's container.
+        var id = (await PrivateDocker.RunningAsync(name))[$"{name}-stubborn-1"];
         var since = DateTimeOffset.UtcNow.AddSeconds(-1);
 
         var downed = await RunAsync([.. server, .. down]);
@@ -101,7 +103,7 @@ public sealed class RemoteStopTimeoutTests(DockerNode docker) : IClassFixture<Do
         Assert.True(downed.Exit == 0, downed.Out + downed.Error + docker.Node.Output);
         Assert.Contains($"{name}: generation {generation} (undeployed) accepted", downed.Out);
         Assert.Empty(await PrivateDocker.RunningAsync(name));
-        var events = await PrivateDocker.EventsAsync($"{name}-stubborn-1", since);
+        var events = await PrivateDocker.EventsAsync(id, since);
         var log = string.Join("\n", events);
         var sigterm = Assert.Single(events, e => e is { Action: "kill", Signal: "15" });
         var sigkill = Assert.Single(events, e => e is { Action: "kill", Signal: "9" });
