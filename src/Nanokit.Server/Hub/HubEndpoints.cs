@@ -1,6 +1,8 @@
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.DependencyInjection;
+using Nanokit.Server.Api;
 
 namespace Nanokit.Server.Hub;
 
@@ -21,6 +23,22 @@ internal static class HubEndpoints
     public static void Map(IEndpointRouteBuilder app)
     {
         var assets = HubAssets.Load();
+        var tokens = app.ServiceProvider.GetRequiredService<TokenFile>();
+        // The role of the caller's token, so that a page never offers a write it would be refused (the API checks
+        // each call anyway). Errors have the JSON routes' shape: {code, message} with gRPC's code.
+        app.MapGet("/hub/session", (HttpContext context) =>
+        {
+            context.Response.Headers.CacheControl = "no-store";
+            var header = context.Request.Headers.Authorization.ToString();
+            if (!header.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase))
+            {
+                return Results.Json(new { code = 16, message = "a bearer token is required (authorization: Bearer TOKEN)" }, statusCode: StatusCodes.Status401Unauthorized);
+            }
+
+            return tokens.RoleOf(header["Bearer ".Length..].Trim()) is { } role
+                ? Results.Json(new { role = role.ToString().ToLowerInvariant() })
+                : Results.Json(new { code = 16, message = "the bearer token is not known to this server" }, statusCode: StatusCodes.Status401Unauthorized);
+        });
         // Routing matches /hub and /hub/ alike; the page's relative URLs need the slash.
         app.MapGet("/hub/{**path}", (string? path, HttpContext context) =>
         {
