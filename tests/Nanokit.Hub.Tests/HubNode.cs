@@ -19,16 +19,17 @@ internal sealed class HubNode : IAsyncDisposable
 
     private readonly NkappProcess process;
     private readonly string directory;
-    private readonly HttpMessageHandler handler;
+    private readonly Func<SocketsHttpHandler> handlers;
 
-    private HubNode(NkappProcess process, string directory, string hubUrl, string apiUrl, int clusterPort, HttpMessageHandler handler)
+    private HubNode(NkappProcess process, string directory, string hubUrl, string apiUrl, int clusterPort, Func<SocketsHttpHandler> handlers)
     {
         this.process = process;
         this.directory = directory;
-        this.handler = handler;
+        this.handlers = handlers;
         HubUrl = hubUrl;
         ClusterAddress = $"akka.tcp://nanokit@127.0.0.1:{clusterPort}";
-        Channel = GrpcChannel.ForAddress(apiUrl, new GrpcChannelOptions { HttpHandler = handler, DisposeHttpClient = false });
+        // A handler of its own: the channel takes over its connection callback.
+        Channel = GrpcChannel.ForAddress(apiUrl, new GrpcChannelOptions { HttpHandler = handlers() });
     }
 
     /// <summary>Where the browser goes: the Hub listener (HTTP/1.1), or --listen over TLS.</summary>
@@ -59,34 +60,36 @@ internal sealed class HubNode : IAsyncDisposable
             "--listen", $"127.0.0.1:{api}", "--cluster", $"127.0.0.1:{cluster}", "--seed", $"127.0.0.1:{cluster}",
             "--store", store, "--token-file", tokens, "--config", config,
         ];
-        var handler = new SocketsHttpHandler();
+        Func<SocketsHttpHandler> handlers = () => new SocketsHttpHandler();
         if (tls)
         {
             var (cert, key) = (Path.Combine(directory, "node.crt"), Path.Combine(directory, "node.key"));
             var thumbprint = await WriteSelfSignedAsync(cert, key);
             // Trust this node's certificate and no other: the test still checks that TLS is what it talks.
-            handler.SslOptions = new SslClientAuthenticationOptions
+            handlers = () => new SocketsHttpHandler
             {
-                RemoteCertificateValidationCallback = (_, certificate, _, _) => certificate?.GetCertHashString(HashAlgorithmName.SHA256) == thumbprint,
+                SslOptions = new SslClientAuthenticationOptions
+                {
+                    RemoteCertificateValidationCallback = (_, certificate, _, _) => certificate?.GetCertHashString(HashAlgorithmName.SHA256) == thumbprint,
+                },
             };
             args.AddRange(["--tls-cert", cert, "--tls-key", key]);
         }
 
         var process = NkappProcess.Start(directory: null, environment: null, args);
         var apiUrl = $"{(tls ? "https" : "http")}://127.0.0.1:{api}";
-        var node = new HubNode(process, directory, tls ? apiUrl : $"http://127.0.0.1:{hub}", apiUrl, cluster, handler);
+        var node = new HubNode(process, directory, tls ? apiUrl : $"http://127.0.0.1:{hub}", apiUrl, cluster, handlers);
         await node.WaitReadyAsync(TimeSpan.FromSeconds(90));
         return node;
     }
 
     /// <summary>An HTTP client of the Hub's URL that trusts this node's certificate.</summary>
-    public HttpClient Http() => new(handler, disposeHandler: false) { BaseAddress = new Uri(HubUrl), Timeout = TimeSpan.FromSeconds(30) };
+    public HttpClient Http() => new(handlers()) { BaseAddress = new Uri(HubUrl), Timeout = TimeSpan.FromSeconds(30) };
 
     public async ValueTask DisposeAsync()
     {
         Channel.Dispose();
         await process.DisposeAsync();
-        handler.Dispose();
         Directory.Delete(directory, recursive: true);
     }
 
