@@ -114,7 +114,7 @@ public sealed class HubTests(HubFixture hub)
     }
 
     [Fact]
-    public async Task The_JSON_routes_the_Hub_calls_check_the_same_token_and_role_as_gRPC_and_its_pages_come_with_a_strict_CSP()
+    public async Task The_JSON_routes_the_Hub_calls_check_the_same_token_and_role_as_gRPC_the_session_names_the_role_and_its_pages_come_with_a_strict_CSP()
     {
         using var http = new HttpClient { BaseAddress = new Uri(hub.Node.HubUrl) };
         var accepted = await Client.ApplyProjectAsync(Apply(Project("over-json")), As(HubNode.WriteToken));
@@ -142,6 +142,21 @@ public sealed class HubTests(HubFixture hub)
             using var answer = await http.SendAsync(apply);
             Assert.Equal(System.Net.HttpStatusCode.Forbidden, answer.StatusCode);
             Assert.Equal(7, JsonDocument.Parse(await answer.Content.ReadAsStringAsync()).RootElement.GetProperty("code").GetInt32());
+        }
+
+        using (var anonymous = await http.GetAsync("/hub/session"))
+        {
+            Assert.Equal(System.Net.HttpStatusCode.Unauthorized, anonymous.StatusCode);
+            Assert.Equal(16, JsonDocument.Parse(await anonymous.Content.ReadAsStringAsync()).RootElement.GetProperty("code").GetInt32());
+        }
+
+        foreach (var (token, role) in new[] { (HubNode.ReadToken, "read"), (HubNode.WriteToken, "write") })
+        {
+            using var session = new HttpRequestMessage(HttpMethod.Get, "/hub/session");
+            session.Headers.Authorization = new("Bearer", token);
+            using var answer = await http.SendAsync(session);
+            Assert.Equal(System.Net.HttpStatusCode.OK, answer.StatusCode);
+            Assert.Equal(role, JsonDocument.Parse(await answer.Content.ReadAsStringAsync()).RootElement.GetProperty("role").GetString());
         }
 
         using var page = await http.GetAsync("/hub/");

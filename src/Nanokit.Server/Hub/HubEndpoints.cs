@@ -9,7 +9,8 @@ namespace Nanokit.Server.Hub;
 /// <summary>
 /// The Hub at <c>/hub/</c>: a dashboard of static files that runs in the browser and reads everything it shows from
 /// this node's API (the JSON routes of nanokit.proto, with the operator's bearer token) and from the management
-/// endpoints. The node serves files only: no page is rendered here and no fact is computed for the Hub.
+/// endpoints. The node serves files, and the role of the caller's token (<c>/hub/session</c>): no page is rendered
+/// here and no fact about a project is computed for the Hub.
 /// </summary>
 internal static class HubEndpoints
 {
