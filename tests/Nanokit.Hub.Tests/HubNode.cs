@@ -1,12 +1,16 @@
 using System.Net;
+using System.Net.Security;
+using System.Security.Cryptography;
+using System.Security.Cryptography.X509Certificates;
 using Grpc.Net.Client;
 using Nanokit.Server.Api;
 
 namespace Nanokit.Hub.Tests;
 
 /// <summary>
-/// A real <c>nkapp server</c> process on loopback with a fresh database on the test PostgreSQL (NANOKIT_TEST_POSTGRES),
-/// the simulated runtime and a Hub listener; its output is kept for failure messages.
+/// A real <c>nkapp server</c> process on loopback with a fresh database on the test PostgreSQL (NANOKIT_TEST_POSTGRES);
+/// its output is kept for failure messages. Cleartext: the simulated runtime and a Hub listener (--hub-listen). TLS: a
+/// self-signed certificate made here, the real runtimes (local processes write real logs), the Hub on --listen.
 /// </summary>
 internal sealed class HubNode : IAsyncDisposable
 {
@@ -15,27 +19,30 @@ internal sealed class HubNode : IAsyncDisposable
 
     private readonly NkappProcess process;
     private readonly string directory;
+    private readonly Func<SocketsHttpHandler> handlers;
 
-    private HubNode(NkappProcess process, string directory, int apiPort, int hubPort, int clusterPort)
+    private HubNode(NkappProcess process, string directory, string hubUrl, string apiUrl, int clusterPort, Func<SocketsHttpHandler> handlers)
     {
         this.process = process;
         this.directory = directory;
-        HubUrl = $"http://127.0.0.1:{hubPort}";
+        this.handlers = handlers;
+        HubUrl = hubUrl;
         ClusterAddress = $"akka.tcp://nanokit@127.0.0.1:{clusterPort}";
-        Channel = GrpcChannel.ForAddress($"http://127.0.0.1:{apiPort}");
+        // A handler of its own: the channel takes over its connection callback.
+        Channel = GrpcChannel.ForAddress(apiUrl, new GrpcChannelOptions { HttpHandler = handlers() });
     }
 
-    /// <summary>The Hub listener (HTTP/1.1), where the browser goes.</summary>
+    /// <summary>Where the browser goes: the Hub listener (HTTP/1.1), or --listen over TLS.</summary>
     public string HubUrl { get; }
 
     public string ClusterAddress { get; }
 
-    /// <summary>gRPC on --listen (cleartext HTTP/2), as the CLI and other clients call it.</summary>
+    /// <summary>gRPC on --listen, as the CLI and other clients call it.</summary>
     public GrpcChannel Channel { get; }
 
     public string Output => process.Output;
 
-    public static async Task<HubNode> StartAsync()
+    public static async Task<HubNode> StartAsync(bool tls)
     {
         var store = await TestPostgres.CreateDatabaseAsync("nk_hub_");
         var directory = Directory.CreateTempSubdirectory("nanokit-hub-tests-").FullName;
@@ -44,20 +51,40 @@ internal sealed class HubNode : IAsyncDisposable
         var (api, hub, cluster) = (LoopbackPort.Free(), LoopbackPort.Free(), LoopbackPort.Free());
         var config = Path.Combine(directory, "node.conf");
         await File.WriteAllTextAsync(config, $"""
-            nanokit.server.simulated-runtime = on
             nanokit.server.projects-directory = "{Path.Combine(directory, "projects")}"
-            nanokit.server.hub.listen = "127.0.0.1:{hub}"
+            {(tls ? "" : $"nanokit.server.simulated-runtime = on\nnanokit.server.hub.listen = \"127.0.0.1:{hub}\"")}
             """);
-        var process = NkappProcess.Start(directory: null, environment: null,
+        List<string> args =
         [
             "server",
             "--listen", $"127.0.0.1:{api}", "--cluster", $"127.0.0.1:{cluster}", "--seed", $"127.0.0.1:{cluster}",
             "--store", store, "--token-file", tokens, "--config", config,
-        ]);
-        var node = new HubNode(process, directory, api, hub, cluster);
+        ];
+        Func<SocketsHttpHandler> handlers = () => new SocketsHttpHandler();
+        if (tls)
+        {
+            var (cert, key) = (Path.Combine(directory, "node.crt"), Path.Combine(directory, "node.key"));
+            var thumbprint = await WriteSelfSignedAsync(cert, key);
+            // Trust this node's certificate and no other: the test still checks that TLS is what it talks.
+            handlers = () => new SocketsHttpHandler
+            {
+                SslOptions = new SslClientAuthenticationOptions
+                {
+                    RemoteCertificateValidationCallback = (_, certificate, _, _) => certificate?.GetCertHashString(HashAlgorithmName.SHA256) == thumbprint,
+                },
+            };
+            args.AddRange(["--tls-cert", cert, "--tls-key", key]);
+        }
+
+        var process = NkappProcess.Start(directory: null, environment: null, args);
+        var apiUrl = $"{(tls ? "https" : "http")}://127.0.0.1:{api}";
+        var node = new HubNode(process, directory, tls ? apiUrl : $"http://127.0.0.1:{hub}", apiUrl, cluster, handlers);
         await node.WaitReadyAsync(TimeSpan.FromSeconds(90));
         return node;
     }
+
+    /// <summary>An HTTP client of the Hub's URL that trusts this node's certificate.</summary>
+    public HttpClient Http() => new(handlers()) { BaseAddress = new Uri(HubUrl), Timeout = TimeSpan.FromSeconds(30) };
 
     public async ValueTask DisposeAsync()
     {
@@ -66,10 +93,26 @@ internal sealed class HubNode : IAsyncDisposable
         Directory.Delete(directory, recursive: true);
     }
 
-    /// <summary>Until /health/ready answers 200 on the Hub listener (HTTP/1.1, as a browser asks).</summary>
+    /// <summary>A self-signed certificate for 127.0.0.1 as PEM files; returns its SHA-256 thumbprint.</summary>
+    private static async Task<string> WriteSelfSignedAsync(string certPath, string keyPath)
+    {
+        using var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
+        var request = new CertificateRequest("CN=127.0.0.1", key, HashAlgorithmName.SHA256);
+        var names = new SubjectAlternativeNameBuilder();
+        names.AddIpAddress(IPAddress.Loopback);
+        request.CertificateExtensions.Add(names.Build());
+        request.CertificateExtensions.Add(new X509EnhancedKeyUsageExtension([new Oid("1.3.6.1.5.5.7.3.1")], critical: false));
+        using var certificate = request.CreateSelfSigned(DateTimeOffset.UtcNow.AddMinutes(-5), DateTimeOffset.UtcNow.AddDays(1));
+        await File.WriteAllTextAsync(certPath, certificate.ExportCertificatePem());
+        await File.WriteAllTextAsync(keyPath, key.ExportPkcs8PrivateKeyPem());
+        return certificate.GetCertHashString(HashAlgorithmName.SHA256);
+    }
+
+    /// <summary>Until /health/ready answers 200 where the browser goes (HTTP/1.1, as a browser asks).</summary>
     private async Task WaitReadyAsync(TimeSpan within)
     {
-        using var http = new HttpClient { BaseAddress = new Uri(HubUrl), Timeout = TimeSpan.FromSeconds(5) };
+        using var http = Http();
+        http.Timeout = TimeSpan.FromSeconds(5);
         var deadline = DateTime.UtcNow + within;
         while (true)
         {
@@ -82,7 +125,7 @@ internal sealed class HubNode : IAsyncDisposable
                     return;
                 }
             }
-            catch (HttpRequestException) when (DateTime.UtcNow < deadline)
+            catch (Exception e) when (e is HttpRequestException or TaskCanceledException && DateTime.UtcNow < deadline)
             {
                 // Not listening yet.
             }

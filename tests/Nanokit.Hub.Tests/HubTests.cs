@@ -5,6 +5,7 @@ using Grpc.Core;
 using Microsoft.Playwright;
 using Nanokit.Server.Api.V1;
 using static Microsoft.Playwright.Assertions;
+using static Nanokit.Hub.Tests.HubFixture;
 
 namespace Nanokit.Hub.Tests;
 
@@ -12,19 +13,18 @@ namespace Nanokit.Hub.Tests;
 /// The Hub in a real Chromium against a real node: projects are applied over gRPC, as any client does, and the pages
 /// must show what the API says about them.
 /// </summary>
-public sealed class HubTests(HubFixture hub) : IClassFixture<HubFixture>
+[Collection(HubCollection.Name)]
+public sealed class HubTests(HubFixture hub)
 {
-    private static readonly TimeSpan Converge = TimeSpan.FromSeconds(60);
-
-    private Projects.ProjectsClient Client => new(hub.Node.Channel);
+    private Projects.ProjectsClient Client => hub.Client;
 
     [Fact]
     public async Task The_projects_page_lists_a_project_applied_over_gRPC_with_its_phase_generations_and_owner()
     {
         var accepted = await Client.ApplyProjectAsync(Apply(Project("listed")), As(HubNode.WriteToken));
-        await ConvergedAsync("listed", accepted.Generation);
+        await hub.ConvergedAsync("listed", accepted.Generation);
 
-        var page = await OpenAsync("#/projects");
+        var page = await hub.OpenAsync("#/projects");
         var row = page.Locator("#projects tr[data-project='listed']");
         await Expect(row).ToContainTextAsync("Converged");
         await Expect(row).ToContainTextAsync("deployed");
@@ -37,8 +37,8 @@ public sealed class HubTests(HubFixture hub) : IClassFixture<HubFixture>
     public async Task An_open_project_page_shows_a_new_generation_applied_over_gRPC_without_a_reload()
     {
         var first = await Client.ApplyProjectAsync(Apply(Project("live")), As(HubNode.WriteToken));
-        await ConvergedAsync("live", first.Generation);
-        var page = await OpenAsync("#/projects/live");
+        await hub.ConvergedAsync("live", first.Generation);
+        var page = await hub.OpenAsync("#/projects/live");
         await Expect(page.Locator("#generation")).ToHaveTextAsync(first.Generation.ToString());
         await Expect(page.Locator("#replica-table")).ToContainTextAsync("nginx:1.27");
         await Expect(page.Locator("#replica-table")).ToContainTextAsync("running");
@@ -58,9 +58,9 @@ public sealed class HubTests(HubFixture hub) : IClassFixture<HubFixture>
     {
         // A project, so the node hosts at least one shard.
         var accepted = await Client.ApplyProjectAsync(Apply(Project("sharded")), As(HubNode.WriteToken));
-        await ConvergedAsync("sharded", accepted.Generation);
+        await hub.ConvergedAsync("sharded", accepted.Generation);
 
-        var page = await OpenAsync("#/cluster");
+        var page = await hub.OpenAsync("#/cluster");
         var member = page.Locator($"#members tr[data-member='{hub.Node.ClusterAddress}']");
         await Expect(member).ToContainTextAsync("Up");
         await Expect(member).ToContainTextAsync("this node");
@@ -92,9 +92,9 @@ public sealed class HubTests(HubFixture hub) : IClassFixture<HubFixture>
         const string secret = "hub-secret-value-one";
         const string changed = "hub-secret-value-two";
         var accepted = await Client.ApplyProjectAsync(Apply(Project("secretive", password: secret)), As(HubNode.WriteToken));
-        await ConvergedAsync("secretive", accepted.Generation);
+        await hub.ConvergedAsync("secretive", accepted.Generation);
 
-        var page = await OpenAsync("#/projects/secretive");
+        var page = await hub.OpenAsync("#/projects/secretive");
         await Expect(page.Locator("#run-outcome")).ToHaveTextAsync("Succeeded");
         await page.Locator("#check-drift").ClickAsync();
         await Expect(page.Locator("#drifted")).ToHaveTextAsync("No drift");
@@ -114,7 +114,7 @@ public sealed class HubTests(HubFixture hub) : IClassFixture<HubFixture>
     }
 
     [Fact]
-    public async Task The_JSON_routes_the_Hub_calls_check_the_same_token_and_role_as_gRPC_and_its_pages_come_with_a_strict_CSP()
+    public async Task The_JSON_routes_the_Hub_calls_check_the_same_token_and_role_as_gRPC_the_session_names_the_role_and_its_pages_come_with_a_strict_CSP()
     {
         using var http = new HttpClient { BaseAddress = new Uri(hub.Node.HubUrl) };
         var accepted = await Client.ApplyProjectAsync(Apply(Project("over-json")), As(HubNode.WriteToken));
@@ -144,6 +144,21 @@ public sealed class HubTests(HubFixture hub) : IClassFixture<HubFixture>
             Assert.Equal(7, JsonDocument.Parse(await answer.Content.ReadAsStringAsync()).RootElement.GetProperty("code").GetInt32());
         }
 
+        using (var anonymous = await http.GetAsync("/hub/session"))
+        {
+            Assert.Equal(System.Net.HttpStatusCode.Unauthorized, anonymous.StatusCode);
+            Assert.Equal(16, JsonDocument.Parse(await anonymous.Content.ReadAsStringAsync()).RootElement.GetProperty("code").GetInt32());
+        }
+
+        foreach (var (token, role) in new[] { (HubNode.ReadToken, "read"), (HubNode.WriteToken, "write") })
+        {
+            using var session = new HttpRequestMessage(HttpMethod.Get, "/hub/session");
+            session.Headers.Authorization = new("Bearer", token);
+            using var answer = await http.SendAsync(session);
+            Assert.Equal(System.Net.HttpStatusCode.OK, answer.StatusCode);
+            Assert.Equal(role, JsonDocument.Parse(await answer.Content.ReadAsStringAsync()).RootElement.GetProperty("role").GetString());
+        }
+
         using var page = await http.GetAsync("/hub/");
         Assert.Equal(System.Net.HttpStatusCode.OK, page.StatusCode);
         var policy = string.Join(";", page.Headers.GetValues("Content-Security-Policy"));
@@ -151,50 +166,7 @@ public sealed class HubTests(HubFixture hub) : IClassFixture<HubFixture>
         Assert.Contains("default-src 'none'", policy, StringComparison.Ordinal);
     }
 
-    /// <summary>A fresh tab on the Hub with the read token entered in its form, then at <paramref name="route"/>.</summary>
-    private async Task<IPage> OpenAsync(string route)
-    {
-        var context = await hub.Browser.NewContextAsync();
-        var page = await context.NewPageAsync();
-        await page.GotoAsync($"{hub.Node.HubUrl}/hub/");
-        await UseTokenAsync(page, HubNode.ReadToken);
-        await page.GotoAsync($"{hub.Node.HubUrl}/hub/{route}");
-        return page;
-    }
-
-    private static async Task UseTokenAsync(IPage page, string token)
-    {
-        await page.Locator("#token").FillAsync(token);
-        await page.Locator("#token-form button[type=submit]").ClickAsync();
-        await Expect(page.Locator("#token-state")).ToHaveTextAsync("token set for this tab");
-    }
-
-    private async Task ConvergedAsync(string project, long generation)
-    {
-        var deadline = DateTime.UtcNow + Converge;
-        while (true)
-        {
-            var seen = await Client.GetProjectAsync(new GetProjectRequest { Project = project }, As(HubNode.ReadToken));
-            if (seen.ObservedGeneration >= generation && seen.Phase == "Converged")
-            {
-                return;
-            }
-
-            Assert.True(DateTime.UtcNow < deadline, $"{project} did not converge generation {generation}: {seen}\n{hub.Node.Output}");
-            await Task.Delay(200);
-        }
-    }
-
-    private static Metadata As(string token) => new() { { "authorization", "Bearer " + token } };
-
-    private static ApplyProjectRequest Apply(string yaml)
-    {
-        var request = new ApplyProjectRequest();
-        request.Files.Add(new SourceFile { Name = "nanokit.yml", Content = ByteString.CopyFromUtf8(yaml) });
-        return request;
-    }
-
-    private static string Project(string name, string image = "nginx:1.27", string password = "not-a-secret-here") => $"""
+    internal static string Project(string name, string image = "nginx:1.27", string password = "not-a-secret-here") => $"""
         name: {name}
         runtime: docker
         services:

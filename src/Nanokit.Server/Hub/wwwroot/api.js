@@ -61,31 +61,48 @@ export const api = {
   shards: (signal) => call('GET', '/cluster/shards', { signal }),
 
   /**
-   * WatchProject: calls onEvent with each event after afterRevision, as the server streams them (one JSON object per
-   * line), until signal aborts. Resolves when the server ends the stream; rejects with an ApiError for an error.
+   * WatchProject: calls onEvent with each event after afterRevision, as the server streams them, until signal aborts.
+   * Resolves when the server ends the stream; rejects with an ApiError for an error.
    */
-  async watchProject(name, afterRevision, onEvent, signal) {
-    const query = new URLSearchParams({ afterRevision: String(afterRevision) });
-    const response = await fetch(`${project(name)}/events?${query}`, { headers: headers(false), signal, cache: 'no-store' });
-    if (!response.ok) throw await errorOf(response);
-    const reader = response.body.pipeThrough(new TextDecoderStream()).getReader();
-    let buffer = '';
-    for (;;) {
-      const { value, done } = await reader.read();
-      if (done) return;
-      buffer += value;
-      for (let end = buffer.indexOf('\n'); end >= 0; end = buffer.indexOf('\n')) {
-        const line = buffer.slice(0, end).trim();
-        buffer = buffer.slice(end + 1);
-        if (!line) continue;
-        const message = JSON.parse(line);
-        // An error after the stream started comes as a last object with the status instead of an event.
-        if (message.revision === undefined && message.code !== undefined) throw new ApiError(response.status, message.code, message.message);
-        onEvent(message);
-      }
-    }
+  watchProject: (name, afterRevision, onEvent, signal) =>
+    stream(`${project(name)}/events?${new URLSearchParams({ afterRevision: String(afterRevision) })}`, (m) => m.revision !== undefined, onEvent, signal),
+
+  /** StreamLogs: each LogLine {service, replica, line} of the project's replicas (only services', when any). */
+  streamLogs(name, { services = [], follow, tail }, onLine, signal) {
+    const query = new URLSearchParams({ follow: String(follow), tail: String(tail) });
+    for (const service of services) query.append('services', service);
+    return stream(`${project(name)}/logs?${query}`, (m) => m.service !== undefined, onLine, signal);
   },
+
+  /** The role of this tab's token ({role: 'read' | 'write' | 'admin'}), so a page offers only what it may do. */
+  session: (signal) => call('GET', '/hub/session', { signal }),
+  applyProject: (request, signal) => call('POST', '/v1/projects', { body: request, signal }),
+  deleteProject: (name, signal) => call('DELETE', project(name), { signal }),
 };
+
+/**
+ * A server stream over JSON transcoding: one JSON object per line for as long as the request stays open. isMessage
+ * tells a message from the {code, message} object that ends a stream which failed after it started.
+ */
+async function stream(path, isMessage, onMessage, signal) {
+  const response = await fetch(path, { headers: headers(false), signal, cache: 'no-store' });
+  if (!response.ok) throw await errorOf(response);
+  const reader = response.body.pipeThrough(new TextDecoderStream()).getReader();
+  let buffer = '';
+  for (;;) {
+    const { value, done } = await reader.read();
+    if (done) return;
+    buffer += value;
+    for (let end = buffer.indexOf('\n'); end >= 0; end = buffer.indexOf('\n')) {
+      const line = buffer.slice(0, end).trim();
+      buffer = buffer.slice(end + 1);
+      if (!line) continue;
+      const message = JSON.parse(line);
+      if (!isMessage(message) && message.code !== undefined) throw new ApiError(response.status, message.code, message.message);
+      onMessage(message);
+    }
+  }
+}
 
 /** Reads files the operator picked into ApplyProjectRequest.files (bytes are base64 in protobuf's JSON). */
 export async function sourceFiles(fileList) {

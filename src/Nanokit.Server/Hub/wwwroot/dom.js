@@ -43,7 +43,10 @@ export function phaseBadge(phase) {
   return h('span', { class: `phase phase-${String(phase || 'unknown').toLowerCase()}` }, phase || 'unknown');
 }
 
-/** How a failed call is shown: UNAUTHENTICATED says what to do about it. */
+/**
+ * How a failed call is shown: UNAUTHENTICATED says what to do about it; a message of several lines (an invalid spec:
+ * one located error per line, file:line:col) is a list, every error shown.
+ */
 export function failure(error) {
   if (error.unauthenticated) {
     return h('div', { class: 'error unauthenticated', role: 'alert' },
@@ -51,5 +54,8 @@ export function failure(error) {
       ': this server needs a bearer token with the read role. Enter it above. ',
       h('span', { class: 'detail' }, `(${error.message})`));
   }
-  return h('div', { class: 'error', role: 'alert' }, h('strong', {}, error.status || 'Error'), ': ', error.message);
+  const lines = String(error.message).split('\n').filter((line) => line.trim());
+  return lines.length > 1
+    ? h('div', { class: 'error', role: 'alert' }, h('strong', {}, error.status || 'Error'), ':', h('ul', { class: 'error-lines' }, lines.map((line) => h('li', {}, line))))
+    : h('div', { class: 'error', role: 'alert' }, h('strong', {}, error.status || 'Error'), ': ', error.message);
 }

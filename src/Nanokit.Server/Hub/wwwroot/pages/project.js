@@ -1,8 +1,10 @@
 // One project: GetProject (status, replicas), WatchProject (its events, live: the page follows the stream and reads
-// GetProject again when an intent or a run is recorded), CheckDrift and PlanProject on request. Nothing here decides
-// anything about the project: the page arranges what those calls return.
-import { api, ApiError, sourceFiles } from '../api.js';
+// GetProject again when an intent or a run is recorded), its logs (logs.js), and its actions (actions.js). Nothing here
+// decides anything about the project: the page arranges what those calls return.
+import { api, ApiError } from '../api.js';
 import { failure, h, phaseBadge, show, table, time } from '../dom.js';
+import { drawActions } from './actions.js';
+import { logsSection } from './logs.js';
 import { desired } from './projects.js';
 
 const shownEvents = 100;
@@ -22,19 +24,23 @@ export async function renderProject(main, name, signal) {
     watch: h('span', { id: 'watch-state', class: 'muted' }),
     phase: h('span', { id: 'phase' }),
   };
-  const state = { project: await api.getProject(name, signal), events: [], run: null, reading: null, again: false };
+  const [project, session] = await Promise.all([api.getProject(name, signal), api.session(signal)]);
+  const state = { project, events: [], run: null, reading: null, again: false };
   show(main,
     h('p', {}, h('a', { href: '#/projects' }, '← Projects')),
     h('h1', {}, name, ' ', parts.phase, ' ', parts.watch),
-    parts.status, parts.actions, parts.replicas, parts.run, parts.events);
+    parts.status, parts.actions, parts.replicas, parts.run,
+    logsSection(name, [...new Set((project.replicas || []).map((replica) => replica.service))].sort(), signal),
+    parts.events);
+  parts.update = drawActions(parts.actions, name, session.role, signal);
   drawProject(parts, state.project);
-  drawActions(parts.actions, name, signal);
   drawRun(parts.run, null);
   drawEvents(parts.events, []);
   follow(name, state, parts, signal);
 }
 
 function drawProject(parts, project) {
+  parts.update(project);
   show(parts.phase, phaseBadge(project.phase));
   show(parts.status,
     h('dl', { class: 'facts' },
@@ -67,48 +73,6 @@ function drawProject(parts, project) {
 
 function fact(term, value, id) {
   return [h('dt', {}, term), h('dd', { id }, value ?? '')];
-}
-
-function drawActions(section, name, signal) {
-  const driftResult = h('div', { id: 'drift' });
-  const planResult = h('div', { id: 'plan' });
-  const files = h('input', { type: 'file', id: 'plan-files', multiple: true, 'aria-label': 'Files to plan: nanokit.yml first, then overrides' });
-  const check = async () => {
-    show(driftResult, h('p', { class: 'muted' }, 'Checking…'));
-    try {
-      const drift = await api.checkDrift(name, signal);
-      show(driftResult,
-        h('p', {}, h('strong', { id: 'drifted' }, drift.drifted ? 'Drifted' : 'No drift'),
-          ` against generation ${drift.generation}, as ${drift.observedBy} observed it at ${time(drift.observedAt)}.`),
-        h('pre', { id: 'drift-plan' }, drift.plan));
-    } catch (error) {
-      show(driftResult, failure(error));
-    }
-  };
-  const plan = async () => {
-    if (files.files.length === 0) {
-      show(planResult, h('p', { class: 'error' }, 'Pick the files to plan first (nanokit.yml, then any overrides).'));
-      return;
-    }
-    show(planResult, h('p', { class: 'muted' }, 'Planning…'));
-    try {
-      const answer = await api.planProject({ files: await sourceFiles(files.files), projectName: name }, signal);
-      show(planResult,
-        h('p', {}, answer.observedAt
-          ? `Against the state ${answer.observedBy} observed at ${time(answer.observedAt)} (runtime: ${answer.runtime}).`
-          : `Against nothing: the project was never observed (runtime: ${answer.runtime}).`),
-        h('pre', { id: 'plan-text' }, answer.text));
-    } catch (error) {
-      show(planResult, failure(error));
-    }
-  };
-  show(section,
-    h('h2', {}, 'Drift and plan'),
-    h('div', { class: 'toolbar' },
-      h('button', { type: 'button', id: 'check-drift', onclick: check }, 'Check drift'),
-      h('label', { class: 'files' }, 'Plan files: ', files),
-      h('button', { type: 'button', id: 'plan-project', onclick: plan }, 'Plan')),
-    driftResult, planResult);
 }
 
 /** Follows WatchProject from the first kept event; a stream that ends or breaks resumes after the last revision seen. */

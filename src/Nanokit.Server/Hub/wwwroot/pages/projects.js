@@ -1,30 +1,106 @@
-// Projects: ListProjects as the server orders it (failing first, then by name), one page at a time.
+// Projects: ListProjects as the server orders it (failing first, then by name), one page at a time, kept current by
+// reading the page again every refreshInterval while the tab is visible (no API streams every project's changes; see
+// docs/hub.md for why a poll and why this interval). An answer changes the rows in place: a row that is still listed
+// keeps its element, and a cell its text unless that changed, so the operator's scroll and selection survive.
 import { api } from '../api.js';
-import { h, phaseBadge, show, table, time } from '../dom.js';
+import { failure, h, phaseBadge, show, table, time } from '../dom.js';
 
-export async function renderProjects(main, signal, pageToken = '') {
+export const refreshInterval = 5000;
+
+export async function renderProjects(main, page, pageToken = '') {
+  // Another page of the list ends this one's polling; leaving the Projects page (page) ends both.
+  const own = new AbortController();
+  const signal = AbortSignal.any([page, own.signal]);
+  const go = (token) => {
+    own.abort();
+    renderProjects(main, page, token).catch((error) => { if (!page.aborted) show(main, failure(error)); });
+  };
   show(main, h('h1', {}, 'Projects'), h('p', { class: 'muted' }, 'Loading…'));
-  const answer = await api.listProjects(pageToken, signal);
-  const projects = answer.projects || [];
-  const rows = projects.map((project) => h('tr', { 'data-project': project.name },
-    h('td', {}, h('a', { href: `#/projects/${encodeURIComponent(project.name)}` }, project.name)),
-    h('td', {}, phaseBadge(project.phase)),
-    h('td', {}, desired(project.desiredState)),
-    h('td', { class: project.observedGeneration === project.generation ? 'num' : 'num behind' },
-      `${project.observedGeneration} / ${project.generation}`),
-    h('td', {}, project.runtime),
-    h('td', { class: 'address' }, project.owner),
-    h('td', {}, time(project.updatedAt)),
-    h('td', { class: 'failures' }, (project.failures || []).join('\n'))));
+  let answer = await api.listProjects(pageToken, signal);
+  const body = h('tbody', {});
+  const none = h('p', { class: 'muted', id: 'no-projects' }, 'No project was applied to this cluster yet.');
+  const listed = table(['Project', 'Phase', 'Desired', 'Observed / generation', 'Runtime', 'Owner', 'Updated', 'Last error'], [], { id: 'projects' });
+  listed.querySelector('tbody').replaceWith(body);
+  const polled = h('span', { id: 'list-state', class: 'muted' });
+  const next = h('span', {});
+  const rows = new Map();
+  const draw = () => {
+    place(body, rows, answer.projects || []);
+    none.hidden = rows.size > 0;
+    listed.hidden = rows.size === 0;
+    show(next, answer.nextPageToken
+      ? h('button', { type: 'button', onclick: () => go(answer.nextPageToken) }, 'Next page')
+      : null);
+  };
+  const refresh = async () => {
+    try {
+      answer = await api.listProjects(pageToken, signal);
+      draw();
+      show(polled, `updated ${new Date().toISOString().slice(11, 19)}Z, every ${refreshInterval / 1000} s`);
+    } catch (error) {
+      if (!signal.aborted) show(polled, failure(error));
+    }
+  };
   show(main,
     h('h1', {}, 'Projects'),
     h('div', { class: 'toolbar' },
-      h('button', { type: 'button', onclick: () => renderProjects(main, signal, pageToken) }, 'Refresh'),
-      answer.nextPageToken ? h('button', { type: 'button', onclick: () => renderProjects(main, signal, answer.nextPageToken) }, 'Next page') : null,
-      pageToken ? h('button', { type: 'button', onclick: () => renderProjects(main, signal) }, 'First page') : null),
-    projects.length === 0
-      ? h('p', { class: 'muted' }, 'No project was applied to this cluster yet.')
-      : table(['Project', 'Phase', 'Desired', 'Observed / generation', 'Runtime', 'Owner', 'Updated', 'Last error'], rows, { id: 'projects' }));
+      h('button', { type: 'button', onclick: refresh }, 'Refresh'),
+      next,
+      pageToken ? h('button', { type: 'button', onclick: () => go('') }, 'First page') : null,
+      polled),
+    none, listed);
+  draw();
+  while (!signal.aborted) {
+    await new Promise((resolve) => {
+      const timer = setTimeout(resolve, refreshInterval);
+      signal.addEventListener('abort', () => { clearTimeout(timer); resolve(); }, { once: true });
+    });
+    if (!signal.aborted && document.visibilityState === 'visible') await refresh();
+  }
+}
+
+/** Makes body's rows those of projects, in their order, reusing the row (and each unchanged cell) of a name. */
+function place(body, rows, projects) {
+  const names = new Set(projects.map((project) => project.name));
+  for (const [name, row] of rows) {
+    if (!names.has(name)) {
+      row.remove();
+      rows.delete(name);
+    }
+  }
+  let at = body.firstElementChild;
+  for (const project of projects) {
+    let row = rows.get(project.name);
+    if (!row) {
+      row = h('tr', { 'data-project': project.name }, cells(project).map(() => h('td', {})));
+      rows.set(project.name, row);
+    }
+    cells(project).forEach(([key, attributes, content], index) => {
+      const cell = row.children[index];
+      if (cell.dataset.key === String(key ?? '')) return;
+      cell.dataset.key = String(key ?? '');
+      cell.className = attributes.class || '';
+      show(cell, content());
+    });
+    if (row !== at) body.insertBefore(row, at);
+    else at = at.nextElementSibling;
+  }
+}
+
+/** Each cell of a project's row: what it shows (compared between answers), its attributes, how to draw it. */
+function cells(project) {
+  const generations = `${project.observedGeneration} / ${project.generation}`;
+  const failures = (project.failures || []).join('\n');
+  return [
+    [project.name, {}, () => h('a', { href: `#/projects/${encodeURIComponent(project.name)}` }, project.name)],
+    [project.phase, {}, () => phaseBadge(project.phase)],
+    [desired(project.desiredState), {}, () => desired(project.desiredState)],
+    [generations, { class: project.observedGeneration === project.generation ? 'num' : 'num behind' }, () => generations],
+    [project.runtime, {}, () => project.runtime],
+    [project.owner, { class: 'address' }, () => project.owner],
+    [time(project.updatedAt), {}, () => time(project.updatedAt)],
+    [failures, { class: 'failures' }, () => failures],
+  ];
 }
 
 export function desired(state) {
