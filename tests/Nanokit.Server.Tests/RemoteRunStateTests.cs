@@ -127,7 +127,12 @@ public sealed class RemoteRunStateTests(DockerNode docker) : IClassFixture<Docke
         };
         var cliService = await RunAsync([.. Write, "restart", "nope"]);
         var cliDenied = await RunAsync([.. Read, "stop"]);
-        using var json = new HttpRequestMessage(HttpMethod.Post, $"/v1/projects/{name}:start") { Content = new StringContent("""{"services": ["nope"]}""", System.Text.Encoding.UTF8, "application/json") };
+        using var json = new HttpRequestMessage(HttpMethod.Post, $"/v1/projects/{name}:start") 
+        {
+            Content = new StringContent("""{"services": ["nope"]}""", System.Text.Encoding.UTF8, "application/json"),
+            Version = HttpVersion.Version20,
+            VersionPolicy = HttpVersionPolicy.RequestVersionExact,
+        };
         json.Headers.Authorization = new AuthenticationHeaderValue("Bearer", TestFiles.WriteToken);
         using var transcoded = await docker.Node.Http.SendAsync(json);
         var untouched = await client.GetProjectAsync(new GetProjectRequest { Project = name }, read);
