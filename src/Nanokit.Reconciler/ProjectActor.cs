@@ -80,7 +80,7 @@ internal sealed partial class ProjectActor : ReconcilerEntity, IWithTimers
                 return;
             }
 
-            Accept(new GenerationAccepted(m.Generation, m.Spec, [], m.Spec is null ? true : null, DateTimeOffset.UtcNow) { StopTimeout = m.StopTimeout }, null);
+            Accept(new GenerationAccepted(m.Generation, m.Spec, [], m.Spec is null ? true : null, DateTimeOffset.UtcNow) { StopTimeout = m.StopTimeout, Stopped = m.Stopped, Restart = m.Restart }, null);
         });
         Command<ExecuteService>(CountThenRoute);
         Command<RunFinished>(Finished, _ => Sender.Equals(supervisor));

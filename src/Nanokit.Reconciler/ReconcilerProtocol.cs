@@ -39,8 +39,14 @@ public sealed record DestroyProject
 /// </summary>
 public sealed record ApplyIntent(long Generation, ProjectSpec? Spec)
 {
-    /// <summary>See <see cref="GenerationAccepted.StopTimeout"/> (<c>down -t</c> through the control plane).</summary>
+    /// <summary>See <see cref="GenerationAccepted.StopTimeout"/> (<c>down -t</c>, <c>stop -t</c>, <c>restart -t</c> through the control plane).</summary>
     public TimeSpan? StopTimeout { get; init; }
+
+    /// <summary>See <see cref="GenerationAccepted.Stopped"/> (<c>stop</c> through the control plane).</summary>
+    public ImmutableArray<string> Stopped { get; init; } = [];
+
+    /// <summary>See <see cref="GenerationAccepted.Restart"/> (<c>restart</c> through the control plane).</summary>
+    public ImmutableArray<string> Restart { get; init; } = [];
 }
 
 /// <summary>

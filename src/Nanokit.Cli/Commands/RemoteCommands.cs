@@ -9,7 +9,7 @@ using Nanokit.Server.Api.V1;
 namespace Nanokit.Cli.Commands;
 
 /// <summary>
-/// <c>up</c>, <c>down</c>, <c>status</c>, <c>plan</c> and <c>drift</c> against a control plane (<see cref="Remote"/>),
+/// <c>up</c>, <c>down</c>, <c>stop</c>, <c>start</c>, <c>restart</c>, <c>status</c>, <c>plan</c> and <c>drift</c> against a control plane (<see cref="Remote"/>),
 /// with the embedded commands' output and exit codes: 0 converged / shown / no changes, 1 refused, failed or timed
 /// out, 2 changes or drift found (plan --detailed-exitcode, drift), 130 interrupted.
 /// </summary>
@@ -47,6 +47,35 @@ internal static class RemoteCommands
             var accepted = await remote.Projects.DeleteProjectAsync(request, remote.Headers, cancellationToken: cancellationToken).ConfigureAwait(false);
             context.Out.WriteLine($"{name}: generation {accepted.Generation} (undeployed) accepted");
             return await FollowAsync(remote, name, accepted.Generation, accepted.Revision, null, context, cancellationToken).ConfigureAwait(false);
+        }).ConfigureAwait(false);
+
+    /// <summary>
+    /// <c>stop</c>, <c>start</c> or <c>restart</c> (<paramref name="verb"/>): a new generation of the spec the server
+    /// holds (the file names the project only), followed as <c>up</c> follows its own. A refusal is one line naming the
+    /// project, as embedded mode prints it.
+    /// </summary>
+    public static async Task<int> ChangeRunStateAsync(Remote remote, string name, string verb, string[] services, TimeSpan? stopTimeout, bool wait, CliContext context, CancellationToken cancellationToken) =>
+        await CallAsync(context, async () =>
+        {
+            double? seconds = stopTimeout?.TotalSeconds;
+            ChangeRunStateResponse accepted;
+            try
+            {
+                accepted = verb switch
+                {
+                    "stop" => await remote.Projects.StopServicesAsync(Request(new StopServicesRequest { Project = name, Services = { services } }, seconds), remote.Headers, cancellationToken: cancellationToken).ConfigureAwait(false),
+                    "start" => await remote.Projects.StartServicesAsync(new StartServicesRequest { Project = name, Services = { services } }, remote.Headers, cancellationToken: cancellationToken).ConfigureAwait(false),
+                    _ => await remote.Projects.RestartServicesAsync(Request(new RestartServicesRequest { Project = name, Services = { services } }, seconds), remote.Headers, cancellationToken: cancellationToken).ConfigureAwait(false),
+                };
+            }
+            catch (RpcException e) when (e.StatusCode is StatusCode.InvalidArgument or StatusCode.NotFound or StatusCode.FailedPrecondition)
+            {
+                context.Error.WriteLine($"{name}: {e.Status.Detail}");
+                return ExitCodes.Error;
+            }
+
+            context.Out.WriteLine($"{name}: generation {accepted.Generation} ({verb}) accepted");
+            return wait ? await FollowAsync(remote, name, accepted.Generation, accepted.Revision, null, context, cancellationToken).ConfigureAwait(false) : ExitCodes.Ok;
         }).ConfigureAwait(false);
 
     public static async Task<int> StatusAsync(Remote remote, string name, bool json, CliContext context, CancellationToken cancellationToken) =>
@@ -181,6 +210,26 @@ internal static class RemoteCommands
                 context.Error.WriteLine($"timed out after {Durations.Format(timeout.GetValueOrDefault())} waiting for generation {generation} to converge; the cluster keeps converging it");
                 return ExitCodes.Error;
         }
+    }
+
+    private static StopServicesRequest Request(StopServicesRequest request, double? stopTimeoutSeconds)
+    {
+        if (stopTimeoutSeconds is { } seconds)
+        {
+            request.StopTimeoutSeconds = seconds;
+        }
+
+        return request;
+    }
+
+    private static RestartServicesRequest Request(RestartServicesRequest request, double? stopTimeoutSeconds)
+    {
+        if (stopTimeoutSeconds is { } seconds)
+        {
+            request.StopTimeoutSeconds = seconds;
+        }
+
+        return request;
     }
 
     private static async Task<int> CallAsync(CliContext context, Func<Task<int>> call)

@@ -10,6 +10,7 @@ namespace Nanokit.Cli.Commands;
 /// <c>nkapp stop|start|restart [SERVICE...]</c>, as Compose spells them, but through the reconciler: each is a new
 /// generation of the accepted spec (the file is not re-read, as Compose's own <c>stop</c> does not), with the services
 /// kept stopped recorded as intent, so that drift heals leave a deliberate stop alone. <c>up</c> starts them again.
+/// With <c>--server</c> the control plane stores that generation (<see cref="RemoteCommands.ChangeRunStateAsync"/>).
 /// </summary>
 internal static class RunStateCommands
 {
@@ -27,7 +28,8 @@ internal static class RunStateCommands
         var project = new ProjectOptions(rememberedEnvironment: true);
         var services = new Argument<string[]>("SERVICE") { Description = "Only these services (default: every service)", Arity = ArgumentArity.ZeroOrMore };
         var timeout = CliValues.StopTimeout("Give each replica this long to stop before it is killed, instead of its stop_grace_period");
-        var command = new Command(name, description) { services };
+        var noWait = new Option<bool>("--no-wait") { Description = "With --server: return once the intent is accepted, without following it" };
+        var command = new Command(name, description) { services, noWait };
         if (name != "start")
         {
             command.Add(timeout);
@@ -36,16 +38,16 @@ internal static class RunStateCommands
         project.AddTo(command);
         command.SetAction(async (parse, cancellationToken) =>
         {
-            using var remote = Remote.From(parse, context);
-            if (remote is not null)
-            {
-                context.Error.WriteLine($"nkapp {name}: not yet available with --server; nothing was changed");
-                return ExitCodes.Error;
-            }
-
             if (project.Load(parse, context) is not { } loaded)
             {
                 return ExitCodes.Error;
+            }
+
+            var stopTimeout = name == "start" ? null : parse.GetValue(timeout);
+            using var remote = Remote.From(parse, context);
+            if (remote is not null)
+            {
+                return await RemoteCommands.ChangeRunStateAsync(remote, loaded.Spec.Name, name, parse.GetValue(services) ?? [], stopTimeout, !parse.GetValue(noWait), context, cancellationToken).ConfigureAwait(false);
             }
 
             if (loaded.Spec.Runtime is not (RuntimeKind.Local or RuntimeKind.Docker))
@@ -60,7 +62,7 @@ internal static class RunStateCommands
                 return ExitCodes.Error;
             }
 
-            var reply = await session.AskAsync<object>(request([.. parse.GetValue(services) ?? []], name == "start" ? null : parse.GetValue(timeout)), TimeSpan.FromSeconds(30), cancellationToken).ConfigureAwait(false);
+            var reply = await session.AskAsync<object>(request([.. parse.GetValue(services) ?? []], stopTimeout), TimeSpan.FromSeconds(30), cancellationToken).ConfigureAwait(false);
             if (reply is IntentRefused refused)
             {
                 context.Error.WriteLine($"{refused.Project}: {refused.Reason}");

@@ -14,6 +14,9 @@ internal sealed class BearerAuth(TokenFile tokens) : Interceptor
     {
         "/nanokit.v1.Projects/ApplyProject",
         "/nanokit.v1.Projects/DeleteProject",
+        "/nanokit.v1.Projects/StopServices",
+        "/nanokit.v1.Projects/StartServices",
+        "/nanokit.v1.Projects/RestartServices",
     };
 
     public override Task<TResponse> UnaryServerHandler<TRequest, TResponse>(

@@ -49,7 +49,7 @@ internal sealed partial class ProjectsService
 
         var seen = await Store(() => observed.ReadAsync(project, context.CancellationToken)).ConfigureAwait(false)
             ?? throw new RpcException(new Status(StatusCode.FailedPrecondition, $"\"{project}\" has not been observed by its owner yet; retry once its first run started"));
-        var plan = Plan(intent.Spec, seen.State, new PlanOptions { RestartCounts = seen.Restarts });
+        var plan = Plan(intent.Spec, seen.State, new PlanOptions { RestartCounts = seen.Restarts, Stopped = intent.Stopped });
         return new CheckDriftResponse
         {
             Project = project,

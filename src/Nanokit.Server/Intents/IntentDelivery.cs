@@ -198,7 +198,7 @@ internal sealed class IntentDelivery : ReceiveActor, IWithTimers
     private void Send(Delivery delivery, DateTime now)
     {
         var intent = delivery.Intent;
-        region.Tell(new ProjectEnvelope(intent.Project, new ApplyIntent(intent.Generation, intent.Spec) { StopTimeout = intent.StopTimeout }), Self);
+        region.Tell(new ProjectEnvelope(intent.Project, new ApplyIntent(intent.Generation, intent.Spec) { StopTimeout = intent.StopTimeout, Stopped = intent.Stopped, Restart = intent.Restart }), Self);
         IntentTelemetry.Deliveries.Add(1);
         var attempts = delivery.Attempts + 1;
         var backoff = TimeSpan.FromTicks(Math.Min(settings.RedeliverAfter.Ticks << Math.Min(attempts - 1, 16), settings.RedeliverMax.Ticks));

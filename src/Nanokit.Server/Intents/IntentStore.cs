@@ -17,7 +17,7 @@ namespace Nanokit.Server.Intents;
 /// revision, and the row lock an update takes orders every writer of one project's events. Writes are committed in
 /// batches (<see cref="IntentWriter"/>).
 /// </summary>
-internal sealed class IntentStore(NpgsqlDataSource dataSource, string channel, string eventsChannel, int maxBatch)
+internal sealed partial class IntentStore(NpgsqlDataSource dataSource, string channel, string eventsChannel, int maxBatch)
 {
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
 
@@ -47,6 +47,8 @@ internal sealed class IntentStore(NpgsqlDataSource dataSource, string channel, s
               accepted_at timestamptz NOT NULL);
             ALTER TABLE nanokit_intents ADD COLUMN IF NOT EXISTS revision bigint NOT NULL DEFAULT 0;
             ALTER TABLE nanokit_intents ADD COLUMN IF NOT EXISTS stop_timeout interval;
+            ALTER TABLE nanokit_intents ADD COLUMN IF NOT EXISTS stopped text[] NOT NULL DEFAULT '{}';
+            ALTER TABLE nanokit_intents ADD COLUMN IF NOT EXISTS restart text[] NOT NULL DEFAULT '{}';
             CREATE TABLE IF NOT EXISTS nanokit_events (
               project text NOT NULL,
               revision bigint NOT NULL,
@@ -87,7 +89,7 @@ internal sealed class IntentStore(NpgsqlDataSource dataSource, string channel, s
         VALUES (@project, 1, 'deployed', @runtime, @spec, now(), 1)
         ON CONFLICT (project) DO UPDATE SET generation = nanokit_intents.generation + 1, desired = 'deployed',
           runtime = EXCLUDED.runtime, spec = EXCLUDED.spec, accepted_at = now(), revision = nanokit_intents.revision + 1,
-          stop_timeout = NULL
+          stop_timeout = NULL, stopped = '{}', restart = '{}'
         """,
         spec.Name,
         node,
@@ -104,7 +106,7 @@ internal sealed class IntentStore(NpgsqlDataSource dataSource, string channel, s
         var accepted = await writer.WriteAsync(
             """
             UPDATE nanokit_intents SET generation = generation + 1, desired = 'undeployed', spec = NULL, accepted_at = now(),
-              revision = revision + 1, stop_timeout = @stop_timeout
+              revision = revision + 1, stop_timeout = @stop_timeout, stopped = '{}', restart = '{}'
             WHERE project = @project
             """,
             project,
@@ -126,7 +128,7 @@ internal sealed class IntentStore(NpgsqlDataSource dataSource, string channel, s
         batch.BatchCommands.Add(new NpgsqlBatchCommand("SELECT statement_timestamp();"));
         var select = new NpgsqlBatchCommand(
             """
-            SELECT i.project, i.generation, i.spec, i.stop_timeout FROM nanokit_intents i LEFT JOIN nanokit_status s USING (project)
+            SELECT i.project, i.generation, i.spec, i.stop_timeout, i.stopped, i.restart FROM nanokit_intents i LEFT JOIN nanokit_status s USING (project)
             WHERE i.generation > coalesce(s.accepted_generation, 0)
               AND (@projects::text[] IS NULL OR i.project = ANY(@projects))
               AND (@since::timestamptz IS NULL OR i.accepted_at >= @since)
@@ -148,7 +150,12 @@ internal sealed class IntentStore(NpgsqlDataSource dataSource, string channel, s
             }
 
             var spec = reader.IsDBNull(2) ? null : JsonSerializer.Deserialize<ProjectSpec>(reader.GetString(2), Json);
-            intents.Add(new Intent(reader.GetString(0), reader.GetInt64(1), spec) { StopTimeout = reader.IsDBNull(3) ? null : reader.GetFieldValue<TimeSpan>(3) });
+            intents.Add(new Intent(reader.GetString(0), reader.GetInt64(1), spec)
+            {
+                StopTimeout = reader.IsDBNull(3) ? null : reader.GetFieldValue<TimeSpan>(3),
+                Stopped = ImmutableArray.Create(reader.GetFieldValue<string[]>(4)),
+                Restart = ImmutableArray.Create(reader.GetFieldValue<string[]>(5)),
+            });
         }
 
         return new PendingRead(intents.ToImmutable(), readAt);
@@ -168,14 +175,14 @@ internal sealed class IntentStore(NpgsqlDataSource dataSource, string channel, s
         return names.ToImmutable();
     }
 
-    /// <summary>The project's latest intent: generation and spec (null spec: undeployed); null when unknown.</summary>
+    /// <summary>The project's latest intent: generation, spec (null spec: undeployed) and stopped services; null when unknown.</summary>
     public async Task<Intent?> IntentAsync(string project, CancellationToken cancellationToken)
     {
-        await using var command = dataSource.CreateCommand("SELECT generation, spec FROM nanokit_intents WHERE project = @project;");
+        await using var command = dataSource.CreateCommand("SELECT generation, spec, stopped FROM nanokit_intents WHERE project = @project;");
         command.Parameters.AddWithValue("project", project);
         await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
         return await reader.ReadAsync(cancellationToken).ConfigureAwait(false)
-            ? new Intent(project, reader.GetInt64(0), reader.IsDBNull(1) ? null : JsonSerializer.Deserialize<ProjectSpec>(reader.GetString(1), Json))
+            ? new Intent(project, reader.GetInt64(0), reader.IsDBNull(1) ? null : JsonSerializer.Deserialize<ProjectSpec>(reader.GetString(1), Json)) { Stopped = ImmutableArray.Create(reader.GetFieldValue<string[]>(2)) }
             : null;
     }
 
@@ -283,6 +290,12 @@ internal sealed record Intent(string Project, long Generation, ProjectSpec? Spec
 {
     /// <summary>The grace period the generation's runs give each replica they stop (<c>down -t</c>); null: its stop_grace_period.</summary>
     public TimeSpan? StopTimeout { get; init; }
+
+    /// <summary>The services kept stopped (<c>stop</c>) until <c>start</c>, <c>restart</c> or <c>up</c>; part of the desired state.</summary>
+    public ImmutableArray<string> Stopped { get; init; } = [];
+
+    /// <summary>The services this generation's run stops and starts once (<c>restart</c>); not part of the desired state.</summary>
+    public ImmutableArray<string> Restart { get; init; } = [];
 }
 
 /// <summary>What the owning node reports about a project after each run starts or ends.</summary>

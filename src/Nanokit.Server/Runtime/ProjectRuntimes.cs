@@ -48,6 +48,15 @@ internal sealed class ProjectRuntimes(IntentStore store, ObservedStore observed,
         return started;
     }
 
+    /// <summary>Recorded as exited (its exit code unknown until the next observation), so drift read elsewhere sees it stopped.</summary>
+    public async Task StopAsync(ReplicaId replica, TimeSpan? stopTimeout, CancellationToken cancellationToken)
+    {
+        await (await ForAsync(replica.Project, cancellationToken).ConfigureAwait(false)).StopAsync(replica, stopTimeout, cancellationToken).ConfigureAwait(false);
+        Record(replica.Project.Name, state => state.Replicas.FirstOrDefault(r => r.Service == replica.Service && r.Replica == replica.Replica) is { } known
+            ? Replace(state, replica.Service, replica.Replica, known with { State = ReplicaState.Exited, ExitCode = null })
+            : state);
+    }
+
     public async Task DeleteAsync(ReplicaId replica, TimeSpan? stopTimeout, CancellationToken cancellationToken)
     {
         await (await ForAsync(replica.Project, cancellationToken).ConfigureAwait(false)).DeleteAsync(replica, stopTimeout, cancellationToken).ConfigureAwait(false);
