@@ -57,6 +57,22 @@ public sealed class ComposeFlagTests : IDisposable
         Assert.Contains("-v/--volumes and --rmi are not yet available with --server; nothing was changed", down.Error);
     }
 
+    [Theory]
+    [InlineData("ps")]
+    [InlineData("top")]
+    [InlineData("pull")]
+    [InlineData("state", "export")]
+    [InlineData("exec", "db", "true")]
+    public async Task Commands_that_run_only_embedded_refuse_a_server_instead_of_answering_for_this_machine(params string[] command)
+    {
+        cli.Write("nanokit.yml", $"name: flags\nservices:\n  db:\n    command: [sleep, '{marker}1']\n");
+
+        var refused = await cli.RunAsync(["--server", "http://127.0.0.1:9", "--token", "t", .. command]);
+
+        Assert.Equal((1, ""), (refused.Exit, refused.Out));
+        Assert.Contains($"nkapp {string.Join(' ', command.Take(command[0] == "state" ? 2 : 1))}: not yet available with --server; nothing was done (", refused.Error);
+    }
+
     [Fact]
     public async Task Down_t_and_stop_t_kill_a_replica_that_ignores_sigterm_without_waiting_its_grace_period()
     {

@@ -97,10 +97,8 @@ internal static class ForegroundCommands
         CliContext context, ProjectOptions project, ParseResult parse, string verb, string name, CancellationToken cancellationToken,
         Func<IReplicaCommands, ServiceSpec, ProjectRef, CommandStreams, Task<int>> run, bool interactive)
     {
-        using var remote = Remote.From(parse, context);
-        if (remote is not null)
+        if (Remote.Refused(parse, context, verb, "run it without --server on the runtime's host"))
         {
-            context.Error.WriteLine($"nkapp {verb}: not yet available with --server");
             return ExitCodes.Error;
         }
 

@@ -24,6 +24,11 @@ internal static class PsCommand
         project.AddTo(command);
         command.SetAction(async (parse, cancellationToken) =>
         {
+            if (Remote.Refused(parse, context, "ps", "`nkapp --server URL status` lists the replicas the cluster runs"))
+            {
+                return ExitCodes.Error;
+            }
+
             if (project.Load(parse, context) is not { } loaded)
             {
                 return ExitCodes.Error;

@@ -22,6 +22,11 @@ internal static class PullCommand
         project.AddTo(command);
         command.SetAction(async (parse, cancellationToken) =>
         {
+            if (Remote.Refused(parse, context, "pull", "the server's runtime pulls images as up needs them"))
+            {
+                return ExitCodes.Error;
+            }
+
             if (project.LoadWithServices(parse, context, services) is not { Project: var loaded, Services: var named })
             {
                 return ExitCodes.Error;

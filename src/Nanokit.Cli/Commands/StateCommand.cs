@@ -20,6 +20,11 @@ internal static class StateCommand
         project.AddTo(export);
         export.SetAction(async (parse, cancellationToken) =>
         {
+            if (Remote.Refused(parse, context, "state export", "`nkapp --server URL status --format json` reads the cluster's record"))
+            {
+                return ExitCodes.Error;
+            }
+
             if (project.Load(parse, context) is not { } loaded)
             {
                 return ExitCodes.Error;

@@ -22,6 +22,11 @@ internal static class TopCommand
         project.AddTo(command);
         command.SetAction(async (parse, cancellationToken) =>
         {
+            if (Remote.Refused(parse, context, "top", "run it without --server on the runtime's host"))
+            {
+                return ExitCodes.Error;
+            }
+
             if (project.LoadWithServices(parse, context, services) is not { Project: var loaded } selected)
             {
                 return ExitCodes.Error;

@@ -45,13 +45,28 @@ internal sealed class Remote : IDisposable
     ];
 
     /// <summary>The server to talk to, or null: run embedded.</summary>
-    public static Remote? From(ParseResult parse, CliContext context)
-    {
-        var url = parse.GetValue<string?>(ServerFlag) ?? context.Environment.GetValueOrDefault("NANOKIT_SERVER");
-        return url is { Length: > 0 }
+    public static Remote? From(ParseResult parse, CliContext context) =>
+        ServerUrl(parse, context) is { } url
             ? new Remote(url, parse.GetValue<string?>(TokenFlag) ?? context.Environment.GetValueOrDefault("NANOKIT_TOKEN"))
             : null;
+
+    /// <summary>
+    /// For a command that runs only embedded: with --server (or NANOKIT_SERVER) it would act on this machine's runtime
+    /// while the user asked about the cluster's, so it says so, does nothing and the command exits 1.
+    /// </summary>
+    public static bool Refused(ParseResult parse, CliContext context, string verb, string instead)
+    {
+        if (ServerUrl(parse, context) is null)
+        {
+            return false;
+        }
+
+        context.Error.WriteLine($"nkapp {verb}: not yet available with --server; nothing was done ({instead})");
+        return true;
     }
+
+    private static string? ServerUrl(ParseResult parse, CliContext context) =>
+        (parse.GetValue<string?>(ServerFlag) ?? context.Environment.GetValueOrDefault("NANOKIT_SERVER")) is { Length: > 0 } url ? url : null;
 
     /// <summary>
     /// Follows the project's events (WatchProject) after <paramref name="afterRevision"/> until a run of
