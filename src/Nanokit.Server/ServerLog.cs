@@ -26,8 +26,8 @@ internal static partial class ServerLog
     [LoggerMessage(7, LogLevel.Warning, "Event notifications lost ({Reason}); reconnecting in {Delay}; watches poll meanwhile")]
     public static partial void EventsListenLost(this ILogger logger, string reason, TimeSpan delay);
 
-    [LoggerMessage(9, LogLevel.Information, "Sent again {Count} intents their projects have not acknowledged; {Waiting} wait for one of {Slots} delivery slots")]
-    public static partial void Redelivered(this ILogger logger, int count, int waiting, int slots);
+    [LoggerMessage(9, LogLevel.Information, "Sent again {Count} intents their projects have not acknowledged; {Waiting} wait for one of {Slots} delivery slots; first copies now after {Wait}")]
+    public static partial void Redelivered(this ILogger logger, int count, int waiting, int slots, TimeSpan wait);
 
     [LoggerMessage(10, LogLevel.Warning, "The events of project {Project} could not be read for its watches ({Reason}); they wait for the next notification or poll")]
     public static partial void TailNotRead(this ILogger logger, string project, string reason);

@@ -96,10 +96,12 @@ public sealed record ServerSettings(
     {
         var delivery = new DeliverySettings(
             Positive(server, "intents.redeliver-after"), Positive(server, "intents.redeliver-max"), PositiveInt(server, "intents.max-in-flight"),
-            Positive(server, "intents.sweep-overlap"));
-        return delivery.RedeliverMax >= delivery.RedeliverAfter
-            ? delivery
-            : throw new ServerConfigException("nanokit.server.intents.redeliver-max must be at least intents.redeliver-after");
+            Positive(server, "intents.sweep-overlap"), Positive(server, "intents.redeliver-after-max"));
+        return delivery.RedeliverMax < delivery.RedeliverAfter
+            ? throw new ServerConfigException("nanokit.server.intents.redeliver-max must be at least intents.redeliver-after")
+            : delivery.RedeliverAfterMax < delivery.RedeliverAfter
+            ? throw new ServerConfigException("nanokit.server.intents.redeliver-after-max must be at least intents.redeliver-after")
+            : delivery;
     }
 
     private static TimeSpan Positive(Config config, string key)
@@ -127,7 +129,7 @@ public sealed record ServerSettings(
 public sealed record EventSettings(string Channel, int Keep, int MaxBuffered);
 
 /// <summary>nanokit.server.intents: how a node delivers stored intents (hocon/server.conf documents each).</summary>
-public sealed record DeliverySettings(TimeSpan RedeliverAfter, TimeSpan RedeliverMax, int MaxInFlight, TimeSpan SweepOverlap);
+public sealed record DeliverySettings(TimeSpan RedeliverAfter, TimeSpan RedeliverMax, int MaxInFlight, TimeSpan SweepOverlap, TimeSpan RedeliverAfterMax);
 
 /// <summary>nanokit.server.watch: WatchProject streams (hocon/server.conf documents each).</summary>
 public sealed record WatchSettings(int MaxStreams, int PageSize, TimeSpan PollInterval, int TailEvents);

@@ -1,14 +1,16 @@
+using System.Text.Json;
 using Akka.Actor;
 using Akka.TestKit.Xunit2;
 using Microsoft.Extensions.Logging.Abstractions;
 using Nanokit.Reconciler;
 using Nanokit.Reconciler.Hosting;
+using Nanokit.Server.Api;
 using Nanokit.Server.Intents;
 using Xunit;
 
 namespace Nanokit.Server.Tests;
 
-/// <summary>One node's intent delivery when a member leaves: what it sent there and was not answered goes again at once.</summary>
+/// <summary>One node's intent delivery: when it sends an unanswered intent again, and what it sends.</summary>
 public sealed class IntentRedeliveryTests : TestKit
 {
     [Fact]
@@ -16,7 +18,7 @@ public sealed class IntentRedeliveryTests : TestKit
     {
         var region = CreateTestProbe();
         var hour = TimeSpan.FromHours(1);
-        var delivery = Sys.ActorOf(IntentDelivery.Props(region, new DeliverySettings(hour, hour, 10, TimeSpan.FromSeconds(5)), new IntentSenders("test"), NullLogger.Instance));
+        var delivery = Sys.ActorOf(IntentDelivery.Props(region, new DeliverySettings(hour, hour, 10, TimeSpan.FromSeconds(5), hour), new IntentSenders("test"), NullLogger.Instance));
         delivery.Tell(new IntentsPending([new Intent("a", 2, null), new Intent("b", 1, null)], PendingScope.All));
         Assert.Equal(["a", "b"], new[] { region.ExpectMsg<ProjectEnvelope>().ProjectId, region.ExpectMsg<ProjectEnvelope>().ProjectId }.Order());
         delivery.Tell(new SpecAccepted("b", 1));
@@ -27,5 +29,43 @@ public sealed class IntentRedeliveryTests : TestKit
         var again = region.ExpectMsg<ProjectEnvelope>();
         Assert.Equal(("a", 2L), (again.ProjectId, ((ApplyIntent)again.Message).Generation));
         region.ExpectNoMsg(TimeSpan.FromMilliseconds(300));
+    }
+
+    [Fact]
+    public void After_projects_took_seconds_to_answer_an_unanswered_intent_waits_about_that_long_before_it_is_sent_again()
+    {
+        var region = CreateTestProbe();
+        var settings = new DeliverySettings(TimeSpan.FromMilliseconds(100), TimeSpan.FromMilliseconds(200), 10, TimeSpan.FromSeconds(5), TimeSpan.FromHours(1));
+        var delivery = Sys.ActorOf(IntentDelivery.Props(region, settings, new IntentSenders("test"), NullLogger.Instance));
+        delivery.Tell(new IntentsPending([new Intent("slow", 1, null)], PendingScope.Notified));
+        Assert.Equal("slow", region.ExpectMsg<ProjectEnvelope>().ProjectId);
+
+        // Answered 1.5 s after it was first sent (copies went meanwhile, every 100-200 ms): the wait for the next
+        // intent's first copy becomes mean + 4 deviations of that, 1.5 + 4 × 0.75 = 4.5 s.
+        Thread.Sleep(TimeSpan.FromSeconds(1.5));
+        delivery.Tell(new SpecAccepted("slow", 1));
+        delivery.Tell(new IntentsPending([new Intent("next", 1, null)], PendingScope.Notified));
+        region.FishForMessage<ProjectEnvelope>(e => e.ProjectId == "next");
+
+        region.ExpectNoMsg(TimeSpan.FromSeconds(2.5));
+        Assert.Equal("next", region.ExpectMsg<ProjectEnvelope>(TimeSpan.FromSeconds(5)).ProjectId);
+    }
+
+    [Fact]
+    public void An_intent_is_sent_with_its_stored_spec_parsed_once_and_its_copies_repeat_that_message()
+    {
+        var region = CreateTestProbe();
+        var settings = new DeliverySettings(TimeSpan.FromMilliseconds(100), TimeSpan.FromMilliseconds(100), 10, TimeSpan.FromSeconds(5), TimeSpan.FromMilliseconds(100));
+        var delivery = Sys.ActorOf(IntentDelivery.Props(region, settings, new IntentSenders("test"), NullLogger.Instance));
+        var spec = SpecLoader.Load(TestFiles.Apply(TestFiles.Project("parsed")), "/projects", Path.GetTempPath());
+        var web = new JsonSerializerOptions(JsonSerializerDefaults.Web);
+        var json = JsonSerializer.Serialize(spec, web);
+
+        delivery.Tell(new IntentsPending([new Intent("parsed", 1, json)], PendingScope.Notified));
+
+        var first = (ApplyIntent)region.ExpectMsg<ProjectEnvelope>().Message;
+        Assert.Equal(json, JsonSerializer.Serialize(first.Spec, web));
+        var copy = (ApplyIntent)region.ExpectMsg<ProjectEnvelope>(TimeSpan.FromSeconds(5)).Message;
+        Assert.Same(first, copy);
     }
 }

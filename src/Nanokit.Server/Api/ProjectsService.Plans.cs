@@ -4,6 +4,7 @@ using Nanokit.Core.Model;
 using Nanokit.Core.Plan;
 using Nanokit.Runtime;
 using Nanokit.Server.Api.V1;
+using Nanokit.Server.Intents;
 
 namespace Nanokit.Server.Api;
 
@@ -42,14 +43,14 @@ internal sealed partial class ProjectsService
     {
         var project = RequireName(request.Project);
         var intent = await Store(() => store.IntentAsync(project, context.CancellationToken)).ConfigureAwait(false) ?? throw NotFound(project);
-        if (intent.Spec is null)
+        if (IntentStore.Spec(intent) is not { } spec)
         {
             throw new RpcException(new Status(StatusCode.FailedPrecondition, $"\"{project}\" is undeployed (generation {intent.Generation}): there is nothing to drift from"));
         }
 
         var seen = await Store(() => observed.ReadAsync(project, context.CancellationToken)).ConfigureAwait(false)
             ?? throw new RpcException(new Status(StatusCode.FailedPrecondition, $"\"{project}\" has not been observed by its owner yet; retry once its first run started"));
-        var plan = Plan(intent.Spec, seen.State, new PlanOptions { RestartCounts = seen.Restarts, Stopped = intent.Stopped });
+        var plan = Plan(spec, seen.State, new PlanOptions { RestartCounts = seen.Restarts, Stopped = intent.Stopped });
         return new CheckDriftResponse
         {
             Project = project,
@@ -76,7 +77,7 @@ internal sealed partial class ProjectsService
         }
 
         var intent = await Store(() => store.IntentAsync(project, context.CancellationToken)).ConfigureAwait(false) ?? throw NotFound(project);
-        var spec = intent.Spec
+        var spec = IntentStore.Spec(intent)
             ?? throw new RpcException(new Status(StatusCode.FailedPrecondition, $"\"{project}\" is undeployed (generation {intent.Generation}): it has no replicas"));
         if (request.Services.FirstOrDefault(s => !spec.Services.ContainsKey(s)) is { } unknown)
         {

@@ -1,6 +1,7 @@
 using System.Collections.Immutable;
 using Grpc.Core;
 using Nanokit.Server.Api.V1;
+using Nanokit.Server.Intents;
 
 namespace Nanokit.Server.Api;
 
@@ -33,7 +34,7 @@ internal sealed partial class ProjectsService
         for (var attempt = 1; attempt <= RunStateAttempts; attempt++)
         {
             var intent = await Store(() => store.IntentAsync(project, cancellationToken)).ConfigureAwait(false) ?? throw NotFound(project);
-            var spec = intent.Spec
+            var spec = IntentStore.Spec(intent)
                 ?? throw new RpcException(new Status(StatusCode.FailedPrecondition, $"nothing is applied: generation {intent.Generation} is undeployed; run `nkapp up` first"));
             if (named.FirstOrDefault(s => !spec.Services.ContainsKey(s)) is { } unknown)
             {

@@ -13,9 +13,11 @@ namespace Nanokit.Server.Intents;
 /// sweeps) and tells them here. An intent is sent with this actor as the sender, and the project answers
 /// <see cref="SpecAccepted"/> once the generation is in its journal: from then on this node never sends it again,
 /// whatever the store still says (a status report may lag or be lost; the answer is what counts). An intent not
-/// answered is sent again after <c>redeliver-after</c>, then twice as long each time up to <c>redeliver-max</c>: the
-/// message may have gone to an owner that died before its shard moved, so it must be repeated, but a project that is
-/// slow to recover is not flooded. At most <c>max-in-flight</c> intents are awaiting an answer at once; the others
+/// answered is sent again after the time projects currently take to answer (<see cref="AnswerTimes"/>: at least
+/// <c>redeliver-after</c>), then twice as long each time up to <c>redeliver-max</c>: the message may have gone to an
+/// owner that died before its shard moved, so it must be repeated, but a project that is slow to recover is not
+/// flooded. The spec is parsed from its stored JSON once, when the intent is first sent, and the copies repeat that
+/// message. At most <c>max-in-flight</c> intents are awaiting an answer at once; the others
 /// wait their turn in arrival order, so a node that sweeps ten thousand intents at start sends them as fast as the
 /// projects accept them, not all at once. Traffic per intent: one message and one answer per node, plus one
 /// redelivery per backoff step while its owner does not answer. When a member is removed (a failover), what was sent
@@ -32,6 +34,7 @@ internal sealed class IntentDelivery : ReceiveActor, IWithTimers
     private readonly IntentSenders senders;
     private readonly HashSet<Address> up = [];
     private readonly HashSet<Address> unreachable = [];
+    private readonly AnswerTimes answerTimes;
 
     // Intents sent and not yet answered, or waiting for a slot; by project.
     private readonly Dictionary<string, Delivery> unanswered = new(StringComparer.Ordinal);
@@ -47,6 +50,7 @@ internal sealed class IntentDelivery : ReceiveActor, IWithTimers
         this.settings = settings;
         this.senders = senders;
         this.logger = logger;
+        answerTimes = new AnswerTimes(settings);
         Receive<IntentsPending>(Read);
         Receive<SpecAccepted>(Answered);
         Receive<Redeliver>(_ => RedeliverDue());
@@ -113,7 +117,7 @@ internal sealed class IntentDelivery : ReceiveActor, IWithTimers
 
         if (sent.Count > 0)
         {
-            logger.Redelivered(sent.Count, waiting.Count, settings.MaxInFlight);
+            logger.Redelivered(sent.Count, waiting.Count, settings.MaxInFlight, answerTimes.First);
         }
     }
 
@@ -147,7 +151,7 @@ internal sealed class IntentDelivery : ReceiveActor, IWithTimers
             }
 
             Forget(intent.Project);
-            unanswered[intent.Project] = new Delivery(intent, 0, DateTime.MinValue);
+            unanswered[intent.Project] = new Delivery(intent, null, 0, DateTime.MinValue, DateTime.MinValue);
             waiting.Enqueue(intent.Project);
         }
 
@@ -159,6 +163,11 @@ internal sealed class IntentDelivery : ReceiveActor, IWithTimers
         answered[accepted.Project] = Math.Max(answered.GetValueOrDefault(accepted.Project), accepted.Generation);
         if (unanswered.TryGetValue(accepted.Project, out var delivery) && delivery.Intent.Generation <= accepted.Generation)
         {
+            if (delivery.Attempts > 0)
+            {
+                answerTimes.Answered(DateTime.UtcNow - delivery.FirstSentAt);
+            }
+
             Forget(accepted.Project);
             SendWaiting();
         }
@@ -175,7 +184,7 @@ internal sealed class IntentDelivery : ReceiveActor, IWithTimers
 
         if (due.Count > 0)
         {
-            logger.Redelivered(due.Count, waiting.Count, settings.MaxInFlight);
+            logger.Redelivered(due.Count, waiting.Count, settings.MaxInFlight, answerTimes.First);
         }
     }
 
@@ -198,11 +207,14 @@ internal sealed class IntentDelivery : ReceiveActor, IWithTimers
     private void Send(Delivery delivery, DateTime now)
     {
         var intent = delivery.Intent;
-        region.Tell(new ProjectEnvelope(intent.Project, new ApplyIntent(intent.Generation, intent.Spec) { StopTimeout = intent.StopTimeout, Stopped = intent.Stopped, Restart = intent.Restart }), Self);
+        var message = delivery.Message ?? new ApplyIntent(intent.Generation, IntentStore.Spec(intent)) { StopTimeout = intent.StopTimeout, Stopped = intent.Stopped, Restart = intent.Restart };
+        region.Tell(new ProjectEnvelope(intent.Project, message), Self);
         IntentTelemetry.Deliveries.Add(1);
         var attempts = delivery.Attempts + 1;
-        var backoff = TimeSpan.FromTicks(Math.Min(settings.RedeliverAfter.Ticks << Math.Min(attempts - 1, 16), settings.RedeliverMax.Ticks));
-        unanswered[intent.Project] = delivery with { Attempts = attempts, DueAt = now + backoff };
+        unanswered[intent.Project] = delivery with
+        {
+            Message = message, Attempts = attempts, FirstSentAt = attempts == 1 ? now : delivery.FirstSentAt, DueAt = now + answerTimes.After(attempts),
+        };
     }
 
     private void Forget(string project)
@@ -213,9 +225,11 @@ internal sealed class IntentDelivery : ReceiveActor, IWithTimers
         }
     }
 
+    /// <param name="Message">What is sent, built at the first send; null before.</param>
     /// <param name="Attempts">Times sent; 0 while waiting for a slot.</param>
+    /// <param name="FirstSentAt">When it was first sent (again from 1 after a member was removed).</param>
     /// <param name="DueAt">When to send it again if still unanswered.</param>
-    private sealed record Delivery(Intent Intent, int Attempts, DateTime DueAt);
+    private sealed record Delivery(Intent Intent, ApplyIntent? Message, int Attempts, DateTime FirstSentAt, DateTime DueAt);
 
     /// <summary>A member left the cluster (tests tell it directly; the cluster tells <see cref="ClusterEvent.MemberRemoved"/>).</summary>
     internal sealed record MemberLeft

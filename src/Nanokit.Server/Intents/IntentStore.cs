@@ -149,8 +149,8 @@ internal sealed partial class IntentStore(NpgsqlDataSource dataSource, string ch
                 continue;
             }
 
-            var spec = reader.IsDBNull(2) ? null : JsonSerializer.Deserialize<ProjectSpec>(reader.GetString(2), Json);
-            intents.Add(new Intent(reader.GetString(0), reader.GetInt64(1), spec)
+            // The spec stays JSON: most reads name intents the delivery already holds, and only a send needs it parsed.
+            intents.Add(new Intent(reader.GetString(0), reader.GetInt64(1), reader.IsDBNull(2) ? null : reader.GetString(2))
             {
                 StopTimeout = reader.IsDBNull(3) ? null : reader.GetFieldValue<TimeSpan>(3),
                 Stopped = ImmutableArray.Create(reader.GetFieldValue<string[]>(4)),
@@ -182,9 +182,12 @@ internal sealed partial class IntentStore(NpgsqlDataSource dataSource, string ch
         command.Parameters.AddWithValue("project", project);
         await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
         return await reader.ReadAsync(cancellationToken).ConfigureAwait(false)
-            ? new Intent(project, reader.GetInt64(0), reader.IsDBNull(1) ? null : JsonSerializer.Deserialize<ProjectSpec>(reader.GetString(1), Json)) { Stopped = ImmutableArray.Create(reader.GetFieldValue<string[]>(2)) }
+            ? new Intent(project, reader.GetInt64(0), reader.IsDBNull(1) ? null : reader.GetString(1)) { Stopped = ImmutableArray.Create(reader.GetFieldValue<string[]>(2)) }
             : null;
     }
+
+    /// <summary>An intent's spec as stored (null: undeployed), parsed.</summary>
+    public static ProjectSpec? Spec(Intent intent) => intent.SpecJson is { } json ? JsonSerializer.Deserialize<ProjectSpec>(json, Json) : null;
 
     /// <summary>The runtime a project's latest intent names ("local", "docker", ...); null when unknown.</summary>
     public async Task<string?> RuntimeOfAsync(string project, CancellationToken cancellationToken)
@@ -285,8 +288,11 @@ internal sealed record Accepted(long Generation, long Revision);
 /// <summary>Pending intents as read, and the store's clock when it read them (the next sweep starts from there).</summary>
 internal sealed record PendingRead(ImmutableArray<Intent> Intents, DateTimeOffset ReadAt);
 
-/// <summary>A stored intent: deploy <paramref name="Spec"/> (null: undeployed) as generation <paramref name="Generation"/>.</summary>
-internal sealed record Intent(string Project, long Generation, ProjectSpec? Spec)
+/// <summary>
+/// A stored intent: deploy the spec stored as <paramref name="SpecJson"/> (null: undeployed) as generation
+/// <paramref name="Generation"/>; <see cref="IntentStore.Spec"/> parses it.
+/// </summary>
+internal sealed record Intent(string Project, long Generation, string? SpecJson)
 {
     /// <summary>The grace period the generation's runs give each replica they stop (<c>down -t</c>); null: its stop_grace_period.</summary>
     public TimeSpan? StopTimeout { get; init; }
