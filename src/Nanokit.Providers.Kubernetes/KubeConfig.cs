@@ -12,11 +12,12 @@ namespace Nanokit.Providers.Kubernetes;
 public sealed record KubeConfig(Uri Server, string? CertificateAuthorityPem, bool InsecureSkipTlsVerify, string? Token, string Source)
 {
     /// <summary>The kubeconfig kubectl would use with these variables; a <see cref="KubeConfigException"/> names the file and field.</summary>
-    public static KubeConfig Load(IReadOnlyDictionary<string, string?> environment)
+    /// <param name="variable">Reads an environment variable (the process's, or the one a CLI command was given).</param>
+    public static KubeConfig Load(Func<string, string?> variable)
     {
-        ArgumentNullException.ThrowIfNull(environment);
-        var paths = environment.GetValueOrDefault("KUBECONFIG")?.Split(Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries);
-        var home = environment.GetValueOrDefault("HOME") ?? Environment.GetFolderPath(Environment.SpecialFolder.UserProfile);
+        ArgumentNullException.ThrowIfNull(variable);
+        var paths = variable("KUBECONFIG")?.Split(Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries);
+        var home = variable("HOME") ?? Environment.GetFolderPath(Environment.SpecialFolder.UserProfile);
         var path = paths is { Length: > 0 } ? paths[0] : Path.Combine(home, ".kube", "config");
         return Read(path);
     }

@@ -6,9 +6,9 @@ namespace Nanokit.Providers.Kubernetes;
 // The API calls behind the lifecycle: create-or-adopt on 409, delete-and-wait-until-gone, list-then-watch waits.
 public sealed partial class KubernetesRuntime
 {
-    /// <summary>A runtime for the kubeconfig kubectl would use with <paramref name="environment"/> (KUBECONFIG, HOME).</summary>
-    public static KubernetesRuntime FromEnvironment(IReadOnlyDictionary<string, string?> environment, KubernetesRuntimeOptions? options = null) =>
-        new(KubeConfig.Load(environment), options);
+    /// <summary>A runtime for the kubeconfig kubectl would use with these environment variables (KUBECONFIG, HOME).</summary>
+    public static KubernetesRuntime FromEnvironment(Func<string, string?> variable, KubernetesRuntimeOptions? options = null) =>
+        new(KubeConfig.Load(variable), options);
 
     private Task<PodList> ListPodsAsync(string project, string? service, CancellationToken cancellationToken) =>
         api.SendAsync<PodList>(HttpMethod.Get, $"/api/v1/namespaces/{PodDefinition.Namespace(project)}/pods?labelSelector={PodDefinition.Selector(project, service)}", null, cancellationToken);

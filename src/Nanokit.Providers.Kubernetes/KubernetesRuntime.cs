@@ -59,6 +59,11 @@ public sealed partial class KubernetesRuntime : IRuntimeProvider, IReplicaLogs, 
     public Task<ObservedReplica> CreateAsync(ReplicaSpec replica, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(replica);
+        if (!replica.Service.Secrets.IsEmpty || !replica.Service.Configs.IsEmpty)
+        {
+            throw new RuntimeException(ProviderName, replica.Id, "secrets and configs are not mounted into pods yet; use runtime: docker or remove them");
+        }
+
         return Call(replica.Id, async () =>
         {
             var ns = PodDefinition.Namespace(replica.Project.Name);
