@@ -14,7 +14,7 @@ internal static partial class ObjectRules
 {
     private static int nextClusterIp = 10;
 
-    public static JsonObject Admit(string resource, string? ns, JsonObject obj)
+    public static JsonObject Admit(string resource, string? ns, JsonObject obj, bool creating = true)
     {
         var kind = KindOf(resource);
         var name = obj["metadata"]?["name"]?.GetValue<string>() ?? "";
@@ -43,7 +43,7 @@ internal static partial class ObjectRules
                 CheckPod(obj, causes);
                 break;
             case "services":
-                CheckService(obj, causes);
+                CheckService(obj, creating, causes);
                 break;
             case "namespaces":
                 obj["status"] = new JsonObject { ["phase"] = "Active" };
@@ -69,7 +69,7 @@ internal static partial class ObjectRules
             throw ApiError.BadRequest($"the name of the object ({sent["metadata"]?["name"]}) does not match the name on the URL ({name})");
         }
 
-        Admit(resource, current["metadata"]!["namespace"]?.GetValue<string>(), sent);
+        Admit(resource, current["metadata"]!["namespace"]?.GetValue<string>(), sent, creating: false);
         var sentMeta = sent["metadata"]!.AsObject();
         foreach (var kept in new[] { "uid", "creationTimestamp", "generation", "deletionTimestamp", "deletionGracePeriodSeconds" })
         {
@@ -176,7 +176,7 @@ internal static partial class ObjectRules
         }
 
         spec["restartPolicy"] ??= "Always";
-        spec["terminationGracePeriodSeconds"] ??= 30;
+        spec["terminationGracePeriodSeconds"] ??= 30L;
         if (spec["restartPolicy"]!.GetValue<string>() is not ("Always" or "OnFailure" or "Never") and var policy)
         {
             causes.Add(("spec.restartPolicy", "FieldValueNotSupported", $"Unsupported value: \"{policy}\": supported values: \"Always\", \"Never\", \"OnFailure\""));
@@ -220,7 +220,7 @@ internal static partial class ObjectRules
         pod["status"] = new JsonObject { ["phase"] = "Pending", ["qosClass"] = "BestEffort" };
     }
 
-    private static void CheckService(JsonObject service, List<(string, string, string)> causes)
+    private static void CheckService(JsonObject service, bool creating, List<(string, string, string)> causes)
     {
         if (service["spec"] is not JsonObject spec)
         {
@@ -228,7 +228,7 @@ internal static partial class ObjectRules
         }
 
         spec["type"] ??= "ClusterIP";
-        if (spec["clusterIP"] is null)
+        if (creating && spec["clusterIP"] is null)
         {
             spec["clusterIP"] = $"10.96.0.{Interlocked.Increment(ref nextClusterIp)}";
         }

@@ -53,7 +53,7 @@ internal sealed class ObjectStore
             var meta = obj["metadata"]!.AsObject();
             meta["uid"] = Guid.NewGuid().ToString();
             meta["creationTimestamp"] = Now();
-            meta["generation"] = 1;
+            meta["generation"] = 1L;
             meta.Remove("deletionTimestamp");
             meta.Remove("deletionGracePeriodSeconds");
             return Commit(resource, ns, name, obj, "ADDED");
