@@ -1,12 +1,14 @@
 using Nanokit.Core.Model;
 using Nanokit.Providers.Docker;
+using Nanokit.Providers.Kubernetes;
 using Nanokit.Providers.Local;
 using Nanokit.Runtime;
 
 namespace Nanokit.Cli.Running;
 
 /// <summary>
-/// The provider a project's <c>runtime:</c> names; Docker's daemon comes from <c>DOCKER_HOST</c> as the docker CLI reads it.
+/// The provider a project's <c>runtime:</c> names; Docker's daemon comes from <c>DOCKER_HOST</c> as the docker CLI reads it,
+/// the Kubernetes API server from the kubeconfig kubectl would use (<c>KUBECONFIG</c>, else <c>~/.kube/config</c>).
 /// Whoever creates a provider owns it and disposes it through <see cref="Own"/> when its command ends.
 /// </summary>
 internal static class RuntimeProviders
@@ -15,6 +17,7 @@ internal static class RuntimeProviders
     {
         RuntimeKind.Local => new LocalRuntime(),
         RuntimeKind.Docker => new DockerRuntime(new DockerRuntimeOptions { Endpoint = DockerHost(spec, context) }),
+        RuntimeKind.Kubernetes => Kubernetes(spec, context),
         _ => throw new RuntimeUnavailableException(
             $"{spec.Name}: runtime \"{spec.Runtime.ToString().ToLowerInvariant()}\" is not available in this build yet; use runtime: local"),
     };
@@ -29,6 +32,18 @@ internal static class RuntimeProviders
         catch (ArgumentException e)
         {
             throw new RuntimeUnavailableException($"{spec.Name}: DOCKER_HOST \"{value}\" is not usable: {e.Message}");
+        }
+    }
+
+    private static KubernetesRuntime Kubernetes(ProjectSpec spec, CliContext context)
+    {
+        try
+        {
+            return KubernetesRuntime.FromEnvironment(context.Environment.GetValueOrDefault);
+        }
+        catch (KubeConfigException e)
+        {
+            throw new RuntimeUnavailableException($"{spec.Name}: runtime kubernetes: {e.Message}");
         }
     }
 

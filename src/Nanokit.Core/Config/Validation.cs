@@ -159,16 +159,26 @@ internal static class Validation
         }
     }
 
-    // Compose's lifecycle hooks need a provider that runs commands in a container; this build has no Kubernetes provider,
-    // so they are refused where written rather than accepted and then not run.
+    // The Kubernetes runtime writes a Pod from image, entrypoint/command, working_dir, environment, ports, labels,
+    // deploy.resources, pull_policy, healthcheck and stop_grace_period; every other container key is refused where written
+    // rather than accepted and then not honoured.
     private static void CheckKubernetesFit(ServiceSpec service, LoadContext context, NodeReader reader)
     {
-        foreach (var (key, location) in context.ContainerKeySites.GetValueOrDefault(service.Name, []))
+        // secrets and configs are read on every runtime (their own checks name what is missing); the provider refuses to run them.
+        var sites = context.ContainerKeySites.GetValueOrDefault(service.Name, []).Where(s => s.Key is not ("secrets" or "configs"))
+            .Concat(context.ImageKeySites.GetValueOrDefault(service.Name, []).Where(s => s.Key is "network_mode" or "volumes"))
+            .OrderBy(s => (s.Location.Line, s.Location.Column));
+        foreach (var (key, location) in sites)
         {
-            if (key is "post_start" or "pre_stop")
+            var why = key switch
             {
-                reader.Error(location, $"\"{key}\" in service \"{service.Name}\": runtime kubernetes cannot run Compose lifecycle hooks (this build has no Kubernetes provider); use runtime: docker");
-            }
+                "post_start" or "pre_stop" => "cannot run Compose lifecycle hooks in a pod yet",
+                "build" => "cannot build images (build and push it, then name it in image)",
+                "volumes" => "does not mount volumes into pods yet",
+                "networks" or "network_mode" => "puts each project in its own namespace, where services reach each other by name; it has no Compose networks",
+                _ => "does not map this key onto a pod yet",
+            };
+            reader.Error(location, $"\"{key}\" in service \"{service.Name}\": runtime kubernetes {why}; use runtime: docker or remove it");
         }
     }
 

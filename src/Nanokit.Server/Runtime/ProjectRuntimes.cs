@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Runtime.CompilerServices;
 using Nanokit.Core.Model;
 using Nanokit.Providers.Docker;
+using Nanokit.Providers.Kubernetes;
 using Nanokit.Providers.Local;
 using Nanokit.Runtime;
 using Nanokit.Runtime.Simulated;
@@ -24,6 +25,9 @@ internal sealed class ProjectRuntimes(IntentStore store, ObservedStore observed,
     private readonly Lazy<SimulatedRuntime> simulatedRuntime = new(() => new SimulatedRuntime());
     private readonly Lazy<LocalRuntime> local = new(() => new LocalRuntime());
     private readonly Lazy<DockerRuntime> docker = new(() => new DockerRuntime(new DockerRuntimeOptions { Endpoint = DockerEndpoint.FromEnvironment() }));
+
+    // Not cached on failure: a kubeconfig fixed while the node runs is picked up by the next run.
+    private readonly Lazy<KubernetesRuntime> kubernetes = new(() => KubernetesRuntime.FromEnvironment(Environment.GetEnvironmentVariable), LazyThreadSafetyMode.PublicationOnly);
 
     public string Name => "server";
 
@@ -107,6 +111,23 @@ internal sealed class ProjectRuntimes(IntentStore store, ObservedStore observed,
         {
             docker.Value.Dispose();
         }
+
+        if (kubernetes.IsValueCreated)
+        {
+            kubernetes.Value.Dispose();
+        }
+    }
+
+    private KubernetesRuntime Kubernetes(string project)
+    {
+        try
+        {
+            return kubernetes.Value;
+        }
+        catch (KubeConfigException e)
+        {
+            throw new RuntimeException("server", project, "*", null, $"runtime kubernetes: {e.Message}");
+        }
     }
 
     private static ObservedState Replace(ObservedState state, string service, int replica, ObservedReplica? now) =>
@@ -129,6 +150,7 @@ internal sealed class ProjectRuntimes(IntentStore store, ObservedStore observed,
         IRuntimeProvider provider = runtime switch
         {
             "docker" => docker.Value,
+            "kubernetes" => Kubernetes(project.Name),
             "local" or null => local.Value,
             _ => throw new RuntimeException("server", project.Name, "*", null, $"runtime \"{runtime}\" is not available on this node"),
         };

@@ -159,7 +159,7 @@ public sealed class ComposeKeysTests
             Load.Errors("services:\n  web:\n    image: app:1\n    oom_score_adj: 5000\n    cap_add: NET_ADMIN\n    expose: [http]\n    ulimits: {nofile: {soft: 10, hard: 5}}\n    logging: {options: {max-size: {a: 1}}}\n    restart: alway\n"));
         Assert.Equal(
             ["nanokit.yml:6:21: container_name: service \"web\" has 2 replicas, and a container name can be used by one only"],
-            Load.Errors("runtime: kubernetes\nservices:\n  web:\n    image: app:1\n    scale: 2\n    container_name: one\n"));
+            Load.Errors("runtime: docker\nservices:\n  web:\n    image: app:1\n    scale: 2\n    container_name: one\n"));
     }
 
     [Fact]

@@ -101,8 +101,8 @@ public sealed class LifecycleHookKeysTests
         const string File = "services:\n  web:\n    image: app:1\n    post_start:\n      - command: ./a\n    pre_stop:\n      - command: ./b\n";
         Assert.Equal(
             [
-                "nanokit.yml:5:5: \"post_start\" in service \"web\": runtime kubernetes cannot run Compose lifecycle hooks (this build has no Kubernetes provider); use runtime: docker",
-                "nanokit.yml:7:5: \"pre_stop\" in service \"web\": runtime kubernetes cannot run Compose lifecycle hooks (this build has no Kubernetes provider); use runtime: docker",
+                "nanokit.yml:5:5: \"post_start\" in service \"web\": runtime kubernetes cannot run Compose lifecycle hooks in a pod yet; use runtime: docker or remove it",
+                "nanokit.yml:7:5: \"pre_stop\" in service \"web\": runtime kubernetes cannot run Compose lifecycle hooks in a pod yet; use runtime: docker or remove it",
             ],
             Load.Errors("runtime: kubernetes\n" + File));
         var web = Load.Yaml("runtime: docker\n" + File).Services["web"];

@@ -65,6 +65,20 @@ public sealed class ValidationTests
     }
 
     [Fact]
+    public void The_kubernetes_runtime_refuses_the_container_keys_it_does_not_map_onto_a_pod_at_their_line()
+    {
+        Assert.Equal(
+            [
+                "nanokit.yml:5:5: \"volumes\" in service \"web\": runtime kubernetes does not mount volumes into pods yet; use runtime: docker or remove it",
+                "nanokit.yml:6:5: \"user\" in service \"web\": runtime kubernetes does not map this key onto a pod yet; use runtime: docker or remove it",
+                "nanokit.yml:7:5: \"network_mode\" in service \"web\": runtime kubernetes puts each project in its own namespace, where services reach each other by name; it has no Compose networks; use runtime: docker or remove it",
+            ],
+            Load.Errors("runtime: kubernetes\nservices:\n  web:\n    image: app:1\n    volumes: [./data:/data]\n    user: app\n    network_mode: host\n"));
+        var web = Load.Yaml("runtime: kubernetes\nservices:\n  web:\n    image: app:1\n    ports: ['8080:80']\n    labels: {a: b}\n    pull_policy: always\n    deploy: {resources: {limits: {cpus: '0.5'}}}\n    healthcheck: {test: [CMD, true]}\n").Services["web"];
+        Assert.Equal((80, "b"), (web.Ports[0].ContainerPort, web.Labels["a"]));
+    }
+
+    [Fact]
     public void Validation_requires_an_image_for_container_runtimes_and_a_command_for_local()
     {
         Assert.Equal(["nanokit.yml:3:3: service \"web\" has no image; runtime docker needs one"], Load.Errors("runtime: docker\nservices:\n  web:\n    command: x\n"));

@@ -1,0 +1,245 @@
+using System.Collections.Concurrent;
+using System.Collections.Immutable;
+using System.Globalization;
+using System.Runtime.CompilerServices;
+using System.Text.Json;
+using Nanokit.Core.Model;
+using Nanokit.Runtime;
+
+namespace Nanokit.Providers.Kubernetes;
+
+/// <summary>
+/// Replicas as Kubernetes Pods, over the REST API with a small typed client (<see cref="KubeApi"/>; docs/kubernetes.md says
+/// why not KubernetesClient). The reconciler manages replicas itself, so each replica is one bare Pod (no Deployment)
+/// named <c>service-n</c>, with <c>restartPolicy: Never</c> so that an exit is seen and healed by Nanokit, labelled
+/// <c>app.kubernetes.io/managed-by=nanokit</c>, <c>nanokit.io/project</c>, <c>nanokit.io/service</c>, <c>nanokit.io/replica</c>
+/// and annotated with the config hash and generation: a label-selected list alone rebuilds the picture after a crash.
+/// Each project gets its own namespace, named after it, created on first use and never deleted by Nanokit (deleting a
+/// namespace deletes whatever else lives in it); inside it a service with ports gets a ClusterIP Service of its own name,
+/// so pods reach each other by Compose service name as on a Compose network. The Service goes with the service's last pod.
+/// Kubernetes has no stopped pod, so <c>nkapp stop</c> is refused (the interface's default); an ended pod (Succeeded or
+/// Failed) is observed as Exited and <see cref="StartAsync"/> replaces it by a pod of the same definition.
+/// Health is the pod's Ready condition, which the kubelet sets from the readinessProbe the healthcheck becomes; waits are
+/// list-then-watch (a 410 Expired starts over with a fresh list), never polls.
+/// </summary>
+public sealed partial class KubernetesRuntime : IRuntimeProvider, IReplicaLogs, IDisposable
+{
+    private const string ProviderName = "kubernetes";
+
+    private readonly KubeApi api;
+    private readonly ConcurrentDictionary<string, bool> namespaces = new(StringComparer.Ordinal);
+
+    public KubernetesRuntime(KubeConfig config, KubernetesRuntimeOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(config);
+        options ??= new KubernetesRuntimeOptions();
+        options.Validate();
+        api = new KubeApi(config, options.RequestTimeout);
+    }
+
+    public string Name => ProviderName;
+
+    /// <summary>The API server this runtime talks to.</summary>
+    public Uri Server => api.Server;
+
+    public void Dispose() => api.Dispose();
+
+    public async Task<ObservedState> ObserveAsync(ProjectRef project, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(project);
+        var list = await Call(project.Name, "*", null, () => ListPodsAsync(project.Name, null, cancellationToken)).ConfigureAwait(false);
+        return new ObservedState(list.Items
+            .Select(PodDefinition.Observed)
+            .OfType<ObservedReplica>()
+            .OrderBy(r => r.Service, StringComparer.Ordinal)
+            .ThenBy(r => r.Replica)
+            .ToImmutableArray());
+    }
+
+    public Task<ObservedReplica> CreateAsync(ReplicaSpec replica, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(replica);
+        if (!replica.Service.Secrets.IsEmpty || !replica.Service.Configs.IsEmpty)
+        {
+            throw new RuntimeException(ProviderName, replica.Id, "secrets and configs are not mounted into pods yet; use runtime: docker or remove them");
+        }
+
+        return Call(replica.Id, async () =>
+        {
+            var ns = PodDefinition.Namespace(replica.Project.Name);
+            await EnsureNamespaceAsync(ns, cancellationToken).ConfigureAwait(false);
+            if (!replica.Service.Ports.IsEmpty)
+            {
+                await ApplyServiceAsync(PodDefinition.ServiceFor(replica.Project.Name, replica.Service), cancellationToken).ConfigureAwait(false);
+            }
+
+            var pod = await CreateOrAdoptAsync(replica.Id, PodDefinition.For(replica), cancellationToken).ConfigureAwait(false);
+            return PodDefinition.Observed(await WaitStartedAsync(replica.Id, pod, cancellationToken).ConfigureAwait(false))!;
+        });
+    }
+
+    public Task<ObservedReplica> StartAsync(ReplicaId replica, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(replica);
+        return Call(replica, async () =>
+        {
+            var path = PodPath(replica);
+            var pod = await api.GetAsync<Pod>(path, cancellationToken).ConfigureAwait(false)
+                ?? throw new RuntimeException(ProviderName, replica, $"there is no pod {PodDefinition.PodName(replica.Service, replica.Replica)} to start");
+            if (pod.Metadata.DeletionTimestamp is null && PodDefinition.ExitCode(pod) is null)
+            {
+                return PodDefinition.Observed(pod)!;
+            }
+
+            // An ended pod cannot run again: a new one of the same definition takes its name once it is gone.
+            await RemovePodAsync(replica, 0, cancellationToken).ConfigureAwait(false);
+            var again = new Pod
+            {
+                Metadata = new ObjectMeta { Name = pod.Metadata.Name, Namespace = pod.Metadata.Namespace, Labels = pod.Metadata.Labels, Annotations = pod.Metadata.Annotations },
+                Spec = pod.Spec with { NodeName = null },
+            };
+            var created = await CreateOrAdoptAsync(replica, again, cancellationToken).ConfigureAwait(false);
+            return PodDefinition.Observed(await WaitStartedAsync(replica, created, cancellationToken).ConfigureAwait(false))!;
+        });
+    }
+
+    public Task DeleteAsync(ReplicaId replica, TimeSpan? stopTimeout, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(replica);
+        return Call(replica, async () =>
+        {
+            var pod = await api.GetAsync<Pod>(PodPath(replica), cancellationToken).ConfigureAwait(false);
+            if (pod is not null)
+            {
+                var grace = stopTimeout is { } timeout ? (long)Math.Ceiling(timeout.TotalSeconds) : pod.Spec.TerminationGracePeriodSeconds ?? 30;
+                await RemovePodAsync(replica, grace, cancellationToken).ConfigureAwait(false);
+            }
+
+            var left = await ListPodsAsync(replica.Project.Name, replica.Service, cancellationToken).ConfigureAwait(false);
+            if (left.Items.Count == 0)
+            {
+                await DeleteIgnoringMissingAsync(ServicePath(replica.Project.Name, PodDefinition.ServiceName(replica.Service)), null, cancellationToken).ConfigureAwait(false);
+            }
+
+            return true;
+        });
+    }
+
+    public Task<HealthStatus> ProbeHealthAsync(ReplicaId replica, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(replica);
+        return Call(replica, async () => PodDefinition.Health(await api.GetAsync<Pod>(PodPath(replica), cancellationToken).ConfigureAwait(false)));
+    }
+
+    public Task<HealthStatus> WaitForHealthAsync(ReplicaId replica, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(replica);
+        return Call(replica, async () => (await WaitPodAsync(replica, pod => PodDefinition.Health(pod) is var health && health != HealthStatus.Starting ? new Box<HealthStatus>(health) : null, cancellationToken).ConfigureAwait(false)).Value);
+    }
+
+    public Task<int> WaitForCompletionAsync(ReplicaId replica, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(replica);
+        return Call(replica, async () => (await WaitPodAsync(
+            replica,
+            pod => pod is null ? throw new RuntimeException(ProviderName, replica, "the pod was deleted before it completed")
+                : PodDefinition.ExitCode(pod) is { } code ? new Box<int>(code) : null,
+            cancellationToken).ConfigureAwait(false)).Value);
+    }
+
+    public Task<HookResult> RunHookAsync(ProjectRef project, ServiceSpec service, HookKind kind, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(project);
+        ArgumentNullException.ThrowIfNull(service);
+        _ = service.Hooks.For(kind) ?? throw new ArgumentException($"service {service.Name} has no {kind} hook", nameof(kind));
+        throw new RuntimeException(ProviderName, project.Name, service.Name, null, $"{kind.ToString().ToLowerInvariant()} hooks are not supported on the kubernetes runtime yet");
+    }
+
+    public async IAsyncEnumerable<RuntimeChange> WatchAsync(ProjectRef project, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(project);
+        var path = $"/api/v1/namespaces/{PodDefinition.Namespace(project.Name)}/pods?labelSelector={PodDefinition.Selector(project.Name)}";
+        while (!cancellationToken.IsCancellationRequested)
+        {
+            var list = await Call(project.Name, "*", null, () => ListPodsAsync(project.Name, null, cancellationToken)).ConfigureAwait(false);
+            await using var events = api.WatchAsync($"{path}&resourceVersion={list.Metadata.ResourceVersion}", cancellationToken).GetAsyncEnumerator(cancellationToken);
+            while (await NextAsync(project, events).ConfigureAwait(false))
+            {
+                var pod = events.Current.Object.Deserialize<Pod>(KubeJson.Options)!;
+                if (Change(project, events.Current.Type, pod) is { } change)
+                {
+                    yield return change;
+                }
+            }
+        }
+    }
+
+    public async IAsyncEnumerable<string> ReadLogsAsync(ReplicaId replica, LogReadOptions options, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(replica);
+        ArgumentNullException.ThrowIfNull(options);
+        var query = new List<string>();
+        if (options.Tail is { } tail)
+        {
+            query.Add($"tailLines={tail}");
+        }
+
+        if (options.Follow)
+        {
+            query.Add("follow=true");
+        }
+
+        if (options.Timestamps)
+        {
+            query.Add("timestamps=true");
+        }
+
+        if (options.Since is { } since)
+        {
+            query.Add("sinceTime=" + Uri.EscapeDataString(since.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture)));
+        }
+
+        var path = PodPath(replica) + "/log" + (query.Count == 0 ? "" : "?" + string.Join('&', query));
+        await using var lines = api.ReadLinesAsync(path, cancellationToken).GetAsyncEnumerator(cancellationToken);
+        while (await Call<bool>(replica, async () => await lines.MoveNextAsync().ConfigureAwait(false)).ConfigureAwait(false))
+        {
+            yield return lines.Current;
+        }
+    }
+
+    private static RuntimeChange? Change(ProjectRef project, string type, Pod pod)
+    {
+        var labels = pod.Metadata.Labels ?? [];
+        if (!labels.TryGetValue(PodDefinition.ServiceLabel, out var service) || !labels.TryGetValue(PodDefinition.Replica, out var r)
+            || !int.TryParse(r, CultureInfo.InvariantCulture, out var replica))
+        {
+            return null;
+        }
+
+        var observed = type == "DELETED" ? null : PodDefinition.Observed(pod);
+        return new RuntimeChange(project.Name, observed ?? new ObservedReplica(service, replica, "", ReplicaState.Missing), DateTimeOffset.UtcNow);
+    }
+
+    private async Task<bool> NextAsync(ProjectRef project, IAsyncEnumerator<WatchEvent> events)
+    {
+        try
+        {
+            return await events.MoveNextAsync().ConfigureAwait(false);
+        }
+        catch (KubeApiException e) when (e.Code == 410)
+        {
+            return false;
+        }
+        catch (KubeApiException e)
+        {
+            throw Failure(project.Name, "*", null, e);
+        }
+    }
+
+    private static string PodPath(ReplicaId replica) =>
+        $"/api/v1/namespaces/{PodDefinition.Namespace(replica.Project.Name)}/pods/{PodDefinition.PodName(replica.Service, replica.Replica)}";
+
+    private static string ServicePath(string project, string name) => $"/api/v1/namespaces/{PodDefinition.Namespace(project)}/services/{name}";
+
+    private sealed record Box<T>(T Value);
+}

@@ -1,0 +1,219 @@
+using System.Globalization;
+using System.Text;
+using Nanokit.Core.Model;
+using Nanokit.Runtime;
+
+namespace Nanokit.Providers.Kubernetes;
+
+/// <summary>
+/// How a replica is written as a Pod and a service as a Service, and read back: names, labels, annotations and the
+/// Compose keys runtime kubernetes honours (image, entrypoint/command, working_dir, environment, ports, labels,
+/// deploy.resources, pull_policy, healthcheck, stop_grace_period). Validation refuses the others where they are written.
+/// </summary>
+internal static class PodDefinition
+{
+    public const string ManagedBy = "app.kubernetes.io/managed-by";
+    public const string Project = "nanokit.io/project";
+    public const string ServiceLabel = "nanokit.io/service";
+    public const string Replica = "nanokit.io/replica";
+    public const string ConfigHash = "nanokit.io/config-hash";
+    public const string Generation = "nanokit.io/generation";
+
+    /// <summary>The project's namespace: its name as a DNS-1123 label (lower case, '-' for anything else).</summary>
+    public static string Namespace(string project) => DnsLabel(project);
+
+    /// <summary>The replica's pod: unique in the project's namespace, stable across runs so that a retry finds it.</summary>
+    public static string PodName(string service, int replica) => $"{DnsLabel(service)}-{replica}";
+
+    /// <summary>The service's Service, so that other pods reach it by its Compose name, as on a Compose network (a digit first gets "s-").</summary>
+    public static string ServiceName(string service)
+    {
+        var name = DnsLabel(service);
+        return char.IsAsciiLetter(name[0]) ? name : "s-" + name;
+    }
+
+    /// <summary>The selector of every pod of a project, or of one service of it.</summary>
+    public static string Selector(string project, string? service = null) =>
+        Uri.EscapeDataString($"{ManagedBy}=nanokit,{Project}={project}" + (service is null ? "" : $",{ServiceLabel}={service}"));
+
+    public static Pod For(ReplicaSpec replica)
+    {
+        var service = replica.Service;
+        var annotations = service.Labels.ToDictionary(l => l.Key, l => l.Value, StringComparer.Ordinal);
+        annotations[ConfigHash] = replica.ConfigHash;
+        annotations[Generation] = replica.Generation.ToString(CultureInfo.InvariantCulture);
+        return new Pod
+        {
+            Metadata = new ObjectMeta
+            {
+                Name = PodName(service.Name, replica.Replica),
+                Namespace = Namespace(replica.Project.Name),
+                Labels = new Dictionary<string, string>(StringComparer.Ordinal)
+                {
+                    [ManagedBy] = "nanokit",
+                    [Project] = replica.Project.Name,
+                    [ServiceLabel] = service.Name,
+                    [Replica] = replica.Replica.ToString(CultureInfo.InvariantCulture),
+                },
+                Annotations = annotations,
+            },
+            Spec = new PodSpec
+            {
+                // The reconciler restarts replicas itself (restart:, heal): an exit must show as the pod's end, not be hidden by the kubelet.
+                RestartPolicy = "Never",
+                TerminationGracePeriodSeconds = Seconds(service.StopGracePeriod),
+                Containers = [Container(service)],
+            },
+        };
+    }
+
+    public static KubeService ServiceFor(string project, ServiceSpec service) => new()
+    {
+        Metadata = new ObjectMeta
+        {
+            Name = ServiceName(service.Name),
+            Namespace = Namespace(project),
+            Labels = new Dictionary<string, string>(StringComparer.Ordinal) { [ManagedBy] = "nanokit", [Project] = project, [ServiceLabel] = service.Name },
+        },
+        Spec = new KubeServiceSpec
+        {
+            Selector = new Dictionary<string, string>(StringComparer.Ordinal) { [ManagedBy] = "nanokit", [Project] = project, [ServiceLabel] = service.Name },
+            Ports = service.Ports
+                .Select(p => (Port: p.HostPort ?? p.ContainerPort, Target: p.ContainerPort, Protocol: p.Protocol.ToUpperInvariant()))
+                .Distinct()
+                .Select(p => new ServicePort($"{p.Protocol.ToLowerInvariant()}-{p.Port}", p.Protocol, p.Port, p.Target))
+                .ToList(),
+        },
+    };
+
+    /// <summary>The replica a pod holds, or null for a pod that is not one of Nanokit's or is being deleted (its slot is free).</summary>
+    public static ObservedReplica? Observed(Pod pod)
+    {
+        var labels = pod.Metadata.Labels;
+        if (pod.Metadata.DeletionTimestamp is not null || labels is null
+            || !labels.TryGetValue(ServiceLabel, out var service)
+            || !labels.TryGetValue(Replica, out var replicaText) || !int.TryParse(replicaText, CultureInfo.InvariantCulture, out var replica))
+        {
+            return null;
+        }
+
+        var annotations = pod.Metadata.Annotations ?? [];
+        var generation = annotations.TryGetValue(Generation, out var g) && long.TryParse(g, CultureInfo.InvariantCulture, out var parsed) ? parsed : 0;
+        var exit = ExitCode(pod);
+        return new ObservedReplica(
+            service,
+            replica,
+            annotations.GetValueOrDefault(ConfigHash, ""),
+            exit is null ? ReplicaState.Running : ReplicaState.Exited,
+            exit,
+            pod.Metadata.Uid,
+            generation);
+    }
+
+    /// <summary>The exit code of a pod that has ended (phase Succeeded or Failed), else null.</summary>
+    public static int? ExitCode(Pod pod)
+    {
+        var phase = pod.Status?.Phase;
+        if (phase is not ("Succeeded" or "Failed"))
+        {
+            return null;
+        }
+
+        return pod.Status?.ContainerStatuses?.FirstOrDefault()?.State?.Terminated?.ExitCode ?? (phase == "Succeeded" ? 0 : 1);
+    }
+
+    /// <summary>Health from the Ready condition, which the kubelet sets from the readinessProbe the healthcheck became.</summary>
+    public static HealthStatus Health(Pod? pod)
+    {
+        if (pod is null || pod.Metadata.DeletionTimestamp is not null || ExitCode(pod) is not null)
+        {
+            return HealthStatus.Unhealthy;
+        }
+
+        if (pod.Spec.Containers.All(c => c.ReadinessProbe is null))
+        {
+            return HealthStatus.None;
+        }
+
+        return pod.Status?.Conditions?.Any(c => c is { Type: "Ready", Status: "True" }) == true ? HealthStatus.Healthy : HealthStatus.Starting;
+    }
+
+    /// <summary>Why a pod that waits will not start without someone changing something (a bad image), else null.</summary>
+    public static string? Stuck(Pod pod) =>
+        pod.Status?.ContainerStatuses?.Select(s => s.State?.Waiting)
+            .FirstOrDefault(w => w?.Reason is "ErrImagePull" or "ImagePullBackOff" or "InvalidImageName" or "CreateContainerConfigError" or "CreateContainerError")
+            is { } waiting ? $"{waiting.Reason}: {waiting.Message}" : null;
+
+    private static Container Container(ServiceSpec service) => new()
+    {
+        Name = DnsLabel(service.Name),
+        Image = service.Image!,
+        Command = service.Entrypoint is { } entrypoint ? [.. entrypoint] : null,
+        Args = service.Command is { } command ? [.. command] : null,
+        WorkingDir = service.WorkingDir,
+        Env = service.Environment.Where(e => e.Value is not null).Select(e => new EnvVar(e.Key, e.Value!)).ToList() is { Count: > 0 } env ? env : null,
+        Ports = service.Ports.Select(p => new ContainerPortSpec(p.ContainerPort, p.Protocol.ToUpperInvariant())).Distinct().ToList() is { Count: > 0 } ports ? ports : null,
+        Resources = Resources(service),
+        ReadinessProbe = Readiness(service.Healthcheck),
+        ImagePullPolicy = service.PullPolicy switch
+        {
+            PullPolicy.Always => "Always",
+            PullPolicy.Never => "Never",
+            _ => "IfNotPresent",
+        },
+    };
+
+    private static ResourceRequirements? Resources(ServiceSpec service)
+    {
+        static Dictionary<string, string>? Quantities(double? cpus, long? memory)
+        {
+            var map = new Dictionary<string, string>(StringComparer.Ordinal);
+            if (cpus is { } c)
+            {
+                map["cpu"] = Math.Max(1, (long)Math.Round(c * 1000)).ToString(CultureInfo.InvariantCulture) + "m";
+            }
+
+            if (memory is { } m)
+            {
+                map["memory"] = m.ToString(CultureInfo.InvariantCulture);
+            }
+
+            return map.Count == 0 ? null : map;
+        }
+
+        var limits = Quantities(service.Limits?.Cpus, service.Limits?.MemoryBytes);
+        var requests = Quantities(service.Reservations?.Cpus, service.Reservations?.MemoryBytes);
+        return limits is null && requests is null ? null : new ResourceRequirements(limits, requests);
+    }
+
+    // Docker's start_period has no readiness counterpart (failures during it do not count): probes start at once.
+    private static Probe? Readiness(HealthcheckSpec? check)
+    {
+        if (check is null || check.Disabled || check.Test.IsDefaultOrEmpty || check.Test[0] == "NONE")
+        {
+            return null;
+        }
+
+        List<string> command = check.Test[0] switch
+        {
+            "CMD-SHELL" => ["/bin/sh", "-c", string.Join(' ', check.Test.Skip(1))],
+            "CMD" => [.. check.Test.Skip(1)],
+            _ => [.. check.Test],
+        };
+        return new Probe(new ExecAction(command), 0, Seconds(check.Interval), Seconds(check.Timeout), Math.Max(1, check.Retries));
+    }
+
+    private static int Seconds(TimeSpan span) => Math.Max(1, (int)Math.Ceiling(span.TotalSeconds));
+
+    private static string DnsLabel(string name)
+    {
+        var label = new StringBuilder(name.Length);
+        foreach (var c in name.ToLowerInvariant())
+        {
+            label.Append(char.IsAsciiLetterOrDigit(c) ? c : '-');
+        }
+
+        var text = label.ToString().Trim('-');
+        return text.Length == 0 ? "x" : text.Length > 55 ? text[..55].TrimEnd('-') : text;
+    }
+}
