@@ -116,7 +116,7 @@ public static class ServerHost
         var store = new IntentStore(dataSource, settings.Channel, settings.Events.Channel, settings.MaxIntentBatch);
         var events = new EventLog(dataSource, settings.Events.Channel, settings.Events.Keep);
         var self = $"akka.tcp://nanokit@{settings.Cluster.Host}:{settings.Cluster.Port}";
-        var observed = new ObservedStore(dataSource, self);
+        var observed = new ObservedStore(dataSource, self, config.GetTimeSpan("nanokit.server.observed-write-delay"));
         var senders = new IntentSenders(self);
         var runtimes = new ProjectRuntimes(store, observed, settings.SimulatedRuntime);
         builder.Services.AddSingleton(settings);
