@@ -39,6 +39,10 @@ internal sealed class ServiceActor : ReconcilerEntity
         this.provider = provider;
         this.retry = retry;
         log = Context.GetLogger();
+
+        // A service never saves a snapshot (it trims its journal instead), so it recovers from Akka's empty in-memory store:
+        // one database read less for every service that starts (two per project at scale, docs/benchmarks.md, s7-owner).
+        SnapshotPluginId = NoSnapshots;
         Recover<ServiceActionsSucceeded>(_ => lastFailure = null);
         Recover<ServiceActionsFailed>(e => lastFailure = e.Reason);
         Idle();
@@ -49,6 +53,9 @@ internal sealed class ServiceActor : ReconcilerEntity
     /// events always hold, so older ones are history and are deleted in batches of this size.
     /// </summary>
     internal const int KeptEvents = 32;
+
+    /// <summary>Akka's snapshot store that holds nothing and answers every load from memory (persistence.conf).</summary>
+    internal const string NoSnapshots = "akka.persistence.no-snapshot-store";
 
     /// <summary>How many of its last output lines a failed one-off (service_completed_successfully) shows under its service.</summary>
     private const int OneOffTailLines = 10;

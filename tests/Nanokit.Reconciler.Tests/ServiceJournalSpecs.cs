@@ -26,4 +26,19 @@ public sealed class ServiceJournalSpecs : ReconcilerFixture
         Assert.Equal((long)Runs, kept[^1]);
         Assert.Equal(Enumerable.Range((int)kept[0], kept.Count).Select(n => (long)n), kept);
     }
+
+    [Fact]
+    public void A_service_recovers_and_runs_without_reading_the_snapshot_store()
+    {
+        var project = Project();
+        project.Tell(GetProjectStatus.Instance, TestActor);
+        ExpectMsg<CurrentProjectStatus>();
+
+        // The project has recovered (its snapshot load is behind it); from now on any snapshot read fails.
+        Query($"DROP TABLE {SnapshotTable}");
+        var (completed, _) = AwaitRun(Apply(project, Load("services:\n  web: {command: [web]}\n  db: {command: [db]}\n")).Generation);
+
+        Assert.True(completed.Result.Succeeded, string.Join("; ", completed.Result.Failures.Select(f => $"{f.Service}: {f.Reason}")));
+        AwaitAssert(() => Assert.Equal([1L], KeptEvents("service|shop|web")));
+    }
 }

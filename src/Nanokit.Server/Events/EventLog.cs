@@ -29,33 +29,27 @@ internal sealed class EventLog(NpgsqlDataSource dataSource, string channel, int 
         await using var batch = new NpgsqlBatch(connection, transaction);
         foreach (var project in events.GroupBy(e => e.Project, StringComparer.Ordinal).OrderBy(g => g.Key, StringComparer.Ordinal))
         {
+            // One statement per project: the revisions, the events, the prune of those past keep (older rows only: the
+            // statement's own inserts are not visible to its delete, so a batch longer than keep is pruned by the next
+            // write) and the notification. It was three statements; at scale each costs the store as much as its work.
             var command = new NpgsqlBatchCommand(
                 """
-                WITH r AS (UPDATE nanokit_intents SET revision = revision + @count WHERE project = @project RETURNING revision - @count AS base)
-                INSERT INTO nanokit_events (project, revision, generation, event)
-                SELECT @project, r.base + e.ord, e.generation, e.event
-                FROM r, unnest(@generations::bigint[], @events::jsonb[]) WITH ORDINALITY AS e(generation, event, ord);
+                WITH r AS (UPDATE nanokit_intents SET revision = revision + @count WHERE project = @project RETURNING revision - @count AS base),
+                i AS (
+                  INSERT INTO nanokit_events (project, revision, generation, event)
+                  SELECT @project, r.base + e.ord, e.generation, e.event
+                  FROM r, unnest(@generations::bigint[], @events::jsonb[]) WITH ORDINALITY AS e(generation, event, ord)),
+                d AS (DELETE FROM nanokit_events WHERE project = @project AND revision <= (SELECT base + @count - @keep FROM r))
+                SELECT pg_notify(@channel, @project);
                 """);
             var list = project.ToList();
             command.Parameters.AddWithValue("project", project.Key);
             command.Parameters.AddWithValue("count", (long)list.Count);
             command.Parameters.AddWithValue("generations", list.Select(e => e.Generation).ToArray());
             command.Parameters.AddWithValue("events", NpgsqlDbType.Array | NpgsqlDbType.Jsonb, list.Select(ProjectEvents.ToJson).ToArray());
+            command.Parameters.AddWithValue("keep", (long)keep);
+            command.Parameters.AddWithValue("channel", channel);
             batch.BatchCommands.Add(command);
-
-            // One statement per batch command (Npgsql's rule).
-            var prune = new NpgsqlBatchCommand(
-                """
-                DELETE FROM nanokit_events WHERE project = @project
-                  AND revision <= (SELECT revision - @keep FROM nanokit_intents WHERE project = @project);
-                """);
-            prune.Parameters.AddWithValue("project", project.Key);
-            prune.Parameters.AddWithValue("keep", (long)keep);
-            batch.BatchCommands.Add(prune);
-            var notify = new NpgsqlBatchCommand("SELECT pg_notify(@channel, @project);");
-            notify.Parameters.AddWithValue("project", project.Key);
-            notify.Parameters.AddWithValue("channel", channel);
-            batch.BatchCommands.Add(notify);
         }
 
         foreach (var report in reports)

@@ -16,9 +16,12 @@ namespace Nanokit.Server.Runtime;
 /// read by any node for PlanProject and CheckDrift, so no request calls a provider. Beside it, in <c>nanokit_restarts</c>,
 /// the replicas' restart counts the owner's project entity keeps in its journal (<see cref="Reconciler.RestartsCounted"/>),
 /// so that those plans leave a replica exited once its <c>on-failure:N</c> is spent, as the owner does. Writes are
-/// coalesced: only a project's newest snapshot and counts wait, and one writer sends every waiting project in one round trip.
+/// coalesced: only a project's newest snapshot and counts wait, and one writer sends every waiting project in one round trip,
+/// <paramref name="writeDelay"/> after the first change it has not written: a run records its project several times (the
+/// observation, then each replica created and started), and the delay makes those one write (at scale 4.9 writes per project
+/// without it; docs/benchmarks.md, s7-owner). Readers on other nodes see a change that much later.
 /// </summary>
-internal sealed class ObservedStore(NpgsqlDataSource dataSource, string owner) : BackgroundService
+internal sealed class ObservedStore(NpgsqlDataSource dataSource, string owner, TimeSpan writeDelay) : BackgroundService
 {
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
     private readonly ConcurrentDictionary<string, ObservedState> waiting = new(StringComparer.Ordinal);
@@ -62,6 +65,7 @@ internal sealed class ObservedStore(NpgsqlDataSource dataSource, string owner) :
     {
         while (await signal.Reader.WaitToReadAsync(stoppingToken).ConfigureAwait(false))
         {
+            await Task.Delay(writeDelay, stoppingToken).ConfigureAwait(false);
             signal.Reader.TryRead(out _);
             var batch = Take(waiting);
             var restarts = Take(waitingRestarts);
