@@ -1,5 +1,6 @@
 using System.Collections.Immutable;
 using Nanokit.Core.Model;
+using Nanokit.Core.Plan;
 using Nanokit.Server.Intents;
 using Nanokit.Server.Runtime;
 using Nanokit.TestSupport;
@@ -47,5 +48,24 @@ public sealed class ObservedStoreTests
         {
             await store.StopAsync(CancellationToken.None);
         }
+    }
+
+    [Fact]
+    public async Task A_graceful_stop_writes_the_observation_the_delay_still_holds()
+    {
+        await using var dataSource = NpgsqlDataSource.Create(await TestPostgres.CreateDatabaseAsync("observed"));
+        await new IntentStore(dataSource, "intents", "events", 1).InitializeAsync(CancellationToken.None);
+        var store = new ObservedStore(dataSource, "node-a", TimeSpan.FromMinutes(10));
+        await store.StartAsync(CancellationToken.None);
+
+        store.Record("shop", new ObservedState([new ObservedReplica("web", 1, "hash", ReplicaState.Running)]));
+        store.RecordRestarts("shop", [new RestartCount("web", 1, "hash", 2)]);
+        await store.StopAsync(CancellationToken.None);
+
+        var stored = await store.ReadAsync("shop", CancellationToken.None);
+        Assert.NotNull(stored);
+        Assert.Equal(ReplicaState.Running, Assert.Single(stored.State.Replicas).State);
+        Assert.Equal("node-a", stored.Owner);
+        Assert.Single(stored.Restarts);
     }
 }

@@ -92,6 +92,20 @@ internal sealed class ObservedStore(NpgsqlDataSource dataSource, string owner, T
         }
     }
 
+    /// <summary>A graceful stop writes what the delay still holds, so the other nodes do not read an older run until a new owner observes.</summary>
+    public override async Task StopAsync(CancellationToken cancellationToken)
+    {
+        await base.StopAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            await WriteAsync(Take(waiting), Take(waitingRestarts), cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is NpgsqlException or TimeoutException or OperationCanceledException)
+        {
+            // The store is unreachable or the host gave up waiting: the new owner's first observation replaces it anyway.
+        }
+    }
+
     private static List<KeyValuePair<string, T>> Take<T>(ConcurrentDictionary<string, T> from)
     {
         var batch = new List<KeyValuePair<string, T>>();
