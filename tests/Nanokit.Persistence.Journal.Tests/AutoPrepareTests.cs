@@ -8,7 +8,10 @@ public sealed class AutoPrepareTests
     [Fact]
     public async Task The_postgresql_plugins_connections_keep_a_repeated_statement_prepared()
     {
-        var (dataSource, _) = PostgreSqlDatabase.Open(Stores.PostgreSql(TempFile.Schema()).GetConfig(JournalPlugins.PostgreSqlJournal));
+        // Off by default (hocon/journal.conf says why); a node that turns it on gets prepared statements.
+        var config = Akka.Configuration.ConfigurationFactory.ParseString("auto-prepare = 16")
+            .WithFallback(Stores.PostgreSql(TempFile.Schema()).GetConfig(JournalPlugins.PostgreSqlJournal));
+        var (dataSource, _) = PostgreSqlDatabase.Open(config);
         await using (dataSource)
         {
             await using var connection = await dataSource.OpenConnectionAsync();
