@@ -6,7 +6,8 @@ namespace Nanokit.Hub.Tests;
 
 /// <summary>
 /// The Hub of a TLS node, on --listen over https, with projects on the local runtime: real processes writing real log
-/// lines, which a project's page streams.
+/// lines, which a project's page streams. Local replicas outlive the node (as containers outlive their daemon's client),
+/// so each command ends by itself within minutes rather than being left running on the machine.
 /// </summary>
 public sealed class HubTlsTests(TlsHubFixture hub) : IClassFixture<TlsHubFixture>
 {
@@ -50,7 +51,7 @@ public sealed class HubTlsTests(TlsHubFixture hub) : IClassFixture<TlsHubFixture
               counter:
                 command: [sh, -c, "seq 1 1500 | sed 's/^/count /'; exec sleep 600"]
               talker:
-                command: [sh, -c, "echo hello from talker; i=0; while :; do i=$((i+1)); echo tick $$i; sleep 0.2; done"]
+                command: [sh, -c, "echo hello from talker; i=0; while [ $$i -lt 1500 ]; do i=$((i+1)); echo tick $$i; sleep 0.2; done; exec sleep 600"]
             """;
         await hub.ConvergedAsync("logged", (await hub.Client.ApplyProjectAsync(Apply(yaml), As(HubNode.WriteToken))).Generation);
         var page = await hub.OpenAsync("#/projects/logged");
