@@ -1,4 +1,7 @@
+using System.Text.RegularExpressions;
+using Grpc.Core;
 using Microsoft.Playwright;
+using Nanokit.Server.Api.V1;
 using static Microsoft.Playwright.Assertions;
 using static Nanokit.Hub.Tests.HubFixture;
 
@@ -37,7 +40,7 @@ public sealed class HubTlsTests(TlsHubFixture hub) : IClassFixture<TlsHubFixture
         await page.GotoAsync($"{hub.Node.HubUrl}/hub/#/projects/over-tls");
 
         await Expect(page.Locator("#replica-table")).ToContainTextAsync("running");
-        await Expect(page.Locator("#log-lines li").First).ToHaveTextAsync("talker[1] hello over tls");
+        await Expect(page.Locator("#log-lines li").First).ToHaveTextAsync(Stamped("talker[1] hello over tls"));
         Assert.Equal("https:", await page.EvaluateAsync<string>("() => location.protocol"));
     }
 
@@ -70,7 +73,7 @@ public sealed class HubTlsTests(TlsHubFixture hub) : IClassFixture<TlsHubFixture
         await Expect(page.Locator("#log-lines li[data-service='counter']")).ToHaveCountAsync(0);
         await page.Locator("#log-follow").UncheckAsync();
         await Expect(page.Locator("#log-state")).ToHaveTextAsync("end of the logs");
-        await Expect(lines.First).ToHaveTextAsync("talker[1] hello from talker");
+        await Expect(lines.First).ToHaveTextAsync(Stamped("talker[1] hello from talker"));
         await Expect(page.Locator("#log-lines li[data-service='counter']")).ToHaveCountAsync(0);
 
         await page.Locator("#log-follow").CheckAsync();
@@ -86,5 +89,90 @@ public sealed class HubTlsTests(TlsHubFixture hub) : IClassFixture<TlsHubFixture
         await page.Locator("a[href='#/projects']").First.ClickAsync();
         await Expect(page.Locator("h1")).ToHaveTextAsync("Projects");
         Assert.Equal("net::ERR_ABORTED", await ended.Task.WaitAsync(TimeSpan.FromSeconds(30)));
+    }
+
+    [Fact]
+    public async Task Logs_show_the_time_the_runtime_stored_with_each_line_and_ask_only_for_the_lines_since_the_chosen_span()
+    {
+        const string yaml = """
+            name: stamped
+            runtime: local
+            services:
+              talker:
+                command: [sh, -c, "echo stamped <script>line</script>; exec sleep 600"]
+            """;
+        await hub.ConvergedAsync("stamped", (await hub.Client.ApplyProjectAsync(Apply(yaml), As(HubNode.WriteToken))).Generation);
+        var stored = await FirstLineAsync("stamped");
+        Assert.Equal("stamped <script>line</script>", stored.Line);
+        var page = await hub.OpenAsync("#/projects/stamped");
+
+        var line = page.Locator("#log-lines li").First;
+        await Expect(line.Locator(".text")).ToHaveTextAsync("stamped <script>line</script>");
+        await Expect(page.Locator("#log-lines script")).ToHaveCountAsync(0);
+        await Expect(line.Locator(".time")).ToHaveAttributeAsync("title", stored.Time);
+        await Expect(line.Locator(".time")).ToHaveTextAsync(stored.Time[..10] + " " + stored.Time[11..23]);
+
+        var asked = await page.RunAndWaitForRequestAsync(
+            () => page.Locator("#log-since").SelectOptionAsync("300"), request => request.Url.Contains("/v1/projects/stamped/logs?", StringComparison.Ordinal));
+        var query = System.Web.HttpUtility.ParseQueryString(new Uri(asked.Url).Query);
+        Assert.Equal("true", query["timestamps"]);
+        Assert.Equal("1000", query["tail"]);
+        var since = DateTimeOffset.Parse(query["since"]!, System.Globalization.CultureInfo.InvariantCulture);
+        Assert.InRange(since, DateTimeOffset.UtcNow.AddMinutes(-6), DateTimeOffset.UtcNow.AddMinutes(-4));
+        await Expect(line.Locator(".text")).ToHaveTextAsync("stamped <script>line</script>");
+
+        asked = await page.RunAndWaitForRequestAsync(
+            () => page.Locator("#log-since").SelectOptionAsync(""), request => request.Url.Contains("/v1/projects/stamped/logs?", StringComparison.Ordinal));
+        Assert.Null(System.Web.HttpUtility.ParseQueryString(new Uri(asked.Url).Query)["since"]);
+        await EndAsync("stamped");
+    }
+
+    [Fact]
+    public async Task A_followed_log_cut_by_the_node_dying_resumes_from_the_last_lines_time_with_a_note_and_without_a_repeated_or_lost_line()
+    {
+        const string yaml = """
+            name: resumed
+            runtime: local
+            services:
+              talker:
+                command: [sh, -c, "i=0; while [ $$i -lt 2000 ]; do i=$((i+1)); echo tick $$i; sleep 0.1; done; exec sleep 600"]
+            """;
+        await hub.ConvergedAsync("resumed", (await hub.Client.ApplyProjectAsync(Apply(yaml), As(HubNode.WriteToken))).Generation);
+        var page = await hub.OpenAsync("#/projects/resumed");
+        var texts = page.Locator("#log-lines li[data-service='talker'] .text");
+        await Expect(page.Locator("#log-lines")).ToContainTextAsync("tick 20");
+
+        await hub.Node.RestartAsync();
+        var note = page.Locator("#log-lines li.note");
+        await Expect(note).ToContainTextAsync("the stream was cut");
+        await Expect(note).ToContainTextAsync(new Regex(@"resumed from \d{4}-\d\d-\d\dT"));
+        var before = Ticks(await texts.AllTextContentsAsync());
+        await Expect(page.Locator("#log-lines")).ToContainTextAsync($"tick {before[^1] + 20}");
+
+        // Every tick once, in order: the lines written while the node was down came after the resume, none twice.
+        var ticks = Ticks(await texts.AllTextContentsAsync());
+        Assert.Equal(Enumerable.Range(ticks[0], ticks.Count), ticks);
+        Assert.Equal(1, await note.CountAsync());
+        await EndAsync("resumed");
+    }
+
+    /// <summary>A log line as the page shows it: its time to the millisecond, its replica, its text.</summary>
+    private static Regex Stamped(string rest) => new($@"^\d{{4}}-\d\d-\d\d \d\d:\d\d:\d\d\.\d{{3}} {Regex.Escape(rest)}$");
+
+    private static List<int> Ticks(IReadOnlyList<string> texts) => [.. texts.Select(text => int.Parse(text["tick ".Length..], System.Globalization.CultureInfo.InvariantCulture))];
+
+    private async Task<LogLine> FirstLineAsync(string project)
+    {
+        using var call = hub.Client.StreamLogs(new StreamLogsRequest { Project = project, Timestamps = true }, As(HubNode.ReadToken));
+        Assert.True(await call.ResponseStream.MoveNext());
+        return call.ResponseStream.Current;
+    }
+
+    /// <summary>Deletes the project and waits until its replicas are gone: local replicas outlive the node.</summary>
+    private async Task EndAsync(string project)
+    {
+        var deleted = await hub.Client.DeleteProjectAsync(new DeleteProjectRequest { Project = project, StopTimeoutSeconds = 1 }, As(HubNode.WriteToken));
+        var gone = await hub.ConvergedAsync(project, deleted.Generation);
+        Assert.Empty(gone.Replicas);
     }
 }
