@@ -1,5 +1,4 @@
 using System.Text.RegularExpressions;
-using Grpc.Core;
 using Microsoft.Playwright;
 using Nanokit.Server.Api.V1;
 using static Microsoft.Playwright.Assertions;
@@ -154,6 +153,75 @@ public sealed class HubTlsTests(TlsHubFixture hub) : IClassFixture<TlsHubFixture
         Assert.Equal(Enumerable.Range(ticks[0], ticks.Count), ticks);
         Assert.Equal(1, await note.CountAsync());
         await EndAsync("resumed");
+    }
+
+    [Fact]
+    public async Task The_history_shows_each_run_with_its_actions_and_failures_as_text_and_replays_from_a_chosen_revision()
+    {
+        const string good = """
+            name: storied
+            runtime: local
+            services:
+              web:
+                command: [sh, -c, "exec sleep 600"]
+            """;
+        const string broken = """
+            name: storied
+            runtime: local
+            services:
+              web:
+                command: [sh, -c, "exec sleep 600"]
+              broken:
+                command: [sh, -c, "exec sleep 600"]
+                working_dir: /nonexistent/<script>boom</script>
+            """;
+        var first = await hub.Client.ApplyProjectAsync(Apply(good), As(HubNode.WriteToken));
+        await hub.ConvergedAsync("storied", first.Generation);
+        var second = await hub.Client.ApplyProjectAsync(Apply(broken), As(HubNode.WriteToken));
+        var failed = await FailedAsync("storied", second.Generation);
+        var failure = Assert.Single(failed.Failures, f => f.StartsWith("broken: ", StringComparison.Ordinal));
+        Assert.Contains("<script>boom</script>", failure, StringComparison.Ordinal);
+
+        var page = await hub.OpenAsync("#/projects/storied");
+        var history = page.Locator("#event-list");
+        var runs = history.Locator("li[data-kind='run']");
+        var firstRun = runs.Last;
+        await Expect(firstRun).ToContainTextAsync("run (apply) started");
+        await Expect(firstRun).ToContainTextAsync("CREATE web[1]");
+        await Expect(firstRun.Locator(".outcome")).ToHaveTextAsync("Succeeded");
+        var failedRun = history.Locator("li[data-kind='run']", new() { Has = page.Locator(".outcome-failed") }).Last;
+        await Expect(failedRun).ToContainTextAsync($"gen {second.Generation}");
+        await Expect(failedRun).ToContainTextAsync("CREATE broken[1]");
+        await Expect(failedRun.Locator(".run-failures li")).ToHaveTextAsync(failure);
+        await Expect(history.Locator("script")).ToHaveCountAsync(0);
+        await Expect(history.Locator($"li[data-revision='{first.Revision}']")).ToContainTextAsync("intent accepted: deployed");
+        await Expect(history.Locator($"li[data-revision='{second.Revision}']")).ToContainTextAsync("intent accepted: deployed");
+
+        var from = second.Revision.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        await page.Locator("#history-from").FillAsync(from);
+        await page.Locator("#history-show").ClickAsync();
+        await Expect(history.Locator($"li[data-revision='{second.Revision}']")).ToContainTextAsync("intent accepted: deployed");
+        await Expect(history.Locator($"li[data-revision='{first.Revision}']")).ToHaveCountAsync(0);
+        await Expect(history.Locator("li[data-kind='run'] .outcome-succeeded")).ToHaveCountAsync(0);
+        await Expect(page.Locator("#event-list > li").Last).ToHaveAttributeAsync("data-revision", from);
+        await EndAsync("storied");
+    }
+
+    /// <summary>Until the owner observed <paramref name="generation"/> and its run failed.</summary>
+    private async Task<Project> FailedAsync(string project, long generation)
+    {
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(90);
+        while (true)
+        {
+            var seen = await hub.Client.GetProjectAsync(new GetProjectRequest { Project = project }, As(HubNode.ReadToken));
+            if (seen.ObservedGeneration >= generation && seen.Phase == "Failed")
+            {
+                return seen;
+            }
+
+            Assert.True(DateTime.UtcNow < deadline, $"{project} did not fail generation {generation}: {seen}\n{hub.Node.Output}");
+            await Task.Delay(200);
+        }
     }
 
     /// <summary>A log line as the page shows it: its time to the millisecond, its replica, its text.</summary>
