@@ -232,7 +232,7 @@ public sealed class HubTlsTests(TlsHubFixture hub) : IClassFixture<TlsHubFixture
     private async Task<LogLine> FirstLineAsync(string project)
     {
         using var call = hub.Client.StreamLogs(new StreamLogsRequest { Project = project, Timestamps = true }, As(HubNode.ReadToken));
-        Assert.True(await call.ResponseStream.MoveNext());
+        Assert.True(await call.ResponseStream.MoveNext(CancellationToken.None));
         return call.ResponseStream.Current;
     }
 
