@@ -29,8 +29,8 @@ public sealed class HubNewProjectTests(HubFixture hub)
 
         await page.Locator("#plan-project").ClickAsync();
         await Expect(page.Locator("#plan")).ToContainTextAsync("Project fresh-one: against nothing");
-        await Expect(page.Locator("#plan-text")).ToContainTextAsync("nginx:1.29");
-        await Expect(page.Locator("#plan-text")).ToContainTextAsync("postgres:17");
+        await Expect(page.Locator("#plan-text")).ToContainTextAsync("+ create db[1]");
+        await Expect(page.Locator("#plan-text")).ToContainTextAsync("+ create api[1]");
         await page.Locator("#apply-project").ClickAsync();
 
         await Expect(page.Locator("#new-accepted")).ToContainTextAsync("Project fresh-one: generation 1 accepted");
