@@ -209,14 +209,15 @@ public sealed class HubTlsTests(TlsHubFixture hub) : IClassFixture<TlsHubFixture
         await EndAsync("storied");
     }
 
-    /// <summary>Until the owner observed <paramref name="generation"/> and its run failed.</summary>
+    /// <summary>Until the project is at <paramref name="generation"/> and its run failed.</summary>
     private async Task<Project> FailedAsync(string project, long generation)
     {
         var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(90);
         while (true)
         {
             var seen = await hub.Client.GetProjectAsync(new GetProjectRequest { Project = project }, As(HubNode.ReadToken));
-            if (seen.ObservedGeneration >= generation && seen.Phase == "Failed")
+            // The failed generation is never observed as converged: its runs fail (and are retried) at that generation.
+            if (seen.Generation == generation && seen.Phase == "Failed")
             {
                 return seen;
             }

@@ -25,7 +25,10 @@ export function applyForm({ project, refused, onAccepted, signal }) {
   const result = h('div', { id: 'plan' });
 
   const add = (files) => {
-    for (const file of files) picked = [...picked.filter((other) => other.name !== file.name), file];
+    for (const file of files) {
+      const at = picked.findIndex((other) => other.name === file.name);
+      picked = at < 0 ? [...picked, file] : picked.with(at, file);
+    }
     const draw = ordered(picked);
     show(list, draw.base ? h('li', {}, h('span', { class: 'role' }, 'base'), ' ', draw.base.name, remove(draw.base)) : null,
       draw.overrides.map((file, index) => h('li', {}, h('span', { class: 'role' }, `override ${index + 1}`), ' ', file.name, remove(file))),
