@@ -41,6 +41,7 @@ public sealed class HubTlsTests(TlsHubFixture hub) : IClassFixture<TlsHubFixture
         await Expect(page.Locator("#replica-table")).ToContainTextAsync("running");
         await Expect(page.Locator("#log-lines li").First).ToHaveTextAsync(Stamped("talker[1] hello over tls"));
         Assert.Equal("https:", await page.EvaluateAsync<string>("() => location.protocol"));
+        await EndAsync("over-tls");
     }
 
     [Fact]
@@ -88,6 +89,7 @@ public sealed class HubTlsTests(TlsHubFixture hub) : IClassFixture<TlsHubFixture
         await page.Locator("a[href='#/projects']").First.ClickAsync();
         await Expect(page.Locator("h1")).ToHaveTextAsync("Projects");
         Assert.Equal("net::ERR_ABORTED", await ended.Task.WaitAsync(TimeSpan.FromSeconds(30)));
+        await EndAsync("logged");
     }
 
     [Fact]
@@ -189,11 +191,11 @@ public sealed class HubTlsTests(TlsHubFixture hub) : IClassFixture<TlsHubFixture
         var runs = history.Locator("li[data-kind='run']");
         var firstRun = runs.Last;
         await Expect(firstRun).ToContainTextAsync("run (apply) started");
-        await Expect(firstRun).ToContainTextAsync(new Regex(@"create web\[1\]", RegexOptions.IgnoreCase));
+        await Expect(firstRun).ToContainTextAsync("layer 0: CREATE web[1]");
         await Expect(firstRun.Locator(".outcome")).ToHaveTextAsync("Succeeded");
         var failedRun = history.Locator("li[data-kind='run']", new() { Has = page.Locator(".outcome-failed") }).Last;
         await Expect(failedRun).ToContainTextAsync($"gen {second.Generation}");
-        await Expect(failedRun).ToContainTextAsync(new Regex(@"create broken\[1\]", RegexOptions.IgnoreCase));
+        await Expect(failedRun).ToContainTextAsync("CREATE broken[1]");
         await Expect(failedRun.Locator(".run-failures li")).ToHaveTextAsync(failure);
         await Expect(history.Locator("script")).ToHaveCountAsync(0);
         await Expect(history.Locator($"li[data-revision='{first.Revision}']")).ToContainTextAsync("intent accepted: deployed");
