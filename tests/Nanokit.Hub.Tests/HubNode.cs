@@ -17,13 +17,16 @@ internal sealed class HubNode : IAsyncDisposable
     public const string WriteToken = "hub-write-token-for-tests";
     public const string ReadToken = "hub-read-token-for-tests";
 
-    private readonly NkappProcess process;
     private readonly string directory;
     private readonly Func<SocketsHttpHandler> handlers;
+    private readonly List<string> args;
+    private NkappProcess process;
+    private string earlierOutput = "";
 
-    private HubNode(NkappProcess process, string directory, string hubUrl, string apiUrl, int clusterPort, Func<SocketsHttpHandler> handlers)
+    private HubNode(NkappProcess process, List<string> args, string directory, string hubUrl, string apiUrl, int clusterPort, Func<SocketsHttpHandler> handlers)
     {
         this.process = process;
+        this.args = args;
         this.directory = directory;
         this.handlers = handlers;
         HubUrl = hubUrl;
@@ -40,7 +43,7 @@ internal sealed class HubNode : IAsyncDisposable
     /// <summary>gRPC on --listen, as the CLI and other clients call it.</summary>
     public GrpcChannel Channel { get; }
 
-    public string Output => process.Output;
+    public string Output => earlierOutput + process.Output;
 
     public static async Task<HubNode> StartAsync(bool tls)
     {
@@ -78,9 +81,21 @@ internal sealed class HubNode : IAsyncDisposable
 
         var process = NkappProcess.Start(directory: null, environment: null, args);
         var apiUrl = $"{(tls ? "https" : "http")}://127.0.0.1:{api}";
-        var node = new HubNode(process, directory, tls ? apiUrl : $"http://127.0.0.1:{hub}", apiUrl, cluster, handlers);
+        var node = new HubNode(process, args, directory, tls ? apiUrl : $"http://127.0.0.1:{hub}", apiUrl, cluster, handlers);
         await node.WaitReadyAsync(TimeSpan.FromSeconds(90));
         return node;
+    }
+
+    /// <summary>
+    /// Kills the node (SIGKILL, as a crash: its streams are cut, its local replicas go on running) and starts it again
+    /// on the same ports and store, until it is ready.
+    /// </summary>
+    public async Task RestartAsync()
+    {
+        await process.DisposeAsync();
+        earlierOutput += process.Output + "\n--- restarted ---\n";
+        process = NkappProcess.Start(directory: null, environment: null, args);
+        await WaitReadyAsync(TimeSpan.FromSeconds(90));
     }
 
     /// <summary>An HTTP client of the Hub's URL that trusts this node's certificate.</summary>

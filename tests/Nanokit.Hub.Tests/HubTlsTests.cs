@@ -1,4 +1,6 @@
+using System.Text.RegularExpressions;
 using Microsoft.Playwright;
+using Nanokit.Server.Api.V1;
 using static Microsoft.Playwright.Assertions;
 using static Nanokit.Hub.Tests.HubFixture;
 
@@ -37,8 +39,9 @@ public sealed class HubTlsTests(TlsHubFixture hub) : IClassFixture<TlsHubFixture
         await page.GotoAsync($"{hub.Node.HubUrl}/hub/#/projects/over-tls");
 
         await Expect(page.Locator("#replica-table")).ToContainTextAsync("running");
-        await Expect(page.Locator("#log-lines li").First).ToHaveTextAsync("talker[1] hello over tls");
+        await Expect(page.Locator("#log-lines li").First).ToHaveTextAsync(Stamped("talker[1] hello over tls"));
         Assert.Equal("https:", await page.EvaluateAsync<string>("() => location.protocol"));
+        await EndAsync("over-tls");
     }
 
     [Fact]
@@ -70,7 +73,7 @@ public sealed class HubTlsTests(TlsHubFixture hub) : IClassFixture<TlsHubFixture
         await Expect(page.Locator("#log-lines li[data-service='counter']")).ToHaveCountAsync(0);
         await page.Locator("#log-follow").UncheckAsync();
         await Expect(page.Locator("#log-state")).ToHaveTextAsync("end of the logs");
-        await Expect(lines.First).ToHaveTextAsync("talker[1] hello from talker");
+        await Expect(lines.First).ToHaveTextAsync(Stamped("talker[1] hello from talker"));
         await Expect(page.Locator("#log-lines li[data-service='counter']")).ToHaveCountAsync(0);
 
         await page.Locator("#log-follow").CheckAsync();
@@ -86,5 +89,163 @@ public sealed class HubTlsTests(TlsHubFixture hub) : IClassFixture<TlsHubFixture
         await page.Locator("a[href='#/projects']").First.ClickAsync();
         await Expect(page.Locator("h1")).ToHaveTextAsync("Projects");
         Assert.Equal("net::ERR_ABORTED", await ended.Task.WaitAsync(TimeSpan.FromSeconds(30)));
+        await EndAsync("logged");
+    }
+
+    [Fact]
+    public async Task Logs_show_the_time_the_runtime_stored_with_each_line_and_ask_only_for_the_lines_since_the_chosen_span()
+    {
+        const string yaml = """
+            name: stamped
+            runtime: local
+            services:
+              talker:
+                command: [sh, -c, "echo 'stamped <script>line</script>'; exec sleep 600"]
+            """;
+        await hub.ConvergedAsync("stamped", (await hub.Client.ApplyProjectAsync(Apply(yaml), As(HubNode.WriteToken))).Generation);
+        var stored = await FirstLineAsync("stamped");
+        Assert.Equal("stamped <script>line</script>", stored.Line);
+        var page = await hub.OpenAsync("#/projects/stamped");
+
+        var line = page.Locator("#log-lines li").First;
+        await Expect(line.Locator(".text")).ToHaveTextAsync("stamped <script>line</script>");
+        await Expect(page.Locator("#log-lines script")).ToHaveCountAsync(0);
+        await Expect(line.Locator(".time")).ToHaveAttributeAsync("title", stored.Time);
+        var shown = Regex.Match(stored.Time, @"^(\d{4}-\d\d-\d\d)T(\d\d:\d\d:\d\d)(?:\.(\d{1,3}))?");
+        Assert.True(shown.Success, stored.Time);
+        await Expect(line.Locator(".time")).ToHaveTextAsync($"{shown.Groups[1].Value} {shown.Groups[2].Value}.{shown.Groups[3].Value.PadRight(3, '0')}");
+
+        var asked = await page.RunAndWaitForRequestAsync(
+            () => page.Locator("#log-since").SelectOptionAsync("300"), request => request.Url.Contains("/v1/projects/stamped/logs?", StringComparison.Ordinal));
+        var query = System.Web.HttpUtility.ParseQueryString(new Uri(asked.Url).Query);
+        Assert.Equal("true", query["timestamps"]);
+        Assert.Equal("1000", query["tail"]);
+        var since = DateTimeOffset.Parse(query["since"]!, System.Globalization.CultureInfo.InvariantCulture);
+        Assert.InRange(since, DateTimeOffset.UtcNow.AddMinutes(-6), DateTimeOffset.UtcNow.AddMinutes(-4));
+        await Expect(line.Locator(".text")).ToHaveTextAsync("stamped <script>line</script>");
+
+        asked = await page.RunAndWaitForRequestAsync(
+            () => page.Locator("#log-since").SelectOptionAsync(""), request => request.Url.Contains("/v1/projects/stamped/logs?", StringComparison.Ordinal));
+        Assert.Null(System.Web.HttpUtility.ParseQueryString(new Uri(asked.Url).Query)["since"]);
+        await EndAsync("stamped");
+    }
+
+    [Fact]
+    public async Task A_followed_log_cut_by_the_node_dying_resumes_from_the_last_lines_time_with_a_note_and_without_a_repeated_or_lost_line()
+    {
+        const string yaml = """
+            name: resumed
+            runtime: local
+            services:
+              talker:
+                command: [sh, -c, "i=0; while [ $$i -lt 3000 ]; do i=$((i+1)); echo tick $$i; sleep 0.2; done; exec sleep 600"]
+            """;
+        await hub.ConvergedAsync("resumed", (await hub.Client.ApplyProjectAsync(Apply(yaml), As(HubNode.WriteToken))).Generation);
+        var page = await hub.OpenAsync("#/projects/resumed");
+        var texts = page.Locator("#log-lines li[data-service='talker'] .text");
+        await Expect(page.Locator("#log-lines")).ToContainTextAsync("tick 20");
+
+        await hub.Node.RestartAsync();
+        var note = page.Locator("#log-lines li.note");
+        await Expect(note).ToContainTextAsync("the stream was cut");
+        await Expect(note).ToContainTextAsync(new Regex(@"resumed from \d{4}-\d\d-\d\dT"));
+        var before = Ticks(await texts.AllTextContentsAsync());
+        await Expect(page.Locator("#log-lines")).ToContainTextAsync($"tick {before[^1] + 20}");
+
+        // Every tick once, in order: the lines written while the node was down came after the resume, none twice.
+        var ticks = Ticks(await texts.AllTextContentsAsync());
+        Assert.Equal(Enumerable.Range(ticks[0], ticks.Count), ticks);
+        Assert.Equal(1, await note.CountAsync());
+        await EndAsync("resumed");
+    }
+
+    [Fact]
+    public async Task The_history_shows_each_run_with_its_actions_and_failures_as_text_and_replays_from_a_chosen_revision()
+    {
+        const string good = """
+            name: storied
+            runtime: local
+            services:
+              web:
+                command: [sh, -c, "exec sleep 600"]
+            """;
+        const string broken = """
+            name: storied
+            runtime: local
+            services:
+              web:
+                command: [sh, -c, "exec sleep 600"]
+              broken:
+                command: [sh, -c, "exec sleep 600"]
+                working_dir: /nonexistent/<script>boom</script>
+            """;
+        var first = await hub.Client.ApplyProjectAsync(Apply(good), As(HubNode.WriteToken));
+        await hub.ConvergedAsync("storied", first.Generation);
+        var second = await hub.Client.ApplyProjectAsync(Apply(broken), As(HubNode.WriteToken));
+        var failed = await FailedAsync("storied", second.Generation);
+        var failure = Assert.Single(failed.Failures, f => f.StartsWith("broken: ", StringComparison.Ordinal));
+        Assert.Contains("<script>boom</script>", failure, StringComparison.Ordinal);
+
+        var page = await hub.OpenAsync("#/projects/storied");
+        var history = page.Locator("#event-list");
+        var runs = history.Locator("li[data-kind='run']");
+        var firstRun = runs.Last;
+        await Expect(firstRun).ToContainTextAsync("run (apply) started");
+        await Expect(firstRun).ToContainTextAsync("layer 0: CREATE web[1]");
+        await Expect(firstRun.Locator(".outcome")).ToHaveTextAsync("Succeeded");
+        var failedRun = history.Locator("li[data-kind='run']", new() { Has = page.Locator(".outcome-failed") }).Last;
+        await Expect(failedRun).ToContainTextAsync($"gen {second.Generation}");
+        await Expect(failedRun).ToContainTextAsync("CREATE broken[1]");
+        await Expect(failedRun.Locator(".run-failures li")).ToHaveTextAsync(failure);
+        await Expect(history.Locator("script")).ToHaveCountAsync(0);
+        await Expect(history.Locator($"li[data-revision='{first.Revision}']")).ToContainTextAsync("intent accepted: deployed");
+        await Expect(history.Locator($"li[data-revision='{second.Revision}']")).ToContainTextAsync("intent accepted: deployed");
+
+        var from = second.Revision.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        await page.Locator("#history-from").FillAsync(from);
+        await page.Locator("#history-show").ClickAsync();
+        await Expect(history.Locator($"li[data-revision='{second.Revision}']")).ToContainTextAsync("intent accepted: deployed");
+        await Expect(history.Locator($"li[data-revision='{first.Revision}']")).ToHaveCountAsync(0);
+        await Expect(history.Locator("li[data-kind='run'] .outcome-succeeded")).ToHaveCountAsync(0);
+        await Expect(page.Locator("#event-list > li").Last).ToHaveAttributeAsync("data-revision", from);
+        await EndAsync("storied");
+    }
+
+    /// <summary>Until the project is at <paramref name="generation"/> and its run failed.</summary>
+    private async Task<Project> FailedAsync(string project, long generation)
+    {
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(90);
+        while (true)
+        {
+            var seen = await hub.Client.GetProjectAsync(new GetProjectRequest { Project = project }, As(HubNode.ReadToken));
+            // The failed generation is never observed as converged: its runs fail (and are retried) at that generation.
+            if (seen.Generation == generation && seen.Phase == "Failed")
+            {
+                return seen;
+            }
+
+            Assert.True(DateTime.UtcNow < deadline, $"{project} did not fail generation {generation}: {seen}\n{hub.Node.Output}");
+            await Task.Delay(200);
+        }
+    }
+
+    /// <summary>A log line as the page shows it: its time to the millisecond, its replica, its text.</summary>
+    private static Regex Stamped(string rest) => new($@"^\d{{4}}-\d\d-\d\d \d\d:\d\d:\d\d\.\d{{3}} {Regex.Escape(rest)}$");
+
+    private static List<int> Ticks(IReadOnlyList<string> texts) => [.. texts.Select(text => int.Parse(text["tick ".Length..], System.Globalization.CultureInfo.InvariantCulture))];
+
+    private async Task<LogLine> FirstLineAsync(string project)
+    {
+        using var call = hub.Client.StreamLogs(new StreamLogsRequest { Project = project, Timestamps = true }, As(HubNode.ReadToken));
+        Assert.True(await call.ResponseStream.MoveNext(CancellationToken.None));
+        return call.ResponseStream.Current;
+    }
+
+    /// <summary>Deletes the project and waits until its replicas are gone: local replicas outlive the node.</summary>
+    private async Task EndAsync(string project)
+    {
+        var deleted = await hub.Client.DeleteProjectAsync(new DeleteProjectRequest { Project = project, StopTimeoutSeconds = 1 }, As(HubNode.WriteToken));
+        var gone = await hub.ConvergedAsync(project, deleted.Generation);
+        Assert.Empty(gone.Replicas);
     }
 }

@@ -67,11 +67,16 @@ export const api = {
   watchProject: (name, afterRevision, onEvent, signal) =>
     stream(`${project(name)}/events?${new URLSearchParams({ afterRevision: String(afterRevision) })}`, (m) => m.revision !== undefined, onEvent, signal),
 
-  /** StreamLogs: each LogLine {service, replica, line} of the project's replicas (only services', when any). */
-  streamLogs(name, { services = [], follow, tail }, onLine, signal) {
-    const query = new URLSearchParams({ follow: String(follow), tail: String(tail) });
+  /**
+   * StreamLogs: each LogLine {service, replica, line, time} of the project's replicas (only services', when any);
+   * tail: per replica, none when undefined; since: RFC 3339, every line when empty; time only with timestamps.
+   */
+  streamLogs(name, { services = [], follow, tail, timestamps = false, since = '' }, onLine, signal, onOpen) {
+    const query = new URLSearchParams({ follow: String(follow), timestamps: String(timestamps) });
+    if (tail !== undefined) query.set('tail', String(tail));
+    if (since) query.set('since', since);
     for (const service of services) query.append('services', service);
-    return stream(`${project(name)}/logs?${query}`, (m) => m.service !== undefined, onLine, signal);
+    return stream(`${project(name)}/logs?${query}`, (m) => m.service !== undefined, onLine, signal, onOpen);
   },
 
   /** The role of this tab's token ({role: 'read' | 'write' | 'admin'}), so a page offers only what it may do. */
@@ -82,11 +87,13 @@ export const api = {
 
 /**
  * A server stream over JSON transcoding: one JSON object per line for as long as the request stays open. isMessage
- * tells a message from the {code, message} object that ends a stream which failed after it started.
+ * tells a message from the {code, message} object that ends a stream which failed after it started; onOpen, if given,
+ * is called once the server accepted the call.
  */
-async function stream(path, isMessage, onMessage, signal) {
+async function stream(path, isMessage, onMessage, signal, onOpen) {
   const response = await fetch(path, { headers: headers(false), signal, cache: 'no-store' });
   if (!response.ok) throw await errorOf(response);
+  onOpen?.();
   const reader = response.body.pipeThrough(new TextDecoderStream()).getReader();
   let buffer = '';
   for (;;) {

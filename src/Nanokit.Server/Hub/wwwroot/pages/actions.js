@@ -1,18 +1,25 @@
 // A project's actions: Check drift and Plan for any token; Apply (the planned files, as planned) and Delete for a token
 // with the write role only. A read token sees those disabled with the reason, and the server refuses them anyway.
 // After an apply or a delete the section shows the accepted generation and follows it as the page re-reads the project.
-import { api, sourceFiles } from '../api.js';
+import { api } from '../api.js';
 import { failure, h, show, time } from '../dom.js';
+import { applyForm } from './apply.js';
+
+// An apply made on the Projects page, handed to the new project's page so that it follows it (by project name).
+const handedOver = new Map();
+
+/** Makes the page of answer.project follow this accepted apply when it is opened. */
+export function handOver(answer) {
+  handedOver.set(answer.project, answer);
+}
 
 /** Draws the actions of project NAME into section; returns update(project), called with each project read. */
 export function drawActions(section, name, role, signal) {
   const writer = role === 'write' || role === 'admin';
   const refused = writer ? null : `Apply and delete need a token with the write role; this token has the ${role} role.`;
   const driftResult = h('div', { id: 'drift' });
-  const planResult = h('div', { id: 'plan' });
   const deletion = h('div', { id: 'delete' });
   const accepted = h('div', { id: 'accepted' });
-  const files = h('input', { type: 'file', id: 'plan-files', multiple: true, 'aria-label': 'Files to plan: nanokit.yml first, then overrides' });
   let following = null;
   let last = null;
 
@@ -44,39 +51,6 @@ export function drawActions(section, name, role, signal) {
       show(driftResult, failure(error));
     }
   };
-  const plan = async () => {
-    if (files.files.length === 0) {
-      show(planResult, h('p', { class: 'error' }, 'Pick the files to plan first (nanokit.yml, then any overrides).'));
-      return;
-    }
-    show(planResult, h('p', { class: 'muted' }, 'Planning…'));
-    try {
-      // Read once: Apply sends exactly the files that were planned, even if the picker changes meanwhile.
-      const source = { files: await sourceFiles(files.files), projectName: name };
-      const answer = await api.planProject(source, signal);
-      const applied = h('div', { id: 'apply-result' });
-      const apply = async (event) => {
-        event.target.disabled = true;
-        show(applied, h('p', { class: 'muted' }, 'Applying…'));
-        try {
-          accept('apply', await api.applyProject(source, signal));
-          show(applied);
-        } catch (error) {
-          show(applied, failure(error));
-          event.target.disabled = false;
-        }
-      };
-      show(planResult,
-        h('p', {}, answer.observedAt
-          ? `Against the state ${answer.observedBy} observed at ${time(answer.observedAt)} (runtime: ${answer.runtime}).`
-          : `Against nothing: the project was never observed (runtime: ${answer.runtime}).`),
-        h('pre', { id: 'plan-text' }, answer.text),
-        h('div', { class: 'toolbar' }, h('button', { type: 'button', id: 'apply-project', disabled: !writer, title: refused, onclick: apply }, 'Apply these files')),
-        applied);
-    } catch (error) {
-      show(planResult, failure(error));
-    }
-  };
   const confirmDelete = () => {
     const typed = h('input', { type: 'text', id: 'delete-confirm', autocomplete: 'off', spellcheck: 'false', 'aria-label': 'Project name' });
     const go = h('button', { type: 'button', id: 'delete-confirmed', class: 'danger', disabled: true }, 'Delete this project');
@@ -103,10 +77,14 @@ export function drawActions(section, name, role, signal) {
     h('h2', {}, 'Actions'),
     h('div', { class: 'toolbar' },
       h('button', { type: 'button', id: 'check-drift', onclick: check }, 'Check drift'),
-      h('label', { class: 'files' }, 'Plan files: ', files),
-      h('button', { type: 'button', id: 'plan-project', onclick: plan }, 'Plan'),
       h('button', { type: 'button', id: 'delete-project', class: 'danger', disabled: !writer, title: refused, onclick: confirmDelete }, 'Delete…')),
     refused ? h('p', { id: 'write-refused', class: 'muted' }, refused) : null,
-    deletion, accepted, driftResult, planResult);
+    deletion, accepted, driftResult,
+    h('h3', {}, 'Plan and apply files'),
+    applyForm({ project: name, refused, onAccepted: (answer) => accept('apply', answer), signal }));
+  if (handedOver.has(name)) {
+    accept('apply', handedOver.get(name));
+    handedOver.delete(name);
+  }
   return update;
 }

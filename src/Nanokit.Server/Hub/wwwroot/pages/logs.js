@@ -1,10 +1,18 @@
-// A project's logs: StreamLogs of its replicas, newest at the bottom. The page keeps the last keptLines lines (older
-// ones are dropped as new ones come), asks the server for no more than that per replica, and ends the stream when the
-// operator leaves the page (the page's signal) or changes what to show (a new stream replaces the old one).
-import { api } from '../api.js';
+// A project's logs: StreamLogs of its replicas with each line's time, newest at the bottom. The page keeps the last
+// keptLines lines (older ones are dropped as new ones come), asks the server for no more than that per replica, and
+// ends the stream when the operator leaves the page (the page's signal) or changes what to show (a new stream replaces
+// the old one). A follow the server ends or cuts (its node stopped, the owner moved after a failover) is resumed:
+// StreamLogs again with since = the newest line's time. `since` is inclusive, so the lines of that very instant come
+// again; each replica's first ones at that instant, as many as were already shown, are dropped instead of repeated.
+import { api, ApiError } from '../api.js';
 import { failure, h, show } from '../dom.js';
 
 export const keptLines = 1000;
+const firstRetry = 1000;
+const lastRetry = 30000;
+// Errors that say "not now" (UNAVAILABLE: the owner is moving or unreachable; DEADLINE_EXCEEDED); any other is final.
+const retried = new Set([4, 14]);
+const spans = { '': 'all', 300: 'last 5 min', 3600: 'last 1 h' };
 
 /** The logs section of project NAME; services: the names offered in the filter. Starts streaming at once. */
 export function logsSection(name, services, signal) {
@@ -13,6 +21,8 @@ export function logsSection(name, services, signal) {
   const filter = h('select', { id: 'log-service', 'aria-label': 'Service' },
     h('option', { value: '' }, 'All services'),
     services.map((service) => h('option', { value: service }, service)));
+  const since = h('select', { id: 'log-since', 'aria-label': 'Since' },
+    Object.entries(spans).map(([seconds, label]) => h('option', { value: seconds }, label)));
   const follow = h('input', { type: 'checkbox', id: 'log-follow', checked: true });
   let current = null;
 
@@ -21,35 +31,116 @@ export function logsSection(name, services, signal) {
     current = new AbortController();
     const stop = AbortSignal.any([signal, current.signal]);
     lines.replaceChildren();
-    read(name, { services: filter.value ? [filter.value] : [], follow: follow.checked, tail: keptLines }, lines, state, stop);
+    const request = {
+      services: filter.value ? [filter.value] : [],
+      follow: follow.checked,
+      tail: keptLines,
+      // The browser's clock: the server compares it with the times its runtime stored.
+      since: since.value ? new Date(Date.now() - Number(since.value) * 1000).toISOString() : '',
+    };
+    read(name, request, lines, state, stop);
   };
   filter.addEventListener('change', start);
+  since.addEventListener('change', start);
   follow.addEventListener('change', start);
   start();
   return h('section', { id: 'logs' },
     h('h2', {}, 'Logs'),
     h('div', { class: 'toolbar' },
       h('label', {}, 'Service ', filter),
+      h('label', {}, 'Since ', since),
       h('label', {}, follow, ' Follow'),
       state),
     lines);
 }
 
 async function read(name, request, lines, state, signal) {
-  show(state, request.follow ? 'following' : 'reading');
-  try {
-    await api.streamLogs(name, request, (line) => append(lines, line), signal);
-    if (!signal.aborted) show(state, request.follow ? 'the stream ended (the owner moved or stopped): pick again to resume' : 'end of the logs');
-  } catch (error) {
-    if (!signal.aborted) show(state, failure(error));
+  // The newest instant shown, and how many lines of each replica were shown at it.
+  const newest = { key: '', time: '', shown: new Map() };
+  let skip = new Map();
+  let resumeKey = null;
+  let delay = firstRetry;
+  const onLine = (line) => {
+    const source = `${line.service}[${line.replica}]`;
+    const key = instant(line.time);
+    if (key !== null && key === resumeKey && (skip.get(source) || 0) > 0) {
+      skip.set(source, skip.get(source) - 1);
+      return;
+    }
+    delay = firstRetry;
+    if (key !== null && key > newest.key) Object.assign(newest, { key, time: line.time, shown: new Map() });
+    if (key !== null && key === newest.key) newest.shown.set(source, (newest.shown.get(source) || 0) + 1);
+    append(lines, line, source);
+  };
+  // Why the stream ended, from then until a new one is open (it says so in the lines once it is).
+  let cut = null;
+  const opened = () => {
+    show(state, request.follow ? 'following' : 'reading');
+    if (cut) note(lines, `${cut}; resumed ${request.since ? `from ${request.since}` : 'from the start'} at ${new Date().toISOString()}`);
+    cut = null;
+  };
+  while (!signal.aborted) {
+    show(state, cut ? 'resuming' : request.follow ? 'following' : 'reading');
+    try {
+      await api.streamLogs(name, { ...request, timestamps: true }, onLine, signal, opened);
+      if (!request.follow) {
+        if (!signal.aborted) show(state, 'end of the logs');
+        return;
+      }
+      cut ??= 'the server ended the stream';
+    } catch (error) {
+      if (signal.aborted) return;
+      if (error instanceof ApiError && !retried.has(error.code)) {
+        show(state, failure(error));
+        return;
+      }
+      cut ??= `the stream was cut (${error instanceof ApiError ? `${error.status}: ${error.message}` : error.message})`;
+    }
+    if (signal.aborted) return;
+    show(state, `${cut}; resuming in ${delay / 1000} s`);
+    await new Promise((resolve) => {
+      const timer = setTimeout(resolve, delay);
+      signal.addEventListener('abort', () => { clearTimeout(timer); resolve(); }, { once: true });
+    });
+    delay = Math.min(delay * 2, lastRetry);
+    if (newest.key) {
+      // From the newest line shown, every line after it: no tail, which would skip lines written meanwhile.
+      request = { ...request, since: newest.time, tail: undefined };
+      resumeKey = newest.key;
+      skip = new Map(newest.shown);
+    }
   }
 }
 
-function append(lines, line) {
+/** An RFC 3339 UTC time as a string that sorts as the instant does (fractions of any length, to the nanosecond). */
+function instant(value) {
+  const match = /^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d)(?:\.(\d{1,9}))?Z$/i.exec(value || '');
+  return match ? `${match[1]}.${(match[2] || '').padEnd(9, '0')}` : null;
+}
+
+/** 2026-12-02T14:50:01.123456Z as 2026-12-02 14:50:01.123 (the full time in its title). */
+function shortTime(value) {
+  const match = /^(\d{4}-\d\d-\d\d)T(\d\d:\d\d:\d\d)(?:\.(\d{1,3}))?/.exec(value || '');
+  return match ? `${match[1]} ${match[2]}.${(match[3] || '').padEnd(3, '0')}` : value || '';
+}
+
+function append(lines, line, source) {
   // Stay at the bottom only when the reader is there: someone scrolled up to read is not moved.
   const atBottom = lines.scrollHeight - lines.scrollTop - lines.clientHeight < 4;
   lines.append(h('li', { 'data-service': line.service },
-    h('span', { class: 'source' }, `${line.service}[${line.replica}]`), ' ', line.line ?? ''));
-  while (lines.childElementCount > keptLines) lines.firstElementChild.remove();
+    h('span', { class: 'time', title: line.time }, shortTime(line.time)), ' ',
+    h('span', { class: 'source' }, source), ' ',
+    h('span', { class: 'text' }, line.line ?? '')));
+  trim(lines);
   if (atBottom) lines.scrollTop = lines.scrollHeight;
+}
+
+function note(lines, text) {
+  lines.append(h('li', { class: 'note', role: 'status' }, `— ${text} —`));
+  trim(lines);
+  lines.scrollTop = lines.scrollHeight;
+}
+
+function trim(lines) {
+  while (lines.childElementCount > keptLines) lines.firstElementChild.remove();
 }

@@ -4,10 +4,12 @@
 import { api, ApiError } from '../api.js';
 import { failure, h, phaseBadge, show, table, time } from '../dom.js';
 import { drawActions } from './actions.js';
+import { drawLastRun, entriesOf, historySection } from './history.js';
 import { logsSection } from './logs.js';
 import { desired } from './projects.js';
 
-const shownEvents = 100;
+const keptEvents = 1000;
+const drawDelay = 50;
 const firstRetry = 1000;
 const lastRetry = 30000;
 // FAILED_PRECONDITION (events pruned), RESOURCE_EXHAUSTED (the node serves its maximum of watches), UNAVAILABLE.
@@ -25,7 +27,7 @@ export async function renderProject(main, name, signal) {
     phase: h('span', { id: 'phase' }),
   };
   const [project, session] = await Promise.all([api.getProject(name, signal), api.session(signal)]);
-  const state = { project, events: [], run: null, reading: null, again: false };
+  const state = { project, events: [], from: 1, watch: null, drawing: false, reading: null, again: false };
   show(main,
     h('p', {}, h('a', { href: '#/projects' }, '← Projects')),
     h('h1', {}, name, ' ', parts.phase, ' ', parts.watch),
@@ -34,9 +36,29 @@ export async function renderProject(main, name, signal) {
     parts.events);
   parts.update = drawActions(parts.actions, name, session.role, signal);
   drawProject(parts, state.project);
-  drawRun(parts.run, null);
-  drawEvents(parts.events, []);
-  follow(name, state, parts, signal);
+  parts.history = historySection(parts.events, (from) => watchFrom(name, state, parts, signal, from));
+  watchFrom(name, state, parts, signal, 1);
+}
+
+/** Follows the project's events from revision `from` on, the history drawn again from them. */
+function watchFrom(name, state, parts, signal, from) {
+  state.watch?.abort();
+  state.watch = new AbortController();
+  Object.assign(state, { events: [], from });
+  draw(state, parts);
+  follow(name, state, parts, AbortSignal.any([signal, state.watch.signal]), from - 1);
+}
+
+/** The last run and the history, drawn at most every drawDelay however many events came (a replay brings hundreds). */
+function draw(state, parts) {
+  if (state.drawing) return;
+  state.drawing = true;
+  setTimeout(() => {
+    state.drawing = false;
+    const entries = entriesOf(state.events);
+    drawLastRun(parts.run, entries);
+    parts.history(entries, state.from);
+  }, drawDelay);
 }
 
 function drawProject(parts, project) {
@@ -75,9 +97,8 @@ function fact(term, value, id) {
   return [h('dt', {}, term), h('dd', { id }, value ?? '')];
 }
 
-/** Follows WatchProject from the first kept event; a stream that ends or breaks resumes after the last revision seen. */
-async function follow(name, state, parts, signal) {
-  let after = 0;
+/** Follows WatchProject after revision `after`; a stream that ends or breaks resumes after the last revision seen. */
+async function follow(name, state, parts, signal, after) {
   let delay = firstRetry;
   while (!signal.aborted) {
     try {
@@ -106,12 +127,8 @@ async function follow(name, state, parts, signal) {
 
 function record(name, state, parts, event, signal) {
   state.events.push(event);
-  if (state.events.length > shownEvents) state.events.shift();
-  if (event.runStarted) state.run = { started: event, progress: new Map(), completed: null };
-  else if (event.serviceProgress && state.run) state.run.progress.set(event.serviceProgress.service, event);
-  else if (event.runCompleted && state.run) state.run.completed = event;
-  drawRun(parts.run, state.run);
-  drawEvents(parts.events, state.events);
+  if (state.events.length > keptEvents) state.events.shift();
+  draw(state, parts);
   if (!event.serviceProgress) reread(name, state, parts, signal);
 }
 
@@ -133,51 +150,4 @@ async function reread(name, state, parts, signal) {
   } finally {
     state.reading = false;
   }
-}
-
-function drawRun(section, run) {
-  if (!run) {
-    show(section, h('h2', {}, 'Last run'), h('p', { class: 'muted' }, 'No run among the kept events yet.'));
-    return;
-  }
-  const started = run.started.runStarted;
-  const completed = run.completed && run.completed.runCompleted;
-  show(section,
-    h('h2', {}, 'Last run'),
-    h('p', {},
-      `Generation ${run.started.generation}, ${started.trigger}, started ${time(run.started.at)} on ${run.started.node}: `,
-      `${started.add} to add, ${started.change} to change, ${started.destroy} to destroy. `,
-      h('strong', { id: 'run-outcome' }, completed ? (completed.succeeded ? 'Succeeded' : 'Failed') : 'Running'),
-      completed ? ` in ${completed.durationSeconds.toFixed(1)} s.` : ''),
-    h('ul', { class: 'layers' }, (started.layers || []).map((layer) => h('li', {},
-      `layer ${layer.index}: `,
-      (layer.actions || []).map((action) => `${action.action} ${action.service}[${action.replica}]`).join(', ')))),
-    run.progress.size === 0 ? null : table(['Service', 'Phase', 'Message', 'Elapsed'], [...run.progress.values()].map((event) => h('tr', {},
-      h('td', {}, event.serviceProgress.service),
-      h('td', {}, event.serviceProgress.phase),
-      h('td', {}, event.serviceProgress.message),
-      h('td', { class: 'num' }, `${event.serviceProgress.elapsedSeconds.toFixed(2)} s`)))),
-    completed && (completed.failures || []).length > 0
-      ? h('ul', { class: 'failures' }, completed.failures.map((f) => h('li', {}, `${f.service}: ${f.reason}`)))
-      : null);
-}
-
-function drawEvents(section, events) {
-  show(section,
-    h('h2', {}, 'Events'),
-    events.length === 0 ? h('p', { class: 'muted' }, 'None yet.') : h('ol', { class: 'events', id: 'event-list', reversed: true },
-      [...events].reverse().map((event) => h('li', { 'data-revision': event.revision },
-        h('span', { class: 'muted' }, `#${event.revision} ${time(event.at)} gen ${event.generation} `), describe(event)))));
-}
-
-function describe(event) {
-  if (event.intentAccepted) return `intent accepted: ${desired(event.intentAccepted.desiredState)}`;
-  if (event.runStarted) return `run started (${event.runStarted.trigger}): +${event.runStarted.add} ~${event.runStarted.change} -${event.runStarted.destroy}`;
-  if (event.serviceProgress) return `${event.serviceProgress.service}: ${event.serviceProgress.phase}${event.serviceProgress.message ? ` (${event.serviceProgress.message})` : ''}`;
-  if (event.runCompleted) {
-    const failures = (event.runCompleted.failures || []).map((f) => `${f.service}: ${f.reason}`).join('; ');
-    return `run ${event.runCompleted.succeeded ? 'succeeded' : 'failed'} (${event.runCompleted.trigger})${failures ? `: ${failures}` : ''}`;
-  }
-  if (event.driftFound) return h('span', {}, `drift found: +${event.driftFound.add} ~${event.driftFound.change} -${event.driftFound.destroy}`, h('pre', {}, event.driftFound.plan));
-  return 'an event this Hub does not know';
 }

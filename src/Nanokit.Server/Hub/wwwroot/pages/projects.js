@@ -4,6 +4,8 @@
 // keeps its element, and a cell its text unless that changed, so the operator's scroll and selection survive.
 import { api } from '../api.js';
 import { failure, h, phaseBadge, show, table, time } from '../dom.js';
+import { handOver } from './actions.js';
+import { applyForm } from './apply.js';
 
 export const refreshInterval = 5000;
 
@@ -16,7 +18,7 @@ export async function renderProjects(main, page, pageToken = '') {
     renderProjects(main, page, token).catch((error) => { if (!page.aborted) show(main, failure(error)); });
   };
   show(main, h('h1', {}, 'Projects'), h('p', { class: 'muted' }, 'Loading…'));
-  let answer = await api.listProjects(pageToken, signal);
+  let [answer, session] = await Promise.all([api.listProjects(pageToken, signal), api.session(signal)]);
   const body = h('tbody', {});
   const none = h('p', { class: 'muted', id: 'no-projects' }, 'No project was applied to this cluster yet.');
   const listed = table(['Project', 'Phase', 'Desired', 'Observed / generation', 'Runtime', 'Owner', 'Updated', 'Last error'], [], { id: 'projects' });
@@ -48,6 +50,7 @@ export async function renderProjects(main, page, pageToken = '') {
       next,
       pageToken ? h('button', { type: 'button', onclick: () => go('') }, 'First page') : null,
       polled),
+    newProject(session.role, refresh, signal),
     none, listed);
   draw();
   while (!signal.aborted) {
@@ -57,6 +60,38 @@ export async function renderProjects(main, page, pageToken = '') {
     });
     if (!signal.aborted && document.visibilityState === 'visible') await refresh();
   }
+}
+
+/**
+ * "Apply a new project…": the files' plan, then their apply (write role only: a read token sees the button disabled
+ * with the reason). The accepted answer links to the project's page, which follows it; the list is read at once.
+ */
+function newProject(role, refresh, signal) {
+  const refused = role === 'write' || role === 'admin' ? null : `Applying a project needs a token with the write role; this token has the ${role} role.`;
+  const section = h('section', { id: 'new-project' });
+  const accepted = h('div', { id: 'new-accepted' });
+  const form = h('div', {});
+  const open = () => {
+    show(form, applyForm({
+      project: null,
+      refused,
+      onAccepted: (answer) => {
+        handOver(answer);
+        show(form);
+        show(accepted, h('p', {}, h('strong', {}, `Project ${answer.project}: generation ${answer.generation} accepted`),
+          ` (revision ${answer.revision}). `, h('a', { href: `#/projects/${encodeURIComponent(answer.project)}`, id: 'follow-new' }, 'Follow it on its page')));
+        refresh();
+      },
+      signal,
+    }));
+    show(accepted);
+  };
+  show(section,
+    h('div', { class: 'toolbar' },
+      h('button', { type: 'button', id: 'apply-new', disabled: refused !== null, title: refused, onclick: open }, 'Apply a new project…'),
+      refused ? h('span', { id: 'new-refused', class: 'muted' }, refused) : null),
+    form, accepted);
+  return section;
 }
 
 /** Makes body's rows those of projects, in their order, reusing the row (and each unchanged cell) of a name. */
