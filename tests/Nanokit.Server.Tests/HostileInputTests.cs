@@ -9,6 +9,7 @@ using Microsoft.Extensions.Logging.Abstractions;
 using Nanokit.Server.Api.V1;
 using Nanokit.Server.Events;
 using Nanokit.Server.Intents;
+using Nanokit.Server.Runtime;
 using Npgsql;
 
 namespace Nanokit.Server.Tests;
@@ -177,7 +178,7 @@ public sealed class HostileInputTests(ClusterFixture cluster)
         var settings = ServerSettings.From(
             new ServerOptions { Store = "Host=127.0.0.1", TokenFile = "unused" },
             Akka.Configuration.ConfigurationFactory.ParseString("nanokit.server.watch.max-streams = 100000").WithFallback(ServerSettings.Shipped));
-        var feed = new EventFeed(new IntentStore(dataSource, "intents", "events", 1), new EventLog(dataSource, "events", 1000), settings, NullLogger<EventFeed>.Instance);
+        var feed = new EventFeed(new IntentStore(dataSource, "intents", "events", 1), new EventLog(dataSource, "events", 1000, new ObservedStore(dataSource, "node-a", TimeSpan.Zero)), settings, NullLogger<EventFeed>.Instance);
 
         var kept = feed.Subscribe("kept");
         for (var i = 0; i < 10_000; i++)

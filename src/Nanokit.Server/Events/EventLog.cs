@@ -1,6 +1,7 @@
 using System.Collections.Immutable;
 using Nanokit.Server.Api.V1;
 using Nanokit.Server.Intents;
+using Nanokit.Server.Runtime;
 using Npgsql;
 using NpgsqlTypes;
 
@@ -15,14 +16,22 @@ namespace Nanokit.Server.Events;
 /// resumes on any node. A global sequence would not do: sequence values are taken before commit, and commit order
 /// can differ. Only the newest <c>keep</c> events of a project are kept (pruned as they are written).
 /// </summary>
-internal sealed class EventLog(NpgsqlDataSource dataSource, string channel, int keep)
+internal sealed class EventLog(NpgsqlDataSource dataSource, string channel, int keep, ObservedStore observed)
 {
     /// <summary>
     /// Writes the reports and events in one transaction and one round trip, projects in name order (so two writers
     /// lock project rows in the same order), then notifies each project's watchers. Events of a project whose
-    /// intent is gone are dropped with it.
+    /// intent is gone are dropped with it. The observed state waiting for these projects commits with them, so a
+    /// reader that sees an event sees the replicas of that moment.
     /// </summary>
-    public async Task WriteAsync(IReadOnlyList<StatusReport> reports, IReadOnlyList<ProjectEvent> events, CancellationToken cancellationToken)
+    public Task WriteAsync(IReadOnlyList<StatusReport> reports, IReadOnlyList<ProjectEvent> events, CancellationToken cancellationToken) =>
+        observed.WriteAlongAsync(
+            [.. events.Select(e => e.Project).Concat(reports.Select(r => r.Project)).Distinct(StringComparer.Ordinal)],
+            upserts => WriteAsync(reports, events, upserts, cancellationToken),
+            cancellationToken);
+
+    private async Task WriteAsync(
+        IReadOnlyList<StatusReport> reports, IReadOnlyList<ProjectEvent> events, IReadOnlyList<NpgsqlBatchCommand> upserts, CancellationToken cancellationToken)
     {
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
@@ -55,6 +64,11 @@ internal sealed class EventLog(NpgsqlDataSource dataSource, string channel, int 
         foreach (var report in reports)
         {
             batch.BatchCommands.Add(IntentStore.ReportCommand(report));
+        }
+
+        foreach (var upsert in upserts)
+        {
+            batch.BatchCommands.Add(upsert);
         }
 
         if (batch.BatchCommands.Count > 0)

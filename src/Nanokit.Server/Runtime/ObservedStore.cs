@@ -13,13 +13,16 @@ namespace Nanokit.Server.Runtime;
 /// <summary>
 /// The observed runtime state of each project, as its owner last saw it, in <c>nanokit_observed</c>: written by the
 /// owner (<see cref="ProjectRuntimes"/> records every observation and every replica it creates, starts or deletes),
-/// read by any node for PlanProject and CheckDrift, so no request calls a provider. Beside it, in <c>nanokit_restarts</c>,
-/// the replicas' restart counts the owner's project entity keeps in its journal (<see cref="Reconciler.RestartsCounted"/>),
-/// so that those plans leave a replica exited once its <c>on-failure:N</c> is spent, as the owner does. Writes are
-/// coalesced: only a project's newest snapshot and counts wait, and one writer sends every waiting project in one round trip,
-/// <paramref name="writeDelay"/> after the first change it has not written: a run records its project several times (the
-/// observation, then each replica created and started), and the delay makes those one write (at scale 4.9 writes per project
-/// without it; docs/benchmarks.md, s7-owner). Readers on other nodes see a change that much later.
+/// read by any node for GetProject, PlanProject and CheckDrift, so no request calls a provider. Beside it, in
+/// <c>nanokit_restarts</c>, the replicas' restart counts the owner's project entity keeps in its journal
+/// (<see cref="Reconciler.RestartsCounted"/>), so that those plans leave a replica exited once its <c>on-failure:N</c>
+/// is spent, as the owner does. Only a project's newest snapshot and counts wait to be written. A run records its
+/// project several times (the observation, each replica created and started), and each of those is followed by a run
+/// event, so the event log's transaction carries them (<see cref="WriteAlongAsync"/>): a reader that sees an event also
+/// sees the replicas as they were when it was published, and a run costs no transaction of its own here (at scale a
+/// run wrote its observation 4.6–5.3 times, each in its own round trip; docs/benchmarks.md, s7-owner). What no event
+/// carries within <paramref name="writeDelay"/> (a drift check that found nothing, a graceful stop) is written by this
+/// store's own loop. One gate orders the two writers, so an older snapshot never replaces a newer one.
 /// </summary>
 internal sealed class ObservedStore(NpgsqlDataSource dataSource, string owner, TimeSpan writeDelay) : BackgroundService
 {
@@ -27,6 +30,7 @@ internal sealed class ObservedStore(NpgsqlDataSource dataSource, string owner, T
     private readonly ConcurrentDictionary<string, ObservedState> waiting = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, ImmutableArray<RestartCount>> waitingRestarts = new(StringComparer.Ordinal);
     private readonly Channel<bool> signal = Channel.CreateBounded<bool>(new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropWrite });
+    private readonly SemaphoreSlim gate = new(1, 1);
 
     /// <summary>Replaces the project's stored snapshot (soon, not at once: the writer runs beside the caller).</summary>
     public void Record(string project, ObservedState state)
@@ -61,44 +65,58 @@ internal sealed class ObservedStore(NpgsqlDataSource dataSource, string owner, T
         };
     }
 
+    /// <summary>
+    /// Runs <paramref name="write"/> (one transaction of the caller's) with the upserts of what waits for
+    /// <paramref name="projects"/> added to its batch, so they commit with it; if it throws they wait again.
+    /// </summary>
+    public async Task WriteAlongAsync(IReadOnlyCollection<string> projects, Func<IReadOnlyList<NpgsqlBatchCommand>, Task> write, CancellationToken cancellationToken)
+    {
+        await gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            var (batch, restarts) = (Take(waiting, projects), Take(waitingRestarts, projects));
+            try
+            {
+                await write(Upserts(batch, restarts)).ConfigureAwait(false);
+            }
+            catch
+            {
+                PutBack(batch, restarts);
+                throw;
+            }
+        }
+        finally
+        {
+            gate.Release();
+        }
+    }
+
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         while (await signal.Reader.WaitToReadAsync(stoppingToken).ConfigureAwait(false))
         {
+            // The run's next event most often carries the change meanwhile; what is left is written here.
             await Task.Delay(writeDelay, stoppingToken).ConfigureAwait(false);
             signal.Reader.TryRead(out _);
-            var batch = Take(waiting);
-            var restarts = Take(waitingRestarts);
             try
             {
-                await WriteAsync(batch, restarts, stoppingToken).ConfigureAwait(false);
+                await WriteAsync(stoppingToken).ConfigureAwait(false);
             }
             catch (Exception e) when (e is NpgsqlException or TimeoutException)
             {
-                // Put back what nothing newer replaced, and try again after a pause.
-                foreach (var (project, state) in batch)
-                {
-                    waiting.TryAdd(project, state);
-                }
-
-                foreach (var (project, counts) in restarts)
-                {
-                    waitingRestarts.TryAdd(project, counts);
-                }
-
                 await Task.Delay(TimeSpan.FromSeconds(1), stoppingToken).ConfigureAwait(false);
                 signal.Writer.TryWrite(true);
             }
         }
     }
 
-    /// <summary>A graceful stop writes what the delay still holds, so the other nodes do not read an older run until a new owner observes.</summary>
+    /// <summary>A graceful stop writes what still waits, so the other nodes do not read an older run until a new owner observes.</summary>
     public override async Task StopAsync(CancellationToken cancellationToken)
     {
         await base.StopAsync(cancellationToken).ConfigureAwait(false);
         try
         {
-            await WriteAsync(Take(waiting), Take(waitingRestarts), cancellationToken).ConfigureAwait(false);
+            await WriteAsync(cancellationToken).ConfigureAwait(false);
         }
         catch (Exception e) when (e is NpgsqlException or TimeoutException or OperationCanceledException)
         {
@@ -106,10 +124,10 @@ internal sealed class ObservedStore(NpgsqlDataSource dataSource, string owner, T
         }
     }
 
-    private static List<KeyValuePair<string, T>> Take<T>(ConcurrentDictionary<string, T> from)
+    private static List<KeyValuePair<string, T>> Take<T>(ConcurrentDictionary<string, T> from, IEnumerable<string> projects)
     {
         var batch = new List<KeyValuePair<string, T>>();
-        foreach (var project in from.Keys.Order(StringComparer.Ordinal))
+        foreach (var project in projects.Order(StringComparer.Ordinal))
         {
             if (from.TryRemove(project, out var value))
             {
@@ -120,16 +138,49 @@ internal sealed class ObservedStore(NpgsqlDataSource dataSource, string owner, T
         return batch;
     }
 
-    private async Task WriteAsync(
-        List<KeyValuePair<string, ObservedState>> batch, List<KeyValuePair<string, ImmutableArray<RestartCount>>> restarts, CancellationToken cancellationToken)
+    /// <summary>Puts back what nothing newer replaced meanwhile.</summary>
+    private void PutBack(List<KeyValuePair<string, ObservedState>> batch, List<KeyValuePair<string, ImmutableArray<RestartCount>>> restarts)
     {
-        if (batch.Count == 0 && restarts.Count == 0)
+        foreach (var (project, state) in batch)
         {
-            return;
+            waiting.TryAdd(project, state);
         }
 
-        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
-        await using var command = new NpgsqlBatch(connection);
+        foreach (var (project, counts) in restarts)
+        {
+            waitingRestarts.TryAdd(project, counts);
+        }
+
+        signal.Writer.TryWrite(true);
+    }
+
+    /// <summary>Everything that waits, in its own transaction.</summary>
+    private async Task WriteAsync(CancellationToken cancellationToken)
+    {
+        await WriteAlongAsync(
+            [.. waiting.Keys.Union(waitingRestarts.Keys, StringComparer.Ordinal)],
+            async upserts =>
+            {
+                if (upserts.Count == 0)
+                {
+                    return;
+                }
+
+                await using var connection = await dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+                await using var batch = new NpgsqlBatch(connection);
+                foreach (var upsert in upserts)
+                {
+                    batch.BatchCommands.Add(upsert);
+                }
+
+                await batch.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+            },
+            cancellationToken).ConfigureAwait(false);
+    }
+
+    private List<NpgsqlBatchCommand> Upserts(List<KeyValuePair<string, ObservedState>> batch, List<KeyValuePair<string, ImmutableArray<RestartCount>>> restarts)
+    {
+        var upserts = new List<NpgsqlBatchCommand>(batch.Count + restarts.Count);
         foreach (var (project, state) in batch)
         {
             var upsert = new NpgsqlBatchCommand(
@@ -140,7 +191,7 @@ internal sealed class ObservedStore(NpgsqlDataSource dataSource, string owner, T
             upsert.Parameters.AddWithValue("project", project);
             upsert.Parameters.AddWithValue("observed", NpgsqlDbType.Jsonb, JsonSerializer.Serialize(state, Json));
             upsert.Parameters.AddWithValue("owner", owner);
-            command.BatchCommands.Add(upsert);
+            upserts.Add(upsert);
         }
 
         foreach (var (project, counts) in restarts)
@@ -153,10 +204,10 @@ internal sealed class ObservedStore(NpgsqlDataSource dataSource, string owner, T
             upsert.Parameters.AddWithValue("project", project);
             upsert.Parameters.AddWithValue("counts", NpgsqlDbType.Jsonb, JsonSerializer.Serialize(counts, Json));
             upsert.Parameters.AddWithValue("owner", owner);
-            command.BatchCommands.Add(upsert);
+            upserts.Add(upsert);
         }
 
-        await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+        return upserts;
     }
 }
 
