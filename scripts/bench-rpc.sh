@@ -11,8 +11,9 @@
 # Sizes (environment): LATENCY_COUNT (200), GET_CLIENTS (32), GET_SECONDS (20), WATCHES (1000), SCALE (1000 projects
 # over the three nodes; the issue's figure: SCALE=10000), SCALE_CONCURRENCY (32 ApplyProject calls in flight),
 # JOIN (1: after scale, a 4th node joins; 0: not), NODE_CONF (HOCON lines added to every node's configuration, e.g.
-# NODE_CONF='nanokit.server.intents.redeliver-after = 2s'). After scale, each node's CPU time and intent deliveries are
-# printed.
+# NODE_CONF='nanokit.server.intents.redeliver-after = 2s'). After scale: each node's CPU time, intent deliveries,
+# threads and context switches, then the CPU of the nodes, of the bench database's PostgreSQL backends and of the client,
+# and PostgreSQL transactions per project.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 parts=("$@")
@@ -65,6 +66,22 @@ wait_ready() { until curl -sf --http2-prior-knowledge "http://127.0.0.1:${api[$1
 urls() { local u=(); for n in "$@"; do u+=("http://127.0.0.1:${api[n]}"); done; (IFS=,; echo "${u[*]}"); }
 cpu_seconds() { awk -v hz="$(getconf CLK_TCK)" '{printf "%.1f", ($14 + $15) / hz}' "/proc/$1/stat"; } # user + system
 node_pids() { local p=(); for n in "$@"; do p+=("${pids[n]}"); done; (IFS=,; echo "${p[*]}"); }
+threads() { ls "/proc/$1/task" | wc -l; }
+# Context switches of a node's live threads (voluntary + involuntary; a retired thread's are lost, so a delta is a floor).
+ctx_switches() { cat /proc/"$1"/task/*/status 2>/dev/null | awk '/^(non)?voluntary_ctxt_switches/ {s += $2} END {print s + 0}'; }
+# CPU of the PostgreSQL backends serving the bench database (other databases' backends and PostgreSQL's own
+# background processes are left out; a backend that exits during the part is lost, pooled connections rarely do).
+pg_backend_cpu() { # [PID...] of the backends at the part's start: prints "PID:CPU" per backend now
+  for pid in $(psql_ -d postgres -c "SELECT pid FROM pg_stat_activity WHERE datname = '$db';"); do
+    [ -r "/proc/$pid/stat" ] && echo "$pid:$(cpu_seconds "$pid")"
+  done
+}
+pg_cpu_delta() { # BEFORE AFTER (pg_backend_cpu outputs): CPU seconds the bench database's backends used in between
+  awk -v before="$1" 'BEGIN {n = split(before, b, " "); for (i = 1; i <= n; i++) {split(b[i], kv, ":"); was[kv[1]] = kv[2]}}
+    {for (i = 1; i <= NF; i++) {split($i, kv, ":"); s += kv[2] - (kv[1] in was ? was[kv[1]] : 0)}} END {printf "%.1f", s}' <<<"$2"
+}
+xacts() { psql_ -d postgres -c "SELECT pg_stat_clear_snapshot(); SELECT xact_commit FROM pg_stat_database WHERE datname = '$db';" | tail -1; }
+children_cpu() { awk -v hz="$(getconf CLK_TCK)" '{printf "%.1f", ($16 + $17) / hz}' "/proc/$$/stat"; } # waited-for children
 
 psql_ -d postgres -c "CREATE DATABASE $db;"
 node_store="Host=$pg_host;Port=$pg_port;Username=$pg_user;Database=$db"
@@ -83,13 +100,26 @@ for part in "${parts[@]}"; do
       "${client[@]}" rpc-get "${three[@]}" --prefix get --projects 100 --clients "${GET_CLIENTS:-32}" --seconds "${GET_SECONDS:-20}" ;;
     watch) "${client[@]}" rpc-watch "${three[@]}" --watches "${WATCHES:-1000}" --rounds 5 ;;
     scale)
-      for n in 0 1 2; do before[n]="$(cpu_seconds "${pids[n]}")"; done
+      for n in 0 1 2; do before[n]="$(cpu_seconds "${pids[n]}")"; ctx_before[n]="$(ctx_switches "${pids[n]}")"; done
+      pg_before="$(pg_backend_cpu | tr '\n' ' ')" xacts_before="$(xacts)"
+      client_before="$(children_cpu)"
       "${client[@]}" rpc-scale "${three[@]}" --count "${SCALE:-1000}" --concurrency "${SCALE_CONCURRENCY:-32}" --snapshot "$work/snapshot"
+      client_after="$(children_cpu)"
+      sum=0
       for n in 0 1 2; do
         cpu="$(cpu_seconds "${pids[n]}")"
+        during="$(awk -v a="$cpu" -v b="${before[n]}" 'BEGIN {printf "%.1f", a - b}')"; sum="$(awk -v a="$sum" -v b="$during" 'BEGIN {print a + b}')"
         sent="$(curl -s --http2-prior-knowledge "http://127.0.0.1:${api[n]}/metrics" | awk '/^nanokit_intent_deliveries_total/ {print $2}')"
-        echo "node $n: CPU ${cpu} s since its start, $(awk -v a="$cpu" -v b="${before[n]}" 'BEGIN {printf "%.1f", a - b}') s during scale, ${sent:-0} intent deliveries"
+        echo "node $n: CPU ${cpu} s since its start, ${during} s during scale, ${sent:-0} intent deliveries, $(threads "${pids[n]}") threads," \
+          "$(( $(ctx_switches "${pids[n]}") - ctx_before[n] )) context switches during scale"
       done
+      sleep 1 # PostgreSQL's statistics reach pg_stat_database up to a second late
+      pg_cpu="$(pg_cpu_delta "$pg_before" "$(pg_backend_cpu | tr '\n' ' ')")" xacts_after="$(xacts)"
+      client_cpu="$(awk -v a="$client_after" -v b="$client_before" 'BEGIN {printf "%.1f", a - b}')"
+      scale="${SCALE:-1000}"
+      echo "CPU during scale: nodes ${sum} s ($(awk -v c="$sum" -v n="$scale" 'BEGIN {printf "%.2f", 1000 * c / n}') ms per project)," \
+        "PostgreSQL backends ${pg_cpu} s ($(awk -v c="$pg_cpu" -v n="$scale" 'BEGIN {printf "%.2f", 1000 * c / n}') ms per project)," \
+        "client ${client_cpu} s; $(awk -v a="$xacts_after" -v b="$xacts_before" -v n="$scale" 'BEGIN {printf "%.1f", (a - b) / n}') transactions per project"
       [ "${JOIN:-1}" = 1 ] || continue
       start_node 3
       since="$(date +%s.%N)"

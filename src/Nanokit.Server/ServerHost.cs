@@ -60,6 +60,10 @@ public static class ServerHost
         logger.Started(
             settings.Name, $"{settings.Listen.Host}:{settings.Listen.Port}", $"{settings.Cluster.Host}:{settings.Cluster.Port}",
             string.Join(",", settings.Seeds.Select(s => $"{s.Host}:{s.Port}")));
+        logger.RuntimeSettings(
+            AppContext.GetData("System.Runtime.TieredPGO")?.ToString() ?? "default",
+            AppContext.GetData("System.Threading.ThreadPool.UnfairSemaphoreSpinLimit")?.ToString() ?? "default",
+            System.Runtime.GCSettings.IsServerGC, System.Runtime.GCSettings.LatencyMode.ToString());
         foreach (var url in HubUrls(settings, hub))
         {
             logger.Serving(url);
@@ -149,8 +153,10 @@ public static class ServerHost
         builder.Services.AddGrpcHealthChecks();
         builder.Services.AddHealthChecks();
         builder.Services.AddHostedService<IntentDispatcher>();
-        // /metrics: the reconciler's counters and histograms (runs, actions, failures, drift) in Prometheus text.
-        builder.Services.AddOpenTelemetry().WithMetrics(metrics => metrics.AddMeter(ReconcilerTelemetry.SourceName).AddPrometheusExporter());
+        // /metrics: the reconciler's counters and histograms (runs, actions, failures, drift) in Prometheus text, and
+        // the runtime's own (System.Runtime: GC collections per generation, allocated bytes, thread-pool threads, JIT),
+        // which show whether the process runs with the settings nkapp ships (ServerProcess, Nanokit.Cli.csproj).
+        builder.Services.AddOpenTelemetry().WithMetrics(metrics => metrics.AddMeter(ReconcilerTelemetry.SourceName, "System.Runtime").AddPrometheusExporter());
         builder.Services.AddAkka("nanokit", (akka, services) => Node(akka, services, settings, config, store, events, runtimes));
 
         var app = builder.Build();

@@ -27,6 +27,11 @@ internal static class ServerCommand
         };
         command.SetAction(async (parse, cancellationToken) =>
         {
+            if (ServerProcess.ApplyGcSettings() is { } warning)
+            {
+                context.Error.WriteLine(warning);
+            }
+
             var options = new ServerOptions
             {
                 Listen = parse.GetValue(listen),
