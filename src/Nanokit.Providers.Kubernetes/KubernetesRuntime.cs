@@ -28,6 +28,7 @@ public sealed partial class KubernetesRuntime : IRuntimeProvider, IReplicaLogs, 
 
     private readonly KubeApi api;
     private readonly ConcurrentDictionary<string, bool> namespaces = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, SemaphoreSlim> fileLocks = new(StringComparer.Ordinal);
 
     public KubernetesRuntime(KubeConfig config, KubernetesRuntimeOptions? options = null)
     {
@@ -42,7 +43,14 @@ public sealed partial class KubernetesRuntime : IRuntimeProvider, IReplicaLogs, 
     /// <summary>The API server this runtime talks to.</summary>
     public Uri Server => api.Server;
 
-    public void Dispose() => api.Dispose();
+    public void Dispose()
+    {
+        api.Dispose();
+        foreach (var gate in fileLocks.Values)
+        {
+            gate.Dispose();
+        }
+    }
 
     public async Task<ObservedState> ObserveAsync(ProjectRef project, CancellationToken cancellationToken)
     {
@@ -59,11 +67,6 @@ public sealed partial class KubernetesRuntime : IRuntimeProvider, IReplicaLogs, 
     public Task<ObservedReplica> CreateAsync(ReplicaSpec replica, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(replica);
-        if (!replica.Service.Secrets.IsEmpty || !replica.Service.Configs.IsEmpty)
-        {
-            throw new RuntimeException(ProviderName, replica.Id, "secrets and configs are not mounted into pods yet; use runtime: docker or remove them");
-        }
-
         return Call(replica.Id, async () =>
         {
             var ns = PodDefinition.Namespace(replica.Project.Name);
@@ -73,7 +76,19 @@ public sealed partial class KubernetesRuntime : IRuntimeProvider, IReplicaLogs, 
                 await ApplyServiceAsync(PodDefinition.ServiceFor(replica.Project.Name, replica.Service), cancellationToken).ConfigureAwait(false);
             }
 
-            var pod = await CreateOrAdoptAsync(replica.Id, PodDefinition.For(replica), cancellationToken).ConfigureAwait(false);
+            Pod pod;
+            var gate = FileLock(replica.Project.Name);
+            await gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+            try
+            {
+                await ApplyFilesAsync(replica, cancellationToken).ConfigureAwait(false);
+                pod = await CreateOrAdoptAsync(replica.Id, PodDefinition.For(replica), cancellationToken).ConfigureAwait(false);
+            }
+            finally
+            {
+                gate.Release();
+            }
+
             return PodDefinition.Observed(await WaitStartedAsync(replica.Id, pod, cancellationToken).ConfigureAwait(false))!;
         });
     }
@@ -120,6 +135,8 @@ public sealed partial class KubernetesRuntime : IRuntimeProvider, IReplicaLogs, 
             {
                 await DeleteIgnoringMissingAsync(ServicePath(replica.Project.Name, PodDefinition.ServiceName(replica.Service)), null, cancellationToken).ConfigureAwait(false);
             }
+
+            await RemoveUnusedFilesAsync(replica.Project.Name, cancellationToken).ConfigureAwait(false);
 
             return true;
         });

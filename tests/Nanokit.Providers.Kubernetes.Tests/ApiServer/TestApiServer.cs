@@ -16,7 +16,7 @@ namespace Nanokit.Providers.Kubernetes.Tests.ApiServer;
 
 /// <summary>
 /// A Kubernetes API server for tests (none can be installed here), following the real one's documented semantics for
-/// what Nanokit uses: core/v1 namespaces, pods (with /log) and services over HTTPS with a bearer token (401 Status
+/// what Nanokit uses: core/v1 namespaces, pods (with /log), services, secrets and configmaps over HTTPS with a bearer token (401 Status
 /// otherwise); create (201, 409 AlreadyExists, 404 for a missing namespace, 422 Invalid), get (404 NotFound), list with
 /// labelSelector/fieldSelector and the store's resourceVersion, replace (409 Conflict on a stale resourceVersion), delete
 /// (pods: graceful — deletionTimestamp and deletionGracePeriodSeconds set, the kubelet removes it — unless unscheduled,
@@ -247,7 +247,7 @@ internal sealed class TestApiServer : IAsyncDisposable
     private static async Task DeleteNamespaceAsync(HttpContext context, ObjectStore store, string name)
     {
         var gone = store.Remove("namespaces", null, name) ?? throw ApiError.NotFound("namespaces", name);
-        foreach (var resource in new[] { "pods", "services" })
+        foreach (var resource in new[] { "pods", "services", "secrets", "configmaps" })
         {
             foreach (var item in store.List(resource, name, _ => true).Items)
             {
