@@ -13,7 +13,7 @@ namespace Nanokit.Providers.Kubernetes;
 /// HttpClient. A failed call throws <see cref="KubeApiException"/> carrying the server's Status reason; a server that
 /// cannot be reached throws one with code 0 naming the server.
 /// </summary>
-internal sealed class KubeApi : IDisposable
+internal sealed partial class KubeApi : IDisposable
 {
     private readonly HttpClient http;
     private readonly TimeSpan requestTimeout;

@@ -37,7 +37,49 @@ internal sealed record PodSpec
     public string? RestartPolicy { get; init; }
     public long? TerminationGracePeriodSeconds { get; init; }
     public string? NodeName { get; init; }
+    public List<Volume>? Volumes { get; init; }
 }
+
+/// <summary>A pod volume; Nanokit writes only secret and configMap sources (its secrets and configs).</summary>
+internal sealed record Volume(string Name)
+{
+    public SecretVolumeSource? Secret { get; init; }
+    public ConfigMapVolumeSource? ConfigMap { get; init; }
+}
+
+internal sealed record SecretVolumeSource(string SecretName, List<KeyToPath> Items);
+
+internal sealed record ConfigMapVolumeSource(string Name, List<KeyToPath> Items);
+
+/// <summary>One key of a Secret or ConfigMap projected as the file <see cref="Path"/> with <see cref="Mode"/> (decimal on the wire).</summary>
+internal sealed record KeyToPath(string Key, string Path, int? Mode);
+
+internal sealed record VolumeMount(string Name, string MountPath, string? SubPath, bool ReadOnly);
+
+internal sealed record KubeSecret
+{
+    public string ApiVersion { get; init; } = "v1";
+    public string Kind { get; init; } = "Secret";
+    public required ObjectMeta Metadata { get; init; }
+    public string? Type { get; init; }
+
+    /// <summary>Base64 on the wire, as System.Text.Json writes a byte array.</summary>
+    public Dictionary<string, byte[]>? Data { get; init; }
+}
+
+internal sealed record ConfigMap
+{
+    public string ApiVersion { get; init; } = "v1";
+    public string Kind { get; init; } = "ConfigMap";
+    public required ObjectMeta Metadata { get; init; }
+    public Dictionary<string, string>? Data { get; init; }
+    public Dictionary<string, byte[]>? BinaryData { get; init; }
+}
+
+/// <summary>Any list read only for its items' names and specs' references.</summary>
+internal sealed record MetadataList(ListMeta Metadata, List<MetadataOnly> Items);
+
+internal sealed record MetadataOnly(ObjectMeta Metadata);
 
 internal sealed record Container
 {
@@ -51,6 +93,7 @@ internal sealed record Container
     public ResourceRequirements? Resources { get; init; }
     public Probe? ReadinessProbe { get; init; }
     public string? ImagePullPolicy { get; init; }
+    public List<VolumeMount>? VolumeMounts { get; init; }
 }
 
 internal sealed record EnvVar(string Name, string Value);

@@ -36,14 +36,37 @@ public sealed partial class KubernetesRuntime
         namespaces[name] = true;
     }
 
-    // Create, or on AlreadyExists compare and replace: a Service's clusterIP is immutable, so the replacement carries it over,
-    // and a stale resourceVersion (someone changed it in between) is read again once.
-    private async Task ApplyServiceAsync(KubeService wanted, CancellationToken cancellationToken)
+    // A Service's clusterIP is immutable: the replacement carries it over.
+    private Task ApplyServiceAsync(KubeService wanted, CancellationToken cancellationToken) =>
+        ApplyAsync($"/api/v1/namespaces/{wanted.Metadata.Namespace}/services", wanted.Metadata.Name!, wanted, current =>
+            current.Spec.Ports is { } ports && ports.SequenceEqual(wanted.Spec.Ports ?? []) ? null : wanted with
+            {
+                Metadata = wanted.Metadata with { ResourceVersion = current.Metadata.ResourceVersion },
+                Spec = wanted.Spec with { ClusterIP = current.Spec.ClusterIP },
+            }, cancellationToken);
+
+    private Task ApplySecretAsync(KubeSecret wanted, CancellationToken cancellationToken) =>
+        ApplyAsync($"/api/v1/namespaces/{wanted.Metadata.Namespace}/secrets", wanted.Metadata.Name!, wanted, current =>
+            SameData(current.Data, wanted.Data) ? null : wanted with { Metadata = wanted.Metadata with { ResourceVersion = current.Metadata.ResourceVersion } },
+            cancellationToken);
+
+    private Task ApplyConfigMapAsync(ConfigMap wanted, CancellationToken cancellationToken) =>
+        ApplyAsync($"/api/v1/namespaces/{wanted.Metadata.Namespace}/configmaps", wanted.Metadata.Name!, wanted, current =>
+            SameData(current.BinaryData, wanted.BinaryData) && SameText(current.Data, wanted.Data)
+                ? null : wanted with { Metadata = wanted.Metadata with { ResourceVersion = current.Metadata.ResourceVersion } },
+            cancellationToken);
+
+    /// <summary>
+    /// Create, or on AlreadyExists compare and replace: <paramref name="replacement"/> gives the object to PUT over the
+    /// current one (with its resourceVersion), or null when the current one is already right. A stale resourceVersion
+    /// (someone changed it in between) is read again once.
+    /// </summary>
+    private async Task ApplyAsync<T>(string collection, string name, T wanted, Func<T, T?> replacement, CancellationToken cancellationToken)
+        where T : class
     {
-        var path = $"/api/v1/namespaces/{wanted.Metadata.Namespace}/services";
         try
         {
-            await api.SendAsync<JsonElement>(HttpMethod.Post, path, wanted, cancellationToken).ConfigureAwait(false);
+            await api.SendAsync<JsonElement>(HttpMethod.Post, collection, wanted, cancellationToken).ConfigureAwait(false);
             return;
         }
         catch (KubeApiException e) when (e.Code == 409 && e.Reason == "AlreadyExists")
@@ -52,26 +75,21 @@ public sealed partial class KubernetesRuntime
 
         for (var attempt = 0; ; attempt++)
         {
-            var current = await api.GetAsync<KubeService>($"{path}/{wanted.Metadata.Name}", cancellationToken).ConfigureAwait(false);
+            var current = await api.GetAsync<T>($"{collection}/{name}", cancellationToken).ConfigureAwait(false);
             if (current is null)
             {
-                await api.SendAsync<JsonElement>(HttpMethod.Post, path, wanted, cancellationToken).ConfigureAwait(false);
+                await api.SendAsync<JsonElement>(HttpMethod.Post, collection, wanted, cancellationToken).ConfigureAwait(false);
                 return;
             }
 
-            if (current.Spec.Ports is { } ports && ports.SequenceEqual(wanted.Spec.Ports ?? []))
+            if (replacement(current) is not { } replaced)
             {
                 return;
             }
 
             try
             {
-                var replacement = wanted with
-                {
-                    Metadata = wanted.Metadata with { ResourceVersion = current.Metadata.ResourceVersion },
-                    Spec = wanted.Spec with { ClusterIP = current.Spec.ClusterIP },
-                };
-                await api.SendAsync<JsonElement>(HttpMethod.Put, $"{path}/{wanted.Metadata.Name}", replacement, cancellationToken).ConfigureAwait(false);
+                await api.SendAsync<JsonElement>(HttpMethod.Put, $"{collection}/{name}", replaced, cancellationToken).ConfigureAwait(false);
                 return;
             }
             catch (KubeApiException e) when (e.Code == 409 && e.Reason == "Conflict" && attempt == 0)
@@ -79,6 +97,69 @@ public sealed partial class KubernetesRuntime
             }
         }
     }
+
+    private static bool SameData(Dictionary<string, byte[]>? a, Dictionary<string, byte[]>? b) =>
+        (a?.Count ?? 0) == (b?.Count ?? 0) && (a ?? []).All(e => b!.TryGetValue(e.Key, out var other) && e.Value.AsSpan().SequenceEqual(other));
+
+    private static bool SameText(Dictionary<string, string>? a, Dictionary<string, string>? b) =>
+        (a?.Count ?? 0) == (b?.Count ?? 0) && (a ?? []).All(e => b!.TryGetValue(e.Key, out var other) && e.Value == other);
+
+    // Written before the pod, so that the kubelet finds them when it mounts its volumes; the caller holds the project's FileLock.
+    private async Task ApplyFilesAsync(ReplicaSpec replica, CancellationToken cancellationToken)
+    {
+        List<KubeSecret> secrets;
+        List<ConfigMap> configs;
+        try
+        {
+            secrets = [.. MountedFiles.Secrets(replica.Project.Name, replica.Service)];
+            configs = [.. MountedFiles.ConfigMaps(replica.Project.Name, replica.Service)];
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new RuntimeException(ProviderName, replica.Id, $"a secret or config file cannot be read: {e.Message}", e);
+        }
+
+        foreach (var secret in secrets)
+        {
+            await ApplySecretAsync(secret, cancellationToken).ConfigureAwait(false);
+        }
+
+        foreach (var config in configs)
+        {
+            await ApplyConfigMapAsync(config, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>
+    /// The Secrets and ConfigMaps of the project that no pod of it mounts any more are deleted. Creates and this cleanup
+    /// of one project take turns (<see cref="FileLock"/>), so an object being applied for a pod about to be created is
+    /// never taken away in between.
+    /// </summary>
+    private async Task RemoveUnusedFilesAsync(string project, CancellationToken cancellationToken)
+    {
+        var gate = FileLock(project);
+        await gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            var ns = PodDefinition.Namespace(project);
+            var pods = await ListPodsAsync(project, null, cancellationToken).ConfigureAwait(false);
+            var used = pods.Items.SelectMany(MountedFiles.Referenced).ToHashSet(StringComparer.Ordinal);
+            foreach (var resource in new[] { "secrets", "configmaps" })
+            {
+                var objects = await api.SendAsync<MetadataList>(HttpMethod.Get, $"/api/v1/namespaces/{ns}/{resource}?labelSelector={PodDefinition.Selector(project)}", null, cancellationToken).ConfigureAwait(false);
+                foreach (var name in objects.Items.Select(o => o.Metadata.Name!).Where(n => !used.Contains(n)))
+                {
+                    await DeleteIgnoringMissingAsync($"/api/v1/namespaces/{ns}/{resource}/{name}", null, cancellationToken).ConfigureAwait(false);
+                }
+            }
+        }
+        finally
+        {
+            gate.Release();
+        }
+    }
+
+    private SemaphoreSlim FileLock(string project) => fileLocks.GetOrAdd(project, _ => new SemaphoreSlim(1, 1));
 
     // A pod left by an earlier run (a crash between create and record) answers 409 AlreadyExists: it is adopted when it runs
     // this definition, else removed and created again. Twice 409 means another client keeps recreating it.

@@ -28,6 +28,7 @@ public sealed partial class KubernetesRuntime : IRuntimeProvider, IReplicaLogs, 
 
     private readonly KubeApi api;
     private readonly ConcurrentDictionary<string, bool> namespaces = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, SemaphoreSlim> fileLocks = new(StringComparer.Ordinal);
 
     public KubernetesRuntime(KubeConfig config, KubernetesRuntimeOptions? options = null)
     {
@@ -42,7 +43,14 @@ public sealed partial class KubernetesRuntime : IRuntimeProvider, IReplicaLogs, 
     /// <summary>The API server this runtime talks to.</summary>
     public Uri Server => api.Server;
 
-    public void Dispose() => api.Dispose();
+    public void Dispose()
+    {
+        api.Dispose();
+        foreach (var gate in fileLocks.Values)
+        {
+            gate.Dispose();
+        }
+    }
 
     public async Task<ObservedState> ObserveAsync(ProjectRef project, CancellationToken cancellationToken)
     {
@@ -59,11 +67,6 @@ public sealed partial class KubernetesRuntime : IRuntimeProvider, IReplicaLogs, 
     public Task<ObservedReplica> CreateAsync(ReplicaSpec replica, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(replica);
-        if (!replica.Service.Secrets.IsEmpty || !replica.Service.Configs.IsEmpty)
-        {
-            throw new RuntimeException(ProviderName, replica.Id, "secrets and configs are not mounted into pods yet; use runtime: docker or remove them");
-        }
-
         return Call(replica.Id, async () =>
         {
             var ns = PodDefinition.Namespace(replica.Project.Name);
@@ -73,7 +76,19 @@ public sealed partial class KubernetesRuntime : IRuntimeProvider, IReplicaLogs, 
                 await ApplyServiceAsync(PodDefinition.ServiceFor(replica.Project.Name, replica.Service), cancellationToken).ConfigureAwait(false);
             }
 
-            var pod = await CreateOrAdoptAsync(replica.Id, PodDefinition.For(replica), cancellationToken).ConfigureAwait(false);
+            Pod pod;
+            var gate = FileLock(replica.Project.Name);
+            await gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+            try
+            {
+                await ApplyFilesAsync(replica, cancellationToken).ConfigureAwait(false);
+                pod = await CreateOrAdoptAsync(replica.Id, PodDefinition.For(replica), cancellationToken).ConfigureAwait(false);
+            }
+            finally
+            {
+                gate.Release();
+            }
+
             return PodDefinition.Observed(await WaitStartedAsync(replica.Id, pod, cancellationToken).ConfigureAwait(false))!;
         });
     }
@@ -121,6 +136,8 @@ public sealed partial class KubernetesRuntime : IRuntimeProvider, IReplicaLogs, 
                 await DeleteIgnoringMissingAsync(ServicePath(replica.Project.Name, PodDefinition.ServiceName(replica.Service)), null, cancellationToken).ConfigureAwait(false);
             }
 
+            await RemoveUnusedFilesAsync(replica.Project.Name, cancellationToken).ConfigureAwait(false);
+
             return true;
         });
     }
@@ -147,13 +164,53 @@ public sealed partial class KubernetesRuntime : IRuntimeProvider, IReplicaLogs, 
             cancellationToken).ConfigureAwait(false)).Value);
     }
 
-    public Task<HookResult> RunHookAsync(ProjectRef project, ServiceSpec service, HookKind kind, CancellationToken cancellationToken)
+    /// <summary>
+    /// poststart and prestop run in replica 1's container through pods/exec, as the Docker runtime runs them through its exec
+    /// API; the hook's timeout ends the exec (the WebSocket closes, which ends the command on the kubelet's side).
+    /// prestart (a one-off pod of the image) and run_on: host are not done yet.
+    /// </summary>
+    public async Task<HookResult> RunHookAsync(ProjectRef project, ServiceSpec service, HookKind kind, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(project);
         ArgumentNullException.ThrowIfNull(service);
-        _ = service.Hooks.For(kind) ?? throw new ArgumentException($"service {service.Name} has no {kind} hook", nameof(kind));
-        throw new RuntimeException(ProviderName, project.Name, service.Name, null, $"{kind.ToString().ToLowerInvariant()} hooks are not supported on the kubernetes runtime yet");
+        var hook = service.Hooks.For(kind) ?? throw new ArgumentException($"service {service.Name} has no {kind} hook", nameof(kind));
+        if (kind == HookKind.Prestart || hook.RunOn == HookLocation.Host)
+        {
+            throw new RuntimeException(ProviderName, project.Name, service.Name, null, $"{(hook.RunOn == HookLocation.Host ? "run_on: host" : "prestart")} hooks are not supported on the kubernetes runtime yet");
+        }
+
+        if (hook.Command.IsDefaultOrEmpty)
+        {
+            throw new RuntimeException(ProviderName, project.Name, service.Name, null, "hook has an empty command");
+        }
+
+        var replica = new ReplicaId(project, service.Name, 1);
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        if (hook.Timeout > TimeSpan.Zero)
+        {
+            timeout.CancelAfter(hook.Timeout);
+        }
+
+        var pod = await Call(replica, () => api.GetAsync<Pod>(PodPath(replica), cancellationToken)).ConfigureAwait(false);
+        if (pod is null || pod.Metadata.DeletionTimestamp is not null || PodDefinition.ExitCode(pod) is not null)
+        {
+            throw new RuntimeException(ProviderName, replica, $"cannot run the {kind.ToString().ToLowerInvariant()} hook: pod {PodPath(replica)} {(pod is null ? "does not exist" : "is not running")}");
+        }
+
+        try
+        {
+            var (code, output) = await Call(replica, () => api.ExecAsync(PodPath(replica), PodDefinition.DnsLabel(service.Name), hook.Command, timeout.Token)).ConfigureAwait(false);
+            return new HookResult(code, Tail(output), false, clock.Elapsed);
+        }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            return new HookResult(-1, "", true, clock.Elapsed);
+        }
     }
+
+    // Enough to say why a hook failed without keeping unbounded output.
+    private static string Tail(string output) => output.Length <= 4096 ? output : output[^4096..];
 
     public async IAsyncEnumerable<RuntimeChange> WatchAsync(ProjectRef project, [EnumeratorCancellation] CancellationToken cancellationToken)
     {

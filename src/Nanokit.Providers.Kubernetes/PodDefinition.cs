@@ -8,7 +8,7 @@ namespace Nanokit.Providers.Kubernetes;
 /// <summary>
 /// How a replica is written as a Pod and a service as a Service, and read back: names, labels, annotations and the
 /// Compose keys runtime kubernetes honours (image, entrypoint/command, working_dir, environment, ports, labels,
-/// deploy.resources, pull_policy, healthcheck, stop_grace_period). Validation refuses the others where they are written.
+/// deploy.resources, pull_policy, healthcheck, stop_grace_period; secrets and configs through <see cref="MountedFiles"/>). Validation refuses the others where they are written.
 /// </summary>
 internal static class PodDefinition
 {
@@ -63,6 +63,7 @@ internal static class PodDefinition
                 RestartPolicy = "Never",
                 TerminationGracePeriodSeconds = Seconds(service.StopGracePeriod),
                 Containers = [Container(service)],
+                Volumes = MountedFiles.Volumes(service),
             },
         };
     }
@@ -155,6 +156,7 @@ internal static class PodDefinition
         Ports = service.Ports.Select(p => new ContainerPortSpec(p.ContainerPort, p.Protocol.ToUpperInvariant())).Distinct().ToList() is { Count: > 0 } ports ? ports : null,
         Resources = Resources(service),
         ReadinessProbe = Readiness(service.Healthcheck),
+        VolumeMounts = MountedFiles.Mounts(service),
         ImagePullPolicy = service.PullPolicy switch
         {
             PullPolicy.Always => "Always",
@@ -205,7 +207,7 @@ internal static class PodDefinition
 
     private static int Seconds(TimeSpan span) => Math.Max(1, (int)Math.Ceiling(span.TotalSeconds));
 
-    private static string DnsLabel(string name)
+    public static string DnsLabel(string name)
     {
         var label = new StringBuilder(name.Length);
         foreach (var c in name.ToLowerInvariant())

@@ -165,6 +165,48 @@ public sealed class ApiServerTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_secret_folds_stringData_into_base64_data_defaults_to_Opaque_and_refuses_bad_keys_and_a_type_change()
+    {
+        var (created, secret) = await SendAsync(HttpMethod.Post, "/api/v1/namespaces/shop/secrets", """{"metadata":{"name":"db"},"stringData":{"password":"hunter2"}}""");
+        var (badKey, invalid) = await SendAsync(HttpMethod.Post, "/api/v1/namespaces/shop/secrets", """{"metadata":{"name":"other"},"data":{"a/b":"eA=="}}""");
+        var (notBase64, _) = await SendAsync(HttpMethod.Post, "/api/v1/namespaces/shop/secrets", """{"metadata":{"name":"other"},"data":{"x":"%%%"}}""");
+        var defaulted = (string)secret["type"]!;
+        secret["type"] = "kubernetes.io/tls";
+        var (retyped, immutable) = await SendAsync(HttpMethod.Put, "/api/v1/namespaces/shop/secrets/db", secret.ToJsonString());
+
+        Assert.Equal((HttpStatusCode.Created, "Opaque", "aHVudGVyMg=="), (created, defaulted, (string)secret["data"]!["password"]!));
+        Assert.Null(secret["stringData"]);
+        Assert.Equal((HttpStatusCode.UnprocessableEntity, "data[a/b]"), (badKey, (string)invalid["details"]!["causes"]![0]!["field"]!));
+        Assert.Equal(HttpStatusCode.BadRequest, notBase64);
+        Assert.Equal((HttpStatusCode.UnprocessableEntity, "type"), (retyped, (string)immutable["details"]!["causes"]![0]!["field"]!));
+    }
+
+    [Fact]
+    public async Task A_pod_volume_is_validated_and_the_pod_waits_in_ContainerCreating_until_its_configmap_exists()
+    {
+        var (invalid, causes) = await SendAsync(HttpMethod.Post, "/api/v1/namespaces/shop/pods", MountingPod("web-1", mode: 512, mountName: "other", subPath: "../x"));
+        using var watch = await WatchAsync("/api/v1/namespaces/shop/pods?watch=true");
+        var (created, _) = await SendAsync(HttpMethod.Post, "/api/v1/namespaces/shop/pods", MountingPod("web-1", mode: 256, mountName: "motd", subPath: "content"));
+        JsonObject pod;
+        do
+        {
+            pod = (await watch.NextAsync())["object"]!.AsObject();
+        }
+        while (pod["status"]!["containerStatuses"] is null);
+        var waiting = (string)pod["status"]!["containerStatuses"]![0]!["state"]!["waiting"]!["reason"]!;
+        await SendAsync(HttpMethod.Post, "/api/v1/namespaces/shop/configmaps", """{"metadata":{"name":"motd"},"data":{"content":"hello"}}""");
+        await WaitRunningAsync(watch);
+
+        Assert.Equal(HttpStatusCode.UnprocessableEntity, invalid);
+        Assert.Equal(
+            ["spec.volumes[0].configMap.items[0].mode", "spec.containers[0].volumeMounts[0].name", "spec.containers[0].volumeMounts[0].subPath"],
+            causes["details"]!["causes"]!.AsArray().Select(c => (string)c!["field"]!).ToArray());
+        Assert.Equal((HttpStatusCode.Created, "Pending", "ContainerCreating"), (created, (string)pod["status"]!["phase"]!, waiting));
+        var file = server.Kubelet.Files("shop", "web-1")["/etc/motd"];
+        Assert.Equal(("hello", 256), (Encoding.UTF8.GetString(file.Content), file.Mode));
+    }
+
+    [Fact]
     public async Task A_request_without_the_token_answers_401_Unauthorized()
     {
         using var stranger = Client("wrong");
@@ -217,6 +259,13 @@ public sealed class ApiServerTests : IAsyncLifetime
             ["metadata"] = new JsonObject { ["name"] = name, ["labels"] = new JsonObject(labels.Select(l => KeyValuePair.Create(l.Key, (JsonNode?)l.Value))) },
             ["spec"] = new JsonObject { ["containers"] = new JsonArray(new JsonObject { ["name"] = "main", ["image"] = "app:1" }) },
         }.ToJsonString();
+
+    private static string MountingPod(string name, int mode, string mountName, string subPath) =>
+        $$$"""
+        {"metadata":{"name":"{{{name}}}"},"spec":{
+          "volumes":[{"name":"motd","configMap":{"name":"motd","items":[{"key":"content","path":"content","mode":{{{mode}}}}]}}],
+          "containers":[{"name":"main","image":"app:1","volumeMounts":[{"name":"{{{mountName}}}","mountPath":"/etc/motd","subPath":"{{{subPath}}}","readOnly":true}]}]}}
+        """;
 
     private static string Service(string name, int port) =>
         $$$"""{"metadata":{"name":"{{{name}}}"},"spec":{"selector":{"app":"{{{name}}}"},"ports":[{"port":{{{port}}}}]}}""";

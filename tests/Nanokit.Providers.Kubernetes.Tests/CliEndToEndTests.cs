@@ -65,4 +65,43 @@ public sealed class CliEndToEndTests : IAsyncLifetime
         Assert.Empty(server.Store.List("pods", "shop", _ => true).Items);
         Assert.Empty(server.Store.List("services", "shop", _ => true).Items);
     }
+
+    [Fact]
+    public async Task Up_mounts_a_secret_from_a_file_and_an_inline_config_and_down_removes_the_Secret_and_the_ConfigMap()
+    {
+        File.WriteAllText(Path.Combine(directory, "db_password.txt"), "hunter2");
+        File.WriteAllText(Path.Combine(directory, "nanokit.yml"), """
+            name: shop
+            runtime: kubernetes
+            services:
+              web:
+                image: nginx:1.27
+                secrets: [db_password]
+                configs:
+                  - {source: motd, target: /etc/motd, mode: 0400}
+            secrets:
+              db_password: {file: ./db_password.txt}
+            configs:
+              motd: {content: welcome}
+            """);
+        var environment = new Dictionary<string, string> { ["KUBECONFIG"] = server.WriteKubeconfig(directory) };
+        using var stop = new CancellationTokenSource(TimeSpan.FromMinutes(2));
+
+        await using var up = NkappProcess.Start(directory, environment, ["up"]);
+        await up.Process.WaitForExitAsync(stop.Token);
+        Assert.True(up.Process.ExitCode == 0, up.Output);
+        var mounts = server.Store.Get("pods", "shop", "web-1")!["spec"]!["containers"]![0]!["volumeMounts"]!.AsArray()
+            .Select(m => ((string)m!["mountPath"]!, (string)m["subPath"]!, (bool)m["readOnly"]!)).ToArray();
+        var files = server.Kubelet.Files("shop", "web-1").ToDictionary(f => f.Key, f => (System.Text.Encoding.UTF8.GetString(f.Value.Content), f.Value.Mode));
+        Assert.Equal([("/run/secrets/db_password", "content", true), ("/etc/motd", "content", true)], mounts);
+        Assert.Equal(new Dictionary<string, (string, int)> { ["/run/secrets/db_password"] = ("hunter2", 292), ["/etc/motd"] = ("welcome", 256) }, files);
+        Assert.DoesNotContain("hunter2", up.Output);
+
+        await using var down = NkappProcess.Start(directory, environment, ["down"]);
+        await down.Process.WaitForExitAsync(stop.Token);
+        Assert.True(down.Process.ExitCode == 0, down.Output);
+        Assert.Empty(server.Store.List("pods", "shop", _ => true).Items);
+        Assert.Empty(server.Store.List("secrets", "shop", _ => true).Items);
+        Assert.Empty(server.Store.List("configmaps", "shop", _ => true).Items);
+    }
 }

@@ -1,4 +1,5 @@
 using System.Collections.Immutable;
+using System.Text;
 using System.Text.Json.Nodes;
 using Nanokit.Core.Model;
 using Nanokit.Providers.Kubernetes.Tests.ApiServer;
@@ -214,6 +215,43 @@ public sealed class KubernetesRuntimeTests : IAsyncLifetime
         Assert.StartsWith($"kubeconfig {Path.Combine(directory, "none")}: cannot be read", missing.Message);
         Assert.Equal($"kubeconfig {path}:1:1: clusters has no entry named \"k\"", partial.Message);
         Assert.Equal($"kubeconfig {path}:11:5: exec in user \"u\" is not supported by nanokit yet; use a bearer token (token or tokenFile)", plugin.Message);
+    }
+
+    [Fact]
+    public async Task Secrets_and_configs_are_mounted_file_by_file_from_a_Secret_and_a_ConfigMap_that_go_with_the_last_pod_mounting_them()
+    {
+        var password = Path.Combine(directory, "db_password.txt");
+        File.WriteAllText(password, "hunter2");
+        var secret = new FileGrant("db_password", "/run/secrets/db_password", null, null, null) { Definition = new FileSource { File = password } };
+        var motd = new FileGrant("motd", "/etc/motd", null, null, 256) { Definition = new FileSource { Content = "hello" } };
+        await runtime.CreateAsync(new ReplicaSpec(Shop, Service("web") with { Secrets = [secret], Configs = [motd] }, 1, "hash-a", 1), default);
+        await runtime.CreateAsync(new ReplicaSpec(Shop, Service("api") with { Secrets = [secret] }, 1, "hash-a", 1), default);
+
+        var files = server.Kubelet.Files("shop", "web-1").ToDictionary(f => f.Key, f => (Encoding.UTF8.GetString(f.Value.Content), f.Value.Mode));
+        var stored = Assert.Single(server.Store.List("secrets", "shop", _ => true).Items);
+        Assert.Equal(new Dictionary<string, (string, int)> { ["/run/secrets/db_password"] = ("hunter2", 292), ["/etc/motd"] = ("hello", 256) }, files);
+        Assert.Equal(("Opaque", Convert.ToBase64String("hunter2"u8)), ((string)stored["type"]!, (string)stored["data"]!["content"]!));
+        Assert.Equal("hello", (string)server.Store.Get("configmaps", "shop", "config-motd")!["data"]!["content"]!);
+
+        await runtime.DeleteAsync(new ReplicaId(Shop, "web", 1), null, default);
+        Assert.Null(server.Store.Get("configmaps", "shop", "config-motd"));
+        Assert.Single(server.Store.List("secrets", "shop", _ => true).Items);
+        await runtime.DeleteAsync(new ReplicaId(Shop, "api", 1), null, default);
+        Assert.Empty(server.Store.List("secrets", "shop", _ => true).Items);
+    }
+
+    [Fact]
+    public async Task A_replica_created_again_after_its_secret_file_changed_mounts_the_new_content()
+    {
+        var password = Path.Combine(directory, "pw");
+        File.WriteAllText(password, "first");
+        var web = Service("web") with { Secrets = [new FileGrant("pw", "/run/secrets/pw", null, null, null) { Definition = new FileSource { File = password } }] };
+        await runtime.CreateAsync(new ReplicaSpec(Shop, web, 1, "hash-a", 1), default);
+        File.WriteAllText(password, "second");
+        await runtime.CreateAsync(new ReplicaSpec(Shop, web, 1, "hash-b", 2), default);
+
+        Assert.Equal("second", Encoding.UTF8.GetString(server.Kubelet.Files("shop", "web-1")["/run/secrets/pw"].Content));
+        Assert.Equal(Convert.ToBase64String("second"u8), (string)server.Store.Get("secrets", "shop", "secret-pw")!["data"]!["content"]!);
     }
 
     private static ServiceSpec Service(string name) => new() { Name = name, Image = "app:1", StopGracePeriod = TimeSpan.FromSeconds(5) };

@@ -46,6 +46,11 @@ internal static class Validation
         }
 
         CheckReferences(project, active, context, reader);
+        project = project with
+        {
+            Secrets = project.Secrets.IsEmpty ? project.Secrets : project.Secrets.ToImmutableSortedDictionary(s => s.Key, s => Digested(s.Value), StringComparer.Ordinal),
+            Configs = project.Configs.IsEmpty ? project.Configs : project.Configs.ToImmutableSortedDictionary(s => s.Key, s => Digested(s.Value), StringComparer.Ordinal),
+        };
         foreach (var service in active.Values.ToArray())
         {
             if (!service.Networks.IsEmpty || !service.Secrets.IsDefaultOrEmpty || !service.Configs.IsDefaultOrEmpty)
@@ -164,7 +169,7 @@ internal static class Validation
     // rather than accepted and then not honoured.
     private static void CheckKubernetesFit(ServiceSpec service, LoadContext context, NodeReader reader)
     {
-        // secrets and configs are read on every runtime (their own checks name what is missing); the provider refuses to run them.
+        // secrets and configs become Secrets and ConfigMaps mounted file by file (CheckReferences refuses sources a pod cannot get).
         var sites = context.ContainerKeySites.GetValueOrDefault(service.Name, []).Where(s => s.Key is not ("secrets" or "configs"))
             .Concat(context.ImageKeySites.GetValueOrDefault(service.Name, []).Where(s => s.Key is "network_mode" or "volumes"))
             .OrderBy(s => (s.Location.Line, s.Location.Column));
@@ -179,6 +184,19 @@ internal static class Validation
                 _ => "does not map this key onto a pod yet",
             };
             reader.Error(location, $"\"{key}\" in service \"{service.Name}\": runtime kubernetes {why}; use runtime: docker or remove it");
+        }
+
+        // A pod volume sets each file's mode, but not its owner: only the pod's fsGroup, which would apply to every volume.
+        foreach (var (uses, kind, grants) in new[] { (context.SecretUses, "secret", service.Secrets), (context.ConfigUses, "config", service.Configs) })
+        {
+            var at = uses.Where(u => u.Service == service.Name).Select(u => u.Source.Location).ToList();
+            for (var i = 0; i < grants.Length && i < at.Count; i++)
+            {
+                if (grants[i].Uid is not null || grants[i].Gid is not null)
+                {
+                    reader.Error(at[i], $"{kind} \"{grants[i].Source}\" of service \"{service.Name}\": runtime kubernetes mounts it with a mode but cannot set its uid or gid; remove them");
+                }
+            }
         }
     }
 
@@ -255,6 +273,10 @@ internal static class Validation
                 {
                     reader.Error(source, $"{kind} \"{source.Value}\" of service \"{service}\": runtime docker mounts {section} from a file and cannot honour {(file.External ? "an external one (a swarm feature)" : file.Environment is not null ? "one from an environment variable" : "inline content")} yet");
                 }
+                else if (project.Runtime == RuntimeKind.Kubernetes && (file.External || file.Environment is not null))
+                {
+                    reader.Error(source, $"{kind} \"{source.Value}\" of service \"{service}\": runtime kubernetes mounts {section} from a file{(kind == "config" ? " or inline content" : "")} and cannot honour {(file.External ? "an external one (a swarm feature)" : "one from an environment variable (the value would have to be stored to reach the pod)")}");
+                }
                 else if (file.File is { } path && !File.Exists(path))
                 {
                     reader.Error(source, $"{kind} \"{source.Value}\" of service \"{service}\": its file {path} does not exist");
@@ -275,6 +297,29 @@ internal static class Validation
         Secrets = [.. service.Secrets.Select(g => g with { Definition = project.Secrets.GetValueOrDefault(g.Source) })],
         Configs = [.. service.Configs.Select(g => g with { Definition = project.Configs.GetValueOrDefault(g.Source) })],
     };
+
+    // Read once per load: a file that cannot be read has its own located error above, and then no digest.
+    private static FileSource Digested(FileSource source)
+    {
+        if (source.File is not { } path || source.Digest is not null || !File.Exists(path))
+        {
+            return source;
+        }
+
+        try
+        {
+            using var stream = File.OpenRead(path);
+            return source with { Digest = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(stream)) };
+        }
+        catch (IOException)
+        {
+            return source;
+        }
+        catch (UnauthorizedAccessException)
+        {
+            return source;
+        }
+    }
 
     // One pass with a dictionary: a host port (per address and protocol) can be published once in the whole project.
     private static void CheckHostPorts(IReadOnlyDictionary<string, ServiceSpec> active, LoadContext context, NodeReader reader)

@@ -38,6 +38,12 @@ public sealed record FileSource
     public string? Content { get; init; }
     public bool External { get; init; }
     public string? Name { get; init; }
+
+    /// <summary>
+    /// Lowercase hex SHA-256 of a file's content as it was at load (null for other sources): part of the config hash, so that
+    /// a changed secret or config file re-creates the replicas that mount it. The content itself is never kept.
+    /// </summary>
+    public string? Digest { get; init; }
 }
 
 /// <summary>A secret or config granted to a service (<c>services.NAME.secrets</c>/<c>configs</c>), mounted read-only at <see cref="Target"/>.</summary>

@@ -18,6 +18,8 @@ namespace Nanokit.Core.Plan;
 /// definition), replicas (scaling adds or removes replicas), depends_on (ordering only), profiles,
 /// hooks (run around a replica, not part of it), pull_policy and update_config (how, not what, runs),
 /// the source location, and which environment variables are secret (their values are hashed like any other, and never leave this method).
+/// A secret or config grant includes its source's inline content or the digest of its file, so that new content
+/// re-creates the replicas that mount it (a pod's subPath mount, like a Docker bind of a replaced file, would not see it).
 /// The writer and its buffer are reused per thread: hashing 10 k services allocates only the hex strings.
 /// </remarks>
 public static class ConfigHash
@@ -265,6 +267,8 @@ public static class ConfigHash
         {
             WriteTree(w, new List<KeyValuePair<string, object?>>
             {
+                new("content", grant.Definition?.Content),
+                new("digest", grant.Definition?.Digest),
                 new("gid", grant.Gid),
                 new("mode", grant.Mode is { } mode ? (long)mode : null),
                 new("source", grant.Source),

@@ -77,8 +77,9 @@ public sealed class ComposeResourcesTests : IDisposable
     public void Secrets_and_configs_read_short_and_long_syntax_with_compose_default_targets()
     {
         File.WriteAllText(Path.Combine(_dir, "db_password.txt"), "hunter2");
+        File.WriteAllText(Path.Combine(_dir, "token.txt"), "t0k");
         File.WriteAllText(Path.Combine(_dir, "nginx.conf"), "events {}");
-        // Read whatever the runtime: the Docker runtime's limits are checked below.
+        // Kubernetes mounts files and inline content with a mode; the Docker runtime's limits are checked below.
         var project = LoadHere("""
             runtime: kubernetes
             services:
@@ -86,26 +87,56 @@ public sealed class ComposeResourcesTests : IDisposable
                 image: nginx:1.27
                 secrets:
                   - db_password
-                  - {source: api_token, target: token, uid: "101", gid: "101", mode: 0400}
+                  - {source: api_token, target: token, mode: 0400}
                 configs:
                   - nginx
                   - {source: banner, target: /etc/motd, mode: 0444}
             secrets:
               db_password: {file: ./db_password.txt}
-              api_token: {environment: API_TOKEN}
+              api_token: {file: token.txt}
             configs:
               nginx: {file: nginx.conf}
               banner: {content: hello}
-            """, Load.Env(("API_TOKEN", "t0k")));
+            """);
         var web = project.Services["web"];
         Assert.Equal(
-            [new FileGrant("db_password", "/run/secrets/db_password", null, null, null), new FileGrant("api_token", "/run/secrets/token", "101", "101", 256)],
+            [new FileGrant("db_password", "/run/secrets/db_password", null, null, null), new FileGrant("api_token", "/run/secrets/token", null, null, 256)],
             web.Secrets.Select(g => g with { Definition = null }).ToArray());
         Assert.Equal([new FileGrant("nginx", "/nginx", null, null, null), new FileGrant("banner", "/etc/motd", null, null, 292)], web.Configs.Select(g => g with { Definition = null }).ToArray());
         Assert.Equal(project.Secrets["db_password"], web.Secrets[0].Definition);
         Assert.Equal(Path.Combine(_dir, "db_password.txt"), project.Secrets["db_password"].File);
-        Assert.Equal("API_TOKEN", project.Secrets["api_token"].Environment);
         Assert.Equal("hello", project.Configs["banner"].Content);
+    }
+
+    [Fact]
+    public void Kubernetes_refuses_secrets_from_the_environment_or_external_and_owners_naming_the_runtime()
+    {
+        File.WriteAllText(Path.Combine(_dir, "pw"), "x");
+        Assert.Equal(
+            [
+                $"{_dir}/compose.yml:5:15: secret \"token\" of service \"web\": runtime kubernetes mounts secrets from a file and cannot honour one from an environment variable (the value would have to be stored to reach the pod)",
+                $"{_dir}/compose.yml:5:22: secret \"swarm\" of service \"web\": runtime kubernetes mounts secrets from a file and cannot honour an external one (a swarm feature)",
+                $"{_dir}/compose.yml:5:38: secret \"pw\" of service \"web\": runtime kubernetes mounts it with a mode but cannot set its uid or gid; remove them",
+            ],
+            Load.ErrorsOf(() => LoadHere(
+                "runtime: kubernetes\nservices:\n  web:\n    image: app:1\n    secrets: [token, swarm, {source: pw, uid: '101', gid: '101'}]\nsecrets:\n  token: {environment: TOKEN}\n  swarm: {external: true}\n  pw: {file: pw}\n",
+                Load.Env(("TOKEN", "t")))));
+    }
+
+    [Fact]
+    public void A_changed_secret_file_or_config_content_changes_the_config_hash()
+    {
+        var path = Path.Combine(_dir, "pw");
+        const string Yaml = "runtime: kubernetes\nservices:\n  web:\n    image: app:1\n    secrets: [pw]\n    configs: [motd]\nsecrets:\n  pw: {file: pw}\nconfigs:\n  motd: {content: CONTENT}\n";
+        File.WriteAllText(path, "first");
+        var before = LoadHere(Yaml.Replace("CONTENT", "hi", StringComparison.Ordinal)).Services["web"];
+        File.WriteAllText(path, "second");
+        var secretChanged = LoadHere(Yaml.Replace("CONTENT", "hi", StringComparison.Ordinal)).Services["web"];
+        var configChanged = LoadHere(Yaml.Replace("CONTENT", "hello", StringComparison.Ordinal)).Services["web"];
+        Assert.NotEqual(ConfigHash.Compute(before), ConfigHash.Compute(secretChanged));
+        Assert.NotEqual(ConfigHash.Compute(secretChanged), ConfigHash.Compute(configChanged));
+        Assert.Equal(ConfigHash.Compute(configChanged), ConfigHash.Compute(LoadHere(Yaml.Replace("CONTENT", "hello", StringComparison.Ordinal)).Services["web"]));
+        Assert.DoesNotContain("second", ProjectWriter.ToJson(LoadHere(Yaml.Replace("CONTENT", "hi", StringComparison.Ordinal)), maskSecrets: false));
     }
 
     [Fact]
@@ -113,12 +144,13 @@ public sealed class ComposeResourcesTests : IDisposable
     {
         Assert.Equal(
             [
+                $"{_dir}/compose.yml:5:5: \"secrets\" in service \"web\": runtime local (host processes) cannot honour it; use runtime: docker or remove it",
                 $"{_dir}/compose.yml:5:15: service \"web\" uses secret \"nope\", which is not declared in the top-level secrets section",
                 $"{_dir}/compose.yml:5:21: secret \"gone\" of service \"web\": its file {_dir}/gone.txt does not exist",
                 $"{_dir}/compose.yml:5:27: secret \"env\" of service \"web\": its environment variable UNSET_FOR_TEST is not set",
                 $"{_dir}/compose.yml:9:3: secret \"both\": set exactly one of file, environment or external",
             ],
-            ErrorsHere("runtime: kubernetes\nservices:\n  web:\n    image: app:1\n    secrets: [nope, gone, env]\nsecrets:\n  gone: {file: gone.txt}\n  env: {environment: UNSET_FOR_TEST}\n  both: {file: a, external: true}\n"));
+            ErrorsHere("runtime: local\nservices:\n  web:\n    command: ./serve\n    secrets: [nope, gone, env]\nsecrets:\n  gone: {file: gone.txt}\n  env: {environment: UNSET_FOR_TEST}\n  both: {file: a, external: true}\n"));
     }
 
     [Fact]

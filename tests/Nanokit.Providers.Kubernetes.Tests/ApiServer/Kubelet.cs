@@ -9,6 +9,8 @@ namespace Nanokit.Providers.Kubernetes.Tests.ApiServer;
 /// running, Initialized) — or waits with ErrImagePull when its image is in <see cref="MissingImages"/>; its Ready and
 /// ContainersReady conditions turn True at once without a readinessProbe, and after the probe's initialDelaySeconds with one
 /// (the exec itself is not run: a test holds readiness with <see cref="HoldReadiness"/> and releases it with <see cref="MakeReady"/>).
+/// A pod whose secret or configMap volume names an object that does not exist waits (container waiting ContainerCreating)
+/// until it appears; the files its volumes project are in <see cref="Files"/>.
 /// A pod being deleted gets SIGTERM: it ends at once, or, for one in <see cref="IgnoreTerm"/>, when its grace period is over;
 /// then it is removed (DELETED). <see cref="Exit"/> ends a container with a code: phase Succeeded or Failed.
 /// </summary>
@@ -20,7 +22,9 @@ internal sealed class Kubelet : IAsyncDisposable
     private readonly ConcurrentDictionary<string, byte> stubborn = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, byte> terminating = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, ConcurrentQueue<string>> logs = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, IReadOnlyDictionary<string, MountedFile>> mounted = new(StringComparer.Ordinal);
     private readonly Task loop;
+    private readonly Task sources;
 
     public Kubelet(ObjectStore store)
     {
@@ -36,7 +40,29 @@ internal sealed class Kubelet : IAsyncDisposable
                 }
             }
         });
+
+        // A pod waiting for a Secret or ConfigMap to mount is started once it appears, as the kubelet's volume manager retries.
+        var secrets = store.Watch("secrets", null, _ => true, store.Revision, stopping.Token);
+        var configs = store.Watch("configmaps", null, _ => true, store.Revision, stopping.Token);
+        sources = Task.WhenAll(Forward(secrets), Forward(configs));
+        async Task Forward(System.Threading.Channels.ChannelReader<StoredEvent> from)
+        {
+            await foreach (var change in from.ReadAllAsync(stopping.Token).ConfigureAwait(false))
+            {
+                if (change.Type == "ADDED")
+                {
+                    var ns = change.Object["metadata"]!["namespace"]!.GetValue<string>();
+                    foreach (var pod in store.List("pods", ns, WaitsToMount).Items)
+                    {
+                        React(pod);
+                    }
+                }
+            }
+        }
     }
+
+    /// <summary>A file a pod's container sees through a secret or configMap volume: content and mode (decimal, as on the wire).</summary>
+    public sealed record MountedFile(byte[] Content, int Mode);
 
     /// <summary>Images whose pull fails (the container waits with reason ErrImagePull).</summary>
     public ConcurrentDictionary<string, byte> MissingImages { get; } = new(StringComparer.Ordinal);
@@ -86,6 +112,9 @@ internal sealed class Kubelet : IAsyncDisposable
         return true;
     });
 
+    /// <summary>The files the pod's container sees through its secret and configMap volumes, by path; empty before it starts.</summary>
+    public IReadOnlyDictionary<string, MountedFile> Files(string ns, string pod) => mounted.GetValueOrDefault(Key(ns, pod)) ?? new Dictionary<string, MountedFile>();
+
     /// <summary>What the pod's containers wrote (the kubelet writes one line when it starts each).</summary>
     public IReadOnlyList<string> Logs(string ns, string pod) => logs.TryGetValue(Key(ns, pod), out var lines) ? [.. lines] : [];
 
@@ -95,6 +124,7 @@ internal sealed class Kubelet : IAsyncDisposable
         try
         {
             await loop.ConfigureAwait(false);
+            await sources.ConfigureAwait(false);
         }
         catch (OperationCanceledException)
         {
@@ -132,15 +162,37 @@ internal sealed class Kubelet : IAsyncDisposable
             return;
         }
 
-        if (pod["status"]!["phase"]!.GetValue<string>() == "Pending" && pod["status"]!["containerStatuses"] is null)
+        if (pod["status"]!["phase"]!.GetValue<string>() == "Pending" && (pod["status"]!["containerStatuses"] is null || WaitsToMount(pod)))
         {
-            Start(ns, name, spec["containers"]!.AsArray());
+            Start(ns, name, spec.AsObject());
         }
     }
 
-    private void Start(string ns, string name, JsonArray containers)
+    private void Start(string ns, string name, JsonObject spec)
     {
         var key = Key(ns, name);
+        var containers = spec["containers"]!.AsArray();
+        if (Mount(ns, spec) is not { } files)
+        {
+            store.Update("pods", ns, name, p =>
+            {
+                if (WaitsToMount(p))
+                {
+                    return false;
+                }
+
+                p["status"]!["containerStatuses"] = new JsonArray([.. containers.Select(c => (JsonNode)new JsonObject
+                {
+                    ["name"] = c!["name"]!.DeepClone(), ["image"] = c["image"]!.DeepClone(), ["ready"] = false, ["restartCount"] = 0,
+                    ["state"] = new JsonObject { ["waiting"] = new JsonObject { ["reason"] = "ContainerCreating" } },
+                })]);
+                SetCondition(p, "Initialized", true);
+                return true;
+            });
+            return;
+        }
+
+        mounted[key] = files;
         var missing = containers.Select(c => c!["image"]!.GetValue<string>()).FirstOrDefault(MissingImages.ContainsKey);
         var probe = containers.Select(c => c!["readinessProbe"]).FirstOrDefault(p => p is not null);
         store.Update("pods", ns, name, p =>
@@ -206,6 +258,103 @@ internal sealed class Kubelet : IAsyncDisposable
 
         store.Remove("pods", ns, name);
     }
+
+    // The volumes' files by mount path, or null while a Secret or ConfigMap a volume needs does not exist (optional ones aside).
+    private Dictionary<string, MountedFile>? Mount(string ns, JsonObject spec)
+    {
+        var projected = new Dictionary<string, Dictionary<string, MountedFile>>(StringComparer.Ordinal);
+        foreach (var volume in spec["volumes"] as JsonArray ?? [])
+        {
+            var (resource, source, reference) = volume!["secret"] is JsonObject s ? ("secrets", s, "secretName")
+                : volume["configMap"] is JsonObject c ? ("configmaps", c, "name") : (null, null, null);
+            if (resource is null)
+            {
+                continue;
+            }
+
+            var obj = store.Get(resource, ns, source![reference!]!.GetValue<string>());
+            if (obj is null)
+            {
+                if (source["optional"]?.GetValue<bool>() == true)
+                {
+                    projected[volume["name"]!.GetValue<string>()] = [];
+                    continue;
+                }
+
+                return null;
+            }
+
+            var data = new Dictionary<string, byte[]>(StringComparer.Ordinal);
+            foreach (var (k, v) in obj["data"] as JsonObject ?? [])
+            {
+                data[k] = resource == "secrets" ? Convert.FromBase64String(v!.GetValue<string>()) : System.Text.Encoding.UTF8.GetBytes(v!.GetValue<string>());
+            }
+
+            foreach (var (k, v) in obj["binaryData"] as JsonObject ?? [])
+            {
+                data[k] = Convert.FromBase64String(v!.GetValue<string>());
+            }
+
+            var mode = source["defaultMode"]?.GetValue<int>() ?? 420; // 0644
+            var files = new Dictionary<string, MountedFile>(StringComparer.Ordinal);
+            if (source["items"] is JsonArray { Count: > 0 } items)
+            {
+                foreach (var item in items)
+                {
+                    if (!data.TryGetValue(item!["key"]!.GetValue<string>(), out var bytes))
+                    {
+                        return null;
+                    }
+
+                    files[item["path"]!.GetValue<string>()] = new MountedFile(bytes, item["mode"]?.GetValue<int>() ?? mode);
+                }
+            }
+            else
+            {
+                foreach (var (k, bytes) in data)
+                {
+                    files[k] = new MountedFile(bytes, mode);
+                }
+            }
+
+            projected[volume["name"]!.GetValue<string>()] = files;
+        }
+
+        var result = new Dictionary<string, MountedFile>(StringComparer.Ordinal);
+        foreach (var container in spec["containers"]!.AsArray())
+        {
+            foreach (var mount in container!["volumeMounts"] as JsonArray ?? [])
+            {
+                if (!projected.TryGetValue(mount!["name"]!.GetValue<string>(), out var files))
+                {
+                    continue;
+                }
+
+                var at = mount["mountPath"]!.GetValue<string>().TrimEnd('/');
+                if (mount["subPath"]?.GetValue<string>() is { Length: > 0 } subPath)
+                {
+                    if (files.TryGetValue(subPath, out var file))
+                    {
+                        result[at] = file;
+                    }
+                }
+                else
+                {
+                    foreach (var (path, file) in files)
+                    {
+                        result[at + "/" + path] = file;
+                    }
+                }
+            }
+        }
+
+        return result;
+    }
+
+    private static bool WaitsToMount(JsonObject pod) =>
+        pod["status"]?["phase"]?.GetValue<string>() == "Pending"
+        && pod["status"]?["containerStatuses"] is JsonArray statuses
+        && statuses.Any(s => s?["state"]?["waiting"]?["reason"]?.GetValue<string>() == "ContainerCreating");
 
     private static void SetCondition(JsonObject pod, string type, bool value)
     {

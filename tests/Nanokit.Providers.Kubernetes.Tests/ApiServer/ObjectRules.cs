@@ -4,9 +4,9 @@ using System.Text.RegularExpressions;
 namespace Nanokit.Providers.Kubernetes.Tests.ApiServer;
 
 /// <summary>
-/// What the real API server validates and defaults for the three resources served, with its error wording: names
-/// (DNS-1123 subdomain for pods, DNS-1123 label for namespaces, DNS-1035 label for services), label and annotation keys
-/// and values, a pod's containers (name, image, ports), a service's ports; pods get restartPolicy Always, a 30 s
+/// What the real API server validates and defaults for the resources served, with its error wording: names
+/// (DNS-1123 subdomain for pods, secrets and configmaps, DNS-1123 label for namespaces, DNS-1035 label for services), label and annotation keys
+/// and values, a pod's containers (name, image, ports) and volumes, a service's ports, secrets and configmaps (ObjectRules.Files.cs); pods get restartPolicy Always, a 30 s
 /// terminationGracePeriodSeconds and status.phase Pending; services get a clusterIP and TCP ports.
 /// On update a pod's spec may change only its images, and a service's clusterIP never changes.
 /// </summary>
@@ -14,7 +14,7 @@ internal static partial class ObjectRules
 {
     private static int nextClusterIp = 10;
 
-    public static JsonObject Admit(string resource, string? ns, JsonObject obj, bool creating = true)
+    public static JsonObject Admit(string resource, string? ns, JsonObject obj, JsonObject? current = null)
     {
         var kind = KindOf(resource);
         var name = obj["metadata"]?["name"]?.GetValue<string>() ?? "";
@@ -43,7 +43,13 @@ internal static partial class ObjectRules
                 CheckPod(obj, causes);
                 break;
             case "services":
-                CheckService(obj, creating, causes);
+                CheckService(obj, creating: current is null, causes);
+                break;
+            case "secrets":
+                CheckSecret(obj, current, causes);
+                break;
+            case "configmaps":
+                CheckConfigMap(obj, causes);
                 break;
             case "namespaces":
                 obj["status"] = new JsonObject { ["phase"] = "Active" };
@@ -69,7 +75,7 @@ internal static partial class ObjectRules
             throw ApiError.BadRequest($"the name of the object ({sent["metadata"]?["name"]}) does not match the name on the URL ({name})");
         }
 
-        Admit(resource, current["metadata"]!["namespace"]?.GetValue<string>(), sent, creating: false);
+        Admit(resource, current["metadata"]!["namespace"]?.GetValue<string>(), sent, current);
         var sentMeta = sent["metadata"]!.AsObject();
         foreach (var kept in new[] { "uid", "creationTimestamp", "generation", "deletionTimestamp", "deletionGracePeriodSeconds" })
         {
@@ -119,6 +125,8 @@ internal static partial class ObjectRules
         "pods" => "Pod",
         "services" => "Service",
         "namespaces" => "Namespace",
+        "secrets" => "Secret",
+        "configmaps" => "ConfigMap",
         _ => throw new ApiError(404, "NotFound", "the server could not find the requested resource"),
     };
 
@@ -132,7 +140,7 @@ internal static partial class ObjectRules
 
         var (ok, rule) = resource switch
         {
-            "pods" => (Subdomain().IsMatch(name) && name.Length <= 253, "a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', and must start and end with an alphanumeric character"),
+            "pods" or "secrets" or "configmaps" => (Subdomain().IsMatch(name) && name.Length <= 253, "a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', and must start and end with an alphanumeric character"),
             "services" => (Dns1035().IsMatch(name) && name.Length <= 63, "a DNS-1035 label must consist of lower case alphanumeric characters or '-', start with an alphabetic character, and end with an alphanumeric character"),
             _ => (Dns1123Label().IsMatch(name) && name.Length <= 63, "a lowercase RFC 1123 label must consist of lower case alphanumeric characters or '-', and must start and end with an alphanumeric character"),
         };
@@ -217,6 +225,7 @@ internal static partial class ObjectRules
             }
         }
 
+        CheckVolumes(spec, containers, causes);
         pod["status"] = new JsonObject { ["phase"] = "Pending", ["qosClass"] = "BestEffort" };
     }
 

@@ -16,21 +16,25 @@ namespace Nanokit.Providers.Kubernetes.Tests.ApiServer;
 
 /// <summary>
 /// A Kubernetes API server for tests (none can be installed here), following the real one's documented semantics for
-/// what Nanokit uses: core/v1 namespaces, pods (with /log) and services over HTTPS with a bearer token (401 Status
+/// what Nanokit uses: core/v1 namespaces, pods (with /log), services, secrets and configmaps over HTTPS with a bearer token (401 Status
 /// otherwise); create (201, 409 AlreadyExists, 404 for a missing namespace, 422 Invalid), get (404 NotFound), list with
 /// labelSelector/fieldSelector and the store's resourceVersion, replace (409 Conflict on a stale resourceVersion), delete
 /// (pods: graceful — deletionTimestamp and deletionGracePeriodSeconds set, the kubelet removes it — unless unscheduled,
 /// ended or gracePeriodSeconds=0), and watch=true streams (one JSON event per line; an ERROR event with a 410 Expired
-/// Status for a compacted resourceVersion). Objects live in <see cref="Store"/>; <see cref="Kubelet"/> runs the pods.
-/// Not served: other groups and kinds, patch, subresources other than log, generateName, finalizers, dry-run.
+/// Status for a compacted resourceVersion), and pods/exec over WebSockets (<see cref="Exec"/>). Objects live in
+/// <see cref="Store"/>; <see cref="Kubelet"/> runs the pods.
+/// Not served: other groups and kinds, patch, subresources other than log and exec, SPDY, generateName, finalizers, dry-run.
 /// </summary>
 internal sealed class TestApiServer : IAsyncDisposable
 {
     private readonly WebApplication app;
 
-    private TestApiServer(WebApplication app, ObjectStore store, Kubelet kubelet, X509Certificate2 certificate, string token)
+    private readonly string scratch;
+
+    private TestApiServer(WebApplication app, ObjectStore store, Kubelet kubelet, X509Certificate2 certificate, string token, string scratch)
     {
         this.app = app;
+        this.scratch = scratch;
         Store = store;
         Kubelet = kubelet;
         Certificate = certificate;
@@ -61,9 +65,10 @@ internal sealed class TestApiServer : IAsyncDisposable
         var store = new ObjectStore();
         store.Create("namespaces", null, ObjectRules.Admit("namespaces", null, new JsonObject { ["metadata"] = new JsonObject { ["name"] = "default" } }));
         var kubelet = new Kubelet(store);
-        Map(app, store, kubelet, token);
+        var scratch = Directory.CreateTempSubdirectory("nanokit-test-apiserver-").FullName;
+        Map(app, store, kubelet, token, new Exec(store, scratch));
         await app.StartAsync().ConfigureAwait(false);
-        return new TestApiServer(app, store, kubelet, certificate, token);
+        return new TestApiServer(app, store, kubelet, certificate, token, scratch);
     }
 
     /// <summary>A kubeconfig in <paramref name="directory"/> whose current context is this server with its CA and token.</summary>
@@ -100,10 +105,12 @@ internal sealed class TestApiServer : IAsyncDisposable
         await app.StopAsync().ConfigureAwait(false);
         await app.DisposeAsync().ConfigureAwait(false);
         Certificate.Dispose();
+        Directory.Delete(scratch, recursive: true);
     }
 
-    private static void Map(WebApplication app, ObjectStore store, Kubelet kubelet, string token)
+    private static void Map(WebApplication app, ObjectStore store, Kubelet kubelet, string token, Exec exec)
     {
+        app.UseWebSockets();
         app.Use(async (context, next) =>
         {
             if (context.Request.Headers.Authorization.ToString() != "Bearer " + token)
@@ -132,6 +139,8 @@ internal sealed class TestApiServer : IAsyncDisposable
         app.MapGet("/api/v1/namespaces/{ns}/{resource}/{name}", context => GetAsync(context, store, Resource(context), Route(context, "ns"), Route(context, "name")));
         app.MapPut("/api/v1/namespaces/{ns}/{resource}/{name}", context => ReplaceAsync(context, store, Resource(context), Route(context, "ns"), Route(context, "name")));
         app.MapDelete("/api/v1/namespaces/{ns}/{resource}/{name}", context => DeleteAsync(context, store, Resource(context), Route(context, "ns"), Route(context, "name")));
+        app.MapGet("/api/v1/namespaces/{ns}/pods/{name}/exec", context => exec.HandleAsync(context, Route(context, "ns"), Route(context, "name")));
+        app.MapPost("/api/v1/namespaces/{ns}/pods/{name}/exec", context => exec.HandleAsync(context, Route(context, "ns"), Route(context, "name")));
         app.MapGet("/api/v1/namespaces/{ns}/pods/{name}/log", context => LogAsync(context, store, kubelet, Route(context, "ns"), Route(context, "name")));
     }
 
@@ -247,7 +256,7 @@ internal sealed class TestApiServer : IAsyncDisposable
     private static async Task DeleteNamespaceAsync(HttpContext context, ObjectStore store, string name)
     {
         var gone = store.Remove("namespaces", null, name) ?? throw ApiError.NotFound("namespaces", name);
-        foreach (var resource in new[] { "pods", "services" })
+        foreach (var resource in new[] { "pods", "services", "secrets", "configmaps" })
         {
             foreach (var item in store.List(resource, name, _ => true).Items)
             {
