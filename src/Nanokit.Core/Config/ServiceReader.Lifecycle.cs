@@ -1,5 +1,6 @@
 using System.Collections.Immutable;
 using System.Text.RegularExpressions;
+using Nanokit.Core.Diagnostics;
 using Nanokit.Core.Model;
 
 namespace Nanokit.Core.Config;
@@ -188,7 +189,7 @@ internal sealed partial class ServiceReader
         return [.. profiles.Distinct()];
     }
 
-    private HooksSpec ReadHooks(ConfigNode node)
+    private HooksSpec ReadHooks(string service, ConfigNode node)
     {
         if (reader.Mapping(node, "hooks") is not { } map)
         {
@@ -196,6 +197,21 @@ internal sealed partial class ServiceReader
         }
 
         reader.CheckKeys(map, "in hooks", HookKeys);
+        var sites = new List<(string Key, SourceLocation Location)>();
+        if (map.KeyNode("prestart") is { } prestart)
+        {
+            sites.Add(("hooks.prestart", prestart.Location));
+        }
+
+        foreach (var key in new[] { "poststart", "prestop" })
+        {
+            if (map[key] is MappingNode m && m["run_on"] is ScalarNode { Value: "host" } runOn)
+            {
+                sites.Add(($"hooks.{key}.run_on", runOn.Location));
+            }
+        }
+
+        context.HookSites[service] = sites;
         return new HooksSpec(Hook(map, "prestart"), Hook(map, "poststart"), Hook(map, "prestop"));
     }
 

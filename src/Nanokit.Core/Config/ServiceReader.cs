@@ -112,7 +112,7 @@ internal sealed partial class ServiceReader(NodeReader reader, LoadContext conte
         var configGrants = map["configs"] is { } configsNode ? ReadGrants(name, configsNode, "configs") : Defaults.Configs;
         var pullPolicy = map["pull_policy"] is { } pullNode ? ReadPullPolicy(pullNode) : Defaults.PullPolicy;
         var profiles = map["profiles"] is { } profilesNode ? ReadProfiles(profilesNode) : Defaults.Profiles;
-        var hooks = map["hooks"] is { } hooksNode ? ReadHooks(hooksNode) : Defaults.Hooks;
+        var hooks = map["hooks"] is { } hooksNode ? ReadHooks(name, hooksNode) : Defaults.Hooks;
         CheckProviderOptions(name, map);
         var stopGracePeriod = map["stop_grace_period"] is { } grace ? reader.Duration(grace, "stop_grace_period") : null;
         return new ServiceSpec

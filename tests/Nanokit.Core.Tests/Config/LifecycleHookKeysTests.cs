@@ -108,4 +108,21 @@ public sealed class LifecycleHookKeysTests
         var web = Load.Yaml("runtime: docker\n" + File).Services["web"];
         Assert.Equal((1, 1), (web.Container.PostStart.Length, web.Container.PreStop.Length));
     }
+
+    [Fact]
+    public void The_kubernetes_runtime_refuses_prestart_and_host_hooks_at_their_key_and_keeps_poststart_in_the_pod()
+    {
+        const string File =
+            "services:\n  web:\n    image: app:1\n    hooks:\n      prestart: ./migrate\n      poststart: ./warm\n" +
+            "      prestop:\n        command: ./drain\n        run_on: host\n";
+        Assert.Equal(
+            [
+                "nanokit.yml:6:7: \"hooks.prestart\" in service \"web\": runtime kubernetes cannot run prestart hooks yet (only poststart and prestop, in the pod); use runtime: docker or remove it",
+                "nanokit.yml:10:17: \"hooks.prestop.run_on\" in service \"web\": runtime kubernetes runs hooks in the pod, not on the host; use runtime: docker or remove it",
+            ],
+            Load.Errors("runtime: kubernetes\n" + File));
+        var web = Load.Yaml("runtime: kubernetes\nservices:\n  web:\n    image: app:1\n    hooks:\n      poststart: ./warm\n      prestop: ./drain\n").Services["web"];
+        Assert.NotNull(web.Hooks.Poststart);
+        Assert.NotNull(web.Hooks.Prestop);
+    }
 }
