@@ -78,7 +78,7 @@ internal static class SpecLoader
                 var spec = ProjectLoader.Load(options);
                 GraphEngine.Build(spec);
                 // Paths were resolved against the scratch directory; the project runs in its own directory on its owner.
-                return spec with { WorkingDirectory = Path.Combine(projectsDirectory, spec.Name) };
+                return WithoutPassThrough(spec) with { WorkingDirectory = Path.Combine(projectsDirectory, spec.Name) };
             }
             catch (ConfigException failed)
             {
@@ -89,6 +89,33 @@ internal static class SpecLoader
         {
             scratch.Delete(recursive: true);
         }
+    }
+
+    /// <summary>
+    /// Compose passes a variable declared without a value (<c>environment: [FOO]</c>) through from the shell that runs it,
+    /// and a runtime resolves it where the replica is created. On a server that shell is the node: its store connection
+    /// string, tokens and cloud credentials would reach any container a write token deploys. Over the API there is no
+    /// caller's shell, so such a variable stays unset, in the service and in its lifecycle hooks (a value the request
+    /// gives, inline or through .env interpolation, is kept).
+    /// </summary>
+    internal static ProjectSpec WithoutPassThrough(ProjectSpec spec)
+    {
+        static ImmutableSortedDictionary<string, string?> Given(ImmutableSortedDictionary<string, string?> environment) =>
+            environment.Values.Any(v => v is null) ? environment.Where(e => e.Value is not null).ToImmutableSortedDictionary(StringComparer.Ordinal) : environment;
+
+        static ImmutableArray<LifecycleHook> GivenIn(ImmutableArray<LifecycleHook> hooks) => [.. hooks.Select(h => h with { Environment = Given(h.Environment) })];
+
+        return spec with
+        {
+            Services = spec.Services.ToImmutableSortedDictionary(
+                s => s.Key,
+                s => s.Value with
+                {
+                    Environment = Given(s.Value.Environment),
+                    Container = s.Value.Container with { PostStart = GivenIn(s.Value.Container.PostStart), PreStop = GivenIn(s.Value.Container.PreStop) },
+                },
+                spec.Services.KeyComparer),
+        };
     }
 
     private static string SafeName(string name)
