@@ -6,47 +6,29 @@ using Nanokit.Runtime;
 namespace Nanokit.Providers.Kubernetes.Tests;
 
 /// <summary>poststart and prestop hooks through pods/exec in replica 1, against the test API server's exec endpoint.</summary>
-public sealed class HookTests : IAsyncLifetime
+public sealed class HookTests : ApiServerTest
 {
-    private static readonly ProjectRef Shop = new("shop", "/nonexistent");
-    private readonly string directory = Directory.CreateTempSubdirectory("nanokit-k8s-hooks-").FullName;
-    private TestApiServer server = null!;
-    private KubernetesRuntime runtime = null!;
-
-    public async Task InitializeAsync()
-    {
-        server = await TestApiServer.StartAsync();
-        runtime = new KubernetesRuntime(KubeConfig.Read(server.WriteKubeconfig(directory)));
-    }
-
-    public async Task DisposeAsync()
-    {
-        runtime.Dispose();
-        await server.DisposeAsync();
-        Directory.Delete(directory, recursive: true);
-    }
-
     [Fact]
     public async Task A_poststart_hook_runs_in_the_replica_with_its_environment_and_reports_its_output_and_exit_code()
     {
         var web = Web(Hook(["sh", "-c", "echo \"mode=$MODE\"; echo oops >&2; exit 3"], TimeSpan.Zero));
-        await runtime.CreateAsync(new ReplicaSpec(Shop, web, 1, "hash-a", 1), default);
+        await Provider.CreateAsync(new ReplicaSpec(Shop, web, 1, "hash-a", 1), default);
 
-        var result = await runtime.RunHookAsync(Shop, web, HookKind.Poststart, default);
+        var result = await Provider.RunHookAsync(Shop, web, HookKind.Poststart, default);
 
         Assert.Equal((3, false), (result.ExitCode, result.TimedOut));
         Assert.Contains("mode=prod", result.OutputTail);
         Assert.Contains("oops", result.OutputTail);
-        Assert.True((await runtime.RunHookAsync(Shop, Web(Hook(["true"], TimeSpan.Zero)), HookKind.Poststart, default)).Succeeded);
+        Assert.True((await Provider.RunHookAsync(Shop, Web(Hook(["true"], TimeSpan.Zero)), HookKind.Poststart, default)).Succeeded);
     }
 
     [Fact]
     public async Task A_hook_past_its_timeout_is_reported_timed_out()
     {
         var web = Web(Hook(["sleep", "30"], TimeSpan.FromSeconds(1)));
-        await runtime.CreateAsync(new ReplicaSpec(Shop, web, 1, "hash-a", 1), default);
+        await Provider.CreateAsync(new ReplicaSpec(Shop, web, 1, "hash-a", 1), default);
 
-        var result = await runtime.RunHookAsync(Shop, web, HookKind.Poststart, default);
+        var result = await Provider.RunHookAsync(Shop, web, HookKind.Poststart, default);
 
         Assert.True(result.TimedOut);
         Assert.False(result.Succeeded);
@@ -56,11 +38,11 @@ public sealed class HookTests : IAsyncLifetime
     public async Task A_hook_of_a_replica_that_does_not_exist_or_has_ended_fails_naming_the_replica()
     {
         var web = Web(Hook(["true"], TimeSpan.Zero));
-        var missing = await Assert.ThrowsAsync<RuntimeException>(() => runtime.RunHookAsync(Shop, web, HookKind.Poststart, default));
-        await runtime.CreateAsync(new ReplicaSpec(Shop, web, 1, "hash-a", 1), default);
-        server.Kubelet.Exit("shop", "web-1", 0);
-        await runtime.WaitForCompletionAsync(new ReplicaId(Shop, "web", 1), default);
-        var ended = await Assert.ThrowsAsync<RuntimeException>(() => runtime.RunHookAsync(Shop, web, HookKind.Poststart, default));
+        var missing = await Assert.ThrowsAsync<RuntimeException>(() => Provider.RunHookAsync(Shop, web, HookKind.Poststart, default));
+        await Provider.CreateAsync(new ReplicaSpec(Shop, web, 1, "hash-a", 1), default);
+        Api.Kubelet.Exit("shop", "web-1", 0);
+        await Provider.WaitForCompletionAsync(new ReplicaId(Shop, "web", 1), default);
+        var ended = await Assert.ThrowsAsync<RuntimeException>(() => Provider.RunHookAsync(Shop, web, HookKind.Poststart, default));
 
         Assert.Contains("pods/web-1 does not exist", missing.Message);
         Assert.Contains("pods/web-1 is not running", ended.Message);
