@@ -15,7 +15,7 @@ namespace Nanokit.Server.Api;
 /// transaction, so a failed write left nothing behind).
 /// </summary>
 internal sealed partial class ProjectsService(
-    IntentStore store, EventLog events, EventFeed feed, ObservedStore observed, LogRouter logs, Akka.Actor.ActorSystem system, ServerSettings settings, ILogger<ProjectsService> logger)
+    IntentStore store, EventLog events, EventFeed feed, ObservedStore observed, LogRouter logs, ExecRouter exec, Akka.Actor.ActorSystem system, ServerSettings settings, ILogger<ProjectsService> logger)
     : Projects.ProjectsBase
 {
     private const int DefaultPageSize = 100;

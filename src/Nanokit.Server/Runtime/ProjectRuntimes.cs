@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Collections.Immutable;
 using System.Runtime.CompilerServices;
 using Nanokit.Core.Model;
 using Nanokit.Providers.Docker;
@@ -105,6 +106,11 @@ internal sealed class ProjectRuntimes(IntentStore store, ObservedStore observed,
         }
     }
 
+    /// <summary><c>nkapp exec</c> over the API (ExecService): on the runtime the project's intent names.</summary>
+    public async Task<int> ExecAsync(ReplicaId replica, ImmutableArray<string> command, CommandStreams streams, CancellationToken cancellationToken) =>
+        await Commands(await ForAsync(replica.Project, cancellationToken).ConfigureAwait(false), replica)
+            .ExecAsync(replica, command, streams, cancellationToken).ConfigureAwait(false);
+
     public void Dispose()
     {
         if (docker.IsValueCreated)
@@ -129,6 +135,9 @@ internal sealed class ProjectRuntimes(IntentStore store, ObservedStore observed,
             throw new RuntimeException("server", project, "*", null, $"runtime kubernetes: {e.Message}");
         }
     }
+
+    private static IReplicaCommands Commands(IRuntimeProvider provider, ReplicaId replica) => provider as IReplicaCommands
+        ?? throw new RuntimeException(provider.Name, replica, $"the {provider.Name} runtime cannot run commands in a replica");
 
     private static ObservedState Replace(ObservedState state, string service, int replica, ObservedReplica? now) =>
         new([.. state.Replicas.Where(r => r.Service != service || r.Replica != replica), .. now is null ? [] : new[] { now }]);
