@@ -8,7 +8,7 @@ using Nanokit.Server.Api.V1;
 namespace Nanokit.Server.Tests;
 
 /// <summary>
-/// <c>nkapp --server URL ps</c> and <c>exec</c> (and ExecService over gRPC) against the shared three-node cluster on the private dockerd, driven
+/// <c>nkapp --server URL ps</c>, <c>exec</c> and <c>run</c> (and ExecService, RunService over gRPC) against the shared three-node cluster on the private dockerd, driven
 /// through nkapp and gRPC only; what runs is checked on the daemon.
 /// </summary>
 [Collection(PrivateClusterCollection.Name)]
@@ -179,7 +179,55 @@ public sealed class RemoteForegroundTests(PrivateCluster cluster) : IDisposable
         await DownAsync(name, other);
     });
 
+    [Fact]
+    public Task Run_over_a_node_that_does_not_own_the_project_runs_a_one_off_on_the_owners_runtime_and_removes_it() => cluster.ExplainedAsync(async () =>
+    {
+        var name = $"{cluster.Prefix}-run";
+        var (owner, other) = await DeployAsync(name);
+        string[] write = ["--server", other.Url, "--token", TestFiles.WriteToken];
+
+        // The service's definition (its environment), the given command, its output and exit code as nkapp's.
+        var once = await NkappAsync(["run", "--rm", .. write, "api", "sh", "-c", "echo version $VERSION; echo oops >&2; exit 6"]);
+        Assert.Equal(6, once.Exit);
+        Assert.Equal("version 1\n", once.Out);
+        Assert.Equal("oops\n", once.Error);
+        var piped = await NkappAsync(["run", "-i", .. write, "db", "cat"], new MemoryStream(Encoding.UTF8.GetBytes("to the one-off\n")));
+        Assert.True(piped.Exit == 0, piped.Error);
+        Assert.Equal("to the one-off\n", piped.Out);
+        Assert.Empty(await OneOffsAsync(name));
+
+        var read = await NkappAsync(["run", "--server", owner.Url, "--token", TestFiles.ReadToken, "api", "true"]);
+        Assert.Equal(1, read.Exit);
+        Assert.Contains("PermissionDenied", read.Error);
+        var service = await NkappAsync(["run", .. write, "nowhere"]);
+        Assert.Equal(1, service.Exit);
+        Assert.Contains("NotFound: no such service: nowhere", service.Error);
+
+        // A caller that goes away stops the one-off, and it is removed.
+        using (var cancel = new CancellationTokenSource())
+        {
+            using var call = new Projects.ProjectsClient(other.Channel).RunService(TestFiles.As(TestFiles.WriteToken), cancellationToken: cancel.Token);
+            await call.RequestStream.WriteAsync(new ExecRequest { Run = new RunStart { Project = name, Service = "db", Command = { "sh", "-c", "echo started; exec sleep 612" } } });
+            await call.RequestStream.CompleteAsync();
+            Assert.True(await call.ResponseStream.MoveNext());
+            Assert.Equal("started\n", call.ResponseStream.Current.Stdout.ToStringUtf8());
+            Assert.Single(await OneOffsAsync(name));
+            await cancel.CancelAsync();
+        }
+
+        await Eventually.Async(TimeSpan.FromSeconds(15), async () => Assert.Empty(await OneOffsAsync(name)));
+        await DownAsync(name, other);
+    });
+
     public void Dispose() => Directory.Delete(directory, recursive: true);
+
+    /// <summary>The project's one-off containers on the daemon, running or not.</summary>
+    private static async Task<string[]> OneOffsAsync(string project)
+    {
+        var (exit, output, errors) = await TestDocker.RunAsync(TestDocker.Host, ["ps", "-a", "--filter", $"label=io.nanokit.project={project}", "--filter", "label=io.nanokit.oneoff", "--format", "{{.Names}}"]);
+        Assert.True(exit == 0, errors);
+        return output.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+    }
 
     private static ExecRequest Start(string project, string service, bool stdin, params string[] command) =>
         new() { Start = new ExecStart { Project = project, Service = service, Stdin = stdin, Command = { command } } };

@@ -7,7 +7,8 @@ using Nanokit.Server.Api.V1;
 namespace Nanokit.Cli.Commands;
 
 /// <summary>
-/// <c>nkapp --server URL exec</c> over ExecService: the command runs on the node that owns the project, in its replica;
+/// <c>nkapp --server URL exec</c> over ExecService (and <c>run</c> over RunService, alike): the command runs on the node
+/// that owns the project, in its replica (or a one-off);
 /// its stdout and stderr come back as it writes them, and its exit code is nkapp's, as embedded <c>exec</c>. With
 /// <c>-i</c>, nkapp's stdin goes up in chunks and its end closes the command's. Ctrl-C cancels the call, which stops the
 /// command on the server, and exits 130.
@@ -17,15 +18,28 @@ internal static class RemoteForeground
     /// <summary>Stdin is sent in pieces this large: far below any server's message limit, large enough to keep a pipe full.</summary>
     private const int StdinChunkBytes = 64 * 1024;
 
-    public static async Task<int> ExecAsync(Remote remote, string project, string service, int replica, IReadOnlyList<string> command, Stream? stdin, CliContext context, CancellationToken cancellationToken)
+    public static Task<int> ExecAsync(Remote remote, string project, string service, int replica, IReadOnlyList<string> command, Stream? stdin, CliContext context, CancellationToken cancellationToken)
     {
         var start = new ExecStart { Project = project, Service = service, Replica = replica, Stdin = stdin is not null };
         start.Command.AddRange(command);
+        return CallAsync("exec", remote.Projects.ExecService(remote.Headers, cancellationToken: cancellationToken), new ExecRequest { Start = start }, stdin, context, cancellationToken);
+    }
+
+    /// <summary><c>nkapp --server URL run</c> over RunService: a one-off on the owner's runtime, removed when it ends.</summary>
+    public static Task<int> RunAsync(Remote remote, string project, string service, IReadOnlyList<string> command, Stream? stdin, CliContext context, CancellationToken cancellationToken)
+    {
+        var start = new RunStart { Project = project, Service = service, Stdin = stdin is not null };
+        start.Command.AddRange(command);
+        return CallAsync("run", remote.Projects.RunService(remote.Headers, cancellationToken: cancellationToken), new ExecRequest { Run = start }, stdin, context, cancellationToken);
+    }
+
+    private static async Task<int> CallAsync(string verb, AsyncDuplexStreamingCall<ExecRequest, ExecResponse> opened, ExecRequest first, Stream? stdin, CliContext context, CancellationToken cancellationToken)
+    {
         var up = Task.CompletedTask;
         try
         {
-            using var call = remote.Projects.ExecService(remote.Headers, cancellationToken: cancellationToken);
-            await call.RequestStream.WriteAsync(new ExecRequest { Start = start }, cancellationToken).ConfigureAwait(false);
+            using var call = opened;
+            await call.RequestStream.WriteAsync(first, cancellationToken).ConfigureAwait(false);
             up = stdin is null ? call.RequestStream.CompleteAsync() : SendAsync(stdin, call.RequestStream, cancellationToken);
             var output = Encoding.UTF8.GetDecoder();
             var error = Encoding.UTF8.GetDecoder();
@@ -48,7 +62,7 @@ internal static class RemoteForeground
 
             if (exitCode is not { } code)
             {
-                context.Error.WriteLine($"nkapp exec: the server ended the call without the command's exit code");
+                context.Error.WriteLine($"nkapp {verb}: the server ended the call without the command's exit code");
                 return ExitCodes.Error;
             }
 

@@ -6,7 +6,7 @@ namespace Nanokit.Server.Api;
 /// <summary>
 /// Every API call carries <c>authorization: Bearer TOKEN</c>. No or an unknown token: UNAUTHENTICATED (the caller must
 /// authenticate); a known token without the role the method needs: PERMISSION_DENIED (authenticating again will not
-/// help). Mutating methods need write, and so does ExecService (it runs commands in a workload); the rest read.
+/// help). Mutating methods need write, and so do ExecService and RunService (they run commands in a workload); the rest read.
 /// grpc.health.v1 is not behind it: orchestrators probe it.
 /// </summary>
 internal sealed class BearerAuth(TokenFile tokens) : Interceptor
@@ -19,6 +19,7 @@ internal sealed class BearerAuth(TokenFile tokens) : Interceptor
         "/nanokit.v1.Projects/StartServices",
         "/nanokit.v1.Projects/RestartServices",
         "/nanokit.v1.Projects/ExecService",
+        "/nanokit.v1.Projects/RunService",
     };
 
     public override Task<TResponse> UnaryServerHandler<TRequest, TResponse>(

@@ -10,39 +10,60 @@ using Status = Grpc.Core.Status;
 namespace Nanokit.Server.Api;
 
 /// <summary>
-/// ExecService where the replica runs: on the project's owner (<see cref="OwnerRouter"/>), through its runtime's exec;
-/// any other node relays both directions to the owner. The caller's stdin reaches the command through a pipe, so the
+/// ExecService and RunService where the replicas run: on the project's owner (<see cref="OwnerRouter"/>), through its
+/// runtime's exec or one-off; any other node relays both directions to the owner. The caller's stdin reaches the command through a pipe, so the
 /// runtime reads it as a stream and a slow command slows the caller (the pipe pauses reading the call past its
 /// threshold). Cancelling the call (the caller went away, its deadline passed) cancels the runtime's exec, which stops
-/// the command. A broken stdin stream (a message over the size limit, a second ExecStart) stops the command too and is
+/// the command. A broken stdin stream (a message over the size limit, a second start) stops the command too and is
 /// the call's error.
 /// </summary>
 internal sealed class ExecRouter(OwnerRouter router, ProjectRuntimes runtimes)
 {
-    public async Task ExecAsync(ExecStart start, ProjectSpec spec, IAsyncStreamReader<ExecRequest> input, IServerStreamWriter<ExecResponse> output, ServerCallContext context)
+    public Task ExecAsync(ExecStart start, ProjectSpec spec, IAsyncStreamReader<ExecRequest> input, IServerStreamWriter<ExecResponse> output, ServerCallContext context)
     {
-        if (await router.RouteAsync(spec.Name, "exec", context).ConfigureAwait(false) is { } forward)
+        var replica = new ReplicaId(ProjectRef.Of(spec), start.Service, start.Replica == 0 ? 1 : start.Replica);
+        return ServeAsync(
+            spec.Name, "exec", new ExecRequest { Start = start }, start.Stdin,
+            (forward, token) => forward.Client.ExecService(forward.Headers, forward.Deadline, token),
+            (streams, token) => runtimes.ExecAsync(replica, [.. start.Command], streams, token),
+            input, output, context);
+    }
+
+    /// <summary>A one-off of <paramref name="service"/> (<c>nkapp run</c>) on the owner's runtime, removed when it ends.</summary>
+    public Task RunOnceAsync(RunStart start, ProjectSpec spec, ServiceSpec service, IAsyncStreamReader<ExecRequest> input, IServerStreamWriter<ExecResponse> output, ServerCallContext context) =>
+        ServeAsync(
+            spec.Name, "run", new ExecRequest { Run = start }, start.Stdin,
+            (forward, token) => forward.Client.RunService(forward.Headers, forward.Deadline, token),
+            (streams, token) => runtimes.RunOnceAsync(ProjectRef.Of(spec), service, [.. start.Command], streams, token),
+            input, output, context);
+
+    private async Task ServeAsync(
+        string project, string verb, ExecRequest first, bool stdin,
+        Func<Forward, CancellationToken, AsyncDuplexStreamingCall<ExecRequest, ExecResponse>> open,
+        Func<CommandStreams, CancellationToken, Task<int>> run,
+        IAsyncStreamReader<ExecRequest> input, IServerStreamWriter<ExecResponse> output, ServerCallContext context)
+    {
+        if (await router.RouteAsync(project, verb, context).ConfigureAwait(false) is { } forward)
         {
-            await RelayAsync(forward, start, spec.Name, input, output, context.CancellationToken).ConfigureAwait(false);
+            await RelayAsync(forward, project, verb, first, stdin, open, input, output, context.CancellationToken).ConfigureAwait(false);
             return;
         }
 
-        await RunAsync(start, spec, input, output, context.CancellationToken).ConfigureAwait(false);
+        await RunAsync(verb, stdin, run, input, output, context.CancellationToken).ConfigureAwait(false);
     }
 
-    private async Task RunAsync(ExecStart start, ProjectSpec spec, IAsyncStreamReader<ExecRequest> input, IServerStreamWriter<ExecResponse> output, CancellationToken cancellationToken)
+    private async Task RunAsync(string verb, bool withStdin, Func<CommandStreams, CancellationToken, Task<int>> run, IAsyncStreamReader<ExecRequest> input, IServerStreamWriter<ExecResponse> output, CancellationToken cancellationToken)
     {
-        var replica = new ReplicaId(ProjectRef.Of(spec), start.Service, start.Replica == 0 ? 1 : start.Replica);
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         using var gate = new SemaphoreSlim(1, 1);
-        var stdin = start.Stdin ? new Pipe() : null;
+        var stdin = withStdin ? new Pipe() : null;
         var broken = new StrongBox<Exception?>();
         var feed = stdin is null ? Task.CompletedTask : FeedAsync(input, stdin.Writer, broken, stop);
         int exitCode;
         try
         {
             var streams = new CommandStreams(stdin?.Reader.AsStream(), new ExecOutput(output, gate, isError: false, stop.Token), new ExecOutput(output, gate, isError: true, stop.Token));
-            exitCode = await runtimes.ExecAsync(replica, [.. start.Command], streams, stop.Token).ConfigureAwait(false);
+            exitCode = await run(streams, stop.Token).ConfigureAwait(false);
         }
         catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested && broken.Value is { } error)
         {
@@ -51,7 +72,7 @@ internal sealed class ExecRouter(OwnerRouter router, ProjectRuntimes runtimes)
         }
         catch (RuntimeException e)
         {
-            throw new RpcException(new Status(e.Transient ? StatusCode.Unavailable : StatusCode.FailedPrecondition, $"exec on {router.Self}: {e.Message}"));
+            throw new RpcException(new Status(e.Transient ? StatusCode.Unavailable : StatusCode.FailedPrecondition, $"{verb} on {router.Self}: {e.Message}"));
         }
         finally
         {
@@ -71,7 +92,7 @@ internal sealed class ExecRouter(OwnerRouter router, ProjectRuntimes runtimes)
             {
                 if (input.Current.MessageCase != ExecRequest.MessageOneofCase.Stdin)
                 {
-                    throw new RpcException(new Status(StatusCode.InvalidArgument, "only the first message of an exec is an ExecStart; the ones after it carry stdin"));
+                    throw new RpcException(new Status(StatusCode.InvalidArgument, "only the first message says what to run; the ones after it carry stdin"));
                 }
 
                 var flushed = await into.WriteAsync(input.Current.Stdin.Memory, stop.Token).ConfigureAwait(false);
@@ -92,17 +113,19 @@ internal sealed class ExecRouter(OwnerRouter router, ProjectRuntimes runtimes)
         }
     }
 
-    /// <summary>Relays the call to the owner: the ExecStart and the caller's stdin up, the owner's answers (and its error) down.</summary>
-    private static async Task RelayAsync(Forward forward, ExecStart start, string project, IAsyncStreamReader<ExecRequest> input, IServerStreamWriter<ExecResponse> output, CancellationToken cancellationToken)
+    /// <summary>Relays the call to the owner: the first message and the caller's stdin up, the owner's answers (and its error) down.</summary>
+    private static async Task RelayAsync(
+        Forward forward, string project, string verb, ExecRequest first, bool stdin, Func<Forward, CancellationToken, AsyncDuplexStreamingCall<ExecRequest, ExecResponse>> open,
+        IAsyncStreamReader<ExecRequest> input, IServerStreamWriter<ExecResponse> output, CancellationToken cancellationToken)
     {
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        using var call = forward.Client.ExecService(forward.Headers, forward.Deadline, stop.Token);
+        using var call = open(forward, stop.Token);
         var broken = new StrongBox<Exception?>();
         var up = Task.CompletedTask;
         try
         {
-            await call.RequestStream.WriteAsync(new ExecRequest { Start = start }, stop.Token).ConfigureAwait(false);
-            up = start.Stdin ? RelayStdinAsync(input, call.RequestStream, broken, stop) : call.RequestStream.CompleteAsync();
+            await call.RequestStream.WriteAsync(first, stop.Token).ConfigureAwait(false);
+            up = stdin ? RelayStdinAsync(input, call.RequestStream, broken, stop) : call.RequestStream.CompleteAsync();
             await foreach (var message in call.ResponseStream.ReadAllAsync(stop.Token).ConfigureAwait(false))
             {
                 await output.WriteAsync(message, cancellationToken).ConfigureAwait(false);
@@ -115,7 +138,7 @@ internal sealed class ExecRouter(OwnerRouter router, ProjectRuntimes runtimes)
         }
         catch (RpcException e) when (e.StatusCode is StatusCode.Unavailable or StatusCode.Internal or StatusCode.Unknown && !cancellationToken.IsCancellationRequested)
         {
-            throw new RpcException(new Status(StatusCode.Unavailable, $"the owner of \"{project}\", {forward.Owner} at {forward.Url}, did not serve the exec: {e.Status.Detail}"));
+            throw new RpcException(new Status(StatusCode.Unavailable, $"the owner of \"{project}\", {forward.Owner} at {forward.Url}, did not serve the {verb}: {e.Status.Detail}"));
         }
         finally
         {
@@ -132,7 +155,7 @@ internal sealed class ExecRouter(OwnerRouter router, ProjectRuntimes runtimes)
             {
                 if (input.Current.MessageCase != ExecRequest.MessageOneofCase.Stdin)
                 {
-                    throw new RpcException(new Status(StatusCode.InvalidArgument, "only the first message of an exec is an ExecStart; the ones after it carry stdin"));
+                    throw new RpcException(new Status(StatusCode.InvalidArgument, "only the first message says what to run; the ones after it carry stdin"));
                 }
 
                 await into.WriteAsync(input.Current, stop.Token).ConfigureAwait(false);

@@ -19,7 +19,7 @@ namespace Nanokit.Server.Runtime;
 /// Every observation, and every replica created, started or deleted since, is recorded in <see cref="ObservedStore"/>
 /// so that plans and drift checks on any node read the owner's view instead of calling a provider.
 /// </summary>
-internal sealed class ProjectRuntimes(IntentStore store, ObservedStore observed, bool simulated) : IRuntimeProvider, IReplicaLogs, IDisposable
+internal sealed class ProjectRuntimes(IntentStore store, ObservedStore observed, bool simulated) : IRuntimeProvider, IReplicaLogs, IReplicaCommands, IDisposable
 {
     private readonly ConcurrentDictionary<string, IRuntimeProvider> byProject = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, ObservedState> seen = new(StringComparer.Ordinal);
@@ -110,6 +110,11 @@ internal sealed class ProjectRuntimes(IntentStore store, ObservedStore observed,
     public async Task<int> ExecAsync(ReplicaId replica, ImmutableArray<string> command, CommandStreams streams, CancellationToken cancellationToken) =>
         await Commands(await ForAsync(replica.Project, cancellationToken).ConfigureAwait(false), replica)
             .ExecAsync(replica, command, streams, cancellationToken).ConfigureAwait(false);
+
+    /// <summary><c>nkapp run</c> over the API (RunService): a one-off on the runtime the project's intent names.</summary>
+    public async Task<int> RunOnceAsync(ProjectRef project, ServiceSpec service, ImmutableArray<string> command, CommandStreams streams, CancellationToken cancellationToken) =>
+        await Commands(await ForAsync(project, cancellationToken).ConfigureAwait(false), new ReplicaId(project, service.Name, 1))
+            .RunOnceAsync(project, service, command, streams, cancellationToken).ConfigureAwait(false);
 
     public void Dispose()
     {
