@@ -9,6 +9,9 @@ public sealed record CliContext(TextWriter Out, TextWriter Error, string Working
     /// <summary>When the command started (a <see cref="Stopwatch"/> timestamp): elapsed times count from here, as the user waits.</summary>
     public long Started { get; init; } = Stopwatch.GetTimestamp();
 
+    /// <summary>What <c>exec -i</c> passes to the command; null: nkapp's standard input.</summary>
+    public Stream? Input { get; init; }
+
     /// <summary>Time since <see cref="Started"/>.</summary>
     public TimeSpan Elapsed => Stopwatch.GetElapsedTime(Started);
 

@@ -37,8 +37,17 @@ public sealed partial class DockerRuntime : IReplicaCommands
                        (client, token) => client.Exec.StartContainerExecAsync(exec.ID, new ContainerExecStartParameters(), token), cancellationToken).ConfigureAwait(false))
             {
                 var input = streams.Input is { } source ? CopyInputAsync(source, stream, cancellationToken) : Task.CompletedTask;
-                await CopyOutputAsync(stream, streams, cancellationToken).ConfigureAwait(false);
-                await input.ConfigureAwait(false);
+                try
+                {
+                    await CopyOutputAsync(stream, streams, cancellationToken).ConfigureAwait(false);
+                }
+                catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+                {
+                    // Cancelled (Ctrl-C, a caller of the server gone): the command is stopped below, then the cancellation surfaces.
+                }
+
+                // The output ends when the command does: input it never read (a terminal, a caller's stream still open) is not waited for.
+                _ = input.ContinueWith(t => t.Exception, CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted, TaskScheduler.Default);
             }
 
             var state = await _engine.CallAsync((client, token) => client.Exec.InspectContainerExecAsync(exec.ID, token), CancellationToken.None).ConfigureAwait(false);

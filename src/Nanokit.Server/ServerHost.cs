@@ -131,7 +131,9 @@ public static class ServerHost
         builder.Services.AddSingleton(observed);
         builder.Services.AddSingleton(senders);
         builder.Services.AddSingleton(new NodeDirectory(dataSource));
+        builder.Services.AddSingleton<OwnerRouter>();
         builder.Services.AddSingleton<LogRouter>();
+        builder.Services.AddSingleton<ExecRouter>();
         builder.Services.AddHostedService(_ => observed);
         builder.Services.AddSingleton<EventFeed>();
         builder.Services.AddHostedService(services => services.GetRequiredService<EventFeed>());

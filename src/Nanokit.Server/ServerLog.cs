@@ -23,6 +23,13 @@ internal static partial class ServerLog
     [LoggerMessage(5, LogLevel.Information, "Intent of project {Project} accepted as generation {Generation}")]
     public static partial void IntentAccepted(this ILogger logger, string project, long generation);
 
+    // The command itself is not logged: its arguments may carry a secret.
+    [LoggerMessage(60, LogLevel.Information, "Exec asked in replica {Service}-{Replica} of project {Project}")]
+    public static partial void ExecStarted(this ILogger logger, string project, string service, int replica);
+
+    [LoggerMessage(61, LogLevel.Information, "One-off run asked of service {Service} of project {Project}")]
+    public static partial void RunStarted(this ILogger logger, string project, string service);
+
     [LoggerMessage(6, LogLevel.Warning, "Dropped {Count} service progress events: more than {Max} were waiting for the store")]
     public static partial void ProgressDropped(this ILogger logger, int count, int max);
 

@@ -58,11 +58,9 @@ public sealed class ComposeFlagTests : IDisposable
     }
 
     [Theory]
-    [InlineData("ps")]
     [InlineData("top")]
     [InlineData("pull")]
     [InlineData("state", "export")]
-    [InlineData("exec", "db", "true")]
     public async Task Commands_that_run_only_embedded_refuse_a_server_instead_of_answering_for_this_machine(params string[] command)
     {
         cli.Write("nanokit.yml", $"name: flags\nservices:\n  db:\n    command: [sleep, '{marker}1']\n");

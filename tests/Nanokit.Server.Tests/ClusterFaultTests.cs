@@ -81,11 +81,19 @@ public sealed class PrivateCluster : IAsyncLifetime
     }
 }
 
+/// <summary>The test classes that share one <see cref="PrivateCluster"/> (it is expensive to start); they run one after another.</summary>
+[CollectionDefinition(Name)]
+public sealed class PrivateClusterCollection : ICollectionFixture<PrivateCluster>
+{
+    public const string Name = "three-node cluster on Docker";
+}
+
 /// <summary>
 /// Projects on Docker spread over three nodes, an owner SIGKILLed, a node leaving on SIGTERM, PostgreSQL restarted
 /// under the cluster: what runs is checked on the daemon (container ids, images) and the journal is audited after each.
 /// </summary>
-public sealed class ClusterFaultTests(PrivateCluster cluster) : IClassFixture<PrivateCluster>
+[Collection(PrivateClusterCollection.Name)]
+public sealed class ClusterFaultTests(PrivateCluster cluster)
 {
     private static readonly TimeSpan Converge = TimeSpan.FromSeconds(120);
 

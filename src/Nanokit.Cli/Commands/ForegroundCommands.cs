@@ -12,7 +12,8 @@ namespace Nanokit.Cli.Commands;
 /// (a one-off from the service's definition), as Compose spells them: the command's output as it comes, its exit code
 /// as nkapp's. Options go before SERVICE; everything after it is the command (<see cref="SeparateCommand"/>). No project
 /// lock: they change nothing the reconciler owns. A runtime that cannot run them (<see cref="IReplicaCommands"/>) is
-/// named at the service's place in the file.
+/// named at the service's place in the file. With <c>--server</c>, both run on the project's owner node
+/// (<see cref="RemoteForeground"/>).
 /// </summary>
 internal static class ForegroundCommands
 {
@@ -29,6 +30,20 @@ internal static class ForegroundCommands
         command.SetAction(async (parse, cancellationToken) =>
         {
             var replica = parse.GetValue(index) ?? 1;
+            using var remote = Remote.From(parse, context);
+            if (remote is not null)
+            {
+                if (parse.GetValue(tty))
+                {
+                    context.Error.WriteLine("nkapp exec: -t/--tty is not available with --server (the API carries no pseudo-terminal); nothing was done");
+                    return ExitCodes.Error;
+                }
+
+                return project.Load(parse, context) is { } loaded
+                    ? await RemoteForeground.ExecAsync(remote, loaded.Spec.Name, parse.GetValue(service)!, replica, parse.GetValue(commandLine)!, Input(context, parse.GetValue(interactive)), context, cancellationToken).ConfigureAwait(false)
+                    : ExitCodes.Error;
+            }
+
             return await RunAsync(context, project, parse, "exec", parse.GetValue(service)!, cancellationToken, (commands, spec, projectRef, streams) =>
                 replica < 1 || replica > spec.Replicas
                     ? throw new RuntimeException("local", projectRef.Name, spec.Name, replica, $"no replica {replica}: the service has {(spec.Replicas == 1 ? "1 replica" : $"{spec.Replicas} replicas")}")
@@ -49,9 +64,25 @@ internal static class ForegroundCommands
         var command = new Command("run", "Run a one-off command from a service's definition (its dependencies are not started)") { service, commandLine, remove, interactive, tty };
         project.AddTo(command);
         command.SetAction(async (parse, cancellationToken) =>
-            await RunAsync(context, project, parse, "run", parse.GetValue(service)!, cancellationToken, (commands, spec, projectRef, streams) =>
+        {
+            using var remote = Remote.From(parse, context);
+            if (remote is not null)
+            {
+                if (parse.GetValue(tty))
+                {
+                    context.Error.WriteLine("nkapp run: -t/--tty is not available with --server (the API carries no pseudo-terminal); nothing was done");
+                    return ExitCodes.Error;
+                }
+
+                return project.Load(parse, context) is { } loaded
+                    ? await RemoteForeground.RunAsync(remote, loaded.Spec.Name, parse.GetValue(service)!, parse.GetValue(commandLine) ?? [], Input(context, parse.GetValue(interactive)), context, cancellationToken).ConfigureAwait(false)
+                    : ExitCodes.Error;
+            }
+
+            return await RunAsync(context, project, parse, "run", parse.GetValue(service)!, cancellationToken, (commands, spec, projectRef, streams) =>
                 commands.RunOnceAsync(projectRef, spec, [.. parse.GetValue(commandLine) ?? []], streams, cancellationToken),
-                parse.GetValue(interactive)).ConfigureAwait(false));
+                parse.GetValue(interactive)).ConfigureAwait(false);
+        });
         return command;
     }
 
@@ -93,15 +124,12 @@ internal static class ForegroundCommands
         return args;
     }
 
+    private static Stream? Input(CliContext context, bool interactive) => interactive ? context.Input ?? Console.OpenStandardInput() : null;
+
     private static async Task<int> RunAsync(
         CliContext context, ProjectOptions project, ParseResult parse, string verb, string name, CancellationToken cancellationToken,
         Func<IReplicaCommands, ServiceSpec, ProjectRef, CommandStreams, Task<int>> run, bool interactive)
     {
-        if (Remote.Refused(parse, context, verb, "run it without --server on the runtime's host"))
-        {
-            return ExitCodes.Error;
-        }
-
         if (project.Load(parse, context) is not { } loaded)
         {
             return ExitCodes.Error;
@@ -127,7 +155,7 @@ internal static class ForegroundCommands
 
         // Read without the project lock, so the check the lock makes for planted links is made here.
         StateDirectory.Verify(StateDirectory.Of(loaded.Spec.WorkingDirectory));
-        var streams = new CommandStreams(interactive ? Console.OpenStandardInput() : null, context.Out, context.Error);
+        var streams = new CommandStreams(Input(context, interactive), context.Out, context.Error);
         return await run(commands, spec, ProjectRef.Of(loaded.Spec), streams).ConfigureAwait(false);
     }
 }

@@ -9,7 +9,8 @@ namespace Nanokit.Cli.Commands;
 
 /// <summary>
 /// <c>nkapp ps [-a] [--format json]</c>: the project's replicas as <c>docker compose ps</c> lists them — name, service,
-/// state, health, published ports; running ones unless <c>-a</c>. Read-only, no lock.
+/// state, health, published ports; running ones unless <c>-a</c>. Read-only, no lock. With <c>--server</c>, the replicas as the
+/// project's owner node last observed them (<see cref="RemoteCommands.PsAsync"/>).
 /// </summary>
 internal static class PsCommand
 {
@@ -24,14 +25,15 @@ internal static class PsCommand
         project.AddTo(command);
         command.SetAction(async (parse, cancellationToken) =>
         {
-            if (Remote.Refused(parse, context, "ps", "`nkapp --server URL status` lists the replicas the cluster runs"))
+            if (project.Load(parse, context) is not { } loaded)
             {
                 return ExitCodes.Error;
             }
 
-            if (project.Load(parse, context) is not { } loaded)
+            using var remote = Remote.From(parse, context);
+            if (remote is not null)
             {
-                return ExitCodes.Error;
+                return await RemoteCommands.PsAsync(remote, loaded.Spec.Name, parse.GetValue(services) ?? [], parse.GetValue(all), parse.GetValue(format) == "json", context, cancellationToken).ConfigureAwait(false);
             }
 
             if (RuntimeProviders.ForOrReport(loaded.Spec, context) is not { } provider)
@@ -65,24 +67,29 @@ internal static class PsCommand
                     string.Join(", ", ports.Select(p => p.ToString()))));
             }
 
-            if (parse.GetValue(format) == "json")
-            {
-                context.Out.WriteLine(JsonSerializer.Serialize(rows, new JsonSerializerOptions(JsonSerializerDefaults.Web)));
-                return ExitCodes.Ok;
-            }
-
-            var healthWidth = Math.Max(10, rows.Select(r => r.HealthShown.Length).DefaultIfEmpty().Max());
-            context.Out.WriteLine($"{"NAME",-32} {"SERVICE",-16} {"STATE",-12} {"HEALTH".PadRight(healthWidth)} PORTS");
-            foreach (var row in rows)
-            {
-                context.Out.WriteLine($"{row.Name,-32} {row.Service,-16} {row.State,-12} {row.HealthShown.PadRight(healthWidth)} {row.Ports}".TrimEnd());
-            }
-
+            Print(rows, parse.GetValue(format) == "json", context);
             return ExitCodes.Ok;
         });
         return command;
     }
 
+    /// <summary>The rows as a table or JSON; embedded and <c>--server</c> ps print through here, so both read alike.</summary>
+    internal static void Print(IReadOnlyList<Row> rows, bool json, CliContext context)
+    {
+        if (json)
+        {
+            context.Out.WriteLine(JsonSerializer.Serialize(rows, new JsonSerializerOptions(JsonSerializerDefaults.Web)));
+            return;
+        }
+
+        var healthWidth = Math.Max(10, rows.Select(r => r.HealthShown.Length).DefaultIfEmpty().Max());
+        context.Out.WriteLine($"{"NAME",-32} {"SERVICE",-16} {"STATE",-12} {"HEALTH".PadRight(healthWidth)} PORTS");
+        foreach (var row in rows)
+        {
+            context.Out.WriteLine($"{row.Name,-32} {row.Service,-16} {row.State,-12} {row.HealthShown.PadRight(healthWidth)} {row.Ports}".TrimEnd());
+        }
+    }
+
     /// <summary>One replica; <see cref="HealthRecordedAt"/> is set when <see cref="Health"/> is the last run's verdict, not a fresh one.</summary>
-    private sealed record Row(string Name, string Service, string State, string Health, DateTimeOffset? HealthRecordedAt, [property: JsonIgnore] string HealthShown, string Ports);
+    internal sealed record Row(string Name, string Service, string State, string Health, DateTimeOffset? HealthRecordedAt, [property: JsonIgnore] string HealthShown, string Ports);
 }

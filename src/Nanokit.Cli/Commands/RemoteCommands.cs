@@ -9,7 +9,7 @@ using Nanokit.Server.Api.V1;
 namespace Nanokit.Cli.Commands;
 
 /// <summary>
-/// <c>up</c>, <c>down</c>, <c>stop</c>, <c>start</c>, <c>restart</c>, <c>status</c>, <c>plan</c> and <c>drift</c> against a control plane (<see cref="Remote"/>),
+/// <c>up</c>, <c>down</c>, <c>stop</c>, <c>start</c>, <c>restart</c>, <c>status</c>, <c>ps</c>, <c>plan</c> and <c>drift</c> against a control plane (<see cref="Remote"/>),
 /// with the embedded commands' output and exit codes: 0 converged / shown / no changes, 1 refused, failed or timed
 /// out, 2 changes or drift found (plan --detailed-exitcode, drift), 130 interrupted.
 /// </summary>
@@ -183,6 +183,35 @@ internal static class RemoteCommands
                 // Ctrl-C ends following, as embedded logs -f ends.
             }
 
+            return ExitCodes.Ok;
+        }).ConfigureAwait(false);
+
+    /// <summary>
+    /// <c>ps</c> from GetProject: each replica as the project's owner last observed it (nothing asks a runtime), in
+    /// embedded <c>ps</c>'s columns. The owner records a replica's state, not its health checks' verdicts, so HEALTH
+    /// says "unhealthy" for a replica observed unhealthy and is empty otherwise.
+    /// </summary>
+    public static async Task<int> PsAsync(Remote remote, string name, IReadOnlyCollection<string> services, bool all, bool json, CliContext context, CancellationToken cancellationToken) =>
+        await CallAsync(context, async () =>
+        {
+            var project = await remote.Projects.GetProjectAsync(new GetProjectRequest { Project = name }, remote.Headers, cancellationToken: cancellationToken).ConfigureAwait(false);
+            var stopped = project.StoppedServices.ToHashSet(StringComparer.Ordinal);
+            var rows = project.Replicas
+                .Where(r => (all || r.State is not ("exited" or "missing")) && (services.Count == 0 || services.Contains(r.Service)))
+                .OrderBy(r => r.Service, StringComparer.Ordinal).ThenBy(r => r.Replica)
+                .Select(r =>
+                {
+                    var health = r.State == "unhealthy" ? "unhealthy" : "";
+                    var state = r.State switch
+                    {
+                        "exited" or "missing" when stopped.Contains(r.Service) => "stopped",
+                        "exited" when r.HasExitCode => $"exited ({r.ExitCode})",
+                        var other => other,
+                    };
+                    return new PsCommand.Row($"{name}-{r.Service}-{r.Replica}", r.Service, state, health, null, health, string.Join(", ", r.Ports));
+                })
+                .ToList();
+            PsCommand.Print(rows, json, context);
             return ExitCodes.Ok;
         }).ConfigureAwait(false);
 

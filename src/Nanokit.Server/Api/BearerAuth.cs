@@ -6,7 +6,8 @@ namespace Nanokit.Server.Api;
 /// <summary>
 /// Every API call carries <c>authorization: Bearer TOKEN</c>. No or an unknown token: UNAUTHENTICATED (the caller must
 /// authenticate); a known token without the role the method needs: PERMISSION_DENIED (authenticating again will not
-/// help). Mutating methods need write, the rest read. grpc.health.v1 is not behind it: orchestrators probe it.
+/// help). Mutating methods need write, and so do ExecService and RunService (they run commands in a workload); the rest read.
+/// grpc.health.v1 is not behind it: orchestrators probe it.
 /// </summary>
 internal sealed class BearerAuth(TokenFile tokens) : Interceptor
 {
@@ -17,6 +18,8 @@ internal sealed class BearerAuth(TokenFile tokens) : Interceptor
         "/nanokit.v1.Projects/StopServices",
         "/nanokit.v1.Projects/StartServices",
         "/nanokit.v1.Projects/RestartServices",
+        "/nanokit.v1.Projects/ExecService",
+        "/nanokit.v1.Projects/RunService",
     };
 
     public override Task<TResponse> UnaryServerHandler<TRequest, TResponse>(
@@ -31,6 +34,13 @@ internal sealed class BearerAuth(TokenFile tokens) : Interceptor
     {
         Authorize(context);
         return continuation(request, responseStream, context);
+    }
+
+    public override Task DuplexStreamingServerHandler<TRequest, TResponse>(
+        IAsyncStreamReader<TRequest> requestStream, IServerStreamWriter<TResponse> responseStream, ServerCallContext context, DuplexStreamingServerMethod<TRequest, TResponse> continuation)
+    {
+        Authorize(context);
+        return continuation(requestStream, responseStream, context);
     }
 
     private void Authorize(ServerCallContext context)

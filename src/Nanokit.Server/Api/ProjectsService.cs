@@ -15,7 +15,7 @@ namespace Nanokit.Server.Api;
 /// transaction, so a failed write left nothing behind).
 /// </summary>
 internal sealed partial class ProjectsService(
-    IntentStore store, EventLog events, EventFeed feed, ObservedStore observed, LogRouter logs, Akka.Actor.ActorSystem system, ServerSettings settings, ILogger<ProjectsService> logger)
+    IntentStore store, EventLog events, EventFeed feed, ObservedStore observed, LogRouter logs, ExecRouter exec, Akka.Actor.ActorSystem system, ServerSettings settings, ILogger<ProjectsService> logger)
     : Projects.ProjectsBase
 {
     private const int DefaultPageSize = 100;
@@ -51,6 +51,7 @@ internal sealed partial class ProjectsService(
                 .Select(r =>
                 {
                     var replica = new ReplicaStatus { Service = r.Service, Replica = r.Replica, State = r.State.ToString().ToLowerInvariant(), Id = r.Id ?? "", Generation = r.Generation, ConfigHash = r.ConfigHash, Image = r.AppliedDefinition?.Image ?? "" };
+                    replica.Ports.AddRange((r.AppliedDefinition?.Ports ?? []).Select(p => p.ToString()));
                     if (r.ExitCode is { } code)
                     {
                         replica.ExitCode = code;
@@ -58,6 +59,12 @@ internal sealed partial class ProjectsService(
 
                     return replica;
                 }));
+        }
+
+        // `nkapp ps -a` shows a replica of a service kept stopped as "stopped", as embedded ps does.
+        if (await Store(() => store.IntentAsync(view.Name, context.CancellationToken)).ConfigureAwait(false) is { } intent)
+        {
+            project.StoppedServices.AddRange(intent.Stopped.Order(StringComparer.Ordinal));
         }
 
         return project;

@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Collections.Immutable;
 using System.Runtime.CompilerServices;
 using Nanokit.Core.Model;
 using Nanokit.Providers.Docker;
@@ -18,7 +19,7 @@ namespace Nanokit.Server.Runtime;
 /// Every observation, and every replica created, started or deleted since, is recorded in <see cref="ObservedStore"/>
 /// so that plans and drift checks on any node read the owner's view instead of calling a provider.
 /// </summary>
-internal sealed class ProjectRuntimes(IntentStore store, ObservedStore observed, bool simulated) : IRuntimeProvider, IReplicaLogs, IDisposable
+internal sealed class ProjectRuntimes(IntentStore store, ObservedStore observed, bool simulated) : IRuntimeProvider, IReplicaLogs, IReplicaCommands, IDisposable
 {
     private readonly ConcurrentDictionary<string, IRuntimeProvider> byProject = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, ObservedState> seen = new(StringComparer.Ordinal);
@@ -105,6 +106,16 @@ internal sealed class ProjectRuntimes(IntentStore store, ObservedStore observed,
         }
     }
 
+    /// <summary><c>nkapp exec</c> over the API (ExecService): on the runtime the project's intent names.</summary>
+    public async Task<int> ExecAsync(ReplicaId replica, ImmutableArray<string> command, CommandStreams streams, CancellationToken cancellationToken) =>
+        await Commands(await ForAsync(replica.Project, cancellationToken).ConfigureAwait(false), replica)
+            .ExecAsync(replica, command, streams, cancellationToken).ConfigureAwait(false);
+
+    /// <summary><c>nkapp run</c> over the API (RunService): a one-off on the runtime the project's intent names.</summary>
+    public async Task<int> RunOnceAsync(ProjectRef project, ServiceSpec service, ImmutableArray<string> command, CommandStreams streams, CancellationToken cancellationToken) =>
+        await Commands(await ForAsync(project, cancellationToken).ConfigureAwait(false), new ReplicaId(project, service.Name, 1))
+            .RunOnceAsync(project, service, command, streams, cancellationToken).ConfigureAwait(false);
+
     public void Dispose()
     {
         if (docker.IsValueCreated)
@@ -129,6 +140,9 @@ internal sealed class ProjectRuntimes(IntentStore store, ObservedStore observed,
             throw new RuntimeException("server", project, "*", null, $"runtime kubernetes: {e.Message}");
         }
     }
+
+    private static IReplicaCommands Commands(IRuntimeProvider provider, ReplicaId replica) => provider as IReplicaCommands
+        ?? throw new RuntimeException(provider.Name, replica, $"the {provider.Name} runtime cannot run commands in a replica");
 
     private static ObservedState Replace(ObservedState state, string service, int replica, ObservedReplica? now) =>
         new([.. state.Replicas.Where(r => r.Service != service || r.Replica != replica), .. now is null ? [] : new[] { now }]);
