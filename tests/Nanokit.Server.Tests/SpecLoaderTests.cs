@@ -28,4 +28,34 @@ public sealed class SpecLoaderTests
         Assert.Equal(new Dictionary<string, string?> { ["FROM_ENV"] = "7", ["GIVEN"] = "1" }, api.Environment);
         Assert.Equal(new Dictionary<string, string?> { ["HOOK"] = "2" }, Assert.Single(api.Container.PostStart).Environment);
     }
+
+    [Theory]
+    [InlineData("./token.txt")] // beside the caller's nanokit.yml: every file a request carries is a compose file
+    [InlineData("/etc/hostname")] // the node's own file
+    public void A_secret_or_config_file_is_refused_over_the_api_at_its_use_because_files_are_not_sent(string file)
+    {
+        var yaml = $"""
+            name: files
+            services:
+              api:
+                image: app:1
+                secrets: [token]
+                configs: [settings]
+            secrets:
+              token:
+                file: {file}
+            configs:
+              settings:
+                file: {file}
+            """;
+        var request = TestFiles.Apply(yaml);
+
+        var refused = Assert.Throws<Grpc.Core.RpcException>(() => SpecLoader.Load(request, "/projects", Path.GetTempPath()));
+
+        Assert.Equal(Grpc.Core.StatusCode.InvalidArgument, refused.StatusCode);
+        Assert.Contains("nanokit.yml:5:", refused.Status.Detail);
+        Assert.Contains("secret \"token\" of service \"api\": secret files are not sent over the API", refused.Status.Detail);
+        Assert.Contains("config \"settings\" of service \"api\": config files are not sent over the API", refused.Status.Detail);
+        Assert.DoesNotContain("nanokit-apply-", refused.Status.Detail);
+    }
 }

@@ -294,6 +294,12 @@ internal static class Validation
                 {
                     reader.Error(source, $"{kind} \"{source.Value}\" of service \"{service}\": runtime kubernetes mounts {section} from a file{(kind == "config" ? " or inline content" : "")} and cannot honour {(file.External ? "an external one (a swarm feature)" : "one from an environment variable (the value would have to be stored to reach the pod)")}");
                 }
+                else if (file.File is not null && context.Limits.ReadsConfinedTo is not null)
+                {
+                    // The request's files are written to a scratch directory that is gone before any replica is created,
+                    // and a path outside it would name the node's own files.
+                    reader.Error(source, $"{kind} \"{source.Value}\" of service \"{service}\": {kind} files are not sent over the API (only the project's files and .env are, and they are not kept), so the server has no file to mount; run `nkapp up` where the file is");
+                }
                 else if (file.File is { } path && !File.Exists(path))
                 {
                     reader.Error(source, $"{kind} \"{source.Value}\" of service \"{service}\": its file {path} does not exist");
