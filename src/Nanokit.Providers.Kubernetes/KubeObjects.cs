@@ -111,6 +111,7 @@ internal sealed record PodStatus
     public string? Phase { get; init; }
     public string? Reason { get; init; }
     public string? Message { get; init; }
+    public DateTimeOffset? StartTime { get; init; }
     public List<PodCondition>? Conditions { get; init; }
     public List<ContainerStatus>? ContainerStatuses { get; init; }
 }

@@ -46,7 +46,7 @@ public sealed partial class KubernetesRuntime : IRuntimeProvider, IReplicaLogs, 
     public void Dispose()
     {
         api.Dispose();
-        foreach (var gate in fileLocks.Values)
+        foreach (var gate in fileLocks.Values.Concat(hookLocks.Values))
         {
             gate.Dispose();
         }
@@ -81,7 +81,7 @@ public sealed partial class KubernetesRuntime : IRuntimeProvider, IReplicaLogs, 
             await gate.WaitAsync(cancellationToken).ConfigureAwait(false);
             try
             {
-                await ApplyFilesAsync(replica, cancellationToken).ConfigureAwait(false);
+                await ApplyFilesAsync(replica.Project.Name, replica.Service, replica.Replica, cancellationToken).ConfigureAwait(false);
                 pod = await CreateOrAdoptAsync(replica.Id, PodDefinition.For(replica), cancellationToken).ConfigureAwait(false);
             }
             finally
@@ -163,54 +163,6 @@ public sealed partial class KubernetesRuntime : IRuntimeProvider, IReplicaLogs, 
                 : PodDefinition.ExitCode(pod) is { } code ? new Box<int>(code) : null,
             cancellationToken).ConfigureAwait(false)).Value);
     }
-
-    /// <summary>
-    /// poststart and prestop run in replica 1's container through pods/exec, as the Docker runtime runs them through its exec
-    /// API; the hook's timeout ends the exec (the WebSocket closes, which ends the command on the kubelet's side).
-    /// prestart (a one-off pod of the image) and run_on: host are not done yet.
-    /// </summary>
-    public async Task<HookResult> RunHookAsync(ProjectRef project, ServiceSpec service, HookKind kind, CancellationToken cancellationToken)
-    {
-        ArgumentNullException.ThrowIfNull(project);
-        ArgumentNullException.ThrowIfNull(service);
-        var hook = service.Hooks.For(kind) ?? throw new ArgumentException($"service {service.Name} has no {kind} hook", nameof(kind));
-        if (kind == HookKind.Prestart || hook.RunOn == HookLocation.Host)
-        {
-            throw new RuntimeException(ProviderName, project.Name, service.Name, null, $"{(hook.RunOn == HookLocation.Host ? "run_on: host" : "prestart")} hooks are not supported on the kubernetes runtime yet");
-        }
-
-        if (hook.Command.IsDefaultOrEmpty)
-        {
-            throw new RuntimeException(ProviderName, project.Name, service.Name, null, "hook has an empty command");
-        }
-
-        var replica = new ReplicaId(project, service.Name, 1);
-        var clock = System.Diagnostics.Stopwatch.StartNew();
-        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        if (hook.Timeout > TimeSpan.Zero)
-        {
-            timeout.CancelAfter(hook.Timeout);
-        }
-
-        var pod = await Call(replica, () => api.GetAsync<Pod>(PodPath(replica), cancellationToken)).ConfigureAwait(false);
-        if (pod is null || pod.Metadata.DeletionTimestamp is not null || PodDefinition.ExitCode(pod) is not null)
-        {
-            throw new RuntimeException(ProviderName, replica, $"cannot run the {kind.ToString().ToLowerInvariant()} hook: pod {PodPath(replica)} {(pod is null ? "does not exist" : "is not running")}");
-        }
-
-        try
-        {
-            var (code, output) = await Call(replica, () => api.ExecAsync(PodPath(replica), PodDefinition.DnsLabel(service.Name), hook.Command, timeout.Token)).ConfigureAwait(false);
-            return new HookResult(code, Tail(output), false, clock.Elapsed);
-        }
-        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
-        {
-            return new HookResult(-1, "", true, clock.Elapsed);
-        }
-    }
-
-    // Enough to say why a hook failed without keeping unbounded output.
-    private static string Tail(string output) => output.Length <= 4096 ? output : output[^4096..];
 
     public async IAsyncEnumerable<RuntimeChange> WatchAsync(ProjectRef project, [EnumeratorCancellation] CancellationToken cancellationToken)
     {

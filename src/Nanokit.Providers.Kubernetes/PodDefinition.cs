@@ -19,6 +19,9 @@ internal static class PodDefinition
     public const string ConfigHash = "nanokit.io/config-hash";
     public const string Generation = "nanokit.io/generation";
 
+    /// <summary>On a one-off hook pod, the service it runs for; such a pod has no service or replica label, so it is never observed as a replica.</summary>
+    public const string HookLabel = "nanokit.io/hook";
+
     /// <summary>The project's namespace: its name as a DNS-1123 label (lower case, '-' for anything else).</summary>
     public static string Namespace(string project) => DnsLabel(project);
 
@@ -67,6 +70,32 @@ internal static class PodDefinition
             },
         };
     }
+
+    /// <summary>The selector of the service's one-off hook pods.</summary>
+    public static string HookSelector(string project, string service) =>
+        Uri.EscapeDataString($"{ManagedBy}=nanokit,{Project}={project},{HookLabel}={service}");
+
+    /// <summary>
+    /// A prestart hook's one-off pod, as Docker's runtime runs a one-off container: the service's image, env, working_dir and
+    /// mounts, the hook's command in place of entrypoint and command, no probe or ports, and restartPolicy Never so that
+    /// its exit ends it.
+    /// </summary>
+    public static Pod ForHook(string project, ServiceSpec service, string name, IReadOnlyList<string> command) => new()
+    {
+        Metadata = new ObjectMeta
+        {
+            Name = name,
+            Namespace = Namespace(project),
+            Labels = new Dictionary<string, string>(StringComparer.Ordinal) { [ManagedBy] = "nanokit", [Project] = project, [HookLabel] = service.Name },
+        },
+        Spec = new PodSpec
+        {
+            RestartPolicy = "Never",
+            TerminationGracePeriodSeconds = Seconds(service.StopGracePeriod),
+            Containers = [Container(service) with { Command = [.. command], Args = null, Ports = null, ReadinessProbe = null }],
+            Volumes = MountedFiles.Volumes(service),
+        },
+    };
 
     public static KubeService ServiceFor(string project, ServiceSpec service) => new()
     {

@@ -186,21 +186,19 @@ internal static class Validation
             reader.Error(location, $"\"{key}\" in service \"{service.Name}\": runtime kubernetes {why}; use runtime: docker or remove it");
         }
 
-        // Poststart and prestop hooks run in replica 1's container through pods/exec; a prestart hook runs before any
-        // replica exists (a one-off pod, not built yet) and run_on: host would run on the node, not the cluster.
+        // Poststart and prestop hooks run in replica 1's container through pods/exec, prestart in a one-off pod of the
+        // service's image; run_on: host would run on the node, not the cluster.
         var hookSites = context.HookSites.GetValueOrDefault(service.Name, []);
         foreach (var kind in new[] { HookKind.Prestart, HookKind.Poststart, HookKind.Prestop })
         {
-            if (service.Hooks.For(kind) is not { } hook || (kind != HookKind.Prestart && hook.RunOn != HookLocation.Host))
+            if (service.Hooks.For(kind) is not { RunOn: HookLocation.Host })
             {
                 continue;
             }
 
-            var name = kind.ToString().ToLowerInvariant();
-            var key = kind == HookKind.Prestart ? "hooks.prestart" : $"hooks.{name}.run_on";
+            var key = $"hooks.{kind.ToString().ToLowerInvariant()}.run_on";
             var at = hookSites.FirstOrDefault(s => s.Key == key).Location ?? service.Location;
-            var why = kind == HookKind.Prestart ? "cannot run prestart hooks yet (only poststart and prestop, in the pod)" : "runs hooks in the pod, not on the host";
-            reader.Error(at, $"\"{key}\" in service \"{service.Name}\": runtime kubernetes {why}; use runtime: docker or remove it");
+            reader.Error(at, $"\"{key}\" in service \"{service.Name}\": runtime kubernetes runs hooks in the cluster, not on the host; use runtime: docker or remove it");
         }
 
         // A pod volume sets each file's mode, but not its owner: only the pod's fsGroup, which would apply to every volume.

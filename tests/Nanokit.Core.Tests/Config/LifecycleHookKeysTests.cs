@@ -110,18 +110,19 @@ public sealed class LifecycleHookKeysTests
     }
 
     [Fact]
-    public void The_kubernetes_runtime_refuses_prestart_and_host_hooks_at_their_key_and_keeps_poststart_in_the_pod()
+    public void The_kubernetes_runtime_runs_prestart_in_a_pod_and_refuses_host_hooks_at_their_run_on()
     {
         const string File =
-            "services:\n  web:\n    image: app:1\n    hooks:\n      prestart: ./migrate\n      poststart: ./warm\n" +
-            "      prestop:\n        command: ./drain\n        run_on: host\n";
+            "services:\n  web:\n    image: app:1\n    hooks:\n      prestart:\n        command: ./migrate\n        run_on: host\n" +
+            "      poststart: ./warm\n      prestop:\n        command: ./drain\n        run_on: host\n";
         Assert.Equal(
             [
-                "nanokit.yml:6:7: \"hooks.prestart\" in service \"web\": runtime kubernetes cannot run prestart hooks yet (only poststart and prestop, in the pod); use runtime: docker or remove it",
-                "nanokit.yml:10:17: \"hooks.prestop.run_on\" in service \"web\": runtime kubernetes runs hooks in the pod, not on the host; use runtime: docker or remove it",
+                "nanokit.yml:8:17: \"hooks.prestart.run_on\" in service \"web\": runtime kubernetes runs hooks in the cluster, not on the host; use runtime: docker or remove it",
+                "nanokit.yml:12:17: \"hooks.prestop.run_on\" in service \"web\": runtime kubernetes runs hooks in the cluster, not on the host; use runtime: docker or remove it",
             ],
             Load.Errors("runtime: kubernetes\n" + File));
-        var web = Load.Yaml("runtime: kubernetes\nservices:\n  web:\n    image: app:1\n    hooks:\n      poststart: ./warm\n      prestop: ./drain\n").Services["web"];
+        var web = Load.Yaml("runtime: kubernetes\nservices:\n  web:\n    image: app:1\n    hooks:\n      prestart: ./migrate\n      poststart: ./warm\n      prestop: ./drain\n").Services["web"];
+        Assert.NotNull(web.Hooks.Prestart);
         Assert.NotNull(web.Hooks.Poststart);
         Assert.NotNull(web.Hooks.Prestop);
     }

@@ -13,10 +13,13 @@ namespace Nanokit.Providers.Kubernetes.Tests.ApiServer;
 /// until it appears; the files its volumes project are in <see cref="Files"/>.
 /// A pod being deleted gets SIGTERM: it ends at once, or, for one in <see cref="IgnoreTerm"/>, when its grace period is over;
 /// then it is removed (DELETED). <see cref="Exit"/> ends a container with a code: phase Succeeded or Failed.
+/// A pod whose image is in <see cref="RunnableImages"/> runs its container's command and args as a real process on this
+/// machine (Kubelet.Processes.cs), its output its log and its exit code the container's.
 /// </summary>
-internal sealed class Kubelet : IAsyncDisposable
+internal sealed partial class Kubelet : IAsyncDisposable
 {
     private readonly ObjectStore store;
+    private readonly string scratch;
     private readonly CancellationTokenSource stopping = new();
     private readonly ConcurrentDictionary<string, byte> held = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, byte> stubborn = new(StringComparer.Ordinal);
@@ -26,9 +29,10 @@ internal sealed class Kubelet : IAsyncDisposable
     private readonly Task loop;
     private readonly Task sources;
 
-    public Kubelet(ObjectStore store)
+    public Kubelet(ObjectStore store, string scratch)
     {
         this.store = store;
+        this.scratch = scratch;
         var events = store.Watch("pods", null, _ => true, store.Revision, stopping.Token);
         loop = Task.Run(async () =>
         {
@@ -37,6 +41,12 @@ internal sealed class Kubelet : IAsyncDisposable
                 if (change.Type != "DELETED")
                 {
                     React(change.Object);
+                }
+                else
+                {
+                    // Deleted at once (gracePeriodSeconds=0): its process goes too.
+                    var meta = change.Object["metadata"]!;
+                    await KillAsync((string)meta["namespace"]!, (string)meta["name"]!, (string)meta["uid"]!).ConfigureAwait(false);
                 }
             }
         });
@@ -121,6 +131,7 @@ internal sealed class Kubelet : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         await stopping.CancelAsync().ConfigureAwait(false);
+        await KillAllAsync().ConfigureAwait(false);
         try
         {
             await loop.ConfigureAwait(false);
@@ -144,7 +155,7 @@ internal sealed class Kubelet : IAsyncDisposable
             if (terminating.TryAdd(key + "/" + meta["uid"], 0))
             {
                 var grace = meta["deletionGracePeriodSeconds"]?.GetValue<long>() ?? 0;
-                _ = TerminateAsync(ns, name, stubborn.ContainsKey(key) ? TimeSpan.FromSeconds(grace) : TimeSpan.Zero);
+                _ = TerminateAsync(ns, name, (string)meta["uid"]!, stubborn.ContainsKey(key) ? TimeSpan.FromSeconds(grace) : TimeSpan.Zero);
             }
 
             return;
@@ -164,11 +175,11 @@ internal sealed class Kubelet : IAsyncDisposable
 
         if (pod["status"]!["phase"]!.GetValue<string>() == "Pending" && (pod["status"]!["containerStatuses"] is null || WaitsToMount(pod)))
         {
-            Start(ns, name, spec.AsObject());
+            Start(ns, name, (string)meta["uid"]!, spec.AsObject());
         }
     }
 
-    private void Start(string ns, string name, JsonObject spec)
+    private void Start(string ns, string name, string uid, JsonObject spec)
     {
         var key = Key(ns, name);
         var containers = spec["containers"]!.AsArray();
@@ -225,9 +236,17 @@ internal sealed class Kubelet : IAsyncDisposable
         }
 
         var lines = logs.GetOrAdd(key, _ => new ConcurrentQueue<string>());
-        foreach (var container in containers)
+        if (containers.Any(c => RunnableImages.ContainsKey(c!["image"]!.GetValue<string>())))
         {
-            lines.Enqueue($"{container!["name"]} started: {container["image"]} {string.Join(' ', (container["args"] as JsonArray ?? []).Select(a => a!.GetValue<string>()))}".TrimEnd());
+            // Its log is what its process writes, as a real container's is.
+            Run(ns, name, uid, containers[0]!.AsObject(), lines);
+        }
+        else
+        {
+            foreach (var container in containers)
+            {
+                lines.Enqueue($"{container!["name"]} started: {container["image"]} {string.Join(' ', (container["args"] as JsonArray ?? []).Select(a => a!.GetValue<string>()))}".TrimEnd());
+            }
         }
 
         if (probe is not null && !held.ContainsKey(key))
@@ -249,13 +268,14 @@ internal sealed class Kubelet : IAsyncDisposable
         }
     }
 
-    private async Task TerminateAsync(string ns, string name, TimeSpan grace)
+    private async Task TerminateAsync(string ns, string name, string uid, TimeSpan grace)
     {
         if (grace > TimeSpan.Zero)
         {
             await Task.Delay(grace, stopping.Token).ConfigureAwait(false);
         }
 
+        await KillAsync(ns, name, uid).ConfigureAwait(false);
         store.Remove("pods", ns, name);
     }
 

@@ -64,8 +64,8 @@ internal sealed class TestApiServer : IAsyncDisposable
         var app = builder.Build();
         var store = new ObjectStore();
         store.Create("namespaces", null, ObjectRules.Admit("namespaces", null, new JsonObject { ["metadata"] = new JsonObject { ["name"] = "default" } }));
-        var kubelet = new Kubelet(store);
         var scratch = Directory.CreateTempSubdirectory("nanokit-test-apiserver-").FullName;
+        var kubelet = new Kubelet(store, scratch);
         Map(app, store, kubelet, token, new Exec(store, scratch));
         await app.StartAsync().ConfigureAwait(false);
         return new TestApiServer(app, store, kubelet, certificate, token, scratch);
