@@ -164,14 +164,14 @@ public sealed partial class KubernetesRuntime
 
     // A pod left by an earlier run (a crash between create and record) answers 409 AlreadyExists: it is adopted when it runs
     // this definition, else removed and created again. Twice 409 means another client keeps recreating it.
-    private async Task<Pod> CreateOrAdoptAsync(ReplicaId id, Pod pod, CancellationToken cancellationToken)
+    private async Task<(Pod Pod, bool Adopted)> CreateOrAdoptAsync(ReplicaId id, Pod pod, CancellationToken cancellationToken)
     {
         var hash = pod.Metadata.Annotations?.GetValueOrDefault(PodDefinition.ConfigHash);
         for (var attempt = 0; attempt < 2; attempt++)
         {
             try
             {
-                return await api.SendAsync<Pod>(HttpMethod.Post, $"/api/v1/namespaces/{pod.Metadata.Namespace}/pods", pod, cancellationToken).ConfigureAwait(false);
+                return (await api.SendAsync<Pod>(HttpMethod.Post, $"/api/v1/namespaces/{pod.Metadata.Namespace}/pods", pod, cancellationToken).ConfigureAwait(false), false);
             }
             catch (KubeApiException e) when (e.Code == 409 && e.Reason == "AlreadyExists")
             {
@@ -185,9 +185,10 @@ public sealed partial class KubernetesRuntime
                     && existing.Metadata.Annotations?.GetValueOrDefault(PodDefinition.ConfigHash) == hash
                     && existing.Metadata.Labels?.GetValueOrDefault(PodDefinition.ManagedBy) == "nanokit")
                 {
-                    return existing;
+                    return (existing, true);
                 }
 
+                await RunPreStopAsync(id, existing, cancellationToken).ConfigureAwait(false);
                 await RemovePodAsync(id, existing.Spec.TerminationGracePeriodSeconds ?? 30, cancellationToken).ConfigureAwait(false);
             }
         }

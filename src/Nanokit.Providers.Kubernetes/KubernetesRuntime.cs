@@ -76,7 +76,7 @@ public sealed partial class KubernetesRuntime : IRuntimeProvider, IReplicaLogs, 
                 await ApplyServiceAsync(PodDefinition.ServiceFor(replica.Project.Name, replica.Service), cancellationToken).ConfigureAwait(false);
             }
 
-            Pod pod;
+            (Pod Pod, bool Adopted) pod;
             var gate = FileLock(replica.Project.Name);
             await gate.WaitAsync(cancellationToken).ConfigureAwait(false);
             try
@@ -89,7 +89,7 @@ public sealed partial class KubernetesRuntime : IRuntimeProvider, IReplicaLogs, 
                 gate.Release();
             }
 
-            return PodDefinition.Observed(await WaitStartedAsync(replica.Id, pod, cancellationToken).ConfigureAwait(false))!;
+            return await StartedAsync(replica.Id, pod, cancellationToken).ConfigureAwait(false);
         });
     }
 
@@ -113,9 +113,21 @@ public sealed partial class KubernetesRuntime : IRuntimeProvider, IReplicaLogs, 
                 Metadata = new ObjectMeta { Name = pod.Metadata.Name, Namespace = pod.Metadata.Namespace, Labels = pod.Metadata.Labels, Annotations = pod.Metadata.Annotations },
                 Spec = pod.Spec with { NodeName = null },
             };
-            var created = await CreateOrAdoptAsync(replica, again, cancellationToken).ConfigureAwait(false);
-            return PodDefinition.Observed(await WaitStartedAsync(replica, created, cancellationToken).ConfigureAwait(false))!;
+            return await StartedAsync(replica, await CreateOrAdoptAsync(replica, again, cancellationToken).ConfigureAwait(false), cancellationToken).ConfigureAwait(false);
         });
+    }
+
+    // A pod this run created has its post_start hooks run once it has started; an adopted one ran them when it was created.
+    private async Task<ObservedReplica> StartedAsync(ReplicaId id, (Pod Pod, bool Adopted) created, CancellationToken cancellationToken)
+    {
+        var started = await WaitStartedAsync(id, created.Pod, cancellationToken).ConfigureAwait(false);
+        if (created.Adopted || PodDefinition.HookCommands(started, PodDefinition.PostStart).Length == 0)
+        {
+            return PodDefinition.Observed(started)!;
+        }
+
+        await RunPostStartAsync(id, started, cancellationToken).ConfigureAwait(false);
+        return (await api.GetAsync<Pod>(PodPath(id), cancellationToken).ConfigureAwait(false) is { } now ? PodDefinition.Observed(now) : null) ?? PodDefinition.Observed(started)!;
     }
 
     public Task DeleteAsync(ReplicaId replica, TimeSpan? stopTimeout, CancellationToken cancellationToken)
@@ -127,6 +139,7 @@ public sealed partial class KubernetesRuntime : IRuntimeProvider, IReplicaLogs, 
             if (pod is not null)
             {
                 var grace = stopTimeout is { } timeout ? (long)Math.Ceiling(timeout.TotalSeconds) : pod.Spec.TerminationGracePeriodSeconds ?? 30;
+                await RunPreStopAsync(replica, pod, cancellationToken).ConfigureAwait(false);
                 await RemovePodAsync(replica, grace, cancellationToken).ConfigureAwait(false);
             }
 

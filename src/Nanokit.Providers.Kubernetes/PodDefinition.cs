@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text;
+using System.Text.Json;
 using Nanokit.Core.Model;
 using Nanokit.Runtime;
 
@@ -18,6 +19,15 @@ internal static class PodDefinition
     public const string Replica = "nanokit.io/replica";
     public const string ConfigHash = "nanokit.io/config-hash";
     public const string Generation = "nanokit.io/generation";
+
+    /// <summary>
+    /// The commands of the service's Compose post_start and pre_stop hooks, each a JSON array of argv arrays: a start and a
+    /// delete know the replica's id only, so the pod carries them.
+    /// </summary>
+    public const string PostStart = "nanokit.io/post-start";
+
+    /// <inheritdoc cref="PostStart"/>
+    public const string PreStop = "nanokit.io/pre-stop";
 
     /// <summary>On a one-off hook pod, the service it runs for; such a pod has no service or replica label, so it is never observed as a replica.</summary>
     public const string HookLabel = "nanokit.io/hook";
@@ -45,6 +55,13 @@ internal static class PodDefinition
         var annotations = service.Labels.ToDictionary(l => l.Key, l => l.Value, StringComparer.Ordinal);
         annotations[ConfigHash] = replica.ConfigHash;
         annotations[Generation] = replica.Generation.ToString(CultureInfo.InvariantCulture);
+        foreach (var (key, hooks) in new[] { (PostStart, service.Container.PostStart), (PreStop, service.Container.PreStop) })
+        {
+            if (!hooks.IsDefaultOrEmpty)
+            {
+                annotations[key] = JsonSerializer.Serialize(hooks.Select(h => h.Command.ToArray()).ToArray(), KubeJson.Options);
+            }
+        }
         return new Pod
         {
             Metadata = new ObjectMeta
@@ -115,6 +132,19 @@ internal static class PodDefinition
                 .ToList(),
         },
     };
+
+    /// <summary>The hook commands recorded on the pod under <paramref name="annotation"/>; none when it has none or the annotation does not read (edited by hand).</summary>
+    public static string[][] HookCommands(Pod pod, string annotation)
+    {
+        try
+        {
+            return pod.Metadata.Annotations?.GetValueOrDefault(annotation) is { } json ? JsonSerializer.Deserialize<string[][]>(json, KubeJson.Options) ?? [] : [];
+        }
+        catch (JsonException)
+        {
+            return [];
+        }
+    }
 
     /// <summary>The replica a pod holds, or null for a pod that is not one of Nanokit's or is being deleted (its slot is free).</summary>
     public static ObservedReplica? Observed(Pod pod)

@@ -169,21 +169,28 @@ internal static class Validation
     // rather than accepted and then not honoured.
     private static void CheckKubernetesFit(ServiceSpec service, LoadContext context, NodeReader reader)
     {
-        // secrets and configs become Secrets and ConfigMaps mounted file by file (CheckReferences refuses sources a pod cannot get).
-        var sites = context.ContainerKeySites.GetValueOrDefault(service.Name, []).Where(s => s.Key is not ("secrets" or "configs"))
+        // secrets and configs become Secrets and ConfigMaps mounted file by file (CheckReferences refuses sources a pod cannot get);
+        // post_start and pre_stop run through pods/exec (their keys beyond command are refused below).
+        var sites = context.ContainerKeySites.GetValueOrDefault(service.Name, []).Where(s => s.Key is not ("secrets" or "configs" or "post_start" or "pre_stop"))
             .Concat(context.ImageKeySites.GetValueOrDefault(service.Name, []).Where(s => s.Key is "network_mode" or "volumes"))
             .OrderBy(s => (s.Location.Line, s.Location.Column));
         foreach (var (key, location) in sites)
         {
             var why = key switch
             {
-                "post_start" or "pre_stop" => "cannot run Compose lifecycle hooks in a pod yet",
                 "build" => "cannot build images (build and push it, then name it in image)",
                 "volumes" => "does not mount volumes into pods yet",
                 "networks" or "network_mode" => "puts each project in its own namespace, where services reach each other by name; it has no Compose networks",
                 _ => "does not map this key onto a pod yet",
             };
             reader.Error(location, $"\"{key}\" in service \"{service.Name}\": runtime kubernetes {why}; use runtime: docker or remove it");
+        }
+
+        // post_start and pre_stop run through pods/exec, which takes a command only: it runs as the container's user, in its
+        // working directory, with its environment.
+        foreach (var (key, location) in context.LifecycleHookSites.GetValueOrDefault(service.Name, []))
+        {
+            reader.Error(location, $"\"{key}\" in service \"{service.Name}\": runtime kubernetes runs the hook through pods/exec, which takes only a command (it runs as the container's user, in its working directory, with its environment); use runtime: docker or remove it");
         }
 
         // Poststart and prestop hooks run in replica 1's container through pods/exec, prestart in a one-off pod of the

@@ -96,17 +96,17 @@ public sealed class LifecycleHookKeysTests
     }
 
     [Fact]
-    public void The_kubernetes_runtime_refuses_the_hooks_at_their_line_and_the_docker_runtime_reads_them()
+    public void The_kubernetes_runtime_reads_the_hooks_commands_and_refuses_what_an_exec_cannot_set_at_its_key()
     {
         const string File = "services:\n  web:\n    image: app:1\n    post_start:\n      - command: ./a\n    pre_stop:\n      - command: ./b\n";
+        var web = Load.Yaml("runtime: kubernetes\n" + File).Services["web"];
+        Assert.Equal(("./a", "./b"), (string.Join(' ', web.Container.PostStart.Single().Command), string.Join(' ', web.Container.PreStop.Single().Command)));
         Assert.Equal(
             [
-                "nanokit.yml:5:5: \"post_start\" in service \"web\": runtime kubernetes cannot run Compose lifecycle hooks in a pod yet; use runtime: docker or remove it",
-                "nanokit.yml:7:5: \"pre_stop\" in service \"web\": runtime kubernetes cannot run Compose lifecycle hooks in a pod yet; use runtime: docker or remove it",
+                "nanokit.yml:7:9: \"post_start[0].user\" in service \"web\": runtime kubernetes runs the hook through pods/exec, which takes only a command (it runs as the container's user, in its working directory, with its environment); use runtime: docker or remove it",
+                "nanokit.yml:9:9: \"pre_stop[0].environment\" in service \"web\": runtime kubernetes runs the hook through pods/exec, which takes only a command (it runs as the container's user, in its working directory, with its environment); use runtime: docker or remove it",
             ],
-            Load.Errors("runtime: kubernetes\n" + File));
-        var web = Load.Yaml("runtime: docker\n" + File).Services["web"];
-        Assert.Equal((1, 1), (web.Container.PostStart.Length, web.Container.PreStop.Length));
+            Load.Errors("runtime: kubernetes\nservices:\n  web:\n    image: app:1\n    post_start:\n      - command: ./a\n        user: root\n    pre_stop:\n      - environment: {A: b}\n        command: ./b\n"));
     }
 
     [Fact]
