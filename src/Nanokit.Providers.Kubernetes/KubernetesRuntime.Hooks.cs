@@ -78,6 +78,7 @@ public sealed partial class KubernetesRuntime
             try
             {
                 await ApplyFilesAsync(project, service, null, cancellationToken).ConfigureAwait(false);
+                await EnsureClaimsAsync(project, service, cancellationToken).ConfigureAwait(false);
 
                 // Not the caller's token: cancelled after the server made the pod but before its answer, the finally
                 // below would not know to delete it. The wait and the log honour cancellation.

@@ -82,6 +82,7 @@ public sealed partial class KubernetesRuntime : IRuntimeProvider, IReplicaLogs, 
             try
             {
                 await ApplyFilesAsync(replica.Project.Name, replica.Service, replica.Replica, cancellationToken).ConfigureAwait(false);
+                await EnsureClaimsAsync(replica.Project.Name, replica.Service, cancellationToken).ConfigureAwait(false);
                 pod = await CreateOrAdoptAsync(replica.Id, PodDefinition.For(replica), cancellationToken).ConfigureAwait(false);
             }
             finally

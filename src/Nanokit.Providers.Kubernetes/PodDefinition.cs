@@ -83,7 +83,7 @@ internal static class PodDefinition
                 RestartPolicy = "Never",
                 TerminationGracePeriodSeconds = Seconds(service.StopGracePeriod),
                 Containers = [Container(service)],
-                Volumes = MountedFiles.Volumes(service),
+                Volumes = Volumes(service),
             },
         };
     }
@@ -110,7 +110,7 @@ internal static class PodDefinition
             RestartPolicy = "Never",
             TerminationGracePeriodSeconds = Seconds(service.StopGracePeriod),
             Containers = [Container(service) with { Command = [.. command], Args = null, Ports = null, ReadinessProbe = null }],
-            Volumes = MountedFiles.Volumes(service),
+            Volumes = Volumes(service),
         },
     };
 
@@ -215,7 +215,7 @@ internal static class PodDefinition
         Ports = service.Ports.Select(p => new ContainerPortSpec(p.ContainerPort, p.Protocol.ToUpperInvariant())).Distinct().ToList() is { Count: > 0 } ports ? ports : null,
         Resources = Resources(service),
         ReadinessProbe = Readiness(service.Healthcheck),
-        VolumeMounts = MountedFiles.Mounts(service),
+        VolumeMounts = MountedFiles.Mounts(service).Concat(MountedVolumes.Mounts(service)).ToList() is { Count: > 0 } mounts ? mounts : null,
         ImagePullPolicy = service.PullPolicy switch
         {
             PullPolicy.Always => "Always",
@@ -223,6 +223,9 @@ internal static class PodDefinition
             _ => "IfNotPresent",
         },
     };
+
+    private static List<Volume>? Volumes(ServiceSpec service) =>
+        MountedFiles.Volumes(service).Concat(MountedVolumes.Volumes(service)).ToList() is { Count: > 0 } volumes ? volumes : null;
 
     private static ResourceRequirements? Resources(ServiceSpec service)
     {

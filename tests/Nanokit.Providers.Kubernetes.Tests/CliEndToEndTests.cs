@@ -104,4 +104,45 @@ public sealed class CliEndToEndTests : IAsyncLifetime
         Assert.Empty(server.Store.List("secrets", "shop", _ => true).Items);
         Assert.Empty(server.Store.List("configmaps", "shop", _ => true).Items);
     }
+
+    [Fact]
+    public async Task Up_runs_the_prestart_hook_in_a_pod_and_mounts_a_named_volume_which_down_keeps_and_down_v_removes()
+    {
+        File.WriteAllText(Path.Combine(directory, "nanokit.yml"), """
+            name: shop
+            runtime: kubernetes
+            services:
+              db:
+                image: migrate:1
+                volumes: [data:/var/lib/db]
+                hooks:
+                  prestart:
+                    command: [sh, -c, "echo migrated-the-schema"]
+                    timeout: 30s
+            volumes:
+              data:
+            """);
+        var environment = new Dictionary<string, string> { ["KUBECONFIG"] = server.WriteKubeconfig(directory) };
+        server.Kubelet.RunnableImages["migrate:1"] = 0;
+        using var stop = new CancellationTokenSource(TimeSpan.FromMinutes(2));
+
+        await using var up = NkappProcess.Start(directory, environment, ["up"]);
+        await up.Process.WaitForExitAsync(stop.Token);
+        Assert.True(up.Process.ExitCode == 0, up.Output);
+        Assert.Contains("migrated-the-schema", up.Output);
+        Assert.Equal(["db-1"], server.Store.List("pods", "shop", _ => true).Items.Select(p => (string)p["metadata"]!["name"]!));
+        Assert.Equal("volume-data", (string)server.Store.Get("pods", "shop", "db-1")!["spec"]!["volumes"]![0]!["persistentVolumeClaim"]!["claimName"]!);
+        Assert.Equal("Bound", (string)server.Store.Get("persistentvolumeclaims", "shop", "volume-data")!["status"]!["phase"]!);
+
+        await using var down = NkappProcess.Start(directory, environment, ["down"]);
+        await down.Process.WaitForExitAsync(stop.Token);
+        Assert.True(down.Process.ExitCode == 0, down.Output);
+        Assert.NotNull(server.Store.Get("persistentvolumeclaims", "shop", "volume-data"));
+        await using var downVolumes = NkappProcess.Start(directory, environment, ["down", "-v"]);
+        await downVolumes.Process.WaitForExitAsync(stop.Token);
+
+        Assert.True(downVolumes.Process.ExitCode == 0, downVolumes.Output);
+        Assert.Contains("shop: removed volume data", downVolumes.Output);
+        Assert.Empty(server.Store.List("persistentvolumeclaims", "shop", _ => true).Items);
+    }
 }

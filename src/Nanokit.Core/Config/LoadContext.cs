@@ -25,6 +25,9 @@ internal sealed class LoadContext(string projectDirectory, IReadOnlyDictionary<s
 
     public List<(string Name, ConfigNode Node)> NamedVolumeUses { get; } = [];
 
+    /// <summary>Where each service mounts a host path (a bind mount): refused by runtime kubernetes.</summary>
+    public List<(string Service, SourceLocation Location)> BindMountSites { get; } = [];
+
     /// <summary>Per service, the container-only keys it sets and where: refused by a runtime that cannot honour them.</summary>
     public Dictionary<string, List<(string Key, SourceLocation Location)>> ContainerKeySites { get; } = new(StringComparer.Ordinal);
 

@@ -13,6 +13,7 @@ namespace Nanokit.Providers.Kubernetes.Tests.ApiServer;
 /// until it appears; the files its volumes project are in <see cref="Files"/>.
 /// A pod being deleted gets SIGTERM: it ends at once, or, for one in <see cref="IgnoreTerm"/>, when its grace period is over;
 /// then it is removed (DELETED). <see cref="Exit"/> ends a container with a code: phase Succeeded or Failed.
+/// Claims are scheduled, bound and protected as Kubelet.Claims.cs says.
 /// A pod whose image is in <see cref="RunnableImages"/> runs its container's command and args as a real process on this
 /// machine (Kubelet.Processes.cs), its output its log and its exit code the container's.
 /// </summary>
@@ -47,14 +48,17 @@ internal sealed partial class Kubelet : IAsyncDisposable
                     // Deleted at once (gracePeriodSeconds=0): its process goes too.
                     var meta = change.Object["metadata"]!;
                     await KillAsync((string)meta["namespace"]!, (string)meta["name"]!, (string)meta["uid"]!).ConfigureAwait(false);
+                    ReleaseClaims((string)meta["namespace"]!);
                 }
             }
         });
 
         // A pod waiting for a Secret or ConfigMap to mount is started once it appears, as the kubelet's volume manager retries.
+        // A pod waiting for its claim is scheduled once the claim appears, as the scheduler retries.
         var secrets = store.Watch("secrets", null, _ => true, store.Revision, stopping.Token);
         var configs = store.Watch("configmaps", null, _ => true, store.Revision, stopping.Token);
-        sources = Task.WhenAll(Forward(secrets), Forward(configs));
+        var claims = store.Watch("persistentvolumeclaims", null, _ => true, store.Revision, stopping.Token);
+        sources = Task.WhenAll(Forward(secrets), Forward(configs), Forward(claims));
         async Task Forward(System.Threading.Channels.ChannelReader<StoredEvent> from)
         {
             await foreach (var change in from.ReadAllAsync(stopping.Token).ConfigureAwait(false))
@@ -62,7 +66,7 @@ internal sealed partial class Kubelet : IAsyncDisposable
                 if (change.Type == "ADDED")
                 {
                     var ns = change.Object["metadata"]!["namespace"]!.GetValue<string>();
-                    foreach (var pod in store.List("pods", ns, WaitsToMount).Items)
+                    foreach (var pod in store.List("pods", ns, p => WaitsToMount(p) || p["spec"]!["nodeName"] is null).Items)
                     {
                         React(pod);
                     }
@@ -162,12 +166,28 @@ internal sealed partial class Kubelet : IAsyncDisposable
         }
 
         var spec = pod["spec"]!;
+        if (pod["status"]?["phase"]?.GetValue<string>() is "Succeeded" or "Failed")
+        {
+            ReleaseClaims(ns);
+            return;
+        }
+
         if (spec["nodeName"] is null)
         {
+            if (UnschedulableBecause(ns, pod) is { } why)
+            {
+                RefuseToSchedule(ns, name, why);
+                return;
+            }
+
+            BindClaims(ns, pod);
             store.Update("pods", ns, name, p =>
             {
                 p["spec"]!["nodeName"] = "test-node";
                 SetCondition(p, "PodScheduled", true);
+                var scheduled = p["status"]!["conditions"]!.AsArray().First(c => (string?)c!["type"] == "PodScheduled")!.AsObject();
+                scheduled.Remove("reason");
+                scheduled.Remove("message");
                 return true;
             });
             return;
