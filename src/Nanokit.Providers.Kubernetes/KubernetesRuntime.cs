@@ -17,7 +17,7 @@ namespace Nanokit.Providers.Kubernetes;
 /// Each project gets its own namespace, named after it, created on first use and never deleted by Nanokit (deleting a
 /// namespace deletes whatever else lives in it); inside it a service with ports gets a ClusterIP Service of its own name,
 /// so pods reach each other by Compose service name as on a Compose network. The Service goes with the service's last pod.
-/// Kubernetes has no stopped pod, so <c>nkapp stop</c> is refused (the interface's default); an ended pod (Succeeded or
+/// Kubernetes has no stopped pod, so <c>nkapp stop</c> deletes it (KubernetesRuntime.RunState.cs); an ended pod (Succeeded or
 /// Failed) is observed as Exited and <see cref="StartAsync"/> replaces it by a pod of the same definition.
 /// Health is the pod's Ready condition, which the kubelet sets from the readinessProbe the healthcheck becomes; waits are
 /// list-then-watch (a 410 Expired starts over with a fresh list), never polls.
@@ -69,6 +69,7 @@ public sealed partial class KubernetesRuntime : IRuntimeProvider, IReplicaLogs, 
         ArgumentNullException.ThrowIfNull(replica);
         return Call(replica.Id, async () =>
         {
+            stopped.TryRemove(replica.Id, out _);
             var ns = PodDefinition.Namespace(replica.Project.Name);
             await EnsureNamespaceAsync(ns, cancellationToken).ConfigureAwait(false);
             if (!replica.Service.Ports.IsEmpty)
@@ -99,9 +100,16 @@ public sealed partial class KubernetesRuntime : IRuntimeProvider, IReplicaLogs, 
         ArgumentNullException.ThrowIfNull(replica);
         return Call(replica, async () =>
         {
-            var path = PodPath(replica);
-            var pod = await api.GetAsync<Pod>(path, cancellationToken).ConfigureAwait(false)
-                ?? throw new RuntimeException(ProviderName, replica, $"there is no pod {PodDefinition.PodName(replica.Service, replica.Replica)} to start");
+            var pod = await api.GetAsync<Pod>(PodPath(replica), cancellationToken).ConfigureAwait(false);
+            if (pod is null)
+            {
+                // Stopped by this runtime (a restart): its pod comes back as it was.
+                var before = stopped.TryRemove(replica, out var kept) ? kept
+                    : throw new RuntimeException(ProviderName, replica, $"there is no pod {PodDefinition.PodName(replica.Service, replica.Replica)} to start");
+                return await StartedAsync(replica, await CreateOrAdoptAsync(replica, Again(before), cancellationToken).ConfigureAwait(false), cancellationToken).ConfigureAwait(false);
+            }
+
+            stopped.TryRemove(replica, out _);
             if (pod.Metadata.DeletionTimestamp is null && PodDefinition.ExitCode(pod) is null)
             {
                 return PodDefinition.Observed(pod)!;
@@ -109,12 +117,7 @@ public sealed partial class KubernetesRuntime : IRuntimeProvider, IReplicaLogs, 
 
             // An ended pod cannot run again: a new one of the same definition takes its name once it is gone.
             await RemovePodAsync(replica, 0, cancellationToken).ConfigureAwait(false);
-            var again = new Pod
-            {
-                Metadata = new ObjectMeta { Name = pod.Metadata.Name, Namespace = pod.Metadata.Namespace, Labels = pod.Metadata.Labels, Annotations = pod.Metadata.Annotations },
-                Spec = pod.Spec with { NodeName = null },
-            };
-            return await StartedAsync(replica, await CreateOrAdoptAsync(replica, again, cancellationToken).ConfigureAwait(false), cancellationToken).ConfigureAwait(false);
+            return await StartedAsync(replica, await CreateOrAdoptAsync(replica, Again(pod), cancellationToken).ConfigureAwait(false), cancellationToken).ConfigureAwait(false);
         });
     }
 
@@ -136,6 +139,7 @@ public sealed partial class KubernetesRuntime : IRuntimeProvider, IReplicaLogs, 
         ArgumentNullException.ThrowIfNull(replica);
         return Call(replica, async () =>
         {
+            stopped.TryRemove(replica, out _);
             var pod = await api.GetAsync<Pod>(PodPath(replica), cancellationToken).ConfigureAwait(false);
             if (pod is not null)
             {

@@ -145,4 +145,36 @@ public sealed class CliEndToEndTests : IAsyncLifetime
         Assert.Contains("shop: removed volume data", downVolumes.Output);
         Assert.Empty(server.Store.List("persistentvolumeclaims", "shop", _ => true).Items);
     }
+
+    [Fact]
+    public async Task Stop_deletes_the_pod_status_shows_the_service_stopped_and_start_creates_it_again()
+    {
+        File.WriteAllText(Path.Combine(directory, "nanokit.yml"), """
+            name: shop
+            runtime: kubernetes
+            services:
+              web:
+                image: nginx:1.27
+            """);
+        var environment = new Dictionary<string, string> { ["KUBECONFIG"] = server.WriteKubeconfig(directory) };
+        using var stop = new CancellationTokenSource(TimeSpan.FromMinutes(2));
+        await using var up = NkappProcess.Start(directory, environment, ["up"]);
+        await up.Process.WaitForExitAsync(stop.Token);
+        Assert.True(up.Process.ExitCode == 0, up.Output);
+        var first = (string)server.Store.Get("pods", "shop", "web-1")!["metadata"]!["uid"]!;
+
+        await using var stopWeb = NkappProcess.Start(directory, environment, ["stop", "web"]);
+        await stopWeb.Process.WaitForExitAsync(stop.Token);
+        Assert.True(stopWeb.Process.ExitCode == 0, stopWeb.Output);
+        Assert.Null(server.Store.Get("pods", "shop", "web-1"));
+        await using var status = NkappProcess.Start(directory, environment, ["status"]);
+        await status.Process.WaitForExitAsync(stop.Token);
+        Assert.Matches(@"(?m)^web\s+1\s+stopped\s", status.Output);
+
+        await using var start = NkappProcess.Start(directory, environment, ["start", "web"]);
+        await start.Process.WaitForExitAsync(stop.Token);
+        Assert.True(start.Process.ExitCode == 0, start.Output);
+        Assert.NotEqual(first, (string)server.Store.Get("pods", "shop", "web-1")!["metadata"]!["uid"]!);
+        Assert.Equal("Running", (string)server.Store.Get("pods", "shop", "web-1")!["status"]!["phase"]!);
+    }
 }
