@@ -147,7 +147,7 @@ public sealed class CliEndToEndTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task Stop_deletes_the_pod_status_shows_the_service_stopped_and_start_creates_it_again()
+    public async Task Stop_deletes_the_pod_status_shows_the_service_stopped_start_creates_it_again_and_restart_replaces_it()
     {
         File.WriteAllText(Path.Combine(directory, "nanokit.yml"), """
             name: shop
@@ -174,7 +174,14 @@ public sealed class CliEndToEndTests : IAsyncLifetime
         await using var start = NkappProcess.Start(directory, environment, ["start", "web"]);
         await start.Process.WaitForExitAsync(stop.Token);
         Assert.True(start.Process.ExitCode == 0, start.Output);
-        Assert.NotEqual(first, (string)server.Store.Get("pods", "shop", "web-1")!["metadata"]!["uid"]!);
+        var second = (string)server.Store.Get("pods", "shop", "web-1")!["metadata"]!["uid"]!;
+        Assert.NotEqual(first, second);
+        Assert.Equal("Running", (string)server.Store.Get("pods", "shop", "web-1")!["status"]!["phase"]!);
+
+        await using var restart = NkappProcess.Start(directory, environment, ["restart", "web"]);
+        await restart.Process.WaitForExitAsync(stop.Token);
+        Assert.True(restart.Process.ExitCode == 0, restart.Output);
+        Assert.NotEqual(second, (string)server.Store.Get("pods", "shop", "web-1")!["metadata"]!["uid"]!);
         Assert.Equal("Running", (string)server.Store.Get("pods", "shop", "web-1")!["status"]!["phase"]!);
     }
 }
