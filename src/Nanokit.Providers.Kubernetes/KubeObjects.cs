@@ -40,12 +40,31 @@ internal sealed record PodSpec
     public List<Volume>? Volumes { get; init; }
 }
 
-/// <summary>A pod volume; Nanokit writes only secret and configMap sources (its secrets and configs).</summary>
+/// <summary>A pod volume: secret and configMap sources (secrets and configs), claims (named volumes) and emptyDir (tmpfs, anonymous volumes).</summary>
 internal sealed record Volume(string Name)
 {
     public SecretVolumeSource? Secret { get; init; }
     public ConfigMapVolumeSource? ConfigMap { get; init; }
+    public PersistentVolumeClaimVolumeSource? PersistentVolumeClaim { get; init; }
+    public EmptyDirVolumeSource? EmptyDir { get; init; }
 }
+
+internal sealed record PersistentVolumeClaimVolumeSource(string ClaimName, bool ReadOnly);
+
+/// <summary>An emptyDir; <see cref="Medium"/> "Memory" is a tmpfs, null the node's disk.</summary>
+internal sealed record EmptyDirVolumeSource(string? Medium);
+
+internal sealed record PersistentVolumeClaim
+{
+    public string ApiVersion { get; init; } = "v1";
+    public string Kind { get; init; } = "PersistentVolumeClaim";
+    public required ObjectMeta Metadata { get; init; }
+    public required PersistentVolumeClaimSpec Spec { get; init; }
+}
+
+internal sealed record PersistentVolumeClaimSpec(List<string> AccessModes, VolumeResourceRequirements Resources);
+
+internal sealed record VolumeResourceRequirements(Dictionary<string, string> Requests);
 
 internal sealed record SecretVolumeSource(string SecretName, List<KeyToPath> Items);
 
@@ -111,6 +130,7 @@ internal sealed record PodStatus
     public string? Phase { get; init; }
     public string? Reason { get; init; }
     public string? Message { get; init; }
+    public DateTimeOffset? StartTime { get; init; }
     public List<PodCondition>? Conditions { get; init; }
     public List<ContainerStatus>? ContainerStatuses { get; init; }
 }

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Nanokit.Core.Model;
 using Nanokit.Runtime;
 
 namespace Nanokit.Providers.Kubernetes;
@@ -105,18 +106,18 @@ public sealed partial class KubernetesRuntime
         (a?.Count ?? 0) == (b?.Count ?? 0) && (a ?? []).All(e => b!.TryGetValue(e.Key, out var other) && e.Value == other);
 
     // Written before the pod, so that the kubelet finds them when it mounts its volumes; the caller holds the project's FileLock.
-    private async Task ApplyFilesAsync(ReplicaSpec replica, CancellationToken cancellationToken)
+    private async Task ApplyFilesAsync(string project, ServiceSpec service, int? replica, CancellationToken cancellationToken)
     {
         List<KubeSecret> secrets;
         List<ConfigMap> configs;
         try
         {
-            secrets = [.. MountedFiles.Secrets(replica.Project.Name, replica.Service)];
-            configs = [.. MountedFiles.ConfigMaps(replica.Project.Name, replica.Service)];
+            secrets = [.. MountedFiles.Secrets(project, service)];
+            configs = [.. MountedFiles.ConfigMaps(project, service)];
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            throw new RuntimeException(ProviderName, replica.Id, $"a secret or config file cannot be read: {e.Message}", e);
+            throw new RuntimeException(ProviderName, project, service.Name, replica, $"a secret or config file cannot be read: {e.Message}", e);
         }
 
         foreach (var secret in secrets)
@@ -163,14 +164,14 @@ public sealed partial class KubernetesRuntime
 
     // A pod left by an earlier run (a crash between create and record) answers 409 AlreadyExists: it is adopted when it runs
     // this definition, else removed and created again. Twice 409 means another client keeps recreating it.
-    private async Task<Pod> CreateOrAdoptAsync(ReplicaId id, Pod pod, CancellationToken cancellationToken)
+    private async Task<(Pod Pod, bool Adopted)> CreateOrAdoptAsync(ReplicaId id, Pod pod, CancellationToken cancellationToken)
     {
         var hash = pod.Metadata.Annotations?.GetValueOrDefault(PodDefinition.ConfigHash);
         for (var attempt = 0; attempt < 2; attempt++)
         {
             try
             {
-                return await api.SendAsync<Pod>(HttpMethod.Post, $"/api/v1/namespaces/{pod.Metadata.Namespace}/pods", pod, cancellationToken).ConfigureAwait(false);
+                return (await api.SendAsync<Pod>(HttpMethod.Post, $"/api/v1/namespaces/{pod.Metadata.Namespace}/pods", pod, cancellationToken).ConfigureAwait(false), false);
             }
             catch (KubeApiException e) when (e.Code == 409 && e.Reason == "AlreadyExists")
             {
@@ -184,9 +185,10 @@ public sealed partial class KubernetesRuntime
                     && existing.Metadata.Annotations?.GetValueOrDefault(PodDefinition.ConfigHash) == hash
                     && existing.Metadata.Labels?.GetValueOrDefault(PodDefinition.ManagedBy) == "nanokit")
                 {
-                    return existing;
+                    return (existing, true);
                 }
 
+                await RunPreStopAsync(id, existing, cancellationToken).ConfigureAwait(false);
                 await RemovePodAsync(id, existing.Spec.TerminationGracePeriodSeconds ?? 30, cancellationToken).ConfigureAwait(false);
             }
         }
@@ -237,11 +239,14 @@ public sealed partial class KubernetesRuntime
     /// <paramref name="decide"/> returns a result (it sees null once the pod is gone). A watch that the server ends, or
     /// that answers 410 Expired, starts over with a new list, as the API concepts prescribe.
     /// </summary>
-    private async Task<T> WaitPodAsync<T>(ReplicaId id, Func<Pod?, T?> decide, CancellationToken cancellationToken)
+    private Task<T> WaitPodAsync<T>(ReplicaId id, Func<Pod?, T?> decide, CancellationToken cancellationToken)
+        where T : class =>
+        WaitPodAsync(PodDefinition.Namespace(id.Project.Name), PodDefinition.PodName(id.Service, id.Replica), decide, cancellationToken);
+
+    private async Task<T> WaitPodAsync<T>(string ns, string name, Func<Pod?, T?> decide, CancellationToken cancellationToken)
         where T : class
     {
-        var ns = PodDefinition.Namespace(id.Project.Name);
-        var query = $"fieldSelector={Uri.EscapeDataString("metadata.name=" + PodDefinition.PodName(id.Service, id.Replica))}";
+        var query = $"fieldSelector={Uri.EscapeDataString("metadata.name=" + name)}";
         while (true)
         {
             var list = await api.SendAsync<PodList>(HttpMethod.Get, $"/api/v1/namespaces/{ns}/pods?{query}", null, cancellationToken).ConfigureAwait(false);

@@ -17,7 +17,7 @@ namespace Nanokit.Providers.Kubernetes;
 /// Each project gets its own namespace, named after it, created on first use and never deleted by Nanokit (deleting a
 /// namespace deletes whatever else lives in it); inside it a service with ports gets a ClusterIP Service of its own name,
 /// so pods reach each other by Compose service name as on a Compose network. The Service goes with the service's last pod.
-/// Kubernetes has no stopped pod, so <c>nkapp stop</c> is refused (the interface's default); an ended pod (Succeeded or
+/// Kubernetes has no stopped pod, so <c>nkapp stop</c> deletes it (KubernetesRuntime.RunState.cs); an ended pod (Succeeded or
 /// Failed) is observed as Exited and <see cref="StartAsync"/> replaces it by a pod of the same definition.
 /// Health is the pod's Ready condition, which the kubelet sets from the readinessProbe the healthcheck becomes; waits are
 /// list-then-watch (a 410 Expired starts over with a fresh list), never polls.
@@ -46,7 +46,7 @@ public sealed partial class KubernetesRuntime : IRuntimeProvider, IReplicaLogs, 
     public void Dispose()
     {
         api.Dispose();
-        foreach (var gate in fileLocks.Values)
+        foreach (var gate in fileLocks.Values.Concat(hookLocks.Values))
         {
             gate.Dispose();
         }
@@ -69,6 +69,7 @@ public sealed partial class KubernetesRuntime : IRuntimeProvider, IReplicaLogs, 
         ArgumentNullException.ThrowIfNull(replica);
         return Call(replica.Id, async () =>
         {
+            stopped.TryRemove(replica.Id, out _);
             var ns = PodDefinition.Namespace(replica.Project.Name);
             await EnsureNamespaceAsync(ns, cancellationToken).ConfigureAwait(false);
             if (!replica.Service.Ports.IsEmpty)
@@ -76,12 +77,13 @@ public sealed partial class KubernetesRuntime : IRuntimeProvider, IReplicaLogs, 
                 await ApplyServiceAsync(PodDefinition.ServiceFor(replica.Project.Name, replica.Service), cancellationToken).ConfigureAwait(false);
             }
 
-            Pod pod;
+            (Pod Pod, bool Adopted) pod;
             var gate = FileLock(replica.Project.Name);
             await gate.WaitAsync(cancellationToken).ConfigureAwait(false);
             try
             {
-                await ApplyFilesAsync(replica, cancellationToken).ConfigureAwait(false);
+                await ApplyFilesAsync(replica.Project.Name, replica.Service, replica.Replica, cancellationToken).ConfigureAwait(false);
+                await EnsureClaimsAsync(replica.Project.Name, replica.Service, cancellationToken).ConfigureAwait(false);
                 pod = await CreateOrAdoptAsync(replica.Id, PodDefinition.For(replica), cancellationToken).ConfigureAwait(false);
             }
             finally
@@ -89,7 +91,7 @@ public sealed partial class KubernetesRuntime : IRuntimeProvider, IReplicaLogs, 
                 gate.Release();
             }
 
-            return PodDefinition.Observed(await WaitStartedAsync(replica.Id, pod, cancellationToken).ConfigureAwait(false))!;
+            return await StartedAsync(replica.Id, pod, cancellationToken).ConfigureAwait(false);
         });
     }
 
@@ -98,9 +100,16 @@ public sealed partial class KubernetesRuntime : IRuntimeProvider, IReplicaLogs, 
         ArgumentNullException.ThrowIfNull(replica);
         return Call(replica, async () =>
         {
-            var path = PodPath(replica);
-            var pod = await api.GetAsync<Pod>(path, cancellationToken).ConfigureAwait(false)
-                ?? throw new RuntimeException(ProviderName, replica, $"there is no pod {PodDefinition.PodName(replica.Service, replica.Replica)} to start");
+            var pod = await api.GetAsync<Pod>(PodPath(replica), cancellationToken).ConfigureAwait(false);
+            if (pod is null)
+            {
+                // Stopped by this runtime (a restart): its pod comes back as it was.
+                var before = stopped.TryRemove(replica, out var kept) ? kept
+                    : throw new RuntimeException(ProviderName, replica, $"there is no pod {PodDefinition.PodName(replica.Service, replica.Replica)} to start");
+                return await StartedAsync(replica, await CreateOrAdoptAsync(replica, Again(before), cancellationToken).ConfigureAwait(false), cancellationToken).ConfigureAwait(false);
+            }
+
+            stopped.TryRemove(replica, out _);
             if (pod.Metadata.DeletionTimestamp is null && PodDefinition.ExitCode(pod) is null)
             {
                 return PodDefinition.Observed(pod)!;
@@ -108,14 +117,21 @@ public sealed partial class KubernetesRuntime : IRuntimeProvider, IReplicaLogs, 
 
             // An ended pod cannot run again: a new one of the same definition takes its name once it is gone.
             await RemovePodAsync(replica, 0, cancellationToken).ConfigureAwait(false);
-            var again = new Pod
-            {
-                Metadata = new ObjectMeta { Name = pod.Metadata.Name, Namespace = pod.Metadata.Namespace, Labels = pod.Metadata.Labels, Annotations = pod.Metadata.Annotations },
-                Spec = pod.Spec with { NodeName = null },
-            };
-            var created = await CreateOrAdoptAsync(replica, again, cancellationToken).ConfigureAwait(false);
-            return PodDefinition.Observed(await WaitStartedAsync(replica, created, cancellationToken).ConfigureAwait(false))!;
+            return await StartedAsync(replica, await CreateOrAdoptAsync(replica, Again(pod), cancellationToken).ConfigureAwait(false), cancellationToken).ConfigureAwait(false);
         });
+    }
+
+    // A pod this run created has its post_start hooks run once it has started; an adopted one ran them when it was created.
+    private async Task<ObservedReplica> StartedAsync(ReplicaId id, (Pod Pod, bool Adopted) created, CancellationToken cancellationToken)
+    {
+        var started = await WaitStartedAsync(id, created.Pod, cancellationToken).ConfigureAwait(false);
+        if (created.Adopted || PodDefinition.HookCommands(started, PodDefinition.PostStart).Length == 0)
+        {
+            return PodDefinition.Observed(started)!;
+        }
+
+        await RunPostStartAsync(id, started, cancellationToken).ConfigureAwait(false);
+        return (await api.GetAsync<Pod>(PodPath(id), cancellationToken).ConfigureAwait(false) is { } now ? PodDefinition.Observed(now) : null) ?? PodDefinition.Observed(started)!;
     }
 
     public Task DeleteAsync(ReplicaId replica, TimeSpan? stopTimeout, CancellationToken cancellationToken)
@@ -123,10 +139,12 @@ public sealed partial class KubernetesRuntime : IRuntimeProvider, IReplicaLogs, 
         ArgumentNullException.ThrowIfNull(replica);
         return Call(replica, async () =>
         {
+            stopped.TryRemove(replica, out _);
             var pod = await api.GetAsync<Pod>(PodPath(replica), cancellationToken).ConfigureAwait(false);
             if (pod is not null)
             {
                 var grace = stopTimeout is { } timeout ? (long)Math.Ceiling(timeout.TotalSeconds) : pod.Spec.TerminationGracePeriodSeconds ?? 30;
+                await RunPreStopAsync(replica, pod, cancellationToken).ConfigureAwait(false);
                 await RemovePodAsync(replica, grace, cancellationToken).ConfigureAwait(false);
             }
 
@@ -163,54 +181,6 @@ public sealed partial class KubernetesRuntime : IRuntimeProvider, IReplicaLogs, 
                 : PodDefinition.ExitCode(pod) is { } code ? new Box<int>(code) : null,
             cancellationToken).ConfigureAwait(false)).Value);
     }
-
-    /// <summary>
-    /// poststart and prestop run in replica 1's container through pods/exec, as the Docker runtime runs them through its exec
-    /// API; the hook's timeout ends the exec (the WebSocket closes, which ends the command on the kubelet's side).
-    /// prestart (a one-off pod of the image) and run_on: host are not done yet.
-    /// </summary>
-    public async Task<HookResult> RunHookAsync(ProjectRef project, ServiceSpec service, HookKind kind, CancellationToken cancellationToken)
-    {
-        ArgumentNullException.ThrowIfNull(project);
-        ArgumentNullException.ThrowIfNull(service);
-        var hook = service.Hooks.For(kind) ?? throw new ArgumentException($"service {service.Name} has no {kind} hook", nameof(kind));
-        if (kind == HookKind.Prestart || hook.RunOn == HookLocation.Host)
-        {
-            throw new RuntimeException(ProviderName, project.Name, service.Name, null, $"{(hook.RunOn == HookLocation.Host ? "run_on: host" : "prestart")} hooks are not supported on the kubernetes runtime yet");
-        }
-
-        if (hook.Command.IsDefaultOrEmpty)
-        {
-            throw new RuntimeException(ProviderName, project.Name, service.Name, null, "hook has an empty command");
-        }
-
-        var replica = new ReplicaId(project, service.Name, 1);
-        var clock = System.Diagnostics.Stopwatch.StartNew();
-        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        if (hook.Timeout > TimeSpan.Zero)
-        {
-            timeout.CancelAfter(hook.Timeout);
-        }
-
-        var pod = await Call(replica, () => api.GetAsync<Pod>(PodPath(replica), cancellationToken)).ConfigureAwait(false);
-        if (pod is null || pod.Metadata.DeletionTimestamp is not null || PodDefinition.ExitCode(pod) is not null)
-        {
-            throw new RuntimeException(ProviderName, replica, $"cannot run the {kind.ToString().ToLowerInvariant()} hook: pod {PodPath(replica)} {(pod is null ? "does not exist" : "is not running")}");
-        }
-
-        try
-        {
-            var (code, output) = await Call(replica, () => api.ExecAsync(PodPath(replica), PodDefinition.DnsLabel(service.Name), hook.Command, timeout.Token)).ConfigureAwait(false);
-            return new HookResult(code, Tail(output), false, clock.Elapsed);
-        }
-        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
-        {
-            return new HookResult(-1, "", true, clock.Elapsed);
-        }
-    }
-
-    // Enough to say why a hook failed without keeping unbounded output.
-    private static string Tail(string output) => output.Length <= 4096 ? output : output[^4096..];
 
     public async IAsyncEnumerable<RuntimeChange> WatchAsync(ProjectRef project, [EnumeratorCancellation] CancellationToken cancellationToken)
     {

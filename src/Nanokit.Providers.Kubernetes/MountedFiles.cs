@@ -60,21 +60,13 @@ internal static class MountedFiles
         }
     }
 
-    public static List<Volume>? Volumes(ServiceSpec service)
-    {
-        var volumes = service.Secrets.Select((g, i) => new Volume($"secret-{i}") { Secret = new SecretVolumeSource(SecretName(g.Source), Items(g)) })
-            .Concat(service.Configs.Select((g, i) => new Volume($"config-{i}") { ConfigMap = new ConfigMapVolumeSource(ConfigMapName(g.Source), Items(g)) }))
-            .ToList();
-        return volumes.Count == 0 ? null : volumes;
-    }
+    public static IEnumerable<Volume> Volumes(ServiceSpec service) =>
+        service.Secrets.Select((g, i) => new Volume($"secret-{i}") { Secret = new SecretVolumeSource(SecretName(g.Source), Items(g)) })
+            .Concat(service.Configs.Select((g, i) => new Volume($"config-{i}") { ConfigMap = new ConfigMapVolumeSource(ConfigMapName(g.Source), Items(g)) }));
 
-    public static List<VolumeMount>? Mounts(ServiceSpec service)
-    {
-        var mounts = service.Secrets.Select((g, i) => new VolumeMount($"secret-{i}", g.Target, Key, ReadOnly: true))
-            .Concat(service.Configs.Select((g, i) => new VolumeMount($"config-{i}", g.Target, Key, ReadOnly: true)))
-            .ToList();
-        return mounts.Count == 0 ? null : mounts;
-    }
+    public static IEnumerable<VolumeMount> Mounts(ServiceSpec service) =>
+        service.Secrets.Select((g, i) => new VolumeMount($"secret-{i}", g.Target, Key, ReadOnly: true))
+            .Concat(service.Configs.Select((g, i) => new VolumeMount($"config-{i}", g.Target, Key, ReadOnly: true)));
 
     /// <summary>The Secret and ConfigMap names a pod's volumes refer to.</summary>
     public static IEnumerable<string> Referenced(Pod pod) =>

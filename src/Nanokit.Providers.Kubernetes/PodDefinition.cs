@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text;
+using System.Text.Json;
 using Nanokit.Core.Model;
 using Nanokit.Runtime;
 
@@ -18,6 +19,18 @@ internal static class PodDefinition
     public const string Replica = "nanokit.io/replica";
     public const string ConfigHash = "nanokit.io/config-hash";
     public const string Generation = "nanokit.io/generation";
+
+    /// <summary>
+    /// The commands of the service's Compose post_start and pre_stop hooks, each a JSON array of argv arrays: a start and a
+    /// delete know the replica's id only, so the pod carries them.
+    /// </summary>
+    public const string PostStart = "nanokit.io/post-start";
+
+    /// <inheritdoc cref="PostStart"/>
+    public const string PreStop = "nanokit.io/pre-stop";
+
+    /// <summary>On a one-off hook pod, the service it runs for; such a pod has no service or replica label, so it is never observed as a replica.</summary>
+    public const string HookLabel = "nanokit.io/hook";
 
     /// <summary>The project's namespace: its name as a DNS-1123 label (lower case, '-' for anything else).</summary>
     public static string Namespace(string project) => DnsLabel(project);
@@ -42,6 +55,13 @@ internal static class PodDefinition
         var annotations = service.Labels.ToDictionary(l => l.Key, l => l.Value, StringComparer.Ordinal);
         annotations[ConfigHash] = replica.ConfigHash;
         annotations[Generation] = replica.Generation.ToString(CultureInfo.InvariantCulture);
+        foreach (var (key, hooks) in new[] { (PostStart, service.Container.PostStart), (PreStop, service.Container.PreStop) })
+        {
+            if (!hooks.IsDefaultOrEmpty)
+            {
+                annotations[key] = JsonSerializer.Serialize(hooks.Select(h => h.Command.ToArray()).ToArray(), KubeJson.Options);
+            }
+        }
         return new Pod
         {
             Metadata = new ObjectMeta
@@ -63,10 +83,36 @@ internal static class PodDefinition
                 RestartPolicy = "Never",
                 TerminationGracePeriodSeconds = Seconds(service.StopGracePeriod),
                 Containers = [Container(service)],
-                Volumes = MountedFiles.Volumes(service),
+                Volumes = Volumes(service),
             },
         };
     }
+
+    /// <summary>The selector of the service's one-off hook pods.</summary>
+    public static string HookSelector(string project, string service) =>
+        Uri.EscapeDataString($"{ManagedBy}=nanokit,{Project}={project},{HookLabel}={service}");
+
+    /// <summary>
+    /// A prestart hook's one-off pod, as Docker's runtime runs a one-off container: the service's image, env, working_dir and
+    /// mounts, the hook's command in place of entrypoint and command, no probe or ports, and restartPolicy Never so that
+    /// its exit ends it.
+    /// </summary>
+    public static Pod ForHook(string project, ServiceSpec service, string name, IReadOnlyList<string> command) => new()
+    {
+        Metadata = new ObjectMeta
+        {
+            Name = name,
+            Namespace = Namespace(project),
+            Labels = new Dictionary<string, string>(StringComparer.Ordinal) { [ManagedBy] = "nanokit", [Project] = project, [HookLabel] = service.Name },
+        },
+        Spec = new PodSpec
+        {
+            RestartPolicy = "Never",
+            TerminationGracePeriodSeconds = Seconds(service.StopGracePeriod),
+            Containers = [Container(service) with { Command = [.. command], Args = null, Ports = null, ReadinessProbe = null }],
+            Volumes = Volumes(service),
+        },
+    };
 
     public static KubeService ServiceFor(string project, ServiceSpec service) => new()
     {
@@ -86,6 +132,19 @@ internal static class PodDefinition
                 .ToList(),
         },
     };
+
+    /// <summary>The hook commands recorded on the pod under <paramref name="annotation"/>; none when it has none or the annotation does not read (edited by hand).</summary>
+    public static string[][] HookCommands(Pod pod, string annotation)
+    {
+        try
+        {
+            return pod.Metadata.Annotations?.GetValueOrDefault(annotation) is { } json ? JsonSerializer.Deserialize<string[][]>(json, KubeJson.Options) ?? [] : [];
+        }
+        catch (JsonException)
+        {
+            return [];
+        }
+    }
 
     /// <summary>The replica a pod holds, or null for a pod that is not one of Nanokit's or is being deleted (its slot is free).</summary>
     public static ObservedReplica? Observed(Pod pod)
@@ -156,7 +215,7 @@ internal static class PodDefinition
         Ports = service.Ports.Select(p => new ContainerPortSpec(p.ContainerPort, p.Protocol.ToUpperInvariant())).Distinct().ToList() is { Count: > 0 } ports ? ports : null,
         Resources = Resources(service),
         ReadinessProbe = Readiness(service.Healthcheck),
-        VolumeMounts = MountedFiles.Mounts(service),
+        VolumeMounts = MountedFiles.Mounts(service).Concat(MountedVolumes.Mounts(service)).ToList() is { Count: > 0 } mounts ? mounts : null,
         ImagePullPolicy = service.PullPolicy switch
         {
             PullPolicy.Always => "Always",
@@ -164,6 +223,9 @@ internal static class PodDefinition
             _ => "IfNotPresent",
         },
     };
+
+    private static List<Volume>? Volumes(ServiceSpec service) =>
+        MountedFiles.Volumes(service).Concat(MountedVolumes.Volumes(service)).ToList() is { Count: > 0 } volumes ? volumes : null;
 
     private static ResourceRequirements? Resources(ServiceSpec service)
     {

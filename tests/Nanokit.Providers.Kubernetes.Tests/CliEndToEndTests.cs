@@ -104,4 +104,84 @@ public sealed class CliEndToEndTests : IAsyncLifetime
         Assert.Empty(server.Store.List("secrets", "shop", _ => true).Items);
         Assert.Empty(server.Store.List("configmaps", "shop", _ => true).Items);
     }
+
+    [Fact]
+    public async Task Up_runs_the_prestart_hook_in_a_pod_and_mounts_a_named_volume_which_down_keeps_and_down_v_removes()
+    {
+        File.WriteAllText(Path.Combine(directory, "nanokit.yml"), """
+            name: shop
+            runtime: kubernetes
+            services:
+              db:
+                image: migrate:1
+                volumes: [data:/var/lib/db]
+                hooks:
+                  prestart:
+                    command: [sh, -c, "echo migrated-the-schema"]
+                    timeout: 30s
+            volumes:
+              data:
+            """);
+        var environment = new Dictionary<string, string> { ["KUBECONFIG"] = server.WriteKubeconfig(directory) };
+        server.Kubelet.RunnableImages["migrate:1"] = 0;
+        using var stop = new CancellationTokenSource(TimeSpan.FromMinutes(2));
+
+        await using var up = NkappProcess.Start(directory, environment, ["up"]);
+        await up.Process.WaitForExitAsync(stop.Token);
+        Assert.True(up.Process.ExitCode == 0, up.Output);
+        Assert.Contains("migrated-the-schema", up.Output);
+        Assert.Equal(["db-1"], server.Store.List("pods", "shop", _ => true).Items.Select(p => (string)p["metadata"]!["name"]!));
+        Assert.Equal("volume-data", (string)server.Store.Get("pods", "shop", "db-1")!["spec"]!["volumes"]![0]!["persistentVolumeClaim"]!["claimName"]!);
+        Assert.Equal("Bound", (string)server.Store.Get("persistentvolumeclaims", "shop", "volume-data")!["status"]!["phase"]!);
+
+        await using var down = NkappProcess.Start(directory, environment, ["down"]);
+        await down.Process.WaitForExitAsync(stop.Token);
+        Assert.True(down.Process.ExitCode == 0, down.Output);
+        Assert.NotNull(server.Store.Get("persistentvolumeclaims", "shop", "volume-data"));
+        await using var downVolumes = NkappProcess.Start(directory, environment, ["down", "-v"]);
+        await downVolumes.Process.WaitForExitAsync(stop.Token);
+
+        Assert.True(downVolumes.Process.ExitCode == 0, downVolumes.Output);
+        Assert.Contains("shop: removed volume data", downVolumes.Output);
+        Assert.Empty(server.Store.List("persistentvolumeclaims", "shop", _ => true).Items);
+    }
+
+    [Fact]
+    public async Task Stop_deletes_the_pod_status_shows_the_service_stopped_start_creates_it_again_and_restart_replaces_it()
+    {
+        File.WriteAllText(Path.Combine(directory, "nanokit.yml"), """
+            name: shop
+            runtime: kubernetes
+            services:
+              web:
+                image: nginx:1.27
+            """);
+        var environment = new Dictionary<string, string> { ["KUBECONFIG"] = server.WriteKubeconfig(directory) };
+        using var stop = new CancellationTokenSource(TimeSpan.FromMinutes(2));
+        await using var up = NkappProcess.Start(directory, environment, ["up"]);
+        await up.Process.WaitForExitAsync(stop.Token);
+        Assert.True(up.Process.ExitCode == 0, up.Output);
+        var first = (string)server.Store.Get("pods", "shop", "web-1")!["metadata"]!["uid"]!;
+
+        await using var stopWeb = NkappProcess.Start(directory, environment, ["stop", "web"]);
+        await stopWeb.Process.WaitForExitAsync(stop.Token);
+        Assert.True(stopWeb.Process.ExitCode == 0, stopWeb.Output);
+        Assert.Null(server.Store.Get("pods", "shop", "web-1"));
+        await using var status = NkappProcess.Start(directory, environment, ["status"]);
+        await status.Process.WaitForExitAsync(stop.Token);
+        Assert.Matches(@"(?m)^web\s+1\s+stopped\s", status.Output);
+
+        await using var start = NkappProcess.Start(directory, environment, ["start", "web"]);
+        await start.Process.WaitForExitAsync(stop.Token);
+        Assert.True(start.Process.ExitCode == 0, start.Output);
+        var second = (string)server.Store.Get("pods", "shop", "web-1")!["metadata"]!["uid"]!;
+        Assert.NotEqual(first, second);
+        Assert.Equal("Running", (string)server.Store.Get("pods", "shop", "web-1")!["status"]!["phase"]!);
+
+        await using var restart = NkappProcess.Start(directory, environment, ["restart", "web"]);
+        await restart.Process.WaitForExitAsync(stop.Token);
+        Assert.True(restart.Process.ExitCode == 0, restart.Output);
+        Assert.NotEqual(second, (string)server.Store.Get("pods", "shop", "web-1")!["metadata"]!["uid"]!);
+        Assert.Equal("Running", (string)server.Store.Get("pods", "shop", "web-1")!["status"]!["phase"]!);
+    }
 }

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using Nanokit.Cli.Running;
 using Nanokit.Providers.Docker;
+using Nanokit.Providers.Kubernetes;
 using Nanokit.Reconciler;
 using Nanokit.Runtime;
 
@@ -75,6 +76,15 @@ internal static class DownCommand
                     {
                         context.Out.WriteLine($"{loaded.Spec.Name}: removed image {image}");
                     }
+                }
+            }
+
+            // Claims hold the named volumes' data: like Docker's volumes, they go only when asked.
+            if (session.Provider is KubernetesRuntime kubernetes && parse.GetValue(volumes))
+            {
+                foreach (var volume in await kubernetes.RemoveVolumesAsync(ProjectRef.Of(loaded.Spec), cancellationToken).ConfigureAwait(false))
+                {
+                    context.Out.WriteLine($"{loaded.Spec.Name}: removed volume {volume}");
                 }
             }
 

@@ -50,12 +50,6 @@ internal static class RunStateCommands
                 return await RemoteCommands.ChangeRunStateAsync(remote, loaded.Spec.Name, name, parse.GetValue(services) ?? [], stopTimeout, !parse.GetValue(noWait), context, cancellationToken).ConfigureAwait(false);
             }
 
-            if (loaded.Spec.Runtime is not (RuntimeKind.Local or RuntimeKind.Docker))
-            {
-                context.Error.WriteLine($"nkapp {name}: not yet supported on the {loaded.Spec.Runtime.ToString().ToLowerInvariant()} runtime (only on runtime: local and docker); nothing was changed");
-                return ExitCodes.Error;
-            }
-
             await using var session = await SessionOrError.StartAsync(loaded.Spec, ReconcilerSettings.Default, name, context, cancellationToken).ConfigureAwait(false);
             if (session is null)
             {

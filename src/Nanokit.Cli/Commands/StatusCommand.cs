@@ -56,7 +56,11 @@ internal static class StatusCommand
                 .ToDictionary(g => g.Key, g => g.First(), StringComparer.Ordinal);
             var rows = new List<Row>();
             var now = DateTimeOffset.UtcNow;
-            foreach (var replica in observed.Replicas.OrderBy(r => r.Service, StringComparer.Ordinal).ThenBy(r => r.Replica))
+            // A stopped replica leaves nothing to observe where the platform cannot keep one stopped (Kubernetes deletes the
+            // pod): the run state alone says it is there, stopped.
+            var gone = stopped.Where(s => loaded.Spec.Services.ContainsKey(s) && !observed.Replicas.Any(r => r.Service == s))
+                .SelectMany(s => Enumerable.Range(1, loaded.Spec.Services[s].Replicas).Select(i => new ObservedReplica(s, i, "", ReplicaState.Missing)));
+            foreach (var replica in observed.Replicas.Concat(gone).OrderBy(r => r.Service, StringComparer.Ordinal).ThenBy(r => r.Replica))
             {
                 var id = new ReplicaId(projectRef, replica.Service, replica.Replica);
                 var health = replica.State == ReplicaState.Running

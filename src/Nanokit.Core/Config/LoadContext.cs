@@ -25,10 +25,16 @@ internal sealed class LoadContext(string projectDirectory, IReadOnlyDictionary<s
 
     public List<(string Name, ConfigNode Node)> NamedVolumeUses { get; } = [];
 
+    /// <summary>Where each service mounts a host path (a bind mount): refused by runtime kubernetes.</summary>
+    public List<(string Service, SourceLocation Location)> BindMountSites { get; } = [];
+
     /// <summary>Per service, the container-only keys it sets and where: refused by a runtime that cannot honour them.</summary>
     public Dictionary<string, List<(string Key, SourceLocation Location)>> ContainerKeySites { get; } = new(StringComparer.Ordinal);
 
-    /// <summary>Per service, where its hooks that run outside the service's container are written (hooks.prestart, run_on: host): refused by runtime kubernetes.</summary>
+    /// <summary>Per service, where a post_start or pre_stop hook sets more than its command (user, privileged, working_dir, environment): refused by runtime kubernetes.</summary>
+    public Dictionary<string, List<(string Key, SourceLocation Location)>> LifecycleHookSites { get; } = new(StringComparer.Ordinal);
+
+    /// <summary>Per service, where its hooks that run on the host are written (run_on: host): refused by runtime kubernetes.</summary>
     public Dictionary<string, List<(string Key, SourceLocation Location)>> HookSites { get; } = new(StringComparer.Ordinal);
 
     /// <summary>Per service, the image keys beyond those (image, ports, volumes, labels…) it sets and where: refused by runtime local.</summary>

@@ -114,8 +114,8 @@ internal sealed partial class ServiceReader
             Sysctls = map["sysctls"] is { } sysctls ? ReadStringMap(sysctls, "sysctls") : ImmutableSortedDictionary<string, string>.Empty,
             Ulimits = map["ulimits"] is { } ulimits ? ReadUlimits(ulimits) : ImmutableSortedDictionary<string, Ulimit>.Empty,
             Logging = map["logging"] is { } logging ? ReadLogging(logging) : null,
-            PostStart = ReadLifecycleHooks(map, "post_start"),
-            PreStop = ReadLifecycleHooks(map, "pre_stop"),
+            PostStart = ReadLifecycleHooks(service, map, "post_start"),
+            PreStop = ReadLifecycleHooks(service, map, "pre_stop"),
         };
     }
 

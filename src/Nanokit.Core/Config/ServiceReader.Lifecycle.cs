@@ -198,12 +198,7 @@ internal sealed partial class ServiceReader
 
         reader.CheckKeys(map, "in hooks", HookKeys);
         var sites = new List<(string Key, SourceLocation Location)>();
-        if (map.KeyNode("prestart") is { } prestart)
-        {
-            sites.Add(("hooks.prestart", prestart.Location));
-        }
-
-        foreach (var key in new[] { "poststart", "prestop" })
+        foreach (var key in new[] { "prestart", "poststart", "prestop" })
         {
             if (map[key] is MappingNode m && m["run_on"] is ScalarNode { Value: "host" } runOn)
             {

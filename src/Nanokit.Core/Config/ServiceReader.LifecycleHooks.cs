@@ -8,7 +8,7 @@ internal sealed partial class ServiceReader
 {
     private static readonly string[] LifecycleHookKeys = ["command", "user", "privileged", "working_dir", "environment"];
 
-    private ImmutableArray<LifecycleHook> ReadLifecycleHooks(MappingNode map, string key)
+    private ImmutableArray<LifecycleHook> ReadLifecycleHooks(string service, MappingNode map, string key)
     {
         if (map[key] is not { } node)
         {
@@ -32,6 +32,15 @@ internal sealed partial class ServiceReader
             }
 
             reader.CheckKeys(hook, "in " + what, LifecycleHookKeys);
+            foreach (var option in LifecycleHookKeys.Skip(1))
+            {
+                if (hook.KeyNode(option) is { } optionNode)
+                {
+                    context.LifecycleHookSites.TryAdd(service, []);
+                    context.LifecycleHookSites[service].Add(($"{what}.{option}", optionNode.Location));
+                }
+            }
+
             var command = hook["command"] is { } commandNode ? reader.Command(commandNode, what + ".command") : null;
             if (command is not { Length: > 0 })
             {

@@ -87,7 +87,7 @@ internal sealed partial class ServiceReader(NodeReader reader, LoadContext conte
         var secrets = Secrets(map, environment);
         var labels = map["labels"] is { } labelsNode ? ReadLabels(labelsNode) : Defaults.Labels;
         var ports = map["ports"] is { } portsNode ? ReadPorts(name, portsNode) : Defaults.Ports;
-        var volumes = map["volumes"] is { } volumesNode ? ReadVolumes(volumesNode) : Defaults.Volumes;
+        var volumes = map["volumes"] is { } volumesNode ? ReadVolumes(name, volumesNode) : Defaults.Volumes;
         var dependsOn = map["depends_on"] is { } dependsOnNode ? ReadDependsOn(dependsOnNode) : Defaults.DependsOn;
         var healthcheck = map["healthcheck"] is { } healthcheckNode ? ReadHealthcheck(healthcheckNode) : null;
         var replicas = ReadReplicas(map);
@@ -334,7 +334,7 @@ internal sealed partial class ServiceReader(NodeReader reader, LoadContext conte
         return [.. all.Distinct()];
     }
 
-    private ImmutableArray<VolumeMount> ReadVolumes(ConfigNode node)
+    private ImmutableArray<VolumeMount> ReadVolumes(string service, ConfigNode node)
     {
         if (node is not SequenceNode seq)
         {
@@ -355,6 +355,11 @@ internal sealed partial class ServiceReader(NodeReader reader, LoadContext conte
             if (mount.Type == "volume" && mount.Source is not null)
             {
                 context.NamedVolumeUses.Add((mount.Source, item));
+            }
+
+            if (mount.Type == "bind")
+            {
+                context.BindMountSites.Add((service, item.Location));
             }
 
             if (byTarget.TryGetValue(mount.Target, out var at))

@@ -165,42 +165,56 @@ internal static class Validation
     }
 
     // The Kubernetes runtime writes a Pod from image, entrypoint/command, working_dir, environment, ports, labels,
-    // deploy.resources, pull_policy, healthcheck and stop_grace_period; every other container key is refused where written
+    // deploy.resources, pull_policy, healthcheck, stop_grace_period, volumes (named ones as claims) and tmpfs; every other container key is refused where written
     // rather than accepted and then not honoured.
     private static void CheckKubernetesFit(ServiceSpec service, LoadContext context, NodeReader reader)
     {
-        // secrets and configs become Secrets and ConfigMaps mounted file by file (CheckReferences refuses sources a pod cannot get).
-        var sites = context.ContainerKeySites.GetValueOrDefault(service.Name, []).Where(s => s.Key is not ("secrets" or "configs"))
-            .Concat(context.ImageKeySites.GetValueOrDefault(service.Name, []).Where(s => s.Key is "network_mode" or "volumes"))
+        // secrets and configs become Secrets and ConfigMaps mounted file by file (CheckReferences refuses sources a pod cannot get);
+        // post_start and pre_stop run through pods/exec (their keys beyond command are refused below).
+        // tmpfs mounts become emptyDir volumes in memory, a plain path each (options are refused below).
+        var tmpfsOptions = service.Container.Tmpfs.Any(t => t.Contains(':', StringComparison.Ordinal));
+        var sites = context.ContainerKeySites.GetValueOrDefault(service.Name, [])
+            .Where(s => s.Key is not ("secrets" or "configs" or "post_start" or "pre_stop") && (s.Key != "tmpfs" || tmpfsOptions))
+            .Concat(context.ImageKeySites.GetValueOrDefault(service.Name, []).Where(s => s.Key is "network_mode"))
             .OrderBy(s => (s.Location.Line, s.Location.Column));
         foreach (var (key, location) in sites)
         {
             var why = key switch
             {
-                "post_start" or "pre_stop" => "cannot run Compose lifecycle hooks in a pod yet",
                 "build" => "cannot build images (build and push it, then name it in image)",
-                "volumes" => "does not mount volumes into pods yet",
+                "tmpfs" => "mounts a tmpfs as an emptyDir in memory and cannot pass it options (give a path alone)",
                 "networks" or "network_mode" => "puts each project in its own namespace, where services reach each other by name; it has no Compose networks",
                 _ => "does not map this key onto a pod yet",
             };
             reader.Error(location, $"\"{key}\" in service \"{service.Name}\": runtime kubernetes {why}; use runtime: docker or remove it");
         }
 
-        // Poststart and prestop hooks run in replica 1's container through pods/exec; a prestart hook runs before any
-        // replica exists (a one-off pod, not built yet) and run_on: host would run on the node, not the cluster.
+        // A pod may run on any node of the cluster, where the path on this machine does not exist (or is another file).
+        foreach (var (_, location) in context.BindMountSites.Where(b => b.Service == service.Name))
+        {
+            reader.Error(location, $"volumes entry of service \"{service.Name}\": runtime kubernetes cannot mount a host path (the pod may run on another machine, where it is not); use a named volume, or runtime: docker");
+        }
+
+        // post_start and pre_stop run through pods/exec, which takes a command only: it runs as the container's user, in its
+        // working directory, with its environment.
+        foreach (var (key, location) in context.LifecycleHookSites.GetValueOrDefault(service.Name, []))
+        {
+            reader.Error(location, $"\"{key}\" in service \"{service.Name}\": runtime kubernetes runs the hook through pods/exec, which takes only a command (it runs as the container's user, in its working directory, with its environment); use runtime: docker or remove it");
+        }
+
+        // Poststart and prestop hooks run in replica 1's container through pods/exec, prestart in a one-off pod of the
+        // service's image; run_on: host would run on the node, not the cluster.
         var hookSites = context.HookSites.GetValueOrDefault(service.Name, []);
         foreach (var kind in new[] { HookKind.Prestart, HookKind.Poststart, HookKind.Prestop })
         {
-            if (service.Hooks.For(kind) is not { } hook || (kind != HookKind.Prestart && hook.RunOn != HookLocation.Host))
+            if (service.Hooks.For(kind) is not { RunOn: HookLocation.Host })
             {
                 continue;
             }
 
-            var name = kind.ToString().ToLowerInvariant();
-            var key = kind == HookKind.Prestart ? "hooks.prestart" : $"hooks.{name}.run_on";
+            var key = $"hooks.{kind.ToString().ToLowerInvariant()}.run_on";
             var at = hookSites.FirstOrDefault(s => s.Key == key).Location ?? service.Location;
-            var why = kind == HookKind.Prestart ? "cannot run prestart hooks yet (only poststart and prestop, in the pod)" : "runs hooks in the pod, not on the host";
-            reader.Error(at, $"\"{key}\" in service \"{service.Name}\": runtime kubernetes {why}; use runtime: docker or remove it");
+            reader.Error(at, $"\"{key}\" in service \"{service.Name}\": runtime kubernetes runs hooks in the cluster, not on the host; use runtime: docker or remove it");
         }
 
         // A pod volume sets each file's mode, but not its owner: only the pod's fsGroup, which would apply to every volume.

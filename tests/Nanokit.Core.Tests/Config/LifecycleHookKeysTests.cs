@@ -96,32 +96,33 @@ public sealed class LifecycleHookKeysTests
     }
 
     [Fact]
-    public void The_kubernetes_runtime_refuses_the_hooks_at_their_line_and_the_docker_runtime_reads_them()
+    public void The_kubernetes_runtime_reads_the_hooks_commands_and_refuses_what_an_exec_cannot_set_at_its_key()
     {
         const string File = "services:\n  web:\n    image: app:1\n    post_start:\n      - command: ./a\n    pre_stop:\n      - command: ./b\n";
+        var web = Load.Yaml("runtime: kubernetes\n" + File).Services["web"];
+        Assert.Equal(("./a", "./b"), (string.Join(' ', web.Container.PostStart.Single().Command), string.Join(' ', web.Container.PreStop.Single().Command)));
         Assert.Equal(
             [
-                "nanokit.yml:5:5: \"post_start\" in service \"web\": runtime kubernetes cannot run Compose lifecycle hooks in a pod yet; use runtime: docker or remove it",
-                "nanokit.yml:7:5: \"pre_stop\" in service \"web\": runtime kubernetes cannot run Compose lifecycle hooks in a pod yet; use runtime: docker or remove it",
+                "nanokit.yml:7:9: \"post_start[0].user\" in service \"web\": runtime kubernetes runs the hook through pods/exec, which takes only a command (it runs as the container's user, in its working directory, with its environment); use runtime: docker or remove it",
+                "nanokit.yml:9:9: \"pre_stop[0].environment\" in service \"web\": runtime kubernetes runs the hook through pods/exec, which takes only a command (it runs as the container's user, in its working directory, with its environment); use runtime: docker or remove it",
             ],
-            Load.Errors("runtime: kubernetes\n" + File));
-        var web = Load.Yaml("runtime: docker\n" + File).Services["web"];
-        Assert.Equal((1, 1), (web.Container.PostStart.Length, web.Container.PreStop.Length));
+            Load.Errors("runtime: kubernetes\nservices:\n  web:\n    image: app:1\n    post_start:\n      - command: ./a\n        user: root\n    pre_stop:\n      - environment: {A: b}\n        command: ./b\n"));
     }
 
     [Fact]
-    public void The_kubernetes_runtime_refuses_prestart_and_host_hooks_at_their_key_and_keeps_poststart_in_the_pod()
+    public void The_kubernetes_runtime_runs_prestart_in_a_pod_and_refuses_host_hooks_at_their_run_on()
     {
         const string File =
-            "services:\n  web:\n    image: app:1\n    hooks:\n      prestart: ./migrate\n      poststart: ./warm\n" +
-            "      prestop:\n        command: ./drain\n        run_on: host\n";
+            "services:\n  web:\n    image: app:1\n    hooks:\n      prestart:\n        command: ./migrate\n        run_on: host\n" +
+            "      poststart: ./warm\n      prestop:\n        command: ./drain\n        run_on: host\n";
         Assert.Equal(
             [
-                "nanokit.yml:6:7: \"hooks.prestart\" in service \"web\": runtime kubernetes cannot run prestart hooks yet (only poststart and prestop, in the pod); use runtime: docker or remove it",
-                "nanokit.yml:10:17: \"hooks.prestop.run_on\" in service \"web\": runtime kubernetes runs hooks in the pod, not on the host; use runtime: docker or remove it",
+                "nanokit.yml:8:17: \"hooks.prestart.run_on\" in service \"web\": runtime kubernetes runs hooks in the cluster, not on the host; use runtime: docker or remove it",
+                "nanokit.yml:12:17: \"hooks.prestop.run_on\" in service \"web\": runtime kubernetes runs hooks in the cluster, not on the host; use runtime: docker or remove it",
             ],
             Load.Errors("runtime: kubernetes\n" + File));
-        var web = Load.Yaml("runtime: kubernetes\nservices:\n  web:\n    image: app:1\n    hooks:\n      poststart: ./warm\n      prestop: ./drain\n").Services["web"];
+        var web = Load.Yaml("runtime: kubernetes\nservices:\n  web:\n    image: app:1\n    hooks:\n      prestart: ./migrate\n      poststart: ./warm\n      prestop: ./drain\n").Services["web"];
+        Assert.NotNull(web.Hooks.Prestart);
         Assert.NotNull(web.Hooks.Poststart);
         Assert.NotNull(web.Hooks.Prestop);
     }

@@ -69,13 +69,23 @@ public sealed class ValidationTests
     {
         Assert.Equal(
             [
-                "nanokit.yml:5:5: \"volumes\" in service \"web\": runtime kubernetes does not mount volumes into pods yet; use runtime: docker or remove it",
+                "nanokit.yml:5:15: volumes entry of service \"web\": runtime kubernetes cannot mount a host path (the pod may run on another machine, where it is not); use a named volume, or runtime: docker",
                 "nanokit.yml:6:5: \"user\" in service \"web\": runtime kubernetes does not map this key onto a pod yet; use runtime: docker or remove it",
                 "nanokit.yml:7:5: \"network_mode\" in service \"web\": runtime kubernetes puts each project in its own namespace, where services reach each other by name; it has no Compose networks; use runtime: docker or remove it",
             ],
             Load.Errors("runtime: kubernetes\nservices:\n  web:\n    image: app:1\n    volumes: [./data:/data]\n    user: app\n    network_mode: host\n"));
         var web = Load.Yaml("runtime: kubernetes\nservices:\n  web:\n    image: app:1\n    ports: ['8080:80']\n    labels: {a: b}\n    pull_policy: always\n    deploy: {resources: {limits: {cpus: '0.5'}}}\n    healthcheck: {test: [CMD, true]}\n").Services["web"];
         Assert.Equal((80, "b"), (web.Ports[0].ContainerPort, web.Labels["a"]));
+    }
+
+    [Fact]
+    public void The_kubernetes_runtime_mounts_named_anonymous_and_tmpfs_volumes_and_refuses_tmpfs_options_at_the_key()
+    {
+        var web = Load.Yaml("runtime: kubernetes\nservices:\n  web:\n    image: app:1\n    volumes: ['data:/data:ro', /scratch, {type: tmpfs, target: /cache}]\n    tmpfs: /run\nvolumes:\n  data:\n").Services["web"];
+        Assert.Equal(["volume data /data True", "volume  /scratch False", "tmpfs  /cache False"], web.Volumes.Select(v => $"{v.Type} {v.Source} {v.Target} {v.ReadOnly}"));
+        Assert.Equal(
+            ["nanokit.yml:5:5: \"tmpfs\" in service \"web\": runtime kubernetes mounts a tmpfs as an emptyDir in memory and cannot pass it options (give a path alone); use runtime: docker or remove it"],
+            Load.Errors("runtime: kubernetes\nservices:\n  web:\n    image: app:1\n    tmpfs: ['/run:size=64m']\n"));
     }
 
     [Fact]

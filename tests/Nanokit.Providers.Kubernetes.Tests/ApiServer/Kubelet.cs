@@ -13,10 +13,14 @@ namespace Nanokit.Providers.Kubernetes.Tests.ApiServer;
 /// until it appears; the files its volumes project are in <see cref="Files"/>.
 /// A pod being deleted gets SIGTERM: it ends at once, or, for one in <see cref="IgnoreTerm"/>, when its grace period is over;
 /// then it is removed (DELETED). <see cref="Exit"/> ends a container with a code: phase Succeeded or Failed.
+/// Claims are scheduled, bound and protected as Kubelet.Claims.cs says.
+/// A pod whose image is in <see cref="RunnableImages"/> runs its container's command and args as a real process on this
+/// machine (Kubelet.Processes.cs), its output its log and its exit code the container's.
 /// </summary>
-internal sealed class Kubelet : IAsyncDisposable
+internal sealed partial class Kubelet : IAsyncDisposable
 {
     private readonly ObjectStore store;
+    private readonly string scratch;
     private readonly CancellationTokenSource stopping = new();
     private readonly ConcurrentDictionary<string, byte> held = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, byte> stubborn = new(StringComparer.Ordinal);
@@ -26,9 +30,10 @@ internal sealed class Kubelet : IAsyncDisposable
     private readonly Task loop;
     private readonly Task sources;
 
-    public Kubelet(ObjectStore store)
+    public Kubelet(ObjectStore store, string scratch)
     {
         this.store = store;
+        this.scratch = scratch;
         var events = store.Watch("pods", null, _ => true, store.Revision, stopping.Token);
         loop = Task.Run(async () =>
         {
@@ -38,13 +43,22 @@ internal sealed class Kubelet : IAsyncDisposable
                 {
                     React(change.Object);
                 }
+                else
+                {
+                    // Deleted at once (gracePeriodSeconds=0): its process goes too.
+                    var meta = change.Object["metadata"]!;
+                    await KillAsync((string)meta["namespace"]!, (string)meta["name"]!, (string)meta["uid"]!).ConfigureAwait(false);
+                    ReleaseClaims((string)meta["namespace"]!);
+                }
             }
         });
 
         // A pod waiting for a Secret or ConfigMap to mount is started once it appears, as the kubelet's volume manager retries.
+        // A pod waiting for its claim is scheduled once the claim appears, as the scheduler retries.
         var secrets = store.Watch("secrets", null, _ => true, store.Revision, stopping.Token);
         var configs = store.Watch("configmaps", null, _ => true, store.Revision, stopping.Token);
-        sources = Task.WhenAll(Forward(secrets), Forward(configs));
+        var claims = store.Watch("persistentvolumeclaims", null, _ => true, store.Revision, stopping.Token);
+        sources = Task.WhenAll(Forward(secrets), Forward(configs), Forward(claims));
         async Task Forward(System.Threading.Channels.ChannelReader<StoredEvent> from)
         {
             await foreach (var change in from.ReadAllAsync(stopping.Token).ConfigureAwait(false))
@@ -52,7 +66,7 @@ internal sealed class Kubelet : IAsyncDisposable
                 if (change.Type == "ADDED")
                 {
                     var ns = change.Object["metadata"]!["namespace"]!.GetValue<string>();
-                    foreach (var pod in store.List("pods", ns, WaitsToMount).Items)
+                    foreach (var pod in store.List("pods", ns, p => WaitsToMount(p) || p["spec"]!["nodeName"] is null).Items)
                     {
                         React(pod);
                     }
@@ -121,6 +135,7 @@ internal sealed class Kubelet : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         await stopping.CancelAsync().ConfigureAwait(false);
+        await KillAllAsync().ConfigureAwait(false);
         try
         {
             await loop.ConfigureAwait(false);
@@ -144,19 +159,35 @@ internal sealed class Kubelet : IAsyncDisposable
             if (terminating.TryAdd(key + "/" + meta["uid"], 0))
             {
                 var grace = meta["deletionGracePeriodSeconds"]?.GetValue<long>() ?? 0;
-                _ = TerminateAsync(ns, name, stubborn.ContainsKey(key) ? TimeSpan.FromSeconds(grace) : TimeSpan.Zero);
+                _ = TerminateAsync(ns, name, (string)meta["uid"]!, stubborn.ContainsKey(key) ? TimeSpan.FromSeconds(grace) : TimeSpan.Zero);
             }
 
             return;
         }
 
         var spec = pod["spec"]!;
+        if (pod["status"]?["phase"]?.GetValue<string>() is "Succeeded" or "Failed")
+        {
+            ReleaseClaims(ns);
+            return;
+        }
+
         if (spec["nodeName"] is null)
         {
+            if (UnschedulableBecause(ns, pod) is { } why)
+            {
+                RefuseToSchedule(ns, name, why);
+                return;
+            }
+
+            BindClaims(ns, pod);
             store.Update("pods", ns, name, p =>
             {
                 p["spec"]!["nodeName"] = "test-node";
                 SetCondition(p, "PodScheduled", true);
+                var scheduled = p["status"]!["conditions"]!.AsArray().First(c => (string?)c!["type"] == "PodScheduled")!.AsObject();
+                scheduled.Remove("reason");
+                scheduled.Remove("message");
                 return true;
             });
             return;
@@ -164,11 +195,11 @@ internal sealed class Kubelet : IAsyncDisposable
 
         if (pod["status"]!["phase"]!.GetValue<string>() == "Pending" && (pod["status"]!["containerStatuses"] is null || WaitsToMount(pod)))
         {
-            Start(ns, name, spec.AsObject());
+            Start(ns, name, (string)meta["uid"]!, spec.AsObject());
         }
     }
 
-    private void Start(string ns, string name, JsonObject spec)
+    private void Start(string ns, string name, string uid, JsonObject spec)
     {
         var key = Key(ns, name);
         var containers = spec["containers"]!.AsArray();
@@ -225,9 +256,17 @@ internal sealed class Kubelet : IAsyncDisposable
         }
 
         var lines = logs.GetOrAdd(key, _ => new ConcurrentQueue<string>());
-        foreach (var container in containers)
+        if (containers.Any(c => RunnableImages.ContainsKey(c!["image"]!.GetValue<string>())))
         {
-            lines.Enqueue($"{container!["name"]} started: {container["image"]} {string.Join(' ', (container["args"] as JsonArray ?? []).Select(a => a!.GetValue<string>()))}".TrimEnd());
+            // Its log is what its process writes, as a real container's is.
+            Run(ns, name, uid, containers[0]!.AsObject(), lines);
+        }
+        else
+        {
+            foreach (var container in containers)
+            {
+                lines.Enqueue($"{container!["name"]} started: {container["image"]} {string.Join(' ', (container["args"] as JsonArray ?? []).Select(a => a!.GetValue<string>()))}".TrimEnd());
+            }
         }
 
         if (probe is not null && !held.ContainsKey(key))
@@ -249,13 +288,14 @@ internal sealed class Kubelet : IAsyncDisposable
         }
     }
 
-    private async Task TerminateAsync(string ns, string name, TimeSpan grace)
+    private async Task TerminateAsync(string ns, string name, string uid, TimeSpan grace)
     {
         if (grace > TimeSpan.Zero)
         {
             await Task.Delay(grace, stopping.Token).ConfigureAwait(false);
         }
 
+        await KillAsync(ns, name, uid).ConfigureAwait(false);
         store.Remove("pods", ns, name);
     }
 

@@ -7,7 +7,8 @@ namespace Nanokit.Providers.Kubernetes.Tests.ApiServer;
 // Secrets, ConfigMaps and the pod volumes that project them, as the API reference and the apiserver's validation define
 // them: data keys are config keys, a Secret's data is base64 (stringData is write-only and folded into data), a Secret's
 // type defaults to Opaque and never changes, a ConfigMap key lives in data or binaryData, not both; the whole object holds
-// at most 1 MiB. A pod volume has a DNS-1123 label name and exactly one source (secret, configMap or emptyDir are served),
+// at most 1 MiB. A pod volume has a DNS-1123 label name and exactly one source (secret, configMap, emptyDir with medium ""
+// or Memory or HugePages, persistentVolumeClaim with a claimName are served),
 // items have relative paths without "..", and modes are 0..0777; a volumeMount names a volume of the pod, has a
 // mountPath, and a relative subPath without "..".
 internal static partial class ObjectRules
@@ -112,7 +113,7 @@ internal static partial class ObjectRules
                 causes.Add(($"{field}.name", "FieldValueDuplicate", $"Duplicate value: \"{name}\""));
             }
 
-            var sources = new[] { "secret", "configMap", "emptyDir" }.Where(s => volume[s] is not null).ToList();
+            var sources = new[] { "secret", "configMap", "emptyDir", "persistentVolumeClaim" }.Where(s => volume[s] is not null).ToList();
             if (sources.Count != 1)
             {
                 causes.Add((field, sources.Count == 0 ? "FieldValueRequired" : "FieldValueForbidden", sources.Count == 0 ? "Required value: must specify a volume type" : "Forbidden: may not specify more than 1 volume type"));
@@ -127,6 +128,16 @@ internal static partial class ObjectRules
             if (volume["configMap"] is JsonObject config)
             {
                 CheckProjection(config, $"{field}.configMap", config["name"], "name", causes);
+            }
+
+            if (volume["persistentVolumeClaim"] is JsonObject claim && claim["claimName"]?.GetValue<string>() is not { Length: > 0 })
+            {
+                causes.Add(($"{field}.persistentVolumeClaim.claimName", "FieldValueRequired", "Required value"));
+            }
+
+            if (volume["emptyDir"]?["medium"]?.GetValue<string>() is { } medium && medium is not ("" or "Memory" or "HugePages"))
+            {
+                causes.Add(($"{field}.emptyDir.medium", "FieldValueNotSupported", $"Unsupported value: \"{medium}\": supported values: \"\", \"HugePages\", \"Memory\""));
             }
         }
 

@@ -51,6 +51,9 @@ internal static partial class ObjectRules
             case "configmaps":
                 CheckConfigMap(obj, causes);
                 break;
+            case "persistentvolumeclaims":
+                CheckClaim(obj, current, causes);
+                break;
             case "namespaces":
                 obj["status"] = new JsonObject { ["phase"] = "Active" };
                 break;
@@ -127,6 +130,8 @@ internal static partial class ObjectRules
         "namespaces" => "Namespace",
         "secrets" => "Secret",
         "configmaps" => "ConfigMap",
+        "persistentvolumeclaims" => "PersistentVolumeClaim",
+        "events" => "Event",
         _ => throw new ApiError(404, "NotFound", "the server could not find the requested resource"),
     };
 
@@ -140,7 +145,7 @@ internal static partial class ObjectRules
 
         var (ok, rule) = resource switch
         {
-            "pods" or "secrets" or "configmaps" => (Subdomain().IsMatch(name) && name.Length <= 253, "a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', and must start and end with an alphanumeric character"),
+            "pods" or "secrets" or "configmaps" or "persistentvolumeclaims" or "events" => (Subdomain().IsMatch(name) && name.Length <= 253, "a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', and must start and end with an alphanumeric character"),
             "services" => (Dns1035().IsMatch(name) && name.Length <= 63, "a DNS-1035 label must consist of lower case alphanumeric characters or '-', start with an alphabetic character, and end with an alphanumeric character"),
             _ => (Dns1123Label().IsMatch(name) && name.Length <= 63, "a lowercase RFC 1123 label must consist of lower case alphanumeric characters or '-', and must start and end with an alphanumeric character"),
         };

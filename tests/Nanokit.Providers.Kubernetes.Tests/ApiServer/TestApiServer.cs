@@ -16,7 +16,7 @@ namespace Nanokit.Providers.Kubernetes.Tests.ApiServer;
 
 /// <summary>
 /// A Kubernetes API server for tests (none can be installed here), following the real one's documented semantics for
-/// what Nanokit uses: core/v1 namespaces, pods (with /log), services, secrets and configmaps over HTTPS with a bearer token (401 Status
+/// what Nanokit uses: core/v1 namespaces, pods (with /log), services, secrets, configmaps, persistentvolumeclaims and events over HTTPS with a bearer token (401 Status
 /// otherwise); create (201, 409 AlreadyExists, 404 for a missing namespace, 422 Invalid), get (404 NotFound), list with
 /// labelSelector/fieldSelector and the store's resourceVersion, replace (409 Conflict on a stale resourceVersion), delete
 /// (pods: graceful — deletionTimestamp and deletionGracePeriodSeconds set, the kubelet removes it — unless unscheduled,
@@ -64,8 +64,8 @@ internal sealed class TestApiServer : IAsyncDisposable
         var app = builder.Build();
         var store = new ObjectStore();
         store.Create("namespaces", null, ObjectRules.Admit("namespaces", null, new JsonObject { ["metadata"] = new JsonObject { ["name"] = "default" } }));
-        var kubelet = new Kubelet(store);
         var scratch = Directory.CreateTempSubdirectory("nanokit-test-apiserver-").FullName;
+        var kubelet = new Kubelet(store, scratch);
         Map(app, store, kubelet, token, new Exec(store, scratch));
         await app.StartAsync().ConfigureAwait(false);
         return new TestApiServer(app, store, kubelet, certificate, token, scratch);
@@ -223,6 +223,26 @@ internal sealed class TestApiServer : IAsyncDisposable
     private static async Task DeleteAsync(HttpContext context, ObjectStore store, string resource, string ns, string name)
     {
         var current = store.Get(resource, ns, name) ?? throw ApiError.NotFound(resource, name);
+        if (resource == "persistentvolumeclaims" && Kubelet.InUse(store, ns, name))
+        {
+            // pvc-protection: the claim goes when no pod that has not ended uses it.
+            var protectedClaim = store.Update(resource, ns, name, claim =>
+            {
+                var meta = claim["metadata"]!.AsObject();
+                if (meta["deletionTimestamp"] is not null)
+                {
+                    return false;
+                }
+
+                meta["deletionTimestamp"] = ObjectStore.Now();
+                meta["deletionGracePeriodSeconds"] = 0;
+                meta["finalizers"] = new JsonArray(Kubelet.ProtectionFinalizer);
+                return true;
+            }) ?? throw ApiError.NotFound(resource, name);
+            await Answer(context, 200, protectedClaim).ConfigureAwait(false);
+            return;
+        }
+
         if (resource != "pods")
         {
             await Answer(context, 200, store.Remove(resource, ns, name) ?? throw ApiError.NotFound(resource, name)).ConfigureAwait(false);
@@ -256,7 +276,7 @@ internal sealed class TestApiServer : IAsyncDisposable
     private static async Task DeleteNamespaceAsync(HttpContext context, ObjectStore store, string name)
     {
         var gone = store.Remove("namespaces", null, name) ?? throw ApiError.NotFound("namespaces", name);
-        foreach (var resource in new[] { "pods", "services", "secrets", "configmaps" })
+        foreach (var resource in new[] { "pods", "services", "secrets", "configmaps", "persistentvolumeclaims", "events" })
         {
             foreach (var item in store.List(resource, name, _ => true).Items)
             {
