@@ -14,6 +14,9 @@ public sealed partial class DockerRuntime : IReplicaCommands
     /// <summary>Label on a one-off container, naming its service.</summary>
     private const string OneOffLabel = "io.nanokit.oneoff";
 
+    /// <summary>How long the exec's state is waited for after its output ended (to stop it when cancelled, to read its exit code).</summary>
+    private static readonly TimeSpan ExecInspectTimeout = TimeSpan.FromSeconds(10);
+
     public async Task<int> ExecAsync(ReplicaId replica, ImmutableArray<string> command, CommandStreams streams, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(replica);
@@ -50,15 +53,19 @@ public sealed partial class DockerRuntime : IReplicaCommands
                 _ = input.ContinueWith(t => t.Exception, CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted, TaskScheduler.Default);
             }
 
-            var state = await _engine.CallAsync((client, token) => client.Exec.InspectContainerExecAsync(exec.ID, token), CancellationToken.None).ConfigureAwait(false);
-            if (state.Running && state.Pid > 0)
+            // Not the caller's token: a cancelled exec must still be looked at to be stopped; bounded, should the daemon hang.
+            using (var inspecting = new CancellationTokenSource(ExecInspectTimeout))
             {
-                // Cancelled (Ctrl-C): the exec API cannot stop an exec; its pid is the host's on a local daemon.
-                KillHostProcess((int)state.Pid);
+                var state = await _engine.CallAsync((client, token) => client.Exec.InspectContainerExecAsync(exec.ID, token), inspecting.Token).ConfigureAwait(false);
+                if (state.Running)
+                {
+                    KillExecProcess(state.Pid, state.ContainerID);
+                }
+
+                cancellationToken.ThrowIfCancellationRequested();
+                return state.ExitCode is { } exitCode ? (int)exitCode : -1;
             }
 
-            cancellationToken.ThrowIfCancellationRequested();
-            return state.ExitCode is { } exitCode ? (int)exitCode : -1;
         }
         catch (DockerException e)
         {

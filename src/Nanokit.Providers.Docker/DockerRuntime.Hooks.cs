@@ -274,7 +274,7 @@ public sealed partial class DockerRuntime
         if (timedOut && state is { Running: true, Pid: > 0 })
         {
             // The exec API cannot kill an exec; its Pid is in the host's namespace, so on a local daemon we can.
-            KillHostProcess((int)state.Pid);
+            KillExecProcess(state.Pid, state.ContainerID);
         }
 
         cancellationToken.ThrowIfCancellationRequested();
@@ -282,16 +282,27 @@ public sealed partial class DockerRuntime
         return (timedOut ? -1 : (int?)state?.ExitCode ?? -1, Tail(output.ToString()), timedOut);
     }
 
-    private static void KillHostProcess(int pid)
+    /// <summary>
+    /// Stops an exec that is still running. The exec API cannot; the pid the daemon reports is a process of the daemon's
+    /// host, which is this one only when the daemon runs here. So the process is killed only when this host's /proc
+    /// says it lives in the container's cgroup: a remote daemon's pid (DOCKER_HOST=tcp://…, a VM), or a pid reused
+    /// since, names some other process here, and killing it would be killing a stranger.
+    /// </summary>
+    private static void KillExecProcess(long pid, string? containerId)
     {
         try
         {
-            using var process = Process.GetProcessById(pid);
+            if (pid <= 0 || containerId is not { Length: > 0 } || !File.ReadAllText($"/proc/{pid}/cgroup").Contains(containerId, StringComparison.Ordinal))
+            {
+                return;
+            }
+
+            using var process = Process.GetProcessById((int)pid);
             process.Kill(entireProcessTree: true);
         }
-        catch (Exception e) when (e is ArgumentException or InvalidOperationException or System.ComponentModel.Win32Exception)
+        catch (Exception e) when (e is ArgumentException or InvalidOperationException or IOException or UnauthorizedAccessException or System.ComponentModel.Win32Exception)
         {
-            // Already gone, or a remote daemon: the timeout is still reported.
+            // Already gone, or not this host's: the timeout or cancellation is still reported.
         }
     }
 

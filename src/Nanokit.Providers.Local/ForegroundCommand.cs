@@ -62,7 +62,9 @@ internal static class ForegroundCommand
             throw;
         }
 
-        await Task.WhenAll(output, error).ConfigureAwait(false);
+        // A child the command left in the background may keep its output open after it exited: the caller's
+        // cancellation (Ctrl-C, a server call's end) still ends the wait.
+        await Task.WhenAll(output, error).WaitAsync(cancellationToken).ConfigureAwait(false);
         _ = input;
         return process.ExitCode;
     }

@@ -63,6 +63,7 @@ public sealed class RemoteForegroundTests(PrivateCluster cluster) : IDisposable
 
         var only = await NkappAsync(["ps", "-a", "db", .. read]);
         Assert.True(only.Exit == 0, only.Error);
+        Assert.Contains($"{name}-db-1", only.Out);
         Assert.DoesNotContain("api", only.Out);
 
         var down = await NkappAsync(["down", .. write]);

@@ -74,8 +74,14 @@ internal sealed class ExecRouter(OwnerRouter router, ProjectRuntimes runtimes)
         {
             throw new RpcException(new Status(e.Transient ? StatusCode.Unavailable : StatusCode.FailedPrecondition, $"{verb} on {router.Self}: {e.Message}"));
         }
+        catch (IOException e) when (!cancellationToken.IsCancellationRequested)
+        {
+            // The runtime's stream broke mid-command (a daemon restarted): worth a retry, as a transient runtime error is.
+            throw new RpcException(new Status(StatusCode.Unavailable, $"{verb} on {router.Self}: the runtime's stream broke: {e.Message}"));
+        }
         finally
         {
+            stdin?.Reader.Complete();
             await stop.CancelAsync().ConfigureAwait(false);
             await feed.ContinueWith(_ => { }, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default).ConfigureAwait(false);
         }
