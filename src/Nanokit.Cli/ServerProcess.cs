@@ -5,48 +5,64 @@ using System.Runtime.InteropServices;
 namespace Nanokit.Cli;
 
 /// <summary>
-/// The GC setting of <c>nkapp server</c> that nkapp.runtimeconfig.json cannot carry: the smallest gen0 budget.
-/// .NET reads GCgen0size from the environment only (DOTNET_GCgen0size; a runtimeconfig <c>System.GC.Gen0Size</c> is
-/// ignored and <c>System.GC.Gen0MaxBudget</c> only caps the budget: both measured, docs/benchmarks.md). Without it the
-/// runtime sizes gen0 from the CPU's cache, and where it cannot read the cache sizes (this host's VM has no
+/// The runtime settings of <c>nkapp server</c> that nkapp.runtimeconfig.json cannot carry, because they would also
+/// apply to every short CLI command or because .NET reads them from the environment only:
+/// <list type="bullet">
+/// <item><c>DOTNET_GCgen0size</c>, the smallest gen0 budget. A runtimeconfig <c>System.GC.Gen0Size</c> is ignored and
+/// <c>System.GC.Gen0MaxBudget</c> only caps the budget (both measured, docs/benchmarks.md). Without it the runtime
+/// sizes gen0 from the CPU's cache, and where it cannot read the cache sizes (this host's VM has no
 /// /sys/devices/system/cpu/cpu0/cache) a gen0 collection comes every 2 MB or so allocated: hundreds a second in a busy
-/// node. So the server process replaces itself, once, before it opens anything, with the same program started with
-/// the variable set: execve(2) keeps its pid, arguments and open descriptors, so a supervisor or script that started
-/// it sees one process. The variable is then taken out of the node's environment again, so that the processes the
-/// node starts (local replicas) do not inherit it. A value the operator set wins, and no restart happens:
-/// DOTNET_GCgen0size=0 gives the runtime's own budget back.
+/// node.</item>
+/// <item><c>DOTNET_TieredCompilation=0</c>: every method is compiled once, optimized, at its first call. With tiering a
+/// node kept running hot paths (gRPC's handlers, Akka.Persistence's receive) as unoptimized tier-0 code for a minute
+/// of load while the background compiler, behind on a 2-core host, took 14 % of the node's CPU; without it a node
+/// needs 0.7× the CPU per project applied (docs/benchmarks.md, session 9). A CLI command would pay for it at start-up,
+/// so it is the server's alone.</item>
+/// </list>
+/// So the server process replaces itself, once, before it opens anything, with the same program started with the
+/// variables set: execve(2) keeps its pid, arguments and open descriptors, so a supervisor or script that started it
+/// sees one process. The variables are then taken out of the node's environment again, so that the processes the node
+/// starts (local replicas) do not inherit them. A value the operator set wins (<c>DOTNET_GCgen0size=0</c> gives the
+/// runtime's own budget back, <c>DOTNET_TieredCompilation=1</c> tiering); when every variable is the operator's, no
+/// restart happens.
 /// </summary>
 internal static partial class ServerProcess
 {
-    /// <summary>The runtime's variable for the smallest gen0 budget (hexadecimal bytes).</summary>
-    internal const string Gen0SizeVariable = "DOTNET_GCgen0size";
+    /// <summary>The variables and the values the server sets when the operator did not.</summary>
+    internal static readonly IReadOnlyList<(string Name, string Value)> Variables =
+    [
+        ("DOTNET_GCgen0size", "0x4000000"), // 64 MiB: a node allocates ~1 MB per project applied; fewer, larger gen0 collections cost less in total
+        ("DOTNET_TieredCompilation", "0"),
+    ];
 
-    /// <summary>64 MiB: a node allocates ~1 MB per project applied; fewer, larger gen0 collections cost less in total.</summary>
-    internal const string Gen0Size = "0x4000000";
-
-    /// <summary>Set beside <see cref="Gen0SizeVariable"/> by the restart, so that the new process knows both are its own.</summary>
-    private const string RestartedVariable = "NANOKIT_SERVER_GC_SET";
+    /// <summary>Set by the restart to the names it added, so that the new process removes those and only those.</summary>
+    private const string RestartedVariable = "NANOKIT_SERVER_RUNTIME_SET";
 
     /// <summary>
-    /// Restarts this process with the gen0 budget set, unless it was set already; once restarted, removes the
-    /// variables from its environment. Only when this process is nkapp itself on Linux: a test host running the
-    /// command in-process is left alone. Returns a warning for stderr when the restart could not happen.
+    /// Restarts this process with the missing variables set; once restarted, removes what it set from its environment.
+    /// Only when this process is nkapp itself on Linux: a test host running the command in-process is left alone.
+    /// Returns a warning for stderr when the restart could not happen.
     /// </summary>
-    public static string? ApplyGcSettings()
+    public static string? ApplyRuntimeSettings()
     {
         if (!OperatingSystem.IsLinux() || Assembly.GetEntryAssembly() != typeof(ServerProcess).Assembly)
         {
             return null;
         }
 
-        if (Environment.GetEnvironmentVariable(RestartedVariable) is not null)
+        if (Environment.GetEnvironmentVariable(RestartedVariable) is { } added)
         {
             Environment.SetEnvironmentVariable(RestartedVariable, null);
-            Environment.SetEnvironmentVariable(Gen0SizeVariable, null);
+            foreach (var name in added.Split(',', StringSplitOptions.RemoveEmptyEntries))
+            {
+                Environment.SetEnvironmentVariable(name, null);
+            }
+
             return null;
         }
 
-        if (Environment.GetEnvironmentVariable(Gen0SizeVariable) is not null)
+        var missing = Variables.Where(v => Environment.GetEnvironmentVariable(v.Name) is null).ToList();
+        if (missing.Count == 0)
         {
             return null;
         }
@@ -60,11 +76,12 @@ internal static partial class ServerProcess
             environment.Add($"{variable.Key}={variable.Value}");
         }
 
-        environment.Add($"{Gen0SizeVariable}={Gen0Size}");
-        environment.Add($"{RestartedVariable}=1");
+        environment.AddRange(missing.Select(v => $"{v.Name}={v.Value}"));
+        environment.Add($"{RestartedVariable}={string.Join(',', missing.Select(v => v.Name))}");
         environment.Add(null);
         Execve("/proc/self/exe", [.. argv, null], [.. environment]);
-        return $"nkapp server: could not restart itself with {Gen0SizeVariable}={Gen0Size} (errno {Marshal.GetLastPInvokeError()}); running with the runtime's gen0 budget";
+        return $"nkapp server: could not restart itself with {string.Join(' ', missing.Select(v => $"{v.Name}={v.Value}"))} " +
+            $"(errno {Marshal.GetLastPInvokeError()}); running with the runtime's defaults";
     }
 
     [LibraryImport("libc", EntryPoint = "execve", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]

@@ -60,9 +60,12 @@ public static class ServerHost
         logger.Started(
             settings.Name, $"{settings.Listen.Host}:{settings.Listen.Port}", $"{settings.Cluster.Host}:{settings.Cluster.Port}",
             string.Join(",", settings.Seeds.Select(s => $"{s.Host}:{s.Port}")));
+        var started = StartEnvironment();
         logger.RuntimeSettings(
+            started.GetValueOrDefault("DOTNET_TieredCompilation", "default"),
             AppContext.GetData("System.Runtime.TieredPGO")?.ToString() ?? "default",
             AppContext.GetData("System.Threading.ThreadPool.UnfairSemaphoreSpinLimit")?.ToString() ?? "default",
+            started.GetValueOrDefault("DOTNET_GCgen0size", "default"),
             System.Runtime.GCSettings.IsServerGC, System.Runtime.GCSettings.LatencyMode.ToString());
         foreach (var url in HubUrls(settings, hub))
         {
@@ -70,6 +73,29 @@ public static class ServerHost
         }
 
         await app.WaitForShutdownAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// The environment the process was started with, which is what the runtime read its DOTNET_* settings from
+    /// (nkapp server removes the ones it set itself once started, so the current environment no longer shows them).
+    /// </summary>
+    private static Dictionary<string, string> StartEnvironment()
+    {
+        var variables = new Dictionary<string, string>(StringComparer.Ordinal);
+        if (!File.Exists("/proc/self/environ"))
+        {
+            return variables;
+        }
+
+        foreach (var entry in File.ReadAllText("/proc/self/environ").Split('\0', StringSplitOptions.RemoveEmptyEntries))
+        {
+            if (entry.IndexOf('=') is > 0 and var at)
+            {
+                variables[entry[..at]] = entry[(at + 1)..];
+            }
+        }
+
+        return variables;
     }
 
     /// <summary>

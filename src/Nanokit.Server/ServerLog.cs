@@ -8,8 +8,8 @@ internal static partial class ServerLog
     [LoggerMessage(1, LogLevel.Information, "Node {Name} listening on {Listen}, cluster address {Cluster}, seeds {Seeds}")]
     public static partial void Started(this ILogger logger, string name, string listen, string cluster, string seeds);
 
-    [LoggerMessage(40, LogLevel.Information, "Runtime: tiered PGO {TieredPgo}, thread-pool spin limit {SpinLimit}, server GC {ServerGc}, GC latency mode {LatencyMode}")]
-    public static partial void RuntimeSettings(this ILogger logger, string tieredPgo, string spinLimit, bool serverGc, string latencyMode);
+    [LoggerMessage(40, LogLevel.Information, "Runtime: tiered compilation {TieredCompilation}, tiered PGO {TieredPgo}, thread-pool spin limit {SpinLimit}, gen0 size {Gen0Size}, server GC {ServerGc}, GC latency mode {LatencyMode}")]
+    public static partial void RuntimeSettings(this ILogger logger, string tieredCompilation, string tieredPgo, string spinLimit, string gen0Size, bool serverGc, string latencyMode);
 
     [LoggerMessage(2, LogLevel.Warning, "Intent notifications lost ({Reason}); reconnecting in {Delay}")]
     public static partial void ListenLost(this ILogger logger, string reason, TimeSpan delay);

@@ -37,14 +37,14 @@ public sealed partial class RuntimeSettingsTests : IDisposable
     }
 
     [Fact]
-    public async Task A_node_runs_without_tiered_PGO_and_without_thread_pool_spinning()
+    public async Task A_node_runs_without_tiered_compilation_without_tiered_PGO_and_without_thread_pool_spinning()
     {
         await using var node = ServerNode.Start(await TestPostgres.CreateDatabaseAsync("nk_runtime_"), files.TokenFile, files.ConfigFile, seedClusterPort: null);
         await node.WaitReadyAsync(TimeSpan.FromSeconds(90));
 
         await Eventually.Async(TimeSpan.FromSeconds(30), () =>
         {
-            Assert.Contains("Runtime: tiered PGO false, thread-pool spin limit 0,", node.Output);
+            Assert.Contains("Runtime: tiered compilation 0, tiered PGO false, thread-pool spin limit 0, gen0 size 0x4000000,", node.Output);
             return Task.CompletedTask;
         });
     }

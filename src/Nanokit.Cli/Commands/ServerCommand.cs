@@ -27,7 +27,7 @@ internal static class ServerCommand
         };
         command.SetAction(async (parse, cancellationToken) =>
         {
-            if (ServerProcess.ApplyGcSettings() is { } warning)
+            if (ServerProcess.ApplyRuntimeSettings() is { } warning)
             {
                 context.Error.WriteLine(warning);
             }
