@@ -36,13 +36,14 @@ public sealed class IntentRedeliveryTests : TestKit
     {
         var region = CreateTestProbe();
         var settings = new DeliverySettings(TimeSpan.FromMilliseconds(100), TimeSpan.FromMilliseconds(200), 10, TimeSpan.FromSeconds(5), TimeSpan.FromHours(1));
-        var delivery = Sys.ActorOf(IntentDelivery.Props(region, settings, new IntentSenders("test"), NullLogger.Instance));
+        var clock = new ShiftedClock();
+        var delivery = Sys.ActorOf(IntentDelivery.Props(region, settings, new IntentSenders("test"), NullLogger.Instance, clock));
         delivery.Tell(new IntentsPending([new Intent("slow", 1, null)], PendingScope.Notified));
         Assert.Equal("slow", region.ExpectMsg<ProjectEnvelope>().ProjectId);
 
         // Answered 1.5 s after it was first sent (copies went meanwhile, every 100-200 ms): the wait for the next
         // intent's first copy becomes mean + 4 deviations of that, 1.5 + 4 × 0.75 = 4.5 s.
-        Thread.Sleep(TimeSpan.FromSeconds(1.5));
+        clock.Shift(TimeSpan.FromSeconds(1.5));
         delivery.Tell(new SpecAccepted("slow", 1));
         delivery.Tell(new IntentsPending([new Intent("next", 1, null)], PendingScope.Notified));
         region.FishForMessage<ProjectEnvelope>(e => e.ProjectId == "next");
@@ -67,5 +68,15 @@ public sealed class IntentRedeliveryTests : TestKit
         Assert.Equal(json, JsonSerializer.Serialize(first.Spec, web));
         var copy = (ApplyIntent)region.ExpectMsg<ProjectEnvelope>(TimeSpan.FromSeconds(5)).Message;
         Assert.Same(first, copy);
+    }
+
+    /// <summary>The system clock moved on by hand: later instants still pass in real time, as the actor's timers do.</summary>
+    private sealed class ShiftedClock : TimeProvider
+    {
+        private long shiftTicks;
+
+        public void Shift(TimeSpan by) => Interlocked.Add(ref shiftTicks, by.Ticks);
+
+        public override DateTimeOffset GetUtcNow() => base.GetUtcNow() + TimeSpan.FromTicks(Interlocked.Read(ref shiftTicks));
     }
 }

@@ -44,8 +44,12 @@ internal sealed class IntentDelivery : ReceiveActor, IWithTimers
     private readonly Dictionary<string, long> answered = new(StringComparer.Ordinal);
     private int inFlight;
 
-    public IntentDelivery(IActorRef region, DeliverySettings settings, IntentSenders senders, ILogger logger)
+    // The clock of answer times and due times (a test moves it on instead of sleeping).
+    private readonly TimeProvider clock;
+
+    public IntentDelivery(IActorRef region, DeliverySettings settings, IntentSenders senders, ILogger logger, TimeProvider? clock = null)
     {
+        this.clock = clock ?? TimeProvider.System;
         this.region = region;
         this.settings = settings;
         this.senders = senders;
@@ -76,8 +80,8 @@ internal sealed class IntentDelivery : ReceiveActor, IWithTimers
 
     public ITimerScheduler Timers { get; set; } = null!;
 
-    public static Props Props(IActorRef region, DeliverySettings settings, IntentSenders senders, ILogger logger) =>
-        Akka.Actor.Props.Create(() => new IntentDelivery(region, settings, senders, logger));
+    public static Props Props(IActorRef region, DeliverySettings settings, IntentSenders senders, ILogger logger, TimeProvider? clock = null) =>
+        Akka.Actor.Props.Create(() => new IntentDelivery(region, settings, senders, logger, clock));
 
     protected override void PreStart()
     {
@@ -108,7 +112,7 @@ internal sealed class IntentDelivery : ReceiveActor, IWithTimers
 
     private void ResendUnanswered()
     {
-        var now = DateTime.UtcNow;
+        var now = clock.GetUtcNow().UtcDateTime;
         var sent = unanswered.Values.Where(d => d.Attempts > 0).ToList();
         foreach (var delivery in sent)
         {
@@ -165,7 +169,7 @@ internal sealed class IntentDelivery : ReceiveActor, IWithTimers
         {
             if (delivery.Attempts > 0)
             {
-                answerTimes.Answered(DateTime.UtcNow - delivery.FirstSentAt);
+                answerTimes.Answered(clock.GetUtcNow().UtcDateTime - delivery.FirstSentAt);
             }
 
             Forget(accepted.Project);
@@ -175,7 +179,7 @@ internal sealed class IntentDelivery : ReceiveActor, IWithTimers
 
     private void RedeliverDue()
     {
-        var now = DateTime.UtcNow;
+        var now = clock.GetUtcNow().UtcDateTime;
         var due = unanswered.Values.Where(d => d.Attempts > 0 && d.DueAt <= now).ToList();
         foreach (var delivery in due)
         {
@@ -190,7 +194,7 @@ internal sealed class IntentDelivery : ReceiveActor, IWithTimers
 
     private void SendWaiting()
     {
-        var now = DateTime.UtcNow;
+        var now = clock.GetUtcNow().UtcDateTime;
         while (inFlight < settings.MaxInFlight && waiting.TryDequeue(out var project))
         {
             // A project forgotten or replaced while it waited left its name in the queue: skip what is not waiting.
