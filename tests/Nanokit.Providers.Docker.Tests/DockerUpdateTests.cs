@@ -17,7 +17,9 @@ public sealed class DockerUpdateTests
         var v1 = DockerProject.Service("web") with
         {
             Command = ["sh", "-c", "trap 'exit 0' TERM; sleep 1; touch /tmp/ok; while :; do sleep 0.2; done"],
-            Healthcheck = new HealthcheckSpec(["CMD-SHELL", "test -f /tmp/ok"], TimeSpan.FromMilliseconds(200), TimeSpan.FromSeconds(5), 3, TimeSpan.Zero, false),
+            // A start period: on a loaded host the container's first second can outlast 3 failed checks 200 ms apart,
+            // which made a healthy replacement "unhealthy" before it touched /tmp/ok.
+            Healthcheck = new HealthcheckSpec(["CMD-SHELL", "test -f /tmp/ok"], TimeSpan.FromMilliseconds(200), TimeSpan.FromSeconds(5), 3, TimeSpan.FromSeconds(30), false),
         };
         var old = await Task.WhenAll(Slots.Select(n => p.Runtime.CreateAsync(p.Replica(v1, n), DockerProject.Timeout(60))));
         var since = DateTimeOffset.UtcNow.AddSeconds(-5);
