@@ -18,9 +18,29 @@ export NANOKIT_TEST_REGISTRY
 dotnet build Nanokit.sln -c Release -warnaserror
 # Test projects run one after another: on two cores, parallel suites only fight
 # over the CPU and make timing-sensitive actor specs flaky.
+# Each project's output is also kept, so that the last lines printed (all a CI
+# page may show) name every failed test and the project it is in.
+logs="$(mktemp -d)"
+trap 'rm -rf "$logs"' EXIT
 status=0
+failed=()
 for project in tests/*.Tests/*.Tests.csproj; do
   echo "== $project"
-  dotnet test "$project" -c Release --no-build --logger "console;verbosity=normal" || status=1
+  log="$logs/$(basename "$project" .csproj).log"
+  if ! dotnet test "$project" -c Release --no-build --logger "console;verbosity=normal" 2>&1 | tee "$log"; then
+    status=1
+    failed+=("$project")
+  fi
 done
+echo "== summary"
+if [ "$status" -eq 0 ]; then
+  echo "every test project passed"
+else
+  for project in "${failed[@]}"; do
+    echo "FAILED $project"
+    # A failed test's name with the first lines of its message, then the counts.
+    grep -E -A6 '^[[:space:]]+Failed [A-Za-z]' "$logs/$(basename "$project" .csproj).log" | head -60 || true
+    grep -E 'Total tests|Passed:|Failed:' "$logs/$(basename "$project" .csproj).log" || true
+  done
+fi
 exit $status
