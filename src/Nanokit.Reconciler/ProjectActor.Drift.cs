@@ -22,7 +22,7 @@ internal sealed partial class ProjectActor
             consecutiveHeals++;
             lastHeal = DateTimeOffset.UtcNow;
         }
-        else if (!message.Plan.HasChanges)
+        else if (!message.Plan.HasChanges && OutlivedLastWait())
         {
             consecutiveHeals = 0;
         }
@@ -47,11 +47,20 @@ internal sealed partial class ProjectActor
 
     /// <summary>
     /// A drift tick, held back while heals keep following each other: a service that exits right after every
-    /// restart is restarted after 1 s, 2 s, 4 s... (the run retry policy), not on every change event.
-    /// A check that finds nothing to heal resets the count.
+    /// restart is restarted after 1 s, 2 s, 4 s... (the run retry policy), not on every change event. A tick that
+    /// comes while a run is in flight waits for its end and then for the same delay: a replica that exits while its
+    /// heal is still running must not be healed again the moment that run ends. A check that finds nothing to heal
+    /// resets the count once the last heal is older than the wait it earned (as Docker resets its restart delay only
+    /// after a container ran for a while): a crash loop seen running between two crashes keeps its backoff.
     /// </summary>
     private void Tick(DriftTick tick)
     {
+        if (supervisor is not null)
+        {
+            tickDuringRun = tick;
+            return;
+        }
+
         if (consecutiveHeals > 0)
         {
             var wait = settings.RunRetry.DelayAfter(consecutiveHeals, Random.Shared) - (DateTimeOffset.UtcNow - lastHeal);
@@ -112,12 +121,27 @@ internal sealed partial class ProjectActor
 
     private void RunQueuedDriftCheck()
     {
-        if (queuedDriftCheck is { } queued && supervisor is null)
+        if (supervisor is not null)
         {
+            return;
+        }
+
+        if (queuedDriftCheck is { } queued)
+        {
+            // A check someone asked for (or one a run interrupted) is owed an answer now.
             queuedDriftCheck = null;
+            tickDuringRun = null;
             StartRun(RunTrigger.Drift, queued);
         }
+        else if (tickDuringRun is { } tick)
+        {
+            tickDuringRun = null;
+            Tick(tick);
+        }
     }
+
+    private bool OutlivedLastWait() =>
+        consecutiveHeals == 0 || DateTimeOffset.UtcNow - lastHeal >= (settings.RunRetry with { Jitter = 0 }).DelayAfter(consecutiveHeals, Random.Shared);
 
     /// <summary>Starts, restarts (new interval) or stops the drift timer to match the intent.</summary>
     private void UpdateDriftTimer()

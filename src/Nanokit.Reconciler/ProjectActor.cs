@@ -34,6 +34,9 @@ internal sealed partial class ProjectActor : ReconcilerEntity, IWithTimers
     private RunRequest? running;
     private DriftCheckMode? queuedDriftCheck;
 
+    // The last drift tick that came while a run was in flight, handled (with the heal backoff) when the run ends.
+    private DriftTick? tickDuringRun;
+
     // Whether the running drift check has sent its report: after that, waiters belong to the next check.
     private bool driftReported;
     private int failedRuns;
