@@ -53,7 +53,10 @@ public sealed class ComposeHabitTests : IDisposable
     {
         cli.Write("nanokit.yml", Project());
         Assert.Equal(0, (await cli.RunAsync("up")).Exit);
-        await UntilAsync(async () => (await cli.RunAsync("logs")).Out.Contains("web-2  | web on 2", StringComparison.Ordinal));
+        // Every replica has written its line (the two web replicas start together, in no set order).
+        await UntilAsync(async () => (await cli.RunAsync("logs")).Out is var all
+            && all.Contains("web-1  | web on 1", StringComparison.Ordinal) && all.Contains("web-2  | web on 2", StringComparison.Ordinal)
+            && all.Contains("once-1 | done", StringComparison.Ordinal) && all.Contains("db-1   | db ready", StringComparison.Ordinal));
 
         var (exit, output, error) = await cli.RunAsync("logs", "--tail", "1");
 
