@@ -11,7 +11,8 @@
 # Sizes (environment): LATENCY_COUNT (200), GET_CLIENTS (32), GET_SECONDS (20), WATCHES (1000), SCALE (1000 projects
 # over the three nodes; the issue's figure: SCALE=10000), SCALE_CONCURRENCY (32 ApplyProject calls in flight),
 # JOIN (1: after scale, a 4th node joins; 0: not), NODE_CONF (HOCON lines added to every node's configuration, e.g.
-# NODE_CONF='nanokit.server.intents.redeliver-after = 2s'). After scale: each node's CPU time, intent deliveries,
+# NODE_CONF='nanokit.server.intents.redeliver-after = 2s'), STORE_OPTIONS (Npgsql keywords added to the nodes' --store,
+# e.g. STORE_OPTIONS='Max Auto Prepare=0'). After scale: each node's CPU time, intent deliveries,
 # threads and context switches, then the CPU of the nodes, of the bench database's PostgreSQL backends and of the client,
 # and PostgreSQL transactions per project.
 set -euo pipefail
@@ -84,7 +85,7 @@ xacts() { psql_ -d postgres -c "SELECT pg_stat_clear_snapshot(); SELECT xact_com
 children_cpu() { awk -v hz="$(getconf CLK_TCK)" '{printf "%.1f", ($16 + $17) / hz}' "/proc/$$/stat"; } # waited-for children
 
 psql_ -d postgres -c "CREATE DATABASE $db;"
-node_store="Host=$pg_host;Port=$pg_port;Username=$pg_user;Database=$db"
+node_store="Host=$pg_host;Port=$pg_port;Username=$pg_user;Database=$db${STORE_OPTIONS:+;$STORE_OPTIONS}"
 start_node 0; wait_ready 0
 start_node 1; start_node 2; wait_ready 1; wait_ready 2
 echo "commit $(git rev-parse --short HEAD), nodes' logs in $logs, load average at start: $(cut -d' ' -f1-3 /proc/loadavg)"

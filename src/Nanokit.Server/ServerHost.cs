@@ -15,6 +15,7 @@ using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using Nanokit.Persistence.Journal.PostgreSql;
 using Nanokit.Reconciler;
 using Nanokit.Reconciler.Hosting;
 using Nanokit.Server.Api;
@@ -141,7 +142,7 @@ public static class ServerHost
         builder.Logging.AddFilter("Microsoft", LogLevel.Warning);
         builder.Host.ConfigureHostOptions(o => o.ShutdownTimeout = TimeSpan.FromSeconds(30));
         builder.WebHost.ConfigureKestrel(kestrel => Listen(kestrel, settings, hub));
-        var dataSource = NpgsqlDataSource.Create(settings.Store);
+        var dataSource = NpgsqlDataSource.Create(PostgreSqlPool.Tuned(settings.Store));
         var store = new IntentStore(dataSource, settings.Channel, settings.Events.Channel, settings.MaxIntentBatch);
         var self = $"akka.tcp://nanokit@{settings.Cluster.Host}:{settings.Cluster.Port}";
         var observed = new ObservedStore(dataSource, self, config.GetTimeSpan("nanokit.server.observed-write-delay"));

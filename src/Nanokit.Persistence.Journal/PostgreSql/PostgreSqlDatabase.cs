@@ -24,7 +24,7 @@ internal static partial class PostgreSqlDatabase
             throw new ConfigurationException($"nanokit.persistence: schema must be a plain lower-case identifier, not '{schema}'");
         }
 
-        return (NpgsqlDataSource.Create(connectionString), schema);
+        return (NpgsqlDataSource.Create(PostgreSqlPool.Tuned(connectionString)), schema);
     }
 
     public static async Task CreateTablesAsync(NpgsqlDataSource dataSource, string s)

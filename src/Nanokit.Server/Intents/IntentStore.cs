@@ -126,16 +126,24 @@ internal sealed partial class IntentStore(NpgsqlDataSource dataSource, string ch
     {
         await using var batch = dataSource.CreateBatch();
         batch.BatchCommands.Add(new NpgsqlBatchCommand("SELECT statement_timestamp();"));
+        // One statement per kind of read, each with its own index (the primary key, accepted_at): statements are
+        // prepared once per connection, and a generic plan of "@x IS NULL OR ..." could use neither.
         var select = new NpgsqlBatchCommand(
-            """
+            $"""
             SELECT i.project, i.generation, i.spec, i.stop_timeout, i.stopped, i.restart FROM nanokit_intents i LEFT JOIN nanokit_status s USING (project)
-            WHERE i.generation > coalesce(s.accepted_generation, 0)
-              AND (@projects::text[] IS NULL OR i.project = ANY(@projects))
-              AND (@since::timestamptz IS NULL OR i.accepted_at >= @since)
+            WHERE i.generation > coalesce(s.accepted_generation, 0){(projects is not null ? " AND i.project = ANY(@projects)" : "")}{(since is not null ? " AND i.accepted_at >= @since" : "")}
             ORDER BY i.accepted_at, i.project;
             """);
-        select.Parameters.AddWithValue("projects", NpgsqlDbType.Array | NpgsqlDbType.Text, projects is { } names ? names.ToArray() : DBNull.Value);
-        select.Parameters.AddWithValue("since", NpgsqlDbType.TimestampTz, since is { } from ? from : DBNull.Value);
+        if (projects is { } names)
+        {
+            select.Parameters.AddWithValue("projects", NpgsqlDbType.Array | NpgsqlDbType.Text, names.ToArray());
+        }
+
+        if (since is { } from)
+        {
+            select.Parameters.AddWithValue("since", NpgsqlDbType.TimestampTz, from);
+        }
+
         batch.BatchCommands.Add(select);
         await using var reader = await batch.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
         await reader.ReadAsync(cancellationToken).ConfigureAwait(false);
