@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using Nanokit.Runtime;
 
 namespace Nanokit.Providers.Kubernetes;
@@ -6,12 +5,11 @@ namespace Nanokit.Providers.Kubernetes;
 // nkapp stop on Kubernetes, which has no stopped pod: the pod is deleted (its pre_stop hooks first, then SIGTERM and the
 // grace period, as a delete) and the reconciler's run state remembers the service as stopped, so that drift leaves the
 // missing replica alone and `start` (or `up`) creates it again from the spec. Its Service, Secrets, ConfigMaps and claims
-// stay, as a stopped container keeps its network and volumes. A restart (stop, then start of the same replica) creates the
-// pod again from the definition it had, kept in memory by this runtime between the two.
+// stay, as a stopped container keeps its network and volumes. A restart's start finds no pod and says so
+// (RuntimeException.Missing): the reconciler then creates the pod from the desired spec, as for `start`, so nothing
+// between the stop and the start lives in this runtime's memory, and a start after a failover works the same.
 public sealed partial class KubernetesRuntime
 {
-    private readonly ConcurrentDictionary<ReplicaId, Pod> stopped = new();
-
     public Task StopAsync(ReplicaId replica, TimeSpan? stopTimeout, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(replica);
@@ -25,7 +23,6 @@ public sealed partial class KubernetesRuntime
             }
 
             await RunPreStopAsync(replica, pod, cancellationToken).ConfigureAwait(false);
-            stopped[replica] = pod;
             var grace = stopTimeout is { } timeout ? (long)Math.Ceiling(timeout.TotalSeconds) : pod.Spec.TerminationGracePeriodSeconds ?? 30;
             await RemovePodAsync(replica, grace, cancellationToken).ConfigureAwait(false);
             return true;

@@ -31,19 +31,34 @@ public sealed partial class KubernetesRuntime
         }).ConfigureAwait(false);
     }
 
-    // An existing claim is kept as it is: it holds the volume's data, and its size is the cluster's business once bound.
+    // An existing claim is kept as it is: it holds the volume's data. A declared size it does not request is refused
+    // rather than kept in silence (the user asked for it) or changed: Compose never resizes a volume, and a claim can
+    // only grow, where its storage class allows it. The refusal comes before any pod is touched.
     private async Task EnsureClaimsAsync(string project, ServiceSpec service, CancellationToken cancellationToken)
     {
-        foreach (var claim in MountedVolumes.Claims(project, service))
+        foreach (var (claim, volume, declared) in MountedVolumes.Claims(project, service))
         {
+            var path = $"/api/v1/namespaces/{claim.Metadata.Namespace}/persistentvolumeclaims";
             try
             {
-                await api.SendAsync<JsonElement>(HttpMethod.Post, $"/api/v1/namespaces/{claim.Metadata.Namespace}/persistentvolumeclaims", claim, cancellationToken).ConfigureAwait(false);
+                await api.SendAsync<JsonElement>(HttpMethod.Post, path, claim, cancellationToken).ConfigureAwait(false);
             }
             catch (KubeApiException e) when (e.Code == 409 && e.Reason == "AlreadyExists")
             {
                 // Made by an earlier up, or by another service of the project sharing the volume.
+                if (declared is not null
+                    && await api.GetAsync<PersistentVolumeClaim>($"{path}/{claim.Metadata.Name}", cancellationToken).ConfigureAwait(false) is { } existing
+                    && existing.Spec?.Resources?.Requests?.GetValueOrDefault("storage") is { } requested
+                    && !SameSize(requested, declared))
+                {
+                    throw new RuntimeException(ProviderName, project, service.Name, null,
+                        $"volume \"{volume}\": claim {claim.Metadata.Name} exists with a request of {requested}, and driver_opts.size asks for {declared}; " +
+                        $"nanokit does not resize a claim (as Compose never changes an existing volume): set size back to {requested}, or delete the claim with its data (nkapp down -v) and run up again");
+                }
             }
         }
     }
+
+    private static bool SameSize(string requested, string declared) =>
+        StorageQuantity.TryParse(requested, out var have) && StorageQuantity.TryParse(declared, out var want) ? have == want : requested == declared;
 }

@@ -69,7 +69,6 @@ public sealed partial class KubernetesRuntime : IRuntimeProvider, IReplicaLogs, 
         ArgumentNullException.ThrowIfNull(replica);
         return Call(replica.Id, async () =>
         {
-            stopped.TryRemove(replica.Id, out _);
             var ns = PodDefinition.Namespace(replica.Project.Name);
             await EnsureNamespaceAsync(ns, cancellationToken).ConfigureAwait(false);
             if (!replica.Service.Ports.IsEmpty)
@@ -103,13 +102,11 @@ public sealed partial class KubernetesRuntime : IRuntimeProvider, IReplicaLogs, 
             var pod = await api.GetAsync<Pod>(PodPath(replica), cancellationToken).ConfigureAwait(false);
             if (pod is null)
             {
-                // Stopped by this runtime (a restart): its pod comes back as it was.
-                var before = stopped.TryRemove(replica, out var kept) ? kept
-                    : throw new RuntimeException(ProviderName, replica, $"there is no pod {PodDefinition.PodName(replica.Service, replica.Replica)} to start");
-                return await StartedAsync(replica, await CreateOrAdoptAsync(replica, Again(before), cancellationToken).ConfigureAwait(false), cancellationToken).ConfigureAwait(false);
+                // Stopped (a restart's stop deletes the pod): the reconciler creates it from the desired spec, which a
+                // node that took the project over after the stop has as well as the one that stopped it.
+                throw new RuntimeException(ProviderName, replica, $"there is no pod {PodDefinition.PodName(replica.Service, replica.Replica)} to start (create it instead)") { Missing = true };
             }
 
-            stopped.TryRemove(replica, out _);
             if (pod.Metadata.DeletionTimestamp is null && PodDefinition.ExitCode(pod) is null)
             {
                 return PodDefinition.Observed(pod)!;
@@ -139,7 +136,6 @@ public sealed partial class KubernetesRuntime : IRuntimeProvider, IReplicaLogs, 
         ArgumentNullException.ThrowIfNull(replica);
         return Call(replica, async () =>
         {
-            stopped.TryRemove(replica, out _);
             var pod = await api.GetAsync<Pod>(PodPath(replica), cancellationToken).ConfigureAwait(false);
             if (pod is not null)
             {

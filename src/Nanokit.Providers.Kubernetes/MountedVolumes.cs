@@ -6,7 +6,7 @@ namespace Nanokit.Providers.Kubernetes;
 
 /// <summary>
 /// A service's volumes as a pod mounts them. A named volume (top-level <c>volumes:</c>) is a PersistentVolumeClaim
-/// <c>volume-NAME</c> in the project's namespace, ReadWriteOnce, of <see cref="DefaultSize"/>, created before the first pod
+/// <c>volume-NAME</c> in the project's namespace, ReadWriteOnce, of its <c>driver_opts.size</c> or <see cref="DefaultSize"/>, created before the first pod
 /// that mounts it and kept when pods go, as Compose keeps named volumes (<c>down -v</c> deletes them). An anonymous volume is
 /// an emptyDir (it lives as long as the pod), a tmpfs an emptyDir of medium Memory. Bind mounts are refused at validate: a
 /// pod may run on another machine. <c>read_only</c> is the mount's readOnly.
@@ -14,8 +14,8 @@ namespace Nanokit.Providers.Kubernetes;
 internal static class MountedVolumes
 {
     /// <summary>
-    /// The storage each claim requests. Compose sets no size (a Docker volume grows with its disk); a claim must name one,
-    /// and top-level volume options (driver_opts) are not read yet, so every claim asks for this.
+    /// The storage a claim requests when its volume declares no <c>driver_opts.size</c>. Compose sets no size (a Docker
+    /// volume grows with its disk), but a claim must name one.
     /// </summary>
     public const string DefaultSize = "1Gi";
 
@@ -27,19 +27,21 @@ internal static class MountedVolumes
             : "volume-" + label + "-" + Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(volume)))[..8];
     }
 
-    /// <summary>The claims of the service's named volumes.</summary>
-    public static IEnumerable<PersistentVolumeClaim> Claims(string project, ServiceSpec service) =>
-        Named(service).Select(v => v.Source!).Distinct(StringComparer.Ordinal).Select(name => new PersistentVolumeClaim
+    /// <summary>The claims of the service's named volumes, each with the size its volume declares (null: none).</summary>
+    public static IEnumerable<(PersistentVolumeClaim Claim, string Volume, string? DeclaredSize)> Claims(string project, ServiceSpec service) =>
+        Named(service).DistinctBy(v => v.Source, StringComparer.Ordinal).Select(v => (Claim(project, v.Source!, v.Size ?? DefaultSize), v.Source!, v.Size));
+
+    private static PersistentVolumeClaim Claim(string project, string name, string size) => new()
+    {
+        Metadata = new ObjectMeta
         {
-            Metadata = new ObjectMeta
-            {
-                Name = ClaimName(name),
-                Namespace = PodDefinition.Namespace(project),
-                Labels = new Dictionary<string, string>(StringComparer.Ordinal) { [PodDefinition.ManagedBy] = "nanokit", [PodDefinition.Project] = project },
-                Annotations = new Dictionary<string, string>(StringComparer.Ordinal) { [VolumeAnnotation] = name },
-            },
-            Spec = new PersistentVolumeClaimSpec(["ReadWriteOnce"], new VolumeResourceRequirements(new Dictionary<string, string>(StringComparer.Ordinal) { ["storage"] = DefaultSize })),
-        });
+            Name = ClaimName(name),
+            Namespace = PodDefinition.Namespace(project),
+            Labels = new Dictionary<string, string>(StringComparer.Ordinal) { [PodDefinition.ManagedBy] = "nanokit", [PodDefinition.Project] = project },
+            Annotations = new Dictionary<string, string>(StringComparer.Ordinal) { [VolumeAnnotation] = name },
+        },
+        Spec = new PersistentVolumeClaimSpec(["ReadWriteOnce"], new VolumeResourceRequirements(new Dictionary<string, string>(StringComparer.Ordinal) { ["storage"] = size })),
+    };
 
     /// <summary>The Compose name of the volume a claim holds (a claim's name may carry a hash).</summary>
     public const string VolumeAnnotation = "nanokit.io/volume";

@@ -245,15 +245,30 @@ internal sealed class ServiceActor : ReconcilerEntity
         }
 
         private Task ApplyAsync(ServiceSpec spec, PlanAction action) => action.Action is ActionType.Start or ActionType.Restart
-            ? WithRetryAsync($"start replica {action.Replica}", () => owner.provider.StartAsync(Id(action), Cancel))
-            : WithRetryAsync(
-                $"{Verb(action.Action)} replica {action.Replica}",
-                () => owner.provider.CreateAsync(
-                    new ReplicaSpec(command.Project, spec, action.Replica, action.ConfigHash!, command.Generation)
-                    {
-                        Progress = new Reporter(message => Report(ServicePhase.Applying, $"replica {action.Replica}: {message}")),
-                    },
-                    Cancel));
+            ? WithRetryAsync($"start replica {action.Replica}", () => StartOrCreateAsync(spec, action))
+            : WithRetryAsync($"{Verb(action.Action)} replica {action.Replica}", () => CreateAsync(spec, action));
+
+        // A start that finds nothing to start (a runtime whose stop deletes the replica, such as Kubernetes) creates the
+        // replica from the desired spec, as a missing replica is: the runtime keeps nothing between a restart's stop and
+        // its start, so a start that another node resumes after a failover works the same.
+        private async Task<ObservedReplica> StartOrCreateAsync(ServiceSpec spec, PlanAction action)
+        {
+            try
+            {
+                return await owner.provider.StartAsync(Id(action), Cancel).ConfigureAwait(false);
+            }
+            catch (RuntimeException e) when (e.Missing && action.ConfigHash is not null)
+            {
+                return await CreateAsync(spec, action).ConfigureAwait(false);
+            }
+        }
+
+        private Task<ObservedReplica> CreateAsync(ServiceSpec spec, PlanAction action) => owner.provider.CreateAsync(
+            new ReplicaSpec(command.Project, spec, action.Replica, action.ConfigHash!, command.Generation)
+            {
+                Progress = new Reporter(message => Report(ServicePhase.Applying, $"replica {action.Replica}: {message}")),
+            },
+            Cancel);
 
         /// <summary>Waits for every desired replica to meet the condition the service's dependents declared (Compose semantics).</summary>
         private async Task WaitReadyAsync(ServiceSpec spec)

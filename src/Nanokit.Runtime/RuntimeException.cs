@@ -35,6 +35,12 @@ public sealed class RuntimeException : Exception
     /// </summary>
     public bool Transient { get; init; }
 
+    /// <summary>
+    /// A start found no replica to start (Kubernetes deletes a stopped pod): the reconciler creates it from the desired
+    /// spec instead, as it creates any missing replica, rather than retrying a start that cannot succeed.
+    /// </summary>
+    public bool Missing { get; init; }
+
     /// <summary>A blank cause (a platform that answered an error without a message) still says that much, never nothing.</summary>
     private static string Format(string provider, string project, string service, int? replica, string cause, Exception? inner)
     {

@@ -90,6 +90,38 @@ public sealed class VolumeTests : ApiServerTest
         Assert.Contains("spec.resources[storage]: Required value", causes);
     }
 
+    [Fact]
+    public async Task A_declared_size_is_the_claims_request_and_a_claim_of_another_size_is_refused_before_the_pod_is_touched()
+    {
+        await Provider.CreateAsync(new ReplicaSpec(Shop, Sized("5Gi"), 1, "hash-a", 1), default);
+        var claim = ClaimOf("db_data");
+        var pod = Api.Store.Get("pods", "shop", "db-1")!;
+
+        var refused = await Assert.ThrowsAsync<RuntimeException>(() => Provider.CreateAsync(new ReplicaSpec(Shop, Sized("10Gi"), 1, "hash-b", 2), default));
+
+        Assert.Equal("5Gi", (string)claim["spec"]!["resources"]!["requests"]!["storage"]!);
+        Assert.EndsWith(
+            $"volume \"db_data\": claim {claim["metadata"]!["name"]} exists with a request of 5Gi, and driver_opts.size asks for 10Gi; " +
+            "nanokit does not resize a claim (as Compose never changes an existing volume): set size back to 5Gi, or delete the claim with its data (nkapp down -v) and run up again",
+            refused.Message);
+        Assert.False(refused.Transient);
+        Assert.Equal((string?)pod["metadata"]!["uid"], (string?)Api.Store.Get("pods", "shop", "db-1")!["metadata"]!["uid"]);
+        Assert.Equal("5Gi", (string)ClaimOf("db_data")["spec"]!["resources"]!["requests"]!["storage"]!);
+
+        // The same quantity spelled otherwise, or no size at all, is the claim as it is.
+        await Provider.CreateAsync(new ReplicaSpec(Shop, Sized("5120Mi"), 1, "hash-c", 3), default);
+        await Provider.CreateAsync(new ReplicaSpec(Shop, Sized(null), 1, "hash-d", 4), default);
+        Assert.Equal((string?)claim["metadata"]!["uid"], (string?)ClaimOf("db_data")["metadata"]!["uid"]);
+    }
+
+    private JsonObject ClaimOf(string volume) =>
+        Api.Store.List("persistentvolumeclaims", "shop", _ => true).Items.Single(c => (string?)c["metadata"]!["annotations"]!["nanokit.io/volume"] == volume);
+
+    private static ServiceSpec Sized(string? size) => Db() with
+    {
+        Volumes = [new ComposeVolume("volume", "db_data", "/var/lib/db", false) { Size = size }],
+    };
+
     private static string Source(JsonObject volume) =>
         volume["persistentVolumeClaim"] is { } claim ? "claim:" + (string)claim["claimName"]! : "emptyDir:" + (string?)volume["emptyDir"]!["medium"];
 

@@ -1,5 +1,6 @@
 using Nanokit.Core.Model;
 using Nanokit.Core.Plan;
+using Nanokit.Runtime;
 
 namespace Nanokit.Reconciler.Tests;
 
@@ -104,6 +105,24 @@ public sealed class StopStartSpecs : ReconcilerFixture
     }
 
     [Fact]
+    public void A_restart_on_a_runtime_whose_stop_deletes_the_replica_creates_it_again_from_the_desired_spec()
+    {
+        var project = Sys.ActorOf(ProjectActor.Props("shop", "/tmp/nanokit-reconciler-spec", new StopDeletes(Runtime), Fast), "project-shop");
+        AwaitRun(Apply(project, Load(Spec)).Generation);
+        var ids = Observe().Replicas.ToDictionary(r => $"{r.Service}[{r.Replica}]", r => r.Id);
+
+        project.Tell(new RestartServices(["api"]), TestActor);
+        var restart = ExpectMsg<SpecAccepted>();
+        var (completed, _) = AwaitRun(restart.Generation);
+
+        Assert.True(completed.Result.Succeeded, string.Join("; ", completed.Result.Failures));
+        Assert.Equal("db:Running api:Running api:Running", States());
+        var now = Observe().Replicas.ToDictionary(r => $"{r.Service}[{r.Replica}]", r => r.Id);
+        Assert.Equal(ids["db[1]"], now["db[1]"]);
+        Assert.NotEqual(ids["api[1]"], now["api[1]"]);
+    }
+
+    [Fact]
     public void A_stop_before_anything_is_applied_or_of_an_unknown_service_is_refused_and_changes_nothing()
     {
         var project = Project();
@@ -121,4 +140,21 @@ public sealed class StopStartSpecs : ReconcilerFixture
 
     private string States() => string.Join(" ", Observe().Replicas
         .OrderBy(r => r.Service == "db" ? 0 : 1).ThenBy(r => r.Replica).Select(r => $"{r.Service}:{r.State}"));
+
+    /// <summary>
+    /// Stop and start as Kubernetes has them: a stop deletes the replica, and a start keeps nothing from it, so it finds
+    /// the replica missing (as a runtime on the node that took the project over after the stop would).
+    /// </summary>
+    private sealed class StopDeletes(IRuntimeProvider runtime) : DelegatingProvider(runtime)
+    {
+        private readonly IRuntimeProvider inner = runtime;
+
+        public override Task StopAsync(ReplicaId replica, TimeSpan? stopTimeout, CancellationToken cancellationToken) =>
+            inner.DeleteAsync(replica, stopTimeout, cancellationToken);
+
+        public override async Task<ObservedReplica> StartAsync(ReplicaId replica, CancellationToken cancellationToken) =>
+            (await inner.ObserveAsync(replica.Project, cancellationToken)).Replicas.Any(r => r.Service == replica.Service && r.Replica == replica.Replica)
+                ? await inner.StartAsync(replica, cancellationToken)
+                : throw new RuntimeException("kubernetes", replica, "there is no pod to start") { Missing = true };
+    }
 }

@@ -46,4 +46,28 @@ public sealed class IntentStoreRunStateTests
         Assert.Equal((5L, 0, 0), (deleted.Generation, deleted.Stopped.Length, deleted.Restart.Length));
         Assert.Null(undeployed);
     }
+
+    [Fact]
+    public async Task The_view_GetProject_reads_carries_the_stopped_set_of_the_latest_intent_so_the_spec_is_not_read_again()
+    {
+        await using var dataSource = NpgsqlDataSource.Create(await TestPostgres.CreateDatabaseAsync("nk_server_"));
+        var store = new IntentStore(dataSource, "nanokit_intents", "nanokit_events", 1);
+        await store.InitializeAsync(CancellationToken.None);
+        await using (var deployed = dataSource.CreateCommand("INSERT INTO nanokit_intents (project, generation, desired, runtime, spec, accepted_at, revision) VALUES ('shop', 1, 'deployed', 'docker', '{}', now(), 1);"))
+        {
+            await deployed.ExecuteNonQueryAsync();
+        }
+
+        var running = await store.GetAsync("shop", CancellationToken.None);
+        await store.ChangeRunStateAsync("shop", 1, ["web", "api"], [], null, "test", CancellationToken.None);
+        var stopped = await store.GetAsync("shop", CancellationToken.None);
+        var listed = Assert.Single(await store.ListAsync(10, 0, CancellationToken.None));
+        await store.DeleteAsync("shop", null, "test", CancellationToken.None);
+        var deleted = await store.GetAsync("shop", CancellationToken.None);
+
+        Assert.Empty(running!.Stopped);
+        Assert.Equal((2L, "web,api"), (stopped!.Generation, string.Join(',', stopped.Stopped)));
+        Assert.Equal("web,api", string.Join(',', listed.Stopped));
+        Assert.Equal((3L, 0), (deleted!.Generation, deleted.Stopped.Length));
+    }
 }

@@ -203,6 +203,17 @@ public sealed class RemoteForegroundTests(PrivateCluster cluster) : IDisposable
         var service = await NkappAsync(["run", .. write, "nowhere"]);
         Assert.Equal(1, service.Exit);
         Assert.Contains("NotFound: no such service: nowhere", service.Error);
+        var tty = await NkappAsync(["run", "-t", .. write, "api", "true"]);
+        Assert.Equal(1, tty.Exit);
+        Assert.Equal("nkapp run: -t/--tty is not available with --server (the API carries no pseudo-terminal); nothing was done\n", tty.Error);
+
+        // The start checks exec and run share, each refusal as the caller reads it.
+        var projects = new Projects.ProjectsClient(other.Channel);
+        Assert.Equal("the first message of a run must be a RunStart", await RefusedAsync(projects.RunService(TestFiles.As(TestFiles.WriteToken)), Start(name, "db", false, "true")));
+        Assert.Equal("the first message of an exec must be an ExecStart", await RefusedAsync(projects.ExecService(TestFiles.As(TestFiles.WriteToken)), new ExecRequest { Run = new RunStart { Project = name, Service = "db" } }));
+        Assert.Equal("command: the program to run is empty", await RefusedAsync(projects.RunService(TestFiles.As(TestFiles.WriteToken)), new ExecRequest { Run = new RunStart { Project = name, Service = "db", Command = { "" } } }));
+        Assert.Equal("command is required", await RefusedAsync(projects.ExecService(TestFiles.As(TestFiles.WriteToken)), Start(name, "db", false)));
+        Assert.Equal("project is required", await RefusedAsync(projects.RunService(TestFiles.As(TestFiles.WriteToken)), new ExecRequest { Run = new RunStart { Service = "db", Command = { "" } } }));
 
         // A caller that goes away stops the one-off, and it is removed.
         using (var cancel = new CancellationTokenSource())
@@ -228,6 +239,18 @@ public sealed class RemoteForegroundTests(PrivateCluster cluster) : IDisposable
         var (exit, output, errors) = await TestDocker.RunAsync(TestDocker.Host, ["ps", "-a", "--filter", $"label=io.nanokit.project={project}", "--filter", "label=io.nanokit.oneoff", "--format", "{{.Names}}"]);
         Assert.True(exit == 0, errors);
         return output.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+    }
+
+    /// <summary>Sends <paramref name="first"/> on an exec or run call and returns the INVALID_ARGUMENT it is refused with.</summary>
+    private static async Task<string> RefusedAsync(AsyncDuplexStreamingCall<ExecRequest, ExecResponse> call, ExecRequest first)
+    {
+        using (call)
+        {
+            await call.RequestStream.WriteAsync(first);
+            var refused = await Assert.ThrowsAsync<RpcException>(() => call.ResponseStream.MoveNext());
+            Assert.Equal(StatusCode.InvalidArgument, refused.StatusCode);
+            return refused.Status.Detail;
+        }
     }
 
     private static ExecRequest Start(string project, string service, bool stdin, params string[] command) =>

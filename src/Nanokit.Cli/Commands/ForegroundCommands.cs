@@ -33,15 +33,8 @@ internal static class ForegroundCommands
             using var remote = Remote.From(parse, context);
             if (remote is not null)
             {
-                if (parse.GetValue(tty))
-                {
-                    context.Error.WriteLine("nkapp exec: -t/--tty is not available with --server (the API carries no pseudo-terminal); nothing was done");
-                    return ExitCodes.Error;
-                }
-
-                return project.Load(parse, context) is { } loaded
-                    ? await RemoteForeground.ExecAsync(remote, loaded.Spec.Name, parse.GetValue(service)!, replica, parse.GetValue(commandLine)!, Input(context, parse.GetValue(interactive)), context, cancellationToken).ConfigureAwait(false)
-                    : ExitCodes.Error;
+                return await RemoteAsync(context, project, parse, "exec", parse.GetValue(tty), name =>
+                    RemoteForeground.ExecAsync(remote, name, parse.GetValue(service)!, replica, parse.GetValue(commandLine)!, Input(context, parse.GetValue(interactive)), context, cancellationToken)).ConfigureAwait(false);
             }
 
             return await RunAsync(context, project, parse, "exec", parse.GetValue(service)!, cancellationToken, (commands, spec, projectRef, streams) =>
@@ -68,15 +61,8 @@ internal static class ForegroundCommands
             using var remote = Remote.From(parse, context);
             if (remote is not null)
             {
-                if (parse.GetValue(tty))
-                {
-                    context.Error.WriteLine("nkapp run: -t/--tty is not available with --server (the API carries no pseudo-terminal); nothing was done");
-                    return ExitCodes.Error;
-                }
-
-                return project.Load(parse, context) is { } loaded
-                    ? await RemoteForeground.RunAsync(remote, loaded.Spec.Name, parse.GetValue(service)!, parse.GetValue(commandLine) ?? [], Input(context, parse.GetValue(interactive)), context, cancellationToken).ConfigureAwait(false)
-                    : ExitCodes.Error;
+                return await RemoteAsync(context, project, parse, "run", parse.GetValue(tty), name =>
+                    RemoteForeground.RunAsync(remote, name, parse.GetValue(service)!, parse.GetValue(commandLine) ?? [], Input(context, parse.GetValue(interactive)), context, cancellationToken)).ConfigureAwait(false);
             }
 
             return await RunAsync(context, project, parse, "run", parse.GetValue(service)!, cancellationToken, (commands, spec, projectRef, streams) =>
@@ -125,6 +111,21 @@ internal static class ForegroundCommands
     }
 
     private static Stream? Input(CliContext context, bool interactive) => interactive ? context.Input ?? Console.OpenStandardInput() : null;
+
+    /// <summary>
+    /// <c>exec</c> or <c>run</c> with <c>--server</c>: <c>-t</c> is refused before anything is read (the API carries no
+    /// pseudo-terminal), then the project is loaded for its name and <paramref name="call"/> runs on its owner.
+    /// </summary>
+    private static async Task<int> RemoteAsync(CliContext context, ProjectOptions project, ParseResult parse, string verb, bool tty, Func<string, Task<int>> call)
+    {
+        if (tty)
+        {
+            context.Error.WriteLine($"nkapp {verb}: -t/--tty is not available with --server (the API carries no pseudo-terminal); nothing was done");
+            return ExitCodes.Error;
+        }
+
+        return project.Load(parse, context) is { } loaded ? await call(loaded.Spec.Name).ConfigureAwait(false) : ExitCodes.Error;
+    }
 
     private static async Task<int> RunAsync(
         CliContext context, ProjectOptions project, ParseResult parse, string verb, string name, CancellationToken cancellationToken,

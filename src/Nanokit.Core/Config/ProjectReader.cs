@@ -32,9 +32,10 @@ internal sealed partial class ProjectReader(NodeReader reader, LoadContext conte
         }
 
         var drift = root["drift"] is { } driftNode ? ReadDrift(driftNode) : DriftSettings.Default;
+        var volumeSizes = ImmutableSortedDictionary<string, string>.Empty;
         if (root["volumes"] is { } volumes)
         {
-            DeclaredVolumes = ReadVolumeDeclarations(volumes);
+            (DeclaredVolumes, volumeSizes) = ReadVolumeDeclarations(volumes, runtime);
         }
 
         var services = ImmutableSortedDictionary.CreateBuilder<string, ServiceSpec>(StringComparer.Ordinal);
@@ -50,6 +51,14 @@ internal sealed partial class ProjectReader(NodeReader reader, LoadContext conte
         else if (reader.Mapping(servicesNode, "services") is { } servicesMap)
         {
             ReadServices(root.KeyNode("services")!, servicesMap, services);
+        }
+
+        if (!volumeSizes.IsEmpty)
+        {
+            foreach (var (serviceName, service) in services.ToList())
+            {
+                services[serviceName] = service with { Volumes = [.. service.Volumes.Select(v => v.Type == "volume" && v.Source is { } source && volumeSizes.TryGetValue(source, out var size) ? v with { Size = size } : v)] };
+            }
         }
 
         var networks = root["networks"] is { } networksNode ? ReadNetworks(networksNode) : ImmutableSortedDictionary<string, NetworkSpec>.Empty;
@@ -145,19 +154,28 @@ internal sealed partial class ProjectReader(NodeReader reader, LoadContext conte
         return new DriftSettings(interval, heal);
     }
 
-    // Named volumes must be declared, as Compose requires; their options (driver, external…) are not supported yet.
-    private ImmutableHashSet<string> ReadVolumeDeclarations(ConfigNode node)
+    // Named volumes must be declared, as Compose requires. Their options (driver, external…) are not supported yet, but
+    // for runtime kubernetes's driver_opts.size: a claim must request a size, and Compose has no other key for one.
+    private (ImmutableHashSet<string> Names, ImmutableSortedDictionary<string, string> Sizes) ReadVolumeDeclarations(ConfigNode node, RuntimeKind? runtime)
     {
+        var sizes = ImmutableSortedDictionary.CreateBuilder<string, string>(StringComparer.Ordinal);
         if (reader.Mapping(node, "volumes") is not { } map)
         {
-            return [];
+            return ([], sizes.ToImmutable());
         }
 
         foreach (var (key, value) in map.Entries)
         {
-            if (value is MappingNode { Entries.Length: > 0 } options)
+            if (value is MappingNode { Entries.Length: > 0 } options && runtime == RuntimeKind.Kubernetes)
             {
-                reader.Error(options.Entries[0].Key, $"volume \"{key.Value}\": options (driver, external, name…) are not supported by nanokit yet");
+                if (ClaimSize(key.Value, options) is { } size)
+                {
+                    sizes[key.Value] = size;
+                }
+            }
+            else if (value is MappingNode { Entries.Length: > 0 } refused)
+            {
+                reader.Error(refused.Entries[0].Key, $"volume \"{key.Value}\": options (driver, external, name…) are not supported by nanokit yet");
             }
             else if (value is not MappingNode and not ScalarNode { IsNull: true })
             {
@@ -165,7 +183,43 @@ internal sealed partial class ProjectReader(NodeReader reader, LoadContext conte
             }
         }
 
-        return map.Entries.Select(e => e.Key.Value).ToImmutableHashSet(StringComparer.Ordinal);
+        return (map.Entries.Select(e => e.Key.Value).ToImmutableHashSet(StringComparer.Ordinal), sizes.ToImmutable());
+    }
+
+    /// <summary>A kubernetes volume's <c>driver_opts.size</c>; every other option is a located error.</summary>
+    private string? ClaimSize(string volume, MappingNode options)
+    {
+        string? size = null;
+        foreach (var (option, value) in options.Entries)
+        {
+            if (option.Value != "driver_opts")
+            {
+                reader.Error(option, $"volume \"{volume}\": runtime kubernetes makes a volume a PersistentVolumeClaim and reads only driver_opts.size (its storage request); {option.Value} is not supported");
+            }
+            else if (reader.Mapping(value, $"volume \"{volume}\": driver_opts") is { } driverOpts)
+            {
+                foreach (var (name, text) in driverOpts.Entries)
+                {
+                    if (name.Value != "size")
+                    {
+                        reader.Error(name, $"volume \"{volume}\": runtime kubernetes reads only driver_opts.size (the claim's storage request); driver_opts.{name.Value} is not supported");
+                    }
+                    else if (reader.String(text, $"volume \"{volume}\": driver_opts.size") is { } quantity)
+                    {
+                        size = StorageQuantity.TryParse(quantity, out _) ? quantity
+                            : Refused(text, $"volume \"{volume}\": driver_opts.size \"{quantity}\" is not a Kubernetes quantity greater than zero (such as 5Gi, 500Mi or 1G)");
+                    }
+                }
+            }
+        }
+
+        return size;
+    }
+
+    private string? Refused(ConfigNode node, string message)
+    {
+        reader.Error(node, message);
+        return null;
     }
 
     /// <summary>Compose's rule for a project name taken from a directory: lowercase, keep only [a-z0-9_-], start with a letter or digit.</summary>

@@ -124,7 +124,14 @@ public sealed record PortMapping(string? HostIp, int? HostPort, int ContainerPor
 }
 
 /// <summary>A bind mount (Source is a path), a named volume (Source is a name) or an anonymous volume (Source null).</summary>
-public sealed record VolumeMount(string Type, string? Source, string Target, bool ReadOnly);
+public sealed record VolumeMount(string Type, string? Source, string Target, bool ReadOnly)
+{
+    /// <summary>
+    /// A named volume's declared size (top-level <c>driver_opts.size</c>, a Kubernetes quantity such as "5Gi"; read on
+    /// runtime kubernetes only), copied in by the loader so a runtime needs only the service; null when none is declared.
+    /// </summary>
+    public string? Size { get; init; }
+}
 
 public sealed record HealthcheckSpec(
     ImmutableArray<string> Test,

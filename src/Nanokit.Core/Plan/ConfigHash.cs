@@ -60,6 +60,7 @@ public static class ConfigHash
     private static readonly JsonEncodedText TimeoutKey = JsonEncodedText.Encode("timeout");
     private static readonly JsonEncodedText TypeKey = JsonEncodedText.Encode("type");
     private static readonly JsonEncodedText VolumesKey = JsonEncodedText.Encode("volumes");
+    private static readonly JsonEncodedText SizeKey = JsonEncodedText.Encode("size");
     private static readonly JsonEncodedText WorkingDirKey = JsonEncodedText.Encode("working_dir");
     [ThreadStatic]
     private static ArrayBufferWriter<byte>? buffer;
@@ -234,6 +235,12 @@ public static class ConfigHash
             {
                 w.WriteStartObject();
                 w.WriteBoolean(ReadOnlyKey, volume.ReadOnly);
+                // Only when declared, so the hash of every spec without a size stays as it was.
+                if (volume.Size is not null)
+                {
+                    w.WriteString(SizeKey, volume.Size);
+                }
+
                 if (volume.Source is not null)
                 {
                     w.WriteString(SourceKey, volume.Source);

@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using Akka.Actor;
 using Akka.Hosting;
 using Grpc.Core;
@@ -25,7 +24,7 @@ internal sealed class OwnerRouter(
 
     private static readonly TimeSpan IdentifyTimeout = TimeSpan.FromSeconds(10);
 
-    private readonly ConcurrentDictionary<string, GrpcChannel> channels = new(StringComparer.Ordinal);
+    private readonly OwnerChannels channels = new(url => GrpcChannel.ForAddress(url, new GrpcChannelOptions { MaxReceiveMessageSize = settings.MaxRequestBytes }));
 
     public string Self => Akka.Cluster.Cluster.Get(system).SelfAddress.ToString();
 
@@ -50,7 +49,7 @@ internal sealed class OwnerRouter(
 
         var url = await nodes.ApiUrlAsync(owner, cancellationToken).ConfigureAwait(false)
             ?? throw new RpcException(new Status(StatusCode.Unavailable, $"the owner of \"{project}\", {owner}, registered no API URL"));
-        var channel = channels.GetOrAdd(url, u => GrpcChannel.ForAddress(u, new GrpcChannelOptions { MaxReceiveMessageSize = settings.MaxRequestBytes }));
+        var channel = channels.For(url);
         var headers = new Metadata { { ForwardedHeader, Self } };
         if (context.RequestHeaders.GetValue("authorization") is { } authorization)
         {
@@ -60,13 +59,7 @@ internal sealed class OwnerRouter(
         return new Forward(new Projects.ProjectsClient(channel), headers, context.Deadline == DateTime.MaxValue ? null : context.Deadline, owner, url);
     }
 
-    public void Dispose()
-    {
-        foreach (var channel in channels.Values)
-        {
-            channel.Dispose();
-        }
-    }
+    public void Dispose() => channels.Dispose();
 
     private async Task<string> OwnerAsync(string project, CancellationToken cancellationToken)
     {

@@ -15,19 +15,9 @@ internal sealed partial class ProjectsService
     public override async Task ExecService(IAsyncStreamReader<ExecRequest> requestStream, IServerStreamWriter<ExecResponse> responseStream, ServerCallContext context)
     {
         var cancellationToken = context.CancellationToken;
-        if (!await requestStream.MoveNext(cancellationToken).ConfigureAwait(false) || requestStream.Current.MessageCase != ExecRequest.MessageOneofCase.Start)
-        {
-            throw new RpcException(new Status(StatusCode.InvalidArgument, "the first message of an exec must be an ExecStart"));
-        }
-
-        var start = requestStream.Current.Start;
-        var project = RequireName(start.Project);
-        if (start.Command.Count == 0 || start.Command[0].Length == 0)
-        {
-            throw new RpcException(new Status(StatusCode.InvalidArgument, "command is required"));
-        }
-
-        var (spec, service) = await ServiceAsync(project, start.Service, cancellationToken).ConfigureAwait(false);
+        var start = (await FirstAsync(requestStream, ExecRequest.MessageOneofCase.Start, "an exec must be an ExecStart", cancellationToken).ConfigureAwait(false)).Start;
+        var commandError = start.Command.Count == 0 || start.Command[0].Length == 0 ? "command is required" : null;
+        var (spec, service) = await CheckedServiceAsync(start.Project, start.Service, commandError, cancellationToken).ConfigureAwait(false);
 
         var replica = start.Replica == 0 ? 1 : start.Replica;
         if (replica < 1 || replica > service.Replicas)
@@ -35,47 +25,52 @@ internal sealed partial class ProjectsService
             throw new RpcException(new Status(StatusCode.NotFound, $"no replica {replica} of service {start.Service}: it has {(service.Replicas == 1 ? "1 replica" : $"{service.Replicas} replicas")}"));
         }
 
-        logger.ExecStarted(project, start.Service, replica);
-        try
-        {
-            await exec.ExecAsync(start, spec, requestStream, responseStream, context).ConfigureAwait(false);
-        }
-        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
-        {
-            // The caller cancelled or its deadline passed: the command was stopped with it.
-        }
+        logger.ExecStarted(start.Project, start.Service, replica);
+        await UntilCancelledAsync(() => exec.ExecAsync(start, spec, requestStream, responseStream, context), cancellationToken).ConfigureAwait(false);
     }
 
     public override async Task RunService(IAsyncStreamReader<ExecRequest> requestStream, IServerStreamWriter<ExecResponse> responseStream, ServerCallContext context)
     {
         var cancellationToken = context.CancellationToken;
-        if (!await requestStream.MoveNext(cancellationToken).ConfigureAwait(false) || requestStream.Current.MessageCase != ExecRequest.MessageOneofCase.Run)
-        {
-            throw new RpcException(new Status(StatusCode.InvalidArgument, "the first message of a run must be a RunStart"));
-        }
+        var start = (await FirstAsync(requestStream, ExecRequest.MessageOneofCase.Run, "a run must be a RunStart", cancellationToken).ConfigureAwait(false)).Run;
+        var commandError = start.Command.Count > 0 && start.Command[0].Length == 0 ? "command: the program to run is empty" : null;
+        var (spec, service) = await CheckedServiceAsync(start.Project, start.Service, commandError, cancellationToken).ConfigureAwait(false);
+        logger.RunStarted(start.Project, start.Service);
+        await UntilCancelledAsync(() => exec.RunOnceAsync(start, spec, service, requestStream, responseStream, context), cancellationToken).ConfigureAwait(false);
+    }
 
-        var start = requestStream.Current.Run;
-        var project = RequireName(start.Project);
-        if (start.Command.Count > 0 && start.Command[0].Length == 0)
-        {
-            throw new RpcException(new Status(StatusCode.InvalidArgument, "command: the program to run is empty"));
-        }
+    /// <summary>The call's first message, which must be <paramref name="expected"/>: INVALID_ARGUMENT ("the first message of <paramref name="what"/>") otherwise.</summary>
+    private static async Task<ExecRequest> FirstAsync(IAsyncStreamReader<ExecRequest> requestStream, ExecRequest.MessageOneofCase expected, string what, CancellationToken cancellationToken) =>
+        await requestStream.MoveNext(cancellationToken).ConfigureAwait(false) && requestStream.Current.MessageCase == expected
+            ? requestStream.Current
+            : throw new RpcException(new Status(StatusCode.InvalidArgument, $"the first message of {what}"));
 
-        var (spec, service) = await ServiceAsync(project, start.Service, cancellationToken).ConfigureAwait(false);
-        logger.RunStarted(project, start.Service);
+    /// <summary>Serves an exec or a run until it ends, or until the caller cancels or its deadline passes: gRPC then answers CANCELLED or DEADLINE_EXCEEDED, and the command was stopped (a one-off removed) with it.</summary>
+    private static async Task UntilCancelledAsync(Func<Task> serve, CancellationToken cancellationToken)
+    {
         try
         {
-            await exec.RunOnceAsync(start, spec, service, requestStream, responseStream, context).ConfigureAwait(false);
+            await serve().ConfigureAwait(false);
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
-            // The caller cancelled or its deadline passed: the one-off was stopped and removed with it.
+            // gRPC has answered already, and the command went with the call.
         }
     }
 
-    /// <summary>The accepted spec and one of its services; NOT_FOUND naming what is unknown, FAILED_PRECONDITION when undeployed.</summary>
-    private async Task<(ProjectSpec Spec, ServiceSpec Service)> ServiceAsync(string project, string name, CancellationToken cancellationToken)
+    /// <summary>
+    /// The start checks exec and run share, in this order: a project is named, the command is acceptable
+    /// (<paramref name="commandError"/> null, else INVALID_ARGUMENT with it), and the accepted spec has the service:
+    /// NOT_FOUND naming what is unknown, FAILED_PRECONDITION when undeployed. Returns the spec and the service.
+    /// </summary>
+    private async Task<(ProjectSpec Spec, ServiceSpec Service)> CheckedServiceAsync(string project, string name, string? commandError, CancellationToken cancellationToken)
     {
+        RequireName(project);
+        if (commandError is not null)
+        {
+            throw new RpcException(new Status(StatusCode.InvalidArgument, commandError));
+        }
+
         var intent = await Store(() => store.IntentAsync(project, cancellationToken)).ConfigureAwait(false) ?? throw NotFound(project);
         var spec = IntentStore.Spec(intent)
             ?? throw new RpcException(new Status(StatusCode.FailedPrecondition, $"\"{project}\" is undeployed (generation {intent.Generation}): it has no replicas"));

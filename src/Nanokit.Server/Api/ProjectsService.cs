@@ -62,10 +62,7 @@ internal sealed partial class ProjectsService(
         }
 
         // `nkapp ps -a` shows a replica of a service kept stopped as "stopped", as embedded ps does.
-        if (await Store(() => store.IntentAsync(view.Name, context.CancellationToken)).ConfigureAwait(false) is { } intent)
-        {
-            project.StoppedServices.AddRange(intent.Stopped.Order(StringComparer.Ordinal));
-        }
+        project.StoppedServices.AddRange(view.Stopped.Order(StringComparer.Ordinal));
 
         return project;
     }

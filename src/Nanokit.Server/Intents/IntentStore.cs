@@ -251,7 +251,7 @@ internal sealed partial class IntentStore(NpgsqlDataSource dataSource, string ch
             $"""
             SELECT i.project, i.generation, i.desired, i.runtime, i.accepted_at,
                    coalesce(s.observed_generation, 0), coalesce(s.phase, 'Pending'), coalesce(s.failures, '[]'::jsonb),
-                   coalesce(s.owner, ''), coalesce(s.updated_at, i.accepted_at), coalesce(s.accepted_generation, 0), i.revision
+                   coalesce(s.owner, ''), coalesce(s.updated_at, i.accepted_at), coalesce(s.accepted_generation, 0), i.revision, i.stopped
             FROM nanokit_intents i LEFT JOIN nanokit_status s USING (project)
             {where}
             ORDER BY (coalesce(s.phase, '') = 'Failed') DESC, i.project
@@ -283,7 +283,8 @@ internal sealed partial class IntentStore(NpgsqlDataSource dataSource, string ch
                 reader.GetString(8),
                 reader.GetFieldValue<DateTimeOffset>(4),
                 reader.GetFieldValue<DateTimeOffset>(9),
-                reader.GetInt64(11)));
+                reader.GetInt64(11),
+                ImmutableArray.Create(reader.GetFieldValue<string[]>(12))));
         }
 
         return views.ToImmutable();
@@ -315,7 +316,10 @@ internal sealed record Intent(string Project, long Generation, string? SpecJson)
 /// <summary>What the owning node reports about a project after each run starts or ends.</summary>
 internal sealed record StatusReport(string Project, long Generation, long ObservedGeneration, string Phase, ImmutableArray<string> Failures, string Owner);
 
-/// <summary>A project as the API shows it: intent joined with the owner's last report.</summary>
+/// <summary>
+/// A project as the API shows it: intent joined with the owner's last report. <paramref name="Stopped"/> is the
+/// latest intent's stopped set, read in the same query so GetProject need not read the intent (spec and all) again.
+/// </summary>
 internal sealed record ProjectView(
     string Name,
     long Generation,
@@ -327,4 +331,5 @@ internal sealed record ProjectView(
     string Owner,
     DateTimeOffset AcceptedAt,
     DateTimeOffset UpdatedAt,
-    long Revision);
+    long Revision,
+    ImmutableArray<string> Stopped);
