@@ -15,6 +15,11 @@ scripts/registry.sh start
 NANOKIT_TEST_REGISTRY="$(scripts/registry.sh url)"
 export NANOKIT_TEST_REGISTRY
 
+# Every cluster test node's log (with timestamps and its intents' sends and answers) is written here when the node
+# stops, so that a rare stall can be read afterwards from every node's side.
+NANOKIT_TEST_NODE_LOGS="${NANOKIT_TEST_NODE_LOGS:-$PWD/TestResults/node-logs/$(date -u +%Y%m%d-%H%M%S)}"
+export NANOKIT_TEST_NODE_LOGS
+
 dotnet build Nanokit.sln -c Release -warnaserror
 # Test projects run one after another: on two cores, parallel suites only fight
 # over the CPU and make timing-sensitive actor specs flaky.
@@ -33,6 +38,7 @@ for project in tests/*.Tests/*.Tests.csproj; do
   fi
 done
 echo "== summary"
+echo "cluster test nodes' logs: $NANOKIT_TEST_NODE_LOGS"
 if [ "$status" -eq 0 ]; then
   echo "every test project passed"
 else

@@ -39,6 +39,21 @@ internal static partial class ServerLog
     [LoggerMessage(9, LogLevel.Information, "Sent again {Count} intents their projects have not acknowledged; {Waiting} wait for one of {Slots} delivery slots; first copies now after {Wait}")]
     public static partial void Redelivered(this ILogger logger, int count, int waiting, int slots, TimeSpan wait);
 
+    [LoggerMessage(12, LogLevel.Debug, "Intent senders are now {Members}")]
+    public static partial void SendersChanged(this ILogger logger, string members);
+
+    [LoggerMessage(13, LogLevel.Debug, "Sent intent of project {Project} generation {Generation} to its shard (attempt {Attempt}; next after {Wait})")]
+    public static partial void IntentSent(this ILogger logger, string project, long generation, int attempt, TimeSpan wait);
+
+    [LoggerMessage(14, LogLevel.Debug, "Project {Project} answered generation {Generation}")]
+    public static partial void IntentAnswered(this ILogger logger, string project, long generation);
+
+    [LoggerMessage(15, LogLevel.Debug, "Read {Count} pending intents of this node ({Scope}): {Projects}")]
+    public static partial void PendingRead(this ILogger logger, int count, string scope, string projects);
+
+    [LoggerMessage(16, LogLevel.Warning, "Intent of project {Project} generation {Generation} is still unanswered after {Attempts} sends over {Elapsed}; it is sent again until its project answers")]
+    public static partial void IntentUnanswered(this ILogger logger, string project, long generation, int attempts, TimeSpan elapsed);
+
     [LoggerMessage(10, LogLevel.Warning, "The events of project {Project} could not be read for its watches ({Reason}); they wait for the next notification or poll")]
     public static partial void TailNotRead(this ILogger logger, string project, string reason);
 

@@ -70,6 +70,49 @@ public sealed class IntentRedeliveryTests : TestKit
         Assert.Same(first, copy);
     }
 
+    [Fact]
+    public void An_intent_unanswered_for_longer_than_redeliver_after_max_is_named_once_at_warning_with_its_sends()
+    {
+        var region = CreateTestProbe();
+        var settings = new DeliverySettings(TimeSpan.FromMilliseconds(100), TimeSpan.FromMilliseconds(200), 10, TimeSpan.FromSeconds(5), TimeSpan.FromSeconds(30));
+        var clock = new ShiftedClock();
+        var log = new WarningLog();
+        var delivery = Sys.ActorOf(IntentDelivery.Props(region, settings, new IntentSenders("test"), log, clock));
+        delivery.Tell(new IntentsPending([new Intent("silent", 3, null), new Intent("answers", 1, null)], PendingScope.Notified));
+        region.FishForMessage<ProjectEnvelope>(e => e.ProjectId == "silent");
+        delivery.Tell(new SpecAccepted("answers", 1));
+        region.FishForMessage<ProjectEnvelope>(e => e.ProjectId == "silent", TimeSpan.FromSeconds(5));
+        Assert.Empty(log.Warnings);
+
+        clock.Shift(TimeSpan.FromSeconds(31));
+
+        AwaitAssert(() => Assert.Matches(@"^Intent of project silent generation 3 is still unanswered after \d+ sends over 00:00:3\d", Assert.Single(log.Warnings)), TimeSpan.FromSeconds(5));
+        region.FishForMessage<ProjectEnvelope>(e => e.ProjectId == "silent", TimeSpan.FromSeconds(5));
+        region.FishForMessage<ProjectEnvelope>(e => e.ProjectId == "silent", TimeSpan.FromSeconds(5));
+        Assert.Single(log.Warnings);
+    }
+
+    /// <summary>The warnings a component logged, formatted.</summary>
+    private sealed class WarningLog : Microsoft.Extensions.Logging.ILogger
+    {
+        private readonly System.Collections.Concurrent.ConcurrentQueue<string> warnings = new();
+
+        public IReadOnlyList<string> Warnings => [.. warnings];
+
+        public IDisposable? BeginScope<TState>(TState state)
+            where TState : notnull => null;
+
+        public bool IsEnabled(Microsoft.Extensions.Logging.LogLevel logLevel) => true;
+
+        public void Log<TState>(Microsoft.Extensions.Logging.LogLevel logLevel, Microsoft.Extensions.Logging.EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
+        {
+            if (logLevel == Microsoft.Extensions.Logging.LogLevel.Warning)
+            {
+                warnings.Enqueue(formatter(state, exception));
+            }
+        }
+    }
+
     /// <summary>The system clock moved on by hand: later instants still pass in real time, as the actor's timers do.</summary>
     private sealed class ShiftedClock : TimeProvider
     {

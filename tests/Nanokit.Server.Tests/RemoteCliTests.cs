@@ -36,6 +36,36 @@ public sealed class RemoteCliTests(ClusterFixture cluster) : IDisposable
     }
 
     [Fact]
+    public async Task Up_that_times_out_says_where_the_project_is_stored_generation_phase_owner_and_the_revisions_seen()
+    {
+        // api waits for migrate to complete, which a simulated replica never does: the run cannot converge in time.
+        File.WriteAllText(Path.Combine(directory, "nanokit.yml"), """
+            name: remote-stuck
+            services:
+              migrate:
+                image: busybox:1
+              api:
+                image: nginx:1.27
+                depends_on:
+                  migrate:
+                    condition: service_completed_successfully
+            """);
+        string[] server = ["--server", cluster.Nodes[0].Url, "--token", TestFiles.WriteToken];
+
+        var up = await RunAsync(["up", "--timeout", "3s", .. server]);
+
+        Assert.Equal(1, up.Exit);
+        Assert.Contains("timed out after 3s waiting for generation 1 to converge; the cluster keeps converging it", up.Error);
+        Assert.Matches(
+            @"remote-stuck: stored generation 1 \(accepted \S+\), phase (Pending|Reconciling), observed generation 0, owner \S+.*, status updated \S+; events up to revision \d+, this watch received up to \d+\n",
+            up.Error);
+        Assert.Matches(@"remote-stuck: (no node has reported starting a run of generation 1|akka\.tcp://\S+ is running generation 1)", up.Error);
+
+        var down = await RunAsync(["down", .. server]);
+        Assert.True(down.Exit == 0, down.Error);
+    }
+
+    [Fact]
     public async Task Up_with_NANOKIT_SERVER_returns_at_once_with_no_wait_and_refuses_a_read_token_with_exit_1()
     {
         File.WriteAllText(Path.Combine(directory, "nanokit.yml"), TestFiles.Project("remote-no-wait"));

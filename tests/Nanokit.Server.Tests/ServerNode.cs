@@ -3,9 +3,21 @@ using Grpc.Net.Client;
 
 namespace Nanokit.Server.Tests;
 
-/// <summary>A real <c>nkapp server</c> process on loopback, on ports free at start; its output is kept for failures.</summary>
+/// <summary>
+/// A real <c>nkapp server</c> process on loopback, on ports free at start; its output is kept for failures, with
+/// timestamps and each intent's sends and answers (Nanokit.Server.Intents at Debug), and written to a file of
+/// <c>NANOKIT_TEST_NODE_LOGS</c> (scripts/test.sh sets it) when the node is disposed: a stall seen once in a suite
+/// run can be read afterwards from every node's side.
+/// </summary>
 internal sealed class ServerNode : IAsyncDisposable
 {
+    /// <summary>What every test node logs beyond its defaults (a test's own environment may override it).</summary>
+    private static readonly IReadOnlyDictionary<string, string> Logging = new Dictionary<string, string>
+    {
+        ["Logging__LogLevel__Nanokit.Server.Intents"] = "Debug",
+        ["Logging__Console__TimestampFormat"] = "HH:mm:ss.fff ",
+    };
+
     private readonly NkappProcess process;
 
     private ServerNode(NkappProcess process, int apiPort, int clusterPort)
@@ -48,7 +60,13 @@ internal sealed class ServerNode : IAsyncDisposable
     {
         var api = LoopbackPort.Free();
         var cluster = clusterPort ?? LoopbackPort.Free();
-        var process = NkappProcess.Start(directory: null, environment,
+        var variables = new Dictionary<string, string>(Logging);
+        foreach (var (key, value) in environment ?? new Dictionary<string, string>())
+        {
+            variables[key] = value;
+        }
+
+        var process = NkappProcess.Start(directory: null, variables,
         [
             "server",
             "--listen", $"127.0.0.1:{api}", "--cluster", $"127.0.0.1:{cluster}", "--seed", $"127.0.0.1:{seedClusterPort ?? cluster}",
@@ -81,6 +99,11 @@ internal sealed class ServerNode : IAsyncDisposable
         Channel.Dispose();
         Http.Dispose();
         await process.DisposeAsync();
+        if (Environment.GetEnvironmentVariable("NANOKIT_TEST_NODE_LOGS") is { Length: > 0 } logs)
+        {
+            Directory.CreateDirectory(logs);
+            await File.WriteAllTextAsync(Path.Combine(logs, $"{DateTime.UtcNow:yyyyMMdd-HHmmss}-node-{ClusterPort}.log"), Output);
+        }
     }
 
     [System.Runtime.InteropServices.DllImport("libc", EntryPoint = "kill", SetLastError = true)]

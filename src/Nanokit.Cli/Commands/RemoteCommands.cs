@@ -237,8 +237,49 @@ internal static class RemoteCommands
                 }
 
                 context.Error.WriteLine($"timed out after {Durations.Format(timeout.GetValueOrDefault())} waiting for generation {generation} to converge; the cluster keeps converging it");
+                await WhereAsync(remote, name, generation, context, cancellationToken).ConfigureAwait(false);
                 return ExitCodes.Error;
         }
+    }
+
+    /// <summary>How long a timed-out <c>up</c> waits to read where its project is before it exits without saying.</summary>
+    private static readonly TimeSpan WhereTimeout = TimeSpan.FromSeconds(10);
+
+    /// <summary>
+    /// After <c>up</c> timed out: where the project is, as the cluster stored it (GetProject), so that a stall says which
+    /// step did not happen: the intent not taken up by its project (Pending: no owner reported a run of it), its run
+    /// still going on its owner, or a run that ended without this watch receiving the end.
+    /// </summary>
+    private static async Task WhereAsync(Remote remote, string name, long generation, CliContext context, CancellationToken cancellationToken)
+    {
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        deadline.CancelAfter(WhereTimeout);
+        try
+        {
+            var project = await remote.Projects.GetProjectAsync(new GetProjectRequest { Project = name }, remote.Headers, cancellationToken: deadline.Token).ConfigureAwait(false);
+            context.Error.WriteLine(Whereabouts(project, generation, remote.Followed));
+        }
+        catch (RpcException e)
+        {
+            context.Error.WriteLine($"{name}: where it is could not be read ({e.StatusCode}: {e.Status.Detail})");
+        }
+    }
+
+    internal static string Whereabouts(Project project, long generation, long followed)
+    {
+        var owner = project.Owner is { Length: > 0 } o ? o : "none yet";
+        var state = $"{project.Name}: stored generation {project.Generation} (accepted {project.AcceptedAt}), phase {project.Phase}, observed generation {project.ObservedGeneration}, "
+            + $"owner {owner}, status updated {project.UpdatedAt}; events up to revision {project.Revision}, this watch received up to {followed}";
+        var meaning = project switch
+        {
+            { Generation: var g } when g > generation => $"generation {g} replaced generation {generation}",
+            { Phase: "Pending" } => $"no node has reported starting a run of generation {project.Generation}: its project has not taken the intent up (see the nodes' logs: category Nanokit.Server.Intents at Debug shows each send and answer)",
+            { Phase: "Reconciling" } => $"{owner} is running generation {project.Generation}",
+            { Phase: "Converged" } when project.ObservedGeneration >= generation => $"generation {generation} converged, but this watch did not receive the end of its run",
+            { Phase: "Failed" } => $"the last run failed ({string.Join("; ", project.Failures)}); its owner retries it",
+            _ => $"phase {project.Phase}",
+        };
+        return $"{state}\n{project.Name}: {meaning}";
     }
 
     private static StopServicesRequest Request(StopServicesRequest request, double? stopTimeoutSeconds)

@@ -33,6 +33,9 @@ internal sealed class Remote : IDisposable
 
     public Metadata Headers => headers;
 
+    /// <summary>The newest event revision <see cref="FollowAsync"/> received (what a timed-out <c>up</c> reports it saw).</summary>
+    public long Followed { get; private set; }
+
     /// <summary>The global --server and --token options (new instances per command tree: trees are built per invocation).</summary>
     public static IEnumerable<Option> CreateOptions() =>
     [
@@ -72,10 +75,11 @@ internal sealed class Remote : IDisposable
     /// Follows the project's events (WatchProject) after <paramref name="afterRevision"/> until a run of
     /// <paramref name="generation"/> or a newer one converged (true) or failed (false), printing each step as embedded
     /// <c>up</c> prints it; null when cancelled first. A stream broken by its node (UNAVAILABLE) is resumed from the
-    /// last revision received, a few times.
+    /// last revision received, a few times. <see cref="Followed"/> is the last revision it received.
     /// </summary>
     public async Task<bool?> FollowAsync(string project, long generation, long afterRevision, CliContext context, CancellationToken cancellationToken)
     {
+        Followed = afterRevision;
         var printer = new RemoteProgress(context.Out);
         var after = afterRevision;
         var retries = 0;
@@ -88,7 +92,7 @@ internal sealed class Remote : IDisposable
                     using var call = Projects.WatchProject(new WatchProjectRequest { Project = project, AfterRevision = after }, headers, cancellationToken: cancellationToken);
                     await foreach (var e in call.ResponseStream.ReadAllAsync(cancellationToken).ConfigureAwait(false))
                     {
-                        after = e.Revision;
+                        after = Followed = e.Revision;
                         retries = 0;
                         if (e.Generation >= generation && printer.Print(e) is { } outcome)
                         {

@@ -11,21 +11,21 @@ internal sealed class PostgreSqlEventStore : IEventStore
 {
     private readonly NpgsqlDataSource _dataSource;
     private readonly string _s;
-    private readonly Lazy<Task> _tables;
+    private readonly TableCreation _tables;
     private readonly ReadCoalescer<ReplayRequest, List<EventRow>> _replays;
     private readonly ReadCoalescer<string, long> _highest;
 
     public PostgreSqlEventStore(NpgsqlDataSource dataSource, string schema, ReadSettings reads)
     {
         (_dataSource, _s) = (dataSource, schema);
-        _tables = new Lazy<Task>(() => PostgreSqlDatabase.CreateTablesAsync(dataSource, schema));
+        _tables = new TableCreation(() => PostgreSqlDatabase.CreateTablesAsync(dataSource, schema));
         _replays = new ReadCoalescer<ReplayRequest, List<EventRow>>("replay", ReplayBatchAsync, reads.MaxBatch, reads.Parallelism);
         _highest = new ReadCoalescer<string, long>("highest", HighestBatchAsync, reads.MaxBatch, reads.Parallelism);
     }
 
     public async Task CommitAsync(IReadOnlyList<PendingWrite> batch)
     {
-        await _tables.Value.ConfigureAwait(false);
+        await _tables.EnsureAsync().ConfigureAwait(false);
         var rows = batch.SelectMany(p => p.Rows).ToArray();
         await using var command = _dataSource.CreateCommand($"""
             INSERT INTO {_s}.nanokit_journal (persistence_id, sequence_nr, serializer_id, manifest, payload, writer_uuid, written_at)
@@ -62,7 +62,7 @@ internal sealed class PostgreSqlEventStore : IEventStore
 
     public async Task DeleteToAsync(string persistenceId, long toSequenceNr, CancellationToken cancellationToken)
     {
-        await _tables.Value.ConfigureAwait(false);
+        await _tables.EnsureAsync().ConfigureAwait(false);
         await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
         var highest = await HighestAsync(connection, transaction, persistenceId, cancellationToken).ConfigureAwait(false);
@@ -91,7 +91,7 @@ internal sealed class PostgreSqlEventStore : IEventStore
     /// <summary>Many actors' replays in one query: each request's rows, in sequence order, at most its max.</summary>
     private async Task<List<EventRow>[]> ReplayBatchAsync(IReadOnlyList<ReplayRequest> requests)
     {
-        await _tables.Value.ConfigureAwait(false);
+        await _tables.EnsureAsync().ConfigureAwait(false);
         await using var command = _dataSource.CreateCommand($"""
             SELECT r.i, j.sequence_nr, j.serializer_id, j.manifest, j.payload, j.writer_uuid, j.written_at
             FROM unnest($1::text[], $2::bigint[], $3::bigint[], $4::bigint[]) WITH ORDINALITY AS r(pid, lo, hi, mx, i)
@@ -120,7 +120,7 @@ internal sealed class PostgreSqlEventStore : IEventStore
     /// <summary>Many actors' highest sequence numbers in one query, deletions notwithstanding.</summary>
     private async Task<long[]> HighestBatchAsync(IReadOnlyList<string> persistenceIds)
     {
-        await _tables.Value.ConfigureAwait(false);
+        await _tables.EnsureAsync().ConfigureAwait(false);
         await using var command = _dataSource.CreateCommand($"""
             SELECT r.i, greatest(
                 coalesce((SELECT max(sequence_nr) FROM {_s}.nanokit_journal WHERE persistence_id = r.pid), 0),

@@ -11,13 +11,13 @@ internal sealed class PostgreSqlSnapshotRows : ISnapshotRows
 
     private readonly NpgsqlDataSource _dataSource;
     private readonly string _s;
-    private readonly Lazy<Task> _tables;
+    private readonly TableCreation _tables;
     private readonly ReadCoalescer<(string PersistenceId, SnapshotRange Range), SnapshotRow?> _loads;
 
     public PostgreSqlSnapshotRows(NpgsqlDataSource dataSource, string schema, ReadSettings reads)
     {
         (_dataSource, _s) = (dataSource, schema);
-        _tables = new Lazy<Task>(() => PostgreSqlDatabase.CreateTablesAsync(dataSource, schema));
+        _tables = new TableCreation(() => PostgreSqlDatabase.CreateTablesAsync(dataSource, schema));
         _loads = new ReadCoalescer<(string, SnapshotRange), SnapshotRow?>("snapshot", LoadBatchAsync, reads.MaxBatch, reads.Parallelism);
     }
 
@@ -26,7 +26,7 @@ internal sealed class PostgreSqlSnapshotRows : ISnapshotRows
 
     public async Task SaveAsync(SnapshotRow row, CancellationToken cancellationToken)
     {
-        await _tables.Value.ConfigureAwait(false);
+        await _tables.EnsureAsync().ConfigureAwait(false);
         await using var command = _dataSource.CreateCommand($"""
             INSERT INTO {_s}.nanokit_snapshot (persistence_id, sequence_nr, created_at, serializer_id, manifest, payload)
             VALUES ($1, $2, $3, $4, $5, $6)
@@ -45,7 +45,7 @@ internal sealed class PostgreSqlSnapshotRows : ISnapshotRows
 
     public async Task DeleteAsync(string persistenceId, SnapshotRange range, CancellationToken cancellationToken)
     {
-        await _tables.Value.ConfigureAwait(false);
+        await _tables.EnsureAsync().ConfigureAwait(false);
         await using var command = Command($"DELETE FROM {_s}.nanokit_snapshot WHERE {InRange}", persistenceId, range);
         await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
     }
@@ -59,7 +59,7 @@ internal sealed class PostgreSqlSnapshotRows : ISnapshotRows
     /// <summary>Many actors' snapshot loads in one query: for each, the latest snapshot in its range, if any.</summary>
     private async Task<SnapshotRow?[]> LoadBatchAsync(IReadOnlyList<(string PersistenceId, SnapshotRange Range)> requests)
     {
-        await _tables.Value.ConfigureAwait(false);
+        await _tables.EnsureAsync().ConfigureAwait(false);
         await using var command = _dataSource.CreateCommand($"""
             SELECT r.i, s.sequence_nr, s.created_at, s.serializer_id, s.manifest, s.payload
             FROM unnest($1::text[], $2::bigint[], $3::bigint[], $4::bigint[], $5::bigint[]) WITH ORDINALITY AS r(pid, lo, hi, tlo, thi, i)

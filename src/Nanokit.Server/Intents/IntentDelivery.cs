@@ -106,7 +106,9 @@ internal sealed class IntentDelivery : ReceiveActor, IWithTimers
     {
         if (changed)
         {
-            senders.Update(up.Except(unreachable).Select(a => a.ToString()));
+            var members = up.Except(unreachable).Select(a => a.ToString()).Order(StringComparer.Ordinal).ToList();
+            senders.Update(members);
+            logger.SendersChanged(string.Join(",", members));
         }
     }
 
@@ -127,6 +129,11 @@ internal sealed class IntentDelivery : ReceiveActor, IWithTimers
 
     private void Read(IntentsPending pending)
     {
+        if (pending.Intents.Length > 0 && logger.IsEnabled(LogLevel.Debug))
+        {
+            logger.PendingRead(pending.Intents.Length, pending.Scope.ToString(), string.Join(",", pending.Intents.Select(i => $"{i.Project}@{i.Generation}")));
+        }
+
         var read = pending.Intents.ToDictionary(i => i.Project, StringComparer.Ordinal);
         if (pending.Scope != PendingScope.Notified)
         {
@@ -164,6 +171,7 @@ internal sealed class IntentDelivery : ReceiveActor, IWithTimers
 
     private void Answered(SpecAccepted accepted)
     {
+        logger.IntentAnswered(accepted.Project, accepted.Generation);
         answered[accepted.Project] = Math.Max(answered.GetValueOrDefault(accepted.Project), accepted.Generation);
         if (unanswered.TryGetValue(accepted.Project, out var delivery) && delivery.Intent.Generation <= accepted.Generation)
         {
@@ -190,6 +198,14 @@ internal sealed class IntentDelivery : ReceiveActor, IWithTimers
         {
             logger.Redelivered(due.Count, waiting.Count, settings.MaxInFlight, answerTimes.First);
         }
+
+        // Longer than the longest first wait: the project did not answer several copies. Said once per intent, by name,
+        // so a stalled delivery shows in the node's log at its default level (which project, since when, how often sent).
+        foreach (var late in unanswered.Values.Where(d => d is { Attempts: > 1, Warned: false } && now - d.FirstSentAt > settings.RedeliverAfterMax).ToList())
+        {
+            logger.IntentUnanswered(late.Intent.Project, late.Intent.Generation, late.Attempts, now - late.FirstSentAt);
+            unanswered[late.Intent.Project] = late with { Warned = true };
+        }
     }
 
     private void SendWaiting()
@@ -215,6 +231,7 @@ internal sealed class IntentDelivery : ReceiveActor, IWithTimers
         region.Tell(new ProjectEnvelope(intent.Project, message), Self);
         IntentTelemetry.Deliveries.Add(1);
         var attempts = delivery.Attempts + 1;
+        logger.IntentSent(intent.Project, intent.Generation, attempts, answerTimes.After(attempts));
         unanswered[intent.Project] = delivery with
         {
             Message = message, Attempts = attempts, FirstSentAt = attempts == 1 ? now : delivery.FirstSentAt, DueAt = now + answerTimes.After(attempts),
@@ -233,7 +250,8 @@ internal sealed class IntentDelivery : ReceiveActor, IWithTimers
     /// <param name="Attempts">Times sent; 0 while waiting for a slot.</param>
     /// <param name="FirstSentAt">When it was first sent (again from 1 after a member was removed).</param>
     /// <param name="DueAt">When to send it again if still unanswered.</param>
-    private sealed record Delivery(Intent Intent, ApplyIntent? Message, int Attempts, DateTime FirstSentAt, DateTime DueAt);
+    /// <param name="Warned">Whether the node's log already said this intent is long unanswered.</param>
+    private sealed record Delivery(Intent Intent, ApplyIntent? Message, int Attempts, DateTime FirstSentAt, DateTime DueAt, bool Warned = false);
 
     /// <summary>A member left the cluster (tests tell it directly; the cluster tells <see cref="ClusterEvent.MemberRemoved"/>).</summary>
     internal sealed record MemberLeft
