@@ -68,7 +68,7 @@ public sealed record ServerSettings(
             Positive(server, "intents.sweep-interval"),
             Positive(server, "intents.reconnect-delay"),
             Positive(server, "store-retry-max"),
-            DeliveryFrom(server),
+            DeliveryFrom(server, config),
             server.GetBoolean("simulated-runtime"),
             Path.GetFullPath(server.GetString("projects-directory")),
             new EventSettings(server.GetString("events.channel"), PositiveInt(server, "events.keep"), PositiveInt(server, "events.max-buffered")),
@@ -92,16 +92,32 @@ public sealed record ServerSettings(
         return new DnsEndPoint(value[..colon].Trim('[', ']'), port);
     }
 
-    private static DeliverySettings DeliveryFrom(Config server)
+    private static DeliverySettings DeliveryFrom(Config server, Config config)
     {
         var delivery = new DeliverySettings(
             Positive(server, "intents.redeliver-after"), Positive(server, "intents.redeliver-max"), PositiveInt(server, "intents.max-in-flight"),
-            Positive(server, "intents.sweep-overlap"), Positive(server, "intents.redeliver-after-max"));
+            Positive(server, "intents.sweep-overlap"), Positive(server, "intents.redeliver-after-max"))
+        {
+            ResendAfterRemoval = ShardsRehomedAfter(config),
+        };
         return delivery.RedeliverMax < delivery.RedeliverAfter
             ? throw new ServerConfigException("nanokit.server.intents.redeliver-max must be at least intents.redeliver-after")
             : delivery.RedeliverAfterMax < delivery.RedeliverAfter
             ? throw new ServerConfigException("nanokit.server.intents.redeliver-after-max must be at least intents.redeliver-after")
             : delivery;
+    }
+
+    /// <summary>
+    /// How long after a member's removal its shards have a new home known to every region: the coordinator waits
+    /// <c>down-removal-margin</c> (off: the resolver's <c>stable-after</c>) before re-allocating them, and a region
+    /// holding a message for one learns where it went at its next <c>retry-interval</c> (one more for the ask).
+    /// </summary>
+    private static TimeSpan ShardsRehomedAfter(Config config)
+    {
+        var margin = config.GetString("akka.cluster.down-removal-margin") is "off" or null
+            ? config.GetTimeSpan("akka.cluster.split-brain-resolver.stable-after")
+            : config.GetTimeSpan("akka.cluster.down-removal-margin");
+        return margin + (2 * config.GetTimeSpan("akka.cluster.sharding.retry-interval"));
     }
 
     private static TimeSpan Positive(Config config, string key)
@@ -129,7 +145,11 @@ public sealed record ServerSettings(
 public sealed record EventSettings(string Channel, int Keep, int MaxBuffered);
 
 /// <summary>nanokit.server.intents: how a node delivers stored intents (hocon/server.conf documents each).</summary>
-public sealed record DeliverySettings(TimeSpan RedeliverAfter, TimeSpan RedeliverMax, int MaxInFlight, TimeSpan SweepOverlap, TimeSpan RedeliverAfterMax);
+public sealed record DeliverySettings(TimeSpan RedeliverAfter, TimeSpan RedeliverMax, int MaxInFlight, TimeSpan SweepOverlap, TimeSpan RedeliverAfterMax)
+{
+    /// <summary>When, after a member was removed, unanswered intents are sent once more (zero: not); from the akka keys.</summary>
+    public TimeSpan ResendAfterRemoval { get; init; }
+}
 
 /// <summary>nanokit.server.watch: WatchProject streams (hocon/server.conf documents each).</summary>
 public sealed record WatchSettings(int MaxStreams, int PageSize, TimeSpan PollInterval, int TailEvents);

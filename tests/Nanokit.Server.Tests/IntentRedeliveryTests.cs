@@ -32,6 +32,27 @@ public sealed class IntentRedeliveryTests : TestKit
     }
 
     [Fact]
+    public void After_a_member_is_removed_unanswered_intents_are_sent_once_more_when_its_shards_have_a_new_home()
+    {
+        var region = CreateTestProbe();
+        var hour = TimeSpan.FromHours(1);
+        var settings = new DeliverySettings(hour, hour, 10, TimeSpan.FromSeconds(5), hour) { ResendAfterRemoval = TimeSpan.FromMilliseconds(600) };
+        var delivery = Sys.ActorOf(IntentDelivery.Props(region, settings, new IntentSenders("test"), NullLogger.Instance));
+        delivery.Tell(new IntentsPending([new Intent("a", 2, null), new Intent("b", 1, null)], PendingScope.All));
+        region.ExpectMsg<ProjectEnvelope>();
+        region.ExpectMsg<ProjectEnvelope>();
+
+        delivery.Tell(IntentDelivery.MemberLeft.Instance);
+        Assert.Equal(["a", "b"], new[] { region.ExpectMsg<ProjectEnvelope>().ProjectId, region.ExpectMsg<ProjectEnvelope>().ProjectId }.Order());
+        delivery.Tell(new SpecAccepted("b", 1));
+        region.ExpectNoMsg(TimeSpan.FromMilliseconds(300));
+
+        // The copy sent at the removal may have gone to the dead member: "a" goes once more, "b" answered meanwhile.
+        Assert.Equal("a", region.ExpectMsg<ProjectEnvelope>(TimeSpan.FromSeconds(3)).ProjectId);
+        region.ExpectNoMsg(TimeSpan.FromMilliseconds(900));
+    }
+
+    [Fact]
     public void After_projects_took_seconds_to_answer_an_unanswered_intent_waits_about_that_long_before_it_is_sent_again()
     {
         var region = CreateTestProbe();
