@@ -229,6 +229,7 @@ public static class ServerHost
                 RememberEntitiesStore = RememberEntitiesStore.Eventsourced,
             });
         akka.AddStartup((system, _) => PersistenceWarmup.Start(system, services.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(PersistenceWarmup))));
+        akka.AddStartup((system, _) => ResolverTicks.Start(system, settings.ResolverTick, services.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(ResolverTicks))));
         var logger = services.GetRequiredService<ILoggerFactory>().CreateLogger<StatusWriter>();
         akka.WithActors((system, _) => system.ActorOf(
             StatusWriter.Props(events, Akka.Cluster.Cluster.Get(system).SelfAddress.ToString(), settings.Events.MaxBuffered, settings.ReconnectDelay, logger),

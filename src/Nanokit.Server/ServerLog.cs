@@ -62,4 +62,7 @@ internal static partial class ServerLog
 
     [LoggerMessage(8, LogLevel.Warning, "The journal and snapshot store could not be warmed up at start ({Reason}); their first use will start them")]
     public static partial void WarmupFailed(this ILogger logger, string reason);
+
+    [LoggerMessage(17, LogLevel.Warning, "This Akka.Cluster has no split-brain resolver tick message by the name Nanokit knows; nanokit.server.resolver-tick is ignored and the resolver decides on its own 1 s tick")]
+    public static partial void ResolverTickMissing(this ILogger logger);
 }

@@ -28,7 +28,8 @@ public sealed record ServerSettings(
     EventSettings Events,
     WatchSettings Watch,
     int MaxIntentBatch,
-    string ScratchDirectory)
+    string ScratchDirectory,
+    TimeSpan ResolverTick)
 {
     private const string Resource = "Nanokit.Server.server.conf";
 
@@ -74,7 +75,8 @@ public sealed record ServerSettings(
             new EventSettings(server.GetString("events.channel"), PositiveInt(server, "events.keep"), PositiveInt(server, "events.max-buffered")),
             new WatchSettings(PositiveInt(server, "watch.max-streams"), PositiveInt(server, "watch.page-size"), Positive(server, "watch.poll-interval"), PositiveInt(server, "watch.tail-events")),
             PositiveInt(server, "intents.max-batch"),
-            server.GetString("limits.scratch-directory") is { Length: > 0 } scratch && Directory.Exists(scratch) ? scratch : Path.GetTempPath());
+            server.GetString("limits.scratch-directory") is { Length: > 0 } scratch && Directory.Exists(scratch) ? scratch : Path.GetTempPath(),
+            server.GetString("resolver-tick") is "off" ? TimeSpan.Zero : Positive(server, "resolver-tick"));
     }
 
     /// <summary>The configuration the node runs with: the --config file's HOCON, then hocon/server.conf.</summary>
