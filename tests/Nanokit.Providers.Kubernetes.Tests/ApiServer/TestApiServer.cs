@@ -163,7 +163,9 @@ internal sealed class TestApiServer : IAsyncDisposable
 
     private static async Task CreateAsync(HttpContext context, ObjectStore store, string resource, string? ns)
     {
-        var obj = ObjectRules.Admit(resource, ns, await BodyAsync(context).ConfigureAwait(false));
+        var body = await BodyAsync(context).ConfigureAwait(false);
+        ObjectRules.Decode(resource, body);
+        var obj = ObjectRules.Admit(resource, ns, body);
         await Answer(context, 201, store.Create(resource, ns, obj)).ConfigureAwait(false);
     }
 
@@ -234,6 +236,7 @@ internal sealed class TestApiServer : IAsyncDisposable
     private static async Task ReplaceAsync(HttpContext context, ObjectStore store, string resource, string ns, string name)
     {
         var sent = await BodyAsync(context).ConfigureAwait(false);
+        ObjectRules.Decode(resource, sent);
         await Answer(context, 200, store.Replace(resource, ns, name, sent, (current, body) => ObjectRules.Merge(resource, current, body))).ConfigureAwait(false);
     }
 
