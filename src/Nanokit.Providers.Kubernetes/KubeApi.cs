@@ -17,6 +17,10 @@ internal sealed partial class KubeApi : IDisposable
 {
     private readonly HttpClient http;
     private readonly TimeSpan requestTimeout;
+    private readonly X509Certificate2? clientCertificate;
+
+    // What a 401 tells the user to check: the credential this client presents.
+    private readonly string credential;
 
     public KubeApi(KubeConfig config, TimeSpan requestTimeout)
     {
@@ -34,6 +38,17 @@ internal sealed partial class KubeApi : IDisposable
             handler.SslOptions.RemoteCertificateValidationCallback = (_, certificate, _, errors) => Trusted(roots, certificate, errors);
         }
 
+        credential = "the token of the kubeconfig's user";
+        if (config.ClientCertificate is { } client)
+        {
+            // Presented whenever the server asks, whatever issuers it lists: a server that does not trust it answers 401,
+            // which names the certificate, where a silently withheld one would look like a missing credential.
+            var certificate = clientCertificate = client.Load();
+            handler.SslOptions.ClientCertificates = [certificate];
+            handler.SslOptions.LocalCertificateSelectionCallback = (_, _, _, _, _) => certificate;
+            credential = "the client certificate, " + client.Where;
+        }
+
         // Watches stay open as long as their caller wants; plain calls get requestTimeout through their token instead.
         http = new HttpClient(handler) { BaseAddress = config.Server, Timeout = Timeout.InfiniteTimeSpan };
         if (config.Token is { } token)
@@ -44,7 +59,11 @@ internal sealed partial class KubeApi : IDisposable
 
     public Uri Server { get; }
 
-    public void Dispose() => http.Dispose();
+    public void Dispose()
+    {
+        http.Dispose();
+        clientCertificate?.Dispose();
+    }
 
     /// <summary>The object, or null when the server answers 404.</summary>
     public async Task<T?> GetAsync<T>(string path, CancellationToken cancellationToken)
@@ -165,7 +184,7 @@ internal sealed partial class KubeApi : IDisposable
 
     private KubeApiException Unreachable(Exception e) => new(0, "Unreachable", $"the Kubernetes API server {Server} is unreachable: {e.Message}", e);
 
-    private static async Task EnsureSuccessAsync(HttpResponseMessage response, CancellationToken cancellationToken)
+    private async Task EnsureSuccessAsync(HttpResponseMessage response, CancellationToken cancellationToken)
     {
         if (response.IsSuccessStatusCode)
         {
@@ -186,7 +205,7 @@ internal sealed partial class KubeApi : IDisposable
         var code = (int)response.StatusCode;
         var reason = status?.Reason ?? response.StatusCode.ToString();
         var message = status?.Message is { Length: > 0 } m ? m : $"{code} {response.ReasonPhrase}: {text}";
-        throw new KubeApiException(code, reason, response.StatusCode == HttpStatusCode.Unauthorized ? $"{message} (check the token of the kubeconfig's user)" : message);
+        throw new KubeApiException(code, reason, response.StatusCode == HttpStatusCode.Unauthorized ? $"{message} (check {credential})" : message);
     }
 }
 

@@ -63,6 +63,58 @@ public sealed class ApiServerTests : IAsyncLifetime
         Assert.StartsWith("Pod \"Web_1\" is invalid: [metadata.name: Invalid value", (string)body["message"]!);
     }
 
+    [Theory]
+    [InlineData("\"5GB\"", Quantity.FormatWrong)]
+    [InlineData("\"5gi\"", Quantity.FormatWrong)]
+    [InlineData("\"1e1.5\"", Quantity.FormatWrong)]
+    [InlineData("\"\"", Quantity.FormatWrong)]
+    [InlineData("\"5ki\"", Quantity.SuffixWrong)]
+    [InlineData("\"1e\"", Quantity.SuffixWrong)]
+    [InlineData("\"e-10\"", Quantity.NumericWrong)]
+    [InlineData("true", Quantity.FormatWrong)]
+    public async Task A_claim_whose_storage_request_does_not_scan_as_a_quantity_fails_decoding_with_400_BadRequest(string storage, string error)
+    {
+        var (code, body) = await SendAsync(HttpMethod.Post, "/api/v1/namespaces/shop/persistentvolumeclaims", Claim("data", storage));
+
+        Assert.Equal(HttpStatusCode.BadRequest, code);
+        Assert.Equal(("Status", "Failure", "BadRequest", 400, $"PersistentVolumeClaim in version \"v1\" cannot be handled as a PersistentVolumeClaim: {error}"), Status(body));
+        Assert.Null(server.Store.Get("persistentvolumeclaims", "shop", "data"));
+    }
+
+    [Theory]
+    [InlineData("\"0\"", "0")]
+    [InlineData("\"-1Gi\"", "-1Gi")]
+    [InlineData("\"Gi\"", "0")]
+    [InlineData("\".\"", "0")]
+    [InlineData("\"0.000Ki\"", "0")]
+    [InlineData("-5", "-5")]
+    public async Task A_claim_requesting_no_storage_or_less_answers_422_Invalid_naming_spec_resources_storage(string storage, string shown)
+    {
+        var (code, body) = await SendAsync(HttpMethod.Post, "/api/v1/namespaces/shop/persistentvolumeclaims", Claim("data", storage));
+
+        Assert.Equal(HttpStatusCode.UnprocessableEntity, code);
+        Assert.Equal(("Status", "Failure", "Invalid", 422, $"PersistentVolumeClaim \"data\" is invalid: spec.resources[storage]: Invalid value: \"{shown}\": must be greater than zero"), Status(body));
+        var cause = Assert.Single(body["details"]!["causes"]!.AsArray());
+        Assert.Equal(("spec.resources[storage]", "FieldValueInvalid"), ((string)cause!["field"]!, (string)cause["reason"]!));
+        Assert.Null(server.Store.Get("persistentvolumeclaims", "shop", "data"));
+    }
+
+    [Theory]
+    [InlineData("\"5Gi\"")]
+    [InlineData("\" 1.5Gi \"")]
+    [InlineData("\".5Ki\"")]
+    [InlineData("\"1E\"")]
+    [InlineData("\"1e-9\"")]
+    [InlineData("\"+2k\"")]
+    [InlineData("\"5.\"")]
+    [InlineData("1000000000")]
+    public async Task A_claim_requesting_a_positive_quantity_in_any_of_its_forms_is_created(string storage)
+    {
+        var (code, body) = await SendAsync(HttpMethod.Post, "/api/v1/namespaces/shop/persistentvolumeclaims", Claim("data", storage));
+
+        Assert.True(code == HttpStatusCode.Created, body.ToJsonString());
+    }
+
     [Fact]
     public async Task A_replace_with_a_stale_resourceVersion_answers_409_Conflict_and_generation_moves_with_the_spec_only()
     {
@@ -266,6 +318,9 @@ public sealed class ApiServerTests : IAsyncLifetime
           "volumes":[{"name":"motd","configMap":{"name":"motd","items":[{"key":"content","path":"content","mode":{{{mode}}}}]}}],
           "containers":[{"name":"main","image":"app:1","volumeMounts":[{"name":"{{{mountName}}}","mountPath":"/etc/motd","subPath":"{{{subPath}}}","readOnly":true}]}]}}
         """;
+
+    private static string Claim(string name, string storageJson) =>
+        $$"""{"metadata":{"name":"{{name}}"},"spec":{"accessModes":["ReadWriteOnce"],"resources":{"requests":{"storage":""" + storageJson + "}}}}";
 
     private static string Service(string name, int port) =>
         $$$"""{"metadata":{"name":"{{{name}}}"},"spec":{"selector":{"app":"{{{name}}}"},"ports":[{"port":{{{port}}}}]}}""";

@@ -196,7 +196,7 @@ public sealed class KubernetesRuntimeTests : ApiServerTest
 
         Assert.StartsWith($"kubeconfig {Path.Combine(Scratch, "none")}: cannot be read", missing.Message);
         Assert.Equal($"kubeconfig {path}:1:1: clusters has no entry named \"k\"", partial.Message);
-        Assert.Equal($"kubeconfig {path}:11:5: exec in user \"u\" is not supported by nanokit yet; use a bearer token (token or tokenFile)", plugin.Message);
+        Assert.Equal($"kubeconfig {path}:11:5: exec in user \"u\" is not supported by nanokit yet; use a bearer token (token or tokenFile) or a client certificate (client-certificate-data and client-key-data)", plugin.Message);
     }
 
     [Fact]

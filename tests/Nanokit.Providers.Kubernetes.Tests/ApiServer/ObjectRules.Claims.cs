@@ -3,7 +3,8 @@ using System.Text.Json.Nodes;
 namespace Nanokit.Providers.Kubernetes.Tests.ApiServer;
 
 // PersistentVolumeClaims as the API reference and the apiserver's validation define them: spec.accessModes at least one
-// of ReadWriteOnce, ReadOnlyMany, ReadWriteMany, ReadWriteOncePod; spec.resources.requests.storage required; a new claim
+// of ReadWriteOnce, ReadOnlyMany, ReadWriteMany, ReadWriteOncePod; spec.resources.requests.storage required and above zero
+// (a quantity that does not scan never gets here: ObjectRules.Decode.cs); a new claim
 // is status.phase Pending (the binder, ClaimController, binds it); on update the spec is immutable except
 // resources.requests, and spec.volumeName, set by the binder, is kept.
 internal static partial class ObjectRules
@@ -28,9 +29,16 @@ internal static partial class ObjectRules
             causes.Add(("spec.accessModes", "FieldValueNotSupported", $"Unsupported value: \"{mode}\": supported values: {string.Join(", ", AccessModes.Select(a => $"\"{a}\""))}"));
         }
 
-        if (spec["resources"]?["requests"]?["storage"]?.GetValue<string>() is not { Length: > 0 })
+        // Decode has already refused a request that does not scan; here its sign is judged (ValidatePositiveQuantityValue).
+        if (spec["resources"]?["requests"]?["storage"] is not { } storage)
         {
             causes.Add(("spec.resources[storage]", "FieldValueRequired", "Required value"));
+        }
+        else if (Quantity.Read(storage) is { Sign: <= 0 } read)
+        {
+            // The real message shows the canonical form: "0" for any zero; a negative as written (canonical when written so).
+            var shown = read.Sign == 0 ? "0" : storage.GetValueKind() == System.Text.Json.JsonValueKind.String ? storage.GetValue<string>().Trim() : storage.ToJsonString();
+            causes.Add(("spec.resources[storage]", "FieldValueInvalid", $"Invalid value: \"{shown}\": must be greater than zero"));
         }
 
         if (current is null)

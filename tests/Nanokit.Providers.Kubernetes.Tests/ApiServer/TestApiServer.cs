@@ -9,6 +9,7 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Server.Kestrel.Https;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 
@@ -16,8 +17,9 @@ namespace Nanokit.Providers.Kubernetes.Tests.ApiServer;
 
 /// <summary>
 /// A Kubernetes API server for tests (none can be installed here), following the real one's documented semantics for
-/// what Nanokit uses: core/v1 namespaces, pods (with /log), services, secrets, configmaps, persistentvolumeclaims and events over HTTPS with a bearer token (401 Status
-/// otherwise); create (201, 409 AlreadyExists, 404 for a missing namespace, 422 Invalid), get (404 NotFound), list with
+/// what Nanokit uses: core/v1 namespaces, pods (with /log), services, secrets, configmaps, persistentvolumeclaims and events over HTTPS with a bearer token,
+/// or a client certificate signed by the client CA it was started with (as <c>--client-ca-file</c>: the certificate is
+/// requested in the handshake, not required, and one it does not trust is answered like no credential), 401 Status otherwise; create (201, 409 AlreadyExists, 404 for a missing namespace, 422 Invalid), get (404 NotFound), list with
 /// labelSelector/fieldSelector and the store's resourceVersion, replace (409 Conflict on a stale resourceVersion), delete
 /// (pods: graceful — deletionTimestamp and deletionGracePeriodSeconds set, the kubelet removes it — unless unscheduled,
 /// ended or gracePeriodSeconds=0), and watch=true streams (one JSON event per line; an ERROR event with a 410 Expired
@@ -54,25 +56,39 @@ internal sealed class TestApiServer : IAsyncDisposable
 
     public string Token { get; }
 
-    public static async Task<TestApiServer> StartAsync()
+    /// <param name="clientAuthority">The CA whose client certificates authenticate a request (kube-apiserver's <c>--client-ca-file</c>); the token still does.</param>
+    public static async Task<TestApiServer> StartAsync(X509Certificate2? clientAuthority = null)
     {
         var certificate = SelfSigned();
         var token = Convert.ToHexString(RandomNumberGenerator.GetBytes(16));
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
-        builder.WebHost.ConfigureKestrel(k => k.Listen(IPAddress.Loopback, 0, l => l.UseHttps(certificate)));
+        builder.WebHost.ConfigureKestrel(k => k.Listen(IPAddress.Loopback, 0, l => l.UseHttps(https =>
+        {
+            https.ServerCertificate = certificate;
+            if (clientAuthority is not null)
+            {
+                // kube-apiserver asks for a certificate (Go's tls.RequestClientCert) and judges it after the handshake, so an
+                // untrusted one gets a 401 Status rather than a TLS alert.
+                https.ClientCertificateMode = ClientCertificateMode.AllowCertificate;
+                https.ClientCertificateValidation = (_, _, _) => true;
+            }
+        })));
         var app = builder.Build();
         var store = new ObjectStore();
         store.Create("namespaces", null, ObjectRules.Admit("namespaces", null, new JsonObject { ["metadata"] = new JsonObject { ["name"] = "default" } }));
         var scratch = Directory.CreateTempSubdirectory("nanokit-test-apiserver-").FullName;
         var kubelet = new Kubelet(store, scratch);
-        Map(app, store, kubelet, token, new Exec(store, scratch));
+        Map(app, store, kubelet, token, clientAuthority, new Exec(store, scratch));
         await app.StartAsync().ConfigureAwait(false);
         return new TestApiServer(app, store, kubelet, certificate, token, scratch);
     }
 
     /// <summary>A kubeconfig in <paramref name="directory"/> whose current context is this server with its CA and token.</summary>
-    public string WriteKubeconfig(string directory, string? token = null)
+    public string WriteKubeconfig(string directory, string? token = null) => WriteKubeconfig(directory, [$"token: {token ?? Token}"]);
+
+    /// <summary>A kubeconfig in <paramref name="directory"/> whose current context is this server with its CA, and user "tester" of these fields.</summary>
+    public string WriteKubeconfig(string directory, IReadOnlyList<string> user)
     {
         var path = Path.Combine(directory, "kubeconfig");
         var ca = Convert.ToBase64String(Encoding.ASCII.GetBytes(Certificate.ExportCertificatePem()));
@@ -93,8 +109,8 @@ internal sealed class TestApiServer : IAsyncDisposable
             users:
             - name: tester
               user:
-                token: {token ?? Token}
-            """);
+
+            """ + string.Concat(user.Select(field => "    " + field + "\n")));
         return path;
     }
 
@@ -108,12 +124,13 @@ internal sealed class TestApiServer : IAsyncDisposable
         Directory.Delete(scratch, recursive: true);
     }
 
-    private static void Map(WebApplication app, ObjectStore store, Kubelet kubelet, string token, Exec exec)
+    private static void Map(WebApplication app, ObjectStore store, Kubelet kubelet, string token, X509Certificate2? clientAuthority, Exec exec)
     {
         app.UseWebSockets();
         app.Use(async (context, next) =>
         {
-            if (context.Request.Headers.Authorization.ToString() != "Bearer " + token)
+            var byCertificate = clientAuthority is not null && context.Connection.ClientCertificate is { } presented && TestCertificates.SignedBy(presented, clientAuthority);
+            if (!byCertificate && context.Request.Headers.Authorization.ToString() != "Bearer " + token)
             {
                 await Answer(context, new ApiError(401, "Unauthorized", "Unauthorized")).ConfigureAwait(false);
                 return;
@@ -146,7 +163,9 @@ internal sealed class TestApiServer : IAsyncDisposable
 
     private static async Task CreateAsync(HttpContext context, ObjectStore store, string resource, string? ns)
     {
-        var obj = ObjectRules.Admit(resource, ns, await BodyAsync(context).ConfigureAwait(false));
+        var body = await BodyAsync(context).ConfigureAwait(false);
+        ObjectRules.Decode(resource, body);
+        var obj = ObjectRules.Admit(resource, ns, body);
         await Answer(context, 201, store.Create(resource, ns, obj)).ConfigureAwait(false);
     }
 
@@ -217,6 +236,7 @@ internal sealed class TestApiServer : IAsyncDisposable
     private static async Task ReplaceAsync(HttpContext context, ObjectStore store, string resource, string ns, string name)
     {
         var sent = await BodyAsync(context).ConfigureAwait(false);
+        ObjectRules.Decode(resource, sent);
         await Answer(context, 200, store.Replace(resource, ns, name, sent, (current, body) => ObjectRules.Merge(resource, current, body))).ConfigureAwait(false);
     }
 
