@@ -87,6 +87,10 @@ public sealed partial class DockerRuntime
                 }
 
                 await arrived.WaitAsync(EventSilenceRecheck, cancellationToken).ConfigureAwait(false);
+
+                // A cancelled wait also ends the event stream (its token is linked), and the pump's release can win the
+                // race with the cancellation: the caller asked to stop, which is not a daemon going away.
+                cancellationToken.ThrowIfCancellationRequested();
                 if (Volatile.Read(ref closed))
                 {
                     throw new DockerException(0, $"the Docker daemon at {_engine.Endpoint} closed its event stream (is it restarting?)");
