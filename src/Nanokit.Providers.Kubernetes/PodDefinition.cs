@@ -45,6 +45,19 @@ internal static class PodDefinition
         return char.IsAsciiLetter(name[0]) ? name : "s-" + name;
     }
 
+    /// <summary>
+    /// Whether the pod is the replica its name says: Nanokit's, of this project, with the service and replica labels its name
+    /// was made from. A pod relabelled by hand is not: it has left the project (as a pod that a ReplicaSet's selector no
+    /// longer matches leaves the ReplicaSet), and the replica is missing.
+    /// </summary>
+    public static bool Identifies(Pod pod, ReplicaId replica) =>
+        pod.Metadata.Labels is { } labels
+        && labels.GetValueOrDefault(ManagedBy) == "nanokit"
+        && labels.GetValueOrDefault(Project) == replica.Project.Name
+        && labels.GetValueOrDefault(ServiceLabel) == replica.Service
+        && labels.GetValueOrDefault(Replica) == replica.Replica.ToString(CultureInfo.InvariantCulture)
+        && pod.Metadata.Name == PodName(replica.Service, replica.Replica);
+
     /// <summary>The selector of every pod of a project, or of one service of it.</summary>
     public static string Selector(string project, string? service = null) =>
         Uri.EscapeDataString($"{ManagedBy}=nanokit,{Project}={project}" + (service is null ? "" : $",{ServiceLabel}={service}"));
@@ -152,7 +165,8 @@ internal static class PodDefinition
         var labels = pod.Metadata.Labels;
         if (pod.Metadata.DeletionTimestamp is not null || labels is null
             || !labels.TryGetValue(ServiceLabel, out var service)
-            || !labels.TryGetValue(Replica, out var replicaText) || !int.TryParse(replicaText, CultureInfo.InvariantCulture, out var replica))
+            || !labels.TryGetValue(Replica, out var replicaText) || !int.TryParse(replicaText, CultureInfo.InvariantCulture, out var replica)
+            || pod.Metadata.Name != PodName(service, replica))
         {
             return null;
         }
