@@ -111,6 +111,7 @@ internal sealed record Container
     public List<ContainerPortSpec>? Ports { get; init; }
     public ResourceRequirements? Resources { get; init; }
     public Probe? ReadinessProbe { get; init; }
+    public Probe? StartupProbe { get; init; }
     public string? ImagePullPolicy { get; init; }
     public List<VolumeMount>? VolumeMounts { get; init; }
 }

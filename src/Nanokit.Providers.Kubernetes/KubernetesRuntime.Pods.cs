@@ -163,7 +163,8 @@ public sealed partial class KubernetesRuntime
     private SemaphoreSlim FileLock(string project) => fileLocks.GetOrAdd(project, _ => new SemaphoreSlim(1, 1));
 
     // A pod left by an earlier run (a crash between create and record) answers 409 AlreadyExists: it is adopted when it runs
-    // this definition, else removed and created again. Twice 409 means another client keeps recreating it.
+    // this definition as this replica, else removed and created again (a pod relabelled by hand too: the name is the
+    // replica's). Twice 409 means another client keeps recreating it.
     private async Task<(Pod Pod, bool Adopted)> CreateOrAdoptAsync(ReplicaId id, Pod pod, CancellationToken cancellationToken)
     {
         var hash = pod.Metadata.Annotations?.GetValueOrDefault(PodDefinition.ConfigHash);
@@ -183,7 +184,7 @@ public sealed partial class KubernetesRuntime
 
                 if (existing.Metadata.DeletionTimestamp is null && PodDefinition.ExitCode(existing) is null
                     && existing.Metadata.Annotations?.GetValueOrDefault(PodDefinition.ConfigHash) == hash
-                    && existing.Metadata.Labels?.GetValueOrDefault(PodDefinition.ManagedBy) == "nanokit")
+                    && PodDefinition.Identifies(existing, id))
                 {
                     return (existing, true);
                 }

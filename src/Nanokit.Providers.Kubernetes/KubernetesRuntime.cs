@@ -107,6 +107,12 @@ public sealed partial class KubernetesRuntime : IRuntimeProvider, IReplicaLogs, 
                 throw new RuntimeException(ProviderName, replica, $"there is no pod {PodDefinition.PodName(replica.Service, replica.Replica)} to start (create it instead)") { Missing = true };
             }
 
+            if (!PodDefinition.Identifies(pod, replica))
+            {
+                // Relabelled by hand: it has left the project, and the create replaces it (the name is the replica's).
+                throw new RuntimeException(ProviderName, replica, $"pod {pod.Metadata.Name} no longer carries this replica's labels (relabelled?): it is not the replica to start (create it instead)") { Missing = true };
+            }
+
             if (pod.Metadata.DeletionTimestamp is null && PodDefinition.ExitCode(pod) is null)
             {
                 return PodDefinition.Observed(pod)!;
@@ -159,13 +165,13 @@ public sealed partial class KubernetesRuntime : IRuntimeProvider, IReplicaLogs, 
     public Task<HealthStatus> ProbeHealthAsync(ReplicaId replica, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(replica);
-        return Call(replica, async () => PodDefinition.Health(await api.GetAsync<Pod>(PodPath(replica), cancellationToken).ConfigureAwait(false)));
+        return Call(replica, async () => PodDefinition.Health(Mine(replica, await api.GetAsync<Pod>(PodPath(replica), cancellationToken).ConfigureAwait(false))));
     }
 
     public Task<HealthStatus> WaitForHealthAsync(ReplicaId replica, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(replica);
-        return Call(replica, async () => (await WaitPodAsync(replica, pod => PodDefinition.Health(pod) is var health && health != HealthStatus.Starting ? new Box<HealthStatus>(health) : null, cancellationToken).ConfigureAwait(false)).Value);
+        return Call(replica, async () => (await WaitPodAsync(replica, pod => PodDefinition.Health(Mine(replica, pod)) is var health && health != HealthStatus.Starting ? new Box<HealthStatus>(health) : null, cancellationToken).ConfigureAwait(false)).Value);
     }
 
     public Task<int> WaitForCompletionAsync(ReplicaId replica, CancellationToken cancellationToken)
@@ -173,8 +179,8 @@ public sealed partial class KubernetesRuntime : IRuntimeProvider, IReplicaLogs, 
         ArgumentNullException.ThrowIfNull(replica);
         return Call(replica, async () => (await WaitPodAsync(
             replica,
-            pod => pod is null ? throw new RuntimeException(ProviderName, replica, "the pod was deleted before it completed")
-                : PodDefinition.ExitCode(pod) is { } code ? new Box<int>(code) : null,
+            pod => Mine(replica, pod) is null ? throw new RuntimeException(ProviderName, replica, "the pod was deleted (or relabelled out of the project) before it completed")
+                : PodDefinition.ExitCode(pod!) is { } code ? new Box<int>(code) : null,
             cancellationToken).ConfigureAwait(false)).Value);
     }
 
@@ -185,10 +191,32 @@ public sealed partial class KubernetesRuntime : IRuntimeProvider, IReplicaLogs, 
         while (!cancellationToken.IsCancellationRequested)
         {
             var list = await Call(project.Name, "*", null, () => ListPodsAsync(project.Name, null, cancellationToken)).ConfigureAwait(false);
+
+            // Which replica each pod was, by uid: a pod relabelled within the project (another service or replica label)
+            // stays selected, so its MODIFIED event carries only the new labels, and the replica it was is missing.
+            // One relabelled out of the project's selector arrives as DELETED with its previous labels, as a deleted one.
+            var replicas = list.Items.Select(p => (p.Metadata.Uid, Replica: PodDefinition.Observed(p)))
+                .Where(p => p.Uid is not null && p.Replica is not null)
+                .ToDictionary(p => p.Uid!, p => (p.Replica!.Service, p.Replica.Replica), StringComparer.Ordinal);
             await using var events = api.WatchAsync($"{path}&resourceVersion={list.Metadata.ResourceVersion}", cancellationToken).GetAsyncEnumerator(cancellationToken);
             while (await NextAsync(project, events).ConfigureAwait(false))
             {
                 var pod = events.Current.Object.Deserialize<Pod>(KubeJson.Options)!;
+                var now = events.Current.Type == "DELETED" ? null : PodDefinition.Observed(pod);
+                if (pod.Metadata.Uid is { } uid && replicas.Remove(uid, out var was) && (now is null || (now.Service, now.Replica) != was))
+                {
+                    yield return new RuntimeChange(project.Name, new ObservedReplica(was.Service, was.Replica, "", ReplicaState.Missing), DateTimeOffset.UtcNow);
+                    if (now is null)
+                    {
+                        continue;
+                    }
+                }
+
+                if (now is not null && pod.Metadata.Uid is { } current)
+                {
+                    replicas[current] = (now.Service, now.Replica);
+                }
+
                 if (Change(project, events.Current.Type, pod) is { } change)
                 {
                     yield return change;
@@ -258,6 +286,9 @@ public sealed partial class KubernetesRuntime : IRuntimeProvider, IReplicaLogs, 
             throw Failure(project.Name, "*", null, e);
         }
     }
+
+    // The pod under the replica's name when it is still the replica; null when it is gone or was relabelled out of it.
+    private static Pod? Mine(ReplicaId replica, Pod? pod) => pod is not null && PodDefinition.Identifies(pod, replica) ? pod : null;
 
     private static string PodPath(ReplicaId replica) =>
         $"/api/v1/namespaces/{PodDefinition.Namespace(replica.Project.Name)}/pods/{PodDefinition.PodName(replica.Service, replica.Replica)}";

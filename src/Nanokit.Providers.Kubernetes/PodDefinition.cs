@@ -45,6 +45,19 @@ internal static class PodDefinition
         return char.IsAsciiLetter(name[0]) ? name : "s-" + name;
     }
 
+    /// <summary>
+    /// Whether the pod is the replica its name says: Nanokit's, of this project, with the service and replica labels its name
+    /// was made from. A pod relabelled by hand is not: it has left the project (as a pod that a ReplicaSet's selector no
+    /// longer matches leaves the ReplicaSet), and the replica is missing.
+    /// </summary>
+    public static bool Identifies(Pod pod, ReplicaId replica) =>
+        pod.Metadata.Labels is { } labels
+        && labels.GetValueOrDefault(ManagedBy) == "nanokit"
+        && labels.GetValueOrDefault(Project) == replica.Project.Name
+        && labels.GetValueOrDefault(ServiceLabel) == replica.Service
+        && labels.GetValueOrDefault(Replica) == replica.Replica.ToString(CultureInfo.InvariantCulture)
+        && pod.Metadata.Name == PodName(replica.Service, replica.Replica);
+
     /// <summary>The selector of every pod of a project, or of one service of it.</summary>
     public static string Selector(string project, string? service = null) =>
         Uri.EscapeDataString($"{ManagedBy}=nanokit,{Project}={project}" + (service is null ? "" : $",{ServiceLabel}={service}"));
@@ -152,7 +165,8 @@ internal static class PodDefinition
         var labels = pod.Metadata.Labels;
         if (pod.Metadata.DeletionTimestamp is not null || labels is null
             || !labels.TryGetValue(ServiceLabel, out var service)
-            || !labels.TryGetValue(Replica, out var replicaText) || !int.TryParse(replicaText, CultureInfo.InvariantCulture, out var replica))
+            || !labels.TryGetValue(Replica, out var replicaText) || !int.TryParse(replicaText, CultureInfo.InvariantCulture, out var replica)
+            || pod.Metadata.Name != PodName(service, replica))
         {
             return null;
         }
@@ -215,6 +229,7 @@ internal static class PodDefinition
         Ports = service.Ports.Select(p => new ContainerPortSpec(p.ContainerPort, p.Protocol.ToUpperInvariant())).Distinct().ToList() is { Count: > 0 } ports ? ports : null,
         Resources = Resources(service),
         ReadinessProbe = Readiness(service.Healthcheck),
+        StartupProbe = Startup(service.Healthcheck),
         VolumeMounts = MountedFiles.Mounts(service).Concat(MountedVolumes.Mounts(service)).ToList() is { Count: > 0 } mounts ? mounts : null,
         ImagePullPolicy = service.PullPolicy switch
         {
@@ -250,21 +265,43 @@ internal static class PodDefinition
         return limits is null && requests is null ? null : new ResourceRequirements(limits, requests);
     }
 
-    // Docker's start_period has no readiness counterpart (failures during it do not count): probes start at once.
-    private static Probe? Readiness(HealthcheckSpec? check)
+    // Before the first success the readinessProbe only keeps Ready False, which is what Compose's starting state is; the
+    // failures counted toward retries then happen in the startupProbe (below), so the readiness threshold is the one
+    // Compose applies to a container that has been healthy.
+    private static Probe? Readiness(HealthcheckSpec? check) =>
+        Exec(check) is { } exec ? new Probe(exec, 0, Seconds(check!.Interval), Seconds(check.Timeout), Math.Max(1, check.Retries)) : null;
+
+    // Compose's start_period: failures during it do not count, a success ends it at once. The kubelet's startupProbe holds
+    // the readinessProbe back until it succeeds (and then runs it at once), and kills the container after failureThreshold
+    // failures in a row — with restartPolicy Never the pod ends, which is Unhealthy. So it probes at start_interval (else
+    // interval) for as long as Docker would wait before calling the container unhealthy: start_period, then retries
+    // intervals. Without a start_period there is no startupProbe, as before: the first failures already count in Docker,
+    // and a readinessProbe that never passes leaves the replica starting.
+    private static Probe? Startup(HealthcheckSpec? check)
+    {
+        if (Exec(check) is not { } exec || check!.StartPeriod <= TimeSpan.Zero)
+        {
+            return null;
+        }
+
+        var period = Seconds(check.StartInterval > TimeSpan.Zero ? check.StartInterval : check.Interval);
+        var patience = check.StartPeriod.TotalSeconds + (Math.Max(1, check.Retries) * Seconds(check.Interval));
+        return new Probe(exec, 0, period, Seconds(check.Timeout), Math.Max(1, (int)Math.Ceiling(patience / period)));
+    }
+
+    private static ExecAction? Exec(HealthcheckSpec? check)
     {
         if (check is null || check.Disabled || check.Test.IsDefaultOrEmpty || check.Test[0] == "NONE")
         {
             return null;
         }
 
-        List<string> command = check.Test[0] switch
+        return new ExecAction(check.Test[0] switch
         {
             "CMD-SHELL" => ["/bin/sh", "-c", string.Join(' ', check.Test.Skip(1))],
             "CMD" => [.. check.Test.Skip(1)],
             _ => [.. check.Test],
-        };
-        return new Probe(new ExecAction(command), 0, Seconds(check.Interval), Seconds(check.Timeout), Math.Max(1, check.Retries));
+        });
     }
 
     private static int Seconds(TimeSpan span) => Math.Max(1, (int)Math.Ceiling(span.TotalSeconds));

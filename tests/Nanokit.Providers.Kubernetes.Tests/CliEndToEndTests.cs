@@ -184,4 +184,40 @@ public sealed class CliEndToEndTests : IAsyncLifetime
         Assert.NotEqual(second, (string)server.Store.Get("pods", "shop", "web-1")!["metadata"]!["uid"]!);
         Assert.Equal("Running", (string)server.Store.Get("pods", "shop", "web-1")!["status"]!["phase"]!);
     }
+
+    [Fact]
+    public async Task Drift_reports_a_replica_whose_pod_was_relabelled_out_of_the_project_and_heal_creates_a_new_pod_for_it()
+    {
+        File.WriteAllText(Path.Combine(directory, "nanokit.yml"), """
+            name: shop
+            runtime: kubernetes
+            services:
+              web:
+                image: nginx:1.27
+            """);
+        var environment = new Dictionary<string, string> { ["KUBECONFIG"] = server.WriteKubeconfig(directory) };
+        using var stop = new CancellationTokenSource(TimeSpan.FromMinutes(2));
+        await using var up = NkappProcess.Start(directory, environment, ["up"]);
+        await up.Process.WaitForExitAsync(stop.Token);
+        Assert.True(up.Process.ExitCode == 0, up.Output);
+        var first = (string)server.Store.Get("pods", "shop", "web-1")!["metadata"]!["uid"]!;
+
+        // As `kubectl label pod web-1 nanokit.io/project=debug --overwrite` (taking a pod aside to debug it) does.
+        server.Store.Update("pods", "shop", "web-1", p =>
+        {
+            p["metadata"]!["labels"]!["nanokit.io/project"] = "debug";
+            return true;
+        });
+        await using var drift = NkappProcess.Start(directory, environment, ["drift"]);
+        await drift.Process.WaitForExitAsync(stop.Token);
+        await using var heal = NkappProcess.Start(directory, environment, ["drift", "--heal"]);
+        await heal.Process.WaitForExitAsync(stop.Token);
+
+        Assert.True(drift.Process.ExitCode == 2, drift.Output);
+        Assert.Contains("web", drift.Output);
+        Assert.True(heal.Process.ExitCode == 0, heal.Output);
+        var pod = server.Store.Get("pods", "shop", "web-1")!["metadata"]!;
+        Assert.NotEqual(first, (string)pod["uid"]!);
+        Assert.Equal("shop", (string)pod["labels"]!["nanokit.io/project"]!);
+    }
 }

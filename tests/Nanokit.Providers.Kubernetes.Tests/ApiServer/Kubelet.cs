@@ -8,14 +8,16 @@ namespace Nanokit.Providers.Kubernetes.Tests.ApiServer;
 /// an unbound pod is bound to node "test-node" (PodScheduled); a bound Pending pod starts (phase Running, container
 /// running, Initialized) — or waits with ErrImagePull when its image is in <see cref="MissingImages"/>; its Ready and
 /// ContainersReady conditions turn True at once without a readinessProbe, and after the probe's initialDelaySeconds with one
-/// (the exec itself is not run: a test holds readiness with <see cref="HoldReadiness"/> and releases it with <see cref="MakeReady"/>).
+/// (for an image that is not runnable the exec itself is not run: a test holds readiness with <see cref="HoldReadiness"/> and
+/// releases it with <see cref="MakeReady"/>).
 /// A pod whose secret or configMap volume names an object that does not exist waits (container waiting ContainerCreating)
 /// until it appears; the files its volumes project are in <see cref="Files"/>.
 /// A pod being deleted gets SIGTERM: it ends at once, or, for one in <see cref="IgnoreTerm"/>, when its grace period is over;
 /// then it is removed (DELETED). <see cref="Exit"/> ends a container with a code: phase Succeeded or Failed.
 /// Claims are scheduled, bound and protected as Kubelet.Claims.cs says.
 /// A pod whose image is in <see cref="RunnableImages"/> runs its container's command and args as a real process on this
-/// machine (Kubelet.Processes.cs), its output its log and its exit code the container's.
+/// machine (Kubelet.Processes.cs), its output its log and its exit code the container's; its startupProbe and readinessProbe
+/// run as real commands with the kubelet's thresholds (Kubelet.Probes.cs), and hold or release readiness in its place.
 /// </summary>
 internal sealed partial class Kubelet : IAsyncDisposable
 {
@@ -27,6 +29,7 @@ internal sealed partial class Kubelet : IAsyncDisposable
     private readonly ConcurrentDictionary<string, byte> terminating = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, ConcurrentQueue<string>> logs = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, IReadOnlyDictionary<string, MountedFile>> mounted = new(StringComparer.Ordinal);
+    private readonly ConcurrentBag<Task> probing = [];
     private readonly Task loop;
     private readonly Task sources;
 
@@ -140,6 +143,7 @@ internal sealed partial class Kubelet : IAsyncDisposable
         {
             await loop.ConfigureAwait(false);
             await sources.ConfigureAwait(false);
+            await Task.WhenAll(probing).ConfigureAwait(false);
         }
         catch (OperationCanceledException)
         {
@@ -235,7 +239,11 @@ internal sealed partial class Kubelet : IAsyncDisposable
                 var state = missing is not null
                     ? new JsonObject { ["waiting"] = new JsonObject { ["reason"] = "ErrImagePull", ["message"] = $"failed to pull image \"{image}\": not found" } }
                     : new JsonObject { ["running"] = new JsonObject { ["startedAt"] = ObjectStore.Now() } };
-                statuses.Add(new JsonObject { ["name"] = container["name"]!.DeepClone(), ["image"] = image, ["ready"] = missing is null && probe is null, ["restartCount"] = 0, ["state"] = state });
+                statuses.Add(new JsonObject
+                {
+                    ["name"] = container["name"]!.DeepClone(), ["image"] = image, ["ready"] = missing is null && probe is null, ["restartCount"] = 0, ["state"] = state,
+                    ["started"] = missing is null && container["startupProbe"] is null,
+                });
             }
 
             p["status"]!["containerStatuses"] = statuses;
@@ -258,8 +266,15 @@ internal sealed partial class Kubelet : IAsyncDisposable
         var lines = logs.GetOrAdd(key, _ => new ConcurrentQueue<string>());
         if (containers.Any(c => RunnableImages.ContainsKey(c!["image"]!.GetValue<string>())))
         {
-            // Its log is what its process writes, as a real container's is.
-            Run(ns, name, uid, containers[0]!.AsObject(), lines);
+            // Its log is what its process writes, as a real container's is; its probes run as real commands (Kubelet.Probes.cs).
+            var container = containers[0]!.AsObject();
+            Run(ns, name, uid, container, lines);
+            if (container["startupProbe"] is not null || container["readinessProbe"] is not null)
+            {
+                probing.Add(ProbeAsync(ns, name, uid, container));
+            }
+
+            return;
         }
         else
         {

@@ -6,7 +6,7 @@ namespace Nanokit.Providers.Kubernetes.Tests.ApiServer;
 /// <summary>
 /// What the real API server validates and defaults for the resources served, with its error wording: names
 /// (DNS-1123 subdomain for pods, secrets and configmaps, DNS-1123 label for namespaces, DNS-1035 label for services), label and annotation keys
-/// and values, a pod's containers (name, image, ports) and volumes, a service's ports, secrets and configmaps (ObjectRules.Files.cs); pods get restartPolicy Always, a 30 s
+/// and values, a pod's containers (name, image, ports, probes: ObjectRules.Probes.cs) and volumes, a service's ports, secrets and configmaps (ObjectRules.Files.cs); pods get restartPolicy Always, a 30 s
 /// terminationGracePeriodSeconds and status.phase Pending; services get a clusterIP and TCP ports.
 /// On update a pod's spec may change only its images, and a service's clusterIP never changes.
 /// </summary>
@@ -215,6 +215,7 @@ internal static partial class ObjectRules
             }
 
             container["imagePullPolicy"] ??= "IfNotPresent";
+            CheckProbes(container, $"spec.containers[{i}]", causes);
             if (container["ports"] is JsonArray ports)
             {
                 for (var p = 0; p < ports.Count; p++)

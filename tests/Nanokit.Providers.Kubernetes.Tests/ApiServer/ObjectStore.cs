@@ -4,15 +4,24 @@ using System.Threading.Channels;
 
 namespace Nanokit.Providers.Kubernetes.Tests.ApiServer;
 
-/// <summary>One change as a watch delivers it: the object as it was after the change, with the change's resourceVersion.</summary>
-internal sealed record StoredEvent(string Resource, string? Namespace, long Revision, string Type, JsonObject Object);
+/// <summary>
+/// One change: the object as it was after the change, with the change's resourceVersion, and as it was before (null for a
+/// create). A watch with a selector sees it through <see cref="ObjectStore.AsSeenBy"/>.
+/// </summary>
+internal sealed record StoredEvent(string Resource, string? Namespace, long Revision, string Type, JsonObject Object)
+{
+    public JsonObject? Previous { get; init; }
+}
 
 /// <summary>
 /// The objects of the test API server in memory, as etcd holds them for the real one: one monotonic revision for the whole
 /// store, written into each object's <c>metadata.resourceVersion</c> on every change; creates that find the name taken
 /// answer 409 AlreadyExists; replaces carrying a stale resourceVersion answer 409 Conflict; <c>metadata.generation</c>
 /// moves only when the spec does. Every change is kept as an event so that a watch can start from any resourceVersion
-/// not yet compacted (<see cref="Compact"/>); older ones get 410 Expired. One lock: it is a test server.
+/// not yet compacted (<see cref="Compact"/>); older ones get 410 Expired. A watch with a selector judges the object before
+/// and after each change, as the real watch cache does (cacheWatcher.convertToWatchEvent): an object that comes to match is
+/// ADDED, one that stops matching (relabelled) is DELETED with its previous content at the change's resourceVersion.
+/// One lock: it is a test server.
 /// </summary>
 internal sealed class ObjectStore
 {
@@ -129,9 +138,10 @@ internal sealed class ObjectStore
                 return null;
             }
 
+            var before = gone.DeepClone().AsObject();
             revision++;
             gone["metadata"]!["resourceVersion"] = revision.ToString(CultureInfo.InvariantCulture);
-            Publish(new StoredEvent(resource, ns, revision, "DELETED", gone.DeepClone().AsObject()));
+            Publish(new StoredEvent(resource, ns, revision, "DELETED", gone.DeepClone().AsObject()) { Previous = before });
             return gone;
         }
     }
@@ -152,7 +162,7 @@ internal sealed class ObjectStore
                     throw ApiError.Expired(start, compacted);
                 }
 
-                foreach (var e in history.Where(e => e.Revision > start && Matches(e, resource, ns, filter)))
+                foreach (var e in history.Where(e => e.Revision > start).Select(e => AsSeenBy(e, resource, ns, filter)).OfType<StoredEvent>())
                 {
                     channel.Writer.TryWrite(e);
                 }
@@ -209,24 +219,50 @@ internal sealed class ObjectStore
 
     private JsonObject Commit(string resource, string? ns, string name, JsonObject obj, string type)
     {
+        var before = objects.GetValueOrDefault((resource, ns ?? "", name))?.DeepClone().AsObject();
         revision++;
         obj["metadata"]!["resourceVersion"] = revision.ToString(CultureInfo.InvariantCulture);
         objects[(resource, ns ?? "", name)] = obj;
-        Publish(new StoredEvent(resource, ns, revision, type, obj.DeepClone().AsObject()));
+        Publish(new StoredEvent(resource, ns, revision, type, obj.DeepClone().AsObject()) { Previous = before });
         return obj.DeepClone().AsObject();
     }
 
     private void Publish(StoredEvent change)
     {
         history.Add(change);
-        foreach (var watcher in watchers.Where(w => Matches(change, w.Resource, w.Namespace, w.Filter)))
+        foreach (var watcher in watchers)
         {
-            watcher.Writer.TryWrite(change);
+            if (AsSeenBy(change, watcher.Resource, watcher.Namespace, watcher.Filter) is { } seen)
+            {
+                watcher.Writer.TryWrite(seen);
+            }
         }
     }
 
-    private static bool Matches(StoredEvent e, string resource, string? ns, Func<JsonObject, bool> filter) =>
-        e.Resource == resource && (ns is null || e.Namespace == ns) && filter(e.Object);
+    /// <summary>The change as a watch of <paramref name="resource"/> in <paramref name="ns"/> with <paramref name="filter"/> gets it, or null when it gets nothing.</summary>
+    public static StoredEvent? AsSeenBy(StoredEvent e, string resource, string? ns, Func<JsonObject, bool> filter)
+    {
+        if (e.Resource != resource || (ns is not null && e.Namespace != ns))
+        {
+            return null;
+        }
+
+        var now = e.Type != "DELETED" && filter(e.Object);
+        var before = e.Previous is { } previous && filter(previous);
+        if (!now && !before)
+        {
+            return null;
+        }
+
+        if (now)
+        {
+            return e with { Type = before ? "MODIFIED" : "ADDED" };
+        }
+
+        var gone = e.Previous!.DeepClone().AsObject();
+        gone["metadata"]!["resourceVersion"] = e.Revision.ToString(CultureInfo.InvariantCulture);
+        return e with { Type = "DELETED", Object = gone };
+    }
 
     private sealed record Watcher(string Resource, string? Namespace, Func<JsonObject, bool> Filter, ChannelWriter<StoredEvent> Writer);
 }
