@@ -131,7 +131,7 @@ public sealed class HubTlsTests(TlsHubFixture hub) : IClassFixture<TlsHubFixture
     }
 
     [Fact]
-    public async Task A_followed_log_cut_by_the_node_dying_resumes_from_the_last_lines_time_with_a_note_and_without_a_repeated_or_lost_line()
+    public async Task A_followed_log_cut_by_the_node_dying_says_it_is_reconnecting_and_why_backs_off_and_resumes_each_replica_without_a_repeated_or_lost_line()
     {
         const string yaml = """
             name: resumed
@@ -139,22 +139,43 @@ public sealed class HubTlsTests(TlsHubFixture hub) : IClassFixture<TlsHubFixture
             services:
               talker:
                 command: [sh, -c, "i=0; while [ $$i -lt 3000 ]; do i=$((i+1)); echo tick $$i; sleep 0.2; done; exec sleep 600"]
+                deploy: {replicas: 2}
             """;
         await hub.ConvergedAsync("resumed", (await hub.Client.ApplyProjectAsync(Apply(yaml), As(HubNode.WriteToken))).Generation);
         var page = await hub.OpenAsync("#/projects/resumed");
-        var texts = page.Locator("#log-lines li[data-service='talker'] .text");
-        await Expect(page.Locator("#log-lines")).ToContainTextAsync("tick 20");
+        await Expect(page.Locator("#log-lines")).ToContainTextAsync("talker[2] tick 20");
+        await Expect(page.Locator("#log-lines")).ToContainTextAsync("talker[1] tick 20");
+        // Every text the state shows, as it shows it: the reconnecting ones last only while the node is down.
+        await page.EvaluateAsync("""
+            () => {
+              const state = document.getElementById('log-state');
+              window.nanokitStates = [];
+              new MutationObserver(() => window.nanokitStates.push(state.textContent)).observe(state, { childList: true, characterData: true, subtree: true });
+            }
+            """);
 
         await hub.Node.RestartAsync();
         var note = page.Locator("#log-lines li.note");
         await Expect(note).ToContainTextAsync("the stream was cut");
         await Expect(note).ToContainTextAsync(new Regex(@"resumed from \d{4}-\d\d-\d\dT"));
-        var before = Ticks(await texts.AllTextContentsAsync());
-        await Expect(page.Locator("#log-lines")).ToContainTextAsync($"tick {before[^1] + 20}");
+        await Expect(page.Locator("#log-state")).ToHaveTextAsync("following");
+        var states = await page.EvaluateAsync<string[]>("() => window.nanokitStates");
+        var waits = states.Where(state => state.StartsWith("reconnecting… (the stream was cut (", StringComparison.Ordinal)).ToList();
+        Assert.True(waits.Count > 0, "never said it was reconnecting: " + string.Join(" | ", states));
+        // 1 s first, then twice as long each time (the node takes longer than 1 s to start again).
+        var delays = waits.Select(state => Regex.Match(state, @"; next try in (\d+) s$")).Where(m => m.Success).Select(m => int.Parse(m.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture)).ToList();
+        Assert.True(delays.Count >= 2 && delays[0] == 1 && delays[1] == 2, "backoff: " + string.Join(" | ", states));
+        Assert.All(delays.Skip(1).Zip(delays), pair => Assert.Equal(Math.Min(pair.Item2 * 2, 15), pair.Item1));
 
-        // Every tick once, in order: the lines written while the node was down came after the resume, none twice.
-        var ticks = Ticks(await texts.AllTextContentsAsync());
-        Assert.Equal(Enumerable.Range(ticks[0], ticks.Count), ticks);
+        // Each replica's ticks once, in order: the lines written while the node was down came after the resume, none twice.
+        foreach (var replica in new[] { "talker[1]", "talker[2]" })
+        {
+            var before = await TicksAsync(page, replica);
+            await Expect(page.Locator("#log-lines")).ToContainTextAsync($"{replica} tick {before[^1] + 20}");
+            var ticks = await TicksAsync(page, replica);
+            Assert.Equal(Enumerable.Range(ticks[0], ticks.Count), ticks);
+        }
+
         Assert.Equal(1, await note.CountAsync());
         await EndAsync("resumed");
     }
@@ -232,7 +253,12 @@ public sealed class HubTlsTests(TlsHubFixture hub) : IClassFixture<TlsHubFixture
     /// <summary>A log line as the page shows it: its time to the millisecond, its replica, its text.</summary>
     private static Regex Stamped(string rest) => new($@"^\d{{4}}-\d\d-\d\d \d\d:\d\d:\d\d\.\d{{3}} {Regex.Escape(rest)}$");
 
-    private static List<int> Ticks(IReadOnlyList<string> texts) => [.. texts.Select(text => int.Parse(text["tick ".Length..], System.Globalization.CultureInfo.InvariantCulture))];
+    /// <summary>The numbers of a replica's "tick N" lines, in the page's order.</summary>
+    private static async Task<List<int>> TicksAsync(IPage page, string replica)
+    {
+        var texts = await page.Locator("#log-lines li[data-service='talker']").Filter(new() { Has = page.Locator($".source:text-is('{replica}')") }).Locator(".text").AllTextContentsAsync();
+        return [.. texts.Select(text => int.Parse(text["tick ".Length..], System.Globalization.CultureInfo.InvariantCulture))];
+    }
 
     private async Task<LogLine> FirstLineAsync(string project)
     {
