@@ -93,7 +93,7 @@ public sealed class HubTlsTests(TlsHubFixture hub) : IClassFixture<TlsHubFixture
     }
 
     [Fact]
-    public async Task Logs_show_the_time_the_runtime_stored_with_each_line_and_ask_only_for_the_lines_since_the_chosen_span()
+    public async Task Logs_show_the_time_the_runtime_stored_with_each_line_and_ask_only_for_the_lines_since_the_duration_or_time_typed()
     {
         const string yaml = """
             name: stamped
@@ -115,19 +115,77 @@ public sealed class HubTlsTests(TlsHubFixture hub) : IClassFixture<TlsHubFixture
         Assert.True(shown.Success, stored.Time);
         await Expect(line.Locator(".time")).ToHaveTextAsync($"{shown.Groups[1].Value} {shown.Groups[2].Value}.{shown.Groups[3].Value.PadRight(3, '0')}");
 
-        var asked = await page.RunAndWaitForRequestAsync(
-            () => page.Locator("#log-since").SelectOptionAsync("300"), request => request.Url.Contains("/v1/projects/stamped/logs?", StringComparison.Ordinal));
-        var query = System.Web.HttpUtility.ParseQueryString(new Uri(asked.Url).Query);
-        Assert.Equal("true", query["timestamps"]);
-        Assert.Equal("1000", query["tail"]);
-        var since = DateTimeOffset.Parse(query["since"]!, System.Globalization.CultureInfo.InvariantCulture);
-        Assert.InRange(since, DateTimeOffset.UtcNow.AddMinutes(-6), DateTimeOffset.UtcNow.AddMinutes(-4));
-        await Expect(line.Locator(".text")).ToHaveTextAsync("stamped <script>line</script>");
+        // Durations back from now as `docker logs --since` takes them, an RFC 3339 time as typed, and empty for all.
+        foreach (var (typed, back) in new[] { ("30s", TimeSpan.FromSeconds(30)), ("15m", TimeSpan.FromMinutes(15)), ("2h", TimeSpan.FromHours(2)), ("1h30m", TimeSpan.FromMinutes(90)) })
+        {
+            var query = await SinceAskedAsync(page, "stamped", typed);
+            Assert.Equal("true", query["timestamps"]);
+            Assert.Equal("1000", query["tail"]);
+            var since = DateTimeOffset.Parse(query["since"]!, System.Globalization.CultureInfo.InvariantCulture);
+            Assert.InRange(since, DateTimeOffset.UtcNow - back - TimeSpan.FromSeconds(20), DateTimeOffset.UtcNow - back + TimeSpan.FromSeconds(1));
+            // The line was written within the last 30 s only if the machine is quick: it shows for the longer spans.
+            if (back > TimeSpan.FromMinutes(5))
+            {
+                await Expect(line.Locator(".text")).ToHaveTextAsync("stamped <script>line</script>");
+            }
+        }
 
-        asked = await page.RunAndWaitForRequestAsync(
-            () => page.Locator("#log-since").SelectOptionAsync(""), request => request.Url.Contains("/v1/projects/stamped/logs?", StringComparison.Ordinal));
-        Assert.Null(System.Web.HttpUtility.ParseQueryString(new Uri(asked.Url).Query)["since"]);
+        Assert.Equal("2026-01-02T15:04:05.123456789Z", (await SinceAskedAsync(page, "stamped", "2026-01-02T15:04:05.123456789Z"))["since"]);
+        await Expect(line.Locator(".text")).ToHaveTextAsync("stamped <script>line</script>");
+        Assert.Null((await SinceAskedAsync(page, "stamped", ""))["since"]);
+        await Expect(page.Locator("#log-since-error")).ToBeHiddenAsync();
         await EndAsync("stamped");
+    }
+
+    [Fact]
+    public async Task A_since_that_is_no_duration_or_time_is_refused_inline_and_the_lines_shown_stay()
+    {
+        const string yaml = """
+            name: since-typed
+            runtime: local
+            services:
+              talker:
+                command: [sh, -c, "echo typed since; exec sleep 600"]
+            """;
+        await hub.ConvergedAsync("since-typed", (await hub.Client.ApplyProjectAsync(Apply(yaml), As(HubNode.WriteToken))).Generation);
+        var page = await hub.OpenAsync("#/projects/since-typed");
+        await Expect(page.Locator("#log-lines li .text")).ToHaveTextAsync("typed since");
+        await SinceAskedAsync(page, "since-typed", "2h");
+        await Expect(page.Locator("#log-lines li .text")).ToHaveTextAsync("typed since");
+        var asked = 0;
+        page.Request += (_, request) => asked += request.Url.Contains("/v1/projects/since-typed/logs?", StringComparison.Ordinal) ? 1 : 0;
+
+        var since = page.Locator("#log-since");
+        var error = page.Locator("#log-since-error");
+        foreach (var typed in new[] { "5x", "15", "-5m", "1h 30m", "2026-01-02" })
+        {
+            await since.FillAsync(typed);
+            await since.PressAsync("Enter");
+            await Expect(error).ToBeVisibleAsync();
+            await Expect(error).ToHaveTextAsync($"Since: \"{typed}\" is neither a duration (30s, 15m, 2h, 1h30m) nor an RFC 3339 time (2026-01-02T15:04:05Z); the lines shown are still those of the previous choice");
+            await Expect(since).ToHaveAttributeAsync("aria-invalid", "true");
+        }
+
+        // Nothing was asked for the bad values, and the lines of the last good one are still there, still followed.
+        Assert.Equal(0, asked);
+        await Expect(page.Locator("#log-lines li .text")).ToHaveTextAsync("typed since");
+        await Expect(page.Locator("#log-state")).ToHaveTextAsync("following");
+
+        var query = await SinceAskedAsync(page, "since-typed", "15m");
+        Assert.InRange(DateTimeOffset.Parse(query["since"]!, System.Globalization.CultureInfo.InvariantCulture), DateTimeOffset.UtcNow.AddMinutes(-16), DateTimeOffset.UtcNow.AddMinutes(-14));
+        await Expect(error).ToBeHiddenAsync();
+        await Expect(since).Not.ToHaveAttributeAsync("aria-invalid", "true");
+        await Expect(page.Locator("#log-lines li .text")).ToHaveTextAsync("typed since");
+        await EndAsync("since-typed");
+    }
+
+    /// <summary>Types <paramref name="typed"/> in "Since", presses Enter, and returns the query of the logs request it makes.</summary>
+    private static async Task<System.Collections.Specialized.NameValueCollection> SinceAskedAsync(IPage page, string project, string typed)
+    {
+        var since = page.Locator("#log-since");
+        await since.FillAsync(typed);
+        var asked = await page.RunAndWaitForRequestAsync(() => since.PressAsync("Enter"), request => request.Url.Contains($"/v1/projects/{project}/logs?", StringComparison.Ordinal));
+        return System.Web.HttpUtility.ParseQueryString(new Uri(asked.Url).Query);
     }
 
     [Fact]

@@ -5,6 +5,7 @@
 // moved after a failover, a proxy's timeout) is resumed as `kubectl logs -f` users expect: see resumeFrom.
 import { api, ApiError } from '../api.js';
 import { failure, h, show } from '../dom.js';
+import { parseSince } from './since.js';
 
 export const keptLines = 1000;
 // Reconnecting: 1 s, doubling to 15 s; a stream that stayed open a healthy minute starts again from 1 s, so a node
@@ -16,7 +17,8 @@ const healthy = 60000;
 const lagAllowed = 10000;
 // Errors that say "not now" (UNAVAILABLE: the owner is moving or unreachable; DEADLINE_EXCEEDED); any other is final.
 const retried = new Set([4, 14]);
-const spans = { '': 'all', 300: 'last 5 min', 3600: 'last 1 h' };
+// Offered as you type in "Since"; any other duration or time may be typed.
+const suggested = ['30s', '5m', '15m', '1h', '2h', '24h'];
 
 /** The logs section of project NAME; services: the names offered in the filter. Starts streaming at once. */
 export function logsSection(name, services, signal) {
@@ -25,8 +27,14 @@ export function logsSection(name, services, signal) {
   const filter = h('select', { id: 'log-service', 'aria-label': 'Service' },
     h('option', { value: '' }, 'All services'),
     services.map((service) => h('option', { value: service }, service)));
-  const since = h('select', { id: 'log-since', 'aria-label': 'Since' },
-    Object.entries(spans).map(([seconds, label]) => h('option', { value: seconds }, label)));
+  const since = h('input', {
+    type: 'text', id: 'log-since', 'aria-label': 'Since', list: 'log-since-suggested', size: 14, spellcheck: 'false',
+    placeholder: 'all, or 15m, 2h…', 'aria-describedby': 'log-since-error',
+  });
+  const sinceError = h('span', { id: 'log-since-error', class: 'inline-error', role: 'alert', hidden: true });
+  // What the stream shows since: the last valid value typed (a bad one is refused where it was typed, and the lines
+  // shown stay those of the previous choice).
+  let shownSince = parseSince('');
   const follow = h('input', { type: 'checkbox', id: 'log-follow', checked: true });
   let current = null;
 
@@ -39,13 +47,27 @@ export function logsSection(name, services, signal) {
       services: filter.value ? [filter.value] : [],
       follow: follow.checked,
       tail: keptLines,
-      // The browser's clock: the server compares it with the times its runtime stored.
-      since: since.value ? new Date(Date.now() - Number(since.value) * 1000).toISOString() : '',
+      // A duration back from the browser's clock: the server compares it with the times its runtime stored.
+      since: shownSince.at(Date.now()),
     };
     read(name, request, lines, state, stop);
   };
   filter.addEventListener('change', start);
-  since.addEventListener('change', start);
+  // On Enter or leaving the field (change), not on each key: "1" on the way to "15m" is no choice yet.
+  since.addEventListener('change', () => {
+    const chosen = parseSince(since.value);
+    if (chosen.error) {
+      since.setAttribute('aria-invalid', 'true');
+      show(sinceError, `Since: ${chosen.error}; the lines shown are still those of the previous choice`);
+      sinceError.hidden = false;
+      return;
+    }
+    since.removeAttribute('aria-invalid');
+    show(sinceError);
+    sinceError.hidden = true;
+    shownSince = chosen;
+    start();
+  });
   follow.addEventListener('change', start);
   start();
   return h('section', { id: 'logs' },
@@ -53,6 +75,8 @@ export function logsSection(name, services, signal) {
     h('div', { class: 'toolbar' },
       h('label', {}, 'Service ', filter),
       h('label', {}, 'Since ', since),
+      h('datalist', { id: 'log-since-suggested' }, suggested.map((value) => h('option', { value }))),
+      sinceError,
       h('label', {}, follow, ' Follow'),
       state),
     lines);
