@@ -98,6 +98,30 @@ internal sealed class HubNode : IAsyncDisposable
         await WaitReadyAsync(TimeSpan.FromSeconds(90));
     }
 
+    /// <summary>
+    /// Stops the node as its service manager would (SIGTERM: the host shuts down, ending its streams) and waits until it
+    /// has exited; <see cref="StartAgainAsync"/> starts it again.
+    /// </summary>
+    public async Task StopAsync()
+    {
+        using (var kill = System.Diagnostics.Process.Start("kill", ["-TERM", process.Process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]))
+        {
+            await kill.WaitForExitAsync();
+        }
+
+        using var within = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        await process.Process.WaitForExitAsync(within.Token);
+        await process.DisposeAsync();
+        earlierOutput += process.Output + "\n--- stopped ---\n";
+    }
+
+    /// <summary>Starts the node stopped by <see cref="StopAsync"/> again, on the same ports and store, until it is ready.</summary>
+    public async Task StartAgainAsync()
+    {
+        process = NkappProcess.Start(directory: null, environment: null, args);
+        await WaitReadyAsync(TimeSpan.FromSeconds(90));
+    }
+
     /// <summary>An HTTP client of the Hub's URL that trusts this node's certificate.</summary>
     public HttpClient Http() => new(handlers()) { BaseAddress = new Uri(HubUrl), Timeout = TimeSpan.FromSeconds(30) };
 

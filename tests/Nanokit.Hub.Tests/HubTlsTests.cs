@@ -203,14 +203,7 @@ public sealed class HubTlsTests(TlsHubFixture hub) : IClassFixture<TlsHubFixture
         var page = await hub.OpenAsync("#/projects/resumed");
         await Expect(page.Locator("#log-lines")).ToContainTextAsync("talker[2] tick 20");
         await Expect(page.Locator("#log-lines")).ToContainTextAsync("talker[1] tick 20");
-        // Every text the state shows, as it shows it: the reconnecting ones last only while the node is down.
-        await page.EvaluateAsync("""
-            () => {
-              const state = document.getElementById('log-state');
-              window.nanokitStates = [];
-              new MutationObserver(() => window.nanokitStates.push(state.textContent)).observe(state, { childList: true, characterData: true, subtree: true });
-            }
-            """);
+        await RecordStatesAsync(page);
 
         await hub.Node.RestartAsync();
         var note = page.Locator("#log-lines li.note");
@@ -221,7 +214,7 @@ public sealed class HubTlsTests(TlsHubFixture hub) : IClassFixture<TlsHubFixture
         var waits = states.Where(state => state.StartsWith("reconnecting… (the stream was cut (", StringComparison.Ordinal)).ToList();
         Assert.True(waits.Count > 0, "never said it was reconnecting: " + string.Join(" | ", states));
         // 1 s first, then twice as long each time (the node takes longer than 1 s to start again).
-        var delays = waits.Select(state => Regex.Match(state, @"; next try in (\d+) s$")).Where(m => m.Success).Select(m => int.Parse(m.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture)).ToList();
+        var delays = Delays(waits);
         Assert.True(delays.Count >= 2 && delays[0] == 1 && delays[1] == 2, "backoff: " + string.Join(" | ", states));
         Assert.All(delays.Skip(1).Zip(delays), pair => Assert.Equal(Math.Min(pair.Item2 * 2, 15), pair.Item1));
 
@@ -236,6 +229,46 @@ public sealed class HubTlsTests(TlsHubFixture hub) : IClassFixture<TlsHubFixture
 
         Assert.Equal(1, await note.CountAsync());
         await EndAsync("resumed");
+    }
+
+    [Fact]
+    public async Task A_follow_the_server_ends_backs_off_to_15_s_while_the_node_is_down_resumes_and_backs_off_from_1_s_again_after_a_healthy_minute()
+    {
+        const string yaml = """
+            name: ended
+            runtime: local
+            services:
+              talker:
+                command: [sh, -c, "i=0; while [ $$i -lt 3000 ]; do i=$((i+1)); echo tick $$i; sleep 0.2; done; exec sleep 600"]
+            """;
+        await hub.ConvergedAsync("ended", (await hub.Client.ApplyProjectAsync(Apply(yaml), As(HubNode.WriteToken))).Generation);
+        var page = await hub.OpenAsync("#/projects/ended");
+        var state = page.Locator("#log-state");
+        await Expect(page.Locator("#log-lines")).ToContainTextAsync("talker[1] tick 10");
+        await RecordStatesAsync(page);
+
+        // Down long enough for the waits to reach their 15 s cap: 1 + 2 + 4 + 8 s of failed tries first.
+        await hub.Node.StopAsync();
+        await Expect(state).ToContainTextAsync("; next try in 15 s", new() { Timeout = 90_000 });
+        await hub.Node.StartAgainAsync();
+        await Expect(state).ToHaveTextAsync("following", new() { Timeout = 90_000 });
+        var states = await page.EvaluateAsync<string[]>("() => window.nanokitStates");
+        Assert.Equal(new[] { 1, 2, 4, 8, 15 }, Delays(states).Take(5).ToArray());
+        Assert.All(Delays(states).Skip(4), delay => Assert.Equal(15, delay));
+        Assert.Matches(@"^reconnecting… \((the server ended the stream|the stream was cut \(.+\))\); next try in 1 s$", states.First(text => text.EndsWith("; next try in 1 s", StringComparison.Ordinal)));
+        var resumedAt = Ticks(await page.Locator("#log-lines li[data-service='talker'] .text").AllTextContentsAsync())[^1];
+
+        // A minute of stream, then a cut: the first wait is 1 s again, not the 15 s it had reached.
+        await page.EvaluateAsync("() => { window.nanokitStates = []; }");
+        await Expect(page.Locator("#log-lines")).ToContainTextAsync($"talker[1] tick {resumedAt + 320}", new() { Timeout = 150_000 });
+        await hub.Node.RestartAsync();
+        await Expect(page.Locator("#log-lines li.note")).ToHaveCountAsync(2);
+        await Expect(state).ToHaveTextAsync("following");
+        Assert.Equal(1, Delays(await page.EvaluateAsync<string[]>("() => window.nanokitStates")).First());
+
+        var ticks = Ticks(await page.Locator("#log-lines li[data-service='talker'] .text").AllTextContentsAsync());
+        Assert.Equal(Enumerable.Range(ticks[0], ticks.Count), ticks);
+        await EndAsync("ended");
     }
 
     [Fact]
@@ -308,14 +341,29 @@ public sealed class HubTlsTests(TlsHubFixture hub) : IClassFixture<TlsHubFixture
         }
     }
 
+    /// <summary>Records every text the logs' state shows, as it shows it, in window.nanokitStates: the reconnecting ones last only while the node is down.</summary>
+    private static Task RecordStatesAsync(IPage page) => page.EvaluateAsync("""
+        () => {
+          const state = document.getElementById('log-state');
+          window.nanokitStates = [];
+          new MutationObserver(() => window.nanokitStates.push(state.textContent)).observe(state, { childList: true, characterData: true, subtree: true });
+        }
+        """);
+
+    /// <summary>The waits the state announced ("; next try in N s"), in seconds, in order.</summary>
+    private static List<int> Delays(IEnumerable<string> states) =>
+        [.. states.Select(state => Regex.Match(state, @"; next try in (\d+) s$")).Where(m => m.Success).Select(m => int.Parse(m.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture))];
+
     /// <summary>A log line as the page shows it: its time to the millisecond, its replica, its text.</summary>
     private static Regex Stamped(string rest) => new($@"^\d{{4}}-\d\d-\d\d \d\d:\d\d:\d\d\.\d{{3}} {Regex.Escape(rest)}$");
+
+    private static List<int> Ticks(IReadOnlyList<string> texts) => [.. texts.Select(text => int.Parse(text["tick ".Length..], System.Globalization.CultureInfo.InvariantCulture))];
 
     /// <summary>The numbers of a replica's "tick N" lines, in the page's order.</summary>
     private static async Task<List<int>> TicksAsync(IPage page, string replica)
     {
         var texts = await page.Locator("#log-lines li[data-service='talker']").Filter(new() { Has = page.Locator($".source:text-is('{replica}')") }).Locator(".text").AllTextContentsAsync();
-        return [.. texts.Select(text => int.Parse(text["tick ".Length..], System.Globalization.CultureInfo.InvariantCulture))];
+        return Ticks(texts);
     }
 
     private async Task<LogLine> FirstLineAsync(string project)
