@@ -45,6 +45,9 @@ internal sealed class HubNode : IAsyncDisposable
 
     public string Output => earlierOutput + process.Output;
 
+    /// <summary>False between <see cref="StopAsync"/> and <see cref="StartAgainAsync"/>.</summary>
+    public bool Running => !process.Process.HasExited;
+
     public static async Task<HubNode> StartAsync(bool tls)
     {
         var store = await TestPostgres.CreateDatabaseAsync("nk_hub_");
@@ -111,13 +114,13 @@ internal sealed class HubNode : IAsyncDisposable
 
         using var within = new CancellationTokenSource(TimeSpan.FromSeconds(60));
         await process.Process.WaitForExitAsync(within.Token);
-        await process.DisposeAsync();
-        earlierOutput += process.Output + "\n--- stopped ---\n";
     }
 
     /// <summary>Starts the node stopped by <see cref="StopAsync"/> again, on the same ports and store, until it is ready.</summary>
     public async Task StartAgainAsync()
     {
+        await process.DisposeAsync();
+        earlierOutput += process.Output + "\n--- stopped ---\n";
         process = NkappProcess.Start(directory: null, environment: null, args);
         await WaitReadyAsync(TimeSpan.FromSeconds(90));
     }

@@ -242,33 +242,45 @@ public sealed class HubTlsTests(TlsHubFixture hub) : IClassFixture<TlsHubFixture
                 command: [sh, -c, "i=0; while [ $$i -lt 3000 ]; do i=$((i+1)); echo tick $$i; sleep 0.2; done; exec sleep 600"]
             """;
         await hub.ConvergedAsync("ended", (await hub.Client.ApplyProjectAsync(Apply(yaml), As(HubNode.WriteToken))).Generation);
-        var page = await hub.OpenAsync("#/projects/ended");
-        var state = page.Locator("#log-state");
-        await Expect(page.Locator("#log-lines")).ToContainTextAsync("talker[1] tick 10");
-        await RecordStatesAsync(page);
+        try
+        {
+            var page = await hub.OpenAsync("#/projects/ended");
+            var state = page.Locator("#log-state");
+            await Expect(page.Locator("#log-lines")).ToContainTextAsync("talker[1] tick 10");
+            await RecordStatesAsync(page);
 
-        // Down long enough for the waits to reach their 15 s cap: 1 + 2 + 4 + 8 s of failed tries first.
-        await hub.Node.StopAsync();
-        await Expect(state).ToContainTextAsync("; next try in 15 s", new() { Timeout = 90_000 });
-        await hub.Node.StartAgainAsync();
-        await Expect(state).ToHaveTextAsync("following", new() { Timeout = 90_000 });
-        var states = await page.EvaluateAsync<string[]>("() => window.nanokitStates");
-        Assert.Equal(new[] { 1, 2, 4, 8, 15 }, Delays(states).Take(5).ToArray());
-        Assert.All(Delays(states).Skip(4), delay => Assert.Equal(15, delay));
-        Assert.Matches(@"^reconnecting… \((the server ended the stream|the stream was cut \(.+\))\); next try in 1 s$", states.First(text => text.EndsWith("; next try in 1 s", StringComparison.Ordinal)));
-        var resumedAt = Ticks(await page.Locator("#log-lines li[data-service='talker'] .text").AllTextContentsAsync())[^1];
+            // Down long enough for the waits to reach their 15 s cap: 1 + 2 + 4 + 8 s of failed tries first.
+            await hub.Node.StopAsync();
+            await Expect(state).ToContainTextAsync("; next try in 15 s", new() { Timeout = 90_000 });
+            await hub.Node.StartAgainAsync();
+            await Expect(state).ToHaveTextAsync("following", new() { Timeout = 90_000 });
+            var states = await page.EvaluateAsync<string[]>("() => window.nanokitStates");
+            Assert.Equal(new[] { 1, 2, 4, 8, 15 }, Delays(states).Take(5).ToArray());
+            Assert.All(Delays(states).Skip(4), delay => Assert.Equal(15, delay));
+            Assert.Matches(@"^reconnecting… \((the server ended the stream|the stream was cut \(.+\))\); next try in 1 s$", states.First(text => text.EndsWith("; next try in 1 s", StringComparison.Ordinal)));
+            var resumedAt = Ticks(await page.Locator("#log-lines li[data-service='talker'] .text").AllTextContentsAsync())[^1];
 
-        // A minute of stream, then a cut: the first wait is 1 s again, not the 15 s it had reached.
-        await page.EvaluateAsync("() => { window.nanokitStates = []; }");
-        await Expect(page.Locator("#log-lines")).ToContainTextAsync($"talker[1] tick {resumedAt + 320}", new() { Timeout = 150_000 });
-        await hub.Node.RestartAsync();
-        await Expect(page.Locator("#log-lines li.note")).ToHaveCountAsync(2);
-        await Expect(state).ToHaveTextAsync("following");
-        Assert.Equal(1, Delays(await page.EvaluateAsync<string[]>("() => window.nanokitStates")).First());
+            // A minute of stream, then a cut: the first wait is 1 s again, not the 15 s it had reached.
+            await page.EvaluateAsync("() => { window.nanokitStates = []; }");
+            await Expect(page.Locator("#log-lines")).ToContainTextAsync($"talker[1] tick {resumedAt + 320}", new() { Timeout = 150_000 });
+            await hub.Node.RestartAsync();
+            await Expect(page.Locator("#log-lines li.note")).ToHaveCountAsync(2);
+            await Expect(state).ToHaveTextAsync("following");
+            Assert.Equal(1, Delays(await page.EvaluateAsync<string[]>("() => window.nanokitStates")).First());
 
-        var ticks = Ticks(await page.Locator("#log-lines li[data-service='talker'] .text").AllTextContentsAsync());
-        Assert.Equal(Enumerable.Range(ticks[0], ticks.Count), ticks);
-        await EndAsync("ended");
+            var ticks = Ticks(await page.Locator("#log-lines li[data-service='talker'] .text").AllTextContentsAsync());
+            Assert.Equal(Enumerable.Range(ticks[0], ticks.Count), ticks);
+        }
+        finally
+        {
+            // The node is shared by the class, and local replicas outlive it: neither is left stopped or running.
+            if (!hub.Node.Running)
+            {
+                await hub.Node.StartAgainAsync();
+            }
+
+            await EndAsync("ended");
+        }
     }
 
     [Fact]
