@@ -13,8 +13,6 @@ export const keptLines = 1000;
 const firstRetry = 1000;
 const lastRetry = 15000;
 const healthy = 60000;
-// How far behind the newest line shown another replica's newest may be and still be resumed from its own (below).
-const lagAllowed = 10000;
 // Errors that say "not now" (UNAVAILABLE: the owner is moving or unreachable; DEADLINE_EXCEEDED); any other is final.
 const retried = new Set([4, 14]);
 // Offered as you type in "Since"; any other duration or time may be typed.
@@ -141,7 +139,7 @@ async function read(name, request, lines, state, signal) {
       signal.addEventListener('abort', () => { clearTimeout(timer); resolve(); }, { once: true });
     });
     delay = Math.min(delay * 2, lastRetry);
-    const from = resumeFrom(shown);
+    const from = resumeFrom(shown, lines);
     if (from) {
       // Every line after what was shown: no tail, which would skip lines written meanwhile.
       request = { ...request, since: from, tail: undefined };
@@ -152,29 +150,24 @@ async function read(name, request, lines, state, signal) {
 
 /**
  * The `since` of a resumed stream (StreamLogs has no cursor; its `since` is an inclusive RFC 3339 time): the oldest
- * of the replicas' newest lines shown, so a replica whose lines reached the page behind another's loses none, but no
- * further back than lagAllowed before the newest line shown (a replica quiet for longer has nothing in between, and
- * going back to it would send every other replica's lines since then again). The lines already shown come again and
- * are dropped by each replica's newest instant and count (read's seen), so none is repeated. Empty when nothing was shown.
+ * of the replicas' newest lines shown, so a replica whose lines reached the page behind another's loses none, but not
+ * before the oldest line the page still keeps: every line since then is on the page already, so what comes again is
+ * at most what the page holds (as the first request's tail), however long a quiet replica has been quiet. The lines
+ * already shown are dropped by each replica's newest instant and count (read's seen), so none is repeated. Empty when
+ * nothing was shown.
  */
-function resumeFrom(shown) {
-  const newest = [...shown.values()].sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+function resumeFrom(shown, lines) {
+  const newest = [...shown.values()].map((replica) => replica.key).sort();
   if (newest.length === 0) return '';
-  const last = newest[newest.length - 1];
-  const floor = millis(last.key) - lagAllowed;
-  const oldest = newest.find((replica) => millis(replica.key) >= floor) || last;
-  return oldest.time;
+  const kept = instant(lines.querySelector('li[data-time]')?.dataset.time);
+  const from = newest.find((key) => kept === null || key >= kept) || newest[newest.length - 1];
+  return [...shown.values()].find((replica) => replica.key === from).time;
 }
 
 /** An RFC 3339 UTC time as a string that sorts as the instant does (fractions of any length, to the nanosecond). */
 function instant(value) {
   const match = /^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d)(?:\.(\d{1,9}))?Z$/i.exec(value || '');
   return match ? `${match[1]}.${(match[2] || '').padEnd(9, '0')}` : null;
-}
-
-/** An instant's key as milliseconds since the epoch (Date.parse is only sure of three fraction digits). */
-function millis(key) {
-  return Date.parse(`${key.slice(0, 23)}Z`);
 }
 
 /** 2026-12-02T14:50:01.123456Z as 2026-12-02 14:50:01.123 (the full time in its title). */
@@ -186,7 +179,7 @@ function shortTime(value) {
 function append(lines, line, source) {
   // Stay at the bottom only when the reader is there: someone scrolled up to read is not moved.
   const atBottom = lines.scrollHeight - lines.scrollTop - lines.clientHeight < 4;
-  lines.append(h('li', { 'data-service': line.service },
+  lines.append(h('li', { 'data-service': line.service, 'data-time': line.time || undefined },
     h('span', { class: 'time', title: line.time }, shortTime(line.time)), ' ',
     h('span', { class: 'source' }, source), ' ',
     h('span', { class: 'text' }, line.line ?? '')));
