@@ -200,38 +200,45 @@ public sealed class HubTlsTests(TlsHubFixture hub) : IClassFixture<TlsHubFixture
                 deploy: {replicas: 2}
             """;
         await hub.ConvergedAsync("resumed", (await hub.Client.ApplyProjectAsync(Apply(yaml), As(HubNode.WriteToken))).Generation);
-        var page = await hub.OpenAsync("#/projects/resumed");
-        await Expect(page.Locator("#log-lines")).ToContainTextAsync("talker[2] tick 20");
-        await Expect(page.Locator("#log-lines")).ToContainTextAsync("talker[1] tick 20");
-        await RecordStatesAsync(page);
-
-        await hub.Node.RestartAsync();
-        var note = page.Locator("#log-lines li.note");
-        await Expect(note.First).ToContainTextAsync("the stream was cut");
-        await Expect(note.First).ToContainTextAsync(new Regex(@"resumed from \d{4}-\d\d-\d\dT"));
-        await Expect(page.Locator("#log-state")).ToHaveTextAsync("following");
-        var states = await page.EvaluateAsync<string[]>("() => window.nanokitStates");
-        var waits = states.Where(state => state.StartsWith("reconnecting… (the stream was cut (", StringComparison.Ordinal)).ToList();
-        Assert.True(waits.Count > 0, "never said it was reconnecting: " + string.Join(" | ", states));
-        // 1 s first, then twice as long each time (the node takes longer than 1 s to start again).
-        var delays = Delays(waits);
-        Assert.True(delays.Count >= 2 && delays[0] == 1 && delays[1] == 2, "backoff: " + string.Join(" | ", states));
-        Assert.All(delays.Skip(1).Zip(delays), pair => Assert.Equal(Math.Min(pair.Item2 * 2, 15), pair.Item1));
-
-        // Each replica's ticks once, in order: the lines written while the node was down came after the resume, none twice.
-        foreach (var replica in new[] { "talker[1]", "talker[2]" })
+        try
         {
-            var before = await TicksAsync(page, replica);
-            await Expect(page.Locator("#log-lines")).ToContainTextAsync($"{replica} tick {before[^1] + 20}");
-            var ticks = await TicksAsync(page, replica);
-            Assert.True(Enumerable.Range(ticks[0], ticks.Count).SequenceEqual(ticks), $"{replica}: {string.Join(',', ticks)}\nnotes: {string.Join(" | ", await note.AllTextContentsAsync())}\nstates: {string.Join(" | ", await page.EvaluateAsync<string[]>("() => window.nanokitStates"))}");
-        }
+            var page = await hub.OpenAsync("#/projects/resumed");
+            await Expect(page.Locator("#log-lines")).ToContainTextAsync("talker[2] tick 20");
+            await Expect(page.Locator("#log-lines")).ToContainTextAsync("talker[1] tick 20");
+            await RecordStatesAsync(page);
 
-        // A node just started may end a follow at once while its runtime finds its replicas again: each resume has its
-        // note, and none repeated a line (above).
-        var notes = await note.AllTextContentsAsync();
-        Assert.All(notes, text => Assert.Matches(@"^— (the stream was cut \(.+\)|the server ended the stream); resumed from \d{4}-\d\d-\d\dT\S+ at \S+ —$", text));
-        await EndAsync("resumed");
+            await hub.Node.RestartAsync();
+            var note = page.Locator("#log-lines li.note");
+            await Expect(note.First).ToContainTextAsync("the stream was cut");
+            await Expect(note.First).ToContainTextAsync(new Regex(@"resumed from \d{4}-\d\d-\d\dT"));
+            await Expect(page.Locator("#log-state")).ToHaveTextAsync("following");
+            var states = await page.EvaluateAsync<string[]>("() => window.nanokitStates");
+            var waits = states.Where(state => state.StartsWith("reconnecting… (the stream was cut (", StringComparison.Ordinal)).ToList();
+            Assert.True(waits.Count > 0, "never said it was reconnecting: " + string.Join(" | ", states));
+            // 1 s first, then twice as long each time (the node takes longer than 1 s to start again).
+            var delays = Delays(waits);
+            Assert.True(delays.Count >= 2 && delays[0] == 1 && delays[1] == 2, "backoff: " + string.Join(" | ", states));
+            Assert.All(delays.Skip(1).Zip(delays), pair => Assert.Equal(Math.Min(pair.Item2 * 2, 15), pair.Item1));
+
+            // Each replica's ticks once, in order: the lines written while the node was down came after the resume, none twice.
+            foreach (var replica in new[] { "talker[1]", "talker[2]" })
+            {
+                var before = await TicksAsync(page, replica);
+                await Expect(page.Locator("#log-lines")).ToContainTextAsync($"{replica} tick {before[^1] + 20}");
+                var ticks = await TicksAsync(page, replica);
+                Assert.True(Enumerable.Range(ticks[0], ticks.Count).SequenceEqual(ticks), $"{replica}: {string.Join(',', ticks)}\nnotes: {string.Join(" | ", await note.AllTextContentsAsync())}\nstates: {string.Join(" | ", await page.EvaluateAsync<string[]>("() => window.nanokitStates"))}");
+            }
+
+            // The stream may end or break more than once after the restart (seen now and then, cause not known here):
+            // each resume has its note, and none repeated or lost a line (above).
+            var notes = await note.AllTextContentsAsync();
+            Assert.All(notes, text => Assert.Matches(@"^— (the stream was cut \(.+\)|the server ended the stream); resumed from \d{4}-\d\d-\d\dT\S+ at \S+ —$", text));
+        }
+        finally
+        {
+            // Local replicas outlive the node: a failure does not leave them running.
+            await EndAsync("resumed");
+        }
     }
 
     [Fact]
