@@ -39,4 +39,69 @@ public sealed class HubListTests(HubFixture hub)
         Assert.Equal(120, await page.EvaluateAsync<int>("() => Math.round(window.scrollY)"));
         Assert.Equal("roll-2", await page.EvaluateAsync<string>("() => window.getSelection().toString()"));
     }
+
+    [Fact]
+    public async Task The_projects_list_pages_forward_and_back_asking_again_with_the_tokens_it_was_given()
+    {
+        // More than two pages of ten, whatever the other tests of the collection applied.
+        for (var i = 1; i <= 21; i++)
+        {
+            var name = $"paged-{i:D2}";
+            await hub.ConvergedAsync(name, (await hub.Client.ApplyProjectAsync(Apply(HubTests.Project(name)), As(HubNode.WriteToken))).Generation);
+        }
+
+        var page = await hub.OpenAsync("#/projects");
+        var rows = page.Locator("#projects tbody tr");
+        await Expect(rows.First).ToBeVisibleAsync();
+        var asked = await AskedAsync(page, () => page.Locator("#page-size").SelectOptionAsync("10"), ("", "100"));
+        Assert.Equal(("", "10"), asked);
+        await Expect(rows).ToHaveCountAsync(10);
+        await Expect(page.Locator("#previous-page")).ToHaveCountAsync(0);
+        var first = await NamesAsync(page);
+
+        var second = await AskedAsync(page, () => page.Locator("#next-page").ClickAsync(), asked);
+        Assert.NotEqual("", second.Token);
+        Assert.Equal("10", second.Size);
+        await Expect(page.Locator("#page-number")).ToHaveTextAsync("page 2");
+        await Expect(rows).ToHaveCountAsync(10);
+        var secondNames = await NamesAsync(page);
+        Assert.Empty(secondNames.Intersect(first));
+
+        var third = await AskedAsync(page, () => page.Locator("#next-page").ClickAsync(), second);
+        Assert.NotEqual(second.Token, third.Token);
+        await Expect(page.Locator("#page-number")).ToHaveTextAsync("page 3");
+        await Expect(rows.First).Not.ToHaveAttributeAsync("data-project", secondNames[0]);
+
+        // Back, page by page, with the tokens the server gave on the way forward: the same rows as then.
+        Assert.Equal(second, await AskedAsync(page, () => page.Locator("#previous-page").ClickAsync(), third));
+        await Expect(page.Locator("#page-number")).ToHaveTextAsync("page 2");
+        await Expect(rows.First).ToHaveAttributeAsync("data-project", secondNames[0]);
+        Assert.Equal(secondNames, await NamesAsync(page));
+
+        Assert.Equal(("", "10"), await AskedAsync(page, () => page.Locator("#previous-page").ClickAsync(), second));
+        await Expect(page.Locator("#page-number")).ToHaveTextAsync("page 1");
+        await Expect(rows.First).ToHaveAttributeAsync("data-project", first[0]);
+        Assert.Equal(first, await NamesAsync(page));
+        await Expect(page.Locator("#previous-page")).ToHaveCountAsync(0);
+        await Expect(page.Locator("#first-page")).ToHaveCountAsync(0);
+    }
+
+    /// <summary>
+    /// The page token and size of the list read that <paramref name="action"/> makes: the first one other than the
+    /// current page's (which the 5 s poll may ask again meanwhile).
+    /// </summary>
+    private static async Task<(string Token, string? Size)> AskedAsync(IPage page, Func<Task> action, (string Token, string? Size) current)
+    {
+        var request = await page.RunAndWaitForRequestAsync(action, request => request.Url.Contains("/v1/projects?", StringComparison.Ordinal) && Query(request) != current);
+        return Query(request);
+    }
+
+    private static (string Token, string? Size) Query(IRequest request)
+    {
+        var query = System.Web.HttpUtility.ParseQueryString(new Uri(request.Url).Query);
+        return (query["pageToken"] ?? "", query["pageSize"]);
+    }
+
+    private static async Task<List<string>> NamesAsync(IPage page) =>
+        [.. (await page.Locator("#projects tbody tr").EvaluateAllAsync<string[]>("rows => rows.map(row => row.dataset.project)"))];
 }

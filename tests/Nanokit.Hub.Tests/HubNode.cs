@@ -45,6 +45,9 @@ internal sealed class HubNode : IAsyncDisposable
 
     public string Output => earlierOutput + process.Output;
 
+    /// <summary>False between <see cref="StopAsync"/> and <see cref="StartAgainAsync"/>.</summary>
+    public bool Running => !process.Process.HasExited;
+
     public static async Task<HubNode> StartAsync(bool tls)
     {
         var store = await TestPostgres.CreateDatabaseAsync("nk_hub_");
@@ -94,6 +97,30 @@ internal sealed class HubNode : IAsyncDisposable
     {
         await process.DisposeAsync();
         earlierOutput += process.Output + "\n--- restarted ---\n";
+        process = NkappProcess.Start(directory: null, environment: null, args);
+        await WaitReadyAsync(TimeSpan.FromSeconds(90));
+    }
+
+    /// <summary>
+    /// Stops the node as its service manager would (SIGTERM: the host shuts down, ending its streams) and waits until it
+    /// has exited; <see cref="StartAgainAsync"/> starts it again.
+    /// </summary>
+    public async Task StopAsync()
+    {
+        using (var kill = System.Diagnostics.Process.Start("kill", ["-TERM", process.Process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]))
+        {
+            await kill.WaitForExitAsync();
+        }
+
+        using var within = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        await process.Process.WaitForExitAsync(within.Token);
+    }
+
+    /// <summary>Starts the node stopped by <see cref="StopAsync"/> again, on the same ports and store, until it is ready.</summary>
+    public async Task StartAgainAsync()
+    {
+        await process.DisposeAsync();
+        earlierOutput += process.Output + "\n--- stopped ---\n";
         process = NkappProcess.Start(directory: null, environment: null, args);
         await WaitReadyAsync(TimeSpan.FromSeconds(90));
     }

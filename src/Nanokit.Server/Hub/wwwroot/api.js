@@ -53,7 +53,8 @@ async function call(method, path, { body, signal } = {}) {
 const project = (name) => `/v1/projects/${encodeURIComponent(name)}`;
 
 export const api = {
-  listProjects: (pageToken, signal) => call('GET', `/v1/projects?${new URLSearchParams({ pageToken: pageToken || '' })}`, { signal }),
+  listProjects: (pageToken, pageSize, signal) =>
+    call('GET', `/v1/projects?${new URLSearchParams({ pageToken: pageToken || '', pageSize: String(pageSize || 0) })}`, { signal }),
   getProject: (name, signal) => call('GET', project(name), { signal }),
   checkDrift: (name, signal) => call('GET', `${project(name)}/drift`, { signal }),
   planProject: (source, signal) => call('POST', '/v1/projects:plan', { body: { source }, signal }),

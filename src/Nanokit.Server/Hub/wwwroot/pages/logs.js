@@ -1,28 +1,38 @@
 // A project's logs: StreamLogs of its replicas with each line's time, newest at the bottom. The page keeps the last
 // keptLines lines (older ones are dropped as new ones come), asks the server for no more than that per replica, and
 // ends the stream when the operator leaves the page (the page's signal) or changes what to show (a new stream replaces
-// the old one). A follow the server ends or cuts (its node stopped, the owner moved after a failover) is resumed:
-// StreamLogs again with since = the newest line's time. `since` is inclusive, so the lines of that very instant come
-// again; each replica's first ones at that instant, as many as were already shown, are dropped instead of repeated.
+// the old one; unticking Follow reads once and stops). A follow the server ends or cuts (its node stopped, the owner
+// moved after a failover, a proxy's timeout) is resumed as `kubectl logs -f` users expect: see resumeFrom.
 import { api, ApiError } from '../api.js';
 import { failure, h, show } from '../dom.js';
+import { parseSince } from './since.js';
 
 export const keptLines = 1000;
+// Reconnecting: 1 s, doubling to 15 s; a stream that stayed open a healthy minute starts again from 1 s, so a node
+// that restarts once a day is not waited for 15 s, and one that cuts every stream at once is not hammered.
 const firstRetry = 1000;
-const lastRetry = 30000;
+const lastRetry = 15000;
+const healthy = 60000;
 // Errors that say "not now" (UNAVAILABLE: the owner is moving or unreachable; DEADLINE_EXCEEDED); any other is final.
 const retried = new Set([4, 14]);
-const spans = { '': 'all', 300: 'last 5 min', 3600: 'last 1 h' };
+// Offered as you type in "Since"; any other duration or time may be typed.
+const suggested = ['30s', '5m', '15m', '1h', '2h', '24h'];
 
 /** The logs section of project NAME; services: the names offered in the filter. Starts streaming at once. */
 export function logsSection(name, services, signal) {
   const lines = h('ol', { id: 'log-lines', class: 'logs' });
-  const state = h('span', { id: 'log-state', class: 'muted' });
+  const state = h('span', { id: 'log-state', class: 'muted', role: 'status' });
   const filter = h('select', { id: 'log-service', 'aria-label': 'Service' },
     h('option', { value: '' }, 'All services'),
     services.map((service) => h('option', { value: service }, service)));
-  const since = h('select', { id: 'log-since', 'aria-label': 'Since' },
-    Object.entries(spans).map(([seconds, label]) => h('option', { value: seconds }, label)));
+  const since = h('input', {
+    type: 'text', id: 'log-since', 'aria-label': 'Since', list: 'log-since-suggested', size: 14, spellcheck: 'false',
+    placeholder: 'all, or 15m, 2h…', 'aria-describedby': 'log-since-error',
+  });
+  const sinceError = h('span', { id: 'log-since-error', class: 'inline-error', role: 'alert', hidden: true });
+  // What the stream shows since: the last valid value typed (a bad one is refused where it was typed, and the lines
+  // shown stay those of the previous choice).
+  let shownSince = parseSince('');
   const follow = h('input', { type: 'checkbox', id: 'log-follow', checked: true });
   let current = null;
 
@@ -35,13 +45,27 @@ export function logsSection(name, services, signal) {
       services: filter.value ? [filter.value] : [],
       follow: follow.checked,
       tail: keptLines,
-      // The browser's clock: the server compares it with the times its runtime stored.
-      since: since.value ? new Date(Date.now() - Number(since.value) * 1000).toISOString() : '',
+      // A duration back from the browser's clock: the server compares it with the times its runtime stored.
+      since: shownSince.at(Date.now()),
     };
     read(name, request, lines, state, stop);
   };
   filter.addEventListener('change', start);
-  since.addEventListener('change', start);
+  // On Enter or leaving the field (change), not on each key: "1" on the way to "15m" is no choice yet.
+  since.addEventListener('change', () => {
+    const chosen = parseSince(since.value);
+    if (chosen.error) {
+      since.setAttribute('aria-invalid', 'true');
+      show(sinceError, `Since: ${chosen.error}; the lines shown are still those of the previous choice`);
+      sinceError.hidden = false;
+      return;
+    }
+    since.removeAttribute('aria-invalid');
+    show(sinceError);
+    sinceError.hidden = true;
+    shownSince = chosen;
+    start();
+  });
   follow.addEventListener('change', start);
   start();
   return h('section', { id: 'logs' },
@@ -49,38 +73,49 @@ export function logsSection(name, services, signal) {
     h('div', { class: 'toolbar' },
       h('label', {}, 'Service ', filter),
       h('label', {}, 'Since ', since),
+      h('datalist', { id: 'log-since-suggested' }, suggested.map((value) => h('option', { value }))),
+      sinceError,
       h('label', {}, follow, ' Follow'),
       state),
     lines);
 }
 
 async function read(name, request, lines, state, signal) {
-  // The newest instant shown, and how many lines of each replica were shown at it.
-  const newest = { key: '', time: '', shown: new Map() };
-  let skip = new Map();
-  let resumeKey = null;
+  // Per replica ("service[replica]"): the newest instant shown and how many of its lines were shown at that instant.
+  const shown = new Map();
+  // While resuming, per replica: lines up to its newest instant shown are dropped (at that instant, as many as shown).
+  let seen = new Map();
   let delay = firstRetry;
   const onLine = (line) => {
     const source = `${line.service}[${line.replica}]`;
     const key = instant(line.time);
-    if (key !== null && key === resumeKey && (skip.get(source) || 0) > 0) {
-      skip.set(source, skip.get(source) - 1);
-      return;
+    const before = seen.get(source);
+    if (before && key !== null) {
+      if (key < before.key || (key === before.key && before.count > 0)) {
+        if (key === before.key) before.count -= 1;
+        return;
+      }
+      seen.delete(source);
     }
-    delay = firstRetry;
-    if (key !== null && key > newest.key) Object.assign(newest, { key, time: line.time, shown: new Map() });
-    if (key !== null && key === newest.key) newest.shown.set(source, (newest.shown.get(source) || 0) + 1);
+    if (key !== null) {
+      const newest = shown.get(source);
+      if (!newest || key > newest.key) shown.set(source, { key, time: line.time, count: 1 });
+      else if (key === newest.key) newest.count += 1;
+    }
     append(lines, line, source);
   };
   // Why the stream ended, from then until a new one is open (it says so in the lines once it is).
   let cut = null;
+  let openedAt = 0;
   const opened = () => {
+    openedAt = Date.now();
     show(state, request.follow ? 'following' : 'reading');
     if (cut) note(lines, `${cut}; resumed ${request.since ? `from ${request.since}` : 'from the start'} at ${new Date().toISOString()}`);
     cut = null;
   };
   while (!signal.aborted) {
-    show(state, cut ? 'resuming' : request.follow ? 'following' : 'reading');
+    show(state, cut ? `reconnecting… (${cut})` : request.follow ? 'following' : 'reading');
+    openedAt = 0;
     try {
       await api.streamLogs(name, { ...request, timestamps: true }, onLine, signal, opened);
       if (!request.follow) {
@@ -97,19 +132,36 @@ async function read(name, request, lines, state, signal) {
       cut ??= `the stream was cut (${error instanceof ApiError ? `${error.status}: ${error.message}` : error.message})`;
     }
     if (signal.aborted) return;
-    show(state, `${cut}; resuming in ${delay / 1000} s`);
+    if (openedAt && Date.now() - openedAt >= healthy) delay = firstRetry;
+    show(state, `reconnecting… (${cut}); next try in ${delay / 1000} s`);
     await new Promise((resolve) => {
       const timer = setTimeout(resolve, delay);
       signal.addEventListener('abort', () => { clearTimeout(timer); resolve(); }, { once: true });
     });
     delay = Math.min(delay * 2, lastRetry);
-    if (newest.key) {
-      // From the newest line shown, every line after it: no tail, which would skip lines written meanwhile.
-      request = { ...request, since: newest.time, tail: undefined };
-      resumeKey = newest.key;
-      skip = new Map(newest.shown);
+    const from = resumeFrom(shown, lines);
+    if (from) {
+      // Every line after what was shown: no tail, which would skip lines written meanwhile.
+      request = { ...request, since: from, tail: undefined };
+      seen = new Map([...shown].map(([source, newest]) => [source, { key: newest.key, count: newest.count }]));
     }
   }
+}
+
+/**
+ * The `since` of a resumed stream (StreamLogs has no cursor; its `since` is an inclusive RFC 3339 time): the oldest
+ * of the replicas' newest lines shown, so a replica whose lines reached the page behind another's loses none, but not
+ * before the oldest line the page still keeps: every line since then is on the page already, so what comes again is
+ * at most what the page holds (as the first request's tail), however long a quiet replica has been quiet. The lines
+ * already shown are dropped by each replica's newest instant and count (read's seen), so none is repeated. Empty when
+ * nothing was shown.
+ */
+function resumeFrom(shown, lines) {
+  const newest = [...shown.values()].map((replica) => replica.key).sort();
+  if (newest.length === 0) return '';
+  const kept = instant(lines.querySelector('li[data-time]')?.dataset.time);
+  const from = newest.find((key) => kept === null || key >= kept) || newest[newest.length - 1];
+  return [...shown.values()].find((replica) => replica.key === from).time;
 }
 
 /** An RFC 3339 UTC time as a string that sorts as the instant does (fractions of any length, to the nanosecond). */
@@ -127,7 +179,7 @@ function shortTime(value) {
 function append(lines, line, source) {
   // Stay at the bottom only when the reader is there: someone scrolled up to read is not moved.
   const atBottom = lines.scrollHeight - lines.scrollTop - lines.clientHeight < 4;
-  lines.append(h('li', { 'data-service': line.service },
+  lines.append(h('li', { 'data-service': line.service, 'data-time': line.time || undefined },
     h('span', { class: 'time', title: line.time }, shortTime(line.time)), ' ',
     h('span', { class: 'source' }, source), ' ',
     h('span', { class: 'text' }, line.line ?? '')));

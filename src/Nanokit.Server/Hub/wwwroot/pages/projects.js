@@ -8,17 +8,25 @@ import { handOver } from './actions.js';
 import { applyForm } from './apply.js';
 
 export const refreshInterval = 5000;
+// Rows per page the operator may choose (ListProjects allows 1..1000), and the server's default.
+const pageSizes = [10, 25, 100, 500];
+const defaultPageSize = 100;
 
-export async function renderProjects(main, page, pageToken = '') {
+/**
+ * The Projects page at the last of trail: the page tokens of the pages seen since the first ('' for the first), so
+ * "Previous page" asks for the one before with the very token the server gave (ListProjects pages forward only).
+ */
+export async function renderProjects(main, page, trail = [''], pageSize = defaultPageSize) {
   // Another page of the list ends this one's polling; leaving the Projects page (page) ends both.
   const own = new AbortController();
   const signal = AbortSignal.any([page, own.signal]);
-  const go = (token) => {
+  const pageToken = trail[trail.length - 1];
+  const go = (tokens, size = pageSize) => {
     own.abort();
-    renderProjects(main, page, token).catch((error) => { if (!page.aborted) show(main, failure(error)); });
+    renderProjects(main, page, tokens, size).catch((error) => { if (!page.aborted) show(main, failure(error)); });
   };
   show(main, h('h1', {}, 'Projects'), h('p', { class: 'muted' }, 'Loading…'));
-  let [answer, session] = await Promise.all([api.listProjects(pageToken, signal), api.session(signal)]);
+  let [answer, session] = await Promise.all([api.listProjects(pageToken, pageSize, signal), api.session(signal)]);
   const body = h('tbody', {});
   const none = h('p', { class: 'muted', id: 'no-projects' }, 'No project was applied to this cluster yet.');
   const listed = table(['Project', 'Phase', 'Desired', 'Observed / generation', 'Runtime', 'Owner', 'Updated', 'Last error'], [], { id: 'projects' });
@@ -31,12 +39,14 @@ export async function renderProjects(main, page, pageToken = '') {
     none.hidden = rows.size > 0;
     listed.hidden = rows.size === 0;
     show(next, answer.nextPageToken
-      ? h('button', { type: 'button', onclick: () => go(answer.nextPageToken) }, 'Next page')
+      ? h('button', { type: 'button', id: 'next-page', onclick: () => go([...trail, answer.nextPageToken]) }, 'Next page')
       : null);
   };
+  const size = h('select', { id: 'page-size', 'aria-label': 'Rows per page', onchange: () => go([''], Number(size.value)) },
+    pageSizes.map((value) => h('option', { value, selected: value === pageSize }, String(value))));
   const refresh = async () => {
     try {
-      answer = await api.listProjects(pageToken, signal);
+      answer = await api.listProjects(pageToken, pageSize, signal);
       draw();
       show(polled, `updated ${new Date().toISOString().slice(11, 19)}Z, every ${refreshInterval / 1000} s`);
     } catch (error) {
@@ -47,8 +57,11 @@ export async function renderProjects(main, page, pageToken = '') {
     h('h1', {}, 'Projects'),
     h('div', { class: 'toolbar' },
       h('button', { type: 'button', onclick: refresh }, 'Refresh'),
+      trail.length > 1 ? h('button', { type: 'button', id: 'first-page', onclick: () => go(['']) }, 'First page') : null,
+      trail.length > 1 ? h('button', { type: 'button', id: 'previous-page', onclick: () => go(trail.slice(0, -1)) }, 'Previous page') : null,
       next,
-      pageToken ? h('button', { type: 'button', onclick: () => go('') }, 'First page') : null,
+      h('span', { id: 'page-number' }, `page ${trail.length}`),
+      h('label', {}, size, ' per page'),
       polled),
     newProject(session.role, refresh, signal),
     none, listed);
