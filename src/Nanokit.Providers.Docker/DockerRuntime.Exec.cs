@@ -1,5 +1,4 @@
 using System.Collections.Immutable;
-using System.Text;
 using Docker.DotNet.Models;
 using Nanokit.Core.Model;
 using Nanokit.Runtime;
@@ -127,13 +126,13 @@ public sealed partial class DockerRuntime : IReplicaCommands
         }
     }
 
-    /// <summary>Writes the command's stdout and stderr to the caller's, as they come, each with its own UTF-8 decoder.</summary>
+    /// <summary>
+    /// Writes the command's stdout and stderr to the caller's, byte for byte as the daemon's frames carry them, each
+    /// piece flushed as it comes (an interactive shell's prompt has no newline to wait for).
+    /// </summary>
     private static async Task CopyOutputAsync(global::Docker.DotNet.MultiplexedStream stream, CommandStreams streams, CancellationToken cancellationToken)
     {
         var buffer = new byte[16 * 1024];
-        var chars = new char[Encoding.UTF8.GetMaxCharCount(buffer.Length)];
-        var output = Encoding.UTF8.GetDecoder();
-        var error = Encoding.UTF8.GetDecoder();
         while (true)
         {
             // On the thread pool: the library's transport resumes on the caller's scheduler otherwise (see DockerEngine.OffContext).
@@ -143,11 +142,9 @@ public sealed partial class DockerRuntime : IReplicaCommands
                 return;
             }
 
-            var toError = read.Target == global::Docker.DotNet.MultiplexedStream.TargetStream.StandardError;
-            var count = (toError ? error : output).GetChars(buffer, 0, read.Count, chars, 0);
-            var writer = toError ? streams.Error : streams.Output;
-            await writer.WriteAsync(chars.AsMemory(0, count), cancellationToken).ConfigureAwait(false);
-            await writer.FlushAsync(cancellationToken).ConfigureAwait(false);
+            var to = read.Target == global::Docker.DotNet.MultiplexedStream.TargetStream.StandardError ? streams.Error : streams.Output;
+            await to.WriteAsync(buffer.AsMemory(0, read.Count), cancellationToken).ConfigureAwait(false);
+            await to.FlushAsync(cancellationToken).ConfigureAwait(false);
         }
     }
 

@@ -9,7 +9,8 @@ namespace Nanokit.Cli.Commands;
 
 /// <summary>
 /// <c>nkapp exec SERVICE [-i] [-t] [--index N] CMD...</c> (in a running replica) and <c>nkapp run [--rm] SERVICE [CMD...]</c>
-/// (a one-off from the service's definition), as Compose spells them: the command's output as it comes, its exit code
+/// (a one-off from the service's definition), as Compose spells them: the command's output byte for byte as it comes
+/// (<see cref="CliContext.OutStream"/>, not the text writers), its exit code
 /// as nkapp's. Options go before SERVICE; everything after it is the command (<see cref="SeparateCommand"/>). No project
 /// lock: they change nothing the reconciler owns. A runtime that cannot run them (<see cref="IReplicaCommands"/>) is
 /// named at the service's place in the file. With <c>--server</c>, both run on the project's owner node
@@ -156,7 +157,7 @@ internal static class ForegroundCommands
 
         // Read without the project lock, so the check the lock makes for planted links is made here.
         StateDirectory.Verify(StateDirectory.Of(loaded.Spec.WorkingDirectory));
-        var streams = new CommandStreams(Input(context, interactive), context.Out, context.Error);
+        var streams = new CommandStreams(Input(context, interactive), context.OutStream, context.ErrorStream);
         return await run(commands, spec, ProjectRef.Of(loaded.Spec), streams).ConfigureAwait(false);
     }
 }
