@@ -86,37 +86,36 @@ public sealed partial class DockerRuntime : IReplicaCommands
         request.Labels = new Dictionary<string, string>(StringComparer.Ordinal) { [ContainerDefinition.Project] = project.Name, [OneOffLabel] = service.Name };
         request.Tty = false;
 
-        // run -i (docker run -i): stdin held open until the one client that attaches is done with it. The command blocks
-        // reading it meanwhile, so attaching just after the start loses no input; Logs replays what it wrote before.
+        // run -i (docker run -i): stdin held open until the one client that attaches is done with it.
         request.OpenStdin = request.StdinOnce = request.AttachStdin = streams.Input is not null;
+
+        // Attached before the start, as docker run does, so every byte comes live from the command's pipes: Logs (or an
+        // attach's replay) would come through the log driver, which keeps lines as text (json-file replaces what is not UTF-8).
+        var attach = new ContainerAttachParameters { Stream = true, Stdin = streams.Input is not null, Stdout = true, Stderr = true };
+        global::Docker.DotNet.MultiplexedStream? stream = null;
         try
         {
             await PrepareAsync(project, service, progress: null, cancellationToken).ConfigureAwait(false);
             try
             {
                 // Not the caller's token for the create: see RunInOneOffContainerAsync; the finally removes what was made.
-                await RunContainerAsync(project, service, name, request, CancellationToken.None, cancellationToken).ConfigureAwait(false);
-                if (streams.Input is { } source)
+                await RunContainerAsync(project, service, name, request, CancellationToken.None, cancellationToken, async token =>
                 {
-                    var attach = new ContainerAttachParameters { Stream = true, Logs = true, Stdin = true, Stdout = true, Stderr = true };
-                    using var stream = await _engine.CallAsync((client, token) => client.Containers.AttachContainerAsync(name, attach, token), cancellationToken).ConfigureAwait(false);
-                    var input = CopyInputAsync(source, stream, cancellationToken);
-                    await CopyOutputAsync(stream, streams, cancellationToken).ConfigureAwait(false);
+                    // A second create (the project network was ensured again) is a new container to attach to.
+                    stream?.Dispose();
+                    stream = await _engine.CallAsync((client, t) => client.Containers.AttachContainerAsync(name, attach, t), token).ConfigureAwait(false);
+                }).ConfigureAwait(false);
+                var input = streams.Input is { } source ? CopyInputAsync(source, stream!, cancellationToken) : Task.CompletedTask;
+                await CopyOutputAsync(stream!, streams, cancellationToken).ConfigureAwait(false);
 
-                    // The output ends when the command does: input it never read (a terminal still open) is not waited for.
-                    _ = input.ContinueWith(t => t.Exception, CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted, TaskScheduler.Default);
-                }
-                else
-                {
-                    var parameters = new ContainerLogsParameters { ShowStdout = true, ShowStderr = true, Follow = true };
-                    using var stream = await _engine.CallAsync((client, token) => client.Containers.GetContainerLogsAsync(name, parameters, token), cancellationToken).ConfigureAwait(false);
-                    await CopyOutputAsync(stream, streams, cancellationToken).ConfigureAwait(false);
-                }
+                // The output ends when the command does: input it never read (a terminal still open) is not waited for.
+                _ = input.ContinueWith(t => t.Exception, CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted, TaskScheduler.Default);
 
                 return await WaitAsync(name, cancellationToken).ConfigureAwait(false);
             }
             finally
             {
+                stream?.Dispose();
                 await RemoveAsync(name, stopFirst: false, CancellationToken.None).ConfigureAwait(false);
             }
         }
