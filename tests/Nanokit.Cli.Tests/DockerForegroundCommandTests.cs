@@ -61,8 +61,8 @@ public sealed class DockerForegroundCommandTests : IDisposable
     {
         await UpAsync();
 
-        var exec = await cli.RunBytesAsync(environment, "exec", "web", "sh", "-c", BinaryOutput.Script);
-        var run = await cli.RunBytesAsync(environment, "run", "--rm", "web", "sh", "-c", BinaryOutput.Script);
+        var exec = await cli.RunBytesAsync(environment, "exec", "-T", "web", "sh", "-c", BinaryOutput.Script);
+        var run = await cli.RunBytesAsync(environment, "run", "--rm", "-T", "web", "sh", "-c", BinaryOutput.Script);
         var piped = await WithInputBytesAsync(BinaryOutput.Stdout, "run", "--rm", "-i", "web", "sh", "-c", "cat; " + BinaryOutput.Script);
 
         Assert.Equal(BinaryOutput.ExitCode, exec.Exit);

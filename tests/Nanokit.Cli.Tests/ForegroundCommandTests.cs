@@ -42,8 +42,9 @@ public sealed class ForegroundCommandTests : IDisposable
         cli.Write("nanokit.yml", Project());
         Assert.Equal(0, (await cli.RunAsync("up")).Exit);
 
-        var exec = await cli.RunBytesAsync(new Dictionary<string, string>(), "exec", "web", "sh", "-c", BinaryOutput.Script);
-        var run = await cli.RunBytesAsync(new Dictionary<string, string>(), "run", "--rm", "web", "sh", "-c", BinaryOutput.Script);
+        // -T as Compose users script it (no pseudo-terminal: nkapp never allocates one).
+        var exec = await cli.RunBytesAsync(new Dictionary<string, string>(), "exec", "-T", "web", "sh", "-c", BinaryOutput.Script);
+        var run = await cli.RunBytesAsync(new Dictionary<string, string>(), "run", "--rm", "--no-TTY", "web", "sh", "-c", BinaryOutput.Script);
 
         Assert.Equal(BinaryOutput.ExitCode, exec.Exit);
         Assert.Equal(BinaryOutput.Stdout, exec.Out);

@@ -123,7 +123,7 @@ public sealed class RemoteForegroundTests(PrivateCluster cluster) : IDisposable
         string[] write = ["--server", other.Url, "--token", TestFiles.WriteToken];
 
         // Every byte value and bytes that are not UTF-8, on both streams, through the owner's runtime, its ExecResponse and the relay.
-        var exec = await NkappBytesAsync(["exec", .. write, "db", "sh", "-c", BinaryOutput.Script]);
+        var exec = await NkappBytesAsync(["exec", "-T", .. write, "db", "sh", "-c", BinaryOutput.Script]);
         var run = await NkappBytesAsync(["run", "--rm", .. write, "db", "sh", "-c", BinaryOutput.Script]);
 
         Assert.Equal(BinaryOutput.ExitCode, exec.Exit);
