@@ -12,6 +12,15 @@ public sealed record CliContext(TextWriter Out, TextWriter Error, string Working
     /// <summary>What <c>exec -i</c> passes to the command; null: nkapp's standard input.</summary>
     public Stream? Input { get; init; }
 
+    /// <summary>
+    /// Where <c>exec</c> and <c>run</c> write the command's stdout, byte for byte (<see cref="Out"/> is nkapp's own text;
+    /// both reach the same descriptor, <see cref="Out"/> flushing each write, so their order holds).
+    /// </summary>
+    public Stream OutStream { get; init; } = Console.OpenStandardOutput();
+
+    /// <summary>Where <c>exec</c> and <c>run</c> write the command's stderr, byte for byte, as <see cref="OutStream"/>.</summary>
+    public Stream ErrorStream { get; init; } = Console.OpenStandardError();
+
     /// <summary>Time since <see cref="Started"/>.</summary>
     public TimeSpan Elapsed => Stopwatch.GetElapsedTime(Started);
 

@@ -1,5 +1,4 @@
 using System.Collections.Immutable;
-using System.Text;
 using Docker.DotNet.Models;
 using Nanokit.Core.Model;
 using Nanokit.Runtime;
@@ -87,37 +86,36 @@ public sealed partial class DockerRuntime : IReplicaCommands
         request.Labels = new Dictionary<string, string>(StringComparer.Ordinal) { [ContainerDefinition.Project] = project.Name, [OneOffLabel] = service.Name };
         request.Tty = false;
 
-        // run -i (docker run -i): stdin held open until the one client that attaches is done with it. The command blocks
-        // reading it meanwhile, so attaching just after the start loses no input; Logs replays what it wrote before.
+        // run -i (docker run -i): stdin held open until the one client that attaches is done with it.
         request.OpenStdin = request.StdinOnce = request.AttachStdin = streams.Input is not null;
+
+        // Attached before the start, as docker run does, so every byte comes live from the command's pipes: Logs (or an
+        // attach's replay) would come through the log driver, which keeps lines as text (json-file replaces what is not UTF-8).
+        var attach = new ContainerAttachParameters { Stream = true, Stdin = streams.Input is not null, Stdout = true, Stderr = true };
+        global::Docker.DotNet.MultiplexedStream? stream = null;
         try
         {
             await PrepareAsync(project, service, progress: null, cancellationToken).ConfigureAwait(false);
             try
             {
                 // Not the caller's token for the create: see RunInOneOffContainerAsync; the finally removes what was made.
-                await RunContainerAsync(project, service, name, request, CancellationToken.None, cancellationToken).ConfigureAwait(false);
-                if (streams.Input is { } source)
+                await RunContainerAsync(project, service, name, request, CancellationToken.None, cancellationToken, async token =>
                 {
-                    var attach = new ContainerAttachParameters { Stream = true, Logs = true, Stdin = true, Stdout = true, Stderr = true };
-                    using var stream = await _engine.CallAsync((client, token) => client.Containers.AttachContainerAsync(name, attach, token), cancellationToken).ConfigureAwait(false);
-                    var input = CopyInputAsync(source, stream, cancellationToken);
-                    await CopyOutputAsync(stream, streams, cancellationToken).ConfigureAwait(false);
+                    // A second create (the project network was ensured again) is a new container to attach to.
+                    stream?.Dispose();
+                    stream = await _engine.CallAsync((client, t) => client.Containers.AttachContainerAsync(name, attach, t), token).ConfigureAwait(false);
+                }).ConfigureAwait(false);
+                var input = streams.Input is { } source ? CopyInputAsync(source, stream!, cancellationToken) : Task.CompletedTask;
+                await CopyOutputAsync(stream!, streams, cancellationToken).ConfigureAwait(false);
 
-                    // The output ends when the command does: input it never read (a terminal still open) is not waited for.
-                    _ = input.ContinueWith(t => t.Exception, CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted, TaskScheduler.Default);
-                }
-                else
-                {
-                    var parameters = new ContainerLogsParameters { ShowStdout = true, ShowStderr = true, Follow = true };
-                    using var stream = await _engine.CallAsync((client, token) => client.Containers.GetContainerLogsAsync(name, parameters, token), cancellationToken).ConfigureAwait(false);
-                    await CopyOutputAsync(stream, streams, cancellationToken).ConfigureAwait(false);
-                }
+                // The output ends when the command does: input it never read (a terminal still open) is not waited for.
+                _ = input.ContinueWith(t => t.Exception, CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted, TaskScheduler.Default);
 
                 return await WaitAsync(name, cancellationToken).ConfigureAwait(false);
             }
             finally
             {
+                stream?.Dispose();
                 await RemoveAsync(name, stopFirst: false, CancellationToken.None).ConfigureAwait(false);
             }
         }
@@ -127,13 +125,13 @@ public sealed partial class DockerRuntime : IReplicaCommands
         }
     }
 
-    /// <summary>Writes the command's stdout and stderr to the caller's, as they come, each with its own UTF-8 decoder.</summary>
+    /// <summary>
+    /// Writes the command's stdout and stderr to the caller's, byte for byte as the daemon's frames carry them, each
+    /// piece flushed as it comes (an interactive shell's prompt has no newline to wait for).
+    /// </summary>
     private static async Task CopyOutputAsync(global::Docker.DotNet.MultiplexedStream stream, CommandStreams streams, CancellationToken cancellationToken)
     {
         var buffer = new byte[16 * 1024];
-        var chars = new char[Encoding.UTF8.GetMaxCharCount(buffer.Length)];
-        var output = Encoding.UTF8.GetDecoder();
-        var error = Encoding.UTF8.GetDecoder();
         while (true)
         {
             // On the thread pool: the library's transport resumes on the caller's scheduler otherwise (see DockerEngine.OffContext).
@@ -143,11 +141,9 @@ public sealed partial class DockerRuntime : IReplicaCommands
                 return;
             }
 
-            var toError = read.Target == global::Docker.DotNet.MultiplexedStream.TargetStream.StandardError;
-            var count = (toError ? error : output).GetChars(buffer, 0, read.Count, chars, 0);
-            var writer = toError ? streams.Error : streams.Output;
-            await writer.WriteAsync(chars.AsMemory(0, count), cancellationToken).ConfigureAwait(false);
-            await writer.FlushAsync(cancellationToken).ConfigureAwait(false);
+            var to = read.Target == global::Docker.DotNet.MultiplexedStream.TargetStream.StandardError ? streams.Error : streams.Output;
+            await to.WriteAsync(buffer.AsMemory(0, read.Count), cancellationToken).ConfigureAwait(false);
+            await to.FlushAsync(cancellationToken).ConfigureAwait(false);
         }
     }
 

@@ -18,10 +18,12 @@ public sealed partial class DockerRuntime
     /// where Docker reports most mistakes (a host port already allocated, a bind mount of the wrong type, a missing network).
     /// A project network removed since it was ensured (the project's last container went in between) is ensured again, once.
     /// <paramref name="createToken"/> guards the create request alone: a caller that must not orphan what it creates passes one
-    /// that is not cancelled with it.
+    /// that is not cancelled with it. <paramref name="beforeStart"/>, when given, runs between each create and its start
+    /// (a one-off attaches there, so it misses none of the command's output).
     /// </summary>
     private async Task RunContainerAsync(
-        ProjectRef project, ServiceSpec service, string name, CreateContainerParameters request, CancellationToken createToken, CancellationToken cancellationToken)
+        ProjectRef project, ServiceSpec service, string name, CreateContainerParameters request, CancellationToken createToken, CancellationToken cancellationToken,
+        Func<CancellationToken, Task>? beforeStart = null)
     {
         for (var attempt = 1; ; attempt++)
         {
@@ -36,6 +38,11 @@ public sealed partial class DockerRuntime
 
             try
             {
+                if (beforeStart is not null)
+                {
+                    await beforeStart(cancellationToken).ConfigureAwait(false);
+                }
+
                 await StartContainerAsync(name, cancellationToken).ConfigureAwait(false);
                 return;
             }

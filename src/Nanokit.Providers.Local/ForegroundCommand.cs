@@ -7,7 +7,8 @@ namespace Nanokit.Providers.Local;
 
 /// <summary>
 /// A command of the user's run in the foreground with a replica's environment and working directory (<c>nkapp exec</c>,
-/// <c>nkapp run</c>): its output copied to the caller's writers as it comes, its input from the caller's stream when
+/// <c>nkapp run</c>): its output copied byte for byte to the caller's streams as it comes (the pipes' base streams,
+/// never their text readers, which would replace bytes that are not UTF-8), its input from the caller's stream when
 /// given (else closed at once). No pseudo-terminal is allocated. It is not a replica: nothing records it, and
 /// cancelling (Ctrl-C in nkapp) kills its whole process tree.
 /// </summary>
@@ -49,8 +50,8 @@ internal static class ForegroundCommand
         }
 
         using var process = Process.Start(start) ?? throw new RuntimeException("local", project.Name, service, replica, $"could not start '{commandLine[0]}'");
-        var output = CopyAsync(process.StandardOutput, streams.Output);
-        var error = CopyAsync(process.StandardError, streams.Error);
+        var output = CopyAsync(process.StandardOutput.BaseStream, streams.Output);
+        var error = CopyAsync(process.StandardError.BaseStream, streams.Error);
         var input = FeedAsync(streams.Input, process.StandardInput, cancellationToken);
         try
         {
@@ -69,9 +70,10 @@ internal static class ForegroundCommand
         return process.ExitCode;
     }
 
-    private static async Task CopyAsync(StreamReader from, TextWriter to)
+    /// <summary>Flushed after each read: an interactive shell's prompt has no newline to wait for.</summary>
+    private static async Task CopyAsync(Stream from, Stream to)
     {
-        var buffer = new char[4096];
+        var buffer = new byte[16 * 1024];
         int read;
         while ((read = await from.ReadAsync(buffer).ConfigureAwait(false)) > 0)
         {

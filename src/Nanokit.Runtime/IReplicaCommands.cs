@@ -24,5 +24,9 @@ public interface IReplicaCommands
     Task<int> RunOnceAsync(ProjectRef project, ServiceSpec service, ImmutableArray<string> command, CommandStreams streams, CancellationToken cancellationToken);
 }
 
-/// <summary>Where a foreground command's output goes, and its input (none: it reads end-of-file at once).</summary>
-public sealed record CommandStreams(Stream? Input, TextWriter Output, TextWriter Error);
+/// <summary>
+/// Where a foreground command's stdout and stderr go, and its input (none: it reads end-of-file at once). Output is
+/// bytes, written as the command wrote them and flushed after each write: <c>exec db pg_dump -Fc &gt; db.dump</c> must
+/// keep every byte, and a text decoder would replace what is not UTF-8.
+/// </summary>
+public sealed record CommandStreams(Stream? Input, Stream Output, Stream Error);

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Text;
 using System.Text.Json;
 
 namespace Nanokit.Cli.Tests;
@@ -53,6 +54,26 @@ public sealed class DockerForegroundCommandTests : IDisposable
         Assert.Equal("oops\n", error);
         Assert.True(input.Exit == 0, input.Out + input.Error);
         Assert.Equal("piped in\n", input.Out);
+    }
+
+    [Fact]
+    public async Task Exec_and_run_on_docker_pass_the_commands_stdout_and_stderr_through_byte_for_byte_even_when_they_are_not_utf8()
+    {
+        await UpAsync();
+
+        var exec = await cli.RunBytesAsync(environment, "exec", "-T", "web", "sh", "-c", BinaryOutput.Script);
+        var run = await cli.RunBytesAsync(environment, "run", "--rm", "-T", "web", "sh", "-c", BinaryOutput.Script);
+        var piped = await WithInputBytesAsync(BinaryOutput.Stdout, "run", "--rm", "-i", "web", "sh", "-c", "cat; " + BinaryOutput.Script);
+
+        Assert.Equal(BinaryOutput.ExitCode, exec.Exit);
+        Assert.Equal(BinaryOutput.Stdout, exec.Out);
+        Assert.Equal(BinaryOutput.Stderr, exec.Error);
+        Assert.Equal(BinaryOutput.ExitCode, run.Exit);
+        Assert.Equal(BinaryOutput.Stdout, run.Out);
+        Assert.Equal(BinaryOutput.Stderr, run.Error);
+        Assert.Equal(BinaryOutput.ExitCode, piped.Exit);
+        Assert.Equal([.. BinaryOutput.Stdout, .. BinaryOutput.Stdout], piped.Out);
+        Assert.Equal(BinaryOutput.Stderr, piped.Error);
     }
 
     [Fact]
@@ -249,8 +270,14 @@ public sealed class DockerForegroundCommandTests : IDisposable
         return output;
     }
 
-    // stdin is the process's own: exec -i needs nkapp as a real child process.
     private async Task<(int Exit, string Out, string Error)> WithInputAsync(string input, params string[] args)
+    {
+        var (exit, output, error) = await WithInputBytesAsync(Encoding.UTF8.GetBytes(input), args);
+        return (exit, Encoding.UTF8.GetString(output), Encoding.UTF8.GetString(error));
+    }
+
+    // stdin is the process's own: exec -i needs nkapp as a real child process (and so its real stdout and stderr).
+    private async Task<(int Exit, byte[] Out, byte[] Error)> WithInputBytesAsync(byte[] input, params string[] args)
     {
         var start = new ProcessStartInfo("dotnet", [Path.Combine(AppContext.BaseDirectory, "nkapp.dll"), .. args])
         {
@@ -258,12 +285,14 @@ public sealed class DockerForegroundCommandTests : IDisposable
         };
         start.Environment["DOCKER_HOST"] = environment["DOCKER_HOST"];
         using var nkapp = Process.Start(start)!;
-        var output = nkapp.StandardOutput.ReadToEndAsync();
-        var error = nkapp.StandardError.ReadToEndAsync();
-        await nkapp.StandardInput.WriteAsync(input);
+        using var output = new MemoryStream();
+        using var error = new MemoryStream();
+        var reading = Task.WhenAll(nkapp.StandardOutput.BaseStream.CopyToAsync(output), nkapp.StandardError.BaseStream.CopyToAsync(error));
+        await nkapp.StandardInput.BaseStream.WriteAsync(input);
         nkapp.StandardInput.Close();
         await nkapp.WaitForExitAsync();
-        return (nkapp.ExitCode, await output, await error);
+        await reading;
+        return (nkapp.ExitCode, output.ToArray(), error.ToArray());
     }
 
     private static List<string> States((int Exit, string Out, string Error) ps)

@@ -37,6 +37,24 @@ public sealed class ForegroundCommandTests : IDisposable
     }
 
     [Fact]
+    public async Task Exec_and_run_pass_the_commands_stdout_and_stderr_through_byte_for_byte_even_when_they_are_not_utf8()
+    {
+        cli.Write("nanokit.yml", Project());
+        Assert.Equal(0, (await cli.RunAsync("up")).Exit);
+
+        // -T as Compose users script it (no pseudo-terminal: nkapp never allocates one).
+        var exec = await cli.RunBytesAsync(new Dictionary<string, string>(), "exec", "-T", "web", "sh", "-c", BinaryOutput.Script);
+        var run = await cli.RunBytesAsync(new Dictionary<string, string>(), "run", "--rm", "--no-TTY", "web", "sh", "-c", BinaryOutput.Script);
+
+        Assert.Equal(BinaryOutput.ExitCode, exec.Exit);
+        Assert.Equal(BinaryOutput.Stdout, exec.Out);
+        Assert.Equal(BinaryOutput.Stderr, exec.Error);
+        Assert.Equal(BinaryOutput.ExitCode, run.Exit);
+        Assert.Equal(BinaryOutput.Stdout, run.Out);
+        Assert.Equal(BinaryOutput.Stderr, run.Error);
+    }
+
+    [Fact]
     public async Task Exec_in_a_stopped_or_missing_replica_says_so_in_one_line()
     {
         cli.Write("nanokit.yml", Project());

@@ -116,6 +116,28 @@ public sealed class RemoteForegroundTests(PrivateCluster cluster) : IDisposable
     });
 
     [Fact]
+    public Task Exec_and_run_over_a_node_that_does_not_own_the_project_pass_the_commands_output_through_byte_for_byte() => cluster.ExplainedAsync(async () =>
+    {
+        var name = $"{cluster.Prefix}-exec-bytes";
+        var (_, other) = await DeployAsync(name);
+        string[] write = ["--server", other.Url, "--token", TestFiles.WriteToken];
+
+        // Every byte value and bytes that are not UTF-8, on both streams, through the owner's runtime, its ExecResponse and the relay.
+        var exec = await NkappBytesAsync(["exec", "-T", .. write, "db", "sh", "-c", BinaryOutput.Script]);
+        var run = await NkappBytesAsync(["run", "--rm", .. write, "db", "sh", "-c", BinaryOutput.Script]);
+
+        Assert.Equal(BinaryOutput.ExitCode, exec.Exit);
+        Assert.Equal(BinaryOutput.Stdout, exec.Out);
+        Assert.Equal(BinaryOutput.Stderr, exec.Error);
+        Assert.Equal(BinaryOutput.ExitCode, run.Exit);
+        Assert.Equal(BinaryOutput.Stdout, run.Out);
+        Assert.Equal(BinaryOutput.Stderr, run.Error);
+        Assert.Empty(await OneOffsAsync(name));
+
+        await DownAsync(name, other);
+    });
+
+    [Fact]
     public Task Exec_over_gRPC_refuses_hostile_streams_and_a_cancelled_call_stops_the_command_in_the_container() => cluster.ExplainedAsync(async () =>
     {
         var name = $"{cluster.Prefix}-exec-grpc";
@@ -283,9 +305,22 @@ public sealed class RemoteForegroundTests(PrivateCluster cluster) : IDisposable
 
     private async Task<(int Exit, string Out, string Error)> NkappAsync(string[] args, Stream? input = null)
     {
-        var stdout = new StringWriter();
-        var stderr = new StringWriter();
-        var exit = await Nkapp.RunAsync(args, new CliContext(stdout, stderr, directory, new Dictionary<string, string>()) { Input = input });
-        return (exit, stdout.ToString(), stderr.ToString());
+        var (exit, stdout, stderr) = await NkappBytesAsync(args, input);
+        return (exit, Encoding.UTF8.GetString(stdout), Encoding.UTF8.GetString(stderr));
+    }
+
+    /// <summary>nkapp in-process; what it wrote to stdout and stderr as a redirect receives it: its own text and a command's bytes in one stream each.</summary>
+    private async Task<(int Exit, byte[] Out, byte[] Error)> NkappBytesAsync(string[] args, Stream? input = null)
+    {
+        using var stdout = new MemoryStream();
+        using var stderr = new MemoryStream();
+        using var outText = new StreamWriter(stdout, new UTF8Encoding(false), leaveOpen: true) { AutoFlush = true };
+        using var errorText = new StreamWriter(stderr, new UTF8Encoding(false), leaveOpen: true) { AutoFlush = true };
+        var context = new CliContext(TextWriter.Synchronized(outText), TextWriter.Synchronized(errorText), directory, new Dictionary<string, string>())
+        {
+            Input = input, OutStream = stdout, ErrorStream = stderr,
+        };
+        var exit = await Nkapp.RunAsync(args, context);
+        return (exit, stdout.ToArray(), stderr.ToArray());
     }
 }

@@ -8,8 +8,9 @@ using Nanokit.Runtime;
 namespace Nanokit.Cli.Commands;
 
 /// <summary>
-/// <c>nkapp exec SERVICE [-i] [-t] [--index N] CMD...</c> (in a running replica) and <c>nkapp run [--rm] SERVICE [CMD...]</c>
-/// (a one-off from the service's definition), as Compose spells them: the command's output as it comes, its exit code
+/// <c>nkapp exec SERVICE [-i] [-t|-T] [--index N] CMD...</c> (in a running replica) and <c>nkapp run [--rm] SERVICE [CMD...]</c>
+/// (a one-off from the service's definition), as Compose spells them: the command's output byte for byte as it comes
+/// (<see cref="CliContext.OutStream"/>, not the text writers), its exit code
 /// as nkapp's. Options go before SERVICE; everything after it is the command (<see cref="SeparateCommand"/>). No project
 /// lock: they change nothing the reconciler owns. A runtime that cannot run them (<see cref="IReplicaCommands"/>) is
 /// named at the service's place in the file. With <c>--server</c>, both run on the project's owner node
@@ -25,7 +26,7 @@ internal static class ForegroundCommands
         var interactive = new Option<bool>("--interactive", "-i") { Description = "Pass nkapp's standard input to the command" };
         var tty = new Option<bool>("--tty", "-t") { Description = "Accepted for Compose's habit; the local runtime allocates no pseudo-terminal" };
         var index = CliValues.Count("--index", "The replica to run in (default: 1)");
-        var command = new Command("exec", "Run a command in a running replica of a service") { service, commandLine, interactive, tty, index };
+        var command = new Command("exec", "Run a command in a running replica of a service") { service, commandLine, interactive, tty, NoTty(), index };
         project.AddTo(command);
         command.SetAction(async (parse, cancellationToken) =>
         {
@@ -54,7 +55,7 @@ internal static class ForegroundCommands
         var remove = new Option<bool>("--rm") { Description = "Remove the one-off when it ends (a local one-off never outlives its command anyway)" };
         var interactive = new Option<bool>("--interactive", "-i") { Description = "Pass nkapp's standard input to the command" };
         var tty = new Option<bool>("--tty", "-t") { Description = "Accepted for Compose's habit; the local runtime allocates no pseudo-terminal" };
-        var command = new Command("run", "Run a one-off command from a service's definition (its dependencies are not started)") { service, commandLine, remove, interactive, tty };
+        var command = new Command("run", "Run a one-off command from a service's definition (its dependencies are not started)") { service, commandLine, remove, interactive, tty, NoTty() };
         project.AddTo(command);
         command.SetAction(async (parse, cancellationToken) =>
         {
@@ -110,6 +111,12 @@ internal static class ForegroundCommands
         return args;
     }
 
+    /// <summary>
+    /// Compose's <c>-T</c>, which scripts pass so that <c>exec -T db pg_dump &gt; db.dump</c> gets no terminal's line
+    /// endings: accepted and nothing more, since nkapp allocates no pseudo-terminal (its output is the command's bytes).
+    /// </summary>
+    private static Option<bool> NoTty() => new("--no-TTY", "-T") { Description = "Accepted for Compose's habit; nkapp allocates no pseudo-terminal anyway" };
+
     private static Stream? Input(CliContext context, bool interactive) => interactive ? context.Input ?? Console.OpenStandardInput() : null;
 
     /// <summary>
@@ -156,7 +163,7 @@ internal static class ForegroundCommands
 
         // Read without the project lock, so the check the lock makes for planted links is made here.
         StateDirectory.Verify(StateDirectory.Of(loaded.Spec.WorkingDirectory));
-        var streams = new CommandStreams(Input(context, interactive), context.Out, context.Error);
+        var streams = new CommandStreams(Input(context, interactive), context.OutStream, context.ErrorStream);
         return await run(commands, spec, ProjectRef.Of(loaded.Spec), streams).ConfigureAwait(false);
     }
 }

@@ -1,4 +1,3 @@
-using System.Text;
 using Google.Protobuf;
 using Grpc.Core;
 using Nanokit.Cli.Running;
@@ -9,7 +8,7 @@ namespace Nanokit.Cli.Commands;
 /// <summary>
 /// <c>nkapp --server URL exec</c> over ExecService (and <c>run</c> over RunService, alike): the command runs on the node
 /// that owns the project, in its replica (or a one-off);
-/// its stdout and stderr come back as it writes them, and its exit code is nkapp's, as embedded <c>exec</c>. With
+/// its stdout and stderr come back byte for byte as it writes them, and its exit code is nkapp's, as embedded <c>exec</c>. With
 /// <c>-i</c>, nkapp's stdin goes up in chunks and its end closes the command's. Ctrl-C cancels the call, which stops the
 /// command on the server, and exits 130.
 /// </summary>
@@ -41,18 +40,16 @@ internal static class RemoteForeground
             using var call = opened;
             await call.RequestStream.WriteAsync(first, cancellationToken).ConfigureAwait(false);
             up = stdin is null ? call.RequestStream.CompleteAsync() : SendAsync(stdin, call.RequestStream, cancellationToken);
-            var output = Encoding.UTF8.GetDecoder();
-            var error = Encoding.UTF8.GetDecoder();
             int? exitCode = null;
             await foreach (var message in call.ResponseStream.ReadAllAsync(cancellationToken).ConfigureAwait(false))
             {
                 switch (message.MessageCase)
                 {
                     case ExecResponse.MessageOneofCase.Stdout:
-                        await WriteAsync(message.Stdout, output, context.Out, cancellationToken).ConfigureAwait(false);
+                        await WriteAsync(message.Stdout, context.OutStream, cancellationToken).ConfigureAwait(false);
                         break;
                     case ExecResponse.MessageOneofCase.Stderr:
-                        await WriteAsync(message.Stderr, error, context.Error, cancellationToken).ConfigureAwait(false);
+                        await WriteAsync(message.Stderr, context.ErrorStream, cancellationToken).ConfigureAwait(false);
                         break;
                     case ExecResponse.MessageOneofCase.ExitCode:
                         exitCode = message.ExitCode;
@@ -96,11 +93,10 @@ internal static class RemoteForeground
         await into.CompleteAsync().ConfigureAwait(false);
     }
 
-    private static async Task WriteAsync(ByteString bytes, Decoder decoder, TextWriter to, CancellationToken cancellationToken)
+    /// <summary>The bytes as the command wrote them (ExecResponse carries them unchanged), flushed for a prompt without a newline.</summary>
+    private static async Task WriteAsync(ByteString bytes, Stream to, CancellationToken cancellationToken)
     {
-        var chars = new char[decoder.GetCharCount(bytes.Span, flush: false)];
-        var count = decoder.GetChars(bytes.Span, chars, flush: false);
-        await to.WriteAsync(chars.AsMemory(0, count), cancellationToken).ConfigureAwait(false);
+        await to.WriteAsync(bytes.Memory, cancellationToken).ConfigureAwait(false);
         await to.FlushAsync(cancellationToken).ConfigureAwait(false);
     }
 }

@@ -1,4 +1,3 @@
-using System.Text;
 using Google.Protobuf;
 using Grpc.Core;
 using Nanokit.Server.Api.V1;
@@ -6,47 +5,52 @@ using Nanokit.Server.Api.V1;
 namespace Nanokit.Server.Api;
 
 /// <summary>
-/// The command's stdout or stderr as ExecResponse messages: each write the runtime makes (at most its own buffer, 16 KiB
-/// on Docker) becomes one message, so a message stays far below the size limit. A runtime may write both streams at
-/// once (the local runtime copies them concurrently) and a gRPC stream takes one write at a time, hence the shared gate.
-/// Only the asynchronous writes the runtimes use are served; a synchronous one would block a thread on the network.
+/// The command's stdout or stderr as ExecResponse messages, the bytes unchanged: each write the runtime makes (at most
+/// its own buffer, 16 KiB) becomes one message, so a message stays far below the size limit. A runtime may write both
+/// streams at once (the local runtime copies them concurrently) and a gRPC stream takes one write at a time, hence the
+/// shared gate. Only the asynchronous writes the runtimes use are served; a synchronous one would block a thread on
+/// the network.
 /// </summary>
-internal sealed class ExecOutput(IServerStreamWriter<ExecResponse> output, SemaphoreSlim gate, bool isError, CancellationToken cancellationToken) : TextWriter
+internal sealed class ExecOutput(IServerStreamWriter<ExecResponse> output, SemaphoreSlim gate, bool isError, CancellationToken cancellationToken) : Stream
 {
-    private readonly Encoder encoder = new UTF8Encoding(false).GetEncoder();
+    public override bool CanRead => false;
 
-    public override Encoding Encoding => Encoding.UTF8;
+    public override bool CanSeek => false;
 
-    public override Task WriteAsync(ReadOnlyMemory<char> buffer, CancellationToken token = default) => SendAsync(buffer);
+    public override bool CanWrite => true;
 
-    public override Task WriteAsync(char value) => SendAsync(new[] { value });
+    public override long Length => throw new NotSupportedException();
 
-    public override Task WriteAsync(string? value) => SendAsync((value ?? "").AsMemory());
+    public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
 
-    public override Task WriteAsync(char[] buffer, int index, int count) => SendAsync(buffer.AsMemory(index, count));
+    public override ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken token = default) => new(SendAsync(buffer));
 
-    /// <summary>Nothing is buffered here but a character split across writes, which waits for its other half.</summary>
+    public override Task WriteAsync(byte[] buffer, int offset, int count, CancellationToken token) => SendAsync(buffer.AsMemory(offset, count));
+
+    /// <summary>Nothing is buffered here: each write is a message already.</summary>
     public override Task FlushAsync(CancellationToken token) => Task.CompletedTask;
 
-    public override Task FlushAsync() => Task.CompletedTask;
-
-    public override void Write(char value) => throw new NotSupportedException("exec output is written asynchronously");
-
-    private async Task SendAsync(ReadOnlyMemory<char> chars)
+    public override void Flush()
     {
-        if (chars.IsEmpty)
+    }
+
+    public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException("exec output is written asynchronously");
+
+    public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+
+    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+
+    public override void SetLength(long value) => throw new NotSupportedException();
+
+    private async Task SendAsync(ReadOnlyMemory<byte> bytes)
+    {
+        if (bytes.IsEmpty)
         {
             return;
         }
 
-        var bytes = new byte[encoder.GetByteCount(chars.Span, flush: false)];
-        var count = encoder.GetBytes(chars.Span, bytes, flush: false);
-        if (count == 0)
-        {
-            return;
-        }
-
-        var data = ByteString.CopyFrom(bytes, 0, count);
+        // Copied: the runtime reuses its buffer for the next read while this message may still wait at the gate.
+        var data = ByteString.CopyFrom(bytes.Span);
         var message = isError ? new ExecResponse { Stderr = data } : new ExecResponse { Stdout = data };
         await gate.WaitAsync(cancellationToken).ConfigureAwait(false);
         try

@@ -11,11 +11,12 @@ namespace Nanokit.Server.Api;
 
 /// <summary>
 /// ExecService and RunService where the replicas run: on the project's owner (<see cref="OwnerRouter"/>), through its
-/// runtime's exec or one-off; any other node relays both directions to the owner. The caller's stdin reaches the command through a pipe, so the
-/// runtime reads it as a stream and a slow command slows the caller (the pipe pauses reading the call past its
-/// threshold). Cancelling the call (the caller went away, its deadline passed) cancels the runtime's exec, which stops
-/// the command. A broken stdin stream (a message over the size limit, a second start) stops the command too and is
-/// the call's error.
+/// runtime's exec or one-off; any other node relays both directions to the owner. The caller's stdin reaches the
+/// command through a pipe, so the runtime reads it as a stream and a slow command slows the caller (the pipe pauses
+/// reading the call past its threshold); its stdout and stderr go back as the bytes it wrote (<see cref="ExecOutput"/>).
+/// Cancelling the call (the caller went away, its deadline passed) cancels the runtime's exec, which stops the
+/// command. A broken stdin stream (a message over the size limit, a second start) stops the command too and is the
+/// call's error.
 /// </summary>
 internal sealed class ExecRouter(OwnerRouter router, ProjectRuntimes runtimes)
 {
@@ -62,7 +63,9 @@ internal sealed class ExecRouter(OwnerRouter router, ProjectRuntimes runtimes)
         int exitCode;
         try
         {
-            var streams = new CommandStreams(stdin?.Reader.AsStream(), new ExecOutput(output, gate, isError: false, stop.Token), new ExecOutput(output, gate, isError: true, stop.Token));
+            using var stdout = new ExecOutput(output, gate, isError: false, stop.Token);
+            using var stderr = new ExecOutput(output, gate, isError: true, stop.Token);
+            var streams = new CommandStreams(stdin?.Reader.AsStream(), stdout, stderr);
             exitCode = await run(streams, stop.Token).ConfigureAwait(false);
         }
         catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested && broken.Value is { } error)
