@@ -65,12 +65,8 @@ public sealed class DockerForegroundCommandTests : IDisposable
         var run = await cli.RunBytesAsync(environment, "run", "--rm", "-T", "web", "sh", "-c", BinaryOutput.Script);
         var piped = await WithInputBytesAsync(BinaryOutput.Stdout, "run", "--rm", "-i", "web", "sh", "-c", "cat; " + BinaryOutput.Script);
 
-        Assert.Equal(BinaryOutput.ExitCode, exec.Exit);
-        Assert.Equal(BinaryOutput.Stdout, exec.Out);
-        Assert.Equal(BinaryOutput.Stderr, exec.Error);
-        Assert.Equal(BinaryOutput.ExitCode, run.Exit);
-        Assert.Equal(BinaryOutput.Stdout, run.Out);
-        Assert.Equal(BinaryOutput.Stderr, run.Error);
+        BinaryOutput.AssertPassedThrough(exec);
+        BinaryOutput.AssertPassedThrough(run);
         Assert.Equal(BinaryOutput.ExitCode, piped.Exit);
         Assert.Equal([.. BinaryOutput.Stdout, .. BinaryOutput.Stdout], piped.Out);
         Assert.Equal(BinaryOutput.Stderr, piped.Error);

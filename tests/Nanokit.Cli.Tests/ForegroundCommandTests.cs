@@ -46,12 +46,8 @@ public sealed class ForegroundCommandTests : IDisposable
         var exec = await cli.RunBytesAsync(new Dictionary<string, string>(), "exec", "-T", "web", "sh", "-c", BinaryOutput.Script);
         var run = await cli.RunBytesAsync(new Dictionary<string, string>(), "run", "--rm", "--no-TTY", "web", "sh", "-c", BinaryOutput.Script);
 
-        Assert.Equal(BinaryOutput.ExitCode, exec.Exit);
-        Assert.Equal(BinaryOutput.Stdout, exec.Out);
-        Assert.Equal(BinaryOutput.Stderr, exec.Error);
-        Assert.Equal(BinaryOutput.ExitCode, run.Exit);
-        Assert.Equal(BinaryOutput.Stdout, run.Out);
-        Assert.Equal(BinaryOutput.Stderr, run.Error);
+        BinaryOutput.AssertPassedThrough(exec);
+        BinaryOutput.AssertPassedThrough(run);
     }
 
     [Fact]

@@ -126,12 +126,8 @@ public sealed class RemoteForegroundTests(PrivateCluster cluster) : IDisposable
         var exec = await NkappBytesAsync(["exec", "-T", .. write, "db", "sh", "-c", BinaryOutput.Script]);
         var run = await NkappBytesAsync(["run", "--rm", .. write, "db", "sh", "-c", BinaryOutput.Script]);
 
-        Assert.Equal(BinaryOutput.ExitCode, exec.Exit);
-        Assert.Equal(BinaryOutput.Stdout, exec.Out);
-        Assert.Equal(BinaryOutput.Stderr, exec.Error);
-        Assert.Equal(BinaryOutput.ExitCode, run.Exit);
-        Assert.Equal(BinaryOutput.Stdout, run.Out);
-        Assert.Equal(BinaryOutput.Stderr, run.Error);
+        BinaryOutput.AssertPassedThrough(exec);
+        BinaryOutput.AssertPassedThrough(run);
         Assert.Empty(await OneOffsAsync(name));
 
         await DownAsync(name, other);

@@ -1,4 +1,5 @@
 using System.Text;
+using Xunit;
 
 namespace Nanokit.TestSupport;
 
@@ -20,6 +21,14 @@ public static class BinaryOutput
     /// <summary>The script for <c>sh -c</c>.</summary>
     public static string Script { get; } =
         $"printf '{Octal(Stdout)}'; printf '{Octal(Stderr)}' >&2; exit {ExitCode}";
+
+    /// <summary>Asserts that a run of <see cref="Script"/> gave back its exit code and both streams byte for byte.</summary>
+    public static void AssertPassedThrough((int Exit, byte[] Out, byte[] Error) result)
+    {
+        Assert.Equal(ExitCode, result.Exit);
+        Assert.Equal(Stdout, result.Out);
+        Assert.Equal(Stderr, result.Error);
+    }
 
     private static string Octal(byte[] bytes) =>
         string.Concat(bytes.Select(b => "\\" + Convert.ToString(b, 8).PadLeft(3, '0')));
