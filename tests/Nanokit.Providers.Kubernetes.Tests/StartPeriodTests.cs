@@ -64,11 +64,7 @@ public sealed class StartPeriodTests : IAsyncLifetime
                   db:
                     condition: service_healthy
             """);
-        var environment = new Dictionary<string, string> { ["KUBECONFIG"] = server.WriteKubeconfig(directory) };
-        using var stop = new CancellationTokenSource(TimeSpan.FromMinutes(2));
-
-        await using var up = NkappProcess.Start(directory, environment, ["up"]);
-        await up.Process.WaitForExitAsync(stop.Token);
+        await using var up = await UpAsync();
 
         Assert.True(up.Process.ExitCode == 0, up.Output);
         var db = server.Store.Get("pods", "shop", "db-1")!;
@@ -99,11 +95,7 @@ public sealed class StartPeriodTests : IAsyncLifetime
                   db:
                     condition: service_healthy
             """);
-        var environment = new Dictionary<string, string> { ["KUBECONFIG"] = server.WriteKubeconfig(directory) };
-        using var stop = new CancellationTokenSource(TimeSpan.FromMinutes(2));
-
-        await using var up = NkappProcess.Start(directory, environment, ["up"]);
-        await up.Process.WaitForExitAsync(stop.Token);
+        await using var up = await UpAsync();
 
         Assert.True(up.Process.ExitCode != 0, up.Output);
         Assert.Contains("db: replica 1 is unhealthy", up.Output);
@@ -112,5 +104,23 @@ public sealed class StartPeriodTests : IAsyncLifetime
         // The kubelet killed the container once its startupProbe ran out; with restartPolicy Never the pod has ended.
         var db = server.Store.Get("pods", "shop", "db-1")!["status"]!;
         Assert.Equal(("Failed", 137), ((string)db["phase"]!, (int)db["containerStatuses"]![0]!["state"]!["terminated"]!["exitCode"]!));
+    }
+
+    /// <summary>Runs <c>nkapp up</c> on the project against the test API server, to its exit (at most 2 minutes).</summary>
+    private async Task<NkappProcess> UpAsync()
+    {
+        var environment = new Dictionary<string, string> { ["KUBECONFIG"] = server.WriteKubeconfig(directory) };
+        using var stop = new CancellationTokenSource(TimeSpan.FromMinutes(2));
+        var up = NkappProcess.Start(directory, environment, ["up"]);
+        try
+        {
+            await up.Process.WaitForExitAsync(stop.Token);
+            return up;
+        }
+        catch
+        {
+            await up.DisposeAsync(); // the caller never gets it to dispose
+            throw;
+        }
     }
 }
